@@ -1,0 +1,38 @@
+// Process configuration from the environment, in one place.
+import { resolve } from "node:path";
+import { cpus } from "node:os";
+
+export interface AppConfig {
+  dataDir: string;
+  modelsDir: string | null;
+  host: string;
+  port: number;
+  apiToken: string | null;
+  concurrency: number;
+  maxUploadBytes: number;
+  threads: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const int = (name: string, dflt: number) => {
+    const v = env[name];
+    if (v === undefined || v === "") return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`environment variable ${name} must be a whole number, got "${v}"`);
+    return n;
+  };
+  return {
+    dataDir: resolve(env.ACESTEP_DATA ?? "data"),
+    modelsDir: env.ACESTEP_MODELS ? resolve(env.ACESTEP_MODELS) : null,
+    host: env.ACESTEP_HOST ?? "127.0.0.1",
+    port: int("PORT", 3000),
+    apiToken: env.ACESTEP_API_TOKEN || null,
+    concurrency: Math.max(1, int("ACESTEP_CONCURRENCY", 1)),
+    maxUploadBytes: int("ACESTEP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
+    threads: int("ACESTEP_THREADS", cpus().length),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

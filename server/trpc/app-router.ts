@@ -1,0 +1,9 @@
+// The root router: the whole tRPC API.
+import { router, createCallerFactory } from "./init";
+import { nodesRouter } from "./routers/nodes";
+import { graphsRouter } from "./routers/graphs";
+import { runsRouter } from "./routers/runs";
+
+export const appRouter = router({ nodes: nodesRouter, graphs: graphsRouter, runs: runsRouter });
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,45 @@
+// Runs: start (graph JSON or saved graph id + overrides), get, list, cancel, and the
+// event stream as an SSE subscription resumable from the last event id.
+import { z } from "zod";
+import { TRPCError, tracked } from "@trpc/server";
+import { router, publicProcedure } from "../init";
+import { GraphInvalidError } from "../../runs/service";
+
+const zRunId = z.string().uuid();
+
+export const runsRouter = router({
+  start: publicProcedure
+    .input(
+      z.object({
+        graph: z.unknown().optional(),
+        graphId: z.string().max(64).optional(),
+        overrides: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      try {
+        return ctx.app.runs.start(input);
+      } catch (e) {
+        if (e instanceof GraphInvalidError) throw new TRPCError({ code: "BAD_REQUEST", message: e.message, cause: e });
+        throw e;
+      }
+    }),
+  get: publicProcedure.input(z.object({ runId: zRunId })).query(({ ctx, input }) => {
+    const run = ctx.app.store.getRun(input.runId);
+    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
+    return { ...run, position: ctx.app.runs.queue.position(run.id), outputs: ctx.app.store.listOutputs(run.id) };
+  }),
+  list: publicProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(50), status: z.enum(["queued", "running", "finished", "failed", "cancelled", "interrupted"]).optional() }).default({ limit: 50 }))
+    .query(({ ctx, input }) => ctx.app.store.listRuns(input).map(({ graph: _g, ...r }) => r)),
+  cancel: publicProcedure.input(z.object({ runId: zRunId })).mutation(({ ctx, input }) => {
+    if (!ctx.app.store.getRun(input.runId)) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
+    return { cancelled: ctx.app.runs.cancel(input.runId) };
+  }),
+  events: publicProcedure.input(z.object({ runId: zRunId, lastEventId: z.string().nullish() })).subscription(async function* ({ ctx, input, signal }) {
+    if (!ctx.app.store.getRun(input.runId)) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
+    const after = input.lastEventId ? Number(input.lastEventId) || 0 : 0;
+    for await (const e of ctx.app.runs.events(input.runId, after, signal)) yield tracked(String(e.seq), e);
+  }),
+  queue: publicProcedure.query(({ ctx }) => ({ waiting: ctx.app.runs.queue.waiting, running: ctx.app.runs.queue.running })),
+});
