@@ -1,0 +1,83 @@
+// `acestep serve [--port N] [--host H] [--dev] [--no-editor]`: the editor and the API in one
+// process. Builds the editor on first start (or when its sources changed since the build).
+import { parseArgs } from "node:util";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAppContext } from "../../app-context";
+import { checkBindSafety, createHttpServer } from "../../http/server";
+import { loadConfig } from "../../config";
+import { serverRoutes, onServerStart } from "../../http/extensions";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: "string" }, host: { type: "string" }, dev: { type: "boolean" }, "no-editor": { type: "boolean" } },
+  });
+  const base = loadConfig();
+  const host = values.host ?? base.host;
+  const port = values.port !== undefined ? Number(values.port) : base.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a port number, got "${values.port}"`);
+    return 2;
+  }
+  checkBindSafety(host, base.apiToken);
+  const app = createAppContext({ host, port });
+
+  let pages: ((req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>) | undefined;
+  if (!values["no-editor"]) {
+    const dev = values.dev === true;
+    if (!dev && needsBuild()) {
+      console.error("building the editor (first start or changed sources; about 30 s)…");
+      const r = spawnSync(process.execPath, [join(ROOT, "node_modules/next/dist/bin/next"), "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+      if (r.status !== 0) {
+        console.error("the editor build failed; see the output above");
+        return 1;
+      }
+    }
+    const { default: next } = await import("next");
+    const nextApp = next({ dev, dir: ROOT, hostname: host, port });
+    await nextApp.prepare();
+    const handle = nextApp.getRequestHandler();
+    pages = async (req, res) => handle(req, res);
+  }
+
+  const server = createHttpServer({ app, pages, routes: serverRoutes(app) });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const shown = host.includes(":") ? `[${host}]` : host;
+  console.log(`ACE-Step studio on http://${shown}:${port}  (data: ${app.config.dataDir})`);
+  await onServerStart(app);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      console.log("shutting down…");
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await app.close();
+  return 0;
+}
+
+/** True when there is no production build or a source file is newer than it. */
+function needsBuild(): boolean {
+  const id = join(ROOT, ".next", "BUILD_ID");
+  if (!existsSync(id)) return true;
+  const built = statSync(id).mtimeMs;
+  const newer = (dir: string): boolean => {
+    if (!existsSync(dir)) return false;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() ? newer(p) : statSync(p).mtimeMs > built) return true;
+    }
+    return false;
+  };
+  return ["app", "nodes", join("server", "graph")].some((d) => newer(join(ROOT, d))) || ["next.config.mjs", "package.json"].some((f) => statSync(join(ROOT, f)).mtimeMs > built);
+}

@@ -1,0 +1,63 @@
+// The acestep CLI: the same engine in-process, the same graph JSON as the editor and API.
+import { runCommand } from "./commands/run";
+import { validateCommand } from "./commands/validate";
+import { nodesCommand } from "./commands/nodes";
+import { serveCommand } from "./commands/serve";
+
+const USAGE = `usage: acestep <command> [options]
+
+commands:
+  run <graph.json> [--set <node>.<param>=<value>]... [--out <dir>] [--json]
+                         run a graph with a progress bar; prints the output files
+  validate <graph.json>  list every problem in a graph (exit 1 if any)
+  nodes [type] [--json]  list node types, or describe one
+  serve [--port N] [--host H] [--dev]
+                         start the editor and the API (127.0.0.1:3000 by default)
+
+environment: ACESTEP_DATA (data folder, default ./data), ACESTEP_MODELS (converted models),
+ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY`;
+
+type Command = (argv: string[]) => number | Promise<number>;
+const extraCommands = new Map<string, Command>();
+
+/** Lets subsystems (models, debug) add their commands without the core knowing them. */
+export function registerCommand(name: string, cmd: Command): void {
+  extraCommands.set(name, cmd);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "run":
+        return await runCommand(rest);
+      case "validate":
+        return validateCommand(rest);
+      case "nodes":
+        return nodesCommand(rest);
+      case "serve":
+        return await serveCommand(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default: {
+        const extra = extraCommands.get(cmd);
+        if (extra) return await extra(rest);
+        console.error(`unknown command "${cmd}"\n\n${USAGE}`);
+        return 2;
+      }
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`error: ${err.message ?? String(e)}`);
+    if (process.env.ACESTEP_DEBUG) console.error(err.stack);
+    return 1;
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "acestep-cli-"));
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["bin/acestep.mjs", ...args], { encoding: "utf8", env: { ...process.env, ACESTEP_DATA: join(dir, "data"), ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function file(name: string, content: string) {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe("acestep CLI", () => {
+  it("validates a good graph", () => {
+    const r = cli(["validate", "graphs/test-tone.json"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("valid");
+  });
+
+  it("answers bad input of any shape with a clear message, exit 1 and no stack trace", () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ["empty.json", "", /empty/],
+      ["notjson.json", "{oops", /not valid JSON/],
+      ["array.json", "[1,2,3]", /must be a JSON object/],
+      ["deep.json", `{"version":1,"nodes":{},"meta":{"x":${"[".repeat(5000)}${"]".repeat(5000)}}}`, /nested/],
+      ["proto.json", '{"version":1,"nodes":{"a":{"type":"core.int","params":{"__proto__":{"x":1}}}}}', /__proto__/],
+      ["huge.json", JSON.stringify({ version: 1, nodes: { a: { type: "core.string", params: { value: "y".repeat(300_000) } } } }), /300000 characters/],
+      ["version.json", '{"version":7,"nodes":{}}', /version 7 is not supported/],
+      ["noversion.json", '{"nodes":{}}', /no "version"/],
+      ["multi.json", JSON.stringify({ version: 1, nodes: { t: { type: "audio.testTone", params: { seconds: 0, bogus: 1 } }, s: { type: "core.showNumber" } } }), /node "t" field "seconds".*\n.*node "t" field "bogus"|node "t" field "bogus"/],
+    ];
+    for (const [name, content, re] of cases) {
+      const r = cli(["validate", file(name, content)]);
+      expect(r.code, name).toBe(1);
+      expect(r.err, name).toMatch(re);
+      expect(r.err, name).not.toMatch(/\n\s+at /);
+    }
+    const multi = cli(["validate", join(dir, "multi.json")]);
+    expect(multi.err).toContain('node "s" field "value"');
+    expect(multi.err).toMatch(/3 issues/);
+    expect(cli(["validate", join(dir, "missing.json")]).err).toContain("no such file");
+  });
+
+  it("runs a graph with --set overrides and reports results as JSON", () => {
+    const r = cli(["run", "graphs/test-tone.json", "--set", "tone.amplitude=0.25", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.status).toBe("finished");
+    expect(Object.keys(j.timings).sort()).toEqual(["info", "peak", "tone"]);
+  });
+
+  it("refuses a run whose override is out of range, naming node and field", () => {
+    const r = cli(["run", "graphs/test-tone.json", "--set", "tone.amplitude=3"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/node "tone" field "amplitude": 3 is above the maximum 1/);
+  });
+
+  it("lists and describes nodes", () => {
+    expect(cli(["nodes"]).out).toContain("audio.testTone");
+    const d = cli(["nodes", "audio.testTone"]);
+    expect(d.out).toMatch(/amplitude: number = 0.5 \(min 0, max 1\)/);
+    expect(JSON.parse(cli(["nodes", "audio.testTone", "--json"]).out).outputs.audio.type).toBe("AUDIO");
+    expect(cli(["bogus"]).code).toBe(2);
+  });
+});
