@@ -3,7 +3,8 @@ import { router, createCallerFactory } from "./init";
 import { nodesRouter } from "./routers/nodes";
 import { graphsRouter } from "./routers/graphs";
 import { runsRouter } from "./routers/runs";
+import { systemRouter } from "./routers/system";
 
-export const appRouter = router({ nodes: nodesRouter, graphs: graphsRouter, runs: runsRouter });
+export const appRouter = router({ nodes: nodesRouter, graphs: graphsRouter, runs: runsRouter, system: systemRouter });
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);

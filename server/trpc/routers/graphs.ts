@@ -7,11 +7,14 @@ import { router, publicProcedure } from "../init";
 import { checkShape } from "../../graph/parse";
 import { zGraph } from "../../graph/format";
 import { GraphInvalidError } from "../../runs/service";
+import { listExamples } from "../../graph/examples";
 
 const zId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "graph ids are 1-64 letters, digits, '_' or '-'");
 
 export const graphsRouter = router({
   list: publicProcedure.query(({ ctx }) => ctx.app.store.listGraphs()),
+  /** Example workflows from graphs/. */
+  examples: publicProcedure.query(() => listExamples()),
   get: publicProcedure.input(z.object({ id: zId })).query(({ ctx, input }) => {
     const g = ctx.app.store.getGraph(input.id);
     if (!g) throw new TRPCError({ code: "NOT_FOUND", message: `no saved graph has the id "${input.id}"` });

@@ -1,0 +1,35 @@
+// system.info: what the status bar shows (execution provider, loaded models, demo weights).
+import { router, publicProcedure } from "../init";
+import type { AppContext } from "../../app-context";
+
+export interface SystemInfo {
+  version: string;
+  executionProvider: string;
+  threads: number;
+  demoWeights: boolean;
+  models: Array<{ name: string; kind: string; loaded: boolean; demo: boolean }>;
+  queue: { waiting: number; running: number };
+}
+
+type InfoProvider = (app: AppContext) => Partial<SystemInfo> | Promise<Partial<SystemInfo>>;
+const providers: InfoProvider[] = [];
+
+/** Subsystems (runtime, models) contribute their part of the status. */
+export function addSystemInfoProvider(p: InfoProvider): void {
+  providers.push(p);
+}
+
+export const systemRouter = router({
+  info: publicProcedure.query(async ({ ctx }): Promise<SystemInfo> => {
+    let info: SystemInfo = {
+      version: "0.1.0",
+      executionProvider: "cpu",
+      threads: ctx.app.config.threads,
+      demoWeights: ctx.app.config.modelsDir === null,
+      models: [],
+      queue: { waiting: ctx.app.runs.queue.waiting, running: ctx.app.runs.queue.running },
+    };
+    for (const p of providers) info = { ...info, ...(await p(ctx.app)) };
+    return info;
+  }),
+});
