@@ -5,6 +5,8 @@ import { IntNode, FloatNode, StringNode, BooleanNode, SeedNode } from "./core/pr
 import { ShowTextNode, ShowNumberNode } from "./core/show";
 import { TestToneNode } from "./core/test-tone";
 import { AudioInfoNode } from "./core/audio-info";
+import { LoadAudioNode } from "./audio/load-audio";
+import { SaveAudioNode, PreviewAudioNode } from "./audio/save-audio";
 
 export const ALL_NODES: AnyNodeDefinition[] = [
   IntNode,
@@ -16,6 +18,9 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   ShowNumberNode,
   TestToneNode,
   AudioInfoNode,
+  LoadAudioNode,
+  SaveAudioNode,
+  PreviewAudioNode,
 ];
 
 export function createDefaultRegistry(): NodeRegistry {

@@ -1,0 +1,82 @@
+// encodeAudio / saveAudioFile: FLAC (default), WAV (16/24-bit PCM, 32-bit float), MP3, Ogg Vorbis.
+// Files are written atomically: a temp file in the same folder, then rename.
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+import { encodeFlac } from "./flac";
+import { encodeMp3, type Mp3Bitrate } from "./mp3";
+import { encodeOggVorbis } from "./ogg";
+import { AudioEncodeError, describeError, type Audio } from "./types";
+import { encodeWav } from "./wav";
+
+export type OutputFormat = "flac" | "wav" | "mp3" | "ogg";
+
+export interface EncodeOptions {
+  /** Default "flac" (upstream GenerationConfig.audio_format). */
+  format?: OutputFormat;
+  /** FLAC: 16 (default, soundfile's PCM_16) or 24. WAV: 16, 24, or 32 (= float, upstream "wav32"); default 16. */
+  bitDepth?: 16 | 24 | 32;
+  /** FLAC compression level 0–8 (default 5). */
+  compression?: number;
+  /** MP3 CBR kbps (default 128, ffmpeg's libmp3lame default). */
+  bitrate?: Mp3Bitrate;
+  /** Ogg Vorbis VBR quality −1…10 (default 5). */
+  quality?: number;
+}
+
+export const FORMAT_EXTENSIONS: Record<OutputFormat, string> = { flac: ".flac", wav: ".wav", mp3: ".mp3", ogg: ".ogg" };
+
+export async function encodeAudio(audio: Audio, opts: EncodeOptions = {}): Promise<Uint8Array> {
+  const format = opts.format ?? "flac";
+  switch (format) {
+    case "flac":
+      if (opts.bitDepth === 32) throw new AudioEncodeError("FLAC output supports 16 or 24 bits");
+      return encodeFlac(audio, { bitDepth: opts.bitDepth ?? 16, compression: opts.compression });
+    case "wav":
+      return encodeWav(audio, opts.bitDepth === 24 ? "pcm24" : opts.bitDepth === 32 ? "float32" : "pcm16");
+    case "mp3":
+      return encodeMp3(audio, opts.bitrate ?? 128);
+    case "ogg":
+      return encodeOggVorbis(audio, opts.quality ?? 5);
+    default:
+      throw new AudioEncodeError(`unknown output format ${String(format)}`);
+  }
+}
+
+/** Output format from a path's extension, or undefined. */
+export function formatFromPath(path: string): OutputFormat | undefined {
+  const ext = extname(path).toLowerCase();
+  return (Object.keys(FORMAT_EXTENSIONS) as OutputFormat[]).find((f) => FORMAT_EXTENSIONS[f] === ext || (f === "ogg" && ext === ".oga"));
+}
+
+/** Writes bytes atomically: temp file in the target folder, fsync, rename over the target. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    const fh = await open(tmp, "wx");
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Encodes and saves; the format comes from `opts.format`, else the extension, else FLAC. Returns the bytes written. */
+export async function saveAudioFile(path: string, audio: Audio, opts: EncodeOptions = {}): Promise<number> {
+  const format = opts.format ?? formatFromPath(path) ?? "flac";
+  const bytes = await encodeAudio(audio, { ...opts, format });
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (err) {
+    throw new AudioEncodeError(`cannot write ${path}: ${describeError(err)}`, { cause: err });
+  }
+  return bytes.length;
+}
