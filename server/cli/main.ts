@@ -3,6 +3,7 @@ import { runCommand } from "./commands/run";
 import { validateCommand } from "./commands/validate";
 import { nodesCommand } from "./commands/nodes";
 import { serveCommand } from "./commands/serve";
+import { modelsCommand } from "./commands/models";
 
 const USAGE = `usage: acestep <command> [options]
 
@@ -13,6 +14,10 @@ commands:
   nodes [type] [--json]  list node types, or describe one
   serve [--port N] [--host H] [--dev]
                          start the editor and the API (127.0.0.1:3000 by default)
+  models tiny --out <dir>            write tiny random checkpoints in the official layout
+  models convert --from <dir> --to <dir> [--dtype fp32|fp16]
+                         convert official checkpoints to runnable models (+ manifest)
+  models list [--dir <models dir>]
 
 environment: ACESTEP_DATA (data folder, default ./data), ACESTEP_MODELS (converted models),
 ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY`;
@@ -37,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         return nodesCommand(rest);
       case "serve":
         return await serveCommand(rest);
+      case "models":
+        return await modelsCommand(rest);
       case undefined:
       case "help":
       case "--help":

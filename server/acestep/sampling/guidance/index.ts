@@ -1,0 +1,4 @@
+export * from "./shape";
+export * from "./cfg";
+export * from "./apg";
+export * from "./adg";

@@ -1,0 +1,4 @@
+export * from "./types";
+export * from "./euler";
+export * from "./sde";
+export * from "./registry";

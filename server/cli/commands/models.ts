@@ -1,0 +1,87 @@
+// `acestep models tiny|convert|list`: fabricate tiny official-layout checkpoints, convert
+// checkpoints to runnable models, and show what a models folder holds.
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { writeTinyCheckpoints } from "../../checkpoints";
+import { convertCheckpoints, ConvertError } from "../../models/convert/convert";
+import { readManifest } from "../../models/convert/manifest";
+import { loadConfig } from "../../config";
+
+const USAGE = `usage:
+  acestep models tiny --out <dir> [--seed N]        write tiny random checkpoints in the official layout
+  acestep models convert --from <checkpoints dir> --to <models dir> [--dtype fp32|fp16] [--only <folder>]... [--force]
+  acestep models list [--dir <models dir>]`;
+
+export async function modelsCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === "tiny") {
+    const { values } = parseArgs({ args: rest, options: { out: { type: "string" }, seed: { type: "string" } } });
+    if (!values.out) return usage();
+    const seed = values.seed === undefined ? 0 : Number(values.seed);
+    if (!Number.isInteger(seed)) {
+      console.error(`--seed must be an integer, got "${values.seed}"`);
+      return 2;
+    }
+    const t0 = performance.now();
+    const dirs = writeTinyCheckpoints(resolve(values.out), { seed });
+    for (const d of Object.values(dirs)) console.log(d);
+    console.error(`wrote tiny (random, demo) checkpoints in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return 0;
+  }
+  if (sub === "convert") {
+    const { values } = parseArgs({
+      args: rest,
+      options: { from: { type: "string" }, to: { type: "string" }, dtype: { type: "string" }, only: { type: "string", multiple: true }, force: { type: "boolean" }, demo: { type: "boolean" } },
+    });
+    if (!values.from || !values.to) return usage();
+    if (values.dtype !== undefined && values.dtype !== "fp32" && values.dtype !== "fp16") {
+      console.error(`--dtype must be fp32 or fp16, got "${values.dtype}"`);
+      return 2;
+    }
+    const tty = process.stderr.isTTY;
+    try {
+      const r = await convertCheckpoints({
+        from: resolve(values.from),
+        to: resolve(values.to),
+        dtype: values.dtype as "fp32" | "fp16" | undefined,
+        only: values.only,
+        force: values.force,
+        demo: values.demo,
+        onProgress: (e) => {
+          const width = 20;
+          const done = Math.round(((e.index + (e.message === "done" || e.skipped ? 1 : 0.5)) / e.total) * width);
+          const line = `[${"#".repeat(done)}${".".repeat(width - done)}] ${e.index + 1}/${e.total} ${e.folder}: ${e.message}`;
+          if (tty) process.stderr.write(`\r\x1b[2K${line}${e.message === "done" || e.skipped ? "\n" : ""}`);
+          else process.stderr.write(`${line}\n`);
+        },
+      });
+      console.log(`converted: ${r.converted.join(", ") || "none"}; unchanged: ${r.skipped.join(", ") || "none"}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof ConvertError) {
+        if (tty) process.stderr.write("\n");
+        console.error(e.message);
+        return 1;
+      }
+      throw e;
+    }
+  }
+  if (sub === "list") {
+    const { values } = parseArgs({ args: rest, options: { dir: { type: "string" } } });
+    const dir = resolve(values.dir ?? loadConfig().modelsDir ?? "models");
+    const m = readManifest(dir);
+    if (!m) {
+      console.error(`no converted models in "${dir}" (run \`acestep models convert\`)`);
+      return 1;
+    }
+    if (m.demo) console.log("DEMO weights (tiny random models): the audio is noise");
+    for (const e of Object.values(m.entries)) console.log(`${e.name.padEnd(28)} ${e.component.padEnd(13)} ${e.dtype}  ${e.files.length} files, ${(e.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB`);
+    return 0;
+  }
+  return usage();
+}
+
+function usage(): number {
+  console.error(USAGE);
+  return 2;
+}

@@ -1,0 +1,86 @@
+// Tiny models shared by the runtime tests and bench (built in memory with tiny-onnx).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tinyModel } from "./tiny-onnx";
+
+/** y[N] f32 = x[N] * 2 + 1, N symbolic. */
+export function affineModel(): Uint8Array {
+  return tinyModel({
+    inputs: [{ name: "x", type: "float32", dims: ["n"] }],
+    outputs: [{ name: "y", type: "float32", dims: ["n"] }],
+    initializers: [
+      { name: "two", type: "float32", dims: [], data: new Float32Array([2]) },
+      { name: "one", type: "float32", dims: [], data: new Float32Array([1]) },
+    ],
+    nodes: [
+      { op: "Mul", inputs: ["x", "two"], outputs: ["x2"] },
+      { op: "Add", inputs: ["x2", "one"], outputs: ["y"] },
+    ],
+  });
+}
+
+/** Mixed dtypes: ids i64 → ids*3 (i64); h f16 → h*h (f16); mask bool → not mask (bool). */
+export function dtypesModel(): Uint8Array {
+  return tinyModel({
+    inputs: [
+      { name: "ids", type: "int64", dims: ["n"] },
+      { name: "h", type: "float16", dims: ["m"] },
+      { name: "mask", type: "bool", dims: ["k"] },
+    ],
+    outputs: [
+      { name: "ids3", type: "int64", dims: ["n"] },
+      { name: "hh", type: "float16", dims: ["m"] },
+      { name: "notmask", type: "bool", dims: ["k"] },
+    ],
+    initializers: [{ name: "three", type: "int64", dims: [], data: new BigInt64Array([3n]) }],
+    nodes: [
+      { op: "Mul", inputs: ["ids", "three"], outputs: ["ids3"] },
+      { op: "Mul", inputs: ["h", "h"], outputs: ["hh"] },
+      { op: "Not", inputs: ["mask"], outputs: ["notmask"] },
+    ],
+  });
+}
+
+/** x[S,S] → `steps` chained MatMuls with one S×S weight (near-orthogonal scale); a slow model. */
+export function matmulChainModel(size: number, steps: number): Uint8Array {
+  const w = new Float32Array(size * size);
+  let seed = 12345;
+  const scale = Math.sqrt(3 / size); // uniform(-a, a) with variance 1/size keeps the norm stable
+  for (let i = 0; i < w.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    w[i] = (seed / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  const nodes = Array.from({ length: steps }, (_, i) => ({
+    op: "MatMul",
+    inputs: [i === 0 ? "x" : `h${i}`, "W"],
+    outputs: [i === steps - 1 ? "y" : `h${i + 1}`],
+  }));
+  return tinyModel({
+    inputs: [{ name: "x", type: "float32", dims: [size, size] }],
+    outputs: [{ name: "y", type: "float32", dims: [size, size] }],
+    initializers: [{ name: "W", type: "float32", dims: [size, size], data: w }],
+    nodes,
+  });
+}
+
+/** y = x + c with a `floats`-element f32 constant: a model whose file size is about 4·floats bytes. */
+export function paddedModel(floats: number): Uint8Array {
+  return tinyModel({
+    inputs: [{ name: "x", type: "float32", dims: [floats] }],
+    outputs: [{ name: "y", type: "float32", dims: [floats] }],
+    initializers: [{ name: "c", type: "float32", dims: [floats], data: new Float32Array(floats).fill(1) }],
+    nodes: [{ op: "Add", inputs: ["x", "c"], outputs: ["y"] }],
+  });
+}
+
+/** Writes models into a fresh temp dir; returns their paths by name. */
+export function writeModels(models: Record<string, Uint8Array>): { dir: string; paths: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), "ort-runtime-"));
+  const paths: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(models)) {
+    paths[name] = join(dir, `${name}.onnx`);
+    writeFileSync(paths[name], bytes);
+  }
+  return { dir, paths };
+}
