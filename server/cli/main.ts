@@ -4,6 +4,7 @@ import { validateCommand } from "./commands/validate";
 import { nodesCommand } from "./commands/nodes";
 import { serveCommand } from "./commands/serve";
 import { modelsCommand } from "./commands/models";
+import { debugCommand } from "./commands/debug";
 
 const USAGE = `usage: acestep <command> [options]
 
@@ -18,6 +19,8 @@ commands:
   models convert --from <dir> --to <dir> [--dtype fp32|fp16]
                          convert official checkpoints to runnable models (+ manifest)
   models list [--dir <models dir>]
+  debug prompt|schedule|codes|lm-prompt …
+                         print exact prompt strings, timesteps, FSQ decodings, LM prompts
 
 environment: ACESTEP_DATA (data folder, default ./data), ACESTEP_MODELS (converted models),
 ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY`;
@@ -44,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serveCommand(rest);
       case "models":
         return await modelsCommand(rest);
+      case "debug":
+        return await debugCommand(rest);
       case undefined:
       case "help":
       case "--help":
