@@ -1,0 +1,32 @@
+// Ports: acestep/constants.py (BPM_MIN/BPM_MAX, DURATION_MIN/DURATION_MAX, VALID_TIME_SIGNATURES,
+// VALID_LANGUAGES, the keyscale list) and the field order of acestep/constrained_logits_processor.py
+// `_get_next_field_state` (lm.md §5.1, §5.3).
+
+export const BPM_MIN = 30;
+export const BPM_MAX = 300;
+export const DURATION_MIN = 10;
+/** ≥ 24 GB tier; `max_duration_with_lm` of smaller GPU tiers is 180…480 (acestep/gpu_config.py). */
+export const DURATION_MAX = 600;
+/** 2, 3, 4, 6 mean 2/4, 3/4, 4/4, 6/8. */
+export const VALID_TIME_SIGNATURES = [2, 3, 4, 6] as const;
+/** Caption token cap before `\n` is forced. */
+export const CAPTION_MAX_TOKENS = 512;
+
+/** {A…G} × {"", "#", "b", "♯", "♭"} × {major, minor} = 70 strings. */
+export const KEYSCALES: readonly string[] = (() => {
+  const out: string[] = [];
+  for (const note of ["A", "B", "C", "D", "E", "F", "G"])
+    for (const acc of ["", "#", "b", "♯", "♭"]) for (const mode of ["major", "minor"]) out.push(`${note}${acc} ${mode}`);
+  return out;
+})();
+
+/** `VALID_LANGUAGES` (51 codes). */
+export const VALID_LANGUAGES: readonly string[] = [
+  "ar", "az", "bg", "bn", "ca", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hr", "ht",
+  "hu", "id", "is", "it", "ja", "ko", "la", "lt", "ms", "ne", "nl", "no", "pa", "pl", "pt", "ro", "ru", "sa",
+  "sk", "sr", "sv", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "yue", "zh", "unknown",
+];
+
+/** CoT field order (alphabetical). */
+export const FIELD_ORDER = ["bpm", "caption", "duration", "genres", "keyscale", "language", "timesignature"] as const;
+export type FieldName = (typeof FIELD_ORDER)[number];
