@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { debugCodes, debugPrompt, debugSchedule } from "../../acestep/debug";
 import { MODEL_VARIANTS, TASK_TYPES, type ModelVariant, type TaskType } from "../../acestep/tasks/instructions";
+import { debugLmPromptCommand } from "./debug-lm";
 
 const USAGE = `usage:
   acestep debug prompt --caption <s> [--lyrics <s>] [--bpm N] [--keyscale <s>] [--timesignature N] [--duration S]
@@ -12,7 +13,7 @@ const USAGE = `usage:
   acestep debug lm-prompt --mode generate|codes|understand|create|format [--caption <s>] [--lyrics <s>] …`;
 
 type Cmd = (argv: string[]) => number | Promise<number>;
-const extra = new Map<string, Cmd>();
+const extra = new Map<string, Cmd>([["lm-prompt", debugLmPromptCommand]]);
 /** The LM subsystem registers `lm-prompt` here. */
 export function registerDebugCommand(name: string, cmd: Cmd): void {
   extra.set(name, cmd);
