@@ -8,12 +8,14 @@ import { createDefaultRegistry } from "../nodes/index";
 import { RunStore } from "./runs/store";
 import { RunService } from "./runs/service";
 import { loadConfig, type AppConfig } from "./config";
+import { ModelManager } from "./models/manager";
 
 export interface AppContext {
   config: AppConfig;
   registry: NodeRegistry;
   store: RunStore;
   runs: RunService;
+  models: ModelManager;
   close(): Promise<void>;
 }
 
@@ -22,11 +24,12 @@ export function createAppContext(overrides: Partial<AppConfig> & { registry?: No
   mkdirSync(config.dataDir, { recursive: true });
   const registry = overrides.registry ?? createDefaultRegistry();
   const store = new RunStore(join(config.dataDir, "acestep.sqlite"));
+  const models = new ModelManager({ modelsDir: config.modelsDir, dataDir: config.dataDir, threads: config.threads, logger: (m) => console.error(`[models] ${m}`) });
   const runs = new RunService({
     store,
     registry,
     dataDir: config.dataDir,
-    services: overrides.services,
+    services: { models, ...overrides.services },
     concurrency: config.concurrency,
     progressIntervalMs: overrides.progressIntervalMs,
   });
@@ -35,10 +38,12 @@ export function createAppContext(overrides: Partial<AppConfig> & { registry?: No
     registry,
     store,
     runs,
+    models,
     async close() {
       for (const r of store.listRuns({ status: "running" })) runs.cancel(r.id);
       for (const r of store.listRuns({ status: "queued" })) runs.cancel(r.id);
       await runs.queue.idle();
+      await models.close();
       store.close();
     },
   };

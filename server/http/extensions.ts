@@ -7,4 +7,8 @@ export function serverRoutes(_app: AppContext): ExtraRoute[] {
   return [];
 }
 
-export async function onServerStart(_app: AppContext): Promise<void> {}
+export async function onServerStart(app: AppContext): Promise<void> {
+  if (app.models.demo) console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
+  // Prepare models in the background so the first run does not wait for the demo conversion.
+  app.models.ready().catch((e) => console.error(`models: ${(e as Error).message}`));
+}

@@ -29,6 +29,17 @@ export const systemRouter = router({
       models: [],
       queue: { waiting: ctx.app.runs.queue.waiting, running: ctx.app.runs.queue.running },
     };
+    const m = ctx.app.models;
+    info.demoWeights = m.demo;
+    try {
+      const host = await m.host().info();
+      info.executionProvider = host.provider;
+      info.threads = host.threads;
+      const entries = await m.entries();
+      info.models = entries.map((e) => ({ name: e.name, kind: e.component, loaded: m.registry().status().loaded.some((l) => l.id.startsWith(`${e.name}/`)), demo: m.demo }));
+    } catch {
+      // models not ready yet: the status bar shows what is known
+    }
     for (const p of providers) info = { ...info, ...(await p(ctx.app)) };
     return info;
   }),

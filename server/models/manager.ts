@@ -1,0 +1,128 @@
+// The model manager: which converted models exist (manifest), demo weights when none are
+// configured (tiny checkpoints fabricated and converted on first use), and ORT sessions
+// for their files through the worker-thread runtime.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeTinyCheckpoints } from "../checkpoints";
+import { createModelRegistry, createSessionHost, type ModelRegistry, type SessionHost, type HostInfo, type TensorData } from "../runtime";
+import { convertCheckpoints } from "./convert/convert";
+import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
+import type { Component } from "../checkpoints/layout";
+
+export interface ModelManagerOptions {
+  /** Converted models (ACESTEP_MODELS); null → demo weights under dataDir. */
+  modelsDir: string | null;
+  dataDir: string;
+  threads?: number;
+  executionProvider?: "auto" | "cpu" | "cuda";
+  /** Memory budget for loaded sessions (bytes). */
+  budgetBytes?: number;
+  logger?: (m: string) => void;
+}
+
+export class ModelsUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelsUnavailableError";
+  }
+}
+
+export class ModelManager {
+  readonly demo: boolean;
+  readonly modelsDir: string;
+  private manifest: Manifest | null = null;
+  private preparing: Promise<Manifest> | null = null;
+  private hostInstance: SessionHost | null = null;
+  private registryInstance: ModelRegistry | null = null;
+  private readonly registered = new Set<string>();
+
+  constructor(private readonly opts: ModelManagerOptions) {
+    this.demo = opts.modelsDir === null;
+    this.modelsDir = opts.modelsDir ?? join(opts.dataDir, "demo-models", "models");
+  }
+
+  /** Loads the manifest; in demo mode fabricates and converts the tiny checkpoints first (once). */
+  ready(): Promise<Manifest> {
+    if (this.manifest) return Promise.resolve(this.manifest);
+    this.preparing ??= this.prepare().finally(() => {
+      this.preparing = null;
+    });
+    return this.preparing;
+  }
+
+  private async prepare(): Promise<Manifest> {
+    if (this.demo) {
+      const ck = join(this.opts.dataDir, "demo-models", "checkpoints");
+      if (!existsSync(join(ck, "vae", "config.json"))) {
+        this.opts.logger?.("creating tiny demo checkpoints (random weights; the audio will be noise)…");
+        mkdirSync(ck, { recursive: true });
+        writeTinyCheckpoints(ck);
+      }
+      await convertCheckpoints({ from: ck, to: this.modelsDir, demo: true, onProgress: (e) => this.opts.logger?.(`demo models: ${e.folder}: ${e.message}`) });
+    }
+    const m = readManifest(this.modelsDir);
+    if (!m) throw new ModelsUnavailableError(`no converted models in "${this.modelsDir}": run \`acestep models convert --from <checkpoints> --to ${this.modelsDir}\``);
+    this.manifest = m;
+    return m;
+  }
+
+  /** Entries of a component kind, in manifest order. */
+  async entries(component?: Component): Promise<ManifestEntry[]> {
+    const m = await this.ready();
+    return Object.values(m.entries).filter((e) => !component || e.component === component);
+  }
+
+  /** The entry named `name`, or the default one of the kind (for DiT: turbo first). */
+  async find(component: Component, name?: string): Promise<ManifestEntry> {
+    const list = await this.entries(component);
+    if (name) {
+      const e = list.find((x) => x.name === name);
+      if (!e) throw new ModelsUnavailableError(`no ${component} model named "${name}" in ${this.modelsDir} (have: ${list.map((x) => x.name).join(", ") || "none"})`);
+      return e;
+    }
+    const preferred = component === "dit" ? list.find((x) => /turbo/.test(x.name)) : undefined;
+    const e = preferred ?? list[0];
+    if (!e) throw new ModelsUnavailableError(`no ${component} model in ${this.modelsDir}; convert one with \`acestep models convert\``);
+    return e;
+  }
+
+  file(entry: ManifestEntry, role: string): ManifestFile & { abs: string } {
+    const f = entry.files.find((x) => x.role === role);
+    if (!f) throw new ModelsUnavailableError(`model "${entry.name}" has no "${role}" file in its manifest; reconvert it`);
+    return { ...f, abs: join(this.modelsDir, f.path) };
+  }
+
+  host(): SessionHost {
+    this.hostInstance ??= createSessionHost({ threads: this.opts.threads, executionProvider: this.opts.executionProvider, logger: this.opts.logger });
+    return this.hostInstance;
+  }
+
+  registry(): ModelRegistry {
+    this.registryInstance ??= createModelRegistry({ host: this.host(), budgetBytes: this.opts.budgetBytes, logger: this.opts.logger });
+    return this.registryInstance;
+  }
+
+  /** Runs one ONNX file of a model entry (loaded lazily, kept per the registry's policy). */
+  async run(entry: ManifestEntry, role: string, feeds: Record<string, TensorData>, signal?: AbortSignal): Promise<Record<string, TensorData>> {
+    const f = this.file(entry, role);
+    const id = `${entry.name}/${role}`;
+    const reg = this.registry();
+    if (!this.registered.has(id)) {
+      this.registered.add(id);
+      const data = entry.files.find((x) => x.role === `${role}_data`);
+      reg.register(id, { path: f.abs, dataFiles: data ? [join(this.modelsDir, data.path)] : undefined });
+    }
+    return reg.run(id, feeds, { signal });
+  }
+
+  async info(): Promise<HostInfo | null> {
+    return this.hostInstance ? this.hostInstance.info() : null;
+  }
+
+  async close(): Promise<void> {
+    await this.hostInstance?.close();
+    this.hostInstance = null;
+    this.registryInstance = null;
+    this.registered.clear();
+  }
+}
