@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -47,11 +47,15 @@ describe("acestep CLI", () => {
   });
 
   it("runs a graph with --set overrides and reports results as JSON", () => {
-    const r = cli(["run", "graphs/test-tone.json", "--set", "tone.amplitude=0.25", "--json"]);
+    const out = join(dir, "out");
+    const r = cli(["run", "graphs/test-tone.json", "--set", "tone.amplitude=0.25", "--out", out, "--json"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.status).toBe("finished");
-    expect(Object.keys(j.timings).sort()).toEqual(["info", "peak", "tone"]);
+    expect(Object.keys(j.timings).sort()).toEqual(["info", "peak", "save", "tone"]);
+    expect(j.outputs).toHaveLength(1);
+    expect(j.outputs[0].file.startsWith(out)).toBe(true);
+    expect(statSync(j.outputs[0].file).size).toBeGreaterThan(1000);
   });
 
   it("refuses a run whose override is out of range, naming node and field", () => {
