@@ -7,6 +7,10 @@ import { TestToneNode } from "./core/test-tone";
 import { AudioInfoNode } from "./core/audio-info";
 import { LoadAudioNode } from "./audio/load-audio";
 import { SaveAudioNode, PreviewAudioNode } from "./audio/save-audio";
+import { LoadDitNode, LoadVaeNode, LoadTextEncoderNode, LoadLmNode } from "./models/loaders";
+import { SongNode } from "./ace/song";
+import { AudioCodesNode, CodesToTextNode } from "./ace/audio-codes";
+import { TextConditioningNode, LyricsConditioningNode } from "./ace/text-conditioning";
 
 export const ALL_NODES: AnyNodeDefinition[] = [
   IntNode,
@@ -21,6 +25,15 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   LoadAudioNode,
   SaveAudioNode,
   PreviewAudioNode,
+  LoadDitNode,
+  LoadVaeNode,
+  LoadTextEncoderNode,
+  LoadLmNode,
+  SongNode,
+  AudioCodesNode,
+  CodesToTextNode,
+  TextConditioningNode,
+  LyricsConditioningNode,
 ];
 
 export function createDefaultRegistry(): NodeRegistry {
