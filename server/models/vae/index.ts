@@ -1,0 +1,11 @@
+// server/models/vae: the Oobleck VAE (ACE-Step 1.5) — weight preparation, ONNX graph builders, host-side tiling
+// and posterior sampling. Spec: ../shared/reference/acestep/vae-and-audio.md §1–4; I/O contract:
+// server/onnx/README.md §10.
+export * from "./config";
+export * from "./weights";
+export * from "./blocks";
+export * from "./encoder";
+export * from "./decoder";
+export * from "./tiling";
+export * from "./posterior";
+export * from "./prng";

@@ -1,0 +1,169 @@
+// Weight preparation for the Oobleck VAE graphs: official diffusers `AutoencoderOobleck` keys → plain tensors.
+//
+// Source layout (checkpoints.md §3, server/checkpoints/layout/vae.ts):
+//   conv   `<p>.weight_g` [out,1,1] + `<p>.weight_v` [out,in,k] (+ `<p>.bias` [out])   torch weight_norm(dim=0)
+//          (ConvTranspose1d: weight_v [in,out,k], weight_g [in,1,1] — dim 0 is the *input* channel there)
+//          also accepted: `<p>.parametrizations.weight.original0/1` (torch.nn.utils.parametrizations.weight_norm)
+//          and an already plain `<p>.weight`.
+//   snake  `<p>.alpha`, `<p>.beta` [1,C,1], stored as logarithms: diffusers `Snake1d(hidden_dim, logscale=True)`
+//          computes alpha = exp(alpha), beta = exp(beta), y = x + 1/(beta + 1e-9) · sin²(alpha·x), and no Oobleck
+//          module passes logscale=False (confirmed in diffusers autoencoder_oobleck.py; vae-and-audio.md §1 had
+//          this as UNCONFIRMED, stack.md says "apply exp at conversion").
+//
+// Prepared layout (what the graph builders request through GraphBuilder.param):
+//   `<p>.weight`          folded weight  = g · v / ‖v‖, the norm over every dim but 0 (torch norm_except_dim, dim=0)
+//   `<p>.bias`            unchanged
+//   `<p>.snake_alpha`     exp(alpha)                    [1,C,1]
+//   `<p>.snake_inv_beta`  1 / (exp(beta) + 1e-9)        [1,C,1]
+// Tensors are computed lazily, each time their `data` is read (once, at serialisation), so a 168 M-parameter
+// checkpoint is not held twice in memory. Folding accumulates in float64 and rounds once to float32.
+import type { WeightTensor, Weights } from "../../onnx/weights";
+
+export const SNAKE_ALPHA = "snake_alpha";
+export const SNAKE_INV_BETA = "snake_inv_beta";
+/** Added to beta before the reciprocal, as diffusers Snake1d does. */
+export const SNAKE_EPS = 1e-9;
+
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/**
+ * torch weight_norm(dim=0) fold: w[o, …] = g[o] · v[o, …] / ‖v[o, …]‖₂.
+ * `g` has one value per slice along dim 0 (shape [d0,1,1] in the checkpoint); `v` is [d0, …].
+ */
+export function foldWeightNorm(g: Float32Array, v: Float32Array, vShape: readonly number[]): Float32Array {
+  const rows = vShape[0];
+  if (g.length !== rows) throw new Error(`vae weights: weight_g has ${g.length} values but weight_v dim 0 is ${rows}`);
+  if (v.length !== numel(vShape)) throw new Error(`vae weights: weight_v data (${v.length}) does not match shape [${vShape}]`);
+  const per = v.length / rows;
+  const out = new Float32Array(v.length);
+  for (let r = 0; r < rows; r++) {
+    let ss = 0;
+    for (let i = r * per; i < (r + 1) * per; i++) ss += v[i] * v[i];
+    const scale = g[r] / Math.sqrt(ss);
+    for (let i = r * per; i < (r + 1) * per; i++) out[i] = v[i] * scale;
+  }
+  return out;
+}
+
+/** Snake parameters as the graph uses them: alpha = exp(logAlpha), invBeta = 1/(exp(logBeta) + 1e-9). */
+export function snakeParams(alpha: Float32Array, beta: Float32Array, logScale = true): { alpha: Float32Array; invBeta: Float32Array } {
+  const a = new Float32Array(alpha.length);
+  const ib = new Float32Array(beta.length);
+  for (let i = 0; i < alpha.length; i++) a[i] = logScale ? Math.exp(alpha[i]) : alpha[i];
+  for (let i = 0; i < beta.length; i++) ib[i] = 1 / ((logScale ? Math.exp(beta[i]) : beta[i]) + SNAKE_EPS);
+  return { alpha: a, invBeta: ib };
+}
+
+/**
+ * A tensor whose data is computed each time `data` is read (not kept: GraphCore reads `shape` at build time and
+ * `data` once at serialisation, so nothing of a large checkpoint stays resident in the provider).
+ */
+export function lazyTensor(shape: number[], compute: () => Float32Array): WeightTensor {
+  return {
+    shape,
+    get data(): Float32Array {
+      const d = compute();
+      if (d.length !== numel(shape)) throw new Error(`vae weights: computed ${d.length} values for shape [${shape}]`);
+      return d;
+    },
+  };
+}
+
+/** A Weights provider over a fixed key → (lazy) tensor map. */
+export class DerivedWeights implements Weights {
+  constructor(private readonly entries: Map<string, () => WeightTensor>) {}
+  get(key: string): WeightTensor {
+    const f = this.entries.get(key);
+    if (!f) throw new Error(`weights: tensor ${key} not found`);
+    return f();
+  }
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+  keys(): Iterable<string> {
+    return this.entries.keys();
+  }
+}
+
+export interface PrepareOptions {
+  /** Snake alpha/beta are stored as logarithms (diffusers default). Default true. */
+  snakeLogScale?: boolean;
+}
+
+/**
+ * Map an official-layout VAE provider (any `Weights`, e.g. a safetensors reader adapter) to the prepared
+ * layout above. Keys that fit none of the patterns pass through unchanged.
+ */
+export function prepareOobleckWeights(src: Weights, opts: PrepareOptions = {}): Weights {
+  const logScale = opts.snakeLogScale ?? true;
+  const out = new Map<string, () => WeightTensor>();
+  const srcKeys = new Set(src.keys());
+  const shapeOf = (k: string) => src.get(k).shape;
+  // The lazy tensor objects (shape + compute) are memoised; their data is not.
+  const once = <T>(f: () => T): (() => T) => {
+    let t: T | undefined;
+    return () => (t ??= f());
+  };
+  for (const k of srcKeys) {
+    let m: RegExpMatchArray | null;
+    if ((m = k.match(/^(.*)\.weight_g$/)) || (m = k.match(/^(.*)\.parametrizations\.weight\.original0$/))) {
+      const p = m[1];
+      const vKey = k.endsWith(".weight_g") ? `${p}.weight_v` : `${p}.parametrizations.weight.original1`;
+      if (!srcKeys.has(vKey)) throw new Error(`vae weights: ${k} has no matching ${vKey}`);
+      out.set(`${p}.weight`, once(() => {
+        const shape = shapeOf(vKey);
+        return lazyTensor([...shape], () => foldWeightNorm(src.get(k).data, src.get(vKey).data, shape));
+      }));
+    } else if (k.endsWith(".weight_v") || k.endsWith(".parametrizations.weight.original1")) {
+      continue; // consumed with its g
+    } else if ((m = k.match(/^(.*)\.alpha$/))) {
+      const p = m[1];
+      const bKey = `${p}.beta`;
+      if (!srcKeys.has(bKey)) throw new Error(`vae weights: ${k} has no matching ${bKey}`);
+      const sp = once(() => {
+        const s = snakeParams(src.get(k).data, src.get(bKey).data, logScale);
+        return { alpha: { shape: [...shapeOf(k)], data: s.alpha }, invBeta: { shape: [...shapeOf(bKey)], data: s.invBeta } };
+      });
+      out.set(`${p}.${SNAKE_ALPHA}`, once(() => lazyTensor([...shapeOf(k)], () => sp().alpha.data)));
+      out.set(`${p}.${SNAKE_INV_BETA}`, once(() => lazyTensor([...shapeOf(bKey)], () => sp().invBeta.data)));
+    } else if (k.endsWith(".beta") && srcKeys.has(k.replace(/\.beta$/, ".alpha"))) {
+      continue; // consumed with its alpha
+    } else {
+      out.set(k, () => src.get(k)); // bias, already-plain weight, anything else
+    }
+  }
+  return new DerivedWeights(out);
+}
+
+/** Minimal view of server/checkpoints' CheckpointWeights that this adapter needs. */
+export interface CheckpointReader {
+  keys(): string[];
+  has(name: string): boolean;
+  info(name: string): { shape: number[] };
+  getFloat32(name: string): { shape: number[]; data: Float32Array };
+}
+
+/**
+ * Adapt a checkpoint reader (`openCheckpointWeights(dir)`) to the `Weights` interface with lazy data: the shape
+ * comes from the safetensors header, the tensor is read (and converted to fp32) only when `data` is accessed.
+ * Local helper: server/checkpoints exposes no `Weights` adapter yet.
+ */
+export function checkpointAsWeights(cw: CheckpointReader): Weights {
+  return {
+    get: (key) => {
+      if (!cw.has(key)) throw new Error(`weights: tensor ${key} not found`);
+      return lazyTensor([...cw.info(key).shape], () => cw.getFloat32(key).data);
+    },
+    has: (key) => cw.has(key),
+    keys: () => cw.keys(),
+  };
+}
+
+/** `w` itself if it already holds prepared Snake keys, else `prepareOobleckWeights(w)`. */
+export function ensurePrepared(w: Weights): Weights {
+  for (const k of w.keys()) {
+    if (k.endsWith(`.${SNAKE_ALPHA}`)) return w;
+    if (k.endsWith(".alpha") || k.endsWith(".weight_g") || k.endsWith(".original0")) return prepareOobleckWeights(w);
+  }
+  return w;
+}
