@@ -6,6 +6,7 @@ import type { Component } from "../../checkpoints/layout";
 import type { CheckpointWeights } from "../../checkpoints";
 import { buildQwen3Lm, buildQwen3TextEncoder, writeModel, type BuiltModel, type Qwen3Config } from "../../onnx";
 import { builderWeights } from "./weights-adapter";
+import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
 
 export interface ProducedFile {
   /** Relative to the component's output folder. */
@@ -88,8 +89,24 @@ export const lmConverter: ComponentConverter = {
   },
 };
 
-/** Converters in the order they run. VAE and DiT converters register with `addConverter`. */
-export const CONVERTERS: ComponentConverter[] = [textEncoderConverter, lmConverter];
+export const vaeConverter: ComponentConverter = {
+  component: "vae",
+  version: 1,
+  matches: (name) => name === "vae" || /^vae[-_]/i.test(name),
+  convert(ctx) {
+    mkdirSync(ctx.outDir, { recursive: true });
+    const cfg = oobleckConfigFromJson(ctx.config);
+    const w = builderWeights(ctx.weights);
+    ctx.progress("building the Oobleck encoder graph");
+    const enc = writeOnnx(ctx, buildOobleckEncoder(w, cfg), "vae_encoder.onnx", "vae_encoder");
+    ctx.progress("building the Oobleck decoder graph");
+    const dec = writeOnnx(ctx, buildOobleckDecoder(w, cfg), "vae_decoder.onnx", "vae_decoder");
+    return [enc, dec, ...copySide(ctx, ["config.json"])];
+  },
+};
+
+/** Converters in the order they run. The DiT converter registers with `addConverter`. */
+export const CONVERTERS: ComponentConverter[] = [textEncoderConverter, lmConverter, vaeConverter];
 
 export function addConverter(c: ComponentConverter): void {
   if (!CONVERTERS.includes(c)) CONVERTERS.push(c);

@@ -1,0 +1,3 @@
+// Model-agnostic ACE-Step diffusion: the sampling loop over a DiT velocity callback, and latent-frame helpers.
+export * from "./latent-frames";
+export * from "./sample-latents";
