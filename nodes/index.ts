@@ -11,6 +11,7 @@ import { LoadDitNode, LoadVaeNode, LoadTextEncoderNode, LoadLmNode } from "./mod
 import { SongNode } from "./ace/song";
 import { AudioCodesNode, CodesToTextNode } from "./ace/audio-codes";
 import { TextConditioningNode, LyricsConditioningNode } from "./ace/text-conditioning";
+import { VaeEncodeNode, VaeDecodeNode } from "./audio/vae";
 
 export const ALL_NODES: AnyNodeDefinition[] = [
   IntNode,
@@ -34,6 +35,8 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   CodesToTextNode,
   TextConditioningNode,
   LyricsConditioningNode,
+  VaeEncodeNode,
+  VaeDecodeNode,
 ];
 
 export function createDefaultRegistry(): NodeRegistry {

@@ -7,6 +7,8 @@ export interface AudioValue {
   channels: Float32Array[];
   /** Set when the audio was produced with random demo weights. */
   demo?: boolean;
+  /** Every batch item's channels when the value holds a batch (channels = batch[0]). */
+  batch?: Float32Array[][];
 }
 
 /** DiT latents [batch, frames, 64] at 25 frames/s. */

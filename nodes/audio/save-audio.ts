@@ -18,6 +18,16 @@ function contentKey(audio: AudioValue): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
+/** Each batch item as its own AUDIO value (a single item when the value is not a batch). */
+export function batchItems(audio: AudioValue): AudioValue[] {
+  return audio.batch ? audio.batch.map((channels) => ({ sampleRate: audio.sampleRate, channels, demo: audio.demo })) : [audio];
+}
+
+async function writeAll(audio: AudioValue, ctx: NodeContext, o: Parameters<typeof writeAudio>[2]) {
+  const items = batchItems(audio);
+  for (const [i, item] of items.entries()) await writeAudio(item, ctx, items.length > 1 && o.key ? { ...o, key: `${o.key}-${i}` } : o);
+}
+
 async function writeAudio(
   audio: AudioValue,
   ctx: NodeContext,
@@ -60,7 +70,7 @@ export const SaveAudioNode = defineNode({
   output: true,
   validate: (p) => (p.format === "flac" && p.bitDepth === "32" ? [{ field: "bitDepth", message: "flac supports 16 or 24 bits; use wav for 32-bit float", received: p.bitDepth }] : []),
   run: async ({ inputs, params }, ctx) => {
-    await writeAudio(inputs.audio, ctx, {
+    await writeAll(inputs.audio, ctx, {
       format: params.format,
       prefix: params.prefix.replace(/[^A-Za-z0-9_-]+/g, "_"),
       key: params.key.replace(/[^A-Za-z0-9_-]+/g, "_"),
@@ -85,7 +95,7 @@ export const PreviewAudioNode = defineNode({
   params: {},
   output: true,
   run: async ({ inputs }, ctx) => {
-    await writeAudio(inputs.audio, ctx, { format: "flac", prefix: `preview-${ctx.nodeId}`, key: "", levels: "ace-peak", normalizationDb: -1, skipSilent: false, preview: true });
+    await writeAll(inputs.audio, ctx, { format: "flac", prefix: `preview-${ctx.nodeId}`, key: "", levels: "ace-peak", normalizationDb: -1, skipSilent: false, preview: true });
     return {};
   },
 });

@@ -102,8 +102,12 @@ export class ModelManager {
     return this.registryInstance;
   }
 
-  /** Runs one ONNX file of a model entry (loaded lazily, kept per the registry's policy). */
-  async run(entry: ManifestEntry, role: string, feeds: Record<string, TensorData>, signal?: AbortSignal): Promise<Record<string, TensorData>> {
+  /**
+   * Runs one ONNX file of a model entry (loaded lazily, kept per the registry's policy). Feeds are
+   * copied to the worker unless `transfer` is set (a transferred array is detached: never transfer
+   * a value another node or the cache may still hold).
+   */
+  async run(entry: ManifestEntry, role: string, feeds: Record<string, TensorData>, signal?: AbortSignal, transfer = false): Promise<Record<string, TensorData>> {
     const f = this.file(entry, role);
     const id = `${entry.name}/${role}`;
     const reg = this.registry();
@@ -112,7 +116,7 @@ export class ModelManager {
       const data = entry.files.find((x) => x.role === `${role}_data`);
       reg.register(id, { path: f.abs, dataFiles: data ? [join(this.modelsDir, data.path)] : undefined });
     }
-    return reg.run(id, feeds, { signal });
+    return reg.run(id, feeds, { signal, transfer });
   }
 
   async info(): Promise<HostInfo | null> {

@@ -1,0 +1,58 @@
+// VAE Encode / VAE Decode: audio ↔ 25 Hz latents with the Oobleck VAE, tiled as upstream.
+import { defineNode } from "../define-node";
+import { param } from "../params";
+import { modelsOf } from "../models/loaders";
+import { vaeDecode, vaeEncode } from "../../server/pipeline/vae";
+
+export const VaeEncodeNode = defineNode({
+  type: "vae.encode",
+  title: "VAE Encode",
+  category: "latent",
+  description: "Audio → latents [1, T, 64] at 25 Hz. The posterior mean by default (deterministic); a seeded sample as an option.",
+  inputs: { vae: { type: "VAE" }, audio: { type: "AUDIO" } },
+  outputs: { latent: { type: "LATENT" } },
+  params: {
+    posterior: param.enum(["mean", "sample"], { default: "mean", description: "mean: deterministic; sample: mean + std·noise (seeded)" }),
+    seed: param.seed({ description: "Seed for posterior sampling", advanced: true }),
+    chunkFrames: param.int({ default: 750, min: 64, max: 15_000, description: "Tile length in latent frames (750 = 30 s)", advanced: true }),
+    overlapFrames: param.int({ default: 50, min: 0, max: 1000, description: "Tile overlap in latent frames (50 = 2 s)", advanced: true }),
+  },
+  validate: (p) => (p.chunkFrames <= 2 * p.overlapFrames ? [{ field: "overlapFrames", message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`, received: p.overlapFrames }] : []),
+  run: async ({ inputs, params }, ctx) => {
+    const mm = modelsOf(ctx.services);
+    const entry = await mm.find("vae", inputs.vae.id);
+    const latent = await vaeEncode(mm, entry, inputs.audio, {
+      posterior: params.posterior === "sample" ? { kind: "sample", seed: params.seed } : { kind: "mean" },
+      chunkFrames: params.chunkFrames,
+      overlapFrames: params.overlapFrames,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress({ step: p.done, total: p.total, message: "encoding" }),
+    });
+    return { latent: { ...latent, meta: { task: "source" } } };
+  },
+});
+
+export const VaeDecodeNode = defineNode({
+  type: "vae.decode",
+  title: "VAE Decode",
+  category: "latent",
+  description: "Latents → 48 kHz stereo audio, decoded in tiles (512 frames, 64-frame overlap discarded, as upstream).",
+  inputs: { vae: { type: "VAE" }, latent: { type: "LATENT" } },
+  outputs: { audio: { type: "AUDIO" } },
+  params: {
+    chunkFrames: param.int({ default: 512, min: 16, max: 15_000, description: "Tile length in latent frames", advanced: true }),
+    overlapFrames: param.int({ default: 64, min: 0, max: 1000, description: "Overlap discarded at each tile edge (latent frames)", advanced: true }),
+  },
+  validate: (p) => (p.chunkFrames <= 2 * p.overlapFrames ? [{ field: "overlapFrames", message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`, received: p.overlapFrames }] : []),
+  run: async ({ inputs, params }, ctx) => {
+    const mm = modelsOf(ctx.services);
+    const entry = await mm.find("vae", inputs.vae.id);
+    const audio = await vaeDecode(mm, entry, inputs.latent, {
+      chunkFrames: params.chunkFrames,
+      overlapFrames: params.overlapFrames,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress({ step: p.done, total: p.total, message: "decoding" }),
+    });
+    return { audio };
+  },
+});
