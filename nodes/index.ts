@@ -12,6 +12,9 @@ import { SongNode } from "./ace/song";
 import { AudioCodesNode, CodesToTextNode } from "./ace/audio-codes";
 import { TextConditioningNode, LyricsConditioningNode } from "./ace/text-conditioning";
 import { VaeEncodeNode, VaeDecodeNode } from "./audio/vae";
+import { EmptyLatentNode, CoverNode, RepaintNode, LegoNode, ExtractNode, CompleteNode, AudioToCodesNode } from "./ace/tasks";
+import { ReferenceTimbreNode } from "./ace/reference-timbre";
+import { DitSamplerNode } from "./ace/dit-sampler";
 
 export const ALL_NODES: AnyNodeDefinition[] = [
   IntNode,
@@ -37,6 +40,15 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   LyricsConditioningNode,
   VaeEncodeNode,
   VaeDecodeNode,
+  EmptyLatentNode,
+  CoverNode,
+  RepaintNode,
+  LegoNode,
+  ExtractNode,
+  CompleteNode,
+  AudioToCodesNode,
+  ReferenceTimbreNode,
+  DitSamplerNode,
 ];
 
 export function createDefaultRegistry(): NodeRegistry {

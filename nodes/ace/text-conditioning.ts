@@ -49,15 +49,22 @@ export const TextConditioningNode = defineNode({
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("text-encoder", inputs.textEncoder.id);
     const f = resolveTextFields(params, inputs.song);
-    const latentMeta = (inputs.latent?.meta ?? {}) as { instruction?: string; frames?: number };
+    const latentMeta = (inputs.latent?.meta ?? {}) as { instruction?: string; frames?: number; nonCover?: { instruction: string } };
     const instruction = params.instruction || latentMeta.instruction || generateInstruction("text2music");
     const duration = f.duration ?? (inputs.latent ? inputs.latent.shape[1] / 25 : null);
     const prompt = formatTextPrompt({ instruction, caption: f.caption, metas: { bpm: f.bpm, keyscale: f.keyscale, timesignature: f.timesignature, duration } });
     ctx.progress({ fraction: 0.1, message: "encoding the caption" });
     const h = await encodeText(mm, entry, prompt, ctx.signal);
+    const tensors: ConditioningValue["tensors"] = { text_hidden: { data: h.data, shape: h.shape } };
+    if (latentMeta.nonCover) {
+      // audio_cover_strength < 1: the same caption with the text2music instruction for the late steps.
+      const p2 = formatTextPrompt({ instruction: latentMeta.nonCover.instruction, caption: f.caption, metas: { bpm: f.bpm, keyscale: f.keyscale, timesignature: f.timesignature, duration } });
+      const h2 = await encodeText(mm, entry, p2, ctx.signal);
+      tensors.text_hidden_noncover = { data: h2.data, shape: h2.shape };
+    }
     const conditioning: ConditioningValue = {
       kind: "conditioning",
-      tensors: { text_hidden: { data: h.data, shape: h.shape } },
+      tensors,
       meta: { role: "text", prompt, tokens: h.ids.length, instruction },
       demo: mm.demo,
     };

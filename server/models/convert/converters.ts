@@ -7,6 +7,10 @@ import type { CheckpointWeights } from "../../checkpoints";
 import { buildQwen3Lm, buildQwen3TextEncoder, writeModel, type BuiltModel, type Qwen3Config } from "../../onnx";
 import { builderWeights } from "./weights-adapter";
 import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
+import {
+  buildAudioDetokenizer, buildAudioTokenizer, buildDitCrossKv, buildDitStep, buildLyricEncoder, buildTextProjector, buildTimbreEncoder, ditConfigFromJson,
+} from "../dit";
+import { readTorchFloat32 } from "../../checkpoints";
 
 export interface ProducedFile {
   /** Relative to the component's output folder. */
@@ -105,8 +109,48 @@ export const vaeConverter: ComponentConverter = {
   },
 };
 
-/** Converters in the order they run. The DiT converter registers with `addConverter`. */
-export const CONVERTERS: ComponentConverter[] = [textEncoderConverter, lmConverter, vaeConverter];
+/** silence_latent.pt [1, 64, F] → raw fp32 [F, 64] (frame-major, as the DiT context wants it). */
+function writeSilenceLatent(ctx: ConvertContext): ProducedFile {
+  const t = readTorchFloat32(join(ctx.srcDir, "silence_latent.pt"));
+  const [one, C, F] = t.shape;
+  if (one !== 1 || C !== 64) throw new Error(`silence_latent.pt has shape [${t.shape}], expected [1, 64, frames]`);
+  const out = new Float32Array(F * C);
+  for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) out[f * C + c] = t.data[c * F + f];
+  writeFileSync(join(ctx.outDir, "silence_latent.bin"), new Uint8Array(out.buffer));
+  return { file: "silence_latent.bin", role: "silence_latent", tensor: { dtype: "F32", shape: [F, C] } };
+}
+
+export const ditConverter: ComponentConverter = {
+  component: "dit",
+  version: 1,
+  matches: (name) => /^acestep-v15-/i.test(name),
+  convert(ctx) {
+    mkdirSync(ctx.outDir, { recursive: true });
+    const cfg = ditConfigFromJson(ctx.config);
+    const w = builderWeights(ctx.weights);
+    const o = { precision: ctx.dtype };
+    const parts: Array<[string, () => BuiltModel]> = [
+      ["text_projector", () => buildTextProjector(w, cfg, o)],
+      ["lyric_encoder", () => buildLyricEncoder(w, cfg, o)],
+      ["timbre_encoder", () => buildTimbreEncoder(w, cfg, o)],
+      ["dit_cross_kv", () => buildDitCrossKv(w, cfg, o)],
+      ["dit_step", () => buildDitStep(w, cfg, o)],
+      ["audio_tokenizer", () => buildAudioTokenizer(w, cfg, o)],
+      ["audio_detokenizer", () => buildAudioDetokenizer(w, cfg, o)],
+    ];
+    const files: ProducedFile[] = [];
+    for (const [role, build] of parts) {
+      ctx.progress(`building ${role}`);
+      files.push(writeOnnx(ctx, build(), `${role}.onnx`, role));
+    }
+    files.push(writeRawTensor(ctx, "null_condition_emb", "null_condition_emb.bin", "null_condition_emb"));
+    files.push(writeSilenceLatent(ctx));
+    return [...files, ...copySide(ctx, ["config.json"])];
+  },
+};
+
+/** Converters in the order they run. */
+export const CONVERTERS: ComponentConverter[] = [textEncoderConverter, lmConverter, vaeConverter, ditConverter];
 
 export function addConverter(c: ComponentConverter): void {
   if (!CONVERTERS.includes(c)) CONVERTERS.push(c);

@@ -1,0 +1,106 @@
+// DiT Sampler: every DiT field of GenerationParams. Runs the condition encoders and packing, the
+// cross-attention K/V once per condition, then the sampling loop (turbo tables or base/sft schedule,
+// Euler ODE or SDE, CFG with APG/ADG inside the interval, audio_cover_strength, repaint injection).
+import { defineNode, type FieldIssue } from "../define-node";
+import { param } from "../params";
+import { modelsOf } from "../models/loaders";
+import { NodeError } from "../../server/engine/errors";
+import { DitRunner } from "../../server/pipeline/dit-runner";
+import { generateLatents } from "../../server/pipeline/generate-latents";
+import { isTaskMeta } from "../../server/pipeline/task-latents";
+import { resolveSeeds } from "../../server/acestep/sampling/seeds";
+
+export function parseNumberList(s: string): number[] | null {
+  if (!s.trim()) return null;
+  return s.split(/[,\s]+/).filter(Boolean).map(Number);
+}
+
+export const DitSamplerNode = defineNode({
+  type: "ace.ditSampler",
+  title: "DiT Sampler",
+  category: "sampling",
+  description: "Generates latents from text, lyrics and optional timbre conditioning, following the task of the connected latent (Empty Latent, Cover, Repaint, …).",
+  inputs: {
+    dit: { type: "DIT" },
+    text: { type: "CONDITIONING", description: "From Text Conditioning" },
+    lyrics: { type: "CONDITIONING", description: "From Lyrics Conditioning" },
+    timbre: { type: "CONDITIONING", optional: true, description: "From Reference Timbre (silence when absent)" },
+    latent: { type: "LATENT", description: "The task latent (Empty Latent for text2music)" },
+  },
+  outputs: { latent: { type: "LATENT" } },
+  params: {
+    seed: param.seed({ description: "Seed of the first item (-1 = random every run); item i uses seed + i unless seeds are given" }),
+    batchSize: param.int({ default: 1, min: 1, max: 8, description: "Songs generated at once (batch_size)" }),
+    steps: param.int({ default: 0, min: 0, max: 200, ui: "slider", description: "inference_steps (base/sft 1–200; turbo always runs its 8 fixed steps); 0 = the model default" }),
+    guidanceScale: param.float({ default: 7, min: 1, max: 20, step: 0.5, ui: "slider", description: "guidance_scale (CFG, base/sft only; turbo ignores it)" }),
+    useAdg: param.boolean({ default: false, description: "use_adg: adaptive projected guidance (ADG) instead of APG" }),
+    cfgIntervalStart: param.float({ default: 0, min: 0, max: 1, step: 0.05, description: "cfg_interval_start: guidance applies for t in [start, end]", advanced: true }),
+    cfgIntervalEnd: param.float({ default: 1, min: 0, max: 1, step: 0.05, description: "cfg_interval_end", advanced: true }),
+    shift: param.float({ default: 3, min: 1, max: 5, step: 0.1, description: "Timestep shift (turbo snaps to 1, 2 or 3)" }),
+    inferMethod: param.enum(["ode", "sde"], { default: "ode", description: "infer_method: ode (Euler) or sde" }),
+    timesteps: param.string({ default: "", maxLength: 2000, description: "Custom timesteps, comma-separated (turbo snaps them to the valid set; sft uses them verbatim)", advanced: true }),
+    seeds: param.string({ default: "", maxLength: 200, description: "Per-item seeds, comma-separated (padded with random seeds), overriding seed", advanced: true }),
+    repaintInjection: param.boolean({ default: false, description: "Repaint: newer upstream source injection + 10-frame crossfade (off = Feb 2026 behaviour)", advanced: true }),
+  },
+  validate: (p) => {
+    const issues: FieldIssue[] = [];
+    if (p.cfgIntervalStart > p.cfgIntervalEnd) issues.push({ field: "cfgIntervalEnd", message: `cfg_interval_end (${p.cfgIntervalEnd}) must not be below cfg_interval_start (${p.cfgIntervalStart})`, received: p.cfgIntervalEnd });
+    const ts = parseNumberList(p.timesteps);
+    if (ts && ts.some((t) => !Number.isFinite(t) || t < 0 || t > 1)) issues.push({ field: "timesteps", message: "timesteps must be numbers in [0, 1], comma-separated", received: p.timesteps });
+    const seeds = parseNumberList(p.seeds);
+    if (seeds && seeds.some((s) => !Number.isInteger(s))) issues.push({ field: "seeds", message: "seeds must be whole numbers, comma-separated", received: p.seeds });
+    return issues;
+  },
+  run: async ({ inputs, params }, ctx) => {
+    const mm = modelsOf(ctx.services);
+    const runner = new DitRunner(mm, await mm.find("dit", inputs.dit.id));
+    const task = inputs.latent.meta;
+    if (!isTaskMeta(task)) throw new NodeError("the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)", "latent");
+    if (task.requiresBase && runner.variant === "turbo") throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");
+    const text = inputs.text.tensors.text_hidden;
+    const lyr = inputs.lyrics.tensors.lyric_embeddings;
+    if (!text) throw new NodeError("this is not a Text Conditioning output", "text");
+    if (!lyr) throw new NodeError("this is not a Lyrics Conditioning output", "lyrics");
+    if ((inputs.text.meta as { instruction?: string } | undefined)?.instruction !== task.instruction)
+      ctx.log(`note: the text was encoded with instruction "${(inputs.text.meta as { instruction?: string })?.instruction}" but the latent's task is "${task.instruction}" — connect the latent to Text Conditioning`);
+    const tim = inputs.timbre?.tensors.timbre_latents;
+    const nc = inputs.text.tensors.text_hidden_noncover;
+    const seedList = parseNumberList(params.seeds);
+    const seeds = resolveSeeds({ batchSize: params.batchSize, seeds: seedList ?? undefined, seed: params.seed }).seeds;
+    const r = await generateLatents(
+      runner,
+      {
+        textHidden: text.data,
+        textLength: text.shape[1],
+        textHiddenNonCover: nc?.data,
+        textLengthNonCover: nc?.shape[1],
+        lyricEmbeds: lyr.data,
+        lyricLength: lyr.shape[1],
+        timbreLatents: tim ? { data: tim.data, refs: tim.shape[0], frames: tim.shape[1] } : undefined,
+      },
+      task,
+      {
+        batch: params.batchSize,
+        seeds,
+        steps: params.steps || undefined,
+        shift: params.shift,
+        timesteps: parseNumberList(params.timesteps),
+        inferMethod: params.inferMethod,
+        guidanceScale: params.guidanceScale,
+        useAdg: params.useAdg,
+        cfgIntervalStart: params.cfgIntervalStart,
+        cfgIntervalEnd: params.cfgIntervalEnd,
+        repaintInjection: params.repaintInjection,
+      },
+      { signal: ctx.signal, onStep: (i, n, t) => ctx.progress({ step: i, total: n, message: `t = ${t.toFixed(3)}` }), log: (m) => ctx.log(m) },
+    );
+    return {
+      latent: {
+        data: r.latents,
+        shape: [params.batchSize, task.frames, 64],
+        meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant },
+        demo: mm.demo || inputs.latent.demo,
+      },
+    };
+  },
+});

@@ -1,0 +1,119 @@
+// Runs a converted DiT folder (server/onnx/README.md §3–9) through the ORT worker: the DiT-side
+// condition encoders (text projector, lyric encoder, timbre encoder) and packing, cross-attention
+// K/V once per condition, the step graph, and the audio tokenizer/detokenizer.
+import { readFileSync } from "node:fs";
+import type { TensorData } from "../runtime";
+import type { ModelManager } from "../models/manager";
+import type { ManifestEntry } from "../models/convert/manifest";
+import { bf16ToF32Array, f16ToF32Array } from "../checkpoints/float16";
+import { ditConfigFromJson, encoderWidth, nullCondition, packConditions, unpackTimbre, type AceStepDitConfig, type MaskedSequence } from "../models/dit";
+
+const f32 = (dims: number[], data: Float32Array): TensorData => ({ type: "float32", dims, data });
+const i64 = (dims: number[], data: BigInt64Array): TensorData => ({ type: "int64", dims, data });
+
+function readRaw(path: string, dtype: string): Float32Array {
+  const b = readFileSync(path);
+  if (dtype === "F32") return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  const u16 = new Uint16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return dtype === "BF16" ? bf16ToF32Array(u16) : f16ToF32Array(u16);
+}
+
+export type CrossKv = Record<string, TensorData>;
+
+export class DitRunner {
+  readonly config: AceStepDitConfig;
+  readonly width: number;
+  private silence?: Float32Array;
+  private nullEmb?: Float32Array;
+
+  constructor(
+    readonly mm: ModelManager,
+    readonly entry: ManifestEntry,
+  ) {
+    this.config = ditConfigFromJson(entry.config);
+    this.width = encoderWidth(this.config);
+  }
+
+  get variant(): "turbo" | "base" | "sft" {
+    const c = this.entry.config as { model_version?: string; is_turbo?: boolean };
+    if (c.is_turbo || /turbo/i.test(this.entry.name) || /turbo/i.test(c.model_version ?? "")) return "turbo";
+    return /sft/i.test(this.entry.name) || /sft/i.test(c.model_version ?? "") ? "sft" : "base";
+  }
+
+  /** silence_latent [F, 64] (600 s of silence latents). */
+  silenceLatent(): Float32Array {
+    if (!this.silence) {
+      const f = this.mm.file(this.entry, "silence_latent");
+      this.silence = readRaw(f.abs, f.tensor!.dtype);
+    }
+    return this.silence;
+  }
+
+  /** The first T frames of silence [T, 64], tiled if T exceeds the stored length. */
+  silenceFrames(T: number): Float32Array {
+    const s = this.silenceLatent();
+    const F = s.length / 64;
+    const out = new Float32Array(T * 64);
+    for (let t = 0; t < T; t++) out.set(s.subarray((t % F) * 64, (t % F) * 64 + 64), t * 64);
+    return out;
+  }
+
+  nullConditionEmb(): Float32Array {
+    if (!this.nullEmb) {
+      const f = this.mm.file(this.entry, "null_condition_emb");
+      this.nullEmb = readRaw(f.abs, f.tensor!.dtype);
+    }
+    return this.nullEmb;
+  }
+
+  private async run(role: string, feeds: Record<string, TensorData>, signal?: AbortSignal) {
+    return this.mm.run(this.entry, role, feeds, signal);
+  }
+
+  /** Text [1,Lt,1024], lyric embeddings [1,Ll,1024], timbre reference latents [R,F,64] → packed [1,Le,E]. */
+  async encodeConditions(c: { textHidden: Float32Array; textLength: number; lyricEmbeds: Float32Array; lyricLength: number; timbreLatents?: { data: Float32Array; refs: number; frames: number } }, signal?: AbortSignal): Promise<MaskedSequence> {
+    const D = this.config.text_hidden_dim;
+    const E = this.width;
+    const text = await this.run("text_projector", { text_hidden_states: f32([1, c.textLength, D], c.textHidden) }, signal);
+    const lyric = await this.run("lyric_encoder", { inputs_embeds: f32([1, c.lyricLength, D], c.lyricEmbeds), attention_mask: i64([1, c.lyricLength], new BigInt64Array(c.lyricLength).fill(1n)) }, signal);
+    const ref = c.timbreLatents ?? { data: this.silenceFrames(750), refs: 1, frames: 750 };
+    const timbre = await this.run("timbre_encoder", { refer_latents: f32([ref.refs, ref.frames, 64], ref.data) }, signal);
+    const seq = (data: Float32Array, length: number): MaskedSequence => ({ data, batch: 1, length, width: E, mask: new Int32Array(length).fill(1) });
+    return packConditions(seq(lyric.hidden_states.data as Float32Array, c.lyricLength), unpackTimbre(timbre.timbre_embeds.data as Float32Array, E, new Array(ref.refs).fill(0), 1), seq(text.hidden_states.data as Float32Array, c.textLength));
+  }
+
+  /** Cross-attention K/V for an encoder sequence [B, Le, E] (once per generation and condition). */
+  async crossKv(enc: Float32Array, batch: number, length: number, signal?: AbortSignal): Promise<CrossKv> {
+    return this.run("dit_cross_kv", { encoder_hidden_states: f32([batch, length, this.width], enc) }, signal);
+  }
+
+  /** K/V of the CFG null condition (one row: all rows of the broadcast are equal, README §6). */
+  async nullCrossKv(batch: number, signal?: AbortSignal): Promise<CrossKv> {
+    return this.crossKv(nullCondition(this.nullConditionEmb(), batch, 1), batch, 1, signal);
+  }
+
+  /** One velocity evaluation: x [B,T,64] at t with context [B,T,128] → vt [B,T,64]. */
+  async step(x: Float32Array, B: number, T: number, t: number, context: Float32Array, kv: CrossKv, signal?: AbortSignal): Promise<Float32Array> {
+    const ts = new Float32Array(B).fill(t);
+    const out = await this.run("dit_step", { hidden_states: f32([B, T, 64], x), timestep: f32([B], ts), timestep_r: f32([B], ts.slice()), context_latents: f32([B, T, 128], context), ...kv }, signal);
+    return out.vt.data as Float32Array;
+  }
+
+  /** 25 Hz latents [B,T,64] (T a multiple of 5) → FSQ indices [B, T/5]. */
+  async tokenize(latents: Float32Array, B: number, T: number, signal?: AbortSignal): Promise<number[][]> {
+    const out = await this.run("audio_tokenizer", { latents: f32([B, T, 64], latents) }, signal);
+    const idx = out.indices.data as BigInt64Array;
+    const n = idx.length / B;
+    return Array.from({ length: B }, (_, b) => Array.from(idx.subarray(b * n, (b + 1) * n), Number));
+  }
+
+  /** Codes [B, N] → 25 Hz hints [B, 5N, 64]. */
+  async detokenize(codes: number[][], signal?: AbortSignal): Promise<Float32Array> {
+    const B = codes.length;
+    const N = codes[0].length;
+    if (codes.some((c) => c.length !== N)) throw new Error("all batch items need the same number of codes");
+    const data = BigInt64Array.from(codes.flat().map(BigInt));
+    const out = await this.run("audio_detokenizer", { indices: i64([B, N], data) }, signal);
+    return out.lm_hints_25hz.data as Float32Array;
+  }
+}
