@@ -38,7 +38,7 @@ describe("VAE nodes on demo weights", () => {
   it("encodes 1.2 s to 30 latent frames and decodes back to 30·1920 samples, marked as demo", async () => {
     const { run: r, events, outputs } = await run(graph());
     expect(r.error).toBeNull();
-    const enc = events.find((e) => e.event.type === "node.finished" && e.event.nodeId === "enc")!.event as { outputs: { latent: { shape: number[]; demo: boolean } } };
+    const enc = events.find((e) => e.event.type === "node.finished" && e.event.nodeId === "enc")!.event as unknown as { outputs: { latent: { shape: number[]; demo: boolean } } };
     expect(enc.outputs.latent.shape).toEqual([1, 30, 64]);
     expect(enc.outputs.latent.demo).toBe(true);
     expect(r.demo).toBe(true);
