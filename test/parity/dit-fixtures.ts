@@ -43,7 +43,15 @@ export function tinyDitSpec(cfg: unknown = tinyDitJson): Record<string, number[]
 let cached: MemoryWeights | undefined;
 /** Seeded random weights for the whole tiny checkpoint (decoder, encoder, tokenizer, detokenizer, null condition). */
 export function tinyDitWeights(): MemoryWeights {
-  return (cached ??= randomWeights(tinyDitSpec(), 1234));
+  return (cached ??= scaleConvWeights(randomWeights(tinyDitSpec(), 1234)));
+}
+
+/** randomWeights takes the fan-in of a conv weight [out, in, k] as k (= 2): scale patchify/unpatchify to ~1/√fan-in. */
+export function scaleConvWeights(w: MemoryWeights): MemoryWeights {
+  for (const k of ["decoder.proj_in.1.weight", "decoder.proj_out.1.weight"]) {
+    if (w.has(k)) w.get(k).data.forEach((x, i, a) => (a[i] = x * 0.25));
+  }
+  return w;
 }
 
 export function ditRefConfig(c: AceStepDitConfig = tinyDit): DitRefConfig {

@@ -9,10 +9,6 @@
 import type { F32, I64 } from "../../onnx/graph-core";
 import type { GraphBuilder } from "../../onnx/graph";
 
-export interface FsqGeometry {
-  levels: number[];
-}
-
 function tables(levels: number[]) {
   const f = Math.fround;
   const basis: number[] = [];
