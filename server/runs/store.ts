@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS outputs (run_id TEXT NOT NULL, node_id TEXT NOT NULL,
 
 export class RunStore {
   readonly db: Database.Database;
+  /** Last event seq per run (events of a run are appended by this process only). */
+  private readonly lastSeq = new Map<string, number>();
+  private readonly stmts: { maxSeq: Database.Statement; insertEvent: Database.Statement };
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -66,6 +69,10 @@ export class RunStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    this.stmts = {
+      maxSeq: this.db.prepare("SELECT COALESCE(MAX(seq),0) AS m FROM run_events WHERE run_id=?"),
+      insertEvent: this.db.prepare("INSERT INTO run_events (run_id,seq,json,at) VALUES (?,?,?,?)"),
+    };
   }
 
   /** Runs left queued or running by a previous process become `interrupted`; returns their ids. */
@@ -148,9 +155,12 @@ export class RunStore {
 
   // events
   appendEvent(runId: string, event: EngineEvent, now = Date.now()): number {
-    const row = this.db.prepare("SELECT COALESCE(MAX(seq),0) AS m FROM run_events WHERE run_id=?").get(runId) as { m: number };
-    const seq = row.m + 1;
-    this.db.prepare("INSERT INTO run_events (run_id,seq,json,at) VALUES (?,?,?,?)").run(runId, seq, JSON.stringify(event), now);
+    let last = this.lastSeq.get(runId);
+    if (last === undefined) last = (this.stmts.maxSeq.get(runId) as { m: number }).m;
+    const seq = last + 1;
+    this.stmts.insertEvent.run(runId, seq, JSON.stringify(event), now);
+    this.lastSeq.set(runId, seq);
+    if (this.lastSeq.size > 1000) this.lastSeq.delete(this.lastSeq.keys().next().value!);
     return seq;
   }
 
