@@ -1,31 +1,521 @@
 "use client";
-// Placeholder editor shell: lists the node palette from nodes.list (the full editor lands with issue F).
-import { useEffect, useState } from "react";
+// ACE-Step Studio's editor: providers, the document state (graph JSON v1 with history),
+// and the wiring between the canvas, menus, run controls and panels. Graph edits are the
+// pure functions of app/graph-model; components render and dispatch.
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { zGraph, type Graph } from "../../server/graph/format";
+import { declMap as toDeclMap, type NodeDecl } from "../graph-model/decls";
+import { canonicalJson, editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
+import { canRedo, canUndo } from "../graph-model/history";
+import { addNode, arrange, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
+import { parseEdgeId } from "../graph-model/flow";
+import { placeIssues } from "../graph-model/issues";
+import { isTerminal } from "../graph-model/run-state";
+import { TRPCProvider, makeTrpcClient, useTRPC, useTRPCClient } from "./trpc";
+import { Canvas } from "./canvas";
+import { NodeActionsContext, type NodeActions } from "./actions-context";
+import { Palette, RunHistory } from "./panels";
+import { DemoBanner, StatusBar } from "./status-bar";
+import { Button, Menu, MenuItem, RunStatus } from "./toolbar";
+import { Toasts, useToasts } from "./toasts";
+import { useRun } from "./use-run";
+import { MESSAGES } from "./messages";
 
-interface NodeInfo {
-  type: string;
-  title: string;
-  category: string;
-}
+const AUTOSAVE_KEY = "acestep-studio.working-graph.v1";
 
 export function Editor() {
-  const [nodes, setNodes] = useState<NodeInfo[]>([]);
-  useEffect(() => {
-    fetch("/api/trpc/nodes.list")
-      .then((r) => r.json())
-      .then((j) => setNodes(j.result.data as NodeInfo[]))
-      .catch(() => setNodes([]));
-  }, []);
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } } }));
+  const [trpcClient] = useState(makeTrpcClient);
   return (
-    <main className="p-6">
-      <h1 className="text-xl font-semibold">ACE-Step Studio</h1>
-      <ul className="mt-4 text-sm text-neutral-300">
-        {nodes.map((n) => (
-          <li key={n.type}>
-            {n.category} / {n.title} <span className="text-neutral-500">({n.type})</span>
-          </li>
-        ))}
-      </ul>
-    </main>
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <ReactFlowProvider>
+          <Studio />
+        </ReactFlowProvider>
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+const isEditable = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+
+function Studio() {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const rf = useReactFlow();
+  const { toasts, notify, dismiss } = useToasts();
+  const declsQ = useQuery(trpc.nodes.list.queryOptions());
+  const decls = useMemo(() => (declsQ.data ?? []) as NodeDecl[], [declsQ.data]);
+  const declMap = useMemo(() => toDeclMap(decls), [decls]);
+  const [state, dispatch] = useReducer(editorReducer, undefined, () => initialEditorState());
+  const graph = state.history.present;
+  const dirty = useMemo(() => isDirty(state), [state.history.present, state.doc]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [restored, setRestored] = useState(false);
+  const [saveDialog, setSaveDialog] = useState<string | null>(null);
+  const clipboard = useRef<Clip | null>(null);
+  const pasteCount = useRef(0);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const live = useRef({ state, graph, dirty });
+  live.current = { state, graph, dirty };
+
+  const queryClient = useQueryClient();
+  const refreshRuns = useCallback(() => {
+    void queryClient.invalidateQueries(trpc.runs.list.queryFilter());
+    void queryClient.invalidateQueries(trpc.system.info.queryFilter()); // queue counts, loaded models
+  }, [queryClient, trpc]);
+  const run = useRun(notify, refreshRuns);
+  const placed = useMemo(() => (run.issues ? placeIssues(run.issues, new Set(Object.keys(graph.nodes))) : null), [run.issues, graph]);
+
+  // Autosave of the working graph (and which saved graph it is) to localStorage.
+  useEffect(() => {
+    try {
+      const raw = localStorage.getItem(AUTOSAVE_KEY);
+      if (raw) {
+        const saved = JSON.parse(raw) as { graph: unknown; doc?: DocInfo };
+        const g = zGraph.safeParse(saved.graph);
+        if (g.success) {
+          dispatch({ type: "load", graph: g.data, doc: { id: saved.doc?.id, name: saved.doc?.name }, savedJson: saved.doc?.savedJson ?? "" });
+          if (Object.keys(g.data.nodes).length > 0) setTimeout(() => void rf.fitView({ maxZoom: 1, duration: 0 }), 50);
+        }
+      }
+    } catch {
+      /* a broken autosave is ignored */
+    }
+    setRestored(true);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (!restored) return;
+    const t = setTimeout(() => localStorage.setItem(AUTOSAVE_KEY, JSON.stringify({ graph, doc: state.doc })), 300);
+    return () => clearTimeout(t);
+  }, [graph, state.doc, restored]);
+  useEffect(() => {
+    document.title = `${dirty ? "● " : ""}${state.doc.name ?? "Untitled"} · ACE-Step Studio`;
+  }, [dirty, state.doc.name]);
+
+  // While validation issues are shown, edits re-validate (debounced) so fixed problems clear.
+  const showingIssues = run.issues !== null;
+  const { setIssues } = run;
+  useEffect(() => {
+    if (!showingIssues) return;
+    const t = setTimeout(() => {
+      client.graphs.validate
+        .query({ graph })
+        .then((r) => setIssues(r.issues.length ? r.issues : null))
+        .catch(() => {}); // e.g. a graph too large for a GET; the next run validates anyway
+    }, 400);
+    return () => clearTimeout(t);
+  }, [graph, showingIssues, client, setIssues]);
+
+  // ---- edits ----
+  const actions = useMemo<NodeActions>(
+    () => ({
+      setParam: (id, name, value) => dispatch({ type: "edit", fn: (g) => setParam(g, id, name, value), key: `${id}.${name}` }),
+      notify,
+    }),
+    [notify],
+  );
+  const viewCenter = useCallback((): XY => {
+    const el = document.querySelector("[data-testid=canvas]")?.getBoundingClientRect();
+    const p = el ? rf.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 }) : { x: 0, y: 0 };
+    return { x: p.x - 128 + (Math.random() - 0.5) * 40, y: p.y - 80 + (Math.random() - 0.5) * 40 };
+  }, [rf]);
+  const onAdd = useCallback(
+    (decl: NodeDecl, at: XY, link?: { handle: string; other: { node: string; handle: string; side: "source" | "target" } }) => {
+      const { graph: g0 } = live.current;
+      const { graph: g1, id } = addNode(g0, decl, at);
+      let g = g1;
+      if (link) {
+        const c: Connection =
+          link.other.side === "source"
+            ? { source: link.other.node, sourceHandle: link.other.handle, target: id, targetHandle: link.handle }
+            : { source: id, sourceHandle: link.handle, target: link.other.node, targetHandle: link.other.handle };
+        const r = connect(g, declMap, c);
+        if (r.ok) g = r.graph;
+        else notify(MESSAGES.connection_refused(r.reason), "error");
+      }
+      dispatch({ type: "edit", fn: () => g, select: [id] });
+    },
+    [declMap, notify],
+  );
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const r = connect(live.current.graph, declMap, c);
+      if (!r.ok) return notify(MESSAGES.connection_refused(r.reason), "error");
+      dispatch({ type: "edit", fn: () => r.graph });
+    },
+    [declMap, notify],
+  );
+  const onMove = useCallback((positions: Record<string, XY>, dragging: boolean) => {
+    if (Object.keys(positions).length) dispatch({ type: "edit", fn: (g) => moveNodes(g, positions), transient: dragging });
+    if (!dragging) dispatch({ type: "settle" });
+  }, []);
+  const onSelect = useCallback((nodes: Record<string, boolean>, edges: Record<string, boolean>) => dispatch({ type: "select", nodes, edges }), []);
+
+  const deleteSelection = useCallback(() => {
+    const { state: s } = live.current;
+    const nodes = [...s.selectedNodes];
+    const links = [...s.selectedEdges].map(parseEdgeId);
+    if (!nodes.length && !links.length) return;
+    dispatch({ type: "edit", fn: (g) => removeNodes(removeLinks(g, links), nodes), select: [] });
+  }, []);
+  const copy = useCallback(() => {
+    const { state: s, graph: g } = live.current;
+    if (s.selectedNodes.size === 0) return false;
+    clipboard.current = copyNodes(g, s.selectedNodes);
+    pasteCount.current = 0;
+    void navigator.clipboard?.writeText(JSON.stringify(clipboard.current)).catch(() => {});
+    return true;
+  }, []);
+  const paste = useCallback(
+    (clip: Clip | null = clipboard.current) => {
+      if (!clip) return notify(MESSAGES.paste_empty());
+      pasteCount.current++;
+      const d = 40 * pasteCount.current;
+      const r = pasteNodes(live.current.graph, clip, { x: d, y: d });
+      dispatch({ type: "edit", fn: () => r.graph, select: r.ids });
+    },
+    [notify],
+  );
+
+  // ---- documents ----
+  const load = useCallback(
+    (g: Graph, doc: Omit<DocInfo, "savedJson">, message?: string) => {
+      if (live.current.dirty && Object.keys(live.current.graph.nodes).length > 0 && !window.confirm("Replace the working graph? Its unsaved changes will be lost.")) return false;
+      dispatch({ type: "load", graph: g, doc });
+      run.clearIssues();
+      // (an empty graph must not queue a fit: React Flow would run it on the first node added)
+      if (Object.keys(g.nodes).length > 0) requestAnimationFrame(() => void rf.fitView({ maxZoom: 1, duration: 0 }));
+      if (message) notify(message);
+      return true;
+    },
+    [rf, notify, run],
+  );
+  const openFile = useCallback(
+    async (f: File) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(await f.text());
+      } catch {
+        return notify(MESSAGES.file_not_json(f.name), "error");
+      }
+      const g = zGraph.safeParse(json);
+      if (!g.success) return notify(MESSAGES.file_not_graph(f.name, g.error.issues[0]?.message ?? "unknown"), "error");
+      load(g.data, { name: g.data.meta?.name ?? f.name.replace(/\.json$/i, "") }, MESSAGES.opened(f.name));
+    },
+    [load, notify],
+  );
+  const download = useCallback(() => {
+    const { graph: g, state: s } = live.current;
+    const name = s.doc.name ?? "graph";
+    const out: Graph = { ...g, meta: { ...(g.meta ?? {}), name } };
+    const url = URL.createObjectURL(new Blob([JSON.stringify(out, null, 2)], { type: "application/json" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `${name.replace(/[^\w.-]+/g, "_")}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }, []);
+  const saveAs = useCallback(
+    async (name: string, id?: string) => {
+      const g = live.current.graph;
+      const graphToSave: Graph = { ...g, meta: { ...(g.meta ?? {}), name } };
+      try {
+        const r = await client.graphs.save.mutate({ id, name, graph: graphToSave });
+        dispatch({ type: "edit", fn: (x) => (x === g ? graphToSave : x) });
+        dispatch({ type: "saved", id: r.id, name: r.name });
+        notify(MESSAGES.saved(r.name));
+      } catch (e) {
+        notify(MESSAGES.save_failed((e as Error).message), "error");
+      }
+    },
+    [client, notify],
+  );
+  const save = useCallback(() => {
+    const d = live.current.state.doc;
+    if (d.id && d.name) void saveAs(d.name, d.id);
+    else setSaveDialog(d.name ?? "Untitled");
+  }, [saveAs]);
+  const openSaved = useCallback(
+    async (id: string) => {
+      const g = await client.graphs.get.query({ id });
+      const parsed = zGraph.safeParse(g.graph);
+      if (!parsed.success) return notify(MESSAGES.file_not_graph(g.name, parsed.error.issues[0]?.message ?? ""), "error");
+      load(parsed.data, { id: g.id, name: g.name }, MESSAGES.opened(g.name));
+    },
+    [client, load, notify],
+  );
+  const openRun = useCallback(
+    async (runId: string) => {
+      const r = await client.runs.get.query({ runId });
+      const parsed = zGraph.safeParse(r.graph);
+      if (!parsed.success) return notify(MESSAGES.file_not_graph(`run ${runId.slice(0, 8)}`, parsed.error.issues[0]?.message ?? ""), "error");
+      if (load(parsed.data, { name: `Run ${runId.slice(0, 8)}` })) run.follow(runId);
+    },
+    [client, load, notify, run],
+  );
+
+  const startRun = useCallback(() => void run.start(live.current.graph).then(refreshRuns), [run, refreshRuns]);
+  const running = run.view !== null && !isTerminal(run.view.status);
+
+  // ---- keyboard ----
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      if (mod && e.key === "Enter") {
+        e.preventDefault();
+        return startRun();
+      }
+      if (mod && k === "s") {
+        e.preventDefault();
+        return save();
+      }
+      if (isEditable(e.target) || document.querySelector("[data-testid=node-search]")) return;
+      if (mod && k === "z") {
+        e.preventDefault();
+        return dispatch({ type: e.shiftKey ? "redo" : "undo" });
+      }
+      if (mod && k === "y") {
+        e.preventDefault();
+        return dispatch({ type: "redo" });
+      }
+      if (e.key === "Delete" || e.key === "Backspace") {
+        e.preventDefault();
+        return deleteSelection();
+      }
+      if (mod && k === "c") {
+        if (copy()) e.preventDefault();
+        return;
+      }
+      if (mod && k === "v") {
+        if (!clipboard.current) return; // the paste event may carry nodes copied elsewhere
+        e.preventDefault();
+        return paste();
+      }
+      if (mod && k === "a") {
+        e.preventDefault();
+        dispatch({ type: "select", nodes: Object.fromEntries(Object.keys(live.current.graph.nodes).map((id) => [id, true])), only: true });
+      }
+    };
+    // Pasting nodes copied in another tab arrives as a paste event with JSON text.
+    const onPaste = (e: ClipboardEvent) => {
+      if (isEditable(e.target) || clipboard.current) return;
+      try {
+        const x = JSON.parse(e.clipboardData?.getData("text/plain") ?? "");
+        if (isClip(x)) {
+          e.preventDefault();
+          paste(x);
+        }
+      } catch {
+        /* not ours */
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    window.addEventListener("paste", onPaste);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      window.removeEventListener("paste", onPaste);
+    };
+  }, [startRun, save, deleteSelection, copy, paste]);
+
+  const examples = useQuery({ ...trpc.graphs.examples.queryOptions(), staleTime: 60_000 });
+  const savedList = useQuery({ ...trpc.graphs.list.queryOptions(), enabled: false });
+
+  return (
+    <NodeActionsContext.Provider value={actions}>
+      <div className="flex h-screen flex-col" data-testid="editor" data-ready={declsQ.isSuccess && restored ? "true" : "false"}>
+        <DemoBanner />
+        <header className="flex flex-none items-center gap-2 border-b border-neutral-800 bg-neutral-900 px-3 py-1.5">
+          <span className="text-sm font-semibold text-neutral-100">ACE-Step Studio</span>
+          <span className="text-xs text-neutral-400" data-testid="doc-name">
+            {state.doc.name ?? "Untitled"}
+          </span>
+          {dirty && (
+            <span className="text-amber-400" title="Unsaved changes" data-testid="dirty">
+              ●
+            </span>
+          )}
+          <div className="ml-3 flex items-center gap-1.5">
+            <Menu label="File" testId="menu-file">
+              {(close) => (
+                <>
+                  <MenuItem onClick={() => (close(), load({ version: 1, nodes: {} }, {}))}>New</MenuItem>
+                  <MenuItem onClick={() => (close(), fileInput.current?.click())} testId="open-file">
+                    Open JSON file…
+                  </MenuItem>
+                  <MenuItem onClick={() => (close(), download())} testId="download">
+                    Download JSON
+                  </MenuItem>
+                  <MenuItem onClick={() => (close(), save())}>Save (Ctrl+S)</MenuItem>
+                  <MenuItem onClick={() => (close(), setSaveDialog(state.doc.name ?? "Untitled"))}>Save as…</MenuItem>
+                </>
+              )}
+            </Menu>
+            <Menu label="Open" testId="menu-open" onOpen={() => void savedList.refetch()}>
+              {(close) => (
+                <>
+                  {savedList.data?.length === 0 && <div className="px-3 py-1 text-xs text-neutral-500">No saved graphs</div>}
+                  {savedList.data?.map((g) => (
+                    <MenuItem key={g.id} onClick={() => (close(), void openSaved(g.id))} testId={`saved-${g.name}`} title={new Date(g.updatedAt).toLocaleString()}>
+                      {g.name}
+                    </MenuItem>
+                  ))}
+                </>
+              )}
+            </Menu>
+            <Menu label="Examples" testId="menu-examples">
+              {(close) =>
+                examples.data?.map((ex) => (
+                  <MenuItem
+                    key={ex.id}
+                    title={ex.description}
+                    testId={`example-${ex.id}`}
+                    onClick={() => {
+                      close();
+                      const g = zGraph.safeParse(ex.graph);
+                      if (g.success) load(g.data, { name: ex.name }, MESSAGES.opened(ex.name));
+                      else notify(MESSAGES.file_not_graph(ex.name, g.error.issues[0]?.message ?? ""), "error");
+                    }}
+                  >
+                    {ex.name}
+                  </MenuItem>
+                ))
+              }
+            </Menu>
+            <Button
+              onClick={() => {
+                const sizes = Object.fromEntries(rf.getNodes().map((n) => [n.id, { width: n.measured?.width, height: n.measured?.height }]));
+                dispatch({ type: "edit", fn: (g) => arrange(g, sizes) });
+                requestAnimationFrame(() => void rf.fitView({ maxZoom: 1, duration: 200 }));
+              }}
+              title="Arrange the nodes in columns so none overlap"
+              testId="arrange"
+              disabled={Object.keys(graph.nodes).length === 0}
+            >
+              Arrange
+            </Button>
+            <Button onClick={save} title="Save to the server (Ctrl+S)" testId="save">
+              Save
+            </Button>
+            <Button onClick={() => dispatch({ type: "undo" })} disabled={!canUndo(state.history)} title="Undo (Ctrl+Z)" testId="undo">
+              ↶
+            </Button>
+            <Button onClick={() => dispatch({ type: "redo" })} disabled={!canRedo(state.history)} title="Redo (Ctrl+Shift+Z)" testId="redo">
+              ↷
+            </Button>
+          </div>
+          <span
+            className="ml-1 cursor-help rounded border border-neutral-700 px-1.5 text-[11px] text-neutral-400"
+            title={"Double-click canvas: add a node\nDrag a port onto empty canvas: add a fitting node\nCtrl+Enter run · Ctrl+S save · Delete remove\nCtrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C / Ctrl+V copy/paste · Ctrl+A select all\nDrop a .json graph on the canvas to open it"}
+          >
+            ?
+          </span>
+          <div className="ml-auto flex items-center gap-2">
+            <RunStatus view={run.view} />
+            {running && (
+              <Button onClick={() => void run.cancel()} variant="danger" testId="cancel">
+                Cancel
+              </Button>
+            )}
+            <Button onClick={startRun} variant="run" title="Run the graph (Ctrl+Enter)" testId="run" disabled={Object.keys(graph.nodes).length === 0}>
+              ▶ Run
+            </Button>
+          </div>
+          <input
+            ref={fileInput}
+            type="file"
+            accept=".json,application/json"
+            className="hidden"
+            data-testid="file-input"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void openFile(f);
+              e.target.value = "";
+            }}
+          />
+        </header>
+        <div className="flex min-h-0 flex-1">
+          <Palette decls={decls} onAdd={(d) => onAdd(d, viewCenter())} />
+          <main className="relative min-w-0 flex-1">
+            {placed && placed.global.length > 0 && (
+              <div className="absolute left-2 right-2 top-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200" data-testid="global-issues">
+                {placed.global.map((i, k) => (
+                  <div key={k}>{i.message}</div>
+                ))}
+              </div>
+            )}
+            {run.view?.status === "failed" && run.view.error && !run.view.error.nodeId && (
+              <div className="absolute bottom-2 left-2 right-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200">{MESSAGES.run_failed(run.view.error.message)}</div>
+            )}
+            <Canvas
+              graph={graph}
+              decls={decls}
+              declMap={declMap}
+              run={run.view?.nodes}
+              issues={placed?.byNode}
+              selectedNodes={state.selectedNodes}
+              selectedEdges={state.selectedEdges}
+              onMove={onMove}
+              onSelect={onSelect}
+              onConnect={onConnect}
+              onAdd={onAdd}
+              onOpenFile={(f) => void openFile(f)}
+              notify={notify}
+            />
+          </main>
+          <aside className="w-56 flex-none overflow-auto border-l border-neutral-800 bg-neutral-900/80">
+            <RunHistory currentRunId={run.view?.runId} onOpen={(id) => void openRun(id)} />
+          </aside>
+        </div>
+        <StatusBar />
+        <Toasts toasts={toasts} dismiss={dismiss} />
+        {saveDialog !== null && (
+          <SaveDialog
+            initial={saveDialog}
+            onCancel={() => setSaveDialog(null)}
+            onSave={(name) => {
+              setSaveDialog(null);
+              void saveAs(name, name === state.doc.name ? state.doc.id : undefined);
+            }}
+          />
+        )}
+      </div>
+    </NodeActionsContext.Provider>
+  );
+}
+
+function SaveDialog({ initial, onSave, onCancel }: { initial: string; onSave(name: string): void; onCancel(): void }) {
+  const [name, setName] = useState(initial);
+  return (
+    <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/50" onMouseDown={onCancel}>
+      <form
+        className="w-80 rounded-md border border-neutral-700 bg-neutral-900 p-3 shadow-2xl"
+        onMouseDown={(e) => e.stopPropagation()}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name.trim()) onSave(name.trim());
+        }}
+        data-testid="save-dialog"
+      >
+        <div className="mb-2 text-sm text-neutral-200">Save graph as</div>
+        <input
+          autoFocus
+          className="w-full rounded border border-neutral-700 bg-neutral-950 px-2 py-1 text-sm outline-none focus:border-sky-500"
+          value={name}
+          maxLength={200}
+          onChange={(e) => setName(e.target.value)}
+          onKeyDown={(e) => e.key === "Escape" && onCancel()}
+          aria-label="Graph name"
+        />
+        <div className="mt-3 flex justify-end gap-2">
+          <Button onClick={onCancel}>Cancel</Button>
+          <button type="submit" className="rounded bg-sky-700 px-2.5 py-1 text-xs text-white hover:bg-sky-600" data-testid="save-confirm">
+            Save
+          </button>
+        </div>
+      </form>
+    </div>
   );
 }

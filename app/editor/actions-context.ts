@@ -1,0 +1,12 @@
+"use client";
+// What node components may do: dispatch param edits and show a message. A stable object,
+// so the memoized nodes never re-render because of it.
+import { createContext, useContext } from "react";
+
+export interface NodeActions {
+  setParam(nodeId: string, name: string, value: unknown): void;
+  notify(message: string, kind?: "info" | "error"): void;
+}
+
+export const NodeActionsContext = createContext<NodeActions>({ setParam: () => {}, notify: () => {} });
+export const useNodeActions = () => useContext(NodeActionsContext);

@@ -1,0 +1,119 @@
+"use client";
+// A wavesurfer.js 8 player for an audio result: waveform, play/pause, seek (click or drag),
+// zoom, download, and an optional spectrogram (wavesurfer's Spectrogram plugin).
+import { useEffect, useRef, useState } from "react";
+import type WaveSurfer from "wavesurfer.js";
+
+export function fileUrl(path: string): string {
+  return `/api/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+const fmt = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+export function AudioPlayer({ path, label, compact }: { path: string; label?: string; compact?: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  const spec = useRef<HTMLDivElement>(null);
+  const ws = useRef<WaveSurfer | null>(null);
+  const [ready, setReady] = useState(false);
+  const [playing, setPlaying] = useState(false);
+  const [time, setTime] = useState(0);
+  const [duration, setDuration] = useState(0);
+  const [zoom, setZoom] = useState(0);
+  const [spectrogram, setSpectrogram] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const url = fileUrl(path);
+
+  useEffect(() => {
+    let live = true;
+    let inst: WaveSurfer | null = null;
+    setReady(false);
+    setError(null);
+    void import("wavesurfer.js").then(({ default: WS }) => {
+      if (!live || !box.current) return;
+      inst = WS.create({
+        container: box.current,
+        url,
+        height: compact ? 48 : 72,
+        waveColor: "#4ade80",
+        progressColor: "#15803d",
+        cursorColor: "#e5e5e5",
+        normalize: true,
+        dragToSeek: true,
+        barWidth: 0,
+      });
+      ws.current = inst;
+      inst.on("ready", (d) => {
+        setDuration(d);
+        setReady(true);
+      });
+      inst.on("timeupdate", (t) => setTime(t));
+      inst.on("play", () => setPlaying(true));
+      inst.on("pause", () => setPlaying(false));
+      inst.on("finish", () => setPlaying(false));
+      inst.on("error", (e) => setError(String((e as Error)?.message ?? e)));
+    });
+    return () => {
+      live = false;
+      inst?.destroy();
+      ws.current = null;
+    };
+  }, [url, compact]);
+
+  useEffect(() => {
+    if (ready) ws.current?.zoom(zoom);
+  }, [zoom, ready]);
+
+  useEffect(() => {
+    if (!spectrogram || !ready || !ws.current || !spec.current) return;
+    let plugin: { destroy(): void } | null = null;
+    let live = true;
+    void import("wavesurfer.js/dist/plugins/spectrogram.esm.js").then(({ default: Spectrogram }) => {
+      if (!live || !ws.current || !spec.current) return;
+      plugin = ws.current.registerPlugin(Spectrogram.create({ container: spec.current, height: 96, labels: true, labelsColor: "#a3a3a3", fftSamples: 512 }));
+    });
+    return () => {
+      live = false;
+      plugin?.destroy();
+    };
+  }, [spectrogram, ready]);
+
+  return (
+    <div className="nodrag nowheel nopan flex flex-col gap-1" data-testid="audio-player" data-ready={ready ? "true" : "false"} data-duration={duration || undefined}>
+      {label && <div className="truncate text-[10px] text-neutral-400">{label}</div>}
+      <div ref={box} className="w-full overflow-hidden rounded bg-neutral-950" data-testid="waveform" />
+      {spectrogram && <div ref={spec} className="w-full" data-testid="spectrogram" />}
+      {error && <div className="text-[11px] text-red-400">{error}</div>}
+      <div className="flex items-center gap-1.5 text-[11px] text-neutral-300">
+        <button
+          type="button"
+          className="rounded bg-emerald-700 px-2 py-0.5 text-white disabled:opacity-40"
+          disabled={!ready}
+          aria-label={playing ? "pause" : "play"}
+          onClick={() => void ws.current?.playPause()}
+        >
+          {playing ? "❚❚" : "▶"}
+        </button>
+        <span className="tabular-nums text-neutral-400">
+          {fmt(time)} / {fmt(duration)}
+        </span>
+        <input
+          type="range"
+          aria-label="zoom"
+          title="Zoom (pixels per second)"
+          className="h-1 w-16 flex-1 accent-emerald-500"
+          min={0}
+          max={500}
+          step={10}
+          value={zoom}
+          onChange={(e) => setZoom(Number(e.target.value))}
+        />
+        <button type="button" title="Spectrogram" className={`rounded px-1 ${spectrogram ? "bg-neutral-700" : ""}`} onClick={() => setSpectrogram((s) => !s)}>
+          ≋
+        </button>
+        <a href={url} download className="rounded px-1 hover:bg-neutral-800" title="Download">
+          ⤓
+        </a>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+"use client";
+// The status bar from system.info: execution provider, models, queue; and the demo-weights banner.
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "./trpc";
+
+export function useSystemInfo() {
+  const trpc = useTRPC();
+  return useQuery({ ...trpc.system.info.queryOptions(), refetchInterval: 10_000 });
+}
+
+export function DemoBanner() {
+  const info = useSystemInfo().data;
+  if (!info?.demoWeights) return null;
+  return (
+    <div className="border-b border-amber-700 bg-amber-900/80 px-3 py-1 text-center text-xs text-amber-100" role="note" data-testid="demo-banner">
+      <b>Demo weights:</b> no real ACE-Step checkpoints are configured, so the models are tiny random-weight stand-ins. Their audio is noise. Set ACESTEP_MODELS to use real models.
+    </div>
+  );
+}
+
+export function StatusBar() {
+  const q = useSystemInfo();
+  const info = q.data;
+  return (
+    <footer className="flex h-7 items-center gap-4 border-t border-neutral-800 bg-neutral-900 px-3 text-[11px] text-neutral-400" data-testid="status-bar">
+      {q.isError ? (
+        <span className="text-red-400">server unreachable</span>
+      ) : !info ? (
+        <span>connecting…</span>
+      ) : (
+        <>
+          <span>
+            provider <b className="text-neutral-200" data-testid="execution-provider">{info.executionProvider.toUpperCase()}</b>
+            {` · ${info.threads} threads`}
+          </span>
+          <span className="truncate">
+            models:{" "}
+            {info.models.length === 0 ? (
+              <span className="text-neutral-500">none loaded</span>
+            ) : (
+              info.models.map((m) => (
+                <span key={m.name} className={`mr-2 ${m.loaded ? "text-emerald-400" : "text-neutral-500"}`} title={`${m.kind}${m.demo ? " (demo weights)" : ""}${m.loaded ? ", loaded" : ""}`}>
+                  {m.name}
+                  {m.demo ? "*" : ""}
+                </span>
+              ))
+            )}
+          </span>
+          <span className="ml-auto">
+            queue {info.queue.running} running · {info.queue.waiting} waiting
+          </span>
+          {info.demoWeights && <span className="rounded bg-amber-800 px-1.5 text-amber-100">DEMO WEIGHTS</span>}
+          <span>v{info.version}</span>
+        </>
+      )}
+    </footer>
+  );
+}

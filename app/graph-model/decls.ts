@@ -1,0 +1,86 @@
+// Node declarations as nodes.list sends them, and pure helpers over them: param schemas,
+// defaults, and the port type of any handle (input port, linkable param, output).
+import type { PortType } from "../../nodes/port-types";
+
+/** One param's JSON Schema as produced by zod's toJSONSchema plus our `ui` meta. */
+export interface ParamSchema {
+  type?: "integer" | "number" | "string" | "boolean";
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  maxLength?: number;
+  enum?: unknown[];
+  description?: string;
+  title?: string;
+  ui?: "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file";
+  step?: number;
+  advanced?: boolean;
+}
+
+/** The shape of a nodes.list entry (mirrors server/graph/describe.ts NodeDescription). */
+export interface NodeDecl {
+  type: string;
+  title: string;
+  category: string;
+  description: string;
+  output: boolean;
+  inputs: Record<string, { type: string; optional: boolean; description?: string }>;
+  outputs: Record<string, { type: string; description?: string }>;
+  params: { properties?: Record<string, ParamSchema>; [k: string]: unknown };
+  paramPorts: Record<string, string>;
+}
+
+export type DeclMap = ReadonlyMap<string, NodeDecl>;
+
+export function declMap(decls: readonly NodeDecl[]): Map<string, NodeDecl> {
+  return new Map(decls.map((d) => [d.type, d]));
+}
+
+export function paramSchemas(decl: NodeDecl): Array<[string, ParamSchema]> {
+  return Object.entries(decl.params.properties ?? {});
+}
+
+/** Every param's default, as a new node gets them. */
+export function paramDefaults(decl: NodeDecl): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of paramSchemas(decl)) if (s.default !== undefined) out[name] = structuredClone(s.default);
+  return out;
+}
+
+/** The widget a param gets: its `ui` hint, or one inferred from its JSON type. */
+export function widgetKind(s: ParamSchema): NonNullable<ParamSchema["ui"]> {
+  if (s.enum) return "select";
+  if (s.ui) return s.ui;
+  if (s.type === "boolean") return "toggle";
+  if (s.type === "string") return "text";
+  return "number";
+}
+
+/** Type of an input handle: an input port, or a param that can be fed by a link. */
+export function inputHandleType(decl: NodeDecl, handle: string): PortType | null {
+  const port = decl.inputs[handle];
+  if (port) return port.type as PortType;
+  const pp = decl.paramPorts[handle];
+  return pp ? (pp as PortType) : null;
+}
+
+export function outputHandleType(decl: NodeDecl, handle: string): PortType | null {
+  const o = decl.outputs[handle];
+  return o ? (o.type as PortType) : null;
+}
+
+/** Lower-case words of a node declaration, for the search box. */
+export function searchText(decl: NodeDecl): string {
+  return `${decl.title} ${decl.type} ${decl.category} ${decl.description}`.toLowerCase();
+}
+
+/** Declarations matching a query (every word must appear), titles starting with the query first. */
+export function searchDecls(decls: readonly NodeDecl[], query: string): NodeDecl[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const hits = decls.filter((d) => words.every((w) => searchText(d).includes(w)));
+  const q = query.trim().toLowerCase();
+  const rank = (d: NodeDecl) => (d.title.toLowerCase().startsWith(q) ? 0 : d.type.toLowerCase().includes(q) ? 1 : 2);
+  return hits.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title));
+}
