@@ -121,6 +121,20 @@ describe("tRPC API", () => {
     expect((await client.nodes.list.query()).length).toBeGreaterThan(0);
   });
 
+  it("validates a large graph by POST (too long for a GET URL) and names runs in the list", async () => {
+    const nodes: Record<string, unknown> = {};
+    for (let i = 0; i < 300; i++) nodes[`n${i}`] = { type: "t.num", params: { value: i % 100 }, ui: { x: i * 10, y: i * 10, title: `number node ${i}` } };
+    nodes.bad = { type: "t.slow", params: { steps: 0 } };
+    const r = await fetch(`${srv.url}/api/trpc/graphs.validate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ graph: { version: 1, nodes } }) });
+    expect(r.status).toBe(200);
+    const issues = (await r.json()).result.data.issues;
+    expect(issues.map((i: { nodeId?: string; code: string }) => `${i.nodeId}:${i.code}`)).toContain("bad:value_smaller_than_min");
+    const g = { ...slowGraph(1), meta: { name: "named run" } };
+    const { runId } = await client.runs.start.mutate({ graph: g });
+    await srv.app.runs.waitFor(runId);
+    expect((await client.runs.list.query({ limit: 5 })).find((x) => x.id === runId)).toMatchObject({ graphName: "named run", nodeCount: 2 });
+  });
+
   it("rejects a malformed request body without crashing", async () => {
     const r = await fetch(`${srv.url}/api/trpc/runs.start`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(r.status).toBeGreaterThanOrEqual(400);

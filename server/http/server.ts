@@ -25,6 +25,8 @@ export function createHttpServer(opts: HttpServerOptions): Server {
     router: appRouter,
     basePath: "/api/trpc/",
     maxBodySize: 8 * 1024 * 1024,
+    // Queries may come as POST (graphs.validate carries whole graphs, too long for a URL).
+    allowMethodOverride: true,
     createContext: () => ({ app }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error.cause ?? error);

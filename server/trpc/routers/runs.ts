@@ -31,7 +31,12 @@ export const runsRouter = router({
   }),
   list: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50), status: z.enum(["queued", "running", "finished", "failed", "cancelled", "interrupted"]).optional() }).default({ limit: 50 }))
-    .query(({ ctx, input }) => ctx.app.store.listRuns(input).map(({ graph: _g, ...r }) => r)),
+    .query(({ ctx, input }) =>
+      ctx.app.store.listRuns(input).map(({ graph, ...r }) => {
+        const g = graph as { meta?: { name?: unknown }; nodes?: Record<string, unknown> };
+        return { ...r, graphName: typeof g?.meta?.name === "string" ? g.meta.name : null, nodeCount: Object.keys(g?.nodes ?? {}).length };
+      }),
+    ),
   cancel: publicProcedure.input(z.object({ runId: zRunId })).mutation(({ ctx, input }) => {
     if (!ctx.app.store.getRun(input.runId)) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
     return { cancelled: ctx.app.runs.cancel(input.runId) };
