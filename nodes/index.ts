@@ -2,7 +2,7 @@
 import type { AnyNodeDefinition } from "./define-node";
 import { NodeRegistry } from "./registry";
 import { IntNode, FloatNode, StringNode, BooleanNode, SeedNode } from "./core/primitives";
-import { ShowTextNode, ShowNumberNode } from "./core/show";
+import { ShowTextNode, ShowNumberNode, ShowSongNode } from "./core/show";
 import { TestToneNode } from "./core/test-tone";
 import { AudioInfoNode } from "./core/audio-info";
 import { LoadAudioNode } from "./audio/load-audio";
@@ -15,6 +15,8 @@ import { VaeEncodeNode, VaeDecodeNode } from "./audio/vae";
 import { EmptyLatentNode, CoverNode, RepaintNode, LegoNode, ExtractNode, CompleteNode, AudioToCodesNode } from "./ace/tasks";
 import { ReferenceTimbreNode } from "./ace/reference-timbre";
 import { DitSamplerNode } from "./ace/dit-sampler";
+import { LmGenerateNode } from "./lm/generate";
+import { LmUnderstandNode, LmCreateSampleNode, LmFormatSampleNode } from "./lm/helpers";
 
 export const ALL_NODES: AnyNodeDefinition[] = [
   IntNode,
@@ -24,6 +26,7 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   SeedNode,
   ShowTextNode,
   ShowNumberNode,
+  ShowSongNode,
   TestToneNode,
   AudioInfoNode,
   LoadAudioNode,
@@ -49,6 +52,10 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   AudioToCodesNode,
   ReferenceTimbreNode,
   DitSamplerNode,
+  LmGenerateNode,
+  LmCreateSampleNode,
+  LmFormatSampleNode,
+  LmUnderstandNode,
 ];
 
 export function createDefaultRegistry(): NodeRegistry {

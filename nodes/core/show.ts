@@ -30,3 +30,18 @@ export const ShowNumberNode = defineNode({
     return {};
   },
 });
+
+export const ShowSongNode = defineNode({
+  type: "core.showSong",
+  title: "Show Song",
+  category: "output",
+  description: "Shows a SONG (caption, lyrics and metadata, e.g. from an LM node) in the editor and the run record.",
+  inputs: { song: { type: "SONG" } },
+  outputs: {},
+  params: {},
+  output: true,
+  run: ({ inputs }, ctx) => {
+    ctx.result({ kind: "song", value: inputs.song });
+    return {};
+  },
+});

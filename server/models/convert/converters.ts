@@ -4,7 +4,8 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Component } from "../../checkpoints/layout";
 import type { CheckpointWeights } from "../../checkpoints";
-import { buildQwen3Lm, buildQwen3TextEncoder, writeModel, type BuiltModel, type Qwen3Config } from "../../onnx";
+import { buildQwen3TextEncoder, writeModel, type BuiltModel, type Qwen3Config } from "../../onnx";
+import { buildLmGraph, CODE_HEAD_ROWS, readLmConfig } from "../lm";
 import { builderWeights } from "./weights-adapter";
 import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
 import {
@@ -82,13 +83,18 @@ export const textEncoderConverter: ComponentConverter = {
 
 export const lmConverter: ComponentConverter = {
   component: "lm",
-  version: 1,
+  // 2: the lm-graph.ts step graph (in-place KV cache, batched CFG lanes) with both heads: full vocabulary
+  // (CoT / free text) and the code rows CODE_HEAD_ROWS (code pass), selected by head_select at run time.
+  version: 2,
   matches: (name) => /^acestep-5Hz-lm/i.test(name),
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });
-    ctx.progress("building the 5 Hz LM graph");
+    ctx.progress("building the 5 Hz LM step graph");
     const prefix = ctx.weights.has("model.embed_tokens.weight") ? "model." : "";
-    const m = buildQwen3Lm(builderWeights(ctx.weights), ctx.config as unknown as Qwen3Config, { precision: ctx.dtype, prefix });
+    const cfg = readLmConfig(ctx.srcDir);
+    // the same rule LmModel.fromFile uses to expect the code head
+    const codeRows = cfg.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null;
+    const m = buildLmGraph(builderWeights(ctx.weights), cfg, { precision: ctx.dtype, prefix, codeRows });
     return [writeOnnx(ctx, m, "lm.onnx", "lm"), ...copySide(ctx, ["config.json", "tokenizer.json", "tokenizer_config.json"])];
   },
 };

@@ -1,0 +1,437 @@
+// The 5 Hz LM service over one converted manifest entry: composes server/lm (tokenizer, exact prompts,
+// metadata FSM, use_cot_* planning, decode loop) with server/models/lm (ORT step graph + in-place KV cache,
+// batched CFG lanes, code-row head). One LmModel per converted file is cached in a module-level map.
+//
+//   const lm = await LmService.open(models, await models.find("lm"));
+//   const r = await lm.generate({ caption, lyrics, thinking: true, useCotMetas: true, … }, { seed: 42 });
+//
+// The ORT session runs in-process (the zero-copy KV cache cannot cross a worker boundary): session.run is
+// async, but the per-token JS work (FSM mask, CFG, top-p over the 217 204-entry logits) runs on the event
+// loop. Calls on one model are serialised (one decode loop at a time per converted model).
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import type { ModelManager } from "../models/manager";
+import type { ManifestEntry } from "../models/convert/manifest";
+import { LmModel, readLmConfig, createLmLogitsFn, type LmLogitsFn } from "../models/lm";
+import {
+  loadLmTokenizer,
+  buildCotPrompt,
+  buildCotUncondPrompt,
+  buildCodesPrompts,
+  buildUnderstandPrompt,
+  buildCreateSamplePrompt,
+  buildFormatSamplePrompt,
+  parseLmOutput,
+  extractLyrics,
+  createMetadataFsm,
+  generateWithLogits,
+  planLm,
+  cotMetadataForCodes,
+  codesTargetDuration,
+  mergeLmOutputs,
+  cotCfgScale,
+  maxNewTokensFor,
+  understandFsmOptions,
+  createSampleFsmOptions,
+  formatSampleFsmOptions,
+  unquoteYaml,
+  DEFAULT_SAMPLING,
+  DURATION_MAX,
+  DURATION_MIN,
+  CAPTION_MAX_TOKENS,
+  CODES_PER_SECOND,
+  NO_USER_INPUT,
+  isValidAudioCodeId,
+  audioCodeOf,
+  MAX_AUDIO_CODE,
+  type LmTokenizer,
+  type MetadataFsm,
+  type MetadataFsmOptions,
+  type ParsedLmMetadata,
+  type LmGenerationParams,
+  type LmPlan,
+  type CotFields,
+  type DitTextInputs,
+  type UserValues,
+} from "../lm";
+import { formatAudioCodes } from "../acestep/codes/audio-codes";
+
+// ---------------------------------------------------------------------------------------------- options
+
+export interface LmSamplingOptions {
+  /** default 0.85; 0 → argmax */
+  temperature?: number;
+  /** default 0 (off) */
+  topK?: number;
+  /** default 0.9; ≥ 1 → off */
+  topP?: number;
+  /** default 1 (off) */
+  repetitionPenalty?: number;
+}
+
+export interface LmProgress {
+  phase: "cot" | "codes" | "understand" | "create" | "format";
+  /** tokens generated in this pass */
+  step: number;
+  /** expected tokens of this pass when known (the code target) */
+  total?: number;
+}
+
+export interface LmRunOptions extends LmSamplingOptions {
+  /** seed of the pass's PRNG (default 0) */
+  seed?: number;
+  /** FSM on (default true): metadata values in their allowed sets, exactly duration·5 codes */
+  constrained?: boolean;
+  /** largest duration the CoT may write / the code pass may target (memory tier; default 600) */
+  maxDuration?: number;
+  /** caption token cap before `\n` is forced (default 512, upstream) */
+  captionMaxTokens?: number;
+  /** genres token cap (understand-mode passes; default 64) */
+  genresMaxTokens?: number;
+  /** cap on the new tokens of a free-text pass (understand / create / format; default 3500) */
+  maxNewTokens?: number;
+  signal?: AbortSignal;
+  /** called after every token, throttled to `progressIntervalMs` (default 100 ms) and at the end */
+  onProgress?: (p: LmProgress) => void;
+  progressIntervalMs?: number;
+}
+
+export interface LmGenerateOptions extends LmRunOptions {
+  /** `lm_cfg_scale` (default 2.0): CFG (a second, batched lane) only when > 1 */
+  cfgScale?: number;
+  /** `lm_negative_prompt` (default "NO USER INPUT") */
+  negativePrompt?: string;
+  /** phase-1 CFG: "later" (default, upstream after f30aee4: off) or "f30aee4" (cfgScale in phase 1 too) */
+  cotCfg?: "later" | "f30aee4";
+  /** code sequences to sample in phase 2 (seeds seed+1, seed+2, …; default 1) */
+  batchSize?: number;
+}
+
+export interface PassResult {
+  /** decoded generated text (special tokens kept) */
+  text: string;
+  tokens: number;
+  stopReason: string;
+  ms: number;
+}
+
+export interface CotResult extends PassResult {
+  metadata: ParsedLmMetadata;
+}
+
+export interface CodesResult extends PassResult {
+  /** code values 0…63999 */
+  codes: number[];
+  /** the code target (undefined: unconstrained length) */
+  targetCodes?: number;
+}
+
+/** What understand / create_sample / format_sample return (SONG-shaped; language unquoted). */
+export interface LmSongResult extends PassResult {
+  caption: string;
+  lyrics: string;
+  bpm: number | null;
+  duration: number | null;
+  keyscale: string;
+  timesignature: string;
+  language: string;
+  genres: string;
+  metadata: ParsedLmMetadata;
+}
+
+export interface LmGenerateResult {
+  plan: LmPlan;
+  cot?: CotResult;
+  /** one per batch item (empty when phase 2 did not run) */
+  codes: CodesResult[];
+  /** merged values for the DiT (mergeLmOutputs) and the cot_* record */
+  dit: DitTextInputs;
+  cotFields: CotFields;
+}
+
+// ---------------------------------------------------------------------------------------------- cache
+
+interface Loaded {
+  tokenizer: LmTokenizer;
+  model: LmModel;
+  lock: Promise<unknown>;
+}
+
+const loaded = new Map<string, Promise<Loaded>>();
+
+/** Threads for the LM session (ACESTEP_THREADS, else all cores). */
+function lmThreads(): number {
+  const env = Number.parseInt(process.env.ACESTEP_THREADS ?? "", 10);
+  return Number.isFinite(env) && env > 0 ? env : Math.max(1, cpus().length);
+}
+
+/** Release every cached LM session (tests, shutdown). */
+export async function releaseLmModels(): Promise<void> {
+  const all = [...loaded.values()];
+  loaded.clear();
+  for (const p of all) {
+    try {
+      await (await p).model.dispose();
+    } catch {
+      /* a failed load has nothing to release */
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- service
+
+const now = () => performance.now();
+
+export class LmService {
+  private constructor(
+    readonly entry: ManifestEntry,
+    private readonly l: Loaded,
+  ) {}
+
+  get tokenizer(): LmTokenizer {
+    return this.l.tokenizer;
+  }
+  get model(): LmModel {
+    return this.l.model;
+  }
+
+  /** The service for a converted LM entry (tokenizer + session loaded once per file and cached). */
+  static async open(mm: ModelManager, entry: ManifestEntry, o: { threads?: number } = {}): Promise<LmService> {
+    const onnx = mm.file(entry, "lm");
+    const key = `${onnx.abs}#${onnx.sha256}`;
+    let p = loaded.get(key);
+    if (!p) {
+      p = (async () => {
+        const dir = dirname(mm.file(entry, "config").abs);
+        const tokenizer = loadLmTokenizer(mm.file(entry, "tokenizer").abs);
+        const model = await LmModel.fromFile(onnx.abs, readLmConfig(dir), { threads: o.threads ?? lmThreads() });
+        return { tokenizer, model, lock: Promise.resolve() };
+      })();
+      loaded.set(key, p);
+      p.catch(() => loaded.delete(key));
+    }
+    return new LmService(entry, await p);
+  }
+
+  /** Run `fn` after every earlier call on this model finished (one decode loop per model at a time). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.l.lock.then(fn, fn);
+    this.l.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private fsm(o: Omit<MetadataFsmOptions, "tokenizer">, r: LmRunOptions): MetadataFsm | undefined {
+    if (r.constrained === false) return undefined;
+    return createMetadataFsm({
+      tokenizer: this.tokenizer,
+      maxDuration: r.maxDuration ?? DURATION_MAX,
+      captionMaxTokens: r.captionMaxTokens ?? CAPTION_MAX_TOKENS,
+      genresMaxTokens: r.genresMaxTokens,
+      ...o,
+    });
+  }
+
+  /** One decode pass: prompt (+ uncond lane when cfgScale > 1) → generated ids, with progress and abort checks. */
+  private async pass(
+    phase: LmProgress["phase"],
+    a: { prompt: string; uncond?: string; cfgScale: number; fsm?: MetadataFsm; head: "full" | "codes"; maxNewTokens: number; total?: number },
+    r: LmRunOptions,
+  ): Promise<PassResult & { ids: number[] }> {
+    r.signal?.throwIfAborted();
+    const t0 = now();
+    const prompt = this.tokenizer.encode(a.prompt);
+    const useCfg = a.cfgScale > 1 && a.uncond !== undefined;
+    const uncondPrompt = useCfg ? this.tokenizer.encode(a.uncond!) : undefined;
+    const fn: LmLogitsFn = createLmLogitsFn(this.model, { head: a.head, uncondPrompt, capacity: prompt.length + Math.min(a.maxNewTokens, 4096) + 8 });
+    const interval = r.progressIntervalMs ?? 100;
+    let last = 0;
+    let steps = 0;
+    const res = await generateWithLogits(fn, {
+      prompt,
+      uncondPrompt,
+      fsm: a.fsm,
+      sampling: {
+        temperature: r.temperature ?? DEFAULT_SAMPLING.temperature,
+        topK: r.topK ?? DEFAULT_SAMPLING.topK,
+        topP: r.topP ?? DEFAULT_SAMPLING.topP,
+        repetitionPenalty: r.repetitionPenalty ?? DEFAULT_SAMPLING.repetitionPenalty,
+        cfgScale: useCfg ? a.cfgScale : 1,
+      },
+      maxNewTokens: a.maxNewTokens,
+      seed: r.seed ?? 0,
+      onToken: (_id, step) => {
+        steps = step + 1;
+        r.signal?.throwIfAborted();
+        const t = now();
+        if (r.onProgress && t - last >= interval) {
+          last = t;
+          r.onProgress({ phase, step: steps, total: a.total });
+        }
+      },
+    });
+    r.onProgress?.({ phase, step: steps, total: a.total });
+    return { ids: res.tokens, text: this.tokenizer.decode(res.tokens), tokens: res.tokens.length, stopReason: res.stopReason, ms: now() - t0 };
+  }
+
+  /**
+   * generate_music phase 1: the metadata CoT. User values are injected verbatim; caption / language
+   * lines are skipped per use_cot_caption / use_cot_language. Phase-1 CFG follows `cotCfg` (default off).
+   */
+  generateCot(
+    input: { caption: string; lyrics: string; userValues?: UserValues; skipCaption?: boolean; skipLanguage?: boolean },
+    o: LmGenerateOptions = {},
+  ): Promise<CotResult> {
+    return this.exclusive(() => this.cotPass(input, o));
+  }
+
+  private async cotPass(input: { caption: string; lyrics: string; userValues?: UserValues; skipCaption?: boolean; skipLanguage?: boolean }, o: LmGenerateOptions): Promise<CotResult> {
+    const fsm = this.fsm({ mode: "cot", userValues: input.userValues ?? {}, skipCaption: input.skipCaption, skipLanguage: input.skipLanguage, skipGenres: true }, o);
+    const cfg = cotCfgScale(o.cfgScale ?? DEFAULT_SAMPLING.cfgScale, o.cotCfg ?? "later");
+    const r = await this.pass(
+      "cot",
+      {
+        prompt: buildCotPrompt(input.caption, input.lyrics),
+        uncond: buildCotUncondPrompt(input.lyrics, o.negativePrompt ?? NO_USER_INPUT),
+        cfgScale: cfg,
+        fsm,
+        head: "full",
+        maxNewTokens: fsm ? maxNewTokensFor("cot", undefined) : Math.min(o.maxNewTokens ?? 3500, 3500),
+      },
+      o,
+    );
+    const { ids: _ids, ...rest } = r;
+    return { ...rest, metadata: parseLmOutput(r.text).metadata };
+  }
+
+  /**
+   * generate_music phase 2: audio codes after the re-serialised CoT (training-aligned open-turn layout).
+   * With a target duration (capped at maxDuration) and the FSM on, exactly int(d·5) codes then EOS.
+   */
+  generateCodes(
+    input: { caption: string; lyrics: string; metadata: Record<string, string | number>; targetDuration?: number },
+    o: LmGenerateOptions = {},
+  ): Promise<CodesResult> {
+    return this.exclusive(() => this.codesPass(input, o));
+  }
+
+  private async codesPass(input: { caption: string; lyrics: string; metadata: Record<string, string | number>; targetDuration?: number }, o: LmGenerateOptions): Promise<CodesResult> {
+    const maxD = o.maxDuration ?? DURATION_MAX;
+    const target = input.targetDuration !== undefined && input.targetDuration > 0 ? Math.min(input.targetDuration, maxD) : undefined;
+    const targetCodes = target !== undefined ? Math.trunc(target * CODES_PER_SECOND) : undefined;
+    const fsm = this.fsm({ mode: "codes", targetCodes }, o);
+    const { cond, uncond } = buildCodesPrompts({ caption: input.caption, lyrics: input.lyrics, metadata: input.metadata, negative: o.negativePrompt ?? NO_USER_INPUT });
+    const r = await this.pass(
+      "codes",
+      {
+        prompt: cond,
+        uncond,
+        cfgScale: o.cfgScale ?? DEFAULT_SAMPLING.cfgScale,
+        fsm,
+        // the FSM allows only codes + EOS, exactly the rows of the code head; without it any token may come
+        head: fsm ? "codes" : "full",
+        maxNewTokens: maxNewTokensFor("codes", targetCodes),
+        total: targetCodes,
+      },
+      o,
+    );
+    const codes: number[] = [];
+    for (const id of r.ids) {
+      if (isValidAudioCodeId(id)) codes.push(audioCodeOf(id));
+      else if (audioCodeOf(id) > MAX_AUDIO_CODE) codes.push(MAX_AUDIO_CODE); // unconstrained only: clamp as the DiT parser does
+    }
+    const { ids: _ids, ...rest } = r;
+    return { ...rest, codes, targetCodes };
+  }
+
+  /**
+   * generate_music with thinking: plan (planLm) → phase 1 when planned → phase 2 per batch item when
+   * planned → merged DiT inputs + cot_* record (mergeLmOutputs; CoT language → vocal language).
+   */
+  generate(p: LmGenerationParams, o: LmGenerateOptions = {}): Promise<LmGenerateResult> {
+    return this.exclusive(async () => {
+      const plan = planLm(p);
+      const seed = o.seed ?? 0;
+      let cot: CotResult | undefined;
+      if (plan.runCot) {
+        cot = await this.cotPass(
+          { caption: p.caption, lyrics: p.lyrics, userValues: plan.cot.userValues, skipCaption: plan.cot.skipCaption, skipLanguage: plan.cot.skipLanguage },
+          { ...o, seed },
+        );
+      }
+      const codes: CodesResult[] = [];
+      if (plan.runCodes) {
+        const metadata = cotMetadataForCodes(plan, cot?.metadata);
+        const target = codesTargetDuration(p.duration, cot?.metadata.duration);
+        for (let i = 0; i < Math.max(1, o.batchSize ?? 1); i++) {
+          codes.push(await this.codesPass({ caption: p.caption, lyrics: p.lyrics, metadata, targetDuration: target }, { ...o, seed: (seed + 1 + i) >>> 0 }));
+        }
+      }
+      const lm = cot ? { ...cot.metadata } : null;
+      const { dit, cot: cotFields } = mergeLmOutputs(p, lm);
+      // the audio that follows the codes lasts n/5 s
+      if (codes.length && codes[0].codes.length) dit.duration = codes[0].codes.length / CODES_PER_SECOND;
+      return { plan, cot, codes, dit, cotFields };
+    });
+  }
+
+  /** understand_music: audio codes → caption, metadata (incl. genres, language) and lyrics. No CFG. */
+  understand(codes: readonly number[], o: LmRunOptions = {}): Promise<LmSongResult> {
+    return this.exclusive(async () => {
+      const fsm = this.fsm(understandFsmOptions(), o);
+      const r = await this.pass("understand", { prompt: buildUnderstandPrompt(codes.length ? formatAudioCodes(codes) : ""), cfgScale: 1, fsm, head: "full", maxNewTokens: o.maxNewTokens ?? 3500 }, o);
+      return songResult(r, "");
+    });
+  }
+
+  /** create_sample ("simple mode"): a query → caption, metadata and lyrics. A given language is injected. */
+  createSample(query: string, instrumental: boolean, language?: string, o: LmRunOptions = {}): Promise<LmSongResult> {
+    return this.exclusive(async () => {
+      const fsm = this.fsm(createSampleFsmOptions(language), o);
+      const r = await this.pass("create", { prompt: buildCreateSamplePrompt(query, instrumental), cfgScale: 1, fsm, head: "full", maxNewTokens: o.maxNewTokens ?? 3500 }, o);
+      return songResult(r, instrumental ? "[Instrumental]" : "");
+    });
+  }
+
+  /** format_sample: caption + lyrics (+ user metadata, injected; a given language skips its line) → enhanced. */
+  formatSample(
+    caption: string,
+    lyrics: string,
+    user: { bpm?: number | null; duration?: number | null; keyscale?: string; timesignature?: string; language?: string } = {},
+    o: LmRunOptions = {},
+  ): Promise<LmSongResult> {
+    return this.exclusive(async () => {
+      const fsm = this.fsm(formatSampleFsmOptions(user), o);
+      const r = await this.pass("format", { prompt: buildFormatSamplePrompt(caption, lyrics), cfgScale: 1, fsm, head: "full", maxNewTokens: o.maxNewTokens ?? 3500 }, o);
+      const s = songResult(r, lyrics);
+      // format_sample skips the language line when one is given: report the user's
+      if (!s.language && user.language) s.language = user.language;
+      return s;
+    });
+  }
+}
+
+const toInt = (v: unknown): number | null => {
+  const n = typeof v === "number" ? v : Number.parseInt(String(v ?? ""), 10);
+  return Number.isFinite(n) ? n : null;
+};
+
+function songResult(r: PassResult & { ids?: number[] }, lyricsFallback: string): LmSongResult {
+  const { metadata } = parseLmOutput(r.text);
+  const lyrics = extractLyrics(r.text) || lyricsFallback;
+  const { ids: _ids, ...rest } = r;
+  return {
+    ...rest,
+    caption: metadata.caption ?? "",
+    lyrics,
+    bpm: toInt(metadata.bpm),
+    duration: toInt(metadata.duration),
+    keyscale: metadata.keyscale ?? "",
+    timesignature: metadata.timesignature ?? "",
+    language: metadata.language ? unquoteYaml(metadata.language) : "",
+    genres: metadata.genres ?? "",
+    metadata,
+  };
+}
+
+/** The duration bounds the FSM and the nodes use. */
+export const LM_DURATION = { min: DURATION_MIN, max: DURATION_MAX } as const;
