@@ -65,8 +65,15 @@ export const DitSamplerNode = defineNode({
       ctx.log(`note: the text was encoded with instruction "${(inputs.text.meta as { instruction?: string })?.instruction}" but the latent's task is "${task.instruction}" — connect the latent to Text Conditioning`);
     const tim = inputs.timbre?.tensors.timbre_latents;
     const nc = inputs.text.tensors.text_hidden_noncover;
+    // Explicit per-item seeds follow upstream (padded with random seeds when short); otherwise item i
+    // uses seed + i, so a fixed seed reproduces the whole batch.
+    const items = task.items ?? 1;
+    if (items > 1 && params.batchSize !== 1 && params.batchSize !== items) throw new NodeError(`the latent holds ${items} items (one per code list); set batchSize to ${items} or 1`, "batchSize");
+    const batch = items > 1 ? items : params.batchSize;
     const seedList = parseNumberList(params.seeds);
-    const seeds = resolveSeeds({ batchSize: params.batchSize, seeds: seedList ?? undefined, seed: params.seed }).seeds;
+    const seeds = seedList
+      ? resolveSeeds({ batchSize: batch, seeds: seedList, useRandomSeed: false }).seeds
+      : Array.from({ length: batch }, (_, i) => (params.seed + i) % 2 ** 32);
     const r = await generateLatents(
       runner,
       {
@@ -80,7 +87,7 @@ export const DitSamplerNode = defineNode({
       },
       task,
       {
-        batch: params.batchSize,
+        batch,
         seeds,
         steps: params.steps || undefined,
         shift: params.shift,
@@ -97,7 +104,7 @@ export const DitSamplerNode = defineNode({
     return {
       latent: {
         data: r.latents,
-        shape: [params.batchSize, task.frames, 64],
+        shape: [batch, task.frames, 64],
         meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant },
         demo: mm.demo || inputs.latent.demo,
       },

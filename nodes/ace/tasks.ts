@@ -61,7 +61,7 @@ export const CoverNode = defineNode({
   outputs: { latent: { type: "LATENT" } },
   params: {
     audioCoverStrength: param.float({ default: 1, min: 0, max: 1, step: 0.05, ui: "slider", description: "audio_cover_strength: the share of steps that follow the source; the rest run as text2music" }),
-    item: param.int({ default: 0, min: 0, max: 7, description: "Which batch item of the codes to follow", advanced: true }),
+    item: param.int({ default: -1, min: -1, max: 7, description: "Which code list to follow; -1 = every list, one batch item each (as upstream with LM batches)", advanced: true }),
   },
   validate: (_p, links) => {
     if (!links.audio && !links.codes) return [{ field: "audio", message: "cover needs source audio or audio codes: connect one" }];
@@ -71,9 +71,9 @@ export const CoverNode = defineNode({
   run: async ({ inputs, params }, ctx) => {
     const runner = await runnerFor(inputs.dit, ctx);
     if (inputs.codes) {
-      const c = inputs.codes.codes[params.item];
-      if (!c?.length) throw new NodeError(`the codes have no batch item ${params.item}`, "item");
-      return { latent: await coverFromCodes(runner, c, params.audioCoverStrength, ctx.signal) };
+      const lists = params.item === -1 ? inputs.codes.codes : [inputs.codes.codes[params.item]];
+      if (!lists.length || lists.some((c) => !c?.length)) throw new NodeError(params.item === -1 ? "the codes are empty (was thinking off?)" : `the codes have no batch item ${params.item}`, params.item === -1 ? "codes" : "item");
+      return { latent: await coverFromCodes(runner, lists, params.audioCoverStrength, ctx.signal) };
     }
     if (!inputs.audio || !inputs.vae) throw new NodeError("cover needs source audio (with a VAE) or audio codes", "audio");
     return { latent: await coverFromAudio(runner, await vaeFor(inputs.vae, ctx), inputs.audio, params.audioCoverStrength, ctx.signal) };

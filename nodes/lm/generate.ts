@@ -27,6 +27,7 @@ export const LmGenerateNode = defineNode({
   outputs: {
     song: { type: "SONG", description: "User values with the LM-filled ones merged in (for Text / Lyrics Conditioning)" },
     codes: { type: "AUDIO_CODES", description: "The LM audio codes (5 per second), one list per batch item; none when thinking is off" },
+    duration: { type: "FLOAT", description: "Song duration in seconds: the user's, else the LM's; when neither exists a seeded 10–120 s (upstream picks a random one) — link it to Empty Latent's duration" },
   },
   params: {
     caption: captionParam(),
@@ -104,6 +105,7 @@ export const LmGenerateNode = defineNode({
       value: out,
       meta: { ...r.cotFields, ...(note ? { note } : {}), phase1: r.plan.runCot, codes: r.codes.map((c) => c.codes.length), ...timings },
     });
-    return { song: out, codes: { codes: r.codes.map((c) => c.codes), demo: mm.demo || undefined } };
+    const songSeconds = typeof out.duration === "number" && out.duration > 0 ? Math.min(600, Math.max(10, out.duration)) : 10 + (Math.abs(Math.trunc(p.seed)) % 111);
+    return { song: out, codes: { codes: r.codes.map((c) => c.codes), demo: mm.demo || undefined }, duration: songSeconds };
   },
 });

@@ -2,9 +2,11 @@
 // status), kept out of the core server module.
 import type { AppContext } from "../app-context";
 import type { ExtraRoute } from "./server";
+import { restRoutes } from "../api/rest";
 
-export function serverRoutes(_app: AppContext): ExtraRoute[] {
-  return [];
+export function serverRoutes(app: AppContext): ExtraRoute[] {
+  // The ACE-Step-compatible REST facade: /release_task, /query_result, /v1/audio, /v1/stats, /health.
+  return [...restRoutes(app)];
 }
 
 export async function onServerStart(app: AppContext): Promise<void> {

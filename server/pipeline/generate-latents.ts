@@ -60,7 +60,9 @@ export async function generateLatents(
 
   const encMain = await runner.encodeConditions({ textHidden: cond.textHidden, textLength: cond.textLength, lyricEmbeds: cond.lyricEmbeds, lyricLength: cond.lyricLength, timbreLatents: cond.timbreLatents }, signal);
   const kv: Record<"main" | "nonCover", CrossKv | null> = { main: tileKv(await runner.crossKv(encMain.data, 1, encMain.length, signal), B), nonCover: null };
-  const context: Record<"main" | "nonCover", Float32Array | null> = { main: tile(task.context, B), nonCover: null };
+  const items = task.items ?? 1;
+  if (items !== 1 && items !== B) throw new Error(`the latent holds ${items} items but the batch size is ${B}`);
+  const context: Record<"main" | "nonCover", Float32Array | null> = { main: items === B ? task.context : tile(task.context, B), nonCover: null };
   if (task.nonCover && task.coverStrength < 1) {
     if (!cond.textHiddenNonCover) throw new Error("audio_cover_strength < 1 needs the caption encoded with the text2music instruction: connect the Text Conditioning node to this latent");
     const encNc = await runner.encodeConditions({ textHidden: cond.textHiddenNonCover, textLength: cond.textLengthNonCover!, lyricEmbeds: cond.lyricEmbeds, lyricLength: cond.lyricLength, timbreLatents: cond.timbreLatents }, signal);

@@ -16,8 +16,10 @@ export interface TaskMeta {
   task: TaskType;
   instruction: string;
   frames: number;
-  /** [T, 128]: source latents ⊕ chunk mask (one item; the sampler broadcasts it over the batch). */
+  /** [items, T, 128]: source latents ⊕ chunk mask; one item is broadcast over the batch by the sampler. */
   context: Float32Array;
+  /** Items in `context` (1 unless per-item sources, e.g. one LM code list per batch item). */
+  items?: number;
   /** audio_cover_strength < 1: the text2music conditioning used after int(N·strength) steps. */
   coverStrength: number;
   nonCover?: { instruction: string; context: Float32Array };
@@ -73,13 +75,19 @@ function withCoverStrength(runner: DitRunner, meta: TaskMeta, strength: number):
   return { ...meta, coverStrength: strength, nonCover: { instruction: formatInstruction(DEFAULT_DIT_INSTRUCTION), context: silenceContext(runner, meta.frames) } };
 }
 
-/** Cover from codes: detokenized hints (T = max(5·codes, 128)). */
-export async function coverFromCodes(runner: DitRunner, codes: number[], strength: number, signal?: AbortSignal): Promise<LatentValue> {
-  const frames = latentFramesForCodes(codes.length);
-  const hints = await runner.detokenize([codes], signal);
-  const src = fitFrames(runner, hints, frames);
-  const meta: TaskMeta = { kind: "task", task: "cover", instruction: formatInstruction(TASK_INSTRUCTIONS.cover), frames, context: buildContext(src, chunkMask(frames, null)), coverStrength: 1, requiresBase: false, srcKind: "code-hints" };
-  return latentOf(src, withCoverStrength(runner, meta, strength), runner.mm.demo);
+/** Cover from codes: detokenized hints (T = max(5·codes, 128)); several code lists give one item each. */
+export async function coverFromCodes(runner: DitRunner, codes: number[] | number[][], strength: number, signal?: AbortSignal): Promise<LatentValue> {
+  const lists = (Array.isArray(codes[0]) ? codes : [codes]) as number[][];
+  const frames = Math.max(...lists.map((c) => latentFramesForCodes(c.length)));
+  const srcs: Float32Array[] = [];
+  for (const c of lists) srcs.push(fitFrames(runner, await runner.detokenize([c], signal), frames));
+  const mask = chunkMask(frames, null);
+  const context = new Float32Array(lists.length * frames * 128);
+  srcs.forEach((s, i) => context.set(buildContext(s, mask), i * frames * 128));
+  const meta: TaskMeta = { kind: "task", task: "cover", instruction: formatInstruction(TASK_INSTRUCTIONS.cover), frames, context, items: lists.length, coverStrength: 1, requiresBase: false, srcKind: "code-hints" };
+  const data = new Float32Array(lists.length * frames * 64);
+  srcs.forEach((s, i) => data.set(s, i * frames * 64));
+  return { data, shape: [lists.length, frames, 64], meta: withCoverStrength(runner, meta, strength) as unknown as Record<string, unknown>, demo: runner.mm.demo };
 }
 
 /** VAE latents of a source [T,64] (batch item 0), padded to a multiple of 5 frames with silence for the tokenizer. */

@@ -1,0 +1,240 @@
+// The library API over the engine: results (paths, keys, seeds, samples, time_costs, lm_metadata, cot_*),
+// user errors as success=false, the LM helpers, and — once the DiT/LM nodes exist — the official examples
+// end to end on tiny models.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAppContext, type AppContext } from "../app-context";
+import { validateGraph } from "../graph/validate";
+import { generateUuidFromParams, pythonJsonDumps } from "../audio/result-key";
+import { encodeWav } from "../audio/wav";
+import {
+  TIME_COST_KEYS, keyDict, buildGraph, createSample, formatSample, generateMusic, itemKey, parseGenerationParams, understandMusic,
+} from "./library";
+import { fakeRegistry, hasNode } from "./testing";
+import type { GenerationResult } from "./params";
+
+const NO_LM = { thinking: false, use_cot_metas: false, use_cot_caption: false, use_cot_language: false };
+let app: AppContext;
+let real: AppContext;
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "acestep-api-"));
+  dirs.push(d);
+  return d;
+};
+
+beforeAll(() => {
+  app = createAppContext({ dataDir: tmp(), registry: fakeRegistry(), progressIntervalMs: 0 });
+  real = createAppContext({ dataDir: tmp(), progressIntervalMs: 0 });
+});
+afterAll(async () => {
+  await app.close();
+  await real.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("generateMusic (stand-in nodes with the real declarations)", () => {
+  it("returns one audio per batch item with path, key, sample_rate, params (seed, codes) and samples", async () => {
+    const r = await generateMusic({ ...NO_LM, caption: "lofi piano", bpm: 90 }, { batch_size: 2, use_random_seed: false, seeds: [11, 22], audio_format: "wav" }, { app });
+    expect(r.error).toBeNull();
+    expect(r.success).toBe(true);
+    expect(r.audios).toHaveLength(2);
+    r.audios.forEach((a, i) => {
+      expect(a.path).toMatch(/^outputs\/[0-9a-f-]+\/.+\.wav$/);
+      expect(existsSync(a.absolutePath)).toBe(true);
+      expect(a.sampleRate).toBe(48000);
+      expect(a.params.seed).toBe([11, 22][i]);
+      expect(a.params.caption).toBe("lofi piano");
+      expect(a.samples).toHaveLength(2);
+      expect(a.samples![0].length).toBeGreaterThan(0);
+      // upstream generate_uuid_from_params over GenerationParams.to_dict() with this item's seed
+      expect(a.key).toBe(generateUuidFromParams(keyDict(a.params)));
+    });
+    expect(r.audios[0].key).not.toBe(r.audios[1].key);
+    expect(r.audios[0].samples![0]).not.toEqual(r.audios[1].samples![0]);
+    expect(r.extraOutputs.seedValue).toBe("11, 22");
+    expect(r.extraOutputs.lmMetadata).toBeNull();
+    expect(r.extraOutputs.runId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("keys are deterministic: the same params and seed give the same key", async () => {
+    const a = await generateMusic({ ...NO_LM, caption: "same" }, { batch_size: 1, use_random_seed: false, seeds: [5] }, { app });
+    const b = await generateMusic({ ...NO_LM, caption: "same" }, { batch_size: 1, use_random_seed: false, seeds: [5] }, { app });
+    expect(a.audios[0].key).toBe(b.audios[0].key);
+    expect(a.audios[0].key).toBe(itemKey(parseGenerationParams({ ...NO_LM, caption: "same", seed: 5 })));
+  });
+
+  it("the hashed dict writes Python's int/float literals: dataclass defaults keep theirs, whole numbers given are ints", () => {
+    const d = pythonJsonDumps(keyDict(parseGenerationParams({ duration: 30, seed: 1 })));
+    expect(d).toContain('"duration": 30, ');
+    expect(d).toContain('"repainting_end": -1, ');
+    expect(d).toContain('"shift": 1.0, ');
+    expect(d).toContain('"guidance_scale": 7.0, ');
+    expect(d).toContain('"lm_top_p": 0.9, ');
+    expect(d).toContain('"bpm": null, ');
+    expect(d.startsWith('{"audio_codes": "", "audio_cover_strength": 1.0, "bpm": null, "caption": "", ')).toBe(true);
+    const rest = pythonJsonDumps(keyDict(parseGenerationParams({ duration: 30 }), "rest"));
+    expect(rest).toContain('"duration": 30.0, ');
+    expect(rest).toContain('"repainting_end": -1.0, ');
+  });
+
+  it("time_costs carries the upstream keys (DiT only without the LM)", async () => {
+    const r = await generateMusic(NO_LM, { batch_size: 1 }, { app });
+    const keys = Object.keys(r.extraOutputs.timeCosts);
+    for (const k of ["dit_encoder_time_cost", "dit_diffusion_time_cost", "dit_diffusion_per_step_time_cost", "dit_total_time_cost", "dit_offload_time_cost", "dit_vae_decode_time_cost", "pipeline_total_time"])
+      expect(keys).toContain(k);
+    expect(keys.every((k) => (TIME_COST_KEYS as readonly string[]).includes(k))).toBe(true);
+    expect(keys).not.toContain("lm_total_time");
+  });
+
+  it("with the LM: lm_metadata, LM codes per item, cot_* filled for what the user left empty", async () => {
+    const r = await generateMusic({ caption: "anthem", lyrics: "[verse]\nhey", use_cot_lyrics: true }, { batch_size: 2, use_random_seed: false, seeds: [1, 2] }, { app });
+    expect(r.success).toBe(true);
+    expect(r.extraOutputs.lmMetadata).toMatchObject({ bpm: 123, keyscale: "D minor", timesignature: "4", duration: 30, language: "en", caption: "lm caption" });
+    expect(r.extraOutputs.timeCosts.lm_total_time).toBeGreaterThanOrEqual(0);
+    const [a, b] = r.audios;
+    expect(a.params.audioCodes).toBe("<|audio_code_0|><|audio_code_1|><|audio_code_2|>");
+    expect(b.params.audioCodes).toBe("<|audio_code_1|><|audio_code_2|><|audio_code_3|>");
+    expect(a.params).toMatchObject({ cotBpm: 123, cotKeyscale: "D minor", cotTimesignature: "4", cotDuration: 30, cotCaption: "", cotLyrics: "", useCotLyrics: true });
+    expect(a.key).not.toBe(b.key);
+  });
+
+  it("user errors never throw: success=false with the field named", async () => {
+    const bad = await generateMusic({ bpm: 500, foo: 1 }, {}, { app });
+    expect(bad.success).toBe(false);
+    expect(bad.error).toMatch(/unknown GenerationParams field "foo"/);
+    expect(bad.error).toMatch(/bpm must be 30–300/);
+    const cfg = await generateMusic({}, { batch_size: 12 }, { app });
+    expect(cfg.error).toMatch(/batch_size must be 1–8/);
+    const noSrc = await generateMusic({ ...NO_LM, task_type: "repaint" }, {}, { app });
+    expect(noSrc.error).toMatch(/needs src_audio/);
+    const missing = await generateMusic({ ...NO_LM, task_type: "cover", src_audio: "uploads/nope.flac" }, {}, { app });
+    expect(missing.error).toMatch(/src_audio: no file "uploads\/nope.flac"/);
+    const codes = await generateMusic({ ...NO_LM, audio_codes: "garbage" }, {}, { app });
+    expect(codes.error).toMatch(/audio_codes has no <\|audio_code_N\|> tokens/);
+    expect(codes.statusMessage).toMatch(/^Error: /);
+  });
+
+  it("src_audio outside the data folder is copied in (library) or refused (REST)", async () => {
+    const outside = join(tmp(), "song.wav");
+    writeFileSync(outside, encodeWav({ sampleRate: 48000, channels: [new Float32Array(4800), new Float32Array(4800)] }));
+    const ok = await generateMusic({ ...NO_LM, task_type: "cover", src_audio: outside }, { batch_size: 1 }, { app });
+    expect(ok.success).toBe(true);
+    const g = ok.extraOutputs.graph as { nodes: Record<string, { params?: Record<string, unknown> }> };
+    expect(String(g.nodes.src.params?.file)).toMatch(/^uploads\/[0-9a-f]{16}-song\.wav$/);
+    const refused = await generateMusic({ ...NO_LM, task_type: "cover", src_audio: outside }, { batch_size: 1 }, { app, outsidePaths: "refuse" });
+    expect(refused.error).toMatch(/outside the data folder/);
+  });
+
+  it("buildGraph gives a graph the editor's validator accepts", () => {
+    const g = buildGraph({ caption: "x", inference_steps: 12 }, { batch_size: 3 }, { app });
+    expect(validateGraph(g, app.registry).ok).toBe(true);
+    expect(g.nodes.sampler.params?.steps).toBe(12);
+  });
+});
+
+describe("with this build's real nodes", () => {
+  it.skipIf(hasNode("ace.ditSampler") && hasNode("ace.emptyLatent"))("generateMusic names the missing node instead of throwing", async () => {
+    const r = await generateMusic(NO_LM, { batch_size: 1 }, { app: real });
+    expect(r.success).toBe(false);
+    expect(r.error).toMatch(/needs (node|param) "/);
+  });
+  it.skipIf(hasNode("lm.understand"))("understandMusic names the missing node", async () => {
+    const r = await understandMusic("<|audio_code_1|>", { app: real });
+    expect(r).toMatchObject({ success: false, caption: "", bpm: null });
+    expect(r.error).toBe('understand needs node "lm.understand", which this build does not have yet');
+  });
+  it.skipIf(hasNode("lm.createSample"))("createSample names the missing node", async () => {
+    const r = await createSample("a soft love song", { app: real, instrumental: true });
+    expect(r).toMatchObject({ success: false, instrumental: true });
+    expect(r.error).toMatch(/needs node "lm.createSample"/);
+  });
+  it.skipIf(hasNode("lm.formatSample"))("formatSample names the missing node", async () => {
+    const r = await formatSample("latin pop", "[Verse 1]\nBailando", { app: real });
+    expect(r.error).toMatch(/needs node "lm.formatSample"/);
+  });
+});
+
+describe("LM helpers (stand-in nodes)", () => {
+  it("understandMusic returns caption, lyrics and metadata", async () => {
+    const r = await understandMusic("<|audio_code_123|><|audio_code_456|>", { app, temperature: 0.85, useConstrainedDecoding: true });
+    expect(r).toMatchObject({ success: true, error: null, caption: "lm.understand caption", bpm: 100, keyscale: "C major", duration: 60, language: "en", timesignature: "4" });
+  });
+  it("createSample echoes instrumental", async () => {
+    const r = await createSample("a soft Bengali love song for a quiet night", { app, instrumental: false, vocalLanguage: "bn", temperature: 0.85 });
+    expect(r).toMatchObject({ success: true, instrumental: false, caption: "lm.createSample caption" });
+  });
+  it("formatSample with user metadata", async () => {
+    const r = await formatSample("latin pop, reggaeton", "[Verse 1]\nBailando en la noche...", { app, userMetadata: { bpm: 95 }, temperature: 0.85 });
+    expect(r).toMatchObject({ success: true, caption: "lm.formatSample caption" });
+  });
+  it("bad sampling values are user errors", async () => {
+    expect((await understandMusic("", { app, temperature: 5 })).error).toMatch(/temperature must be 0.0–2.0/);
+  });
+});
+
+// The official inference document's examples (seed/INFERENCE.ja.md) on tiny demo models; they turn on
+// when the nodes they need exist in this build.
+const dit = hasNode("ace.ditSampler") && hasNode("ace.emptyLatent") && hasNode("vae.decode");
+const withLm = dit && hasNode("lm.generate");
+const BASE = { models: { dit: "acestep-v15-base" } };
+describe("official examples end to end (tiny models)", () => {
+  const tiny = { inference_steps: 2, duration: 10 };
+  const noLm = { ...NO_LM, ...tiny };
+  beforeAll(() => {
+    const sine = (f: number) => new Float32Array(48000 * 12).map((_, i) => 0.3 * Math.sin((2 * Math.PI * f * i) / 48000));
+    mkdirSync(join(real.config.dataDir, "uploads"), { recursive: true });
+    writeFileSync(join(real.config.dataDir, "uploads", "original.wav"), encodeWav({ sampleRate: 48000, channels: [sine(220), sine(330)] }));
+  });
+  const ok = (r: GenerationResult, n = 1) => {
+    expect(r.error).toBeNull();
+    expect(r.audios).toHaveLength(n);
+    for (const a of r.audios) {
+      expect(a.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+      expect(a.samples?.[0].length).toBeGreaterThan(0);
+    }
+  };
+  it.skipIf(!withLm)("quick start", async () => {
+    ok(await generateMusic({ caption: "upbeat electronic dance music with heavy bass", bpm: 128, duration: 30, inference_steps: 2 }, { batch_size: 2, audio_format: "flac" }, { app: real }), 2);
+  }, 600_000);
+  it.skipIf(!dit)("1. text2music (thinking off)", async () => {
+    ok(await generateMusic({ ...noLm, task_type: "text2music", caption: "energetic rock with electric guitar", lyrics: "[Instrumental]", bpm: 140 }, { batch_size: 2 }, { app: real }), 2);
+  }, 600_000);
+  it.skipIf(!dit)("2. cover", async () => {
+    ok(await generateMusic({ ...noLm, task_type: "cover", src_audio: "uploads/original.wav", caption: "jazz piano version", audio_cover_strength: 0.8 }, { batch_size: 1 }, { app: real }));
+  }, 600_000);
+  it.skipIf(!dit)("3. repaint", async () => {
+    ok(await generateMusic({ ...noLm, task_type: "repaint", src_audio: "uploads/original.wav", repainting_start: 2, repainting_end: 6, caption: "smooth transition with piano solo" }, { batch_size: 1 }, { app: real }));
+  }, 600_000);
+  it.skipIf(!dit)("4. lego (base model)", async () => {
+    const p = { ...noLm, task_type: "lego", src_audio: "uploads/original.wav", instruction: "Generate the guitar track based on the audio context:", caption: "bluesy lead guitar", repainting_start: 0, repainting_end: -1 };
+    ok(await generateMusic(p, { batch_size: 1 }, { app: real, ...BASE }));
+    const turbo = await generateMusic(p, { batch_size: 1 }, { app: real });
+    expect(turbo.error).toMatch(/lego needs a base DiT/);
+  }, 600_000);
+  it.skipIf(!dit)("5. extract (base model)", async () => {
+    ok(await generateMusic({ ...noLm, task_type: "extract", src_audio: "uploads/original.wav", instruction: "Extract the vocals track from the audio:" }, { batch_size: 1 }, { app: real, ...BASE }));
+  }, 600_000);
+  it.skipIf(!dit)("6. complete (base model)", async () => {
+    ok(await generateMusic({ ...noLm, task_type: "complete", src_audio: "uploads/original.wav", instruction: "Complete the input track with drums, bass, guitar:", caption: "rock" }, { batch_size: 1 }, { app: real, ...BASE }));
+  }, 600_000);
+  it.skipIf(!dit)("reference_audio (timbre) with text2music", async () => {
+    ok(await generateMusic({ ...noLm, caption: "x", reference_audio: "uploads/original.wav" }, { batch_size: 1 }, { app: real }));
+  }, 600_000);
+  it.skipIf(!dit)("the built graph is the graph that ran (save it, open it in the editor)", async () => {
+    const r = await generateMusic({ ...noLm, caption: "y" }, { batch_size: 1 }, { app: real });
+    const run = real.store.getRun(r.extraOutputs.runId!);
+    expect(Object.keys((run!.graph as { nodes: object }).nodes).sort()).toEqual(Object.keys((r.extraOutputs.graph as { nodes: object }).nodes).sort());
+  }, 600_000);
+  it.skipIf(!hasNode("lm.understand"))("understand_music", async () => {
+    expect((await understandMusic("<|audio_code_123|><|audio_code_456|>", { app: real })).success).toBe(true);
+  }, 600_000);
+  it.skipIf(!hasNode("lm.createSample"))("create_sample", async () => {
+    expect((await createSample("a soft Bengali love song for a quiet night", { app: real, vocalLanguage: "bn" })).success).toBe(true);
+  }, 600_000);
+  it.skipIf(!hasNode("lm.formatSample"))("format_sample", async () => {
+    expect((await formatSample("latin pop, reggaeton", "[Verse 1]\nBailando en la noche...", { app: real, userMetadata: { bpm: 95 } })).success).toBe(true);
+  }, 600_000);
+});

@@ -1,0 +1,457 @@
+// The library API: generateMusic, understandMusic, createSample, formatSample and buildGraph — the official
+// inference API (acestep/inference.py) in TypeScript, run as graphs of the editor's nodes on the engine.
+// User errors never throw: they come back as success=false with a readable error.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { createAppContext, type AppContext } from "../app-context";
+import { GraphInvalidError } from "../runs/service";
+import type { ExecuteOutcome } from "../engine/engine";
+import type { Graph, GraphNode } from "../graph/format";
+import type { AudioCodesValue, AudioValue, SongValue } from "../../nodes/values";
+import { confinePath, PathEscapeError } from "../files/confine";
+import { formatAudioCodes } from "../acestep/codes/audio-codes";
+import { generateUuidFromParams } from "../audio/result-key";
+import { mergeLmOutputs } from "../lm/use-cot";
+import type { SeedSource } from "../acestep/sampling/seeds";
+import {
+  keyDict, TIME_COST_KEYS, emptyLmTextResult, normalizeKeyscale, normalizeTimesignature, safeParseGenerationConfig, safeParseGenerationParams,
+  type CreateSampleResult, type FormatSampleResult, type GeneratedAudio, type GenerationConfig, type GenerationConfigInput,
+  type GenerationParams, type GenerationParamsInput, type GenerationResult, type LmMetadata, type ParamIssue, type TimeCosts, type UnderstandResult,
+} from "./params";
+import { GenerationUnsupportedError, buildGeneration, NODE_TYPES, type ModelNames } from "./build-graph";
+
+export * from "./params";
+export { buildGenerationGraph, buildGeneration, planGeneration, FIELD_MAP, CONFIG_FIELD_MAP, NODE_TYPES, TASK_NODE_TYPES, GenerationUnsupportedError, type ModelNames } from "./build-graph";
+
+// ---------------------------------------------------------------- the engine the library runs on
+
+let defaultApp: AppContext | undefined;
+
+/** The process-wide context the library uses when none is given (data folder and models from the environment). */
+export function defaultAppContext(): AppContext {
+  return (defaultApp ??= createAppContext());
+}
+
+/** Closes the default context (database, model sessions); call it before a script exits. */
+export async function closeDefaultApp(): Promise<void> {
+  const a = defaultApp;
+  defaultApp = undefined;
+  await a?.close();
+}
+
+export interface LibraryOptions {
+  /** The application context (store, engine, models); default: one created from the environment. */
+  app?: AppContext;
+  /** Cancels the run. */
+  signal?: AbortSignal;
+  /**
+   * Audio paths outside the data folder: "copy" (default for the library: copied into uploads/, as upstream
+   * reads any local path) or "refuse" (the REST facade).
+   */
+  outsidePaths?: "copy" | "refuse";
+}
+
+export interface GenerateOptions extends LibraryOptions {
+  /** Model folder names (upstream: the DiT handler's config_path and the LM's lm_model_path). */
+  models?: ModelNames;
+  /** Seed source for random seeds (tests). */
+  rand?: SeedSource;
+  /** Called with the run id as soon as the run is queued. */
+  onRun?: (runId: string) => void;
+  /** How the key hash writes whole-number floats: as a Python caller would ("python") or as the REST server ("rest"). */
+  keyMode?: "python" | "rest";
+}
+
+// ---------------------------------------------------------------- input files
+
+export class InputFileError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = "InputFileError";
+  }
+}
+
+/** An audio path as upstream takes it (any local path) → a path inside the data folder for audio.load. */
+export function stageAudioPath(dataDir: string, field: string, path: string, outside: "copy" | "refuse"): string {
+  const root = resolve(dataDir);
+  let rel: string | null = null;
+  if (isAbsolute(path)) {
+    const full = resolve(path);
+    if (full.startsWith(root + sep)) rel = relative(root, full).split(sep).join("/");
+  } else rel = path;
+  if (rel !== null) {
+    try {
+      const full = confinePath(root, rel);
+      if (!existsSync(full) || !statSync(full).isFile()) throw new InputFileError(field, `${field}: no file "${path}" in the data folder`);
+      return rel;
+    } catch (e) {
+      if (e instanceof PathEscapeError) throw new InputFileError(field, `${field}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (outside === "refuse") throw new InputFileError(field, `${field}: "${path}" is outside the data folder (upload it, or give a path inside the data folder)`);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new InputFileError(field, `${field}: no file "${path}"`);
+  const hash = createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
+  const base = basename(path, extname(path)).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 60) || "audio";
+  const staged = `uploads/${hash}-${base}${extname(path).toLowerCase()}`;
+  mkdirSync(join(root, "uploads"), { recursive: true });
+  if (!existsSync(join(root, staged))) copyFileSync(path, join(root, staged));
+  return staged;
+}
+
+// ---------------------------------------------------------------- generateMusic
+
+function failure(error: string, extra: Partial<GenerationResult["extraOutputs"]> = {}): GenerationResult {
+  return {
+    audios: [],
+    statusMessage: `Error: ${error}`,
+    extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "", runId: null, graph: null, warnings: [], ...extra },
+    success: false,
+    error,
+  };
+}
+
+const issuesText = (what: string, issues: ParamIssue[]) => `invalid ${what}: ${issues.map((i) => (i.message.includes(i.field) ? i.message : `${i.field}: ${i.message}`)).join("; ")}`;
+
+/** The upstream key of one item: a UUID from its params dict (its seed and codes filled in). */
+export function itemKey(itemParams: GenerationParams, mode: "python" | "rest" = "python"): string {
+  return generateUuidFromParams(keyDict(itemParams, mode));
+}
+
+/** A graph for the request, without running it (save it and open it in the editor). */
+export function buildGraph(
+  params: GenerationParamsInput | Record<string, unknown>,
+  config: GenerationConfigInput | Record<string, unknown> = {},
+  opts: { app?: AppContext; rand?: SeedSource; models?: ModelNames } = {},
+): Graph {
+  const p = safeParseGenerationParams(params);
+  if (!p.ok) throw new Error(issuesText("GenerationParams", p.issues));
+  const c = safeParseGenerationConfig(config);
+  if (!c.ok) throw new Error(issuesText("GenerationConfig", c.issues));
+  return prepare(p.value, c.value, { registry: opts.app?.registry, rand: opts.rand, models: opts.models }).built.graph;
+}
+
+function prepare(p: GenerationParams, c: GenerationConfig, o: { registry?: AppContext["registry"]; rand?: SeedSource; models?: ModelNames }) {
+  const built = buildGeneration(p, c, { registry: o.registry, rand: o.rand, models: o.models });
+  const itemParams = built.plan.seeds.map((seed) => ({ ...p, seed }));
+  return { built, itemParams };
+}
+
+/** generate_music(params, config): builds the graph, runs it on the engine and collects the audios. */
+export async function generateMusic(
+  params: GenerationParamsInput | Record<string, unknown>,
+  config: GenerationConfigInput | Record<string, unknown> = {},
+  opts: GenerateOptions = {},
+): Promise<GenerationResult> {
+  const pr = safeParseGenerationParams(params);
+  if (!pr.ok) return failure(issuesText("GenerationParams", pr.issues));
+  const cr = safeParseGenerationConfig(config);
+  if (!cr.ok) return failure(issuesText("GenerationConfig", cr.issues));
+  let p = pr.value;
+  const c = cr.value;
+  const app = opts.app ?? defaultAppContext();
+  try {
+    const outside = opts.outsidePaths ?? "copy";
+    if (p.srcAudio) p = { ...p, srcAudio: stageAudioPath(app.config.dataDir, "src_audio", p.srcAudio, outside) };
+    if (p.referenceAudio) p = { ...p, referenceAudio: stageAudioPath(app.config.dataDir, "reference_audio", p.referenceAudio, outside) };
+  } catch (e) {
+    if (e instanceof InputFileError) return failure(e.message);
+    throw e;
+  }
+  let prepared: ReturnType<typeof prepare>;
+  try {
+    prepared = prepare(p, c, { registry: app.registry, rand: opts.rand, models: opts.models });
+  } catch (e) {
+    if (e instanceof GenerationUnsupportedError || e instanceof RangeError) return failure(e.message);
+    throw e;
+  }
+  const { built } = prepared;
+  const { plan } = built;
+  // Results and keys carry the params as the caller gave them (upstream hashes the given src_audio string).
+  prepared.itemParams = plan.seeds.map((seed) => ({ ...pr.value, seed }));
+  const extra = { seedValue: plan.seedValue, graph: built.graph, warnings: plan.warnings };
+
+  let runId: string;
+  try {
+    runId = app.runs.start({ graph: built.graph }).runId;
+  } catch (e) {
+    if (e instanceof GraphInvalidError) return failure(`the generation graph is not valid for this build: ${e.issues.map((i) => i.message).join("; ")}`, extra);
+    throw e;
+  }
+  opts.onRun?.(runId);
+  const onAbort = () => app.runs.cancel(runId);
+  opts.signal?.addEventListener("abort", onAbort);
+  let outcome: ExecuteOutcome | undefined;
+  try {
+    outcome = await app.runs.waitFor(runId);
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+  app.runs.takeOutcome(runId);
+  const runExtra = { ...extra, runId };
+  if (!outcome || outcome.status === "cancelled") return failure("the generation was cancelled", runExtra);
+  if (outcome.status === "failed") {
+    const e = outcome.error;
+    const node = e ? built.graph.nodes[e.nodeId] : undefined;
+    const msg = e ? `${node ? `${e.nodeId} (${node.type})` : e.nodeId}${e.field ? ` ${e.field}` : ""}: ${e.message}` : "the run failed";
+    return failure(msg, runExtra);
+  }
+  return collect(app, p, built, prepared.itemParams, outcome, runId, opts.keyMode ?? "python");
+}
+
+function lmOutputs(outcome: ExecuteOutcome): { song?: SongValue; codes?: AudioCodesValue } {
+  const o = outcome.outputs.get("lm") as Record<string, unknown> | undefined;
+  if (!o) return {};
+  return { song: o.song as SongValue | undefined, codes: o.codes as AudioCodesValue | undefined };
+}
+
+export function songToLmMetadata(song: SongValue | undefined): LmMetadata | null {
+  if (!song) return null;
+  const m: LmMetadata = {};
+  if (song.bpm != null) m.bpm = song.bpm;
+  if (song.caption) m.caption = song.caption;
+  if (song.duration != null) m.duration = song.duration;
+  if (song.keyscale) m.keyscale = song.keyscale;
+  if (song.language) m.language = song.language;
+  if (song.timesignature) m.timesignature = song.timesignature;
+  return m;
+}
+
+/** time_costs from the engine's per-node timings (seconds, upstream keys). */
+export function timeCostsOf(graph: Graph, outcome: ExecuteOutcome, inferenceSteps: number, lmPhases?: { phase1?: number; phase2?: number }): TimeCosts {
+  const sec = (ids: string[]) => ids.reduce((a, id) => a + (outcome.timings[id]?.ms ?? 0), 0) / 1000;
+  const has = (id: string) => id in graph.nodes;
+  const t: TimeCosts = {};
+  if (has("lm")) {
+    t.lm_total_time = sec(["lm", "lmModel"]);
+    if (lmPhases?.phase1 !== undefined) t.lm_phase1_time = lmPhases.phase1;
+    if (lmPhases?.phase2 !== undefined) t.lm_phase2_time = lmPhases.phase2;
+  }
+  const encoders = ["text", "lyrics", "timbre", "latent", "codes", "src", "ref"].filter(has);
+  t.dit_encoder_time_cost = sec(encoders);
+  t.dit_diffusion_time_cost = sec(["sampler"]);
+  t.dit_diffusion_per_step_time_cost = inferenceSteps > 0 ? t.dit_diffusion_time_cost / inferenceSteps : 0;
+  t.dit_vae_decode_time_cost = sec(["decode"]);
+  t.dit_offload_time_cost = 0;
+  t.dit_total_time_cost = t.dit_encoder_time_cost + t.dit_diffusion_time_cost + t.dit_vae_decode_time_cost + sec(["dit", "vae", "textEncoder"]);
+  t.pipeline_total_time = (t.lm_total_time ?? 0) + t.dit_total_time_cost;
+  for (const k of TIME_COST_KEYS) if (t[k] !== undefined) t[k] = Math.round(t[k]! * 1e6) / 1e6;
+  return t;
+}
+
+/** Each batch item's channels from the decode node's AUDIO value. */
+function decodedItems(outcome: ExecuteOutcome): { sampleRate: number; items: Float32Array[][] } | undefined {
+  const a = (outcome.outputs.get("decode") as { audio?: AudioValue } | undefined)?.audio;
+  if (!a) return undefined;
+  return { sampleRate: a.sampleRate, items: a.batch ?? [a.channels] };
+}
+
+function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof buildGeneration>, itemParams: GenerationParams[], outcome: ExecuteOutcome, runId: string, keyMode: "python" | "rest"): GenerationResult {
+  const { plan, graph } = built;
+  const lmOut = lmOutputs(outcome);
+  const lmMetadata = songToLmMetadata(lmOut.song);
+  const merged = plan.withLm
+    ? mergeLmOutputs(
+        {
+          caption: p.caption, lyrics: p.lyrics, bpm: p.bpm, keyscale: normalizeKeyscale(p.keyscale) ?? "", timesignature: normalizeTimesignature(p.timesignature) ?? "",
+          duration: p.duration !== null && p.duration > 0 ? p.duration : null, vocalLanguage: p.vocalLanguage === "unknown" ? "" : p.vocalLanguage, thinking: p.thinking, useCotMetas: p.useCotMetas,
+          useCotCaption: p.useCotCaption, useCotLanguage: p.useCotLanguage, audioCodes: p.audioCodes, taskType: plan.task,
+        },
+        lmOut.song ? { ...lmMetadata, lyrics: lmOut.song.lyrics } as never : null,
+      )
+    : null;
+  const audios: GeneratedAudio[] = [];
+  const decoded = decodedItems(outcome);
+  // The seeds the sampler reports it used are the truth (they equal the planned ones unless the node re-drew them).
+  const used = (outcome.outputs.get("sampler") as { latent?: { meta?: { seeds?: unknown } } } | undefined)?.latent?.meta?.seeds;
+  let seedValue = plan.seedValue;
+  if (Array.isArray(used) && used.length === itemParams.length && used.every((x) => Number.isInteger(x))) {
+    if (used.some((x, i) => x !== itemParams[i].seed)) {
+      plan.warnings.push(`the sampler used seeds ${used.join(", ")} instead of the planned ${plan.seedValue}`);
+      itemParams = itemParams.map((ip, i) => ({ ...ip, seed: used[i] as number }));
+      seedValue = used.join(", ");
+    }
+  }
+  // Save Audio reports one result per batch item, in order: a file, or a "silent, not saved" note.
+  const saveResults = (outcome.results.save ?? []).filter((x) => (x.kind === "audio" && x.path) || x.meta?.silent === true);
+  itemParams.forEach((base, i) => {
+    let ip: GenerationParams = { ...base };
+    const codes = lmOut.codes?.codes[i];
+    if (codes && plan.lm.runCodes) ip.audioCodes = formatAudioCodes(codes);
+    if (merged) {
+      const cot = merged.cot;
+      ip = {
+        ...ip, cotBpm: cot.cot_bpm ?? null, cotKeyscale: cot.cot_keyscale, cotTimesignature: cot.cot_timesignature, cotDuration: cot.cot_duration ?? null,
+        cotVocalLanguage: cot.cot_vocal_language, cotCaption: cot.cot_caption, cotLyrics: cot.cot_lyrics,
+      };
+    }
+    const r = saveResults[i];
+    const path = r?.kind === "audio" && r.path ? r.path : "";
+    audios.push({
+      path,
+      absolutePath: path ? join(app.config.dataDir, path) : "",
+      key: itemKey(ip, keyMode),
+      sampleRate: Number(r?.meta?.sampleRate ?? decoded?.sampleRate ?? 48000),
+      params: ip,
+      samples: decoded?.items[i],
+      silent: r?.meta?.silent === true,
+    });
+  });
+  const lmMeta = (outcome.results.lm ?? []).find((x) => x.kind === "song")?.meta;
+  const lmPhases = lmMeta ? { phase1: msToS(lmMeta.cotMs), phase2: msToS(lmMeta.codesMs) } : undefined;
+  const timeCosts = timeCostsOf(graph, outcome, p.inferenceSteps, lmPhases);
+  const saved = audios.filter((a) => a.path).length;
+  return {
+    audios,
+    statusMessage: `Generated ${saved} of ${audios.length} audio${audios.length === 1 ? "" : "s"} (${plan.task}${plan.withLm ? ", with LM" : ""}) in ${timeCosts.pipeline_total_time?.toFixed(2)} s`,
+    extraOutputs: { timeCosts, lmMetadata, seedValue, runId, graph, warnings: plan.warnings },
+    success: true,
+    error: null,
+  };
+}
+
+const msToS = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v / 1000 : undefined);
+
+// ---------------------------------------------------------------- LM helpers
+
+export const LM_HELPER_NODES = { understand: "lm.understand", createSample: "lm.createSample", formatSample: "lm.formatSample" } as const;
+
+export interface LmHelperOptions extends LibraryOptions {
+  temperature?: number;
+  topK?: number | null;
+  topP?: number | null;
+  repetitionPenalty?: number;
+  useConstrainedDecoding?: boolean;
+  constrainedDecodingDebug?: boolean;
+}
+
+function lmHelperFailure(error: string): UnderstandResult {
+  return { ...emptyLmTextResult(), statusMessage: `Error: ${error}`, success: false, error };
+}
+
+function checkSampling(o: LmHelperOptions): string | null {
+  if (o.temperature !== undefined && !(o.temperature >= 0 && o.temperature <= 2)) return `temperature must be 0.0–2.0, got ${o.temperature}`;
+  if (o.topK != null && !(Number.isInteger(o.topK) && o.topK >= 0)) return `top_k must be a whole number ≥ 0, got ${o.topK}`;
+  if (o.topP != null && !(o.topP >= 0 && o.topP <= 1)) return `top_p must be 0.0–1.0, got ${o.topP}`;
+  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0)) return `repetition_penalty must be > 0, got ${o.repetitionPenalty}`;
+  return null;
+}
+
+/** Runs a one-LM-node graph and reads its SONG output. */
+async function runLmHelper(
+  kind: keyof typeof LM_HELPER_NODES,
+  nodeParams: Record<string, unknown>,
+  extraNodes: Record<string, GraphNode>,
+  inputs: Record<string, { node: string; output: string }>,
+  o: LmHelperOptions,
+): Promise<{ ok: true; song: SongValue } | { ok: false; error: string }> {
+  const type = LM_HELPER_NODES[kind];
+  const app = o.app ?? defaultAppContext();
+  const def = app.registry.get(type);
+  if (!def) return { ok: false, error: `${kind} needs node "${type}", which this build does not have yet` };
+  const sampling: Record<string, unknown> = {
+    temperature: o.temperature ?? 0.85,
+    topK: o.topK ?? 0,
+    topP: o.topP ?? 1,
+    repetitionPenalty: o.repetitionPenalty ?? 1,
+    useConstrainedDecoding: o.useConstrainedDecoding ?? true,
+    constrainedDecodingDebug: o.constrainedDecodingDebug ?? false,
+    ...nodeParams,
+  };
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(sampling)) if (k in def.params) params[k] = v;
+  const graph: Graph = {
+    version: 1,
+    nodes: { lmModel: { type: NODE_TYPES.lmModel }, ...extraNodes, [kind]: { type, params: params as never, inputs: { lm: { node: "lmModel", output: "lm" }, ...inputs } } },
+  };
+  if (!def.output) {
+    // The engine runs what output nodes need: show one of the node's text outputs so the node runs.
+    const text = Object.entries(def.outputs).find(([, o]) => (o as { type: string }).type === "STRING")?.[0];
+    if (!text || !app.registry.has("core.showText")) return { ok: false, error: `node "${type}" is not an output node and has no STRING output to show, so a graph cannot run it on its own` };
+    graph.nodes.show = { type: "core.showText", inputs: { text: { node: kind, output: text } } };
+  }
+  let runId: string;
+  try {
+    runId = app.runs.start({ graph }).runId;
+  } catch (e) {
+    if (e instanceof GraphInvalidError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const outcome = await app.runs.waitFor(runId);
+  app.runs.takeOutcome(runId);
+  if (!outcome || outcome.status === "cancelled") return { ok: false, error: "cancelled" };
+  if (outcome.status === "failed") return { ok: false, error: `${outcome.error?.nodeId}: ${outcome.error?.message}` };
+  const song = (outcome.outputs.get(kind) as { song?: SongValue } | undefined)?.song;
+  if (!song) return { ok: false, error: `node "${type}" produced no SONG` };
+  return { ok: true, song };
+}
+
+function songResult(song: SongValue): UnderstandResult {
+  return {
+    caption: song.caption ?? "",
+    lyrics: song.lyrics ?? "",
+    bpm: song.bpm ?? null,
+    duration: song.duration ?? null,
+    keyscale: song.keyscale && song.keyscale !== "N/A" ? song.keyscale : "",
+    language: song.language && song.language !== "N/A" ? song.language : "",
+    timesignature: song.timesignature && song.timesignature !== "N/A" ? song.timesignature : "",
+    statusMessage: "OK",
+    success: true,
+    error: null,
+  };
+}
+
+/** understand_music(audio_codes): caption, lyrics and metadata from audio codes (the LM). */
+export async function understandMusic(audioCodes: string, opts: LmHelperOptions = {}): Promise<UnderstandResult> {
+  const bad = checkSampling(opts);
+  if (bad) return lmHelperFailure(bad);
+  const nodes: Record<string, GraphNode> = {};
+  const inputs: Record<string, { node: string; output: string }> = {};
+  if (audioCodes.trim() !== "") {
+    nodes.codes = { type: NODE_TYPES.codes, params: { codes: audioCodes } };
+    inputs.codes = { node: "codes", output: "codes" };
+  }
+  const r = await runLmHelper("understand", {}, nodes, inputs, opts);
+  return r.ok ? songResult(r.song) : lmHelperFailure(r.error);
+}
+
+/** create_sample(query): a caption, lyrics and metadata from a description ("simple mode"). */
+export async function createSample(
+  query: string,
+  opts: LmHelperOptions & { instrumental?: boolean; vocalLanguage?: string | null } = {},
+): Promise<CreateSampleResult> {
+  const instrumental = opts.instrumental ?? false;
+  const bad = checkSampling(opts);
+  if (bad) return { ...lmHelperFailure(bad), instrumental };
+  const r = await runLmHelper("createSample", { query, instrumental, language: opts.vocalLanguage ?? "unknown", vocalLanguage: opts.vocalLanguage ?? "unknown" }, {}, {}, opts);
+  if (!r.ok) return { ...lmHelperFailure(r.error), instrumental };
+  const out = songResult(r.song);
+  if (!out.lyrics && instrumental) out.lyrics = "[Instrumental]";
+  return { ...out, instrumental };
+}
+
+/** format_sample(caption, lyrics, user_metadata): the LM rewrites caption and lyrics and fills the metadata. */
+export async function formatSample(
+  caption: string,
+  lyrics: string,
+  opts: LmHelperOptions & { userMetadata?: { bpm?: number; duration?: number; keyscale?: string; timesignature?: string; language?: string } | null } = {},
+): Promise<FormatSampleResult> {
+  const bad = checkSampling(opts);
+  if (bad) return lmHelperFailure(bad);
+  const m = opts.userMetadata ?? {};
+  const fields = {
+    caption,
+    lyrics,
+    bpm: m.bpm ?? 0,
+    keyscale: normalizeKeyscale(m.keyscale ?? "") ?? "",
+    timesignature: normalizeTimesignature(m.timesignature ?? "") ?? "",
+    duration: m.duration ?? -1,
+    language: m.language ?? "",
+  };
+  const r = await runLmHelper("formatSample", fields, {}, {}, opts);
+  if (!r.ok) return lmHelperFailure(r.error);
+  const out = songResult(r.song);
+  if (!out.lyrics) out.lyrics = lyrics;
+  return out;
+}
