@@ -1,8 +1,7 @@
 // encodeAudio / saveAudioFile: FLAC (default), WAV (16/24-bit PCM, 32-bit float), MP3, Ogg Vorbis.
 // Files are written atomically: a temp file in the same folder, then rename.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
+import { extname } from "node:path";
+import { writeFileAtomic } from "../files/atomic";
 import { encodeFlac } from "./flac";
 import { encodeMp3, type Mp3Bitrate } from "./mp3";
 import { encodeOggVorbis } from "./ogg";
@@ -49,25 +48,8 @@ export function formatFromPath(path: string): OutputFormat | undefined {
   return (Object.keys(FORMAT_EXTENSIONS) as OutputFormat[]).find((f) => FORMAT_EXTENSIONS[f] === ext || (f === "ogg" && ext === ".oga"));
 }
 
-/** Writes bytes atomically: temp file in the target folder, fsync, rename over the target. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const fh = await open(tmp, "wx");
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
+/** Writes bytes atomically (temp file in the target folder, fsync, rename): the shared helper. */
+export { writeFileAtomic } from "../files/atomic";
 
 /** Encodes and saves; the format comes from `opts.format`, else the extension, else FLAC. Returns the bytes written. */
 export async function saveAudioFile(path: string, audio: Audio, opts: EncodeOptions = {}): Promise<number> {

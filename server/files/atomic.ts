@@ -1,7 +1,7 @@
 // Atomic file writes: write to a temporary name in the same folder, then rename, so a
 // reader never sees a half-written file and an output is listed only once complete.
 import { mkdirSync, renameSync, writeFileSync, unlinkSync } from "node:fs";
-import { mkdir, rename, writeFile, unlink } from "node:fs/promises";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -13,7 +13,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempName(path);
   try {
-    await writeFile(tmp, data);
+    const fh = await open(tmp, "wx");
+    try {
+      await fh.writeFile(data);
+      await fh.sync(); // the bytes are on disk before the name appears
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => {});

@@ -2,7 +2,7 @@
 // (test/e2e/serve.ts) in its own process group on a free port with a fresh data folder,
 // and launches Debian's chromium through playwright-core (flags from stack.md §8).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,21 +13,8 @@ export const SHOTS = join(ROOT, "test-output", "e2e");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-/** True when there is no production build or an editor source is newer than it (as `acestep serve` decides). */
-export function needsBuild(): boolean {
-  const id = join(ROOT, ".next", "BUILD_ID");
-  if (!existsSync(id)) return true;
-  const built = statSync(id).mtimeMs;
-  const newer = (dir: string): boolean => {
-    if (!existsSync(dir)) return false;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory() ? newer(p) : !e.name.endsWith(".test.ts") && statSync(p).mtimeMs > built) return true;
-    }
-    return false;
-  };
-  return ["app", "nodes", join("server", "graph")].some((d) => newer(join(ROOT, d))) || ["next.config.mjs", "package.json"].some((f) => statSync(join(ROOT, f)).mtimeMs > built);
-}
+import { needsBuild } from "../../server/cli/editor-build";
+export { needsBuild };
 
 export function ensureBuild(): void {
   if (!needsBuild()) return;

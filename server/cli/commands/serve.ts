@@ -1,16 +1,13 @@
 // `acestep serve [--port N] [--host H] [--dev] [--no-editor]`: the editor and the API in one
 // process. Builds the editor on first start (or when its sources changed since the build).
 import { parseArgs } from "node:util";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createAppContext } from "../../app-context";
 import { checkBindSafety, createHttpServer } from "../../http/server";
 import { loadConfig } from "../../config";
 import { serverRoutes, onServerStart } from "../../http/extensions";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+import { needsBuild, ROOT } from "../editor-build";
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -64,20 +61,4 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   await app.close();
   return 0;
-}
-
-/** True when there is no production build or a source file is newer than it. */
-function needsBuild(): boolean {
-  const id = join(ROOT, ".next", "BUILD_ID");
-  if (!existsSync(id)) return true;
-  const built = statSync(id).mtimeMs;
-  const newer = (dir: string): boolean => {
-    if (!existsSync(dir)) return false;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory() ? newer(p) : statSync(p).mtimeMs > built) return true;
-    }
-    return false;
-  };
-  return ["app", "nodes", join("server", "graph")].some((d) => newer(join(ROOT, d))) || ["next.config.mjs", "package.json"].some((f) => statSync(join(ROOT, f)).mtimeMs > built);
 }
