@@ -64,6 +64,23 @@ describe("acestep CLI", () => {
     expect(r.err).toMatch(/node "tone" field "amplitude": 3 is above the maximum 1/);
   });
 
+  it("writes tiny official-layout checkpoints and converts them (models tiny, models convert, models list)", () => {
+    const ck = join(dir, "ck");
+    const models = join(dir, "models");
+    const t = cli(["models", "tiny", "--out", ck]);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain("acestep-v15-turbo");
+    const c = cli(["models", "convert", "--from", ck, "--to", models, "--only", "Qwen3-Embedding-0.6B", "--demo"]);
+    expect(c.code).toBe(0);
+    expect(c.out).toContain("converted: Qwen3-Embedding-0.6B");
+    expect(c.err).toMatch(/1\/1 Qwen3-Embedding-0\.6B: done/);
+    const again = cli(["models", "convert", "--from", ck, "--to", models, "--only", "Qwen3-Embedding-0.6B"]);
+    expect(again.out).toContain("unchanged: Qwen3-Embedding-0.6B");
+    const l = cli(["models", "list", "--dir", models]);
+    expect(l.out).toMatch(/Qwen3-Embedding-0\.6B\s+text-encoder\s+fp32/);
+    expect(cli(["models", "convert", "--from", join(dir, "nope"), "--to", models]).err).toMatch(/does not exist/);
+  });
+
   it("lists and describes nodes", () => {
     expect(cli(["nodes"]).out).toContain("audio.testTone");
     const d = cli(["nodes", "audio.testTone"]);
