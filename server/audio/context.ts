@@ -159,3 +159,20 @@ function concatParts(parts: Float32Array[][], channelCount: number, total: numbe
   }
   return out;
 }
+
+/** The part of a wasm-media-encoders encoder the block loop uses. */
+export interface WasmEncoder {
+  encode(channels: Float32Array[]): Uint8Array;
+  finalize(): Uint8Array;
+}
+
+/** Feeds planar audio to a wasm encoder in 128 Ki-sample blocks and returns the whole stream. */
+export function encodeInBlocks(enc: WasmEncoder, channels: Float32Array[], concat: (parts: Uint8Array[]) => Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const block = 1 << 17;
+  const n = channels[0].length;
+  // .slice(): the encoder reuses its output buffer between calls.
+  for (let s = 0; s < n; s += block) parts.push(enc.encode(channels.map((c) => c.subarray(s, Math.min(n, s + block)))).slice());
+  parts.push(enc.finalize().slice());
+  return concat(parts);
+}

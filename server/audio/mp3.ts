@@ -1,7 +1,7 @@
 // MPEG audio (MP3, and layers I/II): frame-header walk for sniffing/duration/truncation, mpg123 decoding, LAME encoding.
 import { MPEGDecoder } from "mpg123-decoder";
 import { createMp3Encoder } from "wasm-media-encoders";
-import { checkDuration, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
+import { checkDuration, encodeInBlocks, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
 import { concatBytes } from "./flac";
 import { AudioEncodeError, assertAudio, describeError, type Audio } from "./types";
 
@@ -137,12 +137,7 @@ export async function encodeMp3(audio: Audio, bitrate: Mp3Bitrate = 128): Promis
   try {
     const enc = await createMp3Encoder();
     enc.configure({ sampleRate: audio.sampleRate, channels: audio.channels.length as 1 | 2, bitrate });
-    const parts: Uint8Array[] = [];
-    const block = 1 << 17;
-    const n = audio.channels[0].length;
-    for (let s = 0; s < n; s += block) parts.push(enc.encode(audio.channels.map((c) => c.subarray(s, Math.min(n, s + block)))).slice());
-    parts.push(enc.finalize().slice());
-    return concatBytes(parts);
+    return encodeInBlocks(enc, audio.channels, concatBytes);
   } catch (err) {
     throw new AudioEncodeError(`MP3 encoder failed: ${describeError(err)}`, { cause: err });
   }

@@ -2,7 +2,7 @@
 import { OggVorbisDecoder } from "@wasm-audio-decoders/ogg-vorbis";
 import { OggOpusDecoder } from "ogg-opus-decoder";
 import { createOggEncoder } from "wasm-media-encoders";
-import { checkChannels, checkDuration, checkSampleRate, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
+import { checkChannels, checkDuration, checkSampleRate, encodeInBlocks, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
 import { concatBytes, decodeFlac, parseStreamInfo } from "./flac";
 import { AudioEncodeError, assertAudio, describeError, type Audio } from "./types";
 
@@ -107,12 +107,7 @@ export async function encodeOggVorbis(audio: Audio, quality = 5): Promise<Uint8A
   try {
     const enc = await createOggEncoder();
     enc.configure({ sampleRate: audio.sampleRate, channels: audio.channels.length as 1 | 2, vbrQuality: quality });
-    const parts: Uint8Array[] = [];
-    const block = 1 << 17;
-    const n = audio.channels[0].length;
-    for (let s = 0; s < n; s += block) parts.push(enc.encode(audio.channels.map((c) => c.subarray(s, Math.min(n, s + block)))).slice());
-    parts.push(enc.finalize().slice());
-    return concatBytes(parts);
+    return encodeInBlocks(enc, audio.channels, concatBytes);
   } catch (err) {
     throw new AudioEncodeError(`Vorbis encoder failed: ${describeError(err)}`, { cause: err });
   }

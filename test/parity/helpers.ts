@@ -2,17 +2,9 @@
 import * as ort from "onnxruntime-node";
 import { MemoryWeights } from "../../server/onnx/weights";
 
-/** mulberry32: tiny seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: tiny seeded PRNG, uniform in [0, 1) (the tiny-checkpoint writer's generator). */
+import { mulberry32 } from "../../server/checkpoints/tiny/prng";
+export const rng = mulberry32;
 
 export function randArray(r: () => number, n: number, scale = 1, offset = 0): Float32Array {
   const a = new Float32Array(n);
