@@ -124,7 +124,7 @@ describe.sequential("editor end to end", () => {
     const toast = page.locator("[data-testid=toast][role=alert]", { hasText: "Connection refused" });
     await toast.waitFor();
     expect(await toast.textContent()).toContain("a AUDIO output cannot feed a FLOAT input");
-    expect(await edgeCount()).toBe(2);
+    await expect.poll(edgeCount).toBe(2);
     await shot("03-refused");
   });
 
@@ -225,7 +225,7 @@ describe.sequential("editor end to end", () => {
     await page.click("[data-testid=menu-open]");
     await page.click('[data-testid="saved-e2e graph"]');
     await expect.poll(async () => (await nodeIds()).sort()).toEqual(before);
-    expect(await edgeCount()).toBe(2);
+    await expect.poll(edgeCount).toBe(2);
     expect(await page.inputValue(`${node("testTone1")} input[aria-label=seconds]`)).toBe("1.5");
     await shot("07-reopened");
   });
@@ -245,7 +245,7 @@ describe.sequential("editor end to end", () => {
     await expect.poll(async () => (await nodeIds()).length).toBe(0);
     await page.setInputFiles("[data-testid=file-input]", { name: "mine.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(json)) });
     await expect.poll(async () => (await nodeIds()).sort()).toEqual(Object.keys(json.nodes).sort());
-    expect(await edgeCount()).toBe(2);
+    await expect.poll(edgeCount).toBe(2);
     // a file that is not a graph is refused with the reason
     await page.setInputFiles("[data-testid=file-input]", { name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"version": 2}') });
     await page.locator("[data-testid=toast][role=alert]", { hasText: "bad.json is not an ACE-Step graph" }).waitFor();
