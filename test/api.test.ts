@@ -135,6 +135,17 @@ describe("tRPC API", () => {
     expect((await client.runs.list.query({ limit: 5 })).find((x) => x.id === runId)).toMatchObject({ graphName: "named run", nodeCount: 2 });
   });
 
+  it("answers system.info at once while the demo models are still being prepared", async () => {
+    const t0 = performance.now();
+    const first = await client.system.info.query();
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(first).toMatchObject({ demoWeights: true, preparingModels: true, models: [] });
+    await srv.app.models.ready();
+    const later = await client.system.info.query();
+    expect(later.preparingModels).toBe(false);
+    expect(later.models.map((m) => m.kind).sort()).toEqual(["dit", "dit", "lm", "text-encoder", "vae"]);
+  });
+
   it("rejects a malformed request body without crashing", async () => {
     const r = await fetch(`${srv.url}/api/trpc/runs.start`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(r.status).toBeGreaterThanOrEqual(400);

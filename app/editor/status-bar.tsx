@@ -36,7 +36,7 @@ export function StatusBar() {
           <span className="truncate">
             models:{" "}
             {info.models.length === 0 ? (
-              <span className="text-neutral-500">none loaded</span>
+              <span className="text-neutral-500">{info.preparingModels ? "preparing…" : "none"}</span>
             ) : (
               info.models.map((m) => (
                 <span key={m.name} className={`mr-2 ${m.loaded ? "text-emerald-400" : "text-neutral-500"}`} title={`${m.kind}${m.demo ? " (demo weights)" : ""}${m.loaded ? ", loaded" : ""}`}>

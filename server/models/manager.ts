@@ -66,6 +66,11 @@ export class ModelManager {
     return m;
   }
 
+  /** The manifest if it is already loaded (never waits for the demo conversion). */
+  loadedManifest(): Manifest | null {
+    return this.manifest;
+  }
+
   /** Entries of a component kind, in manifest order. */
   async entries(component?: Component): Promise<ManifestEntry[]> {
     const m = await this.ready();

@@ -9,6 +9,8 @@ export interface SystemInfo {
   demoWeights: boolean;
   models: Array<{ name: string; kind: string; loaded: boolean; demo: boolean }>;
   queue: { waiting: number; running: number };
+  /** True while the models are still being prepared (demo conversion on first start). */
+  preparingModels: boolean;
 }
 
 type InfoProvider = (app: AppContext) => Partial<SystemInfo> | Promise<Partial<SystemInfo>>;
@@ -28,6 +30,7 @@ export const systemRouter = router({
       demoWeights: ctx.app.config.modelsDir === null,
       models: [],
       queue: { waiting: ctx.app.runs.queue.waiting, running: ctx.app.runs.queue.running },
+      preparingModels: false,
     };
     const m = ctx.app.models;
     info.demoWeights = m.demo;
@@ -35,7 +38,11 @@ export const systemRouter = router({
       const host = await m.host().info();
       info.executionProvider = host.provider;
       info.threads = host.threads;
-      const entries = await m.entries();
+      // Answer at once while the models are being prepared (the status bar polls again).
+      const manifest = m.loadedManifest();
+      if (!manifest) void m.ready().catch(() => {});
+      info.preparingModels = !manifest;
+      const entries = manifest ? Object.values(manifest.entries) : [];
       info.models = entries.map((e) => ({ name: e.name, kind: e.component, loaded: m.registry().status().loaded.some((l) => l.id.startsWith(`${e.name}/`)), demo: m.demo }));
     } catch {
       // models not ready yet: the status bar shows what is known
