@@ -1,6 +1,7 @@
 // Node declarations as nodes.list sends them, and pure helpers over them: param schemas,
 // defaults, and the port type of any handle (input port, linkable param, output).
 import type { PortType } from "../../nodes/port-types";
+import type { NodeDescription } from "../../server/graph/describe";
 
 /** One param's JSON Schema as produced by zod's toJSONSchema plus our `ui` meta. */
 export interface ParamSchema {
@@ -19,17 +20,9 @@ export interface ParamSchema {
   advanced?: boolean;
 }
 
-/** The shape of a nodes.list entry (mirrors server/graph/describe.ts NodeDescription). */
-export interface NodeDecl {
-  type: string;
-  title: string;
-  category: string;
-  description: string;
-  output: boolean;
-  inputs: Record<string, { type: string; optional: boolean; description?: string }>;
-  outputs: Record<string, { type: string; description?: string }>;
+/** A nodes.list entry: the server's NodeDescription with its params schema typed for the widgets. */
+export interface NodeDecl extends Omit<NodeDescription, "params"> {
   params: { properties?: Record<string, ParamSchema>; [k: string]: unknown };
-  paramPorts: Record<string, string>;
 }
 
 export type DeclMap = ReadonlyMap<string, NodeDecl>;
