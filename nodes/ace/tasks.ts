@@ -9,7 +9,7 @@ import { audioToCodes, coverFromAudio, coverFromCodes, sourceTask, text2musicLat
 import { latentFramesForDuration } from "../../server/acestep/sampling/schedule";
 import { TRACK_NAMES } from "../../server/acestep/tasks/instructions";
 import type { NodeContext } from "../define-node";
-import type { ModelHandle } from "../values";
+import type { AudioValue, ModelHandle } from "../values";
 
 async function runnerFor(dit: ModelHandle, ctx: NodeContext): Promise<DitRunner> {
   const mm = modelsOf(ctx.services);
@@ -39,6 +39,20 @@ const startParam = () => param.float({ default: 0, min: -600, max: 600, step: 0.
 const endParam = () => param.float({ default: -1, min: -1, max: 1200, step: 0.1, description: "Window end in seconds (-1 = the end of the source; past the end = out-paint)" });
 const windowIssues = (p: { start: number; end: number }): FieldIssue[] =>
   p.end !== -1 && p.end <= p.start ? [{ field: "end", message: `the window end (${p.end} s) must be after its start (${p.start} s)`, received: p.end }] : [];
+/** Repaint/lego latent; a window that covers no frame is reported on the `end` field. */
+async function windowLatent(
+  runner: DitRunner,
+  inputs: { vae: ModelHandle; audio: AudioValue },
+  o: { task: "repaint" | "lego"; start: number; end: number; track?: string },
+  ctx: NodeContext,
+) {
+  try {
+    return await windowTask(runner, await vaeFor(inputs.vae, ctx), inputs.audio, { task: o.task, track: o.track, start: o.start, end: o.end === -1 ? null : o.end }, ctx.signal);
+  } catch (e) {
+    if (e instanceof RangeError) throw new NodeError(e.message, "end");
+    throw e;
+  }
+}
 const trackParam = () => param.enum(TRACK_NAMES as unknown as [string, ...string[]], { default: TRACK_NAMES[0], description: "Stem (track) name" });
 
 export const EmptyLatentNode = defineNode({
@@ -90,13 +104,7 @@ export const RepaintNode = defineNode({
   params: { start: startParam(), end: endParam() },
   validate: (p) => windowIssues(p),
   run: async ({ inputs, params }, ctx) => {
-    const runner = await runnerFor(inputs.dit, ctx);
-    try {
-      return { latent: await windowTask(runner, await vaeFor(inputs.vae, ctx), inputs.audio, { task: "repaint", start: params.start, end: params.end === -1 ? null : params.end }, ctx.signal) };
-    } catch (e) {
-      if (e instanceof RangeError) throw new NodeError(e.message, "end");
-      throw e;
-    }
+    return { latent: await windowLatent(await runnerFor(inputs.dit, ctx), inputs, { task: "repaint", start: params.start, end: params.end }, ctx) };
   },
 });
 
@@ -112,7 +120,7 @@ export const LegoNode = defineNode({
   run: async ({ inputs, params }, ctx) => {
     const runner = await runnerFor(inputs.dit, ctx);
     checkBase("lego", runner);
-    return { latent: await windowTask(runner, await vaeFor(inputs.vae, ctx), inputs.audio, { task: "lego", track: params.track, start: params.start, end: params.end === -1 ? null : params.end }, ctx.signal) };
+    return { latent: await windowLatent(runner, inputs, { task: "lego", track: params.track, start: params.start, end: params.end }, ctx) };
   },
 });
 
