@@ -1,8 +1,10 @@
 // The model manager: which converted models exist (manifest), demo weights when none are
 // configured (tiny checkpoints fabricated and converted on first use), and ORT sessions
 // for their files through the worker-thread runtime.
-import { existsSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../files/atomic";
 import { writeTinyCheckpoints } from "../checkpoints";
 import { createModelRegistry, createSessionHost, type ModelRegistry, type SessionHost, type HostInfo, type TensorData } from "../runtime";
 import { convertCheckpoints } from "./convert/convert";
@@ -35,6 +37,7 @@ export class ModelManager {
   private hostInstance: SessionHost | null = null;
   private registryInstance: ModelRegistry | null = null;
   private readonly registered = new Set<string>();
+  private readonly constants = new Map<string, Promise<Float32Array>>();
 
   constructor(private readonly opts: ModelManagerOptions) {
     this.demo = opts.modelsDir === null;
@@ -122,6 +125,38 @@ export class ModelManager {
       reg.register(id, { path: f.abs, dataFiles: data ? [join(this.modelsDir, data.path)] : undefined });
     }
     return reg.run(id, feeds, { signal, transfer });
+  }
+
+  /**
+   * A constant of a model (e.g. the DiT's no-reference timbre embedding), computed once and reused: kept in memory
+   * and in `<dataDir>/model-constants/`, keyed by the hashes of the files it derives from, so a reconverted model
+   * gets a fresh value.
+   */
+  constant(entry: ManifestEntry, name: string, fromRoles: string[], compute: () => Promise<Float32Array>): Promise<Float32Array> {
+    const h = createHash("sha256").update(`${entry.name}\n${name}\n`);
+    for (const role of fromRoles) {
+      for (const r of [role, `${role}_data`]) {
+        const f = entry.files.find((x) => x.role === r);
+        if (f) h.update(`${r}:${f.sha256}\n`);
+        else if (r === role) throw new ModelsUnavailableError(`model "${entry.name}" has no "${role}" file in its manifest; reconvert it`);
+      }
+    }
+    const key = h.digest("hex").slice(0, 24);
+    const cached = this.constants.get(key);
+    if (cached) return cached;
+    const file = join(this.opts.dataDir, "model-constants", `${entry.name}.${name}.${key}.f32`);
+    const p = (async () => {
+      if (existsSync(file)) {
+        const b = readFileSync(file);
+        return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      }
+      const value = await compute();
+      await writeFileAtomic(file, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      return value;
+    })();
+    this.constants.set(key, p);
+    p.catch(() => this.constants.delete(key));
+    return p;
   }
 
   async info(): Promise<HostInfo | null> {

@@ -76,10 +76,36 @@ export class DitRunner {
     const E = this.width;
     const text = await this.run("text_projector", { text_hidden_states: f32([1, c.textLength, D], c.textHidden) }, signal);
     const lyric = await this.run("lyric_encoder", { inputs_embeds: f32([1, c.lyricLength, D], c.lyricEmbeds), attention_mask: i64([1, c.lyricLength], new BigInt64Array(c.lyricLength).fill(1n)) }, signal);
-    const ref = c.timbreLatents ?? { data: this.silenceFrames(750), refs: 1, frames: 750 };
-    const timbre = await this.run("timbre_encoder", { refer_latents: f32([ref.refs, ref.frames, 64], ref.data) }, signal);
+    const ref = c.timbreLatents;
+    const timbre = ref ? await this.encodeTimbre(ref, signal) : await this.noReferenceTimbre(signal);
+    const refs = ref?.refs ?? 1;
     const seq = (data: Float32Array, length: number): MaskedSequence => ({ data, batch: 1, length, width: E, mask: new Int32Array(length).fill(1) });
-    return packConditions(seq(lyric.hidden_states.data as Float32Array, c.lyricLength), unpackTimbre(timbre.timbre_embeds.data as Float32Array, E, new Array(ref.refs).fill(0), 1), seq(text.hidden_states.data as Float32Array, c.textLength));
+    return packConditions(seq(lyric.hidden_states.data as Float32Array, c.lyricLength), unpackTimbre(timbre, E, new Array(refs).fill(0), 1), seq(text.hidden_states.data as Float32Array, c.textLength));
+  }
+
+  /** Timbre encoder over reference latents [R,F,64] → one embedding per reference [R,E]. */
+  async encodeTimbre(ref: { data: Float32Array; refs: number; frames: number }, signal?: AbortSignal): Promise<Float32Array> {
+    const out = await this.run("timbre_encoder", { refer_latents: f32([ref.refs, ref.frames, 64], ref.data) }, signal);
+    return out.timbre_embeds.data as Float32Array;
+  }
+
+  /** Frames of the no-reference timbre input: the config's timbre_fix_frame (750 = 30 s at 25 Hz). */
+  get timbreFixFrames(): number {
+    const n = (this.entry.config as { timbre_fix_frame?: unknown }).timbre_fix_frame;
+    return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : 750;
+  }
+
+  /**
+   * The timbre embedding [1,E] used without a reference audio. Upstream feeds `silence_latent[:, :750, :]` to the
+   * timbre encoder when the reference is all zeros (ACE-Step-1.5 acestep/handler.py `infer_refer_latent`; the
+   * handler's `generate_music` passes 30 s of zeros when no reference audio is given), so the result is a constant
+   * of the model: computed once per converted model and reused (ModelManager.constant).
+   */
+  noReferenceTimbre(signal?: AbortSignal): Promise<Float32Array> {
+    const frames = this.timbreFixFrames;
+    return this.mm.constant(this.entry, `no-reference-timbre-${frames}`, ["timbre_encoder", "silence_latent"], () =>
+      this.encodeTimbre({ data: this.silenceFrames(frames), refs: 1, frames }, signal),
+    );
   }
 
   /** Cross-attention K/V for an encoder sequence [B, Le, E] (once per generation and condition). */
