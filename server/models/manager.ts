@@ -128,6 +128,27 @@ export class ModelManager {
   }
 
   /**
+   * Runs a graph derived from one file of a model entry (e.g. a LoRA-patched dit_step, server/models/lora):
+   * `make(base)` writes it once (to a path next to the base file, so relative external data still resolves) and
+   * returns its path; the session is registered as `<entry>/<role>#<variant>` and cached like any other.
+   */
+  async runDerived(
+    entry: ManifestEntry, role: string, variant: string, make: (base: ManifestFile & { abs: string }) => string,
+    feeds: Record<string, TensorData>, signal?: AbortSignal,
+  ): Promise<Record<string, TensorData>> {
+    const id = `${entry.name}/${role}#${variant}`;
+    const reg = this.registry();
+    if (!this.registered.has(id)) {
+      const base = this.file(entry, role);
+      const path = make(base);
+      const data = entry.files.find((x) => x.role === `${role}_data`);
+      reg.register(id, { path, dataFiles: data ? [join(this.modelsDir, data.path)] : undefined });
+      this.registered.add(id);
+    }
+    return reg.run(id, feeds, { signal, transfer: false });
+  }
+
+  /**
    * A constant of a model (e.g. the DiT's no-reference timbre embedding), computed once and reused: kept in memory
    * and in `<dataDir>/model-constants/`, keyed by the hashes of the files it derives from, so a reconverted model
    * gets a fresh value.

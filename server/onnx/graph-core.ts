@@ -323,7 +323,7 @@ export function irVersionFor(opset: number): number {
   return 13;
 }
 
-function valueInfo(name: string, dtype: DType, dims?: Dim[]): ValueInfoProto {
+export function valueInfo(name: string, dtype: DType, dims?: Dim[]): ValueInfoProto {
   const shape = dims
     ? {
         dim: dims.map((d) =>
@@ -339,7 +339,7 @@ function valueInfo(name: string, dtype: DType, dims?: Dim[]): ValueInfoProto {
   });
 }
 
-function attrProto(name: string, a: Attr): AttributeProto {
+export function attrProto(name: string, a: Attr): AttributeProto {
   const T = AttributeProto_AttributeType;
   switch (a.kind) {
     case "int":

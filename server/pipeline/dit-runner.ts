@@ -7,6 +7,7 @@ import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
 import { bf16ToF32Array, f16ToF32Array } from "../checkpoints/float16";
 import { ditConfigFromJson, encoderWidth, nullCondition, packConditions, unpackTimbre, type AceStepDitConfig, type MaskedSequence } from "../models/dit";
+import { DitLoras, type LoraRole, type LoraUse } from "../models/lora/dit-loras";
 
 const f32 = (dims: number[], data: Float32Array): TensorData => ({ type: "float32", dims, data });
 const i64 = (dims: number[], data: BigInt64Array): TensorData => ({ type: "int64", dims, data });
@@ -25,13 +26,17 @@ export class DitRunner {
   readonly width: number;
   private silence?: Float32Array;
   private nullEmb?: Float32Array;
+  /** LoRA adapters on the decoder (server/models/lora), null without any. */
+  readonly loras: DitLoras | null;
 
   constructor(
     readonly mm: ModelManager,
     readonly entry: ManifestEntry,
+    loras: readonly LoraUse[] = [],
   ) {
     this.config = ditConfigFromJson(entry.config);
     this.width = encoderWidth(this.config);
+    this.loras = loras.length ? new DitLoras(mm, entry, loras) : null;
   }
 
   get variant(): "turbo" | "base" | "sft" {
@@ -68,6 +73,11 @@ export class DitRunner {
 
   private async run(role: string, feeds: Record<string, TensorData>, signal?: AbortSignal) {
     return this.mm.run(this.entry, role, feeds, signal);
+  }
+
+  /** A decoder graph, with the LoRA branches when adapters are attached. */
+  private async runDecoder(role: LoraRole, feeds: Record<string, TensorData>, signal?: AbortSignal) {
+    return this.loras ? this.loras.run(role, feeds, signal) : this.mm.run(this.entry, role, feeds, signal);
   }
 
   /** Text [1,Lt,1024], lyric embeddings [1,Ll,1024], timbre reference latents [R,F,64] → packed [1,Le,E]. */
@@ -110,7 +120,7 @@ export class DitRunner {
 
   /** Cross-attention K/V for an encoder sequence [B, Le, E] (once per generation and condition). */
   async crossKv(enc: Float32Array, batch: number, length: number, signal?: AbortSignal): Promise<CrossKv> {
-    return this.run("dit_cross_kv", { encoder_hidden_states: f32([batch, length, this.width], enc) }, signal);
+    return this.runDecoder("dit_cross_kv", { encoder_hidden_states: f32([batch, length, this.width], enc) }, signal);
   }
 
   /** K/V of the CFG null condition (one row: all rows of the broadcast are equal, README §6). */
@@ -121,7 +131,7 @@ export class DitRunner {
   /** One velocity evaluation: x [B,T,64] at t with context [B,T,128] → vt [B,T,64]. */
   async step(x: Float32Array, B: number, T: number, t: number, context: Float32Array, kv: CrossKv, signal?: AbortSignal): Promise<Float32Array> {
     const ts = new Float32Array(B).fill(t);
-    const out = await this.run("dit_step", { hidden_states: f32([B, T, 64], x), timestep: f32([B], ts), timestep_r: f32([B], ts.slice()), context_latents: f32([B, T, 128], context), ...kv }, signal);
+    const out = await this.runDecoder("dit_step", { hidden_states: f32([B, T, 64], x), timestep: f32([B], ts), timestep_r: f32([B], ts.slice()), context_latents: f32([B, T, 128], context), ...kv }, signal);
     return out.vt.data as Float32Array;
   }
 

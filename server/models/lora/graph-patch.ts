@@ -1,0 +1,141 @@
+// LoRA branches spliced into an already converted graph (dit_step.onnx, dit_cross_kv.onnx), so adapters apply
+// without re-converting the base model and without touching its weights:
+//
+//   x ─ Gemm(W, transB) ─► y            becomes    x ─ Gemm(W, transB) ─► y_base ─┐
+//                                                  x ─ Gemm(a, transB) ─ Gemm(b, transB) ─► Δ ─ Add ─► y
+//
+// with graph inputs `lora_a.<key>` [r, in] and `lora_b.<key>` [out, r] (fp32, r a symbolic dim), i.e.
+// y = x·Wᵀ + (x·aᵀ)·bᵀ = x·(W + b·a)ᵀ. The host feeds a = Σ_k c_k·A_k stacked over the adapters k (rows) and
+// b = [B_1 | B_2 | …] (columns), c_k = scale_k · alpha_k / r_k, so b·a = Σ_k c_k·B_k·A_k: several adapters and
+// their scales are feeds of one session; only a different set of touched weights needs another session.
+// The weight initializers keep their names and external-data locations, so the patched file sits next to the
+// original and shares its .onnx.data.
+// In fp16 builds (the Gemm runs on fp16 x and W and is followed by a Cast to fp32) the branch runs in fp32 on
+// the fp32 activation and is added after that Cast.
+import { readFileSync } from "node:fs";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ModelProtoSchema, NodeProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto } from "onnx-buf";
+import { attr, attrProto, valueInfo } from "../../onnx/graph-core";
+
+/** Graph input names of the low-rank factors of one target weight. */
+export const loraInputA = (key: string) => `lora_a.${key}`;
+export const loraInputB = (key: string) => `lora_b.${key}`;
+
+export interface LinearSite {
+  /** Weight initializer (the checkpoint key). */
+  key: string;
+  out: number;
+  in: number;
+}
+
+export class LoraPatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LoraPatchError";
+  }
+}
+
+export function readModelProto(path: string): ModelProto {
+  return fromBinary(ModelProtoSchema, readFileSync(path));
+}
+
+function consumers(nodes: NodeProto[], name: string): NodeProto[] {
+  return nodes.filter((n) => n.input.includes(name));
+}
+
+function isTransB(n: NodeProto): boolean {
+  return n.attribute.some((a) => a.name === "transB" && a.i === 1n);
+}
+
+/** Weights used directly as the transB operand of a Gemm (nn.Linear in checkpoint layout), by key. */
+export function linearSites(model: ModelProto): Map<string, LinearSite> {
+  const g = model.graph!;
+  const out = new Map<string, LinearSite>();
+  const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  for (const n of g.node) {
+    if (n.opType !== "Gemm" || !isTransB(n)) continue;
+    const t = inits.get(n.input[1]);
+    if (!t || t.dims.length !== 2) continue;
+    out.set(t.name, { key: t.name, out: Number(t.dims[0]), in: Number(t.dims[1]) });
+  }
+  return out;
+}
+
+/**
+ * Adds a LoRA branch on every weight in `keys` (all must be linear sites of the graph). Returns a new model;
+ * `model` is not changed.
+ */
+export function patchLinearsWithLora(model: ModelProto, keys: string[]): ModelProto {
+  const m = fromBinary(ModelProtoSchema, toBinary(ModelProtoSchema, model));
+  const g = m.graph!;
+  const sites = linearSites(m);
+  const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  const added: NodeProto[] = [];
+  const node = (opType: string, input: string[], output: string, attrs: Record<string, ReturnType<typeof attr.int>> = {}) => {
+    added.push(create(NodeProtoSchema, {
+      opType, name: `${output}/${opType}`, input, output: [output],
+      attribute: Object.entries(attrs).map(([k, a]) => attrProto(k, a)),
+    }));
+    return output;
+  };
+  for (const key of [...new Set(keys)].sort()) {
+    const site = sites.get(key);
+    if (!site) throw new LoraPatchError(`the graph ${g.name} has no Linear weight ${key} to patch`);
+    const gemm = g.node.find((n) => n.opType === "Gemm" && n.input[1] === key && isTransB(n))!;
+    const half = inits.get(key)!.dataType === TensorProto_DataType.FLOAT16;
+    const r = `lora_rank.${key}`;
+    g.input.push(valueInfo(loraInputA(key), "float32", [r, site.in]), valueInfo(loraInputB(key), "float32", [site.out, r]));
+    const base = `/lora/${key}`;
+    // x in fp32 (fp16 builds cast it to fp16 for the Gemm: take the Cast's fp32 input instead)
+    let x = gemm.input[0];
+    if (half) {
+      const cast = g.node.find((n) => n.opType === "Cast" && n.output[0] === x);
+      x = cast ? cast.input[0] : node("Cast", [x], `${base}/x_f32`, { to: attr.int(TensorProto_DataType.FLOAT) });
+    }
+    const low = node("Gemm", [x, loraInputA(key)], `${base}/xa`, { transB: attr.int(1) });
+    const delta = node("Gemm", [low, loraInputB(key)], `${base}/delta`, { transB: attr.int(1) });
+    // where the fp32 result of the Linear appears: the Gemm output, or the Cast right after an fp16 Gemm
+    let producer: NodeProto = gemm;
+    if (half) {
+      const next = consumers(g.node, gemm.output[0]);
+      const castBack = next.length === 1 && next[0].opType === "Cast" && next[0].attribute.some((a) => a.name === "to" && a.i === BigInt(TensorProto_DataType.FLOAT));
+      if (!castBack) throw new LoraPatchError(`the fp16 Linear ${key} in ${g.name} is not followed by a Cast to fp32`);
+      producer = next[0];
+    }
+    const y = producer.output[0];
+    producer.output[0] = `${base}/y_base`;
+    node("Add", [producer.output[0], delta], y);
+  }
+  g.node.push(...added);
+  topologicalSort(g.node);
+  return m;
+}
+
+/** Reorders nodes so every node follows the producers of its inputs (ONNX requires a topological order). */
+function topologicalSort(nodes: NodeProto[]): void {
+  const producerOf = new Map<string, NodeProto>();
+  for (const n of nodes) for (const o of n.output) producerOf.set(o, n);
+  const done = new Set<NodeProto>();
+  const order: NodeProto[] = [];
+  const visit = (root: NodeProto) => {
+    const stack: Array<{ n: NodeProto; i: number }> = [{ n: root, i: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (done.has(top.n)) { stack.pop(); continue; }
+      if (top.i < top.n.input.length) {
+        const p = producerOf.get(top.n.input[top.i++]);
+        if (p && !done.has(p)) stack.push({ n: p, i: 0 });
+        continue;
+      }
+      done.add(top.n);
+      order.push(top.n);
+      stack.pop();
+    }
+  };
+  for (const n of nodes) visit(n);
+  nodes.splice(0, nodes.length, ...order);
+}
+
+export function modelBytes(model: ModelProto): Uint8Array {
+  return toBinary(ModelProtoSchema, model);
+}
