@@ -8,6 +8,7 @@ import { AudioInfoNode } from "./core/audio-info";
 import { LoadAudioNode } from "./audio/load-audio";
 import { SaveAudioNode, PreviewAudioNode } from "./audio/save-audio";
 import { LoadDitNode, LoadVaeNode, LoadTextEncoderNode, LoadLmNode } from "./models/loaders";
+import { LoadLoraNode } from "./models/lora";
 import { SongNode } from "./ace/song";
 import { AudioCodesNode, CodesToTextNode } from "./ace/audio-codes";
 import { TextConditioningNode, LyricsConditioningNode } from "./ace/text-conditioning";
@@ -36,6 +37,7 @@ export const ALL_NODES: AnyNodeDefinition[] = [
   LoadVaeNode,
   LoadTextEncoderNode,
   LoadLmNode,
+  LoadLoraNode,
   SongNode,
   AudioCodesNode,
   CodesToTextNode,

@@ -53,6 +53,8 @@ export interface ModelHandle {
   name: string;
   demo: boolean;
   config?: Record<string, unknown>;
+  /** DIT only: LoRA adapters attached by Load LoRA nodes (absolute path, scale), in order. */
+  loras?: { path: string; scale: number }[];
 }
 
 export interface PortValueTypes {

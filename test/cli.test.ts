@@ -79,7 +79,20 @@ describe("acestep CLI", () => {
     const l = cli(["models", "list", "--dir", models]);
     expect(l.out).toMatch(/Qwen3-Embedding-0\.6B\s+text-encoder\s+fp32/);
     expect(cli(["models", "convert", "--from", join(dir, "nope"), "--to", models]).err).toMatch(/does not exist/);
-  });
+    // models tiny also wrote a PEFT adapter for the tiny DiT; inspect reports it and which DiT it fits
+    expect(t.out).toContain(join(ck, "loras", "tiny-demo-lora"));
+    const i = cli(["models", "lora", "inspect", join(ck, "loras", "tiny-demo-lora"), "--dir", models]);
+    expect(i.code).toBe(0);
+    expect(i.out).toMatch(/format: +PEFT/);
+    expect(i.out).toMatch(/rank: +4\n/);
+    expect(i.out).toMatch(/alpha: +8 +\(scaling alpha\/r = 2\)/);
+    expect(i.out).toMatch(/self_attn\.q_proj \[layers 0–1\]/);
+    expect(i.out).toMatch(/yes +tiny demo DiT/);
+    expect(i.out).toMatch(/no +ACE-Step 1\.5 2B DiT .*key "base_model\.model\.layers\.0\.cross_attn\.k_proj\.lora_A\.weight"/);
+    const bad = cli(["models", "lora", "inspect", join(ck, "acestep-v15-turbo", "model.safetensors")]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/key "decoder\.[^"]+": not a LoRA tensor/);
+  }, 180_000); // six CLI processes: slow on a loaded machine
 
   it("lists and describes nodes", () => {
     expect(cli(["nodes"]).out).toContain("audio.testTone");

@@ -53,7 +53,7 @@ export const DitSamplerNode = defineNode({
   },
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
-    const runner = new DitRunner(mm, await mm.find("dit", inputs.dit.id));
+    const runner = new DitRunner(mm, await mm.find("dit", inputs.dit.id), inputs.dit.loras ?? []);
     const task = inputs.latent.meta;
     if (!isTaskMeta(task)) throw new NodeError("the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)", "latent");
     if (task.requiresBase && runner.variant === "turbo") throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");

@@ -5,7 +5,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files/atomic";
-import { writeTinyCheckpoints } from "../checkpoints";
+import { TINY_DIT_TURBO_CONFIG, writeTinyCheckpoints } from "../checkpoints";
+import { PEFT_CONFIG_FILE } from "./lora/adapter";
+import { LORA_FOLDER } from "./lora/locate";
+import { TINY_LORA_NAME, writeTinyLora } from "./lora/write";
 import { createModelRegistry, createSessionHost, type ModelRegistry, type SessionHost, type HostInfo, type TensorData } from "../runtime";
 import { convertCheckpoints } from "./convert/convert";
 import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
@@ -62,6 +65,9 @@ export class ModelManager {
         writeTinyCheckpoints(ck);
       }
       await convertCheckpoints({ from: ck, to: this.modelsDir, demo: true, onProgress: (e) => this.opts.logger?.(`demo models: ${e.folder}: ${e.message}`) });
+      // a tiny PEFT adapter for the tiny DiT, so Load LoRA has something to load in the demo
+      const lora = join(this.modelsDir, LORA_FOLDER, TINY_LORA_NAME);
+      if (!existsSync(join(lora, PEFT_CONFIG_FILE))) writeTinyLora(lora, TINY_DIT_TURBO_CONFIG);
     }
     const m = readManifest(this.modelsDir);
     if (!m) throw new ModelsUnavailableError(`no converted models in "${this.modelsDir}": run \`acestep models convert --from <checkpoints> --to ${this.modelsDir}\``);

@@ -1,8 +1,13 @@
 // `acestep models tiny|convert|list`: fabricate tiny official-layout checkpoints, convert
 // checkpoints to runnable models, and show what a models folder holds.
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
-import { writeTinyCheckpoints } from "../../checkpoints";
+import { join, resolve } from "node:path";
+import { CheckpointError, TINY_DIT_TURBO_CONFIG, writeTinyCheckpoints } from "../../checkpoints";
+import { LoraFormatError } from "../../models/lora/adapter";
+import { formatLoraReport, inspectLora } from "../../models/lora/inspect";
+import { LoraKeyError } from "../../models/lora/keys";
+import { LORA_FOLDER } from "../../models/lora/locate";
+import { TINY_LORA_NAME, writeTinyLora } from "../../models/lora/write";
 import { convertCheckpoints, ConvertError } from "../../models/convert/convert";
 import { readManifest } from "../../models/convert/manifest";
 import { loadConfig } from "../../config";
@@ -10,7 +15,8 @@ import { loadConfig } from "../../config";
 const USAGE = `usage:
   acestep models tiny --out <dir> [--seed N]        write tiny random checkpoints in the official layout
   acestep models convert --from <checkpoints dir> --to <models dir> [--dtype fp32|fp16] [--only <folder>]... [--force]
-  acestep models list [--dir <models dir>]`;
+  acestep models list [--dir <models dir>]
+  acestep models lora inspect <adapter folder | .safetensors> [--dir <models dir>] [--json]`;
 
 export async function modelsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -25,6 +31,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const dirs = writeTinyCheckpoints(resolve(values.out), { seed });
     for (const d of Object.values(dirs)) console.log(d);
+    const lora = join(resolve(values.out), LORA_FOLDER, TINY_LORA_NAME);
+    writeTinyLora(lora, TINY_DIT_TURBO_CONFIG, seed);
+    console.log(lora);
     console.error(`wrote tiny (random, demo) checkpoints in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return 0;
   }
@@ -78,7 +87,26 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     for (const e of Object.values(m.entries)) console.log(`${e.name.padEnd(28)} ${e.component.padEnd(13)} ${e.dtype}  ${e.files.length} files, ${(e.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB`);
     return 0;
   }
+  if (sub === "lora") return loraCommand(rest);
   return usage();
+}
+
+function loraCommand(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: "string" }, json: { type: "boolean" } } });
+  const [action, file] = positionals;
+  if (action !== "inspect" || !file || positionals.length > 2) return usage();
+  const dir = values.dir ?? loadConfig().modelsDir ?? undefined;
+  try {
+    const r = inspectLora(resolve(file), dir ? resolve(dir) : undefined);
+    console.log(values.json ? JSON.stringify(r, null, 2) : formatLoraReport(r));
+    return r.fits.some((f) => f.ok) ? 0 : 1;
+  } catch (e) {
+    if (e instanceof LoraFormatError || e instanceof LoraKeyError || e instanceof CheckpointError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
 }
 
 function usage(): number {

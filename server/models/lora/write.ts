@@ -81,6 +81,9 @@ export function randomLoraFactors(ditConfig: unknown, o: { rank: number; seed?: 
   return out;
 }
 
+/** Folder name of the demo adapter (under loras/). */
+export const TINY_LORA_NAME = "tiny-demo-lora";
+
 /** The demo adapter `acestep models tiny` writes for the tiny DiT: rank 4, alpha 8, the official targets. */
 export function writeTinyLora(dir: string, ditConfig: unknown, seed = 0): void {
   writePeftAdapter(dir, randomLoraFactors(ditConfig, { rank: 4, seed }), { r: 4, alpha: 8, baseModel: "acestep-v15-turbo (tiny demo)", dtype: "BF16" });
