@@ -128,6 +128,25 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
     expect(refused.error).toMatch(/outside the data folder/);
   });
 
+  it("loras: Load LoRA nodes chained before the sampler; an adapter outside the data folder is copied in or refused", async () => {
+    const outside = join(tmp(), "my-style");
+    mkdirSync(outside);
+    writeFileSync(join(outside, "adapter_config.json"), "{}");
+    writeFileSync(join(outside, "adapter_model.safetensors"), "x");
+    const loras = [{ path: outside, scale: 0.8 }, { path: "loras/other.safetensors", scale: -0.5 }];
+    const ok = await generateMusic({ ...NO_LM, caption: "x" }, { batch_size: 1 }, { app, loras });
+    expect(ok.success).toBe(true);
+    const g = ok.extraOutputs.graph as { nodes: Record<string, { params?: Record<string, unknown>; inputs?: Record<string, { node: string }> }> };
+    expect(String(g.nodes.lora0.params?.file)).toMatch(/^loras\/[0-9a-f]{16}-my-style$/);
+    expect(existsSync(join(app.config.dataDir, String(g.nodes.lora0.params?.file), "adapter_model.safetensors"))).toBe(true);
+    expect(g.nodes.lora1.params).toEqual({ file: "loras/other.safetensors", scale: -0.5 });
+    expect(g.nodes.lora1.inputs?.dit.node).toBe("lora0");
+    expect(g.nodes.sampler.inputs?.dit.node).toBe("lora1");
+    expect(validateGraph(g as never, app.registry).ok).toBe(true);
+    const refused = await generateMusic({ ...NO_LM, caption: "x" }, { batch_size: 1 }, { app, loras, outsidePaths: "refuse" });
+    expect(refused.error).toMatch(/LoRA .*my-style" is outside the data folder/);
+  });
+
   it("buildGraph gives a graph the editor's validator accepts", () => {
     const g = buildGraph({ caption: "x", inference_steps: 12 }, { batch_size: 3 }, { app });
     expect(validateGraph(g, app.registry).ok).toBe(true);
