@@ -5,12 +5,16 @@ import { cpus } from "node:os";
 export interface AppConfig {
   dataDir: string;
   modelsDir: string | null;
+  /** A prepared demo model set to share (ACESTEP_DEMO_MODELS), see ModelManagerOptions.demoModelsDir. */
+  demoModelsDir: string | null;
   host: string;
   port: number;
   apiToken: string | null;
   concurrency: number;
   maxUploadBytes: number;
   threads: number;
+  /** Most runs waiting in the queue, for every entry point (upstream ACESTEP_QUEUE_MAXSIZE). */
+  queueMaxSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -24,12 +28,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     dataDir: resolve(env.ACESTEP_DATA ?? "data"),
     modelsDir: env.ACESTEP_MODELS ? resolve(env.ACESTEP_MODELS) : null,
+    demoModelsDir: env.ACESTEP_DEMO_MODELS ? resolve(env.ACESTEP_DEMO_MODELS) : null,
     host: env.ACESTEP_HOST ?? "127.0.0.1",
     port: int("PORT", 3000),
     apiToken: env.ACESTEP_API_TOKEN || null,
     concurrency: Math.max(1, int("ACESTEP_CONCURRENCY", 1)),
     maxUploadBytes: int("ACESTEP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
     threads: int("ACESTEP_THREADS", cpus().length),
+    queueMaxSize: Math.max(1, int("ACESTEP_QUEUE_MAXSIZE", 200)),
   };
 }
 

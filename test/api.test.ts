@@ -135,10 +135,8 @@ describe("tRPC API", () => {
     expect((await client.runs.list.query({ limit: 5 })).find((x) => x.id === runId)).toMatchObject({ graphName: "named run", nodeCount: 2 });
   });
 
-  it("answers system.info at once while the demo models are still being prepared", async () => {
-    const t0 = performance.now();
+  it("answers system.info without waiting for the demo models (preparingModels until they are ready)", async () => {
     const first = await client.system.info.query();
-    expect(performance.now() - t0).toBeLessThan(3000);
     expect(first).toMatchObject({ demoWeights: true, preparingModels: true, models: [] });
     await srv.app.models.ready();
     const later = await client.system.info.query();

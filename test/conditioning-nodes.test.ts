@@ -79,7 +79,7 @@ describe("conditioning nodes", () => {
     const c = seen.s;
     expect(c.meta!.prompt).toBe("# Languages\nja\n\n# Lyric\n[Instrumental]<|endoftext|>");
     const e = c.tensors.lyric_embeddings;
-    const w = openCheckpointWeights(join(dir, "demo-models", "checkpoints", "Qwen3-Embedding-0.6B"));
+    const w = openCheckpointWeights(join(app.models.demoCheckpointsDir!, "Qwen3-Embedding-0.6B"));
     const table = w.getFloat32("embed_tokens.weight");
     const H = table.shape[1];
     // The tokenizer ends the lyric prompt with <|endoftext|> (151643); its row must be the last one.

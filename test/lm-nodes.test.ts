@@ -165,7 +165,7 @@ describe("LM service", () => {
     const f = app.models.file(entry, "lm");
     expect(f.inputs).toContain("head_select");
     expect(f.outputs).toContain("logits");
-    const ref = await LmModel.fromCheckpoint(join(dir, "demo-models", "checkpoints", entry.name), { threads: 1, codeRows: CODE_HEAD_ROWS });
+    const ref = await LmModel.fromCheckpoint(join(app.models.demoCheckpointsDir!, entry.name), { threads: 1, codeRows: CODE_HEAD_ROWS });
     const ids = lm.tokenizer.encode("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n<think>\n");
     for (const head of ["full", "codes"] as const) {
       const a = (await lm.model.step(lm.model.newCache(1), [ids], { head }))![0];

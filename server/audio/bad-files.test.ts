@@ -131,11 +131,8 @@ describe("absurd and edge-case headers", () => {
 
 describe("duration and size caps", () => {
   const TWO_HOURS = 2 * 3600 * 48000;
-  const fast = async (bytes: Uint8Array, name: string) => {
-    const t0 = performance.now();
-    await rejects(bytes, name, /duration 7200\.0 s .*exceeds the limit of 600 s/);
-    expect(performance.now() - t0).toBeLessThan(500); // refused from the header, nothing decoded
-  };
+  // The files hold a header that claims two hours and almost no data: the duration comes from the header.
+  const fast = (bytes: Uint8Array, name: string) => rejects(bytes, name, /duration 7200\.0 s .*exceeds the limit of 600 s/);
   it("a 2-hour WAV header is refused without decoding", () => fast(wav({ dataSize: TWO_HOURS * 4 }), "long.wav"));
   it("a 2-hour FLAC STREAMINFO is refused without decoding", async () => {
     const flac = await encodeAudio(short, { format: "flac" });

@@ -18,6 +18,11 @@ export interface ModelManagerOptions {
   /** Converted models (ACESTEP_MODELS); null → demo weights under dataDir. */
   modelsDir: string | null;
   dataDir: string;
+  /**
+   * A demo model set prepared elsewhere (ACESTEP_DEMO_MODELS: a folder whose `models/` holds converted tiny
+   * models), read as it is instead of fabricating one under dataDir. The test suite shares one set this way.
+   */
+  demoModelsDir?: string | null;
   threads?: number;
   executionProvider?: "auto" | "cpu" | "cuda";
   /** Memory budget for loaded sessions (bytes). */
@@ -35,6 +40,8 @@ export class ModelsUnavailableError extends Error {
 export class ModelManager {
   readonly demo: boolean;
   readonly modelsDir: string;
+  /** The tiny checkpoints the demo models were converted from (null with configured models). */
+  readonly demoCheckpointsDir: string | null;
   private manifest: Manifest | null = null;
   private preparing: Promise<Manifest> | null = null;
   private hostInstance: SessionHost | null = null;
@@ -44,10 +51,15 @@ export class ModelManager {
 
   constructor(private readonly opts: ModelManagerOptions) {
     this.demo = opts.modelsDir === null;
-    this.modelsDir = opts.modelsDir ?? join(opts.dataDir, "demo-models", "models");
+    const demoRoot = opts.demoModelsDir ?? join(opts.dataDir, "demo-models");
+    this.modelsDir = opts.modelsDir ?? join(demoRoot, "models");
+    this.demoCheckpointsDir = this.demo ? join(demoRoot, "checkpoints") : null;
   }
 
-  /** Loads the manifest; in demo mode fabricates and converts the tiny checkpoints first (once). */
+  /**
+   * Loads the manifest; in demo mode fabricates and converts the tiny checkpoints first (once), unless a
+   * prepared demo set was given.
+   */
   ready(): Promise<Manifest> {
     if (this.manifest) return Promise.resolve(this.manifest);
     this.preparing ??= this.prepare().finally(() => {
@@ -57,8 +69,8 @@ export class ModelManager {
   }
 
   private async prepare(): Promise<Manifest> {
-    if (this.demo) {
-      const ck = join(this.opts.dataDir, "demo-models", "checkpoints");
+    if (this.demo && !this.opts.demoModelsDir) {
+      const ck = this.demoCheckpointsDir!;
       if (!existsSync(join(ck, "vae", "config.json"))) {
         this.opts.logger?.("creating tiny demo checkpoints (random weights; the audio will be noise)…");
         mkdirSync(ck, { recursive: true });

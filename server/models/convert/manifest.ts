@@ -4,7 +4,6 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../../files/atomic";
 import type { Component } from "../../checkpoints/layout";
-import type { Precision } from "../../onnx/graph-core";
 
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_VERSION = 1;
@@ -26,8 +25,7 @@ export interface ManifestEntry {
   /** Folder name, e.g. "acestep-v15-turbo". */
   name: string;
   component: Component;
-  /** weight precision (server/onnx/graph-core.ts Precision) */
-  dtype: Precision;
+  dtype: "fp32" | "fp16";
   config: Record<string, unknown>;
   files: ManifestFile[];
   /** Fingerprint of the source files + converter version; unchanged → skip on reconversion. */

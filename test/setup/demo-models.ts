@@ -1,0 +1,58 @@
+// Vitest global setup: one converted tiny demo model set for every test file of a run, instead of each
+// AppContext fabricating and converting its own (≈ 6 CPU-seconds each). The set is cached under
+// node_modules/.cache/acestep-studio, keyed by a hash of the sources that write and convert it, and handed
+// to the test processes through ACESTEP_DEMO_MODELS (read by server/config.ts).
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { writeTinyCheckpoints } from "../../server/checkpoints";
+import { convertCheckpoints } from "../../server/models/convert/convert";
+import { MANIFEST_FILE } from "../../server/models/convert/manifest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+/** Folders whose code decides the demo set's files: tiny checkpoints, converters, ONNX graph builders. */
+const SOURCE_FOLDERS = ["server/checkpoints", "server/models", "server/onnx"];
+const CACHE = join(ROOT, "node_modules", ".cache", "acestep-studio");
+const PREFIX = "demo-models-";
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
+    else if (/\.(ts|mjs|json)$/.test(name) && !/\.test\.ts$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** A hash of every source file that shapes the demo set (a change there prepares a fresh set). */
+export function demoSourceHash(): string {
+  const h = createHash("sha256");
+  for (const folder of SOURCE_FOLDERS)
+    for (const f of sourceFiles(join(ROOT, folder))) h.update(`${relative(ROOT, f)}\n`).update(readFileSync(f));
+  return h.digest("hex").slice(0, 16);
+}
+
+/** The cached demo set for the current sources, prepared now if missing. Returns its folder. */
+export async function prepareDemoModels(): Promise<string> {
+  const dir = join(CACHE, `${PREFIX}${demoSourceHash()}`);
+  if (existsSync(join(dir, "models", MANIFEST_FILE))) return dir;
+  mkdirSync(CACHE, { recursive: true });
+  // Prepared aside and renamed into place, so a concurrent run never sees a half-written set.
+  const scratch = mkdtempSync(join(CACHE, "preparing-"));
+  try {
+    writeTinyCheckpoints(join(scratch, "checkpoints"));
+    await convertCheckpoints({ from: join(scratch, "checkpoints"), to: join(scratch, "models"), demo: true });
+    for (const old of readdirSync(CACHE))
+      if (old.startsWith(PREFIX) && old !== `${PREFIX}${demoSourceHash()}`) rmSync(join(CACHE, old), { recursive: true, force: true });
+    renameSync(scratch, dir);
+  } catch (e) {
+    rmSync(scratch, { recursive: true, force: true });
+    if (!existsSync(join(dir, "models", MANIFEST_FILE))) throw e; // else another run finished it first
+  }
+  return dir;
+}
+
+export default async function setup(): Promise<void> {
+  process.env.ACESTEP_DEMO_MODELS = await prepareDemoModels();
+}
