@@ -7,8 +7,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { ensureBuild, launchBrowser, ROOT, startStudio } from "../test/e2e/harness";
+import { AUTOSAVE_KEY } from "../app/graph-model/autosave";
 
-const AUTOSAVE_KEY = "acestep-studio.working-graph.v1";
 const OUT = join(ROOT, "test-output", "bench");
 
 /** 100 nodes: 34 Test Tone → Audio Info → Show Number chains (minus two), on a grid. */

@@ -34,8 +34,12 @@ export const param = {
       .default(o.default)
       .meta({ description: o.description, title: o.title, ui: o.ui ?? (o.multiline ? "textarea" : "text"), advanced: o.advanced });
   },
-  enum<const T extends readonly [string, ...string[]]>(values: T, o: Common & { default: T[number] }) {
-    return z.enum(values).default(o.default as never).meta({ description: o.description, title: o.title, ui: "select", advanced: o.advanced });
+  /** `choices`: the values the editor offers, when fewer than the accepted ones (e.g. one spelling each). */
+  enum<const T extends readonly [string, ...string[]]>(values: T, o: Common & { default: T[number]; choices?: readonly T[number][] }) {
+    return z
+      .enum(values)
+      .default(o.default as never)
+      .meta({ description: o.description, title: o.title, ui: "select", advanced: o.advanced, ...(o.choices ? { choices: [...o.choices] } : {}) });
   },
   boolean(o: Common & { default: boolean }) {
     return z.boolean().default(o.default).meta({ description: o.description, title: o.title, ui: "toggle", advanced: o.advanced });

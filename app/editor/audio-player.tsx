@@ -10,7 +10,28 @@ export function fileUrl(path: string): string {
 
 const fmt = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
-export function AudioPlayer({ path, label, compact }: { path: string; label?: string; compact?: boolean }) {
+/** Every player on the page: starting one pauses the others (one sound at a time). */
+const players = new Set<WaveSurfer>();
+
+/** What a results gallery can do with a player (A/B switching at the same position). */
+export interface PlayerHandle {
+  play(at?: number): void;
+  pause(): void;
+  time(): number;
+  playing(): boolean;
+}
+
+export interface AudioPlayerProps {
+  path: string;
+  label?: string;
+  compact?: boolean;
+  onHandle?(h: PlayerHandle | null): void;
+  onPlay?(): void;
+  /** Lets the user drag a region on the waveform (e.g. a repaint window), reported in seconds. */
+  onRegion?(r: { start: number; end: number } | null): void;
+}
+
+export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }: AudioPlayerProps) {
   const box = useRef<HTMLDivElement>(null);
   const spec = useRef<HTMLDivElement>(null);
   const ws = useRef<WaveSurfer | null>(null);
@@ -22,6 +43,8 @@ export function AudioPlayer({ path, label, compact }: { path: string; label?: st
   const [spectrogram, setSpectrogram] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const url = fileUrl(path);
+  const handles = useRef({ onHandle, onPlay, onRegion });
+  handles.current = { onHandle, onPlay, onRegion };
 
   useEffect(() => {
     let live = true;
@@ -42,11 +65,26 @@ export function AudioPlayer({ path, label, compact }: { path: string; label?: st
         barWidth: 0,
       });
       ws.current = inst;
+      players.add(inst);
+      const me = inst;
       inst.on("ready", (d) => {
         setDuration(d);
         setReady(true);
+        handles.current.onHandle?.({
+          play: (at) => {
+            if (at !== undefined) me.setTime(Math.min(at, me.getDuration()));
+            void me.play();
+          },
+          pause: () => me.pause(),
+          time: () => me.getCurrentTime(),
+          playing: () => me.isPlaying(),
+        });
       });
       inst.on("timeupdate", (t) => setTime(t));
+      inst.on("play", () => {
+        for (const other of players) if (other !== me && other.isPlaying()) other.pause();
+        handles.current.onPlay?.();
+      });
       inst.on("play", () => setPlaying(true));
       inst.on("pause", () => setPlaying(false));
       inst.on("finish", () => setPlaying(false));
@@ -54,10 +92,36 @@ export function AudioPlayer({ path, label, compact }: { path: string; label?: st
     });
     return () => {
       live = false;
+      if (inst) players.delete(inst);
+      handles.current.onHandle?.(null);
       inst?.destroy();
       ws.current = null;
     };
   }, [url, compact]);
+
+  // A region dragged on the waveform (wavesurfer's Regions plugin): one at a time.
+  const wantsRegion = onRegion !== undefined;
+  useEffect(() => {
+    if (!wantsRegion || !ready || !ws.current) return;
+    let live = true;
+    let plugin: { destroy(): void } | null = null;
+    void import("wavesurfer.js/dist/plugins/regions.esm.js").then(({ default: Regions }) => {
+      if (!live || !ws.current) return;
+      const regions = ws.current.registerPlugin(Regions.create());
+      plugin = regions;
+      regions.enableDragSelection({ color: "rgba(56, 189, 248, 0.25)" });
+      const report = (r: { start: number; end: number }) => handles.current.onRegion?.({ start: Math.round(r.start * 100) / 100, end: Math.round(r.end * 100) / 100 });
+      regions.on("region-created", (r) => {
+        for (const other of regions.getRegions()) if (other !== r) other.remove();
+        report(r);
+      });
+      regions.on("region-updated", (r) => report(r));
+    });
+    return () => {
+      live = false;
+      plugin?.destroy();
+    };
+  }, [wantsRegion, ready]);
 
   useEffect(() => {
     if (ready) ws.current?.zoom(zoom);
@@ -78,7 +142,14 @@ export function AudioPlayer({ path, label, compact }: { path: string; label?: st
   }, [spectrogram, ready]);
 
   return (
-    <div className="nodrag nowheel nopan flex flex-col gap-1" data-testid="audio-player" data-ready={ready ? "true" : "false"} data-duration={duration || undefined}>
+    <div
+      className="nodrag nowheel nopan flex flex-col gap-1"
+      data-testid="audio-player"
+      data-ready={ready ? "true" : "false"}
+      data-duration={duration || undefined}
+      data-playing={playing ? "true" : "false"}
+      data-time={time.toFixed(2)}
+    >
       {label && <div className="truncate text-[10px] text-neutral-400">{label}</div>}
       <div ref={box} className="w-full overflow-hidden rounded bg-neutral-950" data-testid="waveform" />
       {spectrogram && <div ref={spec} className="w-full" data-testid="spectrogram" />}
@@ -96,17 +167,10 @@ export function AudioPlayer({ path, label, compact }: { path: string; label?: st
         <span className="tabular-nums text-neutral-400">
           {fmt(time)} / {fmt(duration)}
         </span>
-        <input
-          type="range"
-          aria-label="zoom"
-          title="Zoom (pixels per second)"
-          className="h-1 w-16 flex-1 accent-emerald-500"
-          min={0}
-          max={500}
-          step={10}
-          value={zoom}
-          onChange={(e) => setZoom(Number(e.target.value))}
-        />
+        <label className="ml-auto flex items-center gap-1 text-[10px] text-neutral-500" title="Zoom (pixels per second)">
+          <span aria-hidden="true">zoom</span>
+          <input type="range" aria-label="zoom" className="zoom-slider w-14" min={0} max={500} step={10} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} />
+        </label>
         <button type="button" title="Spectrogram" className={`rounded px-1 ${spectrogram ? "bg-neutral-700" : ""}`} onClick={() => setSpectrogram((s) => !s)}>
           ≋
         </button>

@@ -9,10 +9,12 @@ import { zGraph, type Graph } from "../../server/graph/format";
 import { declMap as toDeclMap, type NodeDecl } from "../graph-model/decls";
 import { canonicalJson, editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
 import { canRedo, canUndo } from "../graph-model/history";
-import { addNode, arrange, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
+import { addNode, arrange, overlappingNodes, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
 import { parseEdgeId } from "../graph-model/flow";
 import { placeIssues } from "../graph-model/issues";
 import { isTerminal } from "../graph-model/run-state";
+import { AUTOSAVE_KEY, decodeAutosave, encodeAutosave } from "../graph-model/autosave";
+import { advanceSeeds, setSeedControl } from "../graph-model/seed-control";
 import { TRPCProvider, makeTrpcClient, useTRPC, useTRPCClient } from "./trpc";
 import { Canvas } from "./canvas";
 import { NodeActionsContext, type NodeActions } from "./actions-context";
@@ -23,7 +25,6 @@ import { Toasts, useToasts } from "./toasts";
 import { useRun } from "./use-run";
 import { MESSAGES } from "./messages";
 
-const AUTOSAVE_KEY = "acestep-studio.working-graph.v1";
 
 export function Editor() {
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } } }));
@@ -41,6 +42,9 @@ export function Editor() {
 
 const isEditable = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
 
+/** The example a first visit opens. */
+const FIRST_EXAMPLE = "text2music";
+
 function Studio() {
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -53,6 +57,7 @@ function Studio() {
   const graph = state.history.present;
   const dirty = useMemo(() => isDirty(state), [state.history.present, state.doc]); // eslint-disable-line react-hooks/exhaustive-deps
   const [restored, setRestored] = useState(false);
+  const [firstVisit, setFirstVisit] = useState(false);
   const [saveDialog, setSaveDialog] = useState<string | null>(null);
   const clipboard = useRef<Clip | null>(null);
   const pasteCount = useRef(0);
@@ -68,28 +73,45 @@ function Studio() {
   const run = useRun(notify, refreshRuns);
   const placed = useMemo(() => (run.issues ? placeIssues(run.issues, new Set(Object.keys(graph.nodes))) : null), [run.issues, graph]);
 
-  // Autosave of the working graph (and which saved graph it is) to localStorage.
+  // Autosave of the working graph (which saved graph it is, and the run shown with it) to
+  // localStorage: debounced while editing, at once when the page is hidden or unloaded.
+  // A reload reattaches to that run through its resumable event stream.
   useEffect(() => {
-    try {
-      const raw = localStorage.getItem(AUTOSAVE_KEY);
-      if (raw) {
-        const saved = JSON.parse(raw) as { graph: unknown; doc?: DocInfo };
-        const g = zGraph.safeParse(saved.graph);
-        if (g.success) {
-          dispatch({ type: "load", graph: g.data, doc: { id: saved.doc?.id, name: saved.doc?.name }, savedJson: saved.doc?.savedJson ?? "" });
-          if (Object.keys(g.data.nodes).length > 0) setTimeout(() => void rf.fitView({ maxZoom: 1, duration: 0 }), 50);
-        }
-      }
-    } catch {
-      /* a broken autosave is ignored */
-    }
+    const saved = decodeAutosave(localStorage.getItem(AUTOSAVE_KEY));
+    if (saved) {
+      dispatch({ type: "load", graph: saved.graph, doc: { id: saved.doc.id, name: saved.doc.name }, savedJson: saved.doc.savedJson });
+      if (Object.keys(saved.graph.nodes).length > 0) setTimeout(() => void rf.fitView({ maxZoom: 1, duration: 0 }), 50);
+      if (saved.runId) run.follow(saved.runId);
+    } else setFirstVisit(true);
     setRestored(true);
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  const shownRunId = run.view?.runId;
+  const liveRunId = useRef<string | undefined>(undefined);
+  liveRunId.current = shownRunId;
+  const writeAutosave = useCallback(() => {
+    const { graph: g, state: s } = live.current;
+    try {
+      localStorage.setItem(AUTOSAVE_KEY, encodeAutosave({ graph: g, doc: s.doc, runId: liveRunId.current }));
+    } catch {
+      /* storage full or disabled: the working graph is only in memory */
+    }
+  }, []);
   useEffect(() => {
     if (!restored) return;
-    const t = setTimeout(() => localStorage.setItem(AUTOSAVE_KEY, JSON.stringify({ graph, doc: state.doc })), 300);
+    const t = setTimeout(writeAutosave, 300);
     return () => clearTimeout(t);
-  }, [graph, state.doc, restored]);
+  }, [graph, state.doc, shownRunId, restored, writeAutosave]);
+  useEffect(() => {
+    if (!restored) return;
+    const now = () => writeAutosave();
+    const onHidden = () => document.visibilityState === "hidden" && writeAutosave();
+    window.addEventListener("pagehide", now);
+    document.addEventListener("visibilitychange", onHidden);
+    return () => {
+      window.removeEventListener("pagehide", now);
+      document.removeEventListener("visibilitychange", onHidden);
+    };
+  }, [restored, writeAutosave]);
   useEffect(() => {
     document.title = `${dirty ? "● " : ""}${state.doc.name ?? "Untitled"} · ACE-Step Studio`;
   }, [dirty, state.doc.name]);
@@ -112,6 +134,7 @@ function Studio() {
   const actions = useMemo<NodeActions>(
     () => ({
       setParam: (id, name, value) => dispatch({ type: "edit", fn: (g) => setParam(g, id, name, value), key: `${id}.${name}` }),
+      setSeedControl: (id, name, c) => dispatch({ type: "edit", fn: (g) => setSeedControl(g, id, name, c) }),
       notify,
     }),
     [notify],
@@ -180,17 +203,49 @@ function Studio() {
   );
 
   // ---- documents ----
+  /**
+   * Once every node of the graph just opened is on screen: arranges the graph if any two
+   * overlap. Sizes are read from the DOM (offsetWidth/Height ignore the zoom), from node
+   * elements that show the new graph's node types, after they kept their size for a frame.
+   */
+  const untangleWhenMeasured = useCallback(() => {
+    let frames = 0;
+    let last = "";
+    const step = () => {
+      const g = live.current.graph;
+      const ids = Object.keys(g.nodes);
+      if (ids.length === 0) return;
+      const sizes: Record<string, { width: number; height: number }> = {};
+      for (const id of ids) {
+        const el = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
+        const inner = el?.querySelector("[data-type]");
+        if (el && el.offsetWidth > 0 && (!inner || inner.getAttribute("data-type") === g.nodes[id].type))
+          sizes[id] = { width: el.offsetWidth, height: el.offsetHeight };
+      }
+      const key = JSON.stringify(sizes);
+      if (Object.keys(sizes).length < ids.length || key !== last) {
+        last = key;
+        if (++frames < 300) requestAnimationFrame(step);
+        return;
+      }
+      if (overlappingNodes(g, sizes).length === 0) return;
+      dispatch({ type: "layout", fn: (x) => arrange(x, sizes) });
+      requestAnimationFrame(() => void rf.fitView({ maxZoom: 1, duration: 0 }));
+    };
+    requestAnimationFrame(step);
+  }, [rf]);
   const load = useCallback(
-    (g: Graph, doc: Omit<DocInfo, "savedJson">, message?: string) => {
+    (g: Graph, doc: Omit<DocInfo, "savedJson">, message?: string, o: { untangle?: boolean } = {}) => {
       if (live.current.dirty && Object.keys(live.current.graph.nodes).length > 0 && !window.confirm("Replace the working graph? Its unsaved changes will be lost.")) return false;
       dispatch({ type: "load", graph: g, doc });
-      run.clearIssues();
+      run.detach(); // results belong to the graph that ran, not to the one opened now
       // (an empty graph must not queue a fit: React Flow would run it on the first node added)
       if (Object.keys(g.nodes).length > 0) requestAnimationFrame(() => void rf.fitView({ maxZoom: 1, duration: 0 }));
+      if (o.untangle) untangleWhenMeasured();
       if (message) notify(message);
       return true;
     },
-    [rf, notify, run],
+    [rf, notify, run, untangleWhenMeasured],
   );
   const openFile = useCallback(
     async (f: File) => {
@@ -256,7 +311,14 @@ function Studio() {
     [client, load, notify, run],
   );
 
-  const startRun = useCallback(() => void run.start(live.current.graph).then(refreshRuns), [run, refreshRuns]);
+  // After a run is accepted, seeds set to increment / randomize move on (as ComfyUI's control after generate).
+  const startRun = useCallback(() => {
+    const g = live.current.graph;
+    void run.start(g).then((accepted) => {
+      refreshRuns();
+      if (accepted) dispatch({ type: "edit", fn: (x) => advanceSeeds(x, declMap), key: "seed-control" });
+    });
+  }, [run, refreshRuns, declMap]);
   const running = run.view !== null && !isTerminal(run.view.status);
 
   // ---- keyboard ----
@@ -323,9 +385,19 @@ function Studio() {
   const examples = useQuery({ ...trpc.graphs.examples.queryOptions(), staleTime: 60_000 });
   const savedList = useQuery({ ...trpc.graphs.list.queryOptions(), enabled: false });
 
+  // A first visit (nothing autosaved) opens the text2music example.
+  useEffect(() => {
+    if (firstVisit && examples.isError) setFirstVisit(false);
+    if (!firstVisit || !examples.data) return;
+    setFirstVisit(false);
+    const ex = examples.data.find((e) => e.id === FIRST_EXAMPLE);
+    const g = ex ? zGraph.safeParse(ex.graph) : null;
+    if (ex && g?.success && Object.keys(live.current.graph.nodes).length === 0) load(g.data, { name: ex.name }, undefined, { untangle: true });
+  }, [firstVisit, examples.data, examples.isError, load]);
+
   return (
     <NodeActionsContext.Provider value={actions}>
-      <div className="flex h-screen flex-col" data-testid="editor" data-ready={declsQ.isSuccess && restored ? "true" : "false"}>
+      <div className="flex h-screen flex-col" data-testid="editor" data-ready={declsQ.isSuccess && restored && !firstVisit ? "true" : "false"}>
         <DemoBanner />
         <header className="flex flex-none items-center gap-2 border-b border-neutral-800 bg-neutral-900 px-3 py-1.5">
           <span className="text-sm font-semibold text-neutral-100">ACE-Step Studio</span>
@@ -375,7 +447,7 @@ function Studio() {
                     onClick={() => {
                       close();
                       const g = zGraph.safeParse(ex.graph);
-                      if (g.success) load(g.data, { name: ex.name }, MESSAGES.opened(ex.name));
+                      if (g.success) load(g.data, { name: ex.name }, MESSAGES.opened(ex.name), { untangle: true });
                       else notify(MESSAGES.file_not_graph(ex.name, g.error.issues[0]?.message ?? ""), "error");
                     }}
                   >
@@ -413,7 +485,7 @@ function Studio() {
             ?
           </span>
           <div className="ml-auto flex items-center gap-2">
-            <RunStatus view={run.view} />
+            <RunStatus view={run.view} refused={run.refused ? (run.issues?.length ?? 0) : null} />
             {running && (
               <Button onClick={() => void run.cancel()} variant="danger" testId="cancel">
                 Cancel

@@ -4,7 +4,8 @@
 import { memo, useCallback } from "react";
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { PORT_COLORS, type PortType } from "../../nodes/port-types";
-import { paramSchemas, type NodeDecl, type ParamSchema } from "../graph-model/decls";
+import { paramSchemas, widgetKind, type NodeDecl, type ParamSchema } from "../graph-model/decls";
+import { seedControlOf, type SeedControl } from "../graph-model/seed-control";
 import type { FlowNodeData } from "../graph-model/flow";
 import type { NodeRunView } from "../graph-model/run-state";
 import { ParamWidget } from "./widgets";
@@ -61,13 +62,26 @@ function ProgressBar({ run }: { run: NodeRunView }) {
   );
 }
 
-function ParamRow({ id, name, schema, decl, value, linked, issues }: { id: string; name: string; schema: ParamSchema; decl: NodeDecl; value: unknown; linked: boolean; issues?: string[] }) {
+interface ParamRowProps {
+  id: string;
+  name: string;
+  schema: ParamSchema;
+  decl: NodeDecl;
+  value: unknown;
+  linked: boolean;
+  issues?: string[];
+  seedControl?: SeedControl;
+  usedSeed?: number;
+}
+
+function ParamRow({ id, name, schema, decl, value, linked, issues, seedControl, usedSeed }: ParamRowProps) {
   const actions = useNodeActions();
   const onChange = useCallback((v: unknown) => actions.setParam(id, name, v), [actions, id, name]);
+  const onSeedControl = useCallback((c: SeedControl) => actions.setSeedControl(id, name, c), [actions, id, name]);
   const onError = useCallback((m: string) => actions.notify(m, "error"), [actions]);
   const portType = decl.paramPorts[name];
   return (
-    <div className="relative px-2 py-0.5" data-field={name}>
+    <div className={`relative px-2 py-0.5 ${issues?.length ? "rounded bg-red-950/60 ring-1 ring-red-500" : ""}`} data-field={name} data-invalid={issues?.length ? "true" : undefined}>
       {portType && <Handle type="target" position={Position.Left} id={name} style={{ ...handleStyle(portType), width: 8, height: 8, opacity: linked ? 1 : 0.55 }} title={`${name} (${portType}) can be fed by a link`} />}
       {linked ? (
         <div className="flex items-center justify-between text-[11px] text-neutral-300" title={schema.description}>
@@ -77,7 +91,17 @@ function ParamRow({ id, name, schema, decl, value, linked, issues }: { id: strin
           </span>
         </div>
       ) : (
-        <ParamWidget name={name} schema={schema} value={value} onChange={onChange} onError={onError} invalid={!!issues?.length} />
+        <ParamWidget
+          name={name}
+          schema={schema}
+          value={value}
+          onChange={onChange}
+          onError={onError}
+          invalid={!!issues?.length}
+          seedControl={seedControl}
+          onSeedControl={onSeedControl}
+          usedSeed={usedSeed}
+        />
       )}
       <FieldIssues messages={issues} />
     </div>
@@ -87,7 +111,8 @@ function ParamRow({ id, name, schema, decl, value, linked, issues }: { id: strin
 function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
   const { id, node, decl, run, issues } = data;
   const title = node.ui?.title ?? decl?.title ?? node.type;
-  const border = run ? STATUS_STYLE[run.status] : issues ? "border-red-500" : selected ? "border-sky-500" : "border-neutral-700";
+  // Validation issues win over the last run's colours: the node to fix is outlined in red.
+  const border = issues ? "border-red-500 outline outline-2 outline-red-500/70" : run ? STATUS_STYLE[run.status] : selected ? "border-sky-500" : "border-neutral-700";
   if (!decl) {
     return (
       <div className="w-64 rounded-md border border-red-500 bg-neutral-900 text-xs" data-status="unknown">
@@ -108,10 +133,21 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
   const basic = params.filter((p) => !folded(p));
   const advanced = params.filter(folded);
   const row = ([name, schema]: [string, ParamSchema]) => (
-    <ParamRow key={name} id={id} name={name} schema={schema} decl={decl} value={node.params?.[name] ?? schema.default} linked={!!node.inputs?.[name]} issues={issues?.fields[name]} />
+    <ParamRow
+      key={name}
+      id={id}
+      name={name}
+      schema={schema}
+      decl={decl}
+      value={node.params?.[name] ?? schema.default}
+      linked={!!node.inputs?.[name]}
+      issues={issues?.fields[name]}
+      seedControl={widgetKind(schema) === "seed" ? seedControlOf(node, name) : undefined}
+      usedSeed={widgetKind(schema) === "seed" && typeof run?.params?.[name] === "number" ? (run.params[name] as number) : undefined}
+    />
   );
   return (
-    <div className={`w-64 rounded-md border bg-neutral-900/95 text-xs shadow-lg ${border} ${selected ? "ring-1 ring-sky-400" : ""}`} data-status={run?.status ?? "idle"} data-type={decl.type}>
+    <div className={`w-64 rounded-md border bg-neutral-900/95 text-xs shadow-lg ${border} ${selected ? "ring-1 ring-sky-400" : ""}`} data-status={run?.status ?? "idle"} data-type={decl.type} data-invalid={issues ? "true" : undefined}>
       <div className="flex items-center justify-between gap-2 rounded-t-md bg-neutral-800 px-2 py-1" title={decl.description}>
         <div className="min-w-0">
           <div className="truncate font-medium text-neutral-100">{title}</div>
@@ -139,7 +175,13 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
           </div>
         ))}
         {Object.entries(decl.inputs).map(([name, i]) => (
-          <div key={name} className="relative px-2 py-0.5 text-neutral-300" title={i.description} data-field={name}>
+          <div
+            key={name}
+            className={`relative px-2 py-0.5 text-neutral-300 ${issues?.fields[name]?.length ? "rounded bg-red-950/60 ring-1 ring-red-500" : ""}`}
+            title={i.description}
+            data-field={name}
+            data-invalid={issues?.fields[name]?.length ? "true" : undefined}
+          >
             <Handle type="target" position={Position.Left} id={name} style={handleStyle(i.type)} />
             {name} <span className="text-[10px]" style={{ color: colorOf(i.type) }}>{i.type}</span>
             {i.optional && <span className="text-[10px] text-neutral-600"> (optional)</span>}

@@ -5,7 +5,11 @@ import { useTRPC } from "./trpc";
 
 export function useSystemInfo() {
   const trpc = useTRPC();
-  return useQuery({ ...trpc.system.info.queryOptions(), refetchInterval: 10_000 });
+  // Polled every second while anything is queued or running, so the queue count follows the run's end.
+  return useQuery({
+    ...trpc.system.info.queryOptions(),
+    refetchInterval: (q) => (q.state.data && q.state.data.queue.running + q.state.data.queue.waiting > 0 ? 1000 : 10_000),
+  });
 }
 
 export function DemoBanner() {

@@ -46,7 +46,14 @@ export function Button({ children, onClick, disabled, title, testId, variant }: 
   );
 }
 
-export function RunStatus({ view }: { view: RunView | null }) {
+/** The run's state; `refused` (the problem count) when the last Run was refused by validation. */
+export function RunStatus({ view, refused }: { view: RunView | null; refused: number | null }) {
+  if (refused !== null)
+    return (
+      <span className="max-w-md truncate text-xs text-red-400" data-testid="run-status" data-status="refused" title="Fix the marked fields, then run again">
+        {`run refused: ${refused} problem${refused === 1 ? "" : "s"}`}
+      </span>
+    );
   if (!view) return null;
   const nodes = Object.values(view.nodes);
   const done = nodes.filter((n) => n.status === "done" || n.status === "cached").length;

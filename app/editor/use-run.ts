@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Graph } from "../../server/graph/format";
-import { applyRunEvent, isTerminal, startRunView, type RunView } from "../graph-model/run-state";
+import { applyRunEvent, isTerminal, startRunView, withRunParams, type RunView } from "../graph-model/run-state";
 import { issuesOf, type Issue } from "../graph-model/issues";
 import type { EngineEvent } from "../../server/engine/events";
 import { useTRPC, useTRPCClient } from "./trpc";
@@ -13,9 +13,14 @@ import { MESSAGES } from "./messages";
 export interface RunControls {
   view: RunView | null;
   issues: Issue[] | null;
-  start(graph: Graph): Promise<void>;
+  /** The last start was refused by validation (the issues are on the nodes); cleared by the next start. */
+  refused: boolean;
+  /** Starts a run of the graph; resolves true when the server accepted it. */
+  start(graph: Graph): Promise<boolean>;
   follow(runId: string, position?: number): void;
   cancel(): Promise<void>;
+  /** Stops showing the run (another graph was opened): its results do not belong to that graph. */
+  detach(): void;
   clearIssues(): void;
   setIssues(issues: Issue[] | null): void;
 }
@@ -25,13 +30,24 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
   const trpc = useTRPC();
   const [view, setView] = useState<RunView | null>(null);
   const [issues, setIssues] = useState<Issue[] | null>(null);
+  const [refused, setRefused] = useState(false);
   const sub = useRef<{ unsubscribe(): void } | null>(null);
   const onEndRef = useRef(onEnd);
   onEndRef.current = onEnd;
 
+  // Once a run is over, its stored graph tells the seeds each node actually used.
+  const addRunParams = useCallback(
+    async (runId: string) => {
+      const r = await client.runs.get.query({ runId }).catch(() => null);
+      if (r) setView((v) => (v && v.runId === runId ? withRunParams(v, r.graph as Parameters<typeof withRunParams>[1]) : v));
+    },
+    [client],
+  );
+
   const follow = useCallback(
     (runId: string, position?: number) => {
       sub.current?.unsubscribe();
+      setRefused(false);
       setView(startRunView(runId, position));
       sub.current = client.runs.events.subscribe(
         { runId },
@@ -41,7 +57,10 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
             setView((v) => {
               if (!v || v.runId !== runId) return v;
               const next = applyRunEvent(v, { seq: d.seq, event: d.event });
-              if (next !== v && isTerminal(next.status) && !isTerminal(v.status)) queueMicrotask(() => onEndRef.current?.(next));
+              if (next !== v && isTerminal(next.status) && !isTerminal(v.status)) {
+                queueMicrotask(() => onEndRef.current?.(next));
+                queueMicrotask(() => void addRunParams(runId));
+              }
               return next;
             });
           },
@@ -49,7 +68,7 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
         },
       );
     },
-    [client, notify],
+    [client, notify, addRunParams],
   );
 
   useEffect(() => () => sub.current?.unsubscribe(), []);
@@ -66,15 +85,19 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
   const start = useCallback(
     async (graph: Graph) => {
       setIssues(null);
+      setRefused(false);
       try {
         const r = await client.runs.start.mutate({ graph });
         follow(r.runId, r.position);
+        return true;
       } catch (e) {
         const list = issuesOf(e);
         if (list?.length) {
           setIssues(list);
+          setRefused(true);
           notify(MESSAGES.run_invalid(list.length), "error");
         } else notify(MESSAGES.run_start_failed((e as Error).message), "error");
+        return false;
       }
     },
     [client, follow, notify],
@@ -85,5 +108,21 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
     await client.runs.cancel.mutate({ runId: view.runId }).catch((e: Error) => notify(e.message, "error"));
   }, [client, view, notify]);
 
-  return { view, issues, start, follow, cancel, clearIssues: useCallback(() => setIssues(null), []), setIssues };
+  const detach = useCallback(() => {
+    sub.current?.unsubscribe();
+    sub.current = null;
+    setView(null);
+    setIssues(null);
+    setRefused(false);
+  }, []);
+
+  const clearIssues = useCallback(() => {
+    setIssues(null);
+    setRefused(false);
+  }, []);
+  const setShownIssues = useCallback((list: Issue[] | null) => {
+    setIssues(list);
+    if (!list) setRefused(false);
+  }, []);
+  return { view, issues, refused, start, follow, cancel, detach, clearIssues, setIssues: setShownIssues };
 }

@@ -5,6 +5,9 @@ import { memo, useEffect, useRef, useState, type ReactNode } from "react";
 import type { ParamSchema } from "../graph-model/decls";
 import { widgetKind } from "../graph-model/decls";
 import { MESSAGES } from "./messages";
+import { NumberField } from "./number-field";
+import { rangeText, type NumberRange } from "../graph-model/number-input";
+import { MAX_SEED, SEED_CONTROLS, type SeedControl } from "../graph-model/seed-control";
 
 export interface WidgetProps {
   name: string;
@@ -13,6 +16,10 @@ export interface WidgetProps {
   onChange(value: unknown): void;
   onError(message: string): void;
   invalid: boolean;
+  /** Seed params: what happens to the seed after each run, and the seed the last run used. */
+  seedControl?: SeedControl;
+  onSeedControl?(c: SeedControl): void;
+  usedSeed?: number;
 }
 
 const inputCls = (invalid: boolean, width = "w-full") =>
@@ -49,70 +56,60 @@ function Label({ name, schema, children }: { name: string; schema: ParamSchema; 
   );
 }
 
-function bounds(s: ParamSchema): { min?: number; max?: number } {
-  return { min: s.minimum ?? s.exclusiveMinimum, max: s.maximum ?? s.exclusiveMaximum };
+function rangeOf(s: ParamSchema): NumberRange {
+  return {
+    integer: s.type === "integer",
+    min: s.minimum ?? s.exclusiveMinimum,
+    max: s.maximum ?? s.exclusiveMaximum,
+    exclusiveMin: s.minimum === undefined && s.exclusiveMinimum !== undefined,
+    exclusiveMax: s.maximum === undefined && s.exclusiveMaximum !== undefined,
+  };
 }
 
-/** A number field that keeps what the user types until it parses (so "0." or "-" can be typed). */
 function NumberWidget({ name, schema, value, onChange, invalid, slider }: WidgetProps & { slider?: boolean }) {
-  const isInt = schema.type === "integer";
-  const { min, max } = bounds(schema);
-  const step = schema.step ?? (isInt ? 1 : "any");
-  const [text, setText] = useState(value === undefined ? "" : String(value));
-  useEffect(() => {
-    setText((t) => (Number(t) === value && t.trim() !== "" ? t : value === undefined ? "" : String(value)));
-  }, [value]);
-  const commit = (t: string) => {
-    setText(t);
-    const n = Number(t);
-    if (t.trim() === "" || !Number.isFinite(n)) return;
-    onChange(isInt ? Math.round(n) : n);
-  };
-  const out = typeof value === "number" && ((min !== undefined && value < min) || (max !== undefined && value > max));
+  const range = rangeOf(schema);
+  const { min, max } = range;
+  const step = schema.step ?? (range.integer ? 1 : undefined);
+  const num = typeof value === "number" ? value : undefined;
+  const out = num !== undefined && ((min !== undefined && num < min) || (max !== undefined && num > max));
   return (
     <div className="flex flex-col gap-0.5">
       <Label name={name} schema={schema}>
-        {min !== undefined && max !== undefined && <span className="text-[10px] text-neutral-600">{`${min}…${max}`}</span>}
+        {rangeText(range) && <span className="text-[10px] text-neutral-500" data-testid="range">{rangeText(range)}</span>}
       </Label>
-      <div className="flex items-center gap-1.5">
+      <div className="flex items-start gap-1.5">
         {slider && min !== undefined && max !== undefined && (
           <input
             type="range"
             aria-label={`${name} slider`}
-            className="nodrag nowheel h-1 flex-1 accent-sky-500"
+            className="nodrag nowheel mt-1.5 h-1 flex-1 accent-sky-500"
             min={min}
             max={max}
-            step={step}
-            value={typeof value === "number" ? value : min}
-            onChange={(e) => commit(e.target.value)}
+            step={step ?? "any"}
+            value={num ?? min}
+            onChange={(e) => onChange(Number(e.target.value))}
           />
         )}
-        <input
-          type="number"
-          aria-label={name}
-          data-param={name}
-          className={inputCls(invalid || out, slider ? "w-16 flex-none" : "w-full")}
-          min={min}
-          max={max}
-          step={step}
-          value={text}
-          placeholder={schema.default !== undefined ? String(schema.default) : undefined}
-          onChange={(e) => commit(e.target.value)}
-        />
+        <div className={slider ? "w-16 flex-none" : "min-w-0 flex-1"}>
+          <NumberField name={name} value={num} range={range} step={step} onChange={onChange} invalid={invalid || out} className={(bad) => inputCls(bad, "w-full")} />
+        </div>
       </div>
     </div>
   );
 }
 
 function SelectWidget({ name, schema, value, onChange, invalid }: WidgetProps) {
-  const options = (schema.enum ?? []).map(String);
+  // The offered choices, plus the graph's value when it is an accepted spelling not offered (so it always shows).
+  const current = String(value ?? schema.default ?? "");
+  const offered = schema.choices ?? (schema.enum ?? []).map(String);
+  const options = offered.includes(current) ? offered : [...offered, current];
   return (
     <div className="flex flex-col gap-0.5">
       <Label name={name} schema={schema} />
-      <select aria-label={name} data-param={name} className={inputCls(invalid)} value={String(value ?? schema.default ?? "")} onChange={(e) => onChange(e.target.value)}>
+      <select aria-label={name} data-param={name} className={inputCls(invalid)} value={current} onChange={(e) => onChange(e.target.value)}>
         {options.map((o) => (
           <option key={o} value={o}>
-            {o}
+            {o === "" ? "(not set)" : o}
           </option>
         ))}
       </select>
@@ -162,50 +159,84 @@ function TextWidget({ name, schema, value, onChange, invalid, multiline }: Widge
   );
 }
 
-const MAX_SEED = 2 ** 32 - 1;
 const randomSeed = () => Math.floor(Math.random() * MAX_SEED);
+const SEED_RANGE: NumberRange = { integer: true, min: 0, max: MAX_SEED };
+const RANDOM_EACH_RUN = "random";
 
-/** -1 means a new random seed every run; "fixed" keeps a concrete seed. */
-function SeedWidget({ name, schema, value, onChange, invalid }: WidgetProps) {
+/** A dice drawn in SVG (an emoji needs a font the system may lack). */
+function DiceIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" fill="currentColor">
+      <rect x="1.5" y="1.5" width="13" height="13" rx="2.5" fill="none" stroke="currentColor" strokeWidth="1.4" />
+      <circle cx="5" cy="5" r="1.3" />
+      <circle cx="11" cy="5" r="1.3" />
+      <circle cx="8" cy="8" r="1.3" />
+      <circle cx="5" cy="11" r="1.3" />
+      <circle cx="11" cy="11" r="1.3" />
+    </svg>
+  );
+}
+
+/**
+ * A seed: a concrete seed with what happens to it after each run (fixed, increment,
+ * randomize), or -1 for a seed the engine draws every run. The seed the last run used is
+ * shown under it, with a button to keep it.
+ */
+function SeedWidget({ name, schema, value, onChange, invalid, seedControl, onSeedControl, usedSeed }: WidgetProps) {
   const seed = typeof value === "number" ? value : -1;
   const random = seed === -1;
   return (
     <div className="flex flex-col gap-0.5">
       <Label name={name} schema={schema} />
-      <div className="flex items-center gap-1">
+      <div className="flex items-start gap-1">
         {random ? (
-          <span className="flex-1 rounded border border-dashed border-neutral-700 px-1.5 py-0.5 text-xs italic text-neutral-500">random each run</span>
+          <span className="flex-1 rounded border border-dashed border-neutral-700 px-1.5 py-0.5 text-xs italic text-neutral-500" data-param={name}>
+            random each run
+          </span>
         ) : (
-          <input
-            type="number"
-            aria-label={name}
-            data-param={name}
-            className={inputCls(invalid)}
-            min={0}
-            max={MAX_SEED}
-            step={1}
-            value={seed}
-            onChange={(e) => {
-              const n = Number(e.target.value);
-              if (e.target.value !== "" && Number.isInteger(n)) onChange(n);
-            }}
-          />
+          <NumberField name={name} value={seed} range={SEED_RANGE} onChange={onChange} invalid={invalid} className={(bad) => inputCls(bad, "w-full")} />
         )}
+        <select
+          aria-label={`${name} after run`}
+          title="What happens to the seed after each run"
+          className={inputCls(false, "w-[5.5rem] flex-none")}
+          value={random ? RANDOM_EACH_RUN : (seedControl ?? "fixed")}
+          onChange={(e) => {
+            const v = e.target.value;
+            if (v === RANDOM_EACH_RUN) return onChange(-1);
+            if (random) onChange(randomSeed());
+            onSeedControl?.(v as SeedControl);
+          }}
+        >
+          {SEED_CONTROLS.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+          <option value={RANDOM_EACH_RUN}>random (-1)</option>
+        </select>
         <button
           type="button"
-          className="nodrag rounded border border-neutral-700 px-1 text-[11px] text-neutral-300 hover:bg-neutral-800"
-          title={random ? "Fix the seed (pick one now)" : "Random seed every run (-1)"}
-          aria-label={`${name} ${random ? "fix" : "randomize"}`}
-          onClick={() => onChange(random ? randomSeed() : -1)}
+          className="nodrag flex-none rounded border border-neutral-700 p-1 text-neutral-300 hover:bg-neutral-800"
+          title="Pick a new random seed now"
+          aria-label={`${name} new random seed`}
+          onClick={() => onChange(randomSeed())}
         >
-          {random ? "fix" : "🎲"}
+          <DiceIcon />
         </button>
-        {!random && (
-          <button type="button" className="nodrag rounded border border-neutral-700 px-1 text-[11px] text-neutral-300 hover:bg-neutral-800" title="New seed" onClick={() => onChange(randomSeed())}>
-            ↻
-          </button>
-        )}
       </div>
+      {usedSeed !== undefined && (
+        <div className="flex items-center justify-between text-[10px] text-neutral-400" data-testid="used-seed">
+          <span>
+            last run used <b className="font-mono text-neutral-200">{usedSeed}</b>
+          </span>
+          {usedSeed !== seed && (
+            <button type="button" className="nodrag rounded px-1 text-sky-400 hover:bg-neutral-800" onClick={() => (onSeedControl?.("fixed"), onChange(usedSeed))} title="Set the seed to the one the last run used, fixed">
+              reuse
+            </button>
+          )}
+        </div>
+      )}
     </div>
   );
 }

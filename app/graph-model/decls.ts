@@ -13,6 +13,8 @@ export interface ParamSchema {
   exclusiveMaximum?: number;
   maxLength?: number;
   enum?: unknown[];
+  /** The values the editor offers when fewer than `enum` (one spelling each). */
+  choices?: string[];
   description?: string;
   title?: string;
   ui?: "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file";

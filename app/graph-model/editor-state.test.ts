@@ -44,3 +44,13 @@ describe("editor state", () => {
     expect([...s.selectedNodes]).toEqual(["c"]);
   });
 });
+
+describe("layout of an opened graph", () => {
+  it("moves nodes without an undo step and keeps a clean document clean", () => {
+    let s = editorReducer(initialEditorState(), { type: "load", graph: addNode({ version: 1, nodes: {} }, TONE, { x: 0, y: 0 }).graph });
+    s = editorReducer(s, { type: "layout", fn: (g) => moveNodes(g, { testTone1: { x: 50, y: 60 } }) });
+    expect(s.history.present.nodes.testTone1.ui).toMatchObject({ x: 50, y: 60 });
+    expect(isDirty(s)).toBe(false);
+    expect(s.history.past).toHaveLength(0);
+  });
+});

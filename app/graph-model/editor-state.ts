@@ -26,6 +26,8 @@ export type EditorAction =
   | { type: "redo" }
   | { type: "load"; graph: Graph; doc?: Omit<DocInfo, "savedJson">; dirty?: boolean; savedJson?: string }
   | { type: "saved"; id: string; name: string }
+  /** Re-lays out the graph just opened (no undo step; a clean document stays clean). */
+  | { type: "layout"; fn: (g: Graph) => Graph }
   | { type: "select"; nodes?: Record<string, boolean>; edges?: Record<string, boolean>; only?: boolean };
 
 /** The graph as it is saved and compared: the editor-only `ui` parts included, key order stable. */
@@ -66,6 +68,12 @@ export function editorReducer(s: EditorState, a: EditorAction): EditorState {
     case "load": {
       const g = layoutMissing(a.graph);
       return { history: createHistory(g), selectedNodes: new Set(), selectedEdges: new Set(), doc: { ...a.doc, savedJson: a.savedJson ?? (a.dirty ? "" : canonicalJson(g)) } };
+    }
+    case "layout": {
+      const next = a.fn(s.history.present);
+      if (next === s.history.present) return s;
+      const clean = !isDirty(s);
+      return { ...s, history: { ...s.history, present: next }, doc: clean ? { ...s.doc, savedJson: canonicalJson(next) } : s.doc };
     }
     case "saved":
       return { ...s, doc: { id: a.id, name: a.name, savedJson: canonicalJson(s.history.present) } };

@@ -63,14 +63,17 @@ export function toFlowNodes(inp: FlowInputs, prev: ReadonlyMap<string, FlowNode>
     const y = node.ui?.y ?? 0;
     const measured = inp.measured?.[id];
     const p = prev.get(id);
-    if (p && p.data.node === node && p.data.decl === decl && p.data.run === run && p.data.issues === issues && p.selected === selected && p.measured === measured) {
+    // (data.node may be an older version of the node that differs only in position, so the
+    // position is compared too: undoing a move brings back that very node object.)
+    const samePlace = p !== undefined && p.position.x === x && p.position.y === y;
+    if (p && samePlace && p.data.node === node && p.data.decl === decl && p.data.run === run && p.data.issues === issues && p.selected === selected && p.measured === measured) {
       out.push(p);
       continue;
     }
     // A move changes only ui.x/y: keep the data object so the node component does not re-render.
     const data: FlowNodeData =
       p && sameContent(p.data.node, node) && p.data.decl === decl && p.data.run === run && p.data.issues === issues ? p.data : { id, node, decl, run, issues };
-    out.push({ id, type: "acestep", position: p && p.position.x === x && p.position.y === y ? p.position : { x, y }, data, selected, measured });
+    out.push({ id, type: "acestep", position: samePlace ? p.position : { x, y }, data, selected, measured });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addNode, arrange, compatibleNodes, connect, copyNodes, emptyGraph, freshId, layoutMissing, moveNodes, pasteNodes, removeLinks, removeNodes, setParam } from "./ops";
+import { addNode, arrange, compatibleNodes, connect, copyNodes, emptyGraph, freshId, layoutMissing, moveNodes, overlappingNodes, pasteNodes, removeLinks, removeNodes, setParam } from "./ops";
 import { declMap, paramDefaults, searchDecls, widgetKind } from "./decls";
 import { ALL, INFO, SHOW, TEXT, TONE } from "./fixtures";
 
@@ -174,5 +174,17 @@ describe("flow view", () => {
       ["info1", "showNumber1", "#38bdf8"],
     ]);
     expect(parseEdgeId(edges[0].id)).toEqual({ node: "info1", input: "audio" });
+  });
+});
+
+describe("overlappingNodes", () => {
+  it("finds boxes that overlap by their measured sizes, and none after arrange", () => {
+    let g = addNode(emptyGraph(), TONE, { x: 0, y: 0 }).graph;
+    g = addNode(g, TONE, { x: 100, y: 150 }).graph;
+    g = addNode(g, TONE, { x: 600, y: 0 }).graph;
+    const sizes = { testTone1: { width: 256, height: 200 }, testTone2: { width: 256, height: 200 }, testTone3: { width: 256, height: 200 } };
+    expect(overlappingNodes(g, sizes)).toEqual(["testTone1/testTone2"]);
+    expect(overlappingNodes(g, { ...sizes, testTone1: { width: 256, height: 140 } })).toEqual([]);
+    expect(overlappingNodes(arrange(g, sizes), sizes)).toEqual([]);
   });
 });

@@ -258,6 +258,25 @@ export function arrange(graph: Graph, sizes: Readonly<Record<string, { width?: n
   return moveNodes(graph, positions);
 }
 
+export type Sizes = Readonly<Record<string, { width?: number; height?: number }>>;
+
+/** Pairs of nodes whose boxes (position + measured size) overlap, e.g. ["a/b"]. */
+export function overlappingNodes(graph: Graph, sizes: Sizes): string[] {
+  const boxes = Object.entries(graph.nodes).map(([id, n]) => {
+    const x = n.ui?.x ?? 0;
+    const y = n.ui?.y ?? 0;
+    return { id, x, y, r: x + (sizes[id]?.width ?? 256), b: y + (sizes[id]?.height ?? 200) };
+  });
+  const out: string[] = [];
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const c = boxes[j];
+      if (a.x < c.r && c.x < a.r && a.y < c.b && c.y < a.b) out.push(`${a.id}/${c.id}`);
+    }
+  return out;
+}
+
 /** Fills missing positions so every node has a place on the canvas (left to right by depth). */
 export function layoutMissing(graph: Graph): Graph {
   const missing = Object.entries(graph.nodes).filter(([, n]) => typeof n.ui?.x !== "number" || typeof n.ui?.y !== "number");

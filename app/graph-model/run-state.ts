@@ -16,6 +16,8 @@ export interface NodeRunView {
   results?: UiResult[];
   error?: string;
   field?: string;
+  /** The params the node ran with (seeds of -1 replaced by the seeds drawn), once the run is over. */
+  params?: Record<string, unknown>;
 }
 
 export interface RunView {
@@ -101,4 +103,11 @@ export function applyRunEvent(v: RunView, { seq, event: e }: StreamEvent): RunVi
 /** Every result of a run, in node order (for the outputs list). */
 export function runResults(v: RunView): Array<{ nodeId: string; result: UiResult }> {
   return Object.entries(v.nodes).flatMap(([nodeId, n]) => (n.results ?? []).map((result) => ({ nodeId, result })));
+}
+
+/** Adds the params each node ran with (the run's stored graph, with drawn seeds) to its view. */
+export function withRunParams(v: RunView, graph: { nodes?: Record<string, { params?: Record<string, unknown> }> }): RunView {
+  const nodes = { ...v.nodes };
+  for (const [id, n] of Object.entries(graph.nodes ?? {})) if (nodes[id] && n.params) nodes[id] = { ...nodes[id], params: n.params };
+  return { ...v, nodes };
 }

@@ -101,6 +101,8 @@ export const DitSamplerNode = defineNode({
       },
       { signal: ctx.signal, onStep: (i, n, t) => ctx.progress({ step: i, total: n, message: `t = ${t.toFixed(3)}` }), log: (m) => ctx.log(m) },
     );
+    // The seed of each batch item, for the editor's results gallery (item i of the saved audio).
+    ctx.result({ kind: "value", label: "seeds", value: [...r.seeds], meta: { seeds: [...r.seeds] } });
     return {
       latent: {
         data: r.latents,

@@ -7,6 +7,17 @@ import { KEYSCALES } from "../../server/lm/constrained/constants";
 import { VALID_LANGUAGES } from "../../server/acestep/languages";
 
 export const KEYSCALE_OPTIONS = ["", ...KEYSCALES] as [string, ...string[]];
+/**
+ * What the editor offers: upstream accepts 70 spellings (acestep/constants.py VALID_KEYSCALES:
+ * notes × {"", "#", "b", "♯", "♭"} × modes), which name 17 distinct keys per mode twice or more
+ * (A#/A♯, E#/F, Cb/B…). One ASCII spelling each, sharps and flats as musicians write them.
+ */
+export const KEYSCALE_CHOICES = [
+  "",
+  ...["major", "minor"].flatMap((mode) =>
+    ["C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B"].map((k) => `${k} ${mode}`),
+  ),
+];
 export const TIMESIGNATURE_OPTIONS = ["", "2", "3", "4", "6"] as const;
 export const LANGUAGE_OPTIONS = [...VALID_LANGUAGES] as [string, ...string[]];
 
@@ -16,7 +27,7 @@ export const lyricsParam = () =>
 
 export const metaParams = () => ({
   bpm: param.int({ default: 0, min: 0, max: 300, description: "Tempo in BPM (30–300); 0 = not set (N/A)" }),
-  keyscale: param.enum(KEYSCALE_OPTIONS, { default: "", description: "Key and scale, e.g. 'G major'; empty = not set" }),
+  keyscale: param.enum(KEYSCALE_OPTIONS, { default: "", choices: KEYSCALE_CHOICES, description: "Key and scale, e.g. 'G major'; empty = not set" }),
   timesignature: param.enum(TIMESIGNATURE_OPTIONS, { default: "", description: "Beats per bar (2, 3, 4 or 6); empty = not set" }),
   duration: param.float({ default: -1, min: -1, max: 600, step: 1, description: "Duration in seconds (10–600); -1 = not set" }),
 });

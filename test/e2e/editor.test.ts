@@ -79,6 +79,11 @@ describe.sequential("editor end to end", () => {
     if (skip) return ctx.skip();
     await page.goto(studio!.url);
     await page.waitForSelector("[data-testid=editor][data-ready=true]");
+    // a first visit opens the text2music example; this test builds its own graph
+    await page.waitForSelector('.react-flow__node[data-id="sampler"]');
+    await page.click("[data-testid=menu-file]");
+    await page.getByText("New", { exact: true }).click();
+    await expect.poll(async () => (await nodeIds()).length).toBe(0);
     // system.info's first answer can take seconds (model probing)
     await expect.poll(() => page.textContent("[data-testid=execution-provider]", { timeout: 60_000 }), { timeout: 60_000 }).toMatch(/CPU|CUDA/);
     expect(await page.isVisible("[data-testid=demo-banner]")).toBe(true);
