@@ -19,20 +19,7 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-export interface AppContextOptions extends Partial<AppConfig> {
-  registry?: NodeRegistry;
-  services?: NodeServices;
-  progressIntervalMs?: number;
-  /**
-   * What this process is. "serve" adopts the queued runs of processes that died; "cli" and "library" (the
-   * default) only execute the runs they queue themselves, so they never touch a server's runs.
-   */
-  role?: "serve" | "cli" | "library";
-  /** Lease timing (tests shorten it). */
-  lease?: { ttlMs?: number; heartbeatMs?: number };
-}
-
-export function createAppContext(overrides: AppContextOptions = {}): AppContext {
+export function createAppContext(overrides: Partial<AppConfig> & { registry?: NodeRegistry; services?: NodeServices; progressIntervalMs?: number } = {}): AppContext {
   const config = { ...loadConfig(), ...overrides };
   mkdirSync(config.dataDir, { recursive: true });
   const registry = overrides.registry ?? createDefaultRegistry();
@@ -51,8 +38,6 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     services: { models, ...overrides.services },
     concurrency: config.concurrency,
     progressIntervalMs: overrides.progressIntervalMs,
-    maxQueued: config.queueMaxSize,
-    lease: { role: overrides.role ?? "library", adopt: overrides.role === "serve", ...overrides.lease },
   });
   return {
     config,
@@ -60,9 +45,10 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     store,
     runs,
     models,
-    /** Graceful: running runs are re-queued, queued runs stay queued (see RunService.shutdown). */
     async close() {
-      await runs.shutdown();
+      for (const r of store.listRuns({ status: "running" })) runs.cancel(r.id);
+      for (const r of store.listRuns({ status: "queued" })) runs.cancel(r.id);
+      await runs.queue.idle();
       await models.close();
       store.close();
     },

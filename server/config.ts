@@ -13,8 +13,6 @@ export interface AppConfig {
   concurrency: number;
   maxUploadBytes: number;
   threads: number;
-  /** Most runs waiting in the queue, for every entry point (upstream ACESTEP_QUEUE_MAXSIZE). */
-  queueMaxSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -35,7 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     concurrency: Math.max(1, int("ACESTEP_CONCURRENCY", 1)),
     maxUploadBytes: int("ACESTEP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
     threads: int("ACESTEP_THREADS", cpus().length),
-    queueMaxSize: Math.max(1, int("ACESTEP_QUEUE_MAXSIZE", 200)),
   };
 }
 

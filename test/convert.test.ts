@@ -6,6 +6,7 @@ import * as ort from "onnxruntime-node";
 import { writeTinyCheckpoints } from "../server/checkpoints";
 import { convertCheckpoints } from "../server/models/convert/convert";
 import { readManifest } from "../server/models/convert/manifest";
+import { parseDtypeSpec } from "../server/models/convert/precision";
 
 let ck: string;
 beforeAll(() => {
@@ -37,9 +38,33 @@ describe("models convert", () => {
     const out = await s.run({ input_ids: ids, attention_mask: am });
     expect(out.last_hidden_state.dims).toEqual([1, 5, (te.config as { hidden_size: number }).hidden_size]);
 
-    const again = await convertCheckpoints({ from: ck, to, only: onlyQwen });
+    const again = await convertCheckpoints({ from: ck, to, only: onlyQwen, demo: true });
     expect(again.skipped).toEqual(onlyQwen);
     expect(again.converted).toEqual([]);
+  });
+
+  it("converts per-component precisions (--dtype text-encoder=int8,lm=bf16) and records them in the manifest", async () => {
+    const to = mkdtempSync(join(tmpdir(), "acestep-models-"));
+    const dtype = parseDtypeSpec("text-encoder=int8,lm=bf16");
+    await convertCheckpoints({ from: ck, to, only: ["Qwen3-Embedding-0.6B"], demo: true, dtype });
+    const te = readManifest(to)!.entries["Qwen3-Embedding-0.6B"];
+    expect(te.dtype).toBe("int8");
+    const file = te.files.find((f) => f.role === "text_encoder")!;
+    expect(readFileSync(join(to, file.path)).includes(Buffer.from("MatMulNBits"))).toBe(true);
+    const s = await ort.InferenceSession.create(join(to, file.path), { intraOpNumThreads: 1 });
+    const out = await s.run({
+      input_ids: new ort.Tensor("int64", BigInt64Array.from([1n, 2n, 3n]), [1, 3]),
+      attention_mask: new ort.Tensor("int64", BigInt64Array.from([1n, 1n, 1n]), [1, 3]),
+    });
+    expect([...(out.last_hidden_state.data as Float32Array)].every(Number.isFinite)).toBe(true);
+  });
+
+  it("refuses a precision a component cannot be converted to, naming the component and what it supports", async () => {
+    const err = await convertCheckpoints({ from: ck, to: mkdtempSync(join(tmpdir(), "m-")), dtype: { vae: "int8" } }).catch((e) => e);
+    expect(err.name).toBe("ConvertError");
+    expect(err.message).toBe("--dtype: vae cannot be converted to int8 (supported: fp32, fp16, bf16)");
+    const all = await convertCheckpoints({ from: ck, to: mkdtempSync(join(tmpdir(), "m-")), dtype: "int4" }).catch((e) => e);
+    expect(all.message).toMatch(/vae cannot be converted to int4/);
   });
 
   it("refuses a checkpoint whose tensor shape disagrees with config.json, naming folder and tensor", async () => {

@@ -26,6 +26,7 @@ export class GenerationUnsupportedError extends Error {
 export const NODE_TYPES = {
   textEncoder: "models.textEncoder",
   dit: "models.dit",
+  lora: "models.lora",
   vae: "models.vae",
   lmModel: "models.lm",
   song: "ace.song",
@@ -271,6 +272,8 @@ export function planGeneration(p: GenerationParams, c: GenerationConfig, registr
 /** Which converted models the loader nodes pick (upstream: the handlers' config_path / lm_model_path). */
 export interface ModelNames {
   dit?: string;
+  /** LoRA adapters on the DiT, in order (Load LoRA nodes `lora0`, `lora1`, … between the DiT and the sampler). */
+  loras?: { path: string; scale: number }[];
   lm?: string;
   vae?: string;
   textEncoder?: string;
@@ -330,6 +333,13 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
   if (models.textEncoder) nodes.textEncoder.params = { name: models.textEncoder };
   if (models.dit) nodes.dit.params = { name: models.dit };
   if (models.vae) nodes.vae.params = { name: models.vae };
+  let ditSource = "dit";
+  (models.loras ?? []).forEach((l, i) => {
+    const n = need(`lora${i}`, NODE_TYPES.lora, "loras");
+    n.params = { file: l.path, scale: l.scale };
+    n.inputs = { dit: link(ditSource, "dit") };
+    ditSource = `lora${i}`;
+  });
 
   // LM (planner)
   let songSource = "song";
@@ -374,7 +384,7 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
 
   // sampler, decode, save
   const smp = need("sampler", NODE_TYPES.sampler, "the DiT sampler");
-  smp.inputs = { dit: link("dit", "dit"), latent: link("latent", "latent"), text: link("text", "conditioning"), lyrics: link("lyrics", "conditioning") };
+  smp.inputs = { dit: link(ditSource, "dit"), latent: link("latent", "latent"), text: link("text", "conditioning"), lyrics: link("lyrics", "conditioning") };
   if (p.referenceAudio) smp.inputs.timbre = link("timbre", "timbre");
   // One decode and one save for the whole batch (AUDIO values carry every item; Save Audio writes each).
   const dec = need("decode", NODE_TYPES.decode, "decoding audio");

@@ -2,7 +2,7 @@
 // user errors as success=false, the LM helpers, and one real run on the tiny demo models. The official
 // examples end to end are in library.full.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppContext, type AppContext } from "../app-context";
@@ -125,6 +125,25 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
     expect(String(g.nodes.src.params?.file)).toMatch(/^uploads\/[0-9a-f]{16}-song\.wav$/);
     const refused = await generateMusic({ ...NO_LM, task_type: "cover", src_audio: outside }, { batch_size: 1 }, { app, outsidePaths: "refuse" });
     expect(refused.error).toMatch(/outside the data folder/);
+  });
+
+  it("loras: Load LoRA nodes chained before the sampler; an adapter outside the data folder is copied in or refused", async () => {
+    const outside = join(tmp(), "my-style");
+    mkdirSync(outside);
+    writeFileSync(join(outside, "adapter_config.json"), "{}");
+    writeFileSync(join(outside, "adapter_model.safetensors"), "x");
+    const loras = [{ path: outside, scale: 0.8 }, { path: "loras/other.safetensors", scale: -0.5 }];
+    const ok = await generateMusic({ ...NO_LM, caption: "x" }, { batch_size: 1 }, { app, loras });
+    expect(ok.success).toBe(true);
+    const g = ok.extraOutputs.graph as { nodes: Record<string, { params?: Record<string, unknown>; inputs?: Record<string, { node: string }> }> };
+    expect(String(g.nodes.lora0.params?.file)).toMatch(/^loras\/[0-9a-f]{16}-my-style$/);
+    expect(existsSync(join(app.config.dataDir, String(g.nodes.lora0.params?.file), "adapter_model.safetensors"))).toBe(true);
+    expect(g.nodes.lora1.params).toEqual({ file: "loras/other.safetensors", scale: -0.5 });
+    expect(g.nodes.lora1.inputs?.dit.node).toBe("lora0");
+    expect(g.nodes.sampler.inputs?.dit.node).toBe("lora1");
+    expect(validateGraph(g as never, app.registry).ok).toBe(true);
+    const refused = await generateMusic({ ...NO_LM, caption: "x" }, { batch_size: 1 }, { app, loras, outsidePaths: "refuse" });
+    expect(refused.error).toMatch(/LoRA .*my-style" is outside the data folder/);
   });
 
   it("buildGraph gives a graph the editor's validator accepts", () => {

@@ -20,6 +20,8 @@ import {
   type GenerationParams, type GenerationParamsInput, type GenerationResult, type LmMetadata, type ParamIssue, type TimeCosts, type UnderstandResult,
 } from "./params";
 import { GenerationUnsupportedError, buildGeneration, NODE_TYPES, type ModelNames } from "./build-graph";
+import { LoraFormatError } from "../models/lora/adapter";
+import { stageLoraPath } from "../models/lora/locate";
 
 export * from "./params";
 export { buildGenerationGraph, buildGeneration, planGeneration, FIELD_MAP, CONFIG_FIELD_MAP, NODE_TYPES, TASK_NODE_TYPES, GenerationUnsupportedError, type ModelNames } from "./build-graph";
@@ -55,6 +57,8 @@ export interface LibraryOptions {
 export interface GenerateOptions extends LibraryOptions {
   /** Model folder names (upstream: the DiT handler's config_path and the LM's lm_model_path). */
   models?: ModelNames;
+  /** LoRA adapters on the DiT, each with its scale (upstream: the handler's load_lora + lora_scale); stacked in order. */
+  loras?: { path: string; scale: number }[];
   /** Seed source for random seeds (tests). */
   rand?: SeedSource;
   /** Called with the run id as soon as the run is queued. */
@@ -159,9 +163,19 @@ export async function generateMusic(
     if (e instanceof InputFileError) return failure(e.message);
     throw e;
   }
+  let models = opts.models;
+  if (opts.loras?.length) {
+    try {
+      const loras = opts.loras.map((l) => ({ path: stageLoraPath(app.config.dataDir, l.path, opts.outsidePaths ?? "copy"), scale: l.scale }));
+      models = { ...models, loras: [...(models?.loras ?? []), ...loras] };
+    } catch (e) {
+      if (e instanceof LoraFormatError) return failure(e.message);
+      throw e;
+    }
+  }
   let prepared: ReturnType<typeof prepare>;
   try {
-    prepared = prepare(p, c, { registry: app.registry, rand: opts.rand, models: opts.models });
+    prepared = prepare(p, c, { registry: app.registry, rand: opts.rand, models });
   } catch (e) {
     if (e instanceof GenerationUnsupportedError || e instanceof RangeError) return failure(e.message);
     throw e;

@@ -9,6 +9,12 @@ import { KEYSCALES } from "../lm/constrained/constants";
 import { MAX_SEED } from "../../nodes/params";
 import { pyFloat, type PyJson } from "../audio/result-key";
 
+/** A value for an error message, cut to 80 characters (a megabyte string must not come back whole). */
+function shortValue(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}… (${text.length} characters)` : text;
+}
+
 // ---------------------------------------------------------------- value helpers
 
 const KEYSCALE_SET = new Set(KEYSCALES);
@@ -68,7 +74,7 @@ export const zGenerationParamsObject = z
     lyrics: z.string().max(4096, "lyrics must be under 4096 characters").default(""),
     instrumental: z.boolean().default(false),
     // metadata
-    vocalLanguage: z.enum(VALID_LANGUAGES, { error: (i) => `vocal_language must be one of the ${VALID_LANGUAGES.length} official codes (e.g. en, zh, ja, unknown), got ${JSON.stringify(i.input)}` }).default("unknown"),
+    vocalLanguage: z.enum(VALID_LANGUAGES, { error: (i) => `vocal_language must be one of the ${VALID_LANGUAGES.length} official codes (e.g. en, zh, ja, unknown), got ${shortValue(i.input)}` }).default("unknown"),
     bpm: z.number().int("bpm must be a whole number").min(30, "bpm must be 30–300").max(300, "bpm must be 30–300").nullable().default(null),
     keyscale: z.string().max(32).default(""),
     timesignature: z.string().max(8).default(""),
@@ -110,9 +116,9 @@ export const zGenerationParamsObject = z
   .strict()
   .superRefine((p, ctx) => {
     if (normalizeKeyscale(p.keyscale) === null)
-      ctx.addIssue({ code: "custom", path: ["keyscale"], message: `keyscale ${JSON.stringify(p.keyscale)} is not a key: use e.g. "C major", "F# minor", "Am" (or "" for automatic)` });
+      ctx.addIssue({ code: "custom", path: ["keyscale"], message: `keyscale ${shortValue(p.keyscale)} is not a key: use e.g. "C major", "F# minor", "Am" (or "" for automatic)` });
     if (normalizeTimesignature(p.timesignature) === null)
-      ctx.addIssue({ code: "custom", path: ["timesignature"], message: `timesignature ${JSON.stringify(p.timesignature)} must be 2, 3, 4 or 6 (2/4, 3/4, 4/4, 6/8), or "" for automatic` });
+      ctx.addIssue({ code: "custom", path: ["timesignature"], message: `timesignature ${shortValue(p.timesignature)} must be 2, 3, 4 or 6 (2/4, 3/4, 4/4, 6/8), or "" for automatic` });
     if (p.duration !== null && p.duration > 0 && p.duration < 10)
       ctx.addIssue({ code: "custom", path: ["duration"], message: `duration must be 10–600 seconds (or ≤ 0 for automatic), got ${p.duration}` });
     if (p.cfgIntervalStart > p.cfgIntervalEnd)
@@ -134,18 +140,28 @@ export const zGenerationParamsObject = z
 
 export const AUDIO_FORMATS = ["flac", "mp3", "wav"] as const;
 
+/** At most one seed per batch item (batch_size is at most 8). */
+const MAX_SEEDS = 8;
+const SEED_RANGE = "seeds must be -1 or 0–4294967295";
+
+function seedsError(issue: { input?: unknown }): string {
+  const v = issue.input;
+  if (Array.isArray(v) && v.length > MAX_SEEDS) return `seeds has ${v.length} entries; the limit is ${MAX_SEEDS} (one per batch item)`;
+  return `seeds must be one seed or a list of at most ${MAX_SEEDS}, each -1 (random) or a whole number 0–${MAX_SEED}`;
+}
+
 export const zGenerationConfigObject = z
   .object({
     batchSize: z.number().int().min(1, "batch_size must be 1–8").max(8, "batch_size must be 1–8").default(2),
     allowLmBatch: z.boolean().default(false),
     useRandomSeed: z.boolean().default(true),
     seeds: z
-      .union([z.number().int().min(-1).max(MAX_SEED), z.array(z.number().int().min(-1, "seeds must be -1 or 0–4294967295").max(MAX_SEED, "seeds must be -1 or 0–4294967295")).max(8)])
+      .union([z.number().int().min(-1).max(MAX_SEED), z.array(z.number().int().min(-1, SEED_RANGE).max(MAX_SEED, SEED_RANGE)).max(MAX_SEEDS)], { error: seedsError })
       .nullable()
       .default(null),
     lmBatchChunkSize: z.number().int().min(1, "lm_batch_chunk_size must be ≥ 1").max(64).default(8),
     constrainedDecodingDebug: z.boolean().default(false),
-    audioFormat: z.enum(AUDIO_FORMATS, { error: (i) => `audio_format must be "flac", "mp3" or "wav", got ${JSON.stringify(i.input)}` }).default("flac"),
+    audioFormat: z.enum(AUDIO_FORMATS, { error: (i) => `audio_format must be "flac", "mp3" or "wav", got ${shortValue(i.input)}` }).default("flac"),
   })
   .strict();
 
@@ -162,6 +178,10 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** Keys longer than any field name are refused without a suggestion; at most this many key issues are listed. */
+const MAX_KEY_LENGTH = 64;
+const MAX_KEY_ISSUES = 20;
+
 /**
  * Maps upstream snake_case keys (and camelCase ones) onto the camelCase fields; names every unknown key
  * (with a suggestion) and every field given twice with different values.
@@ -174,8 +194,14 @@ export function normalizeKeys(kind: string, known: readonly string[], input: unk
   const from: Record<string, string> = {};
   const issues: ParamIssue[] = [];
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (key.length > MAX_KEY_LENGTH) {
+      // No suggestion (edit distance is quadratic) and no echo of the whole key.
+      if (issues.length < MAX_KEY_ISSUES) issues.push({ field: `${key.slice(0, 40)}…`, message: `unknown ${kind} field "${key.slice(0, 40)}…" (${key.length} characters)` });
+      continue;
+    }
     const camel = fields.has(key) ? key : snakeToCamel(key);
     if (!fields.has(camel)) {
+      if (issues.length >= MAX_KEY_ISSUES) continue;
       const lower = camel.toLowerCase();
       const near = [...fields].map((f) => [f, editDistance(f.toLowerCase(), lower)] as const).sort((a, b) => a[1] - b[1])[0];
       const hint = near && near[1] <= 2 ? ` (did you mean "${camelToSnake(near[0])}"?)` : "";
@@ -230,7 +256,7 @@ function issuesOf(kind: string, error: z.ZodError): ParamIssue[] {
     const field = i.path.length ? i.path.map((p) => (typeof p === "string" ? camelToSnake(p) : String(p))).join(".") : kind;
     let message = i.message;
     if (i.code === "invalid_type" && i.expected === "int") message = `${field} must be a whole number`;
-    else if (i.code === "invalid_type") message = `${field} must be ${i.expected === "nonoptional" ? "given" : `a${/^[aeiou]/.test(i.expected) ? "n" : ""} ${i.expected}`}${"input" in i ? `, got ${JSON.stringify(i.input) ?? String(i.input)}` : ""}`;
+    else if (i.code === "invalid_type") message = `${field} must be ${i.expected === "nonoptional" ? "given" : `a${/^[aeiou]/.test(i.expected) ? "n" : ""} ${i.expected}`}${"input" in i ? `, got ${shortValue(i.input)}` : ""}`;
     else if (i.code === "invalid_value" && !i.message.includes(field)) message = `${field}: ${i.message.replace(/^Invalid input: /, "")}`;
     return { field, message };
   });

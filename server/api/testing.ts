@@ -37,6 +37,10 @@ function fakeRun(type: string): AnyNodeDefinition["run"] {
         return { vae: handle("VAE") };
       case "models.lm":
         return { lm: handle("LM") };
+      case "models.lora": {
+        const dit = inputs.dit as { loras?: unknown[] };
+        return { dit: { ...dit, loras: [...(dit.loras ?? []), { path: params.file, scale: params.scale }] } };
+      }
       case "ace.song":
         return { song: { caption: params.caption, lyrics: params.lyrics, bpm: params.bpm || null, keyscale: params.keyscale || null, timesignature: params.timesignature || null, duration: params.duration === -1 ? null : params.duration, language: params.language, instrumental: params.instrumental } };
       case "ace.audioCodes":

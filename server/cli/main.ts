@@ -16,7 +16,7 @@ commands:
   serve [--port N] [--host H] [--dev]
                          start the editor and the API (127.0.0.1:3000 by default)
   models tiny --out <dir>            write tiny random checkpoints in the official layout
-  models convert --from <dir> --to <dir> [--dtype fp32|fp16]
+  models convert --from <dir> --to <dir> [--dtype fp32|fp16|bf16|int8|int4 | dit=int8,lm=int4,…]
                          convert official checkpoints to runnable models (+ manifest)
   models list [--dir <models dir>]
   debug prompt|schedule|codes|lm-prompt …

@@ -6,7 +6,7 @@ import { connectionRefusal, type PortType } from "../../nodes/port-types";
 import type { NodeRegistry } from "../../nodes/registry";
 import { zGraph, GRAPH_VERSION, type Graph, type GraphLink } from "./format";
 import { preview, type ValidationIssue } from "./issues";
-import { checkShape, INPUT_LIMITS } from "./parse";
+import { checkShape, INPUT_LIMITS, isReservedName } from "./parse";
 import { paramPortType } from "./param-ports";
 
 export interface ResolvedNode {
@@ -44,6 +44,8 @@ export function validateGraph(input: unknown, registry: NodeRegistry, limits = I
   const graph = parsed.data;
   const ids = Object.keys(graph.nodes);
   if (ids.length > limits.maxNodes) return fail([{ code: "too_many_nodes", message: `the graph has ${ids.length} nodes; the limit is ${limits.maxNodes}` }]);
+  const reserved = reservedNameIssues(graph);
+  if (reserved.length > 0) return fail(reserved);
 
   const issues: ValidationIssue[] = [];
   const nodes = new Map<string, ResolvedNode>();
@@ -77,6 +79,24 @@ function fail(issues: ValidationIssue[]): ValidationResult {
   return { ok: false, issues };
 }
 
+const reservedWhy = "is reserved: every JavaScript object has a property of that name";
+
+/** Node ids, param names, input names and link targets named like an Object.prototype member (toString, …). */
+function reservedNameIssues(graph: Graph): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const [id, node] of Object.entries(graph.nodes)) {
+    if (isReservedName(id)) issues.push({ code: "reserved_name", nodeId: id, message: `the node id "${id}" ${reservedWhy}; rename the node` });
+    for (const name of Object.keys(node.params ?? {}))
+      if (isReservedName(name)) issues.push({ code: "reserved_name", nodeId: id, field: name, message: `the param name "${name}" ${reservedWhy}` });
+    for (const [port, link] of Object.entries(node.inputs ?? {})) {
+      if (isReservedName(port)) issues.push({ code: "reserved_name", nodeId: id, field: port, message: `the input name "${port}" ${reservedWhy}` });
+      if (isReservedName(link.node)) issues.push({ code: "reserved_name", nodeId: id, field: port, received: link.node, message: `input "${port}" links to node "${link.node}", a name that ${reservedWhy}` });
+      if (isReservedName(link.output)) issues.push({ code: "reserved_name", nodeId: id, field: port, received: link.output, message: `input "${port}" links to output "${link.output}", a name that ${reservedWhy}` });
+    }
+  }
+  return issues;
+}
+
 function structureIssue(zi: z.core.$ZodIssue): ValidationIssue {
   const path = zi.path.map(String);
   if (path[0] === "nodes" && path.length >= 2) {
@@ -89,10 +109,10 @@ function structureIssue(zi: z.core.$ZodIssue): ValidationIssue {
 function checkParams(node: ResolvedNode, raw: Record<string, unknown>, links: Record<string, GraphLink>, issues: ValidationIssue[]): void {
   const shape = node.def.params as Record<string, z.ZodType>;
   for (const name of Object.keys(raw))
-    if (!(name in shape))
+    if (!Object.hasOwn(shape, name))
       issues.push({ code: "unknown_param", nodeId: node.id, field: name, received: preview(raw[name]), message: `node type "${node.type}" has no param "${name}" (params: ${Object.keys(shape).join(", ") || "none"})` });
   for (const [name, schema] of Object.entries(shape)) {
-    if (name in links) continue; // fed by a link, checked when the value arrives
+    if (Object.hasOwn(links, name)) continue; // fed by a link, checked when the value arrives
     const r = schema.safeParse(raw[name]);
     if (r.success) node.params[name] = r.data;
     else for (const zi of r.error.issues) issues.push(paramIssue(node.id, name, raw[name], zi));
@@ -112,21 +132,21 @@ export function paramIssue(nodeId: string, name: string, value: unknown, zi: z.c
 function checkLinks(node: ResolvedNode, links: Record<string, GraphLink>, graph: Graph, nodes: Map<string, ResolvedNode>, issues: ValidationIssue[]): void {
   const shape = node.def.params as Record<string, z.ZodType>;
   for (const [port, link] of Object.entries(links)) {
-    const spec = node.def.inputs[port] as { type: PortType } | undefined;
-    const paramType = spec ? null : port in shape ? paramPortType(shape[port]) : null;
+    const spec = Object.hasOwn(node.def.inputs, port) ? (node.def.inputs[port] as { type: PortType }) : undefined;
+    const paramType = spec ? null : Object.hasOwn(shape, port) ? paramPortType(shape[port]) : null;
     if (!spec && !paramType) {
       const names = [...Object.keys(node.def.inputs), ...Object.keys(shape)].join(", ");
       issues.push({ code: "unknown_input", nodeId: node.id, field: port, message: `node type "${node.type}" has no input or param "${port}" (has: ${names || "none"})` });
       continue;
     }
     const want: PortType = spec ? spec.type : paramType!;
-    if (!(link.node in graph.nodes)) {
+    if (!Object.hasOwn(graph.nodes, link.node)) {
       issues.push({ code: "link_to_missing_node", nodeId: node.id, field: port, received: link.node, message: `input "${port}" is linked to node "${link.node}", which does not exist` });
       continue;
     }
     const up = nodes.get(link.node);
     if (!up) continue; // its unknown type is reported on that node
-    const out = up.def.outputs[link.output] as { type: PortType } | undefined;
+    const out = Object.hasOwn(up.def.outputs, link.output) ? (up.def.outputs[link.output] as { type: PortType }) : undefined;
     if (!out) {
       issues.push({ code: "link_to_missing_output", nodeId: node.id, field: port, received: link.output, message: `input "${port}" is linked to output "${link.output}" of node "${link.node}" (${up.type}), which has outputs: ${Object.keys(up.def.outputs).join(", ") || "none"}` });
       continue;
@@ -140,7 +160,7 @@ function checkLinks(node: ResolvedNode, links: Record<string, GraphLink>, graph:
     else node.paramLinks[port] = link;
   }
   for (const [port, spec] of Object.entries(node.def.inputs as Record<string, { type: PortType; optional?: boolean }>))
-    if (!spec.optional && !(port in links))
+    if (!spec.optional && !Object.hasOwn(links, port))
       issues.push({ code: "required_input_missing", nodeId: node.id, field: port, message: `required input "${port}" (${spec.type}) is not connected` });
 }
 
@@ -161,7 +181,8 @@ function crossFieldChecks(node: ResolvedNode, nodes: Map<string, ResolvedNode>, 
 export function findCycles(graph: Graph): string[][] {
   const state = new Map<string, 1 | 2>();
   const cycles: string[][] = [];
-  const deps = (id: string) => Object.values(graph.nodes[id]?.inputs ?? {}).map((l) => l.node).filter((d) => d in graph.nodes);
+  const deps = (id: string) =>
+    Object.hasOwn(graph.nodes, id) ? Object.values(graph.nodes[id].inputs ?? {}).map((l) => l.node).filter((d) => Object.hasOwn(graph.nodes, d)) : [];
   for (const start of Object.keys(graph.nodes)) {
     if (state.has(start)) continue;
     const stack: Array<{ id: string; next: string[] }> = [{ id: start, next: deps(start) }];

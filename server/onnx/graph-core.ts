@@ -16,15 +16,25 @@ import {
   type NodeProto,
   type ValueInfoProto,
 } from "onnx-buf";
-import { f32ToF16 } from "./float16";
+import { f32ToBf16, f32ToF16 } from "./float16";
 import type { Weights } from "./weights";
 
-export type DType = "float32" | "float16" | "int64" | "int32" | "bool";
+export type DType = "float32" | "float16" | "bfloat16" | "int64" | "int32" | "uint8" | "bool";
 /** A graph dimension: a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;
-/** fp32: everything fp32. fp16: matrices (Linear/Conv/embedding weights) stored fp16 and multiplied in fp16;
- *  norms, softmax/attention, RoPE, residual stream and graph I/O stay fp32 (Cast at the island borders). */
-export type Precision = "fp32" | "fp16";
+/**
+ * Weight precision of a build (docs/precision.md has the measured error of each):
+ * - fp32: everything fp32.
+ * - fp16: matrices (Linear/Conv/embedding weights) stored fp16 and multiplied in fp16; norms, softmax/attention,
+ *   RoPE, residual stream and graph I/O stay fp32 (Cast at the island borders). For providers with fp16 kernels.
+ * - bf16: matrices stored bf16 (half the bytes on disk) and Cast to fp32 in the graph, which ORT folds at load:
+ *   the compute is fp32 (for providers without bf16 kernels, e.g. ORT CPU).
+ * - int8 / int4: Linear weights quantised symmetric per block of 32 input features and multiplied by
+ *   com.microsoft MatMulNBits (int8 activations on the CPU provider); embedding tables stored bf16, every other
+ *   matrix fp32.
+ */
+export type Precision = "fp32" | "fp16" | "bf16" | "int8" | "int4";
+export const PRECISIONS: readonly Precision[] = ["fp32", "fp16", "bf16", "int8", "int4"];
 
 /** A typed handle to a tensor in the graph under construction. */
 export interface Value<D extends DType = DType> {
@@ -33,6 +43,7 @@ export interface Value<D extends DType = DType> {
 }
 export type F32 = Value<"float32">;
 export type F16 = Value<"float16">;
+export type BF16 = Value<"bfloat16">;
 export type Float = Value<"float32" | "float16">;
 export type I64 = Value<"int64">;
 export type Bool = Value<"bool">;
@@ -40,11 +51,13 @@ export type Bool = Value<"bool">;
 export const ONNX_DTYPE: Record<DType, number> = {
   float32: TensorProto_DataType.FLOAT,
   float16: TensorProto_DataType.FLOAT16,
+  bfloat16: TensorProto_DataType.BFLOAT16,
+  uint8: TensorProto_DataType.UINT8,
   int64: TensorProto_DataType.INT64,
   int32: TensorProto_DataType.INT32,
   bool: TensorProto_DataType.BOOL,
 };
-const BYTES: Record<DType, number> = { float32: 4, float16: 2, int64: 8, int32: 4, bool: 1 };
+const BYTES: Record<DType, number> = { float32: 4, float16: 2, bfloat16: 2, int64: 8, int32: 4, uint8: 1, bool: 1 };
 
 export type Attr =
   | { kind: "int"; v: number }
@@ -103,6 +116,12 @@ export interface GraphBuilderOptions {
   name?: string;
   /** ai.onnx opset (default 23: RMSNormalization, Attention, RotaryEmbedding). */
   opset?: number;
+  /**
+   * MatMulNBits accuracy_level of int8/int4 builds: 4 (default) = int8 activations, the fast MLAS path on x86
+   * (8-bit weights at level 0 take a slow dequantising path); 0 = fp32 compute, exact w.r.t. the dequantised
+   * weights (tests)
+   */
+  nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 export interface FinishOptions {
@@ -116,16 +135,25 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** Storage dtypes of float weights. */
+export type MatrixDtype = "float32" | "float16" | "bfloat16";
+
+function encodeMatrix(data: Float32Array, dtype: MatrixDtype): Uint8Array {
+  return bytesOf(dtype === "float16" ? f32ToF16(data) : dtype === "bfloat16" ? f32ToBf16(data) : data);
+}
+
 export class GraphCore {
   readonly precision: Precision;
   readonly weights: Weights | undefined;
   readonly opset: number;
   readonly name: string;
+  readonly nbitsAccuracyLevel: number;
   protected readonly nodes: NodeProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private readonly inits = new Map<string, Initializer>();
   private readonly params = new Map<string, Value>();
+  private readonly widened = new Map<string, F32>();
   private readonly used: string[] = [];
   private readonly missing = new Set<string>();
   private readonly mismatched: string[] = [];
@@ -139,6 +167,7 @@ export class GraphCore {
     this.weights = opts.weights;
     this.opset = opts.opset ?? 23;
     this.name = opts.name ?? "graph";
+    this.nbitsAccuracyLevel = opts.nbitsAccuracyLevel ?? 4;
   }
 
   /** Run `fn` with node/value names prefixed by `name/` (purely cosmetic, helps reading ORT errors). */
@@ -223,61 +252,97 @@ export class GraphCore {
     return this.tensor(hint, "float32", dims, Float32Array.from(values));
   }
 
+  /** Storage dtype of a matrix initializer (`half`: a Linear/Conv/embedding weight) in this build's precision. */
+  matrixDtype(half: boolean | undefined): MatrixDtype {
+    if (!half) return "float32";
+    return this.precision === "fp16" ? "float16" : this.precision === "bf16" ? "bfloat16" : "float32";
+  }
+
   /**
    * A checkpoint tensor as an initializer named exactly `key`, in checkpoint layout.
-   * `half`: store as fp16 when the builder precision is fp16. Missing keys and shape mismatches are
-   * recorded (not thrown) so `finish()` can report all of them at once.
+   * `half`: a matrix, stored in `matrixDtype(true)`: fp16 is returned as is (fp16 compute island), bf16 through a
+   * Cast to fp32 (folded by ORT at load). Missing keys and shape mismatches are recorded (not thrown) so
+   * `finish()` can report all of them at once.
    */
   param(key: string, opts: { shape?: number[]; half?: boolean } = {}): Float {
-    const dtype: "float32" | "float16" = opts.half && this.precision === "fp16" ? "float16" : "float32";
+    return this.widen(this.storedParam(key, this.matrixDtype(opts.half), opts.shape));
+  }
+
+  /** The initializer of checkpoint tensor `key` stored as `dtype` (no Cast), recorded in the key ledger. */
+  storedParam<D extends MatrixDtype>(key: string, dtype: D, shape?: number[]): Value<D> {
     const prev = this.params.get(key);
     if (prev) {
       if (prev.dtype !== dtype) throw new Error(`onnx build: key ${key} requested as both ${prev.dtype} and ${dtype}`);
-      return prev as Float;
+      return prev as Value<D>;
     }
     const w = this.weights;
-    let dims = opts.shape ?? [];
+    let dims = shape ?? [];
     if (!w || !w.has(key)) {
       this.missing.add(key);
     } else {
-      const shape = w.get(key).shape;
-      if (opts.shape && shape.join(",") !== opts.shape.join(",")) {
-        this.mismatched.push(`${key}: checkpoint [${shape}] vs expected [${opts.shape}]`);
+      const actual = w.get(key).shape;
+      if (shape && actual.join(",") !== shape.join(",")) {
+        this.mismatched.push(`${key}: checkpoint [${actual}] vs expected [${shape}]`);
       }
-      dims = shape;
-      const n = shape.reduce((a, b) => a * b, 1);
-      this.inits.set(key, {
-        name: key,
-        dtype,
-        dims,
-        byteLength: n * BYTES[dtype],
-        load: () => {
-          const data = w.get(key).data;
-          return bytesOf(dtype === "float16" ? f32ToF16(data) : data);
-        },
-      });
+      dims = actual;
+      const n = actual.reduce((a, b) => a * b, 1);
+      this.inits.set(key, { name: key, dtype, dims, byteLength: n * BYTES[dtype], load: () => encodeMatrix(w.get(key).data, dtype) });
       this.used.push(key);
     }
     this.claim(key);
-    const v: Float = { name: key, dtype };
+    const v: Value<D> = { name: key, dtype };
     this.params.set(key, v);
     return v;
   }
 
   /**
+   * Checkpoint tensor `key` stored as `dtype` and used as fp32 (one memoised Cast, folded by ORT at load): storage
+   * precision for components whose compute stays fp32 whatever the build precision (e.g. the VAE's convolutions).
+   */
+  paramStoredAs(key: string, dtype: MatrixDtype, shape?: number[]): F32 {
+    return this.widen(this.storedParam(key, dtype, shape), true) as F32;
+  }
+
+  /** bf16-stored values (and fp16 ones when `all`) become fp32 through one memoised Cast; others pass through. */
+  private widen(v: Value<MatrixDtype>, all = false): Float {
+    if (v.dtype === "float32" || (v.dtype === "float16" && !all)) return v as Float;
+    let c = this.widened.get(v.name);
+    if (!c) this.widened.set(v.name, (c = this.op("Cast", [v], ["float32"], { to: attr.int(ONNX_DTYPE.float32) })[0] as F32));
+    return c;
+  }
+
+  /** Mark checkpoint key `key` as consumed (for weights stored in a derived form, e.g. quantised). */
+  protected useKey(key: string, shape?: number[]): number[] | undefined {
+    const w = this.weights;
+    if (!w || !w.has(key)) {
+      this.missing.add(key);
+      return undefined;
+    }
+    const actual = w.get(key).shape;
+    if (shape && actual.join(",") !== shape.join(",")) this.mismatched.push(`${key}: checkpoint [${actual}] vs expected [${shape}]`);
+    if (!this.used.includes(key)) this.used.push(key);
+    return actual;
+  }
+
+  /** An initializer whose bytes come from `load` at serialisation time. */
+  protected lazyInitializer<D extends DType>(hint: string, dtype: D, dims: number[], load: () => ArrayBufferView): Value<D> {
+    const name = this.fresh(hint);
+    const n = dims.reduce((a, b) => a * b, 1);
+    this.inits.set(name, { name, dtype, dims, byteLength: n * BYTES[dtype], load: () => bytesOf(load()) });
+    return { name, dtype };
+  }
+
+  /**
    * A float initializer named exactly `name` from data computed at export time (e.g. a folded weight-norm
-   * conv weight); stored fp16 when `half` and the builder precision is fp16. Not part of the key ledger.
+   * conv weight); a matrix when `half` (stored as `matrixDtype(true)`, see `param`). Not part of the key ledger.
    */
   floatInitializer(name: string, dims: number[], data: Float32Array, opts: { half?: boolean } = {}): Float {
     const n = dims.reduce((a, b) => a * b, 1);
     if (n !== data.length) throw new Error(`onnx build: initializer ${name} [${dims}] needs ${n} values, got ${data.length}`);
-    const dtype: "float32" | "float16" = opts.half && this.precision === "fp16" ? "float16" : "float32";
+    const dtype = this.matrixDtype(opts.half);
     this.claim(name);
-    this.inits.set(name, {
-      name, dtype, dims, byteLength: n * BYTES[dtype],
-      load: () => bytesOf(dtype === "float16" ? f32ToF16(data) : data),
-    });
-    return { name, dtype };
+    this.inits.set(name, { name, dtype, dims, byteLength: n * BYTES[dtype], load: () => encodeMatrix(data, dtype) });
+    return this.widen({ name, dtype });
   }
 
   /** Checkpoint shape of `key` if the provider has it. */

@@ -15,10 +15,31 @@ import {
   type F32,
   type Float,
   type I64,
+  type Precision,
   type Value,
 } from "./graph-core";
 
+import { quantizeBlockwise, type QuantBits, type QuantizedMatrix } from "./quantize";
+
 export * from "./graph-core";
+
+/** Input-feature block of the int8/int4 builds' MatMulNBits weights. */
+export const NBITS_BLOCK = 32;
+
+/** A quantised Linear weight ready for `matMulNBits`. */
+export interface NBitsWeight {
+  packed: Value<"uint8">;
+  scales: F32;
+  outF: number;
+  inF: number;
+  bits: QuantBits;
+  block: number;
+}
+
+/** Weight bits of a precision, or null when it does not quantise. */
+export function nbitsOf(p: Precision): QuantBits | null {
+  return p === "int8" ? 8 : p === "int4" ? 4 : null;
+}
 
 type Same<V extends Value> = Value<V["dtype"]>;
 
@@ -133,12 +154,12 @@ export class GraphBuilder extends GraphCore {
   // ---- precision islands -------------------------------------------------------------------
   /** x in the matmul dtype of this build (fp16 in fp16 mode); memoised so shared inputs are cast once. */
   toCompute(x: Float): Float {
-    if (this.precision === "fp32" || x.dtype === "float16") return x;
+    if (this.precision !== "fp16" || x.dtype === "float16") return x;
     let h = this.halfCache.get(x.name);
     if (!h) this.halfCache.set(x.name, (h = this.cast(x, "float16")));
     return h;
   }
-  toF32(x: Float): F32 { return this.cast(x, "float32"); }
+  toF32(x: Value<"float32" | "float16" | "bfloat16">): F32 { return this.cast(x, "float32"); }
 
   // ---- checkpoint-aware blocks ---------------------------------------------------------------
   /**
@@ -146,14 +167,60 @@ export class GraphBuilder extends GraphCore {
    * `dims` (optional) is checked against the checkpoint and used for the error report if the key is missing.
    */
   linear(x: Float, weightKey: string, biasKey?: string, dims?: { in: number; out: number }): F32 {
+    const bits = nbitsOf(this.precision);
+    const shape = this.shapeOf(weightKey) ?? (dims ? [dims.out, dims.in] : undefined);
+    if (bits && shape && shape.length === 2 && shape[1] % NBITS_BLOCK === 0) {
+      const y = this.matMulNBits(x, this.nbitsParam(weightKey, bits, dims ? [dims.out, dims.in] : undefined));
+      return biasKey ? this.add(y, this.param(biasKey, { shape: [shape[0]] })) : y;
+    }
     const w = this.param(weightKey, { half: true, shape: dims ? [dims.out, dims.in] : undefined });
     const out = this.shapeOf(weightKey)?.[0] ?? dims?.out;
-    if (this.precision === "fp32" || w.dtype === "float32") {
+    if (this.precision !== "fp16" || w.dtype === "float32") {
       const b = biasKey ? this.param(biasKey, { shape: out !== undefined ? [out] : undefined }) : null;
       return this.gemm(this.toF32(x), w, b, { transB: true });
     }
     const y = this.toF32(this.gemm(this.toCompute(x), w, null, { transB: true }));
     return biasKey ? this.add(y, this.param(biasKey, { shape: out !== undefined ? [out] : undefined })) : y;
+  }
+
+  // ---- weight-only quantisation (com.microsoft MatMulNBits) --------------------------------------
+  /**
+   * Checkpoint Linear weight `key` [out, in] quantised at serialisation time (server/onnx/quantize.ts layout):
+   * initializers `${key}.q${bits}` uint8 [out, in/block, block·bits/8] and `${key}.scales` fp32 [out, in/block].
+   */
+  nbitsParam(key: string, bits: QuantBits, shape?: number[], block = NBITS_BLOCK): NBitsWeight {
+    const dims = this.useKey(key, shape);
+    const [outF, inF] = dims ?? shape ?? [0, 0];
+    const w = this.weights;
+    let cached: QuantizedMatrix | null = null;
+    let served = 0;
+    // both initializers come from one quantisation, computed when the first is serialised and dropped after the second
+    const take = <T>(pick: (q: QuantizedMatrix) => T): T => {
+      cached ??= quantizeBlockwise(w!.get(key).data, outF, inF, bits, block);
+      const v = pick(cached);
+      if (++served % 2 === 0) cached = null;
+      return v;
+    };
+    const nb = Math.max(1, Math.floor(inF / block));
+    const packed = this.lazyInitializer(`${key}.q${bits}`, "uint8", [outF, nb, (block * bits) / 8], () => take((q) => q.packed));
+    const scales = this.lazyInitializer(`${key}.scales`, "float32", [outF, nb], () => take((q) => q.scales));
+    return { packed, scales, outF, inF, bits, block };
+  }
+
+  /** Like nbitsParam for a matrix computed at export time (quantised now). */
+  nbitsConst(name: string, data: Float32Array, outF: number, inF: number, bits: QuantBits, block = NBITS_BLOCK): NBitsWeight {
+    const q = quantizeBlockwise(data, outF, inF, bits, block);
+    const nb = inF / block;
+    const packed = this.tensor(`${name}.q${bits}`, "uint8", [outF, nb, (block * bits) / 8], q.packed);
+    const scales = this.tensor(`${name}.scales`, "float32", [outF, nb], q.scales);
+    return { packed, scales, outF, inF, bits, block };
+  }
+
+  /** x [N, in] · dequant(W)ᵀ → [N, out] fp32 (symmetric: MatMulNBits' default zero point 2^(bits−1)). */
+  matMulNBits(x: Float, w: NBitsWeight, accuracyLevel = this.nbitsAccuracyLevel): F32 {
+    return this.node("MatMulNBits", [this.toF32(x), w.packed, w.scales], "float32", {
+      K: attr.int(w.inF), N: attr.int(w.outF), bits: attr.int(w.bits), block_size: attr.int(w.block), accuracy_level: attr.int(accuracyLevel),
+    }, "com.microsoft");
   }
 
   /** RMSNorm over the last `axis..` dims with checkpoint weight `key` (kept fp32), computed in fp32. */
@@ -163,7 +230,11 @@ export class GraphBuilder extends GraphCore {
 
   /** nn.Embedding lookup: ids (any shape, int64) → [...ids, hidden] fp32; table `key` [vocab, hidden]. */
   embedding(ids: I64, key: string, dims?: { vocab: number; hidden: number }): F32 {
-    const table = this.param(key, { half: true, shape: dims ? [dims.vocab, dims.hidden] : undefined });
+    const shape = dims ? [dims.vocab, dims.hidden] : undefined;
+    // bf16/int builds gather straight from the bf16 table (no fp32 copy of it at run time)
+    const table = this.precision === "fp32" || this.precision === "fp16"
+      ? this.param(key, { half: true, shape })
+      : this.storedParam(key, "bfloat16", shape);
     return this.toF32(this.gather(table, ids, 0));
   }
 }

@@ -8,13 +8,32 @@ export interface TrpcContext {
   app: AppContext;
 }
 
+interface SchemaIssue {
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  message: string;
+}
+
+/** Input-schema failures (zod / standard schema) as one readable line instead of the issues' raw JSON. */
+export function readableInputError(cause: unknown): string | undefined {
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return undefined;
+  const line = (i: SchemaIssue) => {
+    const path = (i.path ?? []).map((p) => String(typeof p === "object" ? p.key : p).slice(0, 64)).join(".");
+    const message = path === "" && /expected object, received undefined/.test(i.message) ? "the request has no input; send a JSON object" : i.message;
+    return path ? `${path}: ${message}` : message;
+  };
+  const shown = (issues as SchemaIssue[]).slice(0, 5).map(line).join("; ");
+  return issues.length > 5 ? `${shown}; and ${issues.length - 5} more` : shown;
+}
+
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const issues = cause instanceof GraphInvalidError ? cause.issues : undefined;
+    const inputError = error.code === "BAD_REQUEST" && !issues ? readableInputError(cause) : undefined;
     // Never leak stack traces to clients.
     const { stack: _stack, ...data } = shape.data as Record<string, unknown>;
-    return { ...shape, data: { ...data, issues } };
+    return { ...shape, message: inputError ?? shape.message, data: { ...data, issues } };
   },
 });
 

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Qwen3Config } from "../../server/onnx/qwen3";
 import { MemoryWeights } from "../../server/onnx/weights";
-import { dequantizeBlockwise, quantizeBlockwise, type QuantBits } from "../../server/models/lm/quantize";
+import { dequantizeBlockwise, quantizeBlockwise, type QuantBits } from "../../server/onnx/quantize";
 import { LmModel, type LmKvCache } from "../../server/models/lm/runner";
 import { headLogits, qwen3Forward } from "./reference/transformer";
 import { qwen3Dims, qwen3Spec, tinyQwen3 } from "./fixtures";

@@ -8,13 +8,16 @@ import { formatLoraReport, inspectLora } from "../../models/lora/inspect";
 import { LoraKeyError } from "../../models/lora/keys";
 import { LORA_FOLDER } from "../../models/lora/locate";
 import { TINY_LORA_NAME, writeTinyLora } from "../../models/lora/write";
-import { convertCheckpoints, ConvertError } from "../../models/convert/convert";
+import { convertCheckpoints, ConvertError, resolvePrecisions } from "../../models/convert/convert";
+import { parseDtypeSpec, PrecisionError, type ComponentPrecisions, type ProviderName } from "../../models/convert/precision";
 import { readManifest } from "../../models/convert/manifest";
 import { loadConfig } from "../../config";
 
 const USAGE = `usage:
   acestep models tiny --out <dir> [--seed N]        write tiny random checkpoints in the official layout
-  acestep models convert --from <checkpoints dir> --to <models dir> [--dtype fp32|fp16] [--only <folder>]... [--force]
+  acestep models convert --from <checkpoints dir> --to <models dir> [--dtype SPEC] [--provider cpu|cuda] [--only <folder>]... [--force]
+      SPEC: fp32|fp16|bf16|int8|int4 for every component, or per component, e.g. dit=int8,lm=int4,vae=bf16
+      (components not named take the provider's default; see docs/precision.md)
   acestep models list [--dir <models dir>]
   acestep models lora inspect <adapter folder | .safetensors> [--dir <models dir>] [--json]`;
 
@@ -40,11 +43,21 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   if (sub === "convert") {
     const { values } = parseArgs({
       args: rest,
-      options: { from: { type: "string" }, to: { type: "string" }, dtype: { type: "string" }, only: { type: "string", multiple: true }, force: { type: "boolean" }, demo: { type: "boolean" } },
+      options: { from: { type: "string" }, to: { type: "string" }, dtype: { type: "string" }, provider: { type: "string" }, only: { type: "string", multiple: true }, force: { type: "boolean" }, demo: { type: "boolean" } },
     });
     if (!values.from || !values.to) return usage();
-    if (values.dtype !== undefined && values.dtype !== "fp32" && values.dtype !== "fp16") {
-      console.error(`--dtype must be fp32 or fp16, got "${values.dtype}"`);
+    if (values.provider !== undefined && values.provider !== "cpu" && values.provider !== "cuda") {
+      console.error(`--provider must be cpu or cuda, got "${values.provider}"`);
+      return 2;
+    }
+    const provider = values.provider as ProviderName | undefined;
+    let dtype: ComponentPrecisions | undefined;
+    try {
+      const base = resolvePrecisions({ provider, demo: values.demo });
+      dtype = values.dtype === undefined ? undefined : parseDtypeSpec(values.dtype, base);
+    } catch (e) {
+      if (!(e instanceof PrecisionError)) throw e;
+      console.error(e.message);
       return 2;
     }
     const tty = process.stderr.isTTY;
@@ -52,7 +65,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       const r = await convertCheckpoints({
         from: resolve(values.from),
         to: resolve(values.to),
-        dtype: values.dtype as "fp32" | "fp16" | undefined,
+        dtype,
+        provider,
         only: values.only,
         force: values.force,
         demo: values.demo,

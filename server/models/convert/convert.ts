@@ -7,6 +7,9 @@ import { join, relative } from "node:path";
 import { openCheckpointWeights, validateCheckpointDir, formatValidationReport } from "../../checkpoints";
 import { CONVERTERS, type ComponentConverter } from "./converters";
 import { MANIFEST_VERSION, readManifest, writeManifest, type Manifest, type ManifestEntry } from "./manifest";
+import { COMPONENTS } from "../../checkpoints/layout";
+import type { Precision } from "../../onnx/graph-core";
+import { checkSupported, DEFAULT_PRECISIONS, PrecisionError, type ComponentPrecisions, type ProviderName } from "./precision";
 
 export class ConvertError extends Error {
   constructor(message: string) {
@@ -18,7 +21,13 @@ export class ConvertError extends Error {
 export interface ConvertOptions {
   from: string;
   to: string;
-  dtype?: "fp32" | "fp16";
+  /**
+   * Weight precision: one for every component, or per component (see ./precision.ts parseDtypeSpec); components
+   * not given take the default of `provider`. Demo (tiny random) checkpoints default to fp32.
+   */
+  dtype?: Precision | Partial<ComponentPrecisions>;
+  /** execution provider whose default precisions apply (default "cpu") */
+  provider?: ProviderName;
   /** Only these folder names (default: every recognised folder). */
   only?: string[];
   demo?: boolean;
@@ -63,8 +72,24 @@ function upToDate(entry: ManifestEntry | undefined, fp: string, to: string): boo
   return !!entry && entry.sourceFingerprint === fp && entry.files.every((f) => existsSync(join(to, f.path)) && statSync(join(to, f.path)).size === f.bytes);
 }
 
+/** The precision of every component for these options (throws ConvertError for an unsupported one). */
+export function resolvePrecisions(opts: Pick<ConvertOptions, "dtype" | "provider" | "demo">): ComponentPrecisions {
+  const base: ComponentPrecisions = opts.demo
+    ? { dit: "fp32", lm: "fp32", "text-encoder": "fp32", vae: "fp32" }
+    : DEFAULT_PRECISIONS[opts.provider ?? "cpu"];
+  const given = typeof opts.dtype === "string" ? Object.fromEntries(COMPONENTS.map((c) => [c, opts.dtype])) : opts.dtype ?? {};
+  const out = { ...base, ...given } as ComponentPrecisions;
+  try {
+    for (const c of COMPONENTS) checkSupported(c, out[c]);
+  } catch (e) {
+    if (e instanceof PrecisionError) throw new ConvertError(e.message);
+    throw e;
+  }
+  return out;
+}
+
 export async function convertCheckpoints(opts: ConvertOptions): Promise<ConvertResult> {
-  const dtype = opts.dtype ?? "fp32";
+  const precisions = resolvePrecisions(opts);
   let sources = findSources(opts.from);
   if (opts.only?.length) {
     const missing = opts.only.filter((o) => !sources.some((s) => s.name === o));
@@ -80,6 +105,7 @@ export async function convertCheckpoints(opts: ConvertOptions): Promise<ConvertR
   for (const [index, { name, converter }] of sources.entries()) {
     const srcDir = join(opts.from, name);
     const report = (message: string, skipped?: boolean) => opts.onProgress?.({ folder: name, index, total: sources.length, message, skipped });
+    const dtype = precisions[converter.component];
     const fp = fingerprint(srcDir, converter, dtype);
     if (!opts.force && upToDate(manifest.entries[name], fp, opts.to)) {
       report("unchanged, skipped", true);

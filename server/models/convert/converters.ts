@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Component } from "../../checkpoints/layout";
 import type { CheckpointWeights } from "../../checkpoints";
-import { buildQwen3TextEncoder, writeModel, type BuiltModel, type Qwen3Config } from "../../onnx";
+import { buildQwen3TextEncoder, writeModel, type BuiltModel, type Precision, type Qwen3Config } from "../../onnx";
 import { buildLmGraph, CODE_HEAD_ROWS, readLmConfig } from "../lm";
 import { builderWeights } from "./weights-adapter";
 import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
@@ -27,7 +27,7 @@ export interface ConvertContext {
   outDir: string;
   config: Record<string, unknown>;
   weights: CheckpointWeights;
-  dtype: "fp32" | "fp16";
+  dtype: Precision;
   progress(message: string): void;
 }
 
@@ -101,16 +101,17 @@ export const lmConverter: ComponentConverter = {
 
 export const vaeConverter: ComponentConverter = {
   component: "vae",
-  version: 1,
+  // 2: fp16/bf16 weight storage
+  version: 2,
   matches: (name) => name === "vae" || /^vae[-_]/i.test(name),
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });
     const cfg = oobleckConfigFromJson(ctx.config);
     const w = builderWeights(ctx.weights);
     ctx.progress("building the Oobleck encoder graph");
-    const enc = writeOnnx(ctx, buildOobleckEncoder(w, cfg), "vae_encoder.onnx", "vae_encoder");
+    const enc = writeOnnx(ctx, buildOobleckEncoder(w, cfg, { precision: ctx.dtype }), "vae_encoder.onnx", "vae_encoder");
     ctx.progress("building the Oobleck decoder graph");
-    const dec = writeOnnx(ctx, buildOobleckDecoder(w, cfg), "vae_decoder.onnx", "vae_decoder");
+    const dec = writeOnnx(ctx, buildOobleckDecoder(w, cfg, { precision: ctx.dtype }), "vae_decoder.onnx", "vae_decoder");
     return [enc, dec, ...copySide(ctx, ["config.json"])];
   },
 };

@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../../files/atomic";
 import type { Component } from "../../checkpoints/layout";
+import type { Precision } from "../../onnx/graph-core";
 
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_VERSION = 1;
@@ -25,7 +26,8 @@ export interface ManifestEntry {
   /** Folder name, e.g. "acestep-v15-turbo". */
   name: string;
   component: Component;
-  dtype: "fp32" | "fp16";
+  /** weight precision (server/onnx/graph-core.ts Precision) */
+  dtype: Precision;
   config: Record<string, unknown>;
   files: ManifestFile[];
   /** Fingerprint of the source files + converter version; unchanged → skip on reconversion. */

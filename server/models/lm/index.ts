@@ -3,4 +3,4 @@
 export * from "./lm-graph"; // buildLmGraph, LM_IO, LmGraphOptions
 export * from "./runner"; // LmModel, LmKvCache, CODE_HEAD_ROWS, readLmConfig
 export * from "./logits-fn"; // createLmLogitsFn
-export * from "./quantize"; // quantizeBlockwise / dequantizeBlockwise (MatMulNBits layout)
+export * from "../../onnx/quantize"; // quantizeBlockwise / dequantizeBlockwise (MatMulNBits layout)

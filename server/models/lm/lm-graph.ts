@@ -37,10 +37,10 @@ import {
   type AttributeProto,
 } from "onnx-buf";
 import { additiveMask, causalKeep, ropeTables, swiGluMlp } from "../../onnx/blocks";
-import { GraphBuilder, ONNX_DTYPE, attr, type Bool, type BuiltModel, type F32, type Float, type Precision, type Value } from "../../onnx/graph";
+import { GraphBuilder, ONNX_DTYPE, nbitsOf, type Bool, type BuiltModel, type F32, type Float, type NBitsWeight, type Precision } from "../../onnx/graph";
 import type { Qwen3Config } from "../../onnx/qwen3";
+import type { QuantBits } from "../../onnx/quantize";
 import type { Weights } from "../../onnx/weights";
-import { quantizeBlockwise, type QuantBits } from "./quantize";
 
 export interface LmGraphOptions {
   precision?: Precision;
@@ -52,7 +52,10 @@ export interface LmGraphOptions {
   codeRows?: [number, number] | null;
   /** do not build the full-vocabulary head (head_select 1 then returns [lanes, 0]) */
   noFullHead?: boolean;
-  /** weight-only quantisation of the decoder-layer projections (MatMulNBits, block 32 by default) */
+  /**
+   * weight-only quantisation of the decoder-layer projections (MatMulNBits, block 32 by default); precision
+   * int8/int4 without this option means { bits: 8 | 4, head: true }
+   */
   quantize?: {
     bits: QuantBits;
     blockSize?: number;
@@ -127,10 +130,11 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
   const { hidden_size: H, head_dim: D, num_attention_heads: Hq, num_key_value_heads: Hkv, rms_norm_eps: eps } = cfg;
   const kvw = Hkv * D;
   const g = new LmGraphBuilder({ weights, precision: opts.precision, name: opts.name ?? "acestep_lm" });
-  const q = opts.quantize;
+  const bits = nbitsOf(opts.precision ?? "fp32");
+  const q = opts.quantize ?? (bits ? { bits, head: true } : undefined);
   const quantized: string[] = [];
   const linear = (x: Float, key: string, inF: number, outF: number): F32 =>
-    q ? linearNBits(g, x, key, inF, outF, q.bits, q.blockSize ?? 32, q.accuracyLevel ?? 4, quantized) : g.linear(x, key, undefined, { in: inF, out: outF });
+    q ? g.matMulNBits(x, g.nbitsParam(key, q.bits, [outF, inF], q.blockSize ?? 32), q.accuracyLevel ?? 4) : g.linear(x, key, undefined, { in: inF, out: outF });
 
   const ids = g.input(LM_IO.ids, "int64", ["lanes", "seq"]);
   const positions = g.input(LM_IO.positions, "int64", ["lanes", "seq"]);
@@ -201,49 +205,20 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
   const headData = () => g.weights!.get(headKey).data;
   const blk = qh?.blockSize ?? 32;
   // operands prepared in the outer scope (constant-folded at load); the matmuls run inside the If branches
-  const fullW = opts.noFullHead ? null : qh ? prepareNBits(g, `${headKey}.head`, headData(), cfg.vocab_size, H, qh.bits, blk, qh.accuracyLevel ?? 4) : table!;
-  let codeW: F32 | Float | NBits | null = null;
+  const fullW = opts.noFullHead ? null : qh ? g.nbitsConst(`${headKey}.head`, headData(), cfg.vocab_size, H, qh.bits, blk) : table!;
+  let codeW: Float | NBitsWeight | null = null;
   if (opts.codeRows) {
     const [r0, r1] = opts.codeRows;
     if (!(0 <= r0 && r0 < r1 && r1 <= cfg.vocab_size)) throw new Error(`lm graph: codeRows [${r0}, ${r1}) outside vocab ${cfg.vocab_size}`);
-    codeW = qh ? prepareNBits(g, `${headKey}.code_rows`, headData().subarray(r0 * H, r1 * H), r1 - r0, H, qh.bits, blk, qh.accuracyLevel ?? 4) : g.slice(table!, [r0], [r1], [0]);
+    codeW = qh ? g.nbitsConst(`${headKey}.code_rows`, headData().subarray(r0 * H, r1 * H), r1 - r0, H, qh.bits, blk) : g.slice(table!, [r0], [r1], [0]);
   }
-  const headOf = (w: Float | NBits | null) => (): F32 =>
+  const headOf = (w: Float | NBitsWeight | null) => (): F32 =>
     w === null ? g.slice(g.toF32(normed), [0], [0], [1]) // [lanes, 0]: this head was not built
-      : "scales" in w ? runNBits(g, normed, w) : g.toF32(g.gemm(normed, w, null, { transB: true }));
+      : "scales" in w ? g.matMulNBits(normed, w, qh!.accuracyLevel ?? 4) : g.toF32(g.gemm(normed, w, null, { transB: true }));
   const sel = g.input(LM_IO.head, "int64", [1]);
   const is = (v: number) => g.squeeze(g.equal(sel, g.constI64([v])), [0]);
   // ORT runs every node of a graph whatever the fetches, so the heads sit behind If: only one is computed
   const logits = g.ifElse(is(HEAD_SELECT.codes), headOf(codeW), () => g.ifElse(is(HEAD_SELECT.full), headOf(fullW), headOf(null)));
   g.output(LM_IO.logits, logits, ["lanes", "head_rows"]);
   return g.finish({ requireAllUsed: [""], ignoreUnused: [...(cfg.tie_word_embeddings ? ["lm_head.weight"] : []), ...quantized] });
-}
-
-/**
- * Weight-only quantised Linear: com.microsoft MatMulNBits(x [N, in], Wq [out, in/block, block·bits/8], scales
- * [out, in/block]) → [N, out], symmetric (default zero point 2^(bits−1)).
- */
-function linearNBits(g: LmGraphBuilder, x: Float, key: string, inF: number, outF: number, bits: QuantBits, block: number, level: number, done: string[]): F32 {
-  const w = g.weights!.get(key);
-  if (w.shape.join(",") !== `${outF},${inF}`) throw new Error(`lm graph: ${key} is [${w.shape}], expected [${outF}, ${inF}]`);
-  done.push(key);
-  return runNBits(g, x, prepareNBits(g, key, w.data, outF, inF, bits, block, level));
-}
-
-interface NBits { packed: Value; scales: F32; outF: number; inF: number; bits: QuantBits; block: number; level: number }
-
-/** server/onnx has no uint8 dtype, so the packed bytes are stored one per int32 and Cast to uint8 (folded at load). */
-function prepareNBits(g: LmGraphBuilder, name: string, data: Float32Array, outF: number, inF: number, bits: QuantBits, block: number, level: number): NBits {
-  const qw = quantizeBlockwise(data, outF, inF, bits, block);
-  const nb = inF / block;
-  const packed32 = g.tensor(`${name}.q${bits}`, "int32", [outF, nb, (block * bits) / 8], Int32Array.from(qw.packed));
-  const packed = g.node("Cast", [packed32], "int32", { to: attr.int(2 /* UINT8 */) });
-  const scales = g.tensor(`${name}.scales`, "float32", [outF, nb], qw.scales);
-  return { packed, scales, outF, inF, bits, block, level };
-}
-
-function runNBits(g: LmGraphBuilder, x: Float, w: NBits): F32 {
-  return g.node("MatMulNBits", [g.toF32(x), w.packed, w.scales], "float32", {
-    K: attr.int(w.inF), N: attr.int(w.outF), bits: attr.int(w.bits), block_size: attr.int(w.block), accuracy_level: attr.int(w.level),
-  }, "com.microsoft");
 }

@@ -5,7 +5,7 @@
 //   Conv1d     `<p>.weight` [out,in,k] (+ `<p>.bias` [out]):     "same" padding (k−1)·d/2 or the block's stride padding
 //   ConvT1d    `<p>.weight` [in,out,2s] + `<p>.bias` [out]:      k = 2s, stride s, pad ⌈s/2⌉ → L·s (even s)
 //   sub-pixel  `<p>.subpixel_weight` [out·s, in, 2] + `<p>.subpixel_bias` [out·s] (derived, see subpixelWeights)
-import type { Float } from "../../onnx/graph-core";
+import type { Float, MatrixDtype } from "../../onnx/graph-core";
 import type { GraphBuilder } from "../../onnx/graph";
 import type { WeightTensor, Weights } from "../../onnx/weights";
 import { DerivedWeights, SNAKE_ALPHA, SNAKE_INV_BETA, lazyTensor } from "./weights";
@@ -21,12 +21,27 @@ export function snake(g: GraphBuilder, x: Float, p: string, ch: number): Float {
   return g.add(x, g.mul(g.mul(s, s), invBeta));
 }
 
+/**
+ * Storage dtype of the VAE's convolution weights: the VAE always computes in fp32 (docs/precision.md), so its
+ * fp16 and bf16 builds only halve the stored bytes (Cast to fp32 in the graph, folded by ORT at load).
+ */
+export function vaeWeightDtype(g: GraphBuilder): MatrixDtype {
+  if (g.precision === "fp32") return "float32";
+  if (g.precision === "fp16") return "float16";
+  if (g.precision === "bf16") return "bfloat16";
+  throw new Error(`vae: precision ${g.precision} is not supported (fp32, fp16 or bf16)`);
+}
+
+function convWeight(g: GraphBuilder, key: string, shape: number[]): Float {
+  return g.paramStoredAs(key, vaeWeightDtype(g), shape);
+}
+
 /** Conv1d with a prepared (folded) weight; pads symmetric. */
 export function conv1d(
   g: GraphBuilder, x: Float, p: string,
   o: { inCh: number; outCh: number; kernel: number; stride?: number; dilation?: number; pad: number; bias?: boolean },
 ): Float {
-  const w = g.param(`${p}.weight`, { shape: [o.outCh, o.inCh, o.kernel] });
+  const w = convWeight(g, `${p}.weight`, [o.outCh, o.inCh, o.kernel]);
   const b = o.bias === false ? null : g.param(`${p}.bias`, { shape: [o.outCh] });
   return g.conv(x, w, b, { strides: [o.stride ?? 1], pads: [o.pad, o.pad], dilations: [o.dilation ?? 1] });
 }
@@ -53,7 +68,7 @@ export type UpsampleMode = "subpixel" | "convtranspose";
 /** ConvTranspose1d(in→out, k=2s, stride s, pad ⌈s/2⌉) as ONNX ConvTranspose. */
 export function convTranspose1d(g: GraphBuilder, x: Float, p: string, o: { inCh: number; outCh: number; stride: number }): Float {
   const s = o.stride;
-  const w = g.param(`${p}.weight`, { shape: [o.inCh, o.outCh, 2 * s] });
+  const w = convWeight(g, `${p}.weight`, [o.inCh, o.outCh, 2 * s]);
   const b = g.param(`${p}.bias`, { shape: [o.outCh] });
   const pad = Math.ceil(s / 2);
   return g.convTranspose(x, w, b, { strides: [s], pads: [pad, pad] });
@@ -69,7 +84,7 @@ export function convTranspose1d(g: GraphBuilder, x: Float, p: string, o: { inCh:
  */
 export function subpixelConvTranspose1d(g: GraphBuilder, x: Float, p: string, o: { inCh: number; outCh: number; stride: number }): Float {
   const s = o.stride;
-  const w = g.param(`${p}.subpixel_weight`, { shape: [o.outCh * s, o.inCh, 2] });
+  const w = convWeight(g, `${p}.subpixel_weight`, [o.outCh * s, o.inCh, 2]);
   const b = g.param(`${p}.subpixel_bias`, { shape: [o.outCh * s] });
   const pad = Math.ceil(s / 2);
   const y = g.conv(x, w, b, { strides: [1], pads: [1, 1] }); // [B, out·s, T+1]

@@ -9,7 +9,7 @@
 //       → res_unit1..3 (dilation 1, 3, 9)                                            [B, out, L·s]
 //   → snake1 → conv2 (128 → 2, k7, pad 3, **no bias**), no tanh       [B, 2, 1920·T]
 // Weight prefix: `decoder.` (official diffusers keys, folded by ./weights.ts). 182 source tensors.
-import { GraphBuilder, type BuiltModel } from "../../onnx/graph";
+import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph";
 import type { Float } from "../../onnx/graph-core";
 import type { Weights } from "../../onnx/weights";
 import { type UpsampleMode, conv1d, convTranspose1d, residualUnits, snake, subpixelConvTranspose1d, withSubpixelWeights } from "./blocks";
@@ -19,6 +19,8 @@ import { ensurePrepared } from "./weights";
 
 export interface DecoderBuildOptions {
   name?: string;
+  /** weight storage: fp32 (default), fp16 or bf16; the compute is fp32 in every case (see blocks.ts vaeWeightDtype) */
+  precision?: Precision;
   /** how ConvTranspose1d is expressed: "subpixel" (default, faster on ORT CPU) or plain "convtranspose" */
   upsample?: UpsampleMode;
   /** residual units per block (3 in the real model; fewer only for benchmarks) */
@@ -55,7 +57,7 @@ export function buildOobleckDecoder(weights: Weights, cfg: OobleckConfig, opts: 
   if (upsample === "subpixel") {
     w = withSubpixelWeights(w, decoderLevels(cfg).map((lv, i) => ({ prefix: `decoder.block.${i}.conv_t1`, ...lv })));
   }
-  const g = new GraphBuilder({ weights: w, name: opts.name ?? "vae_decoder" });
+  const g = new GraphBuilder({ weights: w, precision: opts.precision, name: opts.name ?? "vae_decoder" });
   const z = g.input("latents", "float32", ["batch", cfg.latentChannels, "frames"]);
   const audio = oobleckDecoderBody(g, z, cfg, upsample, resUnits);
   g.output("audio", audio, ["batch", cfg.audioChannels, "samples"]);

@@ -10,7 +10,7 @@
 //   → mean = channels 0..63, scale = channels 64..127; std = softplus(scale) + 1e-4
 //   outputs: mean [B, 64, T], std [B, 64, T]   (server/onnx/README.md §10; posterior sampling on the host)
 // Weight prefix: `encoder.` (official diffusers keys, folded by ./weights.ts).
-import { GraphBuilder, type BuiltModel } from "../../onnx/graph";
+import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph";
 import type { Float } from "../../onnx/graph-core";
 import type { Weights } from "../../onnx/weights";
 import { conv1d, residualUnits, snake } from "./blocks";
@@ -22,6 +22,8 @@ export const POSTERIOR_STD_EPS = 1e-4;
 
 export interface EncoderBuildOptions {
   name?: string;
+  /** weight storage: fp32 (default), fp16 or bf16; the compute is fp32 in every case (see blocks.ts vaeWeightDtype) */
+  precision?: Precision;
   /** residual units per block (3 in the real model; fewer only for benchmarks) */
   resUnits?: number;
 }
@@ -52,7 +54,7 @@ export function oobleckEncoderBody(g: GraphBuilder, audio: Float, cfg: OobleckCo
 export function buildOobleckEncoder(weights: Weights, cfg: OobleckConfig, opts: EncoderBuildOptions = {}): BuiltModel {
   validateOobleckConfig(cfg);
   const resUnits = opts.resUnits ?? 3;
-  const g = new GraphBuilder({ weights: ensurePrepared(weights), name: opts.name ?? "vae_encoder" });
+  const g = new GraphBuilder({ weights: ensurePrepared(weights), precision: opts.precision, name: opts.name ?? "vae_encoder" });
   const audio = g.input("audio", "float32", ["batch", cfg.audioChannels, "samples"]);
   const h = oobleckEncoderBody(g, audio, cfg, resUnits);
   const lat = encoderLatentChannels(cfg);

@@ -34,5 +34,9 @@ export const graphsRouter = router({
   delete: publicProcedure.input(z.object({ id: zId })).mutation(({ ctx, input }) => ({ deleted: ctx.app.store.deleteGraph(input.id) })),
   validate: publicProcedure
     .input(z.object({ graph: z.unknown(), overrides: z.record(z.string(), z.unknown()).optional() }))
-    .query(({ ctx, input }) => ({ issues: ctx.app.runs.validate(input.graph, input.overrides) })),
+    .query(({ ctx, input }) => {
+      if (input.graph === undefined)
+        return { issues: [{ code: "bad_structure" as const, field: "graph", message: 'there is no graph to validate: send {"graph": {...}}' }] };
+      return { issues: ctx.app.runs.validate(input.graph, input.overrides) };
+    }),
 });
