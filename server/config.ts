@@ -13,6 +13,10 @@ export interface AppConfig {
   concurrency: number;
   maxUploadBytes: number;
   threads: number;
+  /** Extra Host names accepted without a token (ACESTEP_ALLOWED_HOSTS; see server/http/guard.ts). */
+  allowedHosts: string[];
+  /** Extra origins accepted for state-changing requests (ACESTEP_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -33,7 +37,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     concurrency: Math.max(1, int("ACESTEP_CONCURRENCY", 1)),
     maxUploadBytes: int("ACESTEP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
     threads: int("ACESTEP_THREADS", cpus().length),
+    allowedHosts: envList(env.ACESTEP_ALLOWED_HOSTS),
+    allowedOrigins: envList(env.ACESTEP_ALLOWED_ORIGINS),
   };
+}
+
+/** A comma-separated setting: trimmed, lower-case, empty entries dropped. */
+export function envList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
 }
 
 export function isLoopback(host: string): boolean {

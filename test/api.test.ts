@@ -169,6 +169,7 @@ describe("file routes", () => {
   beforeAll(() => {
     mkdirSync(join(srv.dataDir, "outputs", "r1"), { recursive: true });
     writeFileSync(join(srv.dataDir, "outputs", "r1", "a.flac"), Buffer.from("0123456789"));
+    srv.app.store.addOutput({ runId: "r1", nodeId: "save", path: "outputs/r1/a.flac", kind: "audio", meta: {} }); // only recorded outputs are served
     const outside = mkdtempSync(join(tmpdir(), "outside-"));
     writeFileSync(join(outside, "secret.txt"), "TOPSECRET");
     symlinkSync(outside, join(srv.dataDir, "outputs", "link"));

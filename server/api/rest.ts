@@ -11,6 +11,7 @@ import type { ExtraRoute } from "../http/server";
 import { isLoopback } from "../config";
 import { requestToken, tokenMatches } from "../http/auth";
 import { serveFile } from "../http/files";
+import { isServedPath } from "../http/served";
 import { sniffAudio } from "../files/sniff";
 import { writeFileAtomic } from "../files/atomic";
 import { createSample, formatSample, generateMusic, type GenerateOptions } from "./library";
@@ -651,7 +652,7 @@ async function audio(f: RestFacade, req: IncomingMessage, res: ServerResponse, u
     if (e instanceof RequestError) return detail(res, e.status, e.message);
     throw e;
   }
-  serveFile(req, res, f.app.config.dataDir, rel.split("/").map(encodeURIComponent).join("/"));
+  serveFile(req, res, f.app.config.dataDir, rel.split("/").map(encodeURIComponent).join("/"), (r) => isServedPath(f.app.store, r));
 }
 
 const ROUTES: Record<string, { methods: string[]; run: (f: RestFacade, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void }> = {

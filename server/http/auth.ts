@@ -2,7 +2,7 @@
 // as a Bearer header, an `acestep_token` cookie or a `token` query parameter (for <audio>
 // and EventSource, which cannot set headers).
 import type { IncomingMessage } from "node:http";
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 
 export function requestToken(req: IncomingMessage, url: URL): string | null {
   const auth = req.headers.authorization;
@@ -12,9 +12,9 @@ export function requestToken(req: IncomingMessage, url: URL): string | null {
   return url.searchParams.get("token");
 }
 
+/** Constant-time comparison over SHA-256 digests: equal lengths always, so not even the token's length leaks. */
 export function tokenMatches(given: string | null, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (given === null) return false;
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected)) && given !== "";
 }

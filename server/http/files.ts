@@ -9,8 +9,11 @@ import { sniffAudio, MIME } from "../files/sniff";
 import { writeFileAtomic } from "../files/atomic";
 import { sendJson } from "./respond";
 
-/** GET/HEAD /api/files/<path> */
-export function serveFile(req: IncomingMessage, res: ServerResponse, dataDir: string, rawPath: string): void {
+/**
+ * GET/HEAD /api/files/<path> (and /v1/audio): the file, if `served` allows its data-relative path (see served.ts:
+ * recorded outputs and uploads only); anything else is answered 404, as if it did not exist.
+ */
+export function serveFile(req: IncomingMessage, res: ServerResponse, dataDir: string, rawPath: string, served: (rel: string) => boolean): void {
   let rel: string;
   try {
     rel = decodeURIComponent(rawPath);
@@ -24,6 +27,7 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, dataDir: st
     if (e instanceof PathEscapeError) return sendJson(res, 403, { error: e.message });
     throw e;
   }
+  if (!served(rel.split("/").filter((p) => p !== "").join("/"))) return sendJson(res, 404, { error: `no file "${rel.slice(0, 200)}" is served (only run outputs and uploads are)` });
   let size: number;
   try {
     const st = statSync(full);

@@ -8,6 +8,9 @@ import { isLoopback } from "../config";
 import { requestToken, tokenMatches } from "./auth";
 import { handleUpload, serveFile } from "./files";
 import { sendJson } from "./respond";
+import { createGuard } from "./guard";
+import { isServedPath, removeStaleTempFiles } from "./served";
+import { prepareTrpcBody } from "./trpc-body";
 
 export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
@@ -24,7 +27,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    maxBodySize: 8 * 1024 * 1024,
+    maxBodySize: 8 * 1024 * 1024, // POST bodies are pre-read with this cap by prepareTrpcBody
     // Queries may come as POST (graphs.validate carries whole graphs, too long for a URL).
     allowMethodOverride: true,
     createContext: () => ({ app }),
@@ -34,8 +37,14 @@ export function createHttpServer(opts: HttpServerOptions): Server {
   });
   const needsToken = !isLoopback(app.config.host) || app.config.apiToken !== null;
 
+  const guard = createGuard(app.config);
+  removeStaleTempFiles(app.config.dataDir);
+
   return createServer(async (req, res) => {
     try {
+      // Host/Origin rules first, then the token, and only then may a route read the body.
+      const refusal = guard(req);
+      if (refusal) return sendJson(res, refusal.status, { error: refusal.message });
       const url = new URL(req.url ?? "/", "http://localhost");
       const path = url.pathname;
       const isApi = path.startsWith("/api/") || (opts.routes?.length ?? 0) > 0;
@@ -43,7 +52,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
         if (!app.config.apiToken) return sendJson(res, 500, { error: "the server is bound beyond loopback without ACESTEP_API_TOKEN" });
         if (!tokenMatches(requestToken(req, url), app.config.apiToken)) return sendJson(res, 401, { error: "missing or wrong API token" });
       }
-      if (path.startsWith("/api/trpc/")) return trpc(req, res);
+      if (path.startsWith("/api/trpc/")) return (await prepareTrpcBody(req, res)) ? trpc(req, res) : undefined;
       if (path === "/api/files/upload") {
         if (req.method !== "POST") return sendJson(res, 405, { error: "use POST to upload" });
         return await handleUpload(req, res, app.config.dataDir, app.config.maxUploadBytes);
@@ -51,7 +60,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       if (path.startsWith("/api/files/")) {
         if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET to download" });
         const raw = (req.url ?? "").split("?")[0].slice("/api/files/".length);
-        return serveFile(req, res, app.config.dataDir, raw);
+        return serveFile(req, res, app.config.dataDir, raw, (rel) => isServedPath(app.store, rel));
       }
       if (isApi)
         for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
