@@ -2,7 +2,15 @@
 // The validator, the engine, the editor widgets, the CLI and the docs all read these.
 import { z } from "zod";
 
-export type UiHint = "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file";
+import type { ModelComponent } from "../server/models/catalog";
+
+/** A model-name param: the editor offers the installed models of `component` (models.list). */
+export interface ModelWidgetHint {
+  widget: "model";
+  component: ModelComponent;
+}
+
+export type UiHint = "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file" | ModelWidgetHint;
 
 interface Common {
   description: string;
@@ -43,6 +51,11 @@ export const param = {
   },
   boolean(o: Common & { default: boolean }) {
     return z.boolean().default(o.default).meta({ description: o.description, title: o.title, ui: "toggle", advanced: o.advanced });
+  },
+  /** A model folder name; empty = the default model of the component. */
+  model(o: Common & { component: ModelComponent }) {
+    const ui: ModelWidgetHint = { widget: "model", component: o.component };
+    return z.string().max(200).default("").meta({ description: o.description, title: o.title, ui, advanced: o.advanced });
   },
   /** A seed: -1 is resolved to a concrete random seed by the engine before caching. */
   seed(o: Common & { default?: number }) {

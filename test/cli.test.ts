@@ -1,7 +1,7 @@
 // The acestep CLI. Most cases run main() in this process; two start bin/acestep.mjs as a user would
 // (each process start costs seconds of CPU under tsx).
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCliInProcess, runCliProcess } from "./helpers/cli";
@@ -71,9 +71,11 @@ describe("acestep CLI", () => {
   it("writes tiny official-layout checkpoints and converts them (models tiny, models convert, models list)", async () => {
     const ck = join(dir, "ck");
     const models = join(dir, "models");
-    const t = await cli(["models", "tiny", "--out", ck]);
+    const t = await cli(["models", "tiny", "--out", ck, "--only", "Qwen3-Embedding-0.6B", "--only", "acestep-v15-turbo"]);
     expect(t.code).toBe(0);
     expect(t.out).toContain("acestep-v15-turbo");
+    expect(readdirSync(ck).sort()).toEqual(["Qwen3-Embedding-0.6B", "acestep-v15-turbo", "loras"]);
+    expect((await cli(["models", "tiny", "--out", ck, "--only", "acestep-v15-xl"])).err).toMatch(/no tiny folder named "acestep-v15-xl"/);
     const c = await cli(["models", "convert", "--from", ck, "--to", models, "--only", "Qwen3-Embedding-0.6B", "--demo"]);
     expect(c.code).toBe(0);
     expect(c.out).toContain("converted: Qwen3-Embedding-0.6B");
@@ -81,7 +83,8 @@ describe("acestep CLI", () => {
     const again = await cli(["models", "convert", "--from", ck, "--to", models, "--only", "Qwen3-Embedding-0.6B"]);
     expect(again.out).toContain("unchanged: Qwen3-Embedding-0.6B");
     const l = await cli(["models", "list", "--dir", models]);
-    expect(l.out).toMatch(/Qwen3-Embedding-0\.6B\s+text-encoder\s+fp32/);
+    expect(l.out).toMatch(/Qwen3-Embedding-0\.6B\s+textEncoder\s+fp32/);
+    expect(l.out).toMatch(/missing[^]*acestep-v15-sft\s+dit\s+huggingface-cli download ACE-Step\/acestep-v15-sft .*--only acestep-v15-sft/);
     expect((await cli(["models", "convert", "--from", join(dir, "nope"), "--to", models])).err).toMatch(/does not exist/);
     // models tiny also wrote a PEFT adapter for the tiny DiT; inspect reports it and which DiT it fits
     expect(t.out).toContain(join(ck, "loras", "tiny-demo-lora"));

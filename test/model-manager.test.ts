@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelManager } from "../server/models/manager";
+import { createCaller } from "../server/trpc/app-router";
+import type { AppContext } from "../server/app-context";
 
 const dir = mkdtempSync(join(tmpdir(), "acestep-mm-"));
 const mm = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1 });
@@ -37,5 +39,19 @@ describe("model manager", () => {
   it("explains how to convert when a configured models folder is empty", async () => {
     const empty = new ModelManager({ modelsDir: mkdtempSync(join(tmpdir(), "acestep-none-")), dataDir: dir });
     await expect(empty.ready()).rejects.toThrow(/acestep models convert/);
+  });
+});
+
+describe("demo model variants", () => {
+  it("lists sft, LM 1.7B and 4B as installed demo models before their first use", async () => {
+    const caller = createCaller({ app: { models: mm } as unknown as AppContext });
+    const list = await caller.models.list();
+    const byName = new Map(list.installed.map((m) => [m.name, m]));
+    expect(byName.get("acestep-v15-sft")).toMatchObject({ component: "dit", variant: "sft", demo: true });
+    expect(byName.get("acestep-5Hz-lm-4B")).toMatchObject({ component: "lm", variant: "4B", demo: true });
+    expect(byName.get("Qwen3-Embedding-0.6B")).toMatchObject({ component: "textEncoder", demo: true });
+    expect(list.missing.map((m) => m.name)).toContain("acestep-v15-turbo-shift3");
+    // converted on first use (test/model-variants.full.test.ts runs each)
+    expect((await mm.entries("lm")).map((e) => e.name)).toEqual(["acestep-5Hz-lm-0.6B"]);
   });
 });

@@ -35,6 +35,7 @@ export const ParamWidget = memo(function ParamWidget(p: WidgetProps) {
     case "textarea":
       return <TextWidget {...p} multiline />;
     case "text":
+    case "model":
       return <TextWidget {...p} />;
     case "seed":
       return <SeedWidget {...p} />;

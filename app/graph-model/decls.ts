@@ -17,7 +17,7 @@ export interface ParamSchema {
   choices?: string[];
   description?: string;
   title?: string;
-  ui?: "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file";
+  ui?: "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file" | { widget: "model"; component: string };
   step?: number;
   advanced?: boolean;
 }
@@ -44,9 +44,12 @@ export function paramDefaults(decl: NodeDecl): Record<string, unknown> {
   return out;
 }
 
+export type WidgetKind = Exclude<NonNullable<ParamSchema["ui"]>, object> | "model";
+
 /** The widget a param gets: its `ui` hint, or one inferred from its JSON type. */
-export function widgetKind(s: ParamSchema): NonNullable<ParamSchema["ui"]> {
+export function widgetKind(s: ParamSchema): WidgetKind {
   if (s.enum) return "select";
+  if (typeof s.ui === "object") return "model";
   if (s.ui) return s.ui;
   if (s.type === "boolean") return "toggle";
   if (s.type === "string") return "text";

@@ -6,6 +6,7 @@ import type { NodeServices } from "../services";
 import { NodeError } from "../../server/engine/errors";
 import type { Component } from "../../server/checkpoints/layout";
 import type { ModelManager } from "../../server/models/manager";
+import type { ModelComponent } from "../../server/models/catalog";
 
 export function modelsOf(services: NodeServices): ModelManager {
   if (!services.models) throw new NodeError("no model manager is configured in this process");
@@ -22,7 +23,8 @@ async function load(kind: ModelHandle["kind"], component: Component, name: strin
   }
 }
 
-const nameParam = (what: string) => param.string({ default: "", maxLength: 200, description: `Model folder name in the models folder; empty = the default ${what}` });
+const nameParam = (what: string, component: ModelComponent) =>
+  param.model({ component, description: `Model folder name in the models folder; empty = the default ${what}` });
 const fingerprint = (component: Component) => async (p: { name: string }, services: NodeServices) => {
   try {
     const mm = modelsOf(services);
@@ -39,7 +41,7 @@ export const LoadDitNode = defineNode({
   description: "The ACE-Step DiT (turbo, base or sft) with its condition encoders and audio tokenizer.",
   inputs: {},
   outputs: { dit: { type: "DIT" } },
-  params: { name: nameParam("DiT (turbo)") },
+  params: { name: nameParam("DiT (turbo)", "dit") },
   fingerprint: fingerprint("dit"),
   run: async ({ params }, ctx) => ({ dit: await load("DIT", "dit", params.name, ctx) }),
 });
@@ -51,7 +53,7 @@ export const LoadVaeNode = defineNode({
   description: "The Oobleck audio VAE (48 kHz stereo ↔ 25 Hz × 64 latents).",
   inputs: {},
   outputs: { vae: { type: "VAE" } },
-  params: { name: nameParam("VAE") },
+  params: { name: nameParam("VAE", "vae") },
   fingerprint: fingerprint("vae"),
   run: async ({ params }, ctx) => ({ vae: await load("VAE", "vae", params.name, ctx) }),
 });
@@ -63,7 +65,7 @@ export const LoadTextEncoderNode = defineNode({
   description: "Qwen3-Embedding-0.6B: encodes captions; its token embeddings encode lyrics.",
   inputs: {},
   outputs: { textEncoder: { type: "TEXT_ENCODER" } },
-  params: { name: nameParam("text encoder") },
+  params: { name: nameParam("text encoder", "textEncoder") },
   fingerprint: fingerprint("text-encoder"),
   run: async ({ params }, ctx) => ({ textEncoder: await load("TEXT_ENCODER", "text-encoder", params.name, ctx) }),
 });
@@ -75,7 +77,7 @@ export const LoadLmNode = defineNode({
   description: "The ACE-Step 5 Hz language model (planner): metadata, captions, lyrics and audio codes.",
   inputs: {},
   outputs: { lm: { type: "LM" } },
-  params: { name: nameParam("LM") },
+  params: { name: nameParam("LM (the first installed)", "lm") },
   fingerprint: fingerprint("lm"),
   run: async ({ params }, ctx) => ({ lm: await load("LM", "lm", params.name, ctx) }),
 });

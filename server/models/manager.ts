@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files/atomic";
-import { TINY_DIT_TURBO_CONFIG, writeTinyCheckpoints } from "../checkpoints";
+import { OFFICIAL_DIRS } from "../checkpoints/layout";
+import { TINY_DIT_TURBO_CONFIG, TINY_FOLDERS, writeTinyCheckpoints, type TinyFolder } from "../checkpoints/tiny";
 import { PEFT_CONFIG_FILE } from "./lora/adapter";
 import { LORA_FOLDER } from "./lora/locate";
 import { TINY_LORA_NAME, writeTinyLora } from "./lora/write";
@@ -30,6 +31,9 @@ export interface ModelManagerOptions {
   logger?: (m: string) => void;
 }
 
+/** Demo folders fabricated and converted on first start; the others (sft, LM 1.7B / 4B) on first use. */
+export const DEMO_CORE_FOLDERS: readonly TinyFolder[] = ["ditTurbo", "ditBase", "vae", "textEncoder", "lm"];
+
 export class ModelsUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -47,6 +51,8 @@ export class ModelManager {
   private hostInstance: SessionHost | null = null;
   private registryInstance: ModelRegistry | null = null;
   private readonly registered = new Set<string>();
+  /** Serialises demo conversions (they share one manifest file). */
+  private demoChain: Promise<unknown> = Promise.resolve();
   private readonly constants = new Map<string, Promise<Float32Array>>();
 
   constructor(private readonly opts: ModelManagerOptions) {
@@ -70,13 +76,7 @@ export class ModelManager {
 
   private async prepare(): Promise<Manifest> {
     if (this.demo && !this.opts.demoModelsDir) {
-      const ck = this.demoCheckpointsDir!;
-      if (!existsSync(join(ck, "vae", "config.json"))) {
-        this.opts.logger?.("creating tiny demo checkpoints (random weights; the audio will be noise)…");
-        mkdirSync(ck, { recursive: true });
-        writeTinyCheckpoints(ck);
-      }
-      await convertCheckpoints({ from: ck, to: this.modelsDir, demo: true, onProgress: (e) => this.opts.logger?.(`demo models: ${e.folder}: ${e.message}`) });
+      await this.prepareDemo(DEMO_CORE_FOLDERS);
       // a tiny PEFT adapter for the tiny DiT, so Load LoRA has something to load in the demo
       const lora = join(this.modelsDir, LORA_FOLDER, TINY_LORA_NAME);
       if (!existsSync(join(lora, PEFT_CONFIG_FILE))) writeTinyLora(lora, TINY_DIT_TURBO_CONFIG);
@@ -85,6 +85,37 @@ export class ModelManager {
     if (!m) throw new ModelsUnavailableError(`no converted models in "${this.modelsDir}": run \`acestep models convert --from <checkpoints> --to ${this.modelsDir}\``);
     this.manifest = m;
     return m;
+  }
+
+  /** Fabricates (when absent) and converts tiny demo folders; conversions run one at a time. */
+  private prepareDemo(folders: readonly TinyFolder[]): Promise<void> {
+    const run = async () => {
+      const ck = this.demoCheckpointsDir!;
+      const absent = folders.filter((f) => !existsSync(join(ck, OFFICIAL_DIRS[f], "config.json")));
+      if (absent.length) {
+        this.opts.logger?.(`creating tiny demo checkpoints ${absent.map((f) => OFFICIAL_DIRS[f]).join(", ")} (random weights; the audio will be noise)…`);
+        mkdirSync(ck, { recursive: true });
+        writeTinyCheckpoints(ck, { only: absent });
+      }
+      const only = folders.map((f) => OFFICIAL_DIRS[f]);
+      await convertCheckpoints({ from: ck, to: this.modelsDir, demo: true, only, onProgress: (e) => this.opts.logger?.(`demo models: ${e.folder}: ${e.message}`) });
+    };
+    const next = this.demoChain.then(run, run);
+    this.demoChain = next.catch(() => {});
+    return next;
+  }
+
+  /** Names of every demo model (each is converted on first use); empty with real models or a prepared demo set. */
+  demoModelNames(): string[] {
+    return this.demo && !this.opts.demoModelsDir ? TINY_FOLDERS.map((f) => OFFICIAL_DIRS[f]) : [];
+  }
+
+  /** In demo mode, converts the demo folder `name` if it exists but is not converted yet. */
+  private async ensureDemoEntry(name: string): Promise<void> {
+    const folder = TINY_FOLDERS.find((f) => OFFICIAL_DIRS[f] === name);
+    if (!this.demo || this.opts.demoModelsDir || !folder || this.manifest?.entries[name]) return;
+    await this.prepareDemo([folder]);
+    this.manifest = readManifest(this.modelsDir);
   }
 
   /** The manifest if it is already loaded (never waits for the demo conversion). */
@@ -100,6 +131,10 @@ export class ModelManager {
 
   /** The entry named `name`, or the default one of the kind (for DiT: turbo first). */
   async find(component: Component, name?: string): Promise<ManifestEntry> {
+    if (name) {
+      await this.ready();
+      await this.ensureDemoEntry(name);
+    }
     const list = await this.entries(component);
     if (name) {
       const e = list.find((x) => x.name === name);

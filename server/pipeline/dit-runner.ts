@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { TensorData } from "../runtime";
 import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
+import { ditVariant, type DitVariant } from "../models/catalog";
 import { bf16ToF32Array, f16ToF32Array } from "../checkpoints/float16";
 import { ditConfigFromJson, encoderWidth, nullCondition, packConditions, unpackTimbre, type AceStepDitConfig, type MaskedSequence } from "../models/dit";
 import { DitLoras, type LoraRole, type LoraUse } from "../models/lora/dit-loras";
@@ -39,10 +40,8 @@ export class DitRunner {
     this.loras = loras.length ? new DitLoras(mm, entry, loras) : null;
   }
 
-  get variant(): "turbo" | "base" | "sft" {
-    const c = this.entry.config as { model_version?: string; is_turbo?: boolean };
-    if (c.is_turbo || /turbo/i.test(this.entry.name) || /turbo/i.test(c.model_version ?? "")) return "turbo";
-    return /sft/i.test(this.entry.name) || /sft/i.test(c.model_version ?? "") ? "sft" : "base";
+  get variant(): DitVariant {
+    return ditVariant(this.entry.name, this.entry.config);
   }
 
   /** silence_latent [F, 64] (600 s of silence latents). */

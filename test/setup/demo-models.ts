@@ -8,6 +8,7 @@ import { join, relative } from "node:path";
 import { writeTinyCheckpoints } from "../../server/checkpoints";
 import { convertCheckpoints } from "../../server/models/convert/convert";
 import { MANIFEST_FILE } from "../../server/models/convert/manifest";
+import { DEMO_CORE_FOLDERS } from "../../server/models/manager";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** Folders whose code decides the demo set's files: tiny checkpoints, converters, ONNX graph builders. */
@@ -41,7 +42,7 @@ export async function prepareDemoModels(): Promise<string> {
   // Prepared aside and renamed into place, so a concurrent run never sees a half-written set.
   const scratch = mkdtempSync(join(CACHE, "preparing-"));
   try {
-    writeTinyCheckpoints(join(scratch, "checkpoints"));
+    writeTinyCheckpoints(join(scratch, "checkpoints"), { only: DEMO_CORE_FOLDERS });
     await convertCheckpoints({ from: join(scratch, "checkpoints"), to: join(scratch, "models"), demo: true });
     for (const old of readdirSync(CACHE))
       if (old.startsWith(PREFIX) && old !== `${PREFIX}${demoSourceHash()}`) rmSync(join(CACHE, old), { recursive: true, force: true });

@@ -16,6 +16,9 @@ export const OFFICIAL_DIRS = {
   vae: "vae",
   textEncoder: "Qwen3-Embedding-0.6B",
   lm: "acestep-5Hz-lm-0.6B",
+  ditSft: "acestep-v15-sft",
+  lm17b: "acestep-5Hz-lm-1.7B",
+  lm4b: "acestep-5Hz-lm-4B",
 } as const;
 
 export interface LayoutOptions {

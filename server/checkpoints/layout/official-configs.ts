@@ -53,6 +53,10 @@ export const OFFICIAL_DIT_TURBO_CONFIG = {
 /** acestep-v15-base/config.json: same as turbo apart from these (literals UNCONFIRMED) */
 export const OFFICIAL_DIT_BASE_CONFIG = { ...OFFICIAL_DIT_TURBO_CONFIG, model_version: "base", is_turbo: false };
 
+/** acestep-v15-sft/config.json: the base architecture fine-tuned (upstream acestep/model_downloader.py maps it to
+ * the "sft" model code, which shares base's layout); literals UNCONFIRMED */
+export const OFFICIAL_DIT_SFT_CONFIG = { ...OFFICIAL_DIT_TURBO_CONFIG, model_version: "sft", is_turbo: false };
+
 /** vae/config.json (diffusers AutoencoderOobleck) */
 export const OFFICIAL_VAE_CONFIG = {
   _class_name: "AutoencoderOobleck",
@@ -113,4 +117,26 @@ export const OFFICIAL_LM_06B_CONFIG = {
   num_key_value_heads: 8,
   head_dim: 128,
   max_position_embeddings: 40960,
+};
+
+/** acestep-5Hz-lm-1.7B/config.json: Qwen3-1.7B widths (ComfyUI comfy/text_encoders/llama.py Qwen3_2B_ACE15_lm_Config) */
+export const OFFICIAL_LM_17B_CONFIG = {
+  ...OFFICIAL_LM_06B_CONFIG,
+  hidden_size: 2048,
+  intermediate_size: 6144,
+  num_hidden_layers: 28,
+  max_window_layers: 28,
+  num_attention_heads: 16,
+  num_key_value_heads: 8,
+};
+
+/** acestep-5Hz-lm-4B/config.json: Qwen3-4B widths (ComfyUI comfy/text_encoders/llama.py Qwen3_4B_ACE15_lm_Config) */
+export const OFFICIAL_LM_4B_CONFIG = {
+  ...OFFICIAL_LM_06B_CONFIG,
+  hidden_size: 2560,
+  intermediate_size: 9728,
+  num_hidden_layers: 36,
+  max_window_layers: 36,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
 };

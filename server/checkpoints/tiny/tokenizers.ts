@@ -26,16 +26,19 @@ export function qwen3TokenizerPaths(): { tokenizer: string; config: string } {
   return { tokenizer, config: path.join(path.dirname(tokenizer), "tokenizer_config.json") };
 }
 
-/** Writes text-encoder and LM tokenizer files into the two folders (compact JSON). */
-export function writeTinyTokenizers(textEncoderDir: string, lmDir: string): void {
+/** Writes text-encoder and LM tokenizer files into those folders (compact JSON); null / [] skips a kind. */
+export function writeTinyTokenizers(textEncoderDir: string | null, lmDirs: readonly string[]): void {
   const paths = qwen3TokenizerPaths();
   const tokenizer = JSON.parse(fs.readFileSync(paths.tokenizer, "utf8")) as Json;
   const config = JSON.parse(fs.readFileSync(paths.config, "utf8")) as Json;
   const originalPost = tokenizer.post_processor;
 
-  tokenizer.post_processor = endOfTextTemplate();
-  writeJson(path.join(textEncoderDir, "tokenizer.json"), tokenizer);
-  writeJson(path.join(textEncoderDir, "tokenizer_config.json"), config);
+  if (textEncoderDir !== null) {
+    tokenizer.post_processor = endOfTextTemplate();
+    writeJson(path.join(textEncoderDir, "tokenizer.json"), tokenizer);
+    writeJson(path.join(textEncoderDir, "tokenizer_config.json"), config);
+  }
+  if (lmDirs.length === 0) return;
 
   tokenizer.post_processor = originalPost;
   const added = tokenizer.added_tokens as Json[];
@@ -46,8 +49,10 @@ export function writeTinyTokenizers(textEncoderDir: string, lmDir: string): void
     added.push({ id: AUDIO_CODE_BASE_ID + n, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
     decoder[String(AUDIO_CODE_BASE_ID + n)] = { content, ...flags };
   }
-  writeJson(path.join(lmDir, "tokenizer.json"), tokenizer);
-  writeJson(path.join(lmDir, "tokenizer_config.json"), { ...config, added_tokens_decoder: decoder });
+  for (const lmDir of lmDirs) {
+    writeJson(path.join(lmDir, "tokenizer.json"), tokenizer);
+    writeJson(path.join(lmDir, "tokenizer_config.json"), { ...config, added_tokens_decoder: decoder });
+  }
 }
 
 function endOfTextTemplate(): Json {

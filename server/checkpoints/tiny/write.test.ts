@@ -28,12 +28,15 @@ const loadTokenizer = (dir: string) => new Tokenizer(readJson(path.join(dir, "to
 
 describe("writeTinyCheckpoints", () => {
   it("writes the official folder layout", () => {
-    expect(fs.readdirSync(path.join(tmp, "checkpoints")).sort()).toEqual(["Qwen3-Embedding-0.6B", "acestep-5Hz-lm-0.6B", "acestep-v15-base", "acestep-v15-turbo", "vae"]);
+    expect(fs.readdirSync(path.join(tmp, "checkpoints")).sort()).toEqual([
+      "Qwen3-Embedding-0.6B", "acestep-5Hz-lm-0.6B", "acestep-5Hz-lm-1.7B", "acestep-5Hz-lm-4B", "acestep-v15-base", "acestep-v15-sft",
+      "acestep-v15-turbo", "vae",
+    ]);
     expect(fs.readdirSync(dirs.ditTurbo).sort()).toEqual(["config.json", "model.safetensors", "silence_latent.pt"]);
     expect(fs.readdirSync(dirs.vae).sort()).toEqual(["config.json", "diffusion_pytorch_model.safetensors"]);
     expect(fs.readdirSync(dirs.lm).sort()).toEqual(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
     const size = Object.values(dirs).flatMap((d) => fs.readdirSync(d).map((f) => fs.statSync(path.join(d, f)).size)).reduce((a, b) => a + b, 0);
-    expect(size).toBeLessThan(70e6);
+    expect(size).toBeLessThan(200e6); // mostly the three LM embeddings (217204 rows) and tokenizers
   });
 
   it.each([
@@ -42,6 +45,9 @@ describe("writeTinyCheckpoints", () => {
     ["vae", "vae"],
     ["textEncoder", "text-encoder"],
     ["lm", "lm"],
+    ["ditSft", "dit"],
+    ["lm17b", "lm"],
+    ["lm4b", "lm"],
   ] as const)("%s validates against the layout its config.json implies", (dir, component) => {
     const report = validateCheckpointDir(dirs[dir], component);
     expect(report.issues).toEqual([]);
@@ -54,6 +60,7 @@ describe("writeTinyCheckpoints", () => {
     expect(turbo.fsq_input_levels).toEqual([8, 8, 8, 5, 5, 5]);
     expect(turbo.layer_types).toEqual(["sliding_attention", "full_attention"]);
     expect(readJson(path.join(dirs.ditBase, "config.json"))).toMatchObject({ is_turbo: false, model_version: "base" });
+    expect(readJson(path.join(dirs.ditSft, "config.json"))).toMatchObject({ is_turbo: false, model_version: "sft" });
     const vae = readJson(path.join(dirs.vae, "config.json"));
     expect(vae.downsampling_ratios.reduce((a: number, b: number) => a * b, 1)).toBe(1920);
     expect(readJson(path.join(dirs.textEncoder, "config.json")).vocab_size).toBe(151669);
@@ -114,6 +121,24 @@ describe("writeTinyCheckpoints", () => {
     expect(config.added_tokens_decoder["215668"].content).toBe("<|audio_code_63999|>");
     expect(Object.keys(config.added_tokens_decoder)).toHaveLength(26 + 65535);
     expect(TINY_LM_CONFIG.vocab_size).toBe(AUDIO_CODE_BASE_ID + 65535);
+  });
+
+  it("shapes the 1.7B and 4B LMs like the real ones relative to the 0.6B (width, heads, layers)", () => {
+    const lm = (k: "lm" | "lm17b" | "lm4b") => readJson(path.join(dirs[k], "config.json"));
+    const [small, mid, big] = [lm("lm"), lm("lm17b"), lm("lm4b")];
+    expect(mid.hidden_size / small.hidden_size).toBe(2);
+    expect(big.hidden_size / small.hidden_size).toBe(2.5);
+    expect(mid.num_attention_heads * mid.head_dim).toBe(mid.hidden_size);
+    expect(big.num_attention_heads / big.num_key_value_heads).toBe(4);
+    expect(big.num_hidden_layers).toBeGreaterThan(mid.num_hidden_layers);
+    for (const c of [mid, big]) expect(c.vocab_size).toBe(217204);
+    expect(loadTokenizer(dirs.lm4b).encode("<|audio_code_7|>").ids).toEqual([AUDIO_CODE_BASE_ID + 7]);
+  });
+
+  it("writes only the folders asked for", () => {
+    const out = path.join(tmp, "only-sft");
+    writeTinyCheckpoints(out, { only: ["ditSft"] });
+    expect(fs.readdirSync(out)).toEqual(["acestep-v15-sft"]);
   });
 });
 

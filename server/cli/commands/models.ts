@@ -2,7 +2,7 @@
 // checkpoints to runnable models, and show what a models folder holds.
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { CheckpointError, TINY_DIT_TURBO_CONFIG, writeTinyCheckpoints } from "../../checkpoints";
+import { CheckpointError, OFFICIAL_DIRS, TINY_DIT_TURBO_CONFIG, TINY_FOLDERS, writeTinyCheckpoints } from "../../checkpoints";
 import { LoraFormatError } from "../../models/lora/adapter";
 import { formatLoraReport, inspectLora } from "../../models/lora/inspect";
 import { LoraKeyError } from "../../models/lora/keys";
@@ -11,10 +11,11 @@ import { TINY_LORA_NAME, writeTinyLora } from "../../models/lora/write";
 import { convertCheckpoints, ConvertError, resolvePrecisions } from "../../models/convert/convert";
 import { parseDtypeSpec, PrecisionError, type ComponentPrecisions, type ProviderName } from "../../models/convert/precision";
 import { readManifest } from "../../models/convert/manifest";
+import { buildModelList } from "../../models/catalog";
 import { loadConfig } from "../../config";
 
 const USAGE = `usage:
-  acestep models tiny --out <dir> [--seed N]        write tiny random checkpoints in the official layout
+  acestep models tiny --out <dir> [--seed N] [--only <folder>]...   write tiny random checkpoints in the official layout
   acestep models convert --from <checkpoints dir> --to <models dir> [--dtype SPEC] [--provider cpu|cuda] [--only <folder>]... [--force]
       SPEC: fp32|fp16|bf16|int8|int4 for every component, or per component, e.g. dit=int8,lm=int4,vae=bf16
       (components not named take the provider's default; see docs/precision.md)
@@ -24,16 +25,23 @@ const USAGE = `usage:
 export async function modelsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === "tiny") {
-    const { values } = parseArgs({ args: rest, options: { out: { type: "string" }, seed: { type: "string" } } });
+    const { values } = parseArgs({ args: rest, options: { out: { type: "string" }, seed: { type: "string" }, only: { type: "string", multiple: true } } });
     if (!values.out) return usage();
     const seed = values.seed === undefined ? 0 : Number(values.seed);
     if (!Number.isInteger(seed)) {
       console.error(`--seed must be an integer, got "${values.seed}"`);
       return 2;
     }
+    const folderOf = new Map(TINY_FOLDERS.map((f) => [OFFICIAL_DIRS[f] as string, f]));
+    const unknown = (values.only ?? []).filter((o) => !folderOf.has(o));
+    if (unknown.length) {
+      console.error(`--only: no tiny folder named ${unknown.map((u) => `"${u}"`).join(", ")} (have: ${[...folderOf.keys()].join(", ")})`);
+      return 2;
+    }
+    const only = values.only?.map((o) => folderOf.get(o)!);
     const t0 = performance.now();
-    const dirs = writeTinyCheckpoints(resolve(values.out), { seed });
-    for (const d of Object.values(dirs)) console.log(d);
+    const dirs = writeTinyCheckpoints(resolve(values.out), { seed, only });
+    for (const f of only ?? TINY_FOLDERS) console.log(dirs[f]);
     const lora = join(resolve(values.out), LORA_FOLDER, TINY_LORA_NAME);
     writeTinyLora(lora, TINY_DIT_TURBO_CONFIG, seed);
     console.log(lora);
@@ -93,13 +101,21 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: rest, options: { dir: { type: "string" } } });
     const dir = resolve(values.dir ?? loadConfig().modelsDir ?? "models");
     const m = readManifest(dir);
-    if (!m) {
-      console.error(`no converted models in "${dir}" (run \`acestep models convert\`)`);
-      return 1;
+    if (!m) console.error(`no converted models in "${dir}" (run \`acestep models convert\`)`);
+    if (m?.demo) console.log("DEMO weights (tiny random models): the audio is noise");
+    const entries = m ? Object.values(m.entries) : [];
+    const list = buildModelList(entries, { modelsDir: dir, demo: m?.demo ?? false });
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    console.log("installed:");
+    for (const i of list.installed) {
+      const e = byName.get(i.name)!;
+      const mb = (e.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1);
+      console.log(`  ${i.name.padEnd(30)} ${i.component.padEnd(12)} ${(i.variant ?? "").padEnd(6)} ${e.dtype}  ${e.files.length} files, ${mb} MB`);
     }
-    if (m.demo) console.log("DEMO weights (tiny random models): the audio is noise");
-    for (const e of Object.values(m.entries)) console.log(`${e.name.padEnd(28)} ${e.component.padEnd(13)} ${e.dtype}  ${e.files.length} files, ${(e.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB`);
-    return 0;
+    if (list.installed.length === 0) console.log("  none");
+    console.log("missing (how to install):");
+    for (const x of list.missing) console.log(`  ${x.name.padEnd(30)} ${x.component.padEnd(12)} ${x.howToInstall}`);
+    return m ? 0 : 1;
   }
   if (sub === "lora") return loraCommand(rest);
   return usage();
