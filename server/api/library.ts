@@ -1,8 +1,7 @@
 // The library API: generateMusic, understandMusic, createSample, formatSample and buildGraph — the official
 // inference API (acestep/inference.py) in TypeScript, run as graphs of the editor's nodes on the engine.
 // User errors never throw: they come back as success=false with a readable error.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createAppContext, type AppContext } from "../app-context";
 import { GraphInvalidError } from "../runs/service";
@@ -10,6 +9,7 @@ import type { ExecuteOutcome } from "../engine/engine";
 import type { Graph, GraphNode } from "../graph/format";
 import type { AudioCodesValue, AudioValue, SongValue } from "../../nodes/values";
 import { confinePath, PathEscapeError } from "../files/confine";
+import { checkAudioFile, hashFile, InputFileError, shownPath } from "./input-files";
 import { formatAudioCodes } from "../acestep/codes/audio-codes";
 import { generateUuidFromParams } from "../audio/result-key";
 import { mergeLmOutputs } from "../lm/use-cot";
@@ -24,6 +24,7 @@ import { LoraFormatError } from "../models/lora/adapter";
 import { stageLoraPath } from "../models/lora/locate";
 
 export * from "./params";
+export { InputFileError } from "./input-files";
 export { buildGenerationGraph, buildGeneration, planGeneration, FIELD_MAP, CONFIG_FIELD_MAP, NODE_TYPES, TASK_NODE_TYPES, GenerationUnsupportedError, type ModelNames } from "./build-graph";
 
 // ---------------------------------------------------------------- the engine the library runs on
@@ -69,15 +70,11 @@ export interface GenerateOptions extends LibraryOptions {
 
 // ---------------------------------------------------------------- input files
 
-export class InputFileError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = "InputFileError";
-  }
-}
-
-/** An audio path as upstream takes it (any local path) → a path inside the data folder for audio.load. */
-export function stageAudioPath(dataDir: string, field: string, path: string, outside: "copy" | "refuse"): string {
+/**
+ * An audio path as upstream takes it (any local path) → a path inside the data folder for audio.load. The file is
+ * checked (exists, readable, at most `maxBytes`, audio by content) before anything is copied.
+ */
+export function stageAudioPath(dataDir: string, field: string, path: string, outside: "copy" | "refuse", maxBytes: number): string {
   const root = resolve(dataDir);
   let rel: string | null = null;
   if (isAbsolute(path)) {
@@ -85,22 +82,27 @@ export function stageAudioPath(dataDir: string, field: string, path: string, out
     if (full.startsWith(root + sep)) rel = relative(root, full).split(sep).join("/");
   } else rel = path;
   if (rel !== null) {
+    let full: string;
     try {
-      const full = confinePath(root, rel);
-      if (!existsSync(full) || !statSync(full).isFile()) throw new InputFileError(field, `${field}: no file "${path}" in the data folder`);
-      return rel;
+      full = confinePath(root, rel);
     } catch (e) {
       if (e instanceof PathEscapeError) throw new InputFileError(field, `${field}: ${e.message}`);
       throw e;
     }
+    checkAudioFile(field, full, path, maxBytes);
+    return rel;
   }
-  if (outside === "refuse") throw new InputFileError(field, `${field}: "${path}" is outside the data folder (upload it, or give a path inside the data folder)`);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new InputFileError(field, `${field}: no file "${path}"`);
-  const hash = createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
+  if (outside === "refuse") throw new InputFileError(field, `${field}: "${shownPath(path)}" is outside the data folder (upload it, or give a path inside the data folder)`);
+  const { format } = checkAudioFile(field, path, path, maxBytes);
+  const hash = hashFile(path).slice(0, 16);
   const base = basename(path, extname(path)).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 60) || "audio";
-  const staged = `uploads/${hash}-${base}${extname(path).toLowerCase()}`;
-  mkdirSync(join(root, "uploads"), { recursive: true });
-  if (!existsSync(join(root, staged))) copyFileSync(path, join(root, staged));
+  const staged = `uploads/${hash}-${base}.${format}`;
+  try {
+    mkdirSync(join(root, "uploads"), { recursive: true });
+    if (!existsSync(join(root, staged))) copyFileSync(path, join(root, staged));
+  } catch (e) {
+    throw new InputFileError(field, `${field}: cannot copy "${shownPath(path)}" into the data folder (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
   return staged;
 }
 
@@ -157,8 +159,8 @@ export async function generateMusic(
   const app = opts.app ?? defaultAppContext();
   try {
     const outside = opts.outsidePaths ?? "copy";
-    if (p.srcAudio) p = { ...p, srcAudio: stageAudioPath(app.config.dataDir, "src_audio", p.srcAudio, outside) };
-    if (p.referenceAudio) p = { ...p, referenceAudio: stageAudioPath(app.config.dataDir, "reference_audio", p.referenceAudio, outside) };
+    if (p.srcAudio) p = { ...p, srcAudio: stageAudioPath(app.config.dataDir, "src_audio", p.srcAudio, outside, app.config.maxUploadBytes) };
+    if (p.referenceAudio) p = { ...p, referenceAudio: stageAudioPath(app.config.dataDir, "reference_audio", p.referenceAudio, outside, app.config.maxUploadBytes) };
   } catch (e) {
     if (e instanceof InputFileError) return failure(e.message);
     throw e;
