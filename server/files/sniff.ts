@@ -1,17 +1,23 @@
-// Content sniffing for uploads: what the bytes are, whatever the file name says.
+// Upload checks and served content types. What an upload is comes from its bytes, through the decoder's own
+// sniffer (server/audio/sniff.ts), so uploads accept exactly the formats Load Audio can decode.
+import { sniff } from "../audio/sniff";
 
-export type SniffedAudio = "wav" | "flac" | "mp3" | "ogg" | "aiff";
+export type SniffedAudio = "wav" | "flac" | "mp3" | "ogg";
 
+/** The decodable format of the bytes (its file extension for an upload), or null when the decoder refuses them. */
 export function sniffAudio(b: Uint8Array): SniffedAudio | null {
-  const ascii = (o: number, s: string) => s.split("").every((c, i) => b[o + i] === c.charCodeAt(0));
-  if (b.length >= 12 && (ascii(0, "RIFF") || ascii(0, "RF64")) && ascii(8, "WAVE")) return "wav";
-  if (b.length >= 4 && ascii(0, "fLaC")) return "flac";
-  if (b.length >= 4 && ascii(0, "OggS")) return "ogg";
-  if (b.length >= 12 && ascii(0, "FORM") && (ascii(8, "AIFF") || ascii(8, "AIFC"))) return "aiff";
-  if (b.length >= 3 && ascii(0, "ID3")) return "mp3";
-  // MPEG audio frame sync: 11 set bits, layer != 0, bitrate index != 15, sample-rate index != 3.
-  if (b.length >= 4 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x06) !== 0 && (b[2] & 0xf0) !== 0xf0 && (b[2] & 0x0c) !== 0x0c) return "mp3";
-  return null;
+  const s = sniff(b);
+  switch (s.kind) {
+    case "wav":
+    case "flac":
+      return s.kind;
+    case "mpeg":
+      return "mp3";
+    case "ogg":
+      return s.codec === "vorbis" || s.codec === "opus" || s.codec === "flac" ? "ogg" : null;
+    default:
+      return null;
+  }
 }
 
 export const MIME: Record<string, string> = {
@@ -20,7 +26,6 @@ export const MIME: Record<string, string> = {
   mp3: "audio/mpeg",
   ogg: "audio/ogg",
   opus: "audio/ogg",
-  aiff: "audio/aiff",
   json: "application/json",
   png: "image/png",
   txt: "text/plain; charset=utf-8",
