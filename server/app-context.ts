@@ -19,7 +19,20 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-export function createAppContext(overrides: Partial<AppConfig> & { registry?: NodeRegistry; services?: NodeServices; progressIntervalMs?: number } = {}): AppContext {
+export interface AppContextOptions extends Partial<AppConfig> {
+  registry?: NodeRegistry;
+  services?: NodeServices;
+  progressIntervalMs?: number;
+  /**
+   * What this process is. "serve" adopts the queued runs of processes that died; "cli" and "library" (the
+   * default) only execute the runs they queue themselves, so they never touch a server's runs.
+   */
+  role?: "serve" | "cli" | "library";
+  /** Lease timing (tests shorten it). */
+  lease?: { ttlMs?: number; heartbeatMs?: number };
+}
+
+export function createAppContext(overrides: AppContextOptions = {}): AppContext {
   const config = { ...loadConfig(), ...overrides };
   mkdirSync(config.dataDir, { recursive: true });
   const registry = overrides.registry ?? createDefaultRegistry();
@@ -38,6 +51,8 @@ export function createAppContext(overrides: Partial<AppConfig> & { registry?: No
     services: { models, ...overrides.services },
     concurrency: config.concurrency,
     progressIntervalMs: overrides.progressIntervalMs,
+    maxQueued: config.queueMaxSize,
+    lease: { role: overrides.role ?? "library", adopt: overrides.role === "serve", ...overrides.lease },
   });
   return {
     config,
@@ -45,10 +60,9 @@ export function createAppContext(overrides: Partial<AppConfig> & { registry?: No
     store,
     runs,
     models,
+    /** Graceful: running runs are re-queued, queued runs stay queued (see RunService.shutdown). */
     async close() {
-      for (const r of store.listRuns({ status: "running" })) runs.cancel(r.id);
-      for (const r of store.listRuns({ status: "queued" })) runs.cancel(r.id);
-      await runs.queue.idle();
+      await runs.shutdown();
       await models.close();
       store.close();
     },

@@ -17,6 +17,8 @@ export interface AppConfig {
   allowedHosts: string[];
   /** Extra origins accepted for state-changing requests (ACESTEP_ALLOWED_ORIGINS). */
   allowedOrigins: string[];
+  /** Most runs waiting in the queue, for every entry point (upstream ACESTEP_QUEUE_MAXSIZE). */
+  queueMaxSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -39,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     threads: int("ACESTEP_THREADS", cpus().length),
     allowedHosts: envList(env.ACESTEP_ALLOWED_HOSTS),
     allowedOrigins: envList(env.ACESTEP_ALLOWED_ORIGINS),
+    queueMaxSize: Math.max(1, int("ACESTEP_QUEUE_MAXSIZE", 200)),
   };
 }
 

@@ -15,7 +15,9 @@ export type RunEvent =
   | { type: "run.finished"; ms: number }
   | { type: "run.failed"; error: string; nodeId?: string; field?: string }
   | { type: "run.cancelled" }
-  | { type: "run.interrupted" };
+  | { type: "run.interrupted" }
+  /** Put back in the queue to start again (graceful shutdown, or a scale-out worker died). */
+  | { type: "run.requeued"; reason: string; attempt?: number };
 
 export type EngineEvent = NodeEvent | RunEvent;
 

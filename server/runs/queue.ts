@@ -1,98 +1,192 @@
-// The run queue: an interface a Redis-backed queue (e.g. BullMQ) can implement later to
-// spread runs over several GPU machines, and the in-process implementation used today.
+// The run queue. Runs are queued in the store (status `queued`, owner = the lease of the process that will run
+// them), so they survive crashes and restarts. `LocalQueue` executes them in this process, claiming them from
+// the store one statement at a time; the BullMQ queue (scale-out) hands them to worker processes instead.
+import type { RunStore } from "./store";
 
-export interface RunJob {
-  runId: string;
+/** The upstream REST message for a full queue (acestep/api_server.py), used by every entry point. */
+export const QUEUE_FULL_MESSAGE = "Server busy: queue is full";
+
+export class QueueFullError extends Error {
+  constructor(readonly maxSize: number) {
+    super(QUEUE_FULL_MESSAGE);
+    this.name = "QueueFullError";
+  }
 }
 
-export type JobHandler = (job: RunJob, signal: AbortSignal) => Promise<void>;
+/** Aborting a running job with this reason re-queues it instead of cancelling it (graceful shutdown). */
+export const REQUEUE = "requeue";
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  /** "serve", "cli", "library" (processes on the data folder) or "worker" (scale-out). */
+  role: string;
+  provider?: string;
+  models?: string[];
+  concurrency?: number;
+  /** Runs it executes now. */
+  jobs: string[];
+  lastSeen: number;
+}
+
+export interface QueueStats {
+  /** Runs waiting (all processes on the data folder). */
+  waiting: number;
+  /** Runs being executed. */
+  running: number;
+  /** The processes or workers that execute runs. */
+  workers: WorkerInfo[];
+  /** Where runs are queued: "sqlite" (embedded) or "redis" (BullMQ). */
+  backend: "sqlite" | "redis";
+}
+
+export type Executor = (runId: string, signal: AbortSignal) => Promise<void>;
 
 export interface RunQueue {
-  /** Adds a job; returns its 1-based position among waiting jobs (0 = starts now). */
-  enqueue(job: RunJob): number;
-  /** Cancels a waiting job (removed) or a running one (its signal is aborted). Returns what happened. */
-  cancel(runId: string): "removed" | "aborted" | "unknown";
-  /** 1-based position among waiting jobs, 0 when running, -1 when unknown. */
-  position(runId: string): number;
-  readonly waiting: number;
-  readonly running: number;
-  /** Resolves when nothing is waiting or running. */
+  readonly backend: QueueStats["backend"];
+  /** A run was stored as queued (owned by this process): start it when there is room. */
+  submitted(runId: string): void;
+  /** Aborts a run this process executes; false when it does not execute it. */
+  abortRunning(runId: string, reason?: string): boolean;
+  /** Runs this process executes now. */
+  readonly active: string[];
+  /** Looks for work (after a restart, an adoption, a new job kind). */
+  pump(): void;
+  /** Stops taking jobs; running ones are aborted with REQUEUE; resolves when none runs here. */
+  drain(): Promise<void>;
+  /** Resolves when this process runs nothing and has nothing of its own queued. */
   idle(): Promise<void>;
+  close(): Promise<void>;
 }
 
-export class InProcessQueue implements RunQueue {
-  private readonly pending: RunJob[] = [];
-  private readonly active = new Map<string, AbortController>();
+/** Store queries about queued runs, shared by every queue backend. */
+export class QueuedRuns {
+  constructor(private readonly store: RunStore) {}
+
+  count(status: "queued" | "running"): number {
+    return (this.store.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status=?").get(status) as { n: number }).n;
+  }
+
+  /** 1-based place among all queued runs (oldest first), 0 when running, -1 when not waiting or running. */
+  position(runId: string): number {
+    const r = this.store.db.prepare("SELECT rowid AS rid, status, created_at FROM runs WHERE id=?").get(runId) as
+      | { rid: number; status: string; created_at: number }
+      | undefined;
+    if (!r) return -1;
+    if (r.status === "running") return 0;
+    if (r.status !== "queued") return -1;
+    const before = this.store.db
+      .prepare("SELECT COUNT(*) AS n FROM runs WHERE status='queued' AND (created_at < ? OR (created_at = ? AND rowid <= ?))")
+      .get(r.created_at, r.created_at, r.rid) as { n: number };
+    return before.n;
+  }
+
+  /** Atomically takes the oldest queued run of `owner` whose kind is in `kinds`, marking it running. */
+  claim(owner: string, kinds: string[], now = Date.now()): string | undefined {
+    if (kinds.length === 0) return undefined;
+    const marks = kinds.map(() => "?").join(",");
+    const row = this.store.db
+      .prepare(
+        `UPDATE runs SET status='running', started_at=?, attempts=attempts+1 WHERE id=(SELECT id FROM runs WHERE status='queued' ` +
+          `AND owner=? AND kind IN (${marks}) ORDER BY created_at, rowid LIMIT 1) AND status='queued' RETURNING id`,
+      )
+      .get(now, owner, ...kinds) as { id: string } | undefined;
+    return row?.id;
+  }
+
+  /** Whether `owner` has queued runs of these kinds. */
+  hasQueued(owner: string, kinds: string[]): boolean {
+    if (kinds.length === 0) return false;
+    const marks = kinds.map(() => "?").join(",");
+    return this.store.db.prepare(`SELECT 1 FROM runs WHERE status='queued' AND owner=? AND kind IN (${marks}) LIMIT 1`).get(owner, ...kinds) !==
+      undefined;
+  }
+}
+
+/** Executes this process's queued runs, `concurrency` at a time, in creation order. */
+export class LocalQueue implements RunQueue {
+  readonly backend = "sqlite" as const;
+  private readonly running = new Map<string, AbortController>();
+  private readonly runs: QueuedRuns;
+  private draining = false;
   private idleWaiters: Array<() => void> = [];
+  private scheduled = false;
 
   constructor(
-    private readonly handler: JobHandler,
+    store: RunStore,
+    private readonly owner: string,
+    private readonly execute: Executor,
+    private readonly kinds: () => string[],
     private readonly concurrency = 1,
-    private readonly onRemoved: (job: RunJob) => void = () => {},
-  ) {}
-
-  enqueue(job: RunJob): number {
-    this.pending.push(job);
-    const pos = this.pending.length;
-    queueMicrotask(() => this.pump());
-    return this.active.size < this.concurrency && pos === 1 ? 0 : pos;
+  ) {
+    this.runs = new QueuedRuns(store);
   }
 
-  cancel(runId: string): "removed" | "aborted" | "unknown" {
-    const i = this.pending.findIndex((j) => j.runId === runId);
-    if (i >= 0) {
-      const [job] = this.pending.splice(i, 1);
-      this.onRemoved(job);
-      this.checkIdle();
-      return "removed";
-    }
-    const ac = this.active.get(runId);
-    if (ac) {
-      ac.abort();
-      return "aborted";
-    }
-    return "unknown";
+  get active(): string[] {
+    return [...this.running.keys()];
   }
 
-  position(runId: string): number {
-    if (this.active.has(runId)) return 0;
-    const i = this.pending.findIndex((j) => j.runId === runId);
-    return i >= 0 ? i + 1 : -1;
+  submitted(): void {
+    this.pump();
   }
 
-  get waiting(): number {
-    return this.pending.length;
+  pump(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.take();
+    });
   }
 
-  get running(): number {
-    return this.active.size;
+  abortRunning(runId: string, reason?: string): boolean {
+    const ac = this.running.get(runId);
+    if (!ac) return false;
+    ac.abort(reason);
+    return true;
+  }
+
+  async drain(): Promise<void> {
+    this.draining = true;
+    for (const ac of this.running.values()) ac.abort(REQUEUE);
+    if (this.running.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   idle(): Promise<void> {
-    if (this.pending.length === 0 && this.active.size === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  private pump(): void {
-    while (this.active.size < this.concurrency && this.pending.length > 0) {
-      const job = this.pending.shift()!;
+  async close(): Promise<void> {
+    await this.drain();
+  }
+
+  private isIdle(): boolean {
+    return this.running.size === 0 && (this.draining || !this.runs.hasQueued(this.owner, this.kinds()));
+  }
+
+  private take(): void {
+    while (!this.draining && this.running.size < this.concurrency) {
+      const runId = this.runs.claim(this.owner, this.kinds());
+      if (!runId) break;
       const ac = new AbortController();
-      this.active.set(job.runId, ac);
-      this.handler(job, ac.signal)
-        .catch((e) => console.error(`run ${job.runId}: unexpected queue error`, e))
+      this.running.set(runId, ac);
+      this.execute(runId, ac.signal)
+        .catch((e) => console.error(`run ${runId}: unexpected queue error`, e))
         .finally(() => {
-          this.active.delete(job.runId);
-          this.pump();
+          this.running.delete(runId);
+          this.take();
           this.checkIdle();
         });
     }
+    this.checkIdle();
   }
 
   private checkIdle(): void {
-    if (this.pending.length === 0 && this.active.size === 0) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const r of w) r();
-    }
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
   }
 }

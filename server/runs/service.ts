@@ -1,6 +1,6 @@
-// The run service: validates and queues runs, executes them on the engine, records
-// everything in the store and fans events out to live subscribers (resumable by seq).
-import { EventEmitter, on } from "node:events";
+// The run service: validates and queues runs (in the store, so they survive restarts), executes them on the
+// engine, records everything in the store and streams events to subscribers (resumable by seq).
+import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -11,8 +11,10 @@ import type { ValidationIssue } from "../graph/issues";
 import { OutputCache } from "../engine/cache";
 import { executeGraph, type ExecuteOutcome } from "../engine/engine";
 import { TERMINAL_EVENTS, type EngineEvent } from "../engine/events";
-import { InProcessQueue, type RunQueue } from "./queue";
-import type { RunStore, StoredEvent } from "./store";
+import { LocalQueue, QueuedRuns, QueueFullError, REQUEUE, type QueueStats, type RunQueue, type WorkerInfo } from "./queue";
+import type { RunRecord, RunStore, StoredEvent } from "./store";
+import { Lease, type LeaseOptions } from "./leases";
+import type { ResolvedGraph } from "../graph/validate";
 import { applyOverrides, type Overrides } from "./overrides";
 
 export class GraphInvalidError extends Error {
@@ -30,6 +32,12 @@ export interface RunServiceOptions {
   concurrency?: number;
   cache?: OutputCache;
   progressIntervalMs?: number;
+  /** Most runs that may wait in the queue (ACESTEP_QUEUE_MAXSIZE); more are refused with QueueFullError. */
+  maxQueued?: number;
+  /** This process's lease; `adopt` = take over queued runs of expired leases (the server does, the CLI does not). */
+  lease?: LeaseOptions & { adopt?: boolean };
+  /** How often a stream polls the store for events written by another process (default 250 ms). */
+  pollMs?: number;
 }
 
 export interface StartRequest {
@@ -38,18 +46,52 @@ export interface StartRequest {
   overrides?: Overrides;
 }
 
+/** What a job of a registered kind can do while it runs. */
+export interface JobContext {
+  run: RunRecord;
+  signal: AbortSignal;
+  /** Executes a graph inside this run: its events and outputs belong to the run. */
+  runGraph(graph: unknown): Promise<ExecuteOutcome>;
+  /** What the job does now, 0–1 done (REST `stage` and `progress`). */
+  setStage(stage: string, progress?: number): void;
+}
+
+export interface JobOutcome {
+  status: "finished" | "failed" | "cancelled";
+  result?: unknown;
+  error?: string;
+}
+
+/** A kind of run that is not a plain graph (e.g. "generate": a REST task). */
+export interface JobKind {
+  run(ctx: JobContext): Promise<JobOutcome>;
+  /** Called once when a run of this kind ends, however it ends (cancelled while queued included). */
+  cleanup?(run: RunRecord): void | Promise<void>;
+}
+
+const ACTIVE = new Set(["queued", "running"]);
+
 export class RunService {
   readonly cache: OutputCache;
   readonly queue: RunQueue;
+  readonly lease: Lease;
+  readonly queued: QueuedRuns;
+  readonly maxQueued: number;
   private readonly bus = new EventEmitter();
   private readonly outcomes = new Map<string, ExecuteOutcome>();
-  private readonly finished = new Map<string, Array<(o: ExecuteOutcome | undefined) => void>>();
+  private readonly kinds = new Map<string, JobKind>();
+  private readonly stages = new Map<string, { stage: string; progress: number }>();
+  private closed = false;
 
   constructor(private readonly opts: RunServiceOptions) {
     this.cache = opts.cache ?? new OutputCache();
     this.bus.setMaxListeners(0);
-    this.queue = new InProcessQueue((job, signal) => this.execute(job.runId, signal), opts.concurrency ?? 1, (job) => this.markCancelledWhileQueued(job.runId));
-    opts.store.markInterrupted();
+    this.maxQueued = opts.maxQueued ?? 200;
+    this.queued = new QueuedRuns(opts.store);
+    this.lease = new Lease(opts.store, opts.lease ?? { role: "library" });
+    this.queue = new LocalQueue(opts.store, this.lease.id, (runId, signal) => this.execute(runId, signal), () => ["graph", ...this.kinds.keys()], opts.concurrency ?? 1);
+    this.sweep();
+    this.lease.start(() => this.sweep());
   }
 
   get store(): RunStore {
@@ -60,6 +102,13 @@ export class RunService {
     return this.opts.registry;
   }
 
+  /** Lets a module add a kind of run (the REST facade adds "generate"); this process then executes such runs. */
+  registerKind(kind: string, handler: JobKind): void {
+    if (kind === "graph") throw new Error('the run kind "graph" is built in');
+    this.kinds.set(kind, handler);
+    this.queue.pump();
+  }
+
   validate(graph: unknown, overrides?: Overrides): ValidationIssue[] {
     const o = applyOverrides(graph, overrides);
     if (o.issues.length) return o.issues;
@@ -67,7 +116,7 @@ export class RunService {
     return v.ok ? [] : v.issues;
   }
 
-  /** Validates, records and queues a run. Throws GraphInvalidError listing every issue. */
+  /** Validates, records and queues a run. Throws GraphInvalidError listing every issue, QueueFullError when full. */
   start(req: StartRequest): { runId: string; position: number } {
     let graph = req.graph;
     if (req.graphId !== undefined) {
@@ -80,30 +129,53 @@ export class RunService {
     if (o.issues.length) throw new GraphInvalidError(o.issues);
     const v = validateGraph(o.graph, this.opts.registry);
     if (!v.ok) throw new GraphInvalidError(v.issues);
+    return this.enqueue({ kind: "graph", graph: v.resolved.graph, graphId: req.graphId ?? null });
+  }
+
+  /** Queues a run of a registered kind with its request; returns the run id and its queue position. */
+  submit(kind: string, payload: unknown): { runId: string; position: number } {
+    if (!this.kinds.has(kind)) throw new Error(`this process cannot run jobs of kind "${kind}"`);
+    return this.enqueue({ kind, graph: null, graphId: null, payload });
+  }
+
+  private enqueue(r: { kind: string; graph: unknown; graphId: string | null; payload?: unknown }): { runId: string; position: number } {
+    if (this.closed) throw new Error("the run service is shutting down");
     const runId = randomUUID();
     const outputDir = join(this.opts.dataDir, "outputs", runId);
-    this.opts.store.createRun({ id: runId, graph: v.resolved.graph, graphId: req.graphId ?? null, outputDir, demo: false });
-    const position = this.queue.enqueue({ runId });
+    const store = this.opts.store;
+    // The count and the insert in one transaction: two processes cannot both take the last place.
+    store.db.transaction(() => {
+      if (this.queued.count("queued") >= this.maxQueued) throw new QueueFullError(this.maxQueued);
+      store.createRun({ id: runId, ...r, outputDir, demo: false, owner: this.lease.id });
+    }).immediate();
+    const position = this.queued.position(runId);
     this.emit(runId, { type: "run.queued", position });
+    this.queue.submitted(runId);
     return { runId, position };
   }
 
+  /** Cancels a queued run (any process's) or a running one (here, or by asking its owner). */
   cancel(runId: string): boolean {
-    const run = this.opts.store.getRun(runId);
+    const store = this.opts.store;
+    const run = store.getRun(runId);
     if (!run) return false;
-    const r = this.queue.cancel(runId);
-    return r !== "unknown";
+    const removed = store.db.prepare("UPDATE runs SET status='cancelled', finished_at=? WHERE id=? AND status='queued'").run(Date.now(), runId);
+    if (removed.changes > 0) {
+      this.emit(runId, { type: "run.cancelled" });
+      void this.cleanup(runId);
+      return true;
+    }
+    if (this.queue.abortRunning(runId)) return true;
+    // Another process runs it: it sees the request with its next heartbeat.
+    return store.db.prepare("UPDATE runs SET cancel_requested=1 WHERE id=? AND status='running'").run(runId).changes > 0;
   }
 
-  /** Resolves with the outcome when the run ends (undefined if it was cancelled while queued). */
-  waitFor(runId: string): Promise<ExecuteOutcome | undefined> {
-    const run = this.opts.store.getRun(runId);
-    if (run && !["queued", "running"].includes(run.status)) return Promise.resolve(this.outcomes.get(runId));
-    return new Promise((r) => {
-      const list = this.finished.get(runId) ?? [];
-      list.push(r);
-      this.finished.set(runId, list);
-    });
+  /** Resolves with the outcome when the run ends (undefined when it ran elsewhere or was cancelled while queued). */
+  async waitFor(runId: string, signal?: AbortSignal): Promise<ExecuteOutcome | undefined> {
+    for await (const _ of this.events(runId, 0, signal)) {
+      // drain until the terminal event
+    }
+    return this.outcomes.get(runId);
   }
 
   /** In-memory node outputs of a finished run (for the library API); dropped after reading. */
@@ -113,33 +185,107 @@ export class RunService {
     return o;
   }
 
-  /** Stored events after `afterSeq`, then live ones, until the run ends or the signal aborts. */
+  /** What a running job of a registered kind does now (in-memory; null when unknown here). */
+  stage(runId: string): { stage: string; progress: number } | null {
+    return this.stages.get(runId) ?? null;
+  }
+
+  /**
+   * Stored events after `afterSeq`, then new ones, until the run ends or the signal aborts. Events written by
+   * this process wake the stream at once; those of other processes are found by polling the store.
+   */
   async *events(runId: string, afterSeq = 0, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
-    const ac = new AbortController();
-    const onAbort = () => ac.abort();
-    signal?.addEventListener("abort", onAbort);
-    const live = on(this.bus, runId, { signal: ac.signal }) as AsyncIterableIterator<[StoredEvent]>;
+    const store = this.opts.store;
     let last = afterSeq;
-    try {
-      for (const e of this.opts.store.eventsAfter(runId, afterSeq)) {
+    let settledChecks = 0;
+    while (!signal?.aborted) {
+      for (const e of store.eventsAfter(runId, last)) {
         last = e.seq;
         yield e;
         if (TERMINAL_EVENTS.has(e.event.type)) return;
       }
-      const run = this.opts.store.getRun(runId);
-      if (!run || !["queued", "running"].includes(run.status)) return;
-      for await (const [e] of live) {
-        if (e.seq <= last) continue;
-        last = e.seq;
-        yield e;
-        if (TERMINAL_EVENTS.has(e.event.type)) return;
-      }
-    } catch (e) {
-      if ((e as Error).name !== "AbortError") throw e;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      ac.abort();
+      const run = store.getRun(runId);
+      // An ended run whose terminal event is not stored (yet): look once more after a poll, then stop.
+      if (!run || !ACTIVE.has(run.status)) if (settledChecks++ > 0) return;
+      await this.wake(runId, signal);
     }
+  }
+
+  private wake(runId: string, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.bus.off(runId, done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.opts.pollMs ?? 250);
+      this.bus.on(runId, done);
+      signal?.addEventListener("abort", done);
+    });
+  }
+
+  /** Queue figures for stats and the status bar. */
+  queueStats(): QueueStats {
+    const now = Date.now();
+    const live = this.lease.liveIds(now);
+    const byOwner = new Map<string, string[]>();
+    const running = this.opts.store.db.prepare("SELECT id, owner FROM runs WHERE status='running'").all() as { id: string; owner: string | null }[];
+    for (const r of running) if (r.owner) byOwner.set(r.owner, [...(byOwner.get(r.owner) ?? []), r.id]);
+    const workers: WorkerInfo[] = this.lease
+      .rows()
+      .filter((l) => live.has(l.id))
+      .map((l) => ({ id: l.id, host: l.host, pid: l.pid, role: l.role, jobs: byOwner.get(l.id) ?? [], lastSeen: l.heartbeat }));
+    return { waiting: this.queued.count("queued"), running: this.queued.count("running"), workers, backend: this.queue.backend };
+  }
+
+  /**
+   * Settles what expired leases left behind: their running runs become `interrupted`, their queued runs are
+   * adopted (when this process adopts); then cancel requests for runs executed here are honoured.
+   */
+  sweep(now = Date.now()): void {
+    if (this.closed) return;
+    const store = this.opts.store;
+    const live = this.lease.liveIds(now);
+    const interrupted: string[] = [];
+    let adopted = 0;
+    store.db.transaction(() => {
+      const orphans = store.db.prepare("SELECT id, status, owner FROM runs WHERE status IN ('queued','running')").all() as Array<{
+        id: string;
+        status: string;
+        owner: string | null;
+      }>;
+      for (const r of orphans) {
+        if (r.owner && live.has(r.owner)) continue;
+        if (r.status === "running") {
+          store.db.prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE id=? AND status='running'").run(now, r.id);
+          interrupted.push(r.id);
+        } else if (this.opts.lease?.adopt) {
+          store.db.prepare("UPDATE runs SET owner=? WHERE id=? AND status='queued'").run(this.lease.id, r.id);
+          adopted++;
+        }
+      }
+      this.lease.forgetExpired(live);
+    }).immediate();
+    for (const id of interrupted) {
+      this.emit(id, { type: "run.interrupted" });
+      void this.cleanup(id);
+    }
+    const requested = store.db.prepare("SELECT id FROM runs WHERE owner=? AND status='running' AND cancel_requested=1").all(this.lease.id) as { id: string }[];
+    for (const r of requested) this.queue.abortRunning(r.id);
+    if (adopted > 0) this.queue.pump();
+  }
+
+  /**
+   * Graceful stop: takes no new runs, re-queues the running ones (they start again from the beginning after the
+   * restart; documented in README), leaves queued runs queued and hands them over by releasing the lease.
+   */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.drain();
+    this.closed = true;
+    await this.queue.close();
+    this.lease.release();
   }
 
   private emit(runId: string, event: EngineEvent): void {
@@ -148,16 +294,16 @@ export class RunService {
     this.bus.emit(runId, { runId, seq, event, at } satisfies StoredEvent);
   }
 
-  private markCancelledWhileQueued(runId: string): void {
-    this.opts.store.updateRun(runId, { status: "cancelled", finishedAt: Date.now() });
-    this.emit(runId, { type: "run.cancelled" });
-    this.resolveWaiters(runId, undefined);
-  }
-
-  private resolveWaiters(runId: string, o: ExecuteOutcome | undefined): void {
-    const w = this.finished.get(runId) ?? [];
-    this.finished.delete(runId);
-    for (const r of w) r(o);
+  private async cleanup(runId: string): Promise<void> {
+    this.stages.delete(runId);
+    const run = this.opts.store.getRun(runId);
+    const kind = run && this.kinds.get(run.kind);
+    if (!run || !kind?.cleanup) return;
+    try {
+      await kind.cleanup(run);
+    } catch (e) {
+      console.error(`run ${runId}: cleanup failed: ${(e as Error).message}`);
+    }
   }
 
   private async execute(runId: string, signal: AbortSignal): Promise<void> {
@@ -165,42 +311,87 @@ export class RunService {
     const run = store.getRun(runId);
     if (!run) return;
     const started = Date.now();
-    let outcome: ExecuteOutcome | undefined;
+    let status: JobOutcome["status"] = "failed";
+    let error: RunRecord["error"] = null;
     try {
-      const v = validateGraph(run.graph, this.opts.registry);
-      if (!v.ok) throw new GraphInvalidError(v.issues);
-      mkdirSync(run.outputDir, { recursive: true });
-      store.updateRun(runId, { status: "running", startedAt: started });
-      this.emit(runId, { type: "run.started", nodes: [...v.resolved.nodes.keys()] });
-      outcome = await executeGraph(v.resolved, {
-        runId,
-        outputDir: run.outputDir,
-        cache: this.cache,
-        signal,
-        services: { ...this.opts.services, dataDir: this.opts.dataDir },
-        progressIntervalMs: this.opts.progressIntervalMs,
-        onEvent: (e) => {
-          this.emit(runId, e);
-          if (e.type === "node.finished" || e.type === "node.cached") this.recordOutputs(runId, e.nodeId, e.results);
-        },
-      });
-      const graph = withSeeds(v.resolved.graph, outcome.resolvedSeeds);
-      const demo = [...outcome.outputs.values()].some((o) => Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true));
-      const finishedAt = Date.now();
-      store.updateRun(runId, { status: outcome.status, finishedAt, timings: outcome.timings, resolvedSeeds: outcome.resolvedSeeds, graph, error: outcome.error ?? null });
-      if (demo) store.db.prepare("UPDATE runs SET demo=1 WHERE id=?").run(runId);
-      if (outcome.status === "finished") this.emit(runId, { type: "run.finished", ms: finishedAt - started });
-      else if (outcome.status === "cancelled") this.emit(runId, { type: "run.cancelled" });
-      else this.emit(runId, { type: "run.failed", error: outcome.error?.message ?? "failed", nodeId: outcome.error?.nodeId, field: outcome.error?.field });
-      this.outcomes.set(runId, outcome);
-      if (this.outcomes.size > 50) this.outcomes.delete(this.outcomes.keys().next().value!);
+      if (run.kind === "graph") {
+        const outcome = await this.runGraphRun(run, signal);
+        status = outcome.status;
+        error = outcome.error ?? null;
+      } else {
+        const kind = this.kinds.get(run.kind);
+        if (!kind) throw new Error(`this process cannot run jobs of kind "${run.kind}"`);
+        mkdirSync(run.outputDir, { recursive: true });
+        this.emit(runId, { type: "run.started", nodes: [] });
+        this.stages.set(runId, { stage: "running", progress: 0 });
+        const o = await kind.run({
+          run,
+          signal,
+          runGraph: (graph) => this.runGraphInline(runId, run.outputDir, graph, signal),
+          setStage: (stage, progress) => this.stages.set(runId, { stage, progress: progress ?? this.stages.get(runId)?.progress ?? 0 }),
+        });
+        status = o.status;
+        error = o.error ? { message: o.error } : null;
+        store.updateRun(runId, { result: o.result ?? null, error });
+      }
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      store.updateRun(runId, { status: "failed", finishedAt: Date.now(), error: { message } });
-      this.emit(runId, { type: "run.failed", error: message });
-    } finally {
-      this.resolveWaiters(runId, outcome);
+      status = "failed";
+      error = { message: e instanceof Error ? e.message : String(e) };
     }
+    if (status === "cancelled" && signal.reason === REQUEUE) {
+      // Graceful shutdown: back to the queue, to start again after the restart.
+      store.updateRun(runId, { status: "queued", startedAt: null });
+      this.emit(runId, { type: "run.requeued", reason: "the server shut down" });
+      this.stages.delete(runId);
+      return;
+    }
+    const finishedAt = Date.now();
+    store.updateRun(runId, { status, finishedAt, error });
+    if (status === "finished") this.emit(runId, { type: "run.finished", ms: finishedAt - started });
+    else if (status === "cancelled") this.emit(runId, { type: "run.cancelled" });
+    else this.emit(runId, { type: "run.failed", error: error?.message ?? "failed", nodeId: error?.nodeId, field: error?.field });
+    await this.cleanup(runId);
+  }
+
+  /** A graph run: validates, executes, records timings, seeds, the graph with its seeds and the demo flag. */
+  private async runGraphRun(run: RunRecord, signal: AbortSignal): Promise<ExecuteOutcome> {
+    const store = this.opts.store;
+    const v = validateGraph(run.graph, this.opts.registry);
+    if (!v.ok) throw new GraphInvalidError(v.issues);
+    mkdirSync(run.outputDir, { recursive: true });
+    this.emit(run.id, { type: "run.started", nodes: [...v.resolved.nodes.keys()] });
+    const outcome = await this.executeResolved(run.id, run.outputDir, v.resolved, signal);
+    const graph = withSeeds(v.resolved.graph, outcome.resolvedSeeds);
+    const demo = [...outcome.outputs.values()].some((o) => Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true));
+    store.updateRun(run.id, { timings: outcome.timings, resolvedSeeds: outcome.resolvedSeeds, graph });
+    if (demo) store.db.prepare("UPDATE runs SET demo=1 WHERE id=?").run(run.id);
+    this.outcomes.set(run.id, outcome);
+    if (this.outcomes.size > 50) this.outcomes.delete(this.outcomes.keys().next().value!);
+    return outcome;
+  }
+
+  private async runGraphInline(runId: string, outputDir: string, graph: unknown, signal: AbortSignal): Promise<ExecuteOutcome> {
+    const v = validateGraph(graph, this.opts.registry);
+    if (!v.ok) throw new GraphInvalidError(v.issues);
+    const outcome = await this.executeResolved(runId, outputDir, v.resolved, signal);
+    const demo = [...outcome.outputs.values()].some((o) => Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true));
+    if (demo) this.opts.store.db.prepare("UPDATE runs SET demo=1 WHERE id=?").run(runId);
+    return outcome;
+  }
+
+  private executeResolved(runId: string, outputDir: string, resolved: ResolvedGraph, signal: AbortSignal): Promise<ExecuteOutcome> {
+    return executeGraph(resolved, {
+      runId,
+      outputDir,
+      cache: this.cache,
+      signal,
+      services: { ...this.opts.services, dataDir: this.opts.dataDir },
+      progressIntervalMs: this.opts.progressIntervalMs,
+      onEvent: (e) => {
+        this.emit(runId, e);
+        if (e.type === "node.finished" || e.type === "node.cached") this.recordOutputs(runId, e.nodeId, e.results);
+      },
+    });
   }
 
   private recordOutputs(runId: string, nodeId: string, results: Array<{ kind: string; path?: string; meta?: Record<string, unknown>; label?: string }>): void {

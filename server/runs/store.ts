@@ -20,6 +20,18 @@ export interface RunRecord {
   resolvedSeeds: Record<string, Record<string, number>>;
   outputDir: string;
   demo: boolean;
+  /** "graph" (a graph run) or a job kind another module registered (e.g. "generate" for REST tasks). */
+  kind: string;
+  /** The kind's request (for "generate": the REST fields and uploads). */
+  payload: unknown;
+  /** The kind's stored result (for "generate": what /query_result answers). */
+  result: unknown;
+  /** Lease id of the process that executes (or will execute) the run. */
+  owner: string | null;
+  /** How many times the run was started (more than 1 after a worker died or a graceful shutdown re-queued it). */
+  attempts: number;
+  /** The scale-out worker that ran it last (null when run in the coordinator's process). */
+  worker: string | null;
 }
 
 export interface SavedGraph {
@@ -53,40 +65,43 @@ CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, status TEXT NOT NULL, grap
   output_dir TEXT NOT NULL, demo INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at);
 CREATE TABLE IF NOT EXISTS run_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (run_id, seq));
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, role TEXT NOT NULL, heartbeat INTEGER NOT NULL,
+  started_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (run_id TEXT NOT NULL, node_id TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL, meta_json TEXT NOT NULL, created_at INTEGER NOT NULL,
   PRIMARY KEY (run_id, path));
 `;
 
+/** Columns added after the first release (existing stores gain them on open). */
+const RUN_COLUMNS: Array<[string, string]> = [
+  ["kind", "TEXT NOT NULL DEFAULT 'graph'"],
+  ["payload_json", "TEXT"],
+  ["result_json", "TEXT"],
+  ["owner", "TEXT"],
+  ["attempts", "INTEGER NOT NULL DEFAULT 0"],
+  ["cancel_requested", "INTEGER NOT NULL DEFAULT 0"],
+  ["worker", "TEXT"],
+];
+
 export class RunStore {
   readonly db: Database.Database;
-  /** Last event seq per run (events of a run are appended by this process only). */
-  private readonly lastSeq = new Map<string, number>();
-  private readonly stmts: { maxSeq: Database.Statement; insertEvent: Database.Statement };
+  private readonly stmts: { insertEvent: Database.Statement };
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    // Several processes may share one data folder (server, CLI, library): wait for each other's writes.
+    this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    const have = new Set((this.db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
+    for (const [name, decl] of RUN_COLUMNS) if (!have.has(name)) this.db.exec(`ALTER TABLE runs ADD COLUMN ${name} ${decl}`);
+    this.db.exec("CREATE INDEX IF NOT EXISTS runs_queue ON runs(status, owner, created_at)");
     this.stmts = {
-      maxSeq: this.db.prepare("SELECT COALESCE(MAX(seq),0) AS m FROM run_events WHERE run_id=?"),
-      insertEvent: this.db.prepare("INSERT INTO run_events (run_id,seq,json,at) VALUES (?,?,?,?)"),
+      // One statement picks the next number and inserts it, so writers in two processes cannot collide.
+      insertEvent: this.db.prepare(
+        "INSERT INTO run_events (run_id,seq,json,at) SELECT ?, COALESCE(MAX(seq),0)+1, ?, ? FROM run_events WHERE run_id=? RETURNING seq",
+      ),
     };
-  }
-
-  /** Runs left queued or running by a previous process become `interrupted`; returns their ids. */
-  markInterrupted(now = Date.now()): string[] {
-    const rows = this.db.prepare("SELECT id FROM runs WHERE status IN ('queued','running')").all() as { id: string }[];
-    const upd = this.db.prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE id=?");
-    const tx = this.db.transaction(() => {
-      for (const r of rows) {
-        upd.run(now, r.id);
-        this.appendEvent(r.id, { type: "run.interrupted" }, now);
-      }
-    });
-    tx();
-    return rows.map((r) => r.id);
   }
 
   // graphs
@@ -114,13 +129,23 @@ export class RunStore {
   }
 
   // runs
-  createRun(r: Pick<RunRecord, "id" | "graph" | "graphId" | "outputDir" | "demo">, now = Date.now()): void {
+  createRun(
+    r: Pick<RunRecord, "id" | "graph" | "graphId" | "outputDir" | "demo"> & { kind?: string; payload?: unknown; owner?: string | null },
+    now = Date.now(),
+  ): void {
     this.db
-      .prepare("INSERT INTO runs (id,status,graph_json,graph_id,created_at,output_dir,demo) VALUES (?,?,?,?,?,?,?)")
-      .run(r.id, "queued", JSON.stringify(r.graph), r.graphId, now, r.outputDir, r.demo ? 1 : 0);
+      .prepare(
+        "INSERT INTO runs (id,status,graph_json,graph_id,created_at,output_dir,demo,kind,payload_json,owner) VALUES (?,?,?,?,?,?,?,?,?,?)",
+      )
+      .run(r.id, "queued", JSON.stringify(r.graph ?? null), r.graphId, now, r.outputDir, r.demo ? 1 : 0, r.kind ?? "graph",
+        r.payload === undefined ? null : JSON.stringify(r.payload), r.owner ?? null);
   }
 
-  updateRun(id: string, patch: Partial<Pick<RunRecord, "status" | "startedAt" | "finishedAt" | "error" | "timings" | "resolvedSeeds" | "graph">>): void {
+  updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, "status" | "startedAt" | "finishedAt" | "error" | "timings" | "resolvedSeeds" | "graph" | "result" | "worker"
+      | "attempts" | "owner">>,
+  ): void {
     const sets: string[] = [];
     const vals: unknown[] = [];
     const col = (c: string, v: unknown) => {
@@ -134,6 +159,10 @@ export class RunStore {
     if (patch.timings !== undefined) col("timings_json", JSON.stringify(patch.timings));
     if (patch.resolvedSeeds !== undefined) col("seeds_json", JSON.stringify(patch.resolvedSeeds));
     if (patch.graph !== undefined) col("graph_json", JSON.stringify(patch.graph));
+    if (patch.result !== undefined) col("result_json", JSON.stringify(patch.result));
+    if (patch.worker !== undefined) col("worker", patch.worker);
+    if (patch.attempts !== undefined) col("attempts", patch.attempts);
+    if (patch.owner !== undefined) col("owner", patch.owner);
     if (sets.length === 0) return;
     this.db.prepare(`UPDATE runs SET ${sets.join(",")} WHERE id=?`).run(...vals, id);
   }
@@ -155,13 +184,7 @@ export class RunStore {
 
   // events
   appendEvent(runId: string, event: EngineEvent, now = Date.now()): number {
-    let last = this.lastSeq.get(runId);
-    if (last === undefined) last = (this.stmts.maxSeq.get(runId) as { m: number }).m;
-    const seq = last + 1;
-    this.stmts.insertEvent.run(runId, seq, JSON.stringify(event), now);
-    this.lastSeq.set(runId, seq);
-    if (this.lastSeq.size > 1000) this.lastSeq.delete(this.lastSeq.keys().next().value!);
-    return seq;
+    return (this.stmts.insertEvent.get(runId, JSON.stringify(event), now, runId) as { seq: number }).seq;
   }
 
   /** Events with seq greater than `afterSeq`, in order. */
@@ -207,6 +230,12 @@ interface RunRow {
   seeds_json: string;
   output_dir: string;
   demo: number;
+  kind: string;
+  payload_json: string | null;
+  result_json: string | null;
+  owner: string | null;
+  attempts: number;
+  worker: string | null;
 }
 interface OutputRow {
   run_id: string;
@@ -235,5 +264,11 @@ function runFromRow(r: RunRow): RunRecord {
     resolvedSeeds: JSON.parse(r.seeds_json),
     outputDir: r.output_dir,
     demo: r.demo === 1,
+    kind: r.kind,
+    payload: r.payload_json === null ? null : JSON.parse(r.payload_json),
+    result: r.result_json === null ? null : JSON.parse(r.result_json),
+    owner: r.owner,
+    attempts: r.attempts,
+    worker: r.worker,
   };
 }

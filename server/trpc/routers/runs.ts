@@ -4,6 +4,7 @@ import { z } from "zod";
 import { TRPCError, tracked } from "@trpc/server";
 import { router, publicProcedure } from "../init";
 import { GraphInvalidError } from "../../runs/service";
+import { QueueFullError } from "../../runs/queue";
 
 const zRunId = z.string().uuid();
 
@@ -21,13 +22,14 @@ export const runsRouter = router({
         return ctx.app.runs.start(input);
       } catch (e) {
         if (e instanceof GraphInvalidError) throw new TRPCError({ code: "BAD_REQUEST", message: e.message, cause: e });
+        if (e instanceof QueueFullError) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message, cause: e });
         throw e;
       }
     }),
   get: publicProcedure.input(z.object({ runId: zRunId })).query(({ ctx, input }) => {
     const run = ctx.app.store.getRun(input.runId);
     if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
-    return { ...run, position: ctx.app.runs.queue.position(run.id), outputs: ctx.app.store.listOutputs(run.id) };
+    return { ...run, position: ctx.app.runs.queued.position(run.id), outputs: ctx.app.store.listOutputs(run.id) };
   }),
   list: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50), status: z.enum(["queued", "running", "finished", "failed", "cancelled", "interrupted"]).optional() }).default({ limit: 50 }))
@@ -46,5 +48,6 @@ export const runsRouter = router({
     const after = input.lastEventId ? Number(input.lastEventId) || 0 : 0;
     for await (const e of ctx.app.runs.events(input.runId, after, signal)) yield tracked(String(e.seq), e);
   }),
-  queue: publicProcedure.query(({ ctx }) => ({ waiting: ctx.app.runs.queue.waiting, running: ctx.app.runs.queue.running })),
+  /** Queue length, running runs and the processes or workers that execute them. */
+  queue: publicProcedure.query(({ ctx }) => ctx.app.runs.queueStats()),
 });

@@ -1,6 +1,7 @@
 // system.info: what the status bar shows (execution provider, loaded models, demo weights).
 import { router, publicProcedure } from "../init";
 import type { AppContext } from "../../app-context";
+import type { QueueStats } from "../../runs/queue";
 
 export interface SystemInfo {
   version: string;
@@ -8,7 +9,7 @@ export interface SystemInfo {
   threads: number;
   demoWeights: boolean;
   models: Array<{ name: string; kind: string; loaded: boolean; demo: boolean }>;
-  queue: { waiting: number; running: number };
+  queue: QueueStats;
   /** True while the models are still being prepared (demo conversion on first start). */
   preparingModels: boolean;
 }
@@ -29,7 +30,7 @@ export const systemRouter = router({
       threads: ctx.app.config.threads,
       demoWeights: ctx.app.config.modelsDir === null,
       models: [],
-      queue: { waiting: ctx.app.runs.queue.waiting, running: ctx.app.runs.queue.running },
+      queue: ctx.app.runs.queueStats(),
       preparingModels: false,
     };
     const m = ctx.app.models;
