@@ -15,6 +15,7 @@ import { buildDitCrossKv, buildDitStep, ditConfigFromJson, type AceStepDitConfig
 import { toBytes, type Weights } from "../server/onnx";
 import { randomLoraFactors, writePeftAdapter, type LoraFactors } from "../server/models/lora/write";
 import type { ManifestEntry } from "../server/models/convert/manifest";
+import { ModelManager } from "../server/models/manager";
 import { f32, randArray, rng, session } from "./parity/helpers";
 
 let app: AppContext;
@@ -85,10 +86,10 @@ async function runnerStep(runner: DitRunner): Promise<Float32Array> {
 }
 
 /** vt of the same step on base graphs built from the merged weights (the reference). */
-async function referenceStep(w: Weights): Promise<Float32Array> {
+async function referenceStep(w: Weights, precision: "fp32" | "fp16" = "fp32"): Promise<Float32Array> {
   const { enc, x, ctx } = inputs();
-  const cross = await session(toBytes(buildDitCrossKv(w, cfg)));
-  const step = await session(toBytes(buildDitStep(w, cfg)));
+  const cross = await session(toBytes(buildDitCrossKv(w, cfg, { precision })));
+  const step = await session(toBytes(buildDitStep(w, cfg, { precision })));
   const kv = await cross.run({ encoder_hidden_states: f32(enc, [B, Le, cfg.hidden_size]) });
   const feeds: Record<string, ort.Tensor> = {
     hidden_states: f32(x, [B, T, 64]), context_latents: f32(ctx, [B, T, 128]),
@@ -144,6 +145,24 @@ describe("LoRA on the converted DiT", () => {
     const got = await runnerStep(runner);
     const want = await referenceStep(merged([{ factors: a.factors, coef: 0.5 * a.scaling }, { factors: c.factors, coef: -1.3 * c.scaling }]));
     expect(rmse(got, want)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("works on an fp16 conversion (branch in fp32 after the fp16 Linear's cast back)", async () => {
+    await convertCheckpoints({ from: join(dir, "checkpoints"), to: join(dir, "models-fp16"), only: ["acestep-v15-turbo"], dtype: "fp16" });
+    const mm = new ModelManager({ modelsDir: join(dir, "models-fp16"), dataDir: dir, threads: 1 });
+    try {
+      const e16 = await mm.find("dit", "acestep-v15-turbo");
+      expect(e16.dtype).toBe("fp16");
+      const a = peft("fp16", { rank: 4, alpha: 8, seed: 7 });
+      const got = await runnerStep(new DitRunner(mm, e16, [{ path: a.path, scale: 1 }]));
+      const plain = await runnerStep(new DitRunner(mm, e16));
+      const want = await referenceStep(merged([{ factors: a.factors, coef: a.scaling }]), "fp16");
+      const effect = rmse(plain, want);
+      expect(effect).toBeGreaterThan(1e-2);
+      expect(rmse(got, want)).toBeLessThan(effect / 50); // fp16 rounding of W vs W + ΔW only
+    } finally {
+      await mm.close();
+    }
   });
 
   it("scale 0 is bitwise the base model", async () => {

@@ -11,7 +11,9 @@
 // The weight initializers keep their names and external-data locations, so the patched file sits next to the
 // original and shares its .onnx.data.
 // In fp16 builds (the Gemm runs on fp16 x and W and is followed by a Cast to fp32) the branch runs in fp32 on
-// the fp32 activation and is added after that Cast.
+// the fp32 activation and is added after that Cast; on int8/int4 weight-only builds (com.microsoft MatMulNBits,
+// fp32 in and out) it is added to the MatMulNBits output, so the delta is exact rather than re-quantised; bf16
+// builds widen the weight with a Cast before an fp32 Gemm, which is patched like fp32.
 import { readFileSync } from "node:fs";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ModelProtoSchema, NodeProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto } from "onnx-buf";
@@ -47,18 +49,43 @@ function isTransB(n: NodeProto): boolean {
   return n.attribute.some((a) => a.name === "transB" && a.i === 1n);
 }
 
-/** Weights used directly as the transB operand of a Gemm (nn.Linear in checkpoint layout), by key. */
-export function linearSites(model: ModelProto): Map<string, LinearSite> {
+/** `${key}.scales` (optionally with a leading "/" or a uniquifying "_N") → key, for MatMulNBits weights. */
+const NBITS_SCALES = /^\/?(.+)\.scales(?:_\d+)?$/;
+
+interface LinearNode {
+  site: LinearSite;
+  node: NodeProto;
+  /** "gemm": fp32 Gemm on the (fp32 or bf16-widened) weight; "gemm16": fp16 Gemm then Cast to fp32; "nbits": MatMulNBits. */
+  kind: "gemm" | "gemm16" | "nbits";
+}
+
+function linearNodes(model: ModelProto): Map<string, LinearNode> {
   const g = model.graph!;
-  const out = new Map<string, LinearSite>();
+  const out = new Map<string, LinearNode>();
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  const intAttr = (n: NodeProto, name: string) => Number(n.attribute.find((a) => a.name === name)?.i ?? -1);
   for (const n of g.node) {
-    if (n.opType !== "Gemm" || !isTransB(n)) continue;
-    const t = inits.get(n.input[1]);
-    if (!t || t.dims.length !== 2) continue;
-    out.set(t.name, { key: t.name, out: Number(t.dims[0]), in: Number(t.dims[1]) });
+    if (n.opType === "Gemm" && isTransB(n)) {
+      // the weight itself, or a bf16-stored weight widened by a Cast (folded by ORT at load)
+      const t = inits.get(n.input[1]) ?? inits.get(g.node.find((c) => c.opType === "Cast" && c.output[0] === n.input[1])?.input[0] ?? "");
+      if (!t || t.dims.length !== 2) continue;
+      const site = { key: t.name, out: Number(t.dims[0]), in: Number(t.dims[1]) };
+      out.set(t.name, { site, node: n, kind: t.dataType === TensorProto_DataType.FLOAT16 ? "gemm16" : "gemm" });
+    } else if (n.opType === "MatMulNBits") {
+      const m = (n.input[2] ?? "").match(NBITS_SCALES);
+      if (!m) continue;
+      out.set(m[1], { site: { key: m[1], out: intAttr(n, "N"), in: intAttr(n, "K") }, node: n, kind: "nbits" });
+    }
   }
   return out;
+}
+
+/**
+ * The Linear weights of a graph, by checkpoint key: the transB operand of a Gemm (nn.Linear in checkpoint
+ * layout, fp32 or fp16) or the weight of a com.microsoft MatMulNBits (int8/int4 weight-only builds).
+ */
+export function linearSites(model: ModelProto): Map<string, LinearSite> {
+  return new Map([...linearNodes(model)].map(([k, v]) => [k, v.site]));
 }
 
 /**
@@ -68,8 +95,7 @@ export function linearSites(model: ModelProto): Map<string, LinearSite> {
 export function patchLinearsWithLora(model: ModelProto, keys: string[]): ModelProto {
   const m = fromBinary(ModelProtoSchema, toBinary(ModelProtoSchema, model));
   const g = m.graph!;
-  const sites = linearSites(m);
-  const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  const linears = linearNodes(m);
   const added: NodeProto[] = [];
   const node = (opType: string, input: string[], output: string, attrs: Record<string, ReturnType<typeof attr.int>> = {}) => {
     added.push(create(NodeProtoSchema, {
@@ -79,27 +105,28 @@ export function patchLinearsWithLora(model: ModelProto, keys: string[]): ModelPr
     return output;
   };
   for (const key of [...new Set(keys)].sort()) {
-    const site = sites.get(key);
-    if (!site) throw new LoraPatchError(`the graph ${g.name} has no Linear weight ${key} to patch`);
-    const gemm = g.node.find((n) => n.opType === "Gemm" && n.input[1] === key && isTransB(n))!;
-    const half = inits.get(key)!.dataType === TensorProto_DataType.FLOAT16;
+    const lin = linears.get(key);
+    if (!lin) throw new LoraPatchError(`the graph ${g.name} has no Linear weight ${key} to patch`);
+    const { site, node: mm, kind } = lin;
     const r = `lora_rank.${key}`;
     g.input.push(valueInfo(loraInputA(key), "float32", [r, site.in]), valueInfo(loraInputB(key), "float32", [site.out, r]));
     const base = `/lora/${key}`;
     // x in fp32 (fp16 builds cast it to fp16 for the Gemm: take the Cast's fp32 input instead)
-    let x = gemm.input[0];
-    if (half) {
+    let x = mm.input[0];
+    if (kind === "gemm16") {
       const cast = g.node.find((n) => n.opType === "Cast" && n.output[0] === x);
       x = cast ? cast.input[0] : node("Cast", [x], `${base}/x_f32`, { to: attr.int(TensorProto_DataType.FLOAT) });
     }
     const low = node("Gemm", [x, loraInputA(key)], `${base}/xa`, { transB: attr.int(1) });
     const delta = node("Gemm", [low, loraInputB(key)], `${base}/delta`, { transB: attr.int(1) });
-    // where the fp32 result of the Linear appears: the Gemm output, or the Cast right after an fp16 Gemm
-    let producer: NodeProto = gemm;
-    if (half) {
-      const next = consumers(g.node, gemm.output[0]);
-      const castBack = next.length === 1 && next[0].opType === "Cast" && next[0].attribute.some((a) => a.name === "to" && a.i === BigInt(TensorProto_DataType.FLOAT));
-      if (!castBack) throw new LoraPatchError(`the fp16 Linear ${key} in ${g.name} is not followed by a Cast to fp32`);
+    // where the fp32 result of the Linear appears: the node's output, or the Cast right after an fp16 Gemm
+    let producer: NodeProto = mm;
+    if (kind === "gemm16") {
+      const next = consumers(g.node, mm.output[0]);
+      const toF32 = (n: NodeProto) => n.attribute.some((a) => a.name === "to" && a.i === BigInt(TensorProto_DataType.FLOAT));
+      if (next.length !== 1 || next[0].opType !== "Cast" || !toF32(next[0])) {
+        throw new LoraPatchError(`the fp16 Linear ${key} in ${g.name} is not followed by a Cast to fp32`);
+      }
       producer = next[0];
     }
     const y = producer.output[0];
