@@ -2,7 +2,7 @@
 import { defineNode } from "../define-node";
 import { param } from "../params";
 import { formatAudioCodes, parseAudioCodesDetailed } from "../../server/acestep/codes/audio-codes";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 
 export const AudioCodesNode = defineNode({
   type: "ace.audioCodes",

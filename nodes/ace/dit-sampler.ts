@@ -4,7 +4,7 @@
 import { defineNode, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import { DitRunner } from "../../server/pipeline/dit-runner";
 import { generateLatents } from "../../server/pipeline/generate-latents";
 import { isTaskMeta } from "../../server/pipeline/task-latents";

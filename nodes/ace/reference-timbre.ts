@@ -4,7 +4,7 @@
 import { defineNode } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import { vaeEncode } from "../../server/pipeline/vae";
 import { mulberry32 } from "../../server/checkpoints/tiny/prng";
 import type { AudioValue } from "../values";

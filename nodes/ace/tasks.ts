@@ -3,7 +3,7 @@
 import { defineNode, type LinkedNodeInfo, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import { DitRunner } from "../../server/pipeline/dit-runner";
 import { audioToCodes, coverFromAudio, coverFromCodes, sourceTask, text2musicLatent, windowTask } from "../../server/pipeline/task-latents";
 import { latentFramesForDuration } from "../../server/acestep/sampling/schedule";

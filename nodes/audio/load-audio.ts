@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { defineNode } from "../define-node";
 import { param } from "../params";
 import { confinePath, PathEscapeError } from "../../server/files/confine";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import { loadAudioFile, AudioDecodeError } from "../../server/audio/index";
 
 function locate(dataDir: string | undefined, file: string): string {

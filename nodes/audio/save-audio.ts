@@ -5,7 +5,8 @@ import { join, relative } from "node:path";
 import { defineNode, type NodeContext } from "../define-node";
 import { param } from "../params";
 import type { AudioValue } from "../values";
-import { applyOutputLevels, saveAudioFile, type LevelPolicy, type OutputFormat } from "../../server/audio/index";
+import { applyOutputLevels, type LevelPolicy, type OutputFormat } from "../../server/audio/index";
+import { saveAudioFile } from "../../server/files/save-audio";
 
 export const AUDIO_FORMATS = ["flac", "wav", "mp3", "ogg"] as const;
 export const LEVEL_POLICIES = ["ace-peak", "ace-normalize", "none"] as const;

@@ -9,7 +9,7 @@ import { captionParam, lyricsParam, metaParams } from "../ace/song-params";
 import { resolveTextFields } from "../ace/text-conditioning";
 import { modelsOf } from "../models/loaders";
 import { NO_USER_INPUT } from "../../server/lm/prompts";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import {
   captionMaxTokensParam, debugParam, lmLanguageParam, lmMetaIssues, lmServiceFor, maxDurationParam, runOptions, samplingParams, songOf,
 } from "./shared";

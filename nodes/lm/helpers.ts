@@ -5,7 +5,7 @@ import { defineNode } from "../define-node";
 import { param } from "../params";
 import { captionParam, lyricsParam, metaParams } from "../ace/song-params";
 import { resolveTextFields } from "../ace/text-conditioning";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import type { LmSongResult } from "../../server/pipeline/lm";
 import type { NodeContext } from "../define-node";
 import type { SongValue } from "../values";

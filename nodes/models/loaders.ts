@@ -3,7 +3,7 @@ import { defineNode, type NodeContext } from "../define-node";
 import { param } from "../params";
 import type { ModelHandle } from "../values";
 import type { NodeServices } from "../services";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import type { Component } from "../../server/checkpoints/layout";
 import type { ModelManager } from "../../server/models/manager";
 import type { ModelComponent } from "../../server/models/catalog";

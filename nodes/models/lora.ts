@@ -6,7 +6,7 @@ import { param } from "../params";
 import { modelsOf } from "./loaders";
 import type { ModelHandle } from "../values";
 import type { NodeServices } from "../services";
-import { NodeError } from "../../server/engine/errors";
+import { NodeError } from "../errors";
 import { PathEscapeError } from "../../server/files/confine";
 import { assertLoraFits, LoraFormatError } from "../../server/models/lora/adapter";
 import { loadLoraAdapter } from "../../server/models/lora/dit-loras";

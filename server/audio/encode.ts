@@ -1,11 +1,10 @@
-// encodeAudio / saveAudioFile: FLAC (default), WAV (16/24-bit PCM, 32-bit float), MP3, Ogg Vorbis.
-// Files are written atomically: a temp file in the same folder, then rename.
+// encodeAudio: FLAC (default), WAV (16/24-bit PCM, 32-bit float), MP3, Ogg Vorbis. Saving to a file (atomically)
+// is server/files/save-audio.ts.
 import { extname } from "node:path";
-import { writeFileAtomic } from "../files/atomic";
 import { encodeFlac } from "./flac";
 import { encodeMp3, type Mp3Bitrate } from "./mp3";
 import { encodeOggVorbis } from "./ogg";
-import { AudioEncodeError, describeError, type Audio } from "./types";
+import { AudioEncodeError, type Audio } from "./types";
 import { encodeWav } from "./wav";
 
 export type OutputFormat = "flac" | "wav" | "mp3" | "ogg";
@@ -46,19 +45,4 @@ export async function encodeAudio(audio: Audio, opts: EncodeOptions = {}): Promi
 export function formatFromPath(path: string): OutputFormat | undefined {
   const ext = extname(path).toLowerCase();
   return (Object.keys(FORMAT_EXTENSIONS) as OutputFormat[]).find((f) => FORMAT_EXTENSIONS[f] === ext || (f === "ogg" && ext === ".oga"));
-}
-
-/** Writes bytes atomically (temp file in the target folder, fsync, rename): the shared helper. */
-export { writeFileAtomic } from "../files/atomic";
-
-/** Encodes and saves; the format comes from `opts.format`, else the extension, else FLAC. Returns the bytes written. */
-export async function saveAudioFile(path: string, audio: Audio, opts: EncodeOptions = {}): Promise<number> {
-  const format = opts.format ?? formatFromPath(path) ?? "flac";
-  const bytes = await encodeAudio(audio, { ...opts, format });
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (err) {
-    throw new AudioEncodeError(`cannot write ${path}: ${describeError(err)}`, { cause: err });
-  }
-  return bytes.length;
 }

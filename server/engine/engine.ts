@@ -10,7 +10,7 @@ import { uiHintOf, MAX_SEED } from "../../nodes/params";
 import type { ResolvedGraph, ResolvedNode } from "../graph/validate";
 import { paramIssue } from "../graph/validate";
 import { OutputCache } from "./cache";
-import { CancelledError, NodeError, isCancelled } from "./errors";
+import { CancelledError, NodeError, isCancelled } from "../../nodes/errors";
 import type { NodeEvent } from "./events";
 import { nodeSignature } from "./signature";
 import { summarizeValue } from "./summarize";

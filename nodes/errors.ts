@@ -1,4 +1,4 @@
-// Errors the engine understands: cancellation, and node errors that name a field.
+// Errors a node throws and the engine understands: cancellation, and node errors that name a field.
 
 export class CancelledError extends Error {
   constructor(message = "the run was cancelled") {
