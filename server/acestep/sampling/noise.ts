@@ -24,15 +24,18 @@ const PHILOX_M1 = 0xcd9e8d57;
 const PHILOX_W0 = 0x9e3779b9;
 const PHILOX_W1 = 0xbb67ae85;
 
-/** High 32 bits of the 64-bit product of two uint32 (exact, via 16-bit limbs). */
+/**
+ * High 32 bits of the 64-bit product of two uint32, exact, from 16-bit limbs whose partial sums all stay below
+ * 2^32 (Hacker's Delight `mulhu`), so every step is an integer shift or mask.
+ */
 function mulhi32(a: number, b: number): number {
   const aL = a & 0xffff;
   const aH = a >>> 16;
   const bL = b & 0xffff;
   const bH = b >>> 16;
-  const ll = aL * bL;
-  const mid = aH * bL + aL * bH + Math.floor(ll / 65536);
-  return (aH * bH + Math.floor(mid / 65536)) % 4294967296;
+  const t = aH * bL + ((aL * bL) >>> 16);
+  const w1 = (t & 0xffff) + aL * bH;
+  return (aH * bH + (t >>> 16) + (w1 >>> 16)) >>> 0;
 }
 
 /** Philox4x32-10 into `out` (no allocation). */
@@ -69,13 +72,16 @@ const CURAND_2POW32_INV_2PI = Math.fround(1.4629180792671596e-9);
 const HALF_INV = Math.fround(CURAND_2POW32_INV / 2);
 const HALF_INV_2PI = Math.fround(CURAND_2POW32_INV_2PI * 0.5);
 
-/** cuRAND `_curand_box_muller` in float (multiply-adds fused as nvcc emits them). */
-function boxMuller(u0: number, u1: number, out: Float64Array, at: number): void {
+/**
+ * cuRAND `_curand_box_muller` in float (multiply-adds fused as nvcc emits them); `both` false computes only the
+ * first (sin) value, for callers that use one lane.
+ */
+function boxMuller(u0: number, u1: number, out: Float64Array, at: number, both = true): void {
   const u = Math.fround(Math.fround(u0) * CURAND_2POW32_INV + HALF_INV);
   const v = Math.fround(Math.fround(u1) * CURAND_2POW32_INV_2PI + HALF_INV_2PI);
   const s = Math.fround(Math.sqrt(Math.fround(-2 * Math.fround(Math.log(u)))));
   out[at] = Math.fround(s * Math.fround(Math.sin(v)));
-  out[at + 1] = Math.fround(s * Math.fround(Math.cos(v)));
+  if (both) out[at + 1] = Math.fround(s * Math.fround(Math.cos(v)));
 }
 
 function splitSeed(seed: number | bigint): [number, number] {
@@ -85,13 +91,14 @@ function splitSeed(seed: number | bigint): [number, number] {
 
 const scratch = new Uint32Array(4);
 
-function normal4(key: readonly number[], subsequence: number, offset: number, out: Float64Array): void {
+/** The first `lanes` (1–4) values of `curand_normal4` into out[0..lanes−1] (the rest are left as they were). */
+function normal4(key: readonly number[], subsequence: number, offset: number, out: Float64Array, lanes = 4): void {
   philoxInto(
     offset >>> 0, Math.floor(offset / 4294967296) >>> 0, subsequence >>> 0, Math.floor(subsequence / 4294967296) >>> 0,
     key[0], key[1], scratch,
   );
-  boxMuller(scratch[0], scratch[1], out, 0);
-  boxMuller(scratch[2], scratch[3], out, 2);
+  boxMuller(scratch[0], scratch[1], out, 0, lanes > 1);
+  if (lanes > 2) boxMuller(scratch[2], scratch[3], out, 2, lanes > 3);
 }
 
 /** `curand_normal4` for (seed, subsequence, offset in 4-value units): 4 float32 normals. */
@@ -134,13 +141,17 @@ export class TorchCudaGenerator {
     const base = this.offset / 4; // curand skipahead(offset) with offset a multiple of 4
     const key = splitSeed(this.seed);
     const vals = new Float64Array(4);
-    for (let k = 0; k < n; k++) {
-      const loop = Math.floor(k / (stride * UNROLL));
-      const r = k % (stride * UNROLL);
-      const lane = Math.floor(r / stride);
-      const thread = r % stride;
-      normal4(key, thread, base + loop, vals);
-      out[k] = roundTo(vals[lane], dtype);
+    // element k = loop·stride·4 + lane·stride + thread is value `lane` of thread's curand_normal4 at offset
+    // base + loop: one Philox block and two Box–Muller pairs serve all four lanes
+    const span = stride * UNROLL;
+    for (let loop = 0; loop * span < n; loop++) {
+      const k0 = loop * span;
+      const threads = Math.min(stride, n - k0);
+      for (let thread = 0; thread < threads; thread++) {
+        // uncapped grids (stride ≥ n) use lane 0 only: skip the Box–Muller values nobody reads
+        normal4(key, thread, base + loop, vals, Math.min(UNROLL, Math.ceil((n - k0 - thread) / stride)));
+        for (let lane = 0, k = k0 + thread; lane < UNROLL && k < n; lane++, k += stride) out[k] = roundTo(vals[lane], dtype);
+      }
     }
     this.offset += counterOffset;
     return out;

@@ -49,36 +49,45 @@ export function apg(vCond: Float32Array, vUncond: Float32Array, guidanceScale: n
   for (let i = 0; i < diff.length; i++) diff[i] = Math.fround(vCond[i] - vUncond[i]);
   if (opts.buffer) diff = opts.buffer.update(diff);
 
-  const idx = (b: number, t: number, c: number) => (b * T + t) * C + c;
+  // Memory is [B, T, C] with C contiguous, so every pass walks t outer and c inner and keeps one accumulator
+  // per channel: each (b, c) sum still adds its terms in t order (same result as a per-channel loop over t).
   const out = new Float32Array(vCond.length);
   const g1 = Math.fround(guidanceScale - 1);
   const etaF = Math.fround(eta);
+  const ss = new Float64Array(C);
+  const vv = new Float64Array(C);
+  const dot = new Float64Array(C);
+  const scale = new Float64Array(C);
+  const vNorm = new Float64Array(C);
   for (let b = 0; b < B; b++) {
+    const base = b * T * C;
+    const end = base + T * C;
+    ss.fill(0);
+    vv.fill(0);
+    dot.fill(0);
+    for (let i = base; i < end; i += C) {
+      for (let c = 0; c < C; c++) {
+        const d = diff[i + c];
+        const v = vCond[i + c];
+        ss[c] += d * d;
+        vv[c] += v * v;
+      }
+    }
     for (let c = 0; c < C; c++) {
-      // clip: one L2 norm over the time axis per (b, c)
-      let scale = 1;
-      if (thr > 0) {
-        let ss = 0;
-        for (let t = 0; t < T; t++) ss += diff[idx(b, t, c)] ** 2;
-        const norm = Math.fround(Math.sqrt(ss));
-        scale = Math.min(1, Math.fround(thr / norm));
-      }
-      // project onto v_c in float64 (F.normalize: divide by max(norm, 1e-12))
-      let vv = 0;
-      for (let t = 0; t < T; t++) vv += vCond[idx(b, t, c)] ** 2;
-      const vNorm = Math.max(Math.sqrt(vv), 1e-12);
-      let dot = 0;
-      for (let t = 0; t < T; t++) {
-        const i = idx(b, t, c);
-        dot += Math.fround(diff[i] * scale) * (vCond[i] / vNorm);
-      }
-      for (let t = 0; t < T; t++) {
-        const i = idx(b, t, c);
-        const d = Math.fround(diff[i] * scale);
-        const par = dot * (vCond[i] / vNorm);
+      // clip: one L2 norm over the time axis per (b, c); project onto v_c in float64 (F.normalize: max(norm, 1e-12))
+      scale[c] = thr > 0 ? Math.min(1, Math.fround(thr / Math.fround(Math.sqrt(ss[c])))) : 1;
+      vNorm[c] = Math.max(Math.sqrt(vv[c]), 1e-12);
+    }
+    for (let i = base; i < end; i += C) {
+      for (let c = 0; c < C; c++) dot[c] += Math.fround(diff[i + c] * scale[c]) * (vCond[i + c] / vNorm[c]);
+    }
+    for (let i = base; i < end; i += C) {
+      for (let c = 0; c < C; c++) {
+        const d = Math.fround(diff[i + c] * scale[c]);
+        const par = dot[c] * (vCond[i + c] / vNorm[c]);
         const orth = Math.fround(d - par);
         const update = Math.fround(orth + Math.fround(etaF * Math.fround(par)));
-        out[i] = Math.fround(vCond[i] + Math.fround(g1 * update));
+        out[i + c] = Math.fround(vCond[i + c] + Math.fround(g1 * update));
       }
     }
   }
