@@ -75,7 +75,7 @@ describe("acestep CLI", () => {
     expect(t.code).toBe(0);
     expect(t.out).toContain("acestep-v15-turbo");
     expect(readdirSync(ck).sort()).toEqual(["Qwen3-Embedding-0.6B", "acestep-v15-turbo", "loras"]);
-    expect((await cli(["models", "tiny", "--out", ck, "--only", "acestep-v15-xl"])).err).toMatch(/no tiny folder named "acestep-v15-xl"/);
+    expect((await cli(["models", "tiny", "--out", ck, "--only", "acestep-v15-xl"])).err).toMatch(/unknown component\(s\) "acestep-v15-xl" \(known: turbo \(acestep-v15-turbo\)/);
     const c = await cli(["models", "convert", "--from", ck, "--to", models, "--only", "Qwen3-Embedding-0.6B", "--demo"]);
     expect(c.code).toBe(0);
     expect(c.out).toContain("converted: Qwen3-Embedding-0.6B");

@@ -10,3 +10,4 @@ export { PickleWriter, type PyValue, unpickle } from "./pickle";
 export { crc32, writeZip, ZipReader } from "./zip";
 export * from "./layout";
 export * from "./tiny";
+export * from "./fabricate";

@@ -1,6 +1,7 @@
 // Streaming safetensors writer: header first (keys sorted by name, JSON padded
 // with spaces to a multiple of 8 bytes as the format does), then each tensor's
-// bytes with fs.writeSync. Also a sharded writer producing
+// bytes with fs.writeSync, chunk by chunk when the tensor is given as a generator
+// (so a multi-GB tensor never sits in memory). Also a sharded writer producing
 // model-0000i-of-0000n.safetensors plus model.safetensors.index.json.
 import fs from "node:fs";
 import path from "node:path";
@@ -10,8 +11,11 @@ export interface TensorToWrite {
   name: string;
   dtype: Dtype;
   shape: number[];
-  /** raw little-endian bytes (any typed array), or a thunk producing them when the tensor is written */
-  data: ArrayBufferView | (() => ArrayBufferView);
+  /**
+   * raw little-endian bytes (any typed array), or a thunk producing them when the tensor is written: either all
+   * at once or as consecutive chunks
+   */
+  data: ArrayBufferView | (() => ArrayBufferView | Iterable<ArrayBufferView>);
 }
 
 export function writeSafetensors(file: string, tensors: readonly TensorToWrite[], metadata?: Record<string, string>): void {
@@ -35,11 +39,19 @@ export function writeSafetensors(file: string, tensors: readonly TensorToWrite[]
     writeAll(fd, len);
     writeAll(fd, json);
     for (const t of sorted) {
-      const view = typeof t.data === "function" ? t.data() : t.data;
-      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      const data = typeof t.data === "function" ? t.data() : t.data;
+      const parts = ArrayBuffer.isView(data) ? [data] : data;
       const want = byteLengthOf(t.dtype, t.shape);
-      if (bytes.byteLength !== want) throw new CheckpointError(`safetensors: writing ${file}: tensor ${t.name} has ${bytes.byteLength} bytes, shape ${JSON.stringify(t.shape)} x ${t.dtype} needs ${want}`);
-      writeAll(fd, bytes);
+      let produced = 0;
+      for (const view of parts) {
+        produced += view.byteLength;
+        if (produced > want) break;
+        writeAll(fd, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      }
+      if (produced !== want) {
+        const have = produced > want ? `more than ${want}` : String(produced);
+        throw new CheckpointError(`safetensors: writing ${file}: tensor ${t.name} has ${have} bytes, shape ${JSON.stringify(t.shape)} x ${t.dtype} needs ${want}`);
+      }
     }
   } finally {
     fs.closeSync(fd);
@@ -56,10 +68,27 @@ export interface ShardedWriteOptions {
 
 /** Writes one file when everything fits in one shard, else shards + index. Returns the files written (relative names). */
 export function writeShardedSafetensors(dir: string, tensors: readonly TensorToWrite[], opts: ShardedWriteOptions): string[] {
+  const { files, index } = planShards(dir, tensors, opts);
+  for (const f of files) writeSafetensors(path.join(dir, f.file), f.tensors, opts.metadata);
+  if (!index) return files.map((f) => f.file);
+  const indexFile = `${opts.baseName ?? "model"}.safetensors.index.json`;
+  fs.writeFileSync(path.join(dir, indexFile), JSON.stringify(index, null, 2) + "\n");
+  return [...files.map((f) => f.file), indexFile];
+}
+
+export interface ShardPlan<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">> {
+  /** the safetensors files, each with its tensors (sorted by name) and data bytes */
+  files: { file: string; tensors: T[]; dataBytes: number }[];
+  /** the index JSON when sharded (HF layout: metadata.total_size + weight_map), else null */
+  index: { metadata: { total_size: number }; weight_map: Record<string, string> } | null;
+}
+
+/** Which tensors go to which file, without writing anything (the dry-run listing of the fabricator uses it). */
+export function planShards<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">>(where: string, tensors: readonly T[], opts: ShardedWriteOptions): ShardPlan<T> {
   const base = opts.baseName ?? "model";
-  const sorted = sortAndCheck(dir, tensors);
-  const shards: TensorToWrite[][] = [];
-  let current: TensorToWrite[] = [];
+  const sorted = sortAndCheck(where, tensors);
+  const shards: T[][] = [];
+  let current: T[] = [];
   let size = 0;
   let total = 0;
   for (const t of sorted) {
@@ -74,23 +103,21 @@ export function writeShardedSafetensors(dir: string, tensors: readonly TensorToW
     size += n;
   }
   if (current.length || !shards.length) shards.push(current);
-  if (shards.length === 1) {
-    writeSafetensors(path.join(dir, `${base}.safetensors`), shards[0], opts.metadata);
-    return [`${base}.safetensors`];
-  }
+  const dataBytes = (ts: T[]) => ts.reduce((a, t) => a + byteLengthOf(t.dtype, t.shape), 0);
+  if (shards.length === 1) return { files: [{ file: `${base}.safetensors`, tensors: shards[0], dataBytes: total }], index: null };
   const width = Math.max(5, String(shards.length).length);
   const names = shards.map((_, i) => `${base}-${String(i + 1).padStart(width, "0")}-of-${String(shards.length).padStart(width, "0")}.safetensors`);
   const weightMap: Record<string, string> = {};
   shards.forEach((shard, i) => {
-    writeSafetensors(path.join(dir, names[i]), shard, opts.metadata);
     for (const t of shard) weightMap[t.name] = names[i];
   });
-  const index = { metadata: { total_size: total }, weight_map: weightMap };
-  fs.writeFileSync(path.join(dir, `${base}.safetensors.index.json`), JSON.stringify(index, null, 2) + "\n");
-  return [...names, `${base}.safetensors.index.json`];
+  return {
+    files: shards.map((tensors, i) => ({ file: names[i], tensors, dataBytes: dataBytes(tensors) })),
+    index: { metadata: { total_size: total }, weight_map: weightMap },
+  };
 }
 
-function sortAndCheck(where: string, tensors: readonly TensorToWrite[]): TensorToWrite[] {
+function sortAndCheck<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">>(where: string, tensors: readonly T[]): T[] {
   const seen = new Set<string>();
   for (const t of tensors) {
     if (t.name === "__metadata__" || seen.has(t.name)) throw new CheckpointError(`safetensors: writing ${where}: duplicate or reserved tensor name ${t.name}`);

@@ -52,7 +52,7 @@ describe("safetensors reader and writer", () => {
       const got = st.getTensor(t.name);
       expect(got.dtype).toBe(t.dtype);
       expect(got.shape).toEqual(t.shape);
-      const want = typeof t.data === "function" ? t.data() : t.data;
+      const want = (typeof t.data === "function" ? t.data() : t.data) as ArrayBufferView;
       expect(Buffer.from(got.bytes).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
     }
     expect(st.getFloat32("scalar")).toEqual({ shape: [], data: new Float32Array([42]) });
@@ -104,7 +104,7 @@ describe("safetensors reader and writer", () => {
     expect(w.keys().sort()).toEqual(tensors.map((t) => t.name).sort());
     expect(w.files.length).toBe(files.length - 1);
     for (const t of tensors) {
-      const want = typeof t.data === "function" ? t.data() : t.data;
+      const want = (typeof t.data === "function" ? t.data() : t.data) as ArrayBufferView;
       expect(Buffer.from(w.getTensor(t.name).bytes).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
       expect(w.info(t.name).file).toBe(path.join(dir, index.weight_map[t.name]));
     }
@@ -168,5 +168,26 @@ describe("safetensors reader and writer", () => {
     expect(() => writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [3], data: new Float32Array(2) }])).toThrow(
       /tensor x has 8 bytes, shape \[3\] x F32 needs 12/,
     );
+    const chunks = (n: number) => () => Array.from({ length: n }, () => new Float32Array(2));
+    expect(() => writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [5], data: chunks(2) }])).toThrow(/tensor x has 16 bytes/);
+    expect(() => writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [5], data: chunks(3) }])).toThrow(/tensor x has more than 20 bytes/);
+  });
+
+  it("writes a tensor given as consecutive chunks, pulling each chunk only when it is written", () => {
+    const whole = Float32Array.from({ length: 10 }, (_, i) => i * 0.5);
+    const pulled: number[] = [];
+    function* chunks() {
+      for (let i = 0; i < 10; i += 4) {
+        pulled.push(i);
+        yield whole.subarray(i, Math.min(10, i + 4));
+      }
+    }
+    const file = path.join(tmp, "chunked.safetensors");
+    writeSafetensors(file, [{ name: "a", dtype: "F32", shape: [2, 5], data: chunks }, { name: "b", dtype: "F32", shape: [1], data: new Float32Array([7]) }]);
+    expect(pulled).toEqual([0, 4, 8]);
+    const st = openSafetensors(file);
+    expect(st.getFloat32("a").data).toEqual(whole);
+    expect(st.getFloat32("b").data).toEqual(new Float32Array([7]));
+    st.close();
   });
 });

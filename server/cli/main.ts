@@ -15,7 +15,8 @@ commands:
   nodes [type] [--json]  list node types, or describe one
   serve [--port N] [--host H] [--dev]
                          start the editor and the API (127.0.0.1:3000 by default)
-  models tiny --out <dir>            write tiny random checkpoints in the official layout
+  models fabricate --size tiny|full --out <dir> [--components …] [--dtype bf16|fp32] [--dry-run]
+                         write random checkpoints in the official layout (models tiny: --size tiny)
   models convert --from <dir> --to <dir> [--dtype fp32|fp16|bf16|int8|int4 | dit=int8,lm=int4,…]
                          convert official checkpoints to runnable models (+ manifest)
   models list [--dir <models dir>]

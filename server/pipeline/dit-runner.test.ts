@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadConfig } from "../config";
 import { ModelManager } from "../models/manager";
 import { DitRunner } from "./dit-runner";
 
@@ -15,7 +16,7 @@ const timbreRuns = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.fil
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "acestep-dit-runner-"));
-  mm = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1 });
+  mm = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1, demoModelsDir: loadConfig().demoModelsDir });
   runner = new DitRunner(mm, await mm.find("dit", "acestep-v15-turbo"));
 });
 afterAll(async () => {
@@ -49,7 +50,7 @@ describe("no-reference timbre", () => {
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     expect(readdirSync(join(dir, "model-constants")).some((f) => f.startsWith("acestep-v15-turbo.no-reference-timbre-750."))).toBe(true);
 
-    const fresh = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1 });
+    const fresh = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1, demoModelsDir: loadConfig().demoModelsDir });
     try {
       const again = new DitRunner(fresh, await fresh.find("dit", "acestep-v15-turbo"));
       const spy2 = vi.spyOn(fresh, "run");

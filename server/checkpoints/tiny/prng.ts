@@ -52,3 +52,30 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+const POOL_SIZE = 1 << 16;
+let normalPool: Float32Array | undefined;
+
+/**
+ * Fast normals for full-size fabricated weights (billions of values, where Box-Muller's log/sin/cos per value
+ * would take tens of minutes): each value is a uniformly chosen member of one fixed pool of 65 536 standard
+ * normals, i.e. a draw from the pool's empirical distribution, then scaled. Same interface as createRng.
+ */
+export function createPoolRng(seed: number): Pick<Rng, "fillNormal"> {
+  normalPool ??= createRng(0x5eed_f00d).fillNormal(new Float32Array(POOL_SIZE), 1);
+  const pool = normalPool;
+  let a = seed >>> 0;
+  return {
+    fillNormal(out, std, mean = 0) {
+      for (let i = 0; i < out.length; i++) {
+        // mulberry32 step (as above), top 16 bits pick the pool member
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        out[i] = mean + std * pool[((t ^ (t >>> 14)) >>> 0) >>> 16];
+      }
+      return out;
+    },
+  };
+}

@@ -28,18 +28,21 @@ export function qwen3TokenizerPaths(): { tokenizer: string; config: string } {
 
 /** Writes text-encoder and LM tokenizer files into those folders (compact JSON); null / [] skips a kind. */
 export function writeTinyTokenizers(textEncoderDir: string | null, lmDirs: readonly string[]): void {
+  writeQwen3Tokenizers(textEncoderDir === null ? [] : [textEncoderDir], lmDirs);
+}
+
+/** Writes the text-encoder tokenizer into each of `textEncoderDirs` and the LM tokenizer into each of `lmDirs`. */
+export function writeQwen3Tokenizers(textEncoderDirs: readonly string[], lmDirs: readonly string[]): void {
+  if (!textEncoderDirs.length && !lmDirs.length) return;
   const paths = qwen3TokenizerPaths();
   const tokenizer = JSON.parse(fs.readFileSync(paths.tokenizer, "utf8")) as Json;
   const config = JSON.parse(fs.readFileSync(paths.config, "utf8")) as Json;
   const originalPost = tokenizer.post_processor;
 
-  if (textEncoderDir !== null) {
-    tokenizer.post_processor = endOfTextTemplate();
-    writeJson(path.join(textEncoderDir, "tokenizer.json"), tokenizer);
-    writeJson(path.join(textEncoderDir, "tokenizer_config.json"), config);
-  }
-  if (lmDirs.length === 0) return;
-
+  tokenizer.post_processor = endOfTextTemplate();
+  writeJsonTo(textEncoderDirs, "tokenizer.json", tokenizer);
+  writeJsonTo(textEncoderDirs, "tokenizer_config.json", config);
+  if (!lmDirs.length) return;
   tokenizer.post_processor = originalPost;
   const added = tokenizer.added_tokens as Json[];
   const decoder = { ...(config.added_tokens_decoder as Record<string, Json>) };
@@ -49,10 +52,8 @@ export function writeTinyTokenizers(textEncoderDir: string | null, lmDirs: reado
     added.push({ id: AUDIO_CODE_BASE_ID + n, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
     decoder[String(AUDIO_CODE_BASE_ID + n)] = { content, ...flags };
   }
-  for (const lmDir of lmDirs) {
-    writeJson(path.join(lmDir, "tokenizer.json"), tokenizer);
-    writeJson(path.join(lmDir, "tokenizer_config.json"), { ...config, added_tokens_decoder: decoder });
-  }
+  writeJsonTo(lmDirs, "tokenizer.json", tokenizer);
+  writeJsonTo(lmDirs, "tokenizer_config.json", { ...config, added_tokens_decoder: decoder });
 }
 
 function endOfTextTemplate(): Json {
@@ -65,6 +66,9 @@ function endOfTextTemplate(): Json {
   };
 }
 
-function writeJson(file: string, value: unknown): void {
-  fs.writeFileSync(file, JSON.stringify(value));
+/** One serialisation, written into each folder. */
+function writeJsonTo(dirs: readonly string[], name: string, value: unknown): void {
+  if (!dirs.length) return;
+  const text = JSON.stringify(value);
+  for (const dir of dirs) fs.writeFileSync(path.join(dir, name), text);
 }

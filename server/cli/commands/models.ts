@@ -1,8 +1,11 @@
-// `acestep models tiny|convert|list`: fabricate tiny official-layout checkpoints, convert
-// checkpoints to runnable models, and show what a models folder holds.
+// `acestep models fabricate|tiny|convert|list`: fabricate official-layout checkpoints (tiny or full size),
+// convert checkpoints to runnable models, and show what a models folder holds.
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { CheckpointError, OFFICIAL_DIRS, TINY_DIT_TURBO_CONFIG, TINY_FOLDERS, writeTinyCheckpoints } from "../../checkpoints";
+import {
+  CheckpointError, fabricateCheckpoints, FABRICATE_CATALOG, FABRICATE_SIZES, type FabricateSize, formatFabricationPlan, planFabrication,
+  TINY_DIT_TURBO_CONFIG,
+} from "../../checkpoints";
 import { LoraFormatError } from "../../models/lora/adapter";
 import { formatLoraReport, inspectLora } from "../../models/lora/inspect";
 import { LoraKeyError } from "../../models/lora/keys";
@@ -15,7 +18,9 @@ import { buildModelList } from "../../models/catalog";
 import { loadConfig } from "../../config";
 
 const USAGE = `usage:
-  acestep models tiny --out <dir> [--seed N] [--only <folder>]...   write tiny random checkpoints in the official layout
+  acestep models fabricate --size tiny|full --out <dir> [--components a,b,…] [--dtype bf16|fp32] [--seed N] [--dry-run [--tensors]]
+      write random checkpoints in the official layout (components by id or folder: ${FABRICATE_CATALOG.map((c) => c.id).join(", ")})
+  acestep models tiny --out <dir> [--seed N] [--only <folder>]...   the same as fabricate --size tiny [--components …]
   acestep models convert --from <checkpoints dir> --to <models dir> [--dtype SPEC] [--provider cpu|cuda] [--only <folder>]... [--force]
       SPEC: fp32|fp16|bf16|int8|int4 for every component, or per component, e.g. dit=int8,lm=int4,vae=bf16
       (components not named take the provider's default; see docs/precision.md)
@@ -24,30 +29,8 @@ const USAGE = `usage:
 
 export async function modelsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === "tiny") {
-    const { values } = parseArgs({ args: rest, options: { out: { type: "string" }, seed: { type: "string" }, only: { type: "string", multiple: true } } });
-    if (!values.out) return usage();
-    const seed = values.seed === undefined ? 0 : Number(values.seed);
-    if (!Number.isInteger(seed)) {
-      console.error(`--seed must be an integer, got "${values.seed}"`);
-      return 2;
-    }
-    const folderOf = new Map(TINY_FOLDERS.map((f) => [OFFICIAL_DIRS[f] as string, f]));
-    const unknown = (values.only ?? []).filter((o) => !folderOf.has(o));
-    if (unknown.length) {
-      console.error(`--only: no tiny folder named ${unknown.map((u) => `"${u}"`).join(", ")} (have: ${[...folderOf.keys()].join(", ")})`);
-      return 2;
-    }
-    const only = values.only?.map((o) => folderOf.get(o)!);
-    const t0 = performance.now();
-    const dirs = writeTinyCheckpoints(resolve(values.out), { seed, only });
-    for (const f of only ?? TINY_FOLDERS) console.log(dirs[f]);
-    const lora = join(resolve(values.out), LORA_FOLDER, TINY_LORA_NAME);
-    writeTinyLora(lora, TINY_DIT_TURBO_CONFIG, seed);
-    console.log(lora);
-    console.error(`wrote tiny (random, demo) checkpoints in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return 0;
-  }
+  if (sub === "tiny") return fabricate(["--size", "tiny", ...rest]);
+  if (sub === "fabricate") return fabricate(rest);
   if (sub === "convert") {
     const { values } = parseArgs({
       args: rest,
@@ -119,6 +102,69 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   }
   if (sub === "lora") return loraCommand(rest);
   return usage();
+}
+
+function fabricate(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      size: { type: "string" }, out: { type: "string" }, components: { type: "string", multiple: true }, dtype: { type: "string" },
+      seed: { type: "string" }, "dry-run": { type: "boolean" }, tensors: { type: "boolean" },
+      only: { type: "string", multiple: true }, // models tiny's spelling of --components
+    },
+  });
+  const size = values.size as FabricateSize;
+  if (!FABRICATE_SIZES.includes(size)) {
+    console.error(`--size must be ${FABRICATE_SIZES.join(" or ")}, got "${values.size ?? ""}"`);
+    return 2;
+  }
+  if (!values.out && !values["dry-run"]) return usage();
+  if (values.dtype !== undefined && values.dtype !== "bf16" && values.dtype !== "fp32") {
+    console.error(`--dtype must be bf16 or fp32, got "${values.dtype}"`);
+    return 2;
+  }
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed)) {
+    console.error(`--seed must be an integer, got "${values.seed}"`);
+    return 2;
+  }
+  const components = [...(values.components ?? []), ...(values.only ?? [])].flatMap((c) => c.split(",")).map((c) => c.trim()).filter(Boolean);
+  const opts = { size, components, dtype: values.dtype as "bf16" | "fp32" | undefined, seed };
+  try {
+    if (values["dry-run"]) {
+      console.log(formatFabricationPlan(planFabrication(opts), { tensors: values.tensors }));
+      return 0;
+    }
+    const t0 = performance.now();
+    const tty = process.stderr.isTTY;
+    let lastReport = 0;
+    const { dirs } = fabricateCheckpoints(resolve(values.out!), {
+      ...opts,
+      onProgress: (p) => {
+        if (size === "tiny") return;
+        const now = performance.now();
+        if (p.bytes < p.totalBytes && now - lastReport < 1000) return;
+        lastReport = now;
+        const line = `${p.folder}: ${(p.bytes / 1e9).toFixed(2)} / ${(p.totalBytes / 1e9).toFixed(2)} GB`;
+        process.stderr.write(tty ? `\r\x1b[2K${line}${p.bytes === p.totalBytes ? "\n" : ""}` : `${line}\n`);
+      },
+    });
+    for (const d of Object.values(dirs)) console.log(d);
+    if (size === "tiny" && dirs.turbo) {
+      // the tiny demo LoRA adapter for the tiny turbo DiT (server/models/lora/write.ts)
+      const lora = join(resolve(values.out!), LORA_FOLDER, TINY_LORA_NAME);
+      writeTinyLora(lora, TINY_DIT_TURBO_CONFIG, seed);
+      console.log(lora);
+    }
+    console.error(`wrote ${size} (random, demo) checkpoints in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (e) {
+    if (e instanceof CheckpointError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 function loraCommand(argv: string[]): number {
