@@ -11,6 +11,17 @@ export interface AudioValue {
   batch?: Float32Array[][];
 }
 
+/**
+ * Repaint/lego: after decoding, the source waveform replaces the audio outside [startSeconds, endSeconds) with
+ * a linear crossfade (upstream apply_repaint_waveform_splice); carried in a generated latent's meta.splice.
+ */
+export interface WaveformSplice {
+  source: AudioValue;
+  startSeconds: number;
+  endSeconds: number;
+  crossfadeSeconds: number;
+}
+
 /** DiT latents [batch, frames, 64] at 25 frames/s. */
 export interface LatentValue {
   data: Float32Array;

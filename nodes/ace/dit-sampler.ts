@@ -9,6 +9,16 @@ import { DitRunner } from "../../server/pipeline/dit-runner";
 import { generateLatents } from "../../server/pipeline/generate-latents";
 import { isTaskMeta } from "../../server/pipeline/task-latents";
 import { resolveSeeds } from "../../server/acestep/sampling/seeds";
+import { REPAINT_MODES, resolveRepaintConfig, type RepaintConfig } from "../../server/acestep/tasks/repaint";
+import type { TaskMeta } from "../../server/pipeline/task-latents";
+import type { WaveformSplice } from "../values";
+
+/** What VAE Decode needs to put the source back outside a repaint/lego window (null: nothing to keep). */
+function waveformSplice(task: TaskMeta, repaint: RepaintConfig): WaveformSplice | null {
+  if (!task.srcAudio || !task.padding || repaint.injectionRatio <= 0) return null;
+  const { start, end } = task.padding;
+  return { source: task.srcAudio, startSeconds: start, endSeconds: end, crossfadeSeconds: repaint.wavCrossfadeSeconds };
+}
 
 export function parseNumberList(s: string): number[] | null {
   if (!s.trim()) return null;
@@ -40,7 +50,19 @@ export const DitSamplerNode = defineNode({
     inferMethod: param.enum(["ode", "sde"], { default: "ode", description: "infer_method: ode (Euler) or sde" }),
     timesteps: param.string({ default: "", maxLength: 2000, description: "Custom timesteps, comma-separated (turbo snaps them to the valid set; sft uses them verbatim)", advanced: true }),
     seeds: param.string({ default: "", maxLength: 200, description: "Per-item seeds, comma-separated (padded with random seeds), overriding seed", advanced: true }),
-    repaintInjection: param.boolean({ default: false, description: "Repaint: newer upstream source injection + 10-frame crossfade (off = Feb 2026 behaviour)", advanced: true }),
+    repaintMode: param.enum(REPAINT_MODES, {
+      default: "balanced",
+      description: "Repaint/lego: keep the source outside the window (balanced, conservative) or regenerate everything (aggressive, the Feb 2026 behaviour)",
+    }),
+    repaintStrength: param.float({
+      default: 0.5,
+      min: 0,
+      max: 1,
+      step: 0.05,
+      ui: "slider",
+      description: "Balanced repaint: 0 keeps the most of the source (injection all steps, 25-frame crossfade), 1 the least",
+      advanced: true,
+    }),
   },
   validate: (p) => {
     const issues: FieldIssue[] = [];
@@ -57,6 +79,7 @@ export const DitSamplerNode = defineNode({
     const task = inputs.latent.meta;
     if (!isTaskMeta(task)) throw new NodeError("the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)", "latent");
     if (task.requiresBase && runner.variant === "turbo") throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");
+    const repaint = resolveRepaintConfig(params.repaintMode, params.repaintStrength);
     const text = inputs.text.tensors.text_hidden;
     const lyr = inputs.lyrics.tensors.lyric_embeddings;
     if (!text) throw new NodeError("this is not a Text Conditioning output", "text");
@@ -97,7 +120,7 @@ export const DitSamplerNode = defineNode({
         useAdg: params.useAdg,
         cfgIntervalStart: params.cfgIntervalStart,
         cfgIntervalEnd: params.cfgIntervalEnd,
-        repaintInjection: params.repaintInjection,
+        repaint: repaint.injectionRatio > 0 || repaint.crossfadeFrames > 0 ? repaint : null,
       },
       { signal: ctx.signal, onStep: (i, n, t) => ctx.progress({ step: i, total: n, message: `t = ${t.toFixed(3)}` }), log: (m) => ctx.log(m) },
     );
@@ -107,7 +130,7 @@ export const DitSamplerNode = defineNode({
       latent: {
         data: r.latents,
         shape: [batch, task.frames, 64],
-        meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant },
+        meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant, splice: waveformSplice(task, repaint) },
         demo: mm.demo || inputs.latent.demo,
       },
     };

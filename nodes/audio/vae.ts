@@ -3,6 +3,15 @@ import { defineNode } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
 import { vaeDecode, vaeEncode } from "../../server/pipeline/vae";
+import { spliceRepaintWaveform } from "../../server/acestep/tasks/repaint";
+import type { AudioValue, WaveformSplice } from "../values";
+
+/** Puts the repaint source back outside the window of every batch item (the window is the same for all). */
+function spliceAudio(audio: AudioValue, s: WaveformSplice): AudioValue {
+  const o = { startSeconds: s.startSeconds, endSeconds: s.endSeconds, sampleRate: audio.sampleRate, crossfadeSeconds: s.crossfadeSeconds };
+  const items = (audio.batch ?? [audio.channels]).map((ch) => spliceRepaintWaveform(ch, s.source.channels, o));
+  return { ...audio, channels: items[0], batch: audio.batch ? items : undefined };
+}
 
 export const VaeEncodeNode = defineNode({
   type: "vae.encode",
@@ -53,6 +62,7 @@ export const VaeDecodeNode = defineNode({
       signal: ctx.signal,
       onProgress: (p) => ctx.progress({ step: p.done, total: p.total, message: "decoding" }),
     });
-    return { audio };
+    const splice = inputs.latent.meta?.splice as WaveformSplice | null | undefined;
+    return { audio: splice ? spliceAudio(audio, splice) : audio };
   },
 });

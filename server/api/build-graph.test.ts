@@ -78,7 +78,12 @@ const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
   shift: [{ context: NO_LM, value: 3, expect: ["sampler", "shift", 3] }],
   inferMethod: [{ context: NO_LM, value: "sde", expect: ["sampler", "inferMethod", "sde"] }],
   timesteps: [{ context: NO_LM, value: [0.97, 0.5, 0], expect: ["sampler", "timesteps", "0.97, 0.5, 0"] }],
-  repaintingStart: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 10, expect: ["latent", "start", 10] }],
+  repaintingStart: [
+    { context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 10, expect: ["latent", "start", 10] },
+    { context: { ...NO_LM, task_type: "repaint", src_audio: SRC, repainting_end: 4 }, value: -3, expect: ["latent", "start", -3] },
+  ],
+  repaintMode: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: "aggressive", expect: ["sampler", "repaintMode", "aggressive"] }],
+  repaintStrength: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 0.2, expect: ["sampler", "repaintStrength", 0.2] }],
   repaintingEnd: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 20, expect: ["latent", "end", 20] }],
   audioCoverStrength: [{ context: { ...NO_LM, task_type: "cover", src_audio: SRC }, value: 0.3, expect: ["latent", "audioCoverStrength", 0.3] }],
   thinking: [

@@ -167,6 +167,8 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
   timesteps: { params: [sampler("timesteps", (s) => (s.p.timesteps ? s.p.timesteps.join(", ") : ""))] },
   repaintingStart: { params: [latent("start", (s) => (s.task === "repaint" || s.task === "lego" ? s.p.repaintingStart : undefined))] },
   repaintingEnd: { params: [latent("end", (s) => (s.task === "repaint" || s.task === "lego" ? (s.p.repaintingEnd ?? -1) : undefined))] },
+  repaintMode: { params: [sampler("repaintMode")], effect: "sampler: injection ratio, latent crossfade and waveform splice (resolveRepaintConfig)" },
+  repaintStrength: { params: [sampler("repaintStrength")] },
   audioCoverStrength: { params: [latent("audioCoverStrength", (s) => (s.latentTask === "cover" ? s.p.audioCoverStrength : undefined))], effect: "cover only (the cover node); other tasks ignore it as upstream" },
   thinking: { params: [lm("thinking", (s) => s.lm.runCodes)], effect: "LM phase 2 (audio codes → cover conditioning); with use_cot_* off too, no LM node" },
   lmTemperature: { params: [lm("temperature")] },

@@ -4,6 +4,7 @@
 // vae-and-audio.md §9). TypeScript fields are camelCase; JSON input may use the upstream snake_case keys.
 import { z } from "zod";
 import { TASK_TYPES, DEFAULT_DIT_INSTRUCTION } from "../acestep/tasks/instructions";
+import { REPAINT_MODES } from "../acestep/tasks/repaint";
 import { VALID_LANGUAGES } from "../acestep/languages";
 import { KEYSCALES } from "../lm/constrained/constants";
 import { MAX_SEED } from "../../nodes/params";
@@ -89,9 +90,20 @@ export const zGenerationParamsObject = z
     shift: z.number().min(1, "shift must be 1.0–5.0").max(5, "shift must be 1.0–5.0").default(1.0),
     inferMethod: z.enum(["ode", "sde"]).default("ode"),
     timesteps: z.array(fraction("each timestep")).min(1).max(200).nullable().default(null),
-    repaintingStart: z.number().min(0, "repainting_start must be ≥ 0 seconds").default(0.0),
+    repaintingStart: z
+      .number()
+      .min(-600, "repainting_start must be at least -600 seconds")
+      .max(600, "repainting_start must be at most 600 seconds")
+      .default(0.0)
+      .describe("Seconds; negative = out-paint before the song (the source is padded on the left, as upstream)"),
     repaintingEnd: z.number().nullable().default(-1).describe("Seconds; -1 or null = end of the audio"),
     audioCoverStrength: fraction("audio_cover_strength").default(1.0),
+    // newer upstream (generate_music @ 01aeee3), not in the seed document: how much of the source a repaint keeps
+    repaintMode: z
+      .enum(REPAINT_MODES, { error: (i) => `repaint_mode must be "balanced", "conservative" or "aggressive", got ${shortValue(i.input)}` })
+      .default("balanced")
+      .describe("balanced/conservative keep the source outside the window (injection + crossfade + waveform splice); aggressive regenerates all"),
+    repaintStrength: fraction("repaint_strength").default(0.5).describe("balanced only: 0 keeps the most of the source, 1 the least"),
     // 5 Hz LM
     thinking: z.boolean().default(true),
     lmTemperature: z.number().min(0, "lm_temperature must be 0.0–2.0").max(2, "lm_temperature must be 0.0–2.0").default(0.85),
@@ -302,6 +314,9 @@ export const PY_FLOAT_FIELDS: Record<string, "float" | "int" | "none"> = {
   lm_top_p: "float", cot_duration: "none", timesteps: "none",
 };
 
+/** Fields newer than the seed document's GenerationParams: left out of the hashed dict so keys stay as upstream's. */
+export const NOT_IN_SEED_DICT = ["repaint_mode", "repaint_strength"] as const;
+
 /**
  * The dict upstream hashes for the key, with Python's int/float distinction decided per field:
  * - "python" (library callers, like a Python script): a value equal to the dataclass default keeps the default's
@@ -310,6 +325,7 @@ export const PY_FLOAT_FIELDS: Record<string, "float" | "int" | "none"> = {
  */
 export function keyDict(p: GenerationParams, mode: "python" | "rest" = "python"): PyJson {
   const dict = toUpstreamDict(p) as Record<string, PyJson>;
+  for (const f of NOT_IN_SEED_DICT) delete dict[f];
   const defaults = toUpstreamDict(zGenerationParamsObject.parse({}) as GenerationParams);
   for (const [field, kind] of Object.entries(PY_FLOAT_FIELDS)) {
     const v = dict[field];

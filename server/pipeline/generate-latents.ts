@@ -28,7 +28,8 @@ export interface SamplerSettings {
   useAdg: boolean;
   cfgIntervalStart: number;
   cfgIntervalEnd: number;
-  repaintInjection: boolean;
+  /** Repaint/lego with a window: injection ratio and final crossfade (null = regenerate everything). */
+  repaint: { injectionRatio: number; crossfadeFrames: number } | null;
 }
 
 /** Repeats a [1, ...] tensor B times along the batch axis. */
@@ -84,11 +85,11 @@ export async function generateLatents(
   };
 
   const repaint =
-    s.repaintInjection && task.window && task.cleanSrc
+    s.repaint && task.window && task.cleanSrc
       ? (() => {
           const mask = new Uint8Array(B * T);
           for (let b = 0; b < B; b++) mask.fill(1, b * T + task.window!.startFrame, b * T + task.window!.endFrame);
-          return { mask, cleanSrc: tile(task.cleanSrc, B) };
+          return { mask, cleanSrc: tile(task.cleanSrc, B), injectionRatio: s.repaint!.injectionRatio, crossfadeFrames: s.repaint!.crossfadeFrames };
         })()
       : undefined;
 

@@ -27,6 +27,8 @@ export interface TaskMeta {
   window?: FrameWindow;
   cleanSrc?: Float32Array;
   padding?: RepaintPadding;
+  /** The (padded) source waveform of a repaint/lego window, for the waveform splice after decoding. */
+  srcAudio?: AudioValue;
   /** lego/extract/complete run on base models only. */
   requiresBase: boolean;
   srcKind: "silence" | "code-hints" | "source-tokenized" | "source" | "source-window-silenced";
@@ -157,6 +159,7 @@ export async function windowTask(
     window,
     cleanSrc: full,
     padding,
+    srcAudio: padded,
     requiresBase: o.task === "lego",
     srcKind: o.task === "lego" && o.era === "newer" ? "source" : "source-window-silenced",
   };

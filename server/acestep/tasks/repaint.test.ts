@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { pyFloorDiv } from "../numeric";
 import {
   RepaintWindowError, applyBoundaryBlend, applyRepaintInjection, chunkMask, framesForSamples, injectionCutoff,
-  planRepaintPadding, repaintMask, softRepaintMask, spanFor, windowToFrames, windowedSrcLatents,
+  planRepaintPadding, repaintMask, resolveRepaintConfig, softRepaintMask, spanFor, spliceRepaintWaveform, waveformSpliceMask,
+  windowToFrames, windowedSrcLatents,
 } from "./repaint";
 
 const SR = 48000;
@@ -132,5 +133,30 @@ describe("newer repaint injection and crossfade (tasks.md §5)", () => {
     const out = applyBoundaryBlend(Float32Array.from([8, 8, 8, 8]), Float32Array.from([2, 2, 2, 2]), mask, 1, 1);
     // soft = [0.5, 1, 0.5, 0]
     expect(Array.from(out)).toEqual([5, 8, 5, 2]);
+  });
+});
+
+describe("repaint mode / strength and the waveform splice (generate_music @ 01aeee3)", () => {
+  it("resolves modes as _resolve_repaint_config (Python round half to even)", () => {
+    expect(resolveRepaintConfig()).toEqual({ injectionRatio: 0.5, crossfadeFrames: 12, wavCrossfadeSeconds: 0.025 });
+    expect(resolveRepaintConfig("aggressive", 0.1)).toEqual({ injectionRatio: 0, crossfadeFrames: 0, wavCrossfadeSeconds: 0 });
+    expect(resolveRepaintConfig("conservative", 0.9)).toEqual({ injectionRatio: 1, crossfadeFrames: 25, wavCrossfadeSeconds: 0.05 });
+    expect(resolveRepaintConfig("balanced", 0.7).crossfadeFrames).toBe(8); // round(7.5) = 8
+    expect(resolveRepaintConfig("balanced", 3).injectionRatio).toBe(0);
+  });
+
+  it("builds the sample mask with ramps outside the window", () => {
+    expect(Array.from(waveformSpliceMask(8, 3, 5, 1))).toEqual([0, 0, 0.5, 1, 1, 0.5, 0, 0]);
+    expect(Array.from(waveformSpliceMask(6, 0, 2, 3))).toEqual([1, 1, 0.75, 0.5, 0.25, 0]);
+  });
+
+  it("puts the source back outside the window, exactly, even where the prediction diverged", () => {
+    const pred = [Float32Array.from([NaN, 9, 9, 9, 9, 9, 9, 9, 7])];
+    const src = [Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1])];
+    const out = spliceRepaintWaveform(pred, src, { startSeconds: 0.3, endSeconds: 0.5, sampleRate: 10, crossfadeSeconds: 0.1 });
+    // 8 shared samples spliced; the decoded sample past the source stays
+    expect(Array.from(out[0])).toEqual([1, 1, 5, 9, 9, 5, 1, 1, 7]);
+    const all = spliceRepaintWaveform(pred, src, { startSeconds: 0, endSeconds: 2, sampleRate: 10, crossfadeSeconds: 0 });
+    expect(Array.from(all[0]).slice(1)).toEqual([9, 9, 9, 9, 9, 9, 9, 7]);
   });
 });

@@ -234,3 +234,77 @@ export function applyBoundaryBlend(
   }
   return out;
 }
+
+// ---------------------------------------------------------------- newest: repaint mode / strength, waveform splice
+
+/** Upstream repaint modes: aggressive regenerates the whole track, conservative keeps the most of the source. */
+export const REPAINT_MODES = ["balanced", "conservative", "aggressive"] as const;
+export type RepaintMode = (typeof REPAINT_MODES)[number];
+export const REPAINT_MAX_CROSSFADE_FRAMES = 25;
+export const REPAINT_MAX_WAV_CROSSFADE_SECONDS = 0.05;
+
+export interface RepaintConfig {
+  /** repaint_injection_ratio (0 = no injection). */
+  injectionRatio: number;
+  /** repaint_crossfade_frames of the final latent blend (0 = none). */
+  crossfadeFrames: number;
+  /** Crossfade of the waveform splice after decoding, in seconds (0 with aggressive: no splice). */
+  wavCrossfadeSeconds: number;
+}
+
+/**
+ * `_resolve_repaint_config` of ace-step/ACE-Step-1.5 acestep/core/generation/handler/generate_music.py @ 01aeee3:
+ * aggressive → (0, 0, 0); conservative → (1, 25, 0.05); balanced → inv = 1 − strength (clamped to 0–1),
+ * (inv, round(25·inv), 0.05·inv). The defaults (balanced, 0.5) give ratio 0.5, 12 frames, 25 ms.
+ */
+export function resolveRepaintConfig(mode: RepaintMode = "balanced", strength = 0.5): RepaintConfig {
+  const s = Math.max(0, Math.min(1, strength));
+  if (mode === "aggressive") return { injectionRatio: 0, crossfadeFrames: 0, wavCrossfadeSeconds: 0 };
+  if (mode === "conservative") return { injectionRatio: 1, crossfadeFrames: REPAINT_MAX_CROSSFADE_FRAMES, wavCrossfadeSeconds: REPAINT_MAX_WAV_CROSSFADE_SECONDS };
+  const inv = 1 - s;
+  return { injectionRatio: inv, crossfadeFrames: pyRound(REPAINT_MAX_CROSSFADE_FRAMES * inv), wavCrossfadeSeconds: REPAINT_MAX_WAV_CROSSFADE_SECONDS * inv };
+}
+
+/**
+ * `_build_waveform_crossfade_mask` (acestep/core/generation/handler/repaint_waveform_splice.py, imported by
+ * generate_music.py @ 01aeee3): 1 inside [start, end), linear ramps of `crossfade` samples outside it
+ * (linspace(0, 1, L+2)[1:-1] before, linspace(1, 0, L+2)[1:-1] after), 0 elsewhere.
+ */
+export function waveformSpliceMask(total: number, start: number, end: number, crossfade: number): Float32Array {
+  const mask = new Float32Array(total);
+  mask.fill(1, start, end);
+  if (crossfade <= 0) return mask;
+  const fadeStart = Math.max(start - crossfade, 0);
+  if (start > fadeStart) mask.set(torchLinspace(0, 1, start - fadeStart + 2).slice(1, -1), fadeStart);
+  const fadeEnd = Math.min(end + crossfade, total);
+  if (fadeEnd > end) mask.set(torchLinspace(1, 0, fadeEnd - end + 2).slice(1, -1), end);
+  return mask;
+}
+
+/**
+ * `apply_repaint_waveform_splice` for one item: outside the window the decoded audio becomes the source
+ * waveform (with a crossfade at the edges), so the VAE's reconstruction error does not touch the kept part.
+ * Bounds are int(seconds · rate); a window that covers everything leaves the audio unchanged; samples past the
+ * source's length stay as decoded.
+ */
+export function spliceRepaintWaveform(
+  pred: readonly Float32Array[],
+  src: readonly Float32Array[],
+  o: { startSeconds: number; endSeconds: number; sampleRate: number; crossfadeSeconds: number },
+): Float32Array[] {
+  const total = Math.min(pred[0].length, src[0].length);
+  const start = Math.max(0, Math.min(Math.trunc(o.startSeconds * o.sampleRate), total));
+  const end = Math.max(start, Math.min(Math.trunc(o.endSeconds * o.sampleRate), total));
+  if (start === 0 && end >= total) return pred.map((c) => c.slice());
+  const mask = waveformSpliceMask(total, start, end, Math.trunc(o.crossfadeSeconds * o.sampleRate));
+  return pred.map((p, ci) => {
+    const s = src[ci % src.length];
+    const out = p.slice();
+    for (let i = 0; i < total; i++) {
+      const m = mask[i];
+      // exact source / prediction at 0 / 1 (0 · NaN of a diverged prediction must not leak into the kept part)
+      out[i] = m === 0 ? s[i] : m === 1 ? p[i] : Math.fround(Math.fround(m * p[i]) + Math.fround((1 - m) * s[i]));
+    }
+    return out;
+  });
+}
