@@ -133,8 +133,11 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
   const bits = nbitsOf(opts.precision ?? "fp32");
   const q = opts.quantize ?? (bits ? { bits, head: true } : undefined);
   const quantized: string[] = [];
+  // widths that are not a multiple of the block (tiny test models) keep an fp32 Gemm
   const linear = (x: Float, key: string, inF: number, outF: number): F32 =>
-    q ? g.matMulNBits(x, g.nbitsParam(key, q.bits, [outF, inF], q.blockSize ?? 32), q.accuracyLevel ?? 4) : g.linear(x, key, undefined, { in: inF, out: outF });
+    q && inF % (q.blockSize ?? 32) === 0
+      ? g.matMulNBits(x, g.nbitsParam(key, q.bits, [outF, inF], q.blockSize ?? 32), q.accuracyLevel ?? 4)
+      : g.linear(x, key, undefined, { in: inF, out: outF });
 
   const ids = g.input(LM_IO.ids, "int64", ["lanes", "seq"]);
   const positions = g.input(LM_IO.positions, "int64", ["lanes", "seq"]);
@@ -199,9 +202,12 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
   const last = g.gather(g.reshape(h, bsWith(H)), g.sub(g.squeeze(S, [0]), g.scalarI64(1)), 1); // [B,H]
   const normed = g.toCompute(g.rmsNorm(last, `${prefix}norm.weight`, eps, H));
   const headKey = cfg.tie_word_embeddings ? `${prefix}embed_tokens.weight` : opts.headKey ?? "lm_head.weight";
-  const qh = q?.head ? q : null;
+  const qh = q?.head && H % (q.blockSize ?? 32) === 0 ? q : null;
   if (qh && !cfg.tie_word_embeddings) quantized.push(headKey);
-  const table = qh ? null : g.param(headKey, { half: true, shape: [cfg.vocab_size, H] });
+  const headShape = [cfg.vocab_size, H];
+  // int8/int4 builds keep the (tied) embedding table bf16, so an unquantised head reads that one
+  const table = qh ? null
+    : bits && cfg.tie_word_embeddings ? g.toF32(g.storedParam(headKey, "bfloat16", headShape)) : g.param(headKey, { half: true, shape: headShape });
   const headData = () => g.weights!.get(headKey).data;
   const blk = qh?.blockSize ?? 32;
   // operands prepared in the outer scope (constant-folded at load); the matmuls run inside the If branches
