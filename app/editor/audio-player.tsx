@@ -43,6 +43,7 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
   const [spectrogram, setSpectrogram] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const url = fileUrl(path);
+  const regionMode = onRegion !== undefined;
   const handles = useRef({ onHandle, onPlay, onRegion });
   handles.current = { onHandle, onPlay, onRegion };
 
@@ -61,7 +62,8 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
         progressColor: "#15803d",
         cursorColor: "#e5e5e5",
         normalize: true,
-        dragToSeek: true,
+        // (dragging on the waveform picks a region instead when one is wanted: both would take the drag)
+        dragToSeek: !regionMode,
         barWidth: 0,
       });
       ws.current = inst;
@@ -97,12 +99,11 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
       inst?.destroy();
       ws.current = null;
     };
-  }, [url, compact]);
+  }, [url, compact, regionMode]);
 
   // A region dragged on the waveform (wavesurfer's Regions plugin): one at a time.
-  const wantsRegion = onRegion !== undefined;
   useEffect(() => {
-    if (!wantsRegion || !ready || !ws.current) return;
+    if (!regionMode || !ready || !ws.current) return;
     let live = true;
     let plugin: { destroy(): void } | null = null;
     void import("wavesurfer.js/dist/plugins/regions.esm.js").then(({ default: Regions }) => {
@@ -121,7 +122,7 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
       live = false;
       plugin?.destroy();
     };
-  }, [wantsRegion, ready]);
+  }, [regionMode, ready]);
 
   useEffect(() => {
     if (ready) ws.current?.zoom(zoom);

@@ -9,12 +9,19 @@ import { zGraph, type Graph } from "../../server/graph/format";
 import { declMap as toDeclMap, type NodeDecl } from "../graph-model/decls";
 import { canonicalJson, editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
 import { canRedo, canUndo } from "../graph-model/history";
-import { addNode, arrange, overlappingNodes, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
+import { addNode, arrange, clipCorner, overlappingNodes, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
 import { parseEdgeId } from "../graph-model/flow";
 import { placeIssues } from "../graph-model/issues";
 import { isTerminal } from "../graph-model/run-state";
 import { AUTOSAVE_KEY, decodeAutosave, encodeAutosave } from "../graph-model/autosave";
 import { advanceSeeds, setSeedControl } from "../graph-model/seed-control";
+import { galleryCards, type GalleryCard } from "../graph-model/gallery";
+import { setField, simpleFields, type SimpleField } from "../graph-model/simple-mode";
+import { addLoadAudio, withSourceAudio, type Window } from "../graph-model/send-to";
+import { paramSchemas, widgetKind } from "../graph-model/decls";
+import { SimpleMode } from "./simple-mode";
+import { QueueList } from "./queue-list";
+import type { SendTo } from "./gallery";
 import { TRPCProvider, makeTrpcClient, useTRPC, useTRPCClient } from "./trpc";
 import { Canvas } from "./canvas";
 import { NodeActionsContext, type NodeActions } from "./actions-context";
@@ -42,6 +49,7 @@ export function Editor() {
 
 const isEditable = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
 
+const MODE_KEY = "acestep-studio.mode.v1";
 /** The example a first visit opens. */
 const FIRST_EXAMPLE = "text2music";
 
@@ -58,6 +66,14 @@ function Studio() {
   const dirty = useMemo(() => isDirty(state), [state.history.present, state.doc]); // eslint-disable-line react-hooks/exhaustive-deps
   const [restored, setRestored] = useState(false);
   const [firstVisit, setFirstVisit] = useState(false);
+  const [mode, setMode] = useState<"graph" | "simple">("graph");
+  useEffect(() => {
+    if (localStorage.getItem(MODE_KEY) === "simple") setMode("simple");
+  }, []);
+  const switchMode = useCallback((m: "graph" | "simple") => {
+    setMode(m);
+    localStorage.setItem(MODE_KEY, m);
+  }, []);
   const [saveDialog, setSaveDialog] = useState<string | null>(null);
   const clipboard = useRef<Clip | null>(null);
   const pasteCount = useRef(0);
@@ -195,12 +211,25 @@ function Studio() {
     (clip: Clip | null = clipboard.current) => {
       if (!clip) return notify(MESSAGES.paste_empty());
       pasteCount.current++;
+      // At the mouse pointer when it is over the canvas (the clip's top-left corner there), else offset.
+      const at = pointer.current ? rf.screenToFlowPosition(pointer.current) : null;
+      const corner = clipCorner(clip);
       const d = 40 * pasteCount.current;
-      const r = pasteNodes(live.current.graph, clip, { x: d, y: d });
+      const r = pasteNodes(live.current.graph, clip, at ? { x: at.x - corner.x, y: at.y - corner.y } : { x: d, y: d });
       dispatch({ type: "edit", fn: () => r.graph, select: r.ids });
     },
-    [notify],
+    [notify, rf],
   );
+  // The last pointer position over the canvas (screen coordinates), for paste.
+  const pointer = useRef<XY | null>(null);
+  useEffect(() => {
+    const onMove = (e: PointerEvent) => {
+      const inCanvas = e.target instanceof Element && e.target.closest("[data-testid=canvas]");
+      pointer.current = inCanvas ? { x: e.clientX, y: e.clientY } : null;
+    };
+    window.addEventListener("pointermove", onMove);
+    return () => window.removeEventListener("pointermove", onMove);
+  }, []);
 
   // ---- documents ----
   /**
@@ -263,7 +292,7 @@ function Studio() {
   );
   const download = useCallback(() => {
     const { graph: g, state: s } = live.current;
-    const name = s.doc.name ?? "graph";
+    const name = s.doc.name ?? g.meta?.name ?? "Untitled";
     const out: Graph = { ...g, meta: { ...(g.meta ?? {}), name } };
     const url = URL.createObjectURL(new Blob([JSON.stringify(out, null, 2)], { type: "application/json" }));
     const a = document.createElement("a");
@@ -385,6 +414,38 @@ function Studio() {
   const examples = useQuery({ ...trpc.graphs.examples.queryOptions(), staleTime: 60_000 });
   const savedList = useQuery({ ...trpc.graphs.list.queryOptions(), enabled: false });
 
+  // ---- simple mode and the gallery ----
+  const fields = useMemo(() => simpleFields(graph, declMap), [graph, declMap]);
+  const cards = useMemo(() => galleryCards(run.view), [run.view]);
+  const onSetField = useCallback((f: SimpleField, v: unknown) => dispatch({ type: "edit", fn: (g) => setField(g, f, v), key: `simple.${f.label}` }), []);
+  const onUseSeed = useCallback(
+    (c: GalleryCard) => {
+      const n = c.seedNode ? live.current.graph.nodes[c.seedNode] : undefined;
+      const decl = n ? declMap.get(n.type) : undefined;
+      const seedParam = decl ? paramSchemas(decl).find(([, sch]) => widgetKind(sch) === "seed")?.[0] : undefined;
+      if (!c.seedNode || !seedParam || c.seed === undefined) return;
+      const id = c.seedNode;
+      const seed = c.seed;
+      dispatch({ type: "edit", fn: (g) => setSeedControl(setParam(g, id, seedParam, seed), id, seedParam, "fixed") });
+      notify(MESSAGES.seed_set(seed, id));
+    },
+    [declMap, notify],
+  );
+  const onSend = useCallback(
+    (c: GalleryCard, to: SendTo, window?: Window) => {
+      if (to === "load") {
+        const r = addLoadAudio(live.current.graph, c.path, viewCenter());
+        dispatch({ type: "edit", fn: () => r.graph, select: [r.id] });
+        return notify(MESSAGES.sent_to_load(c.item, r.id));
+      }
+      const ex = examples.data?.find((e) => e.id === to);
+      const g = ex ? zGraph.safeParse(ex.graph) : null;
+      if (!ex || !g?.success) return notify(MESSAGES.no_example(to), "error");
+      load(withSourceAudio(g.data, c.path, window), { name: `${ex.name} of #${c.item}` }, MESSAGES.sent_to(c.item, ex.name, window), { untangle: true });
+    },
+    [examples.data, load, notify, viewCenter],
+  );
+
   // A first visit (nothing autosaved) opens the text2music example.
   useEffect(() => {
     if (firstVisit && examples.isError) setFirstVisit(false);
@@ -457,6 +518,13 @@ function Studio() {
               }
             </Menu>
             <Button
+              onClick={() => switchMode(mode === "simple" ? "graph" : "simple")}
+              title={mode === "simple" ? "Show the node graph" : "Big controls for the main params, and the results gallery"}
+              testId="mode-toggle"
+            >
+              {mode === "simple" ? "Graph mode" : "Simple mode"}
+            </Button>
+            <Button
               onClick={() => {
                 const sizes = Object.fromEntries(rf.getNodes().map((n) => [n.id, { width: n.measured?.width, height: n.measured?.height }]));
                 dispatch({ type: "edit", fn: (g) => arrange(g, sizes) });
@@ -521,6 +589,20 @@ function Studio() {
             {run.view?.status === "failed" && run.view.error && !run.view.error.nodeId && (
               <div className="absolute bottom-2 left-2 right-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200">{MESSAGES.run_failed(run.view.error.message)}</div>
             )}
+            {mode === "simple" && (
+              <SimpleMode
+                graph={graph}
+                decls={declMap}
+                fields={fields}
+                run={run.view}
+                cards={cards}
+                onSet={onSetField}
+                onGenerate={startRun}
+                onCancel={() => void run.cancel()}
+                onUseSeed={onUseSeed}
+                onSend={onSend}
+              />
+            )}
             <Canvas
               graph={graph}
               decls={decls}
@@ -538,6 +620,7 @@ function Studio() {
             />
           </main>
           <aside className="w-56 flex-none overflow-auto border-l border-neutral-800 bg-neutral-900/80">
+            <QueueList onChanged={refreshRuns} />
             <RunHistory currentRunId={run.view?.runId} onOpen={(id) => void openRun(id)} />
           </aside>
         </div>
@@ -574,6 +657,7 @@ function SaveDialog({ initial, onSave, onCancel }: { initial: string; onSave(nam
         <div className="mb-2 text-sm text-neutral-200">Save graph as</div>
         <input
           autoFocus
+          onFocus={(e) => e.currentTarget.select()}
           className="w-full rounded border border-neutral-700 bg-neutral-950 px-2 py-1 text-sm outline-none focus:border-sky-500"
           value={name}
           maxLength={200}

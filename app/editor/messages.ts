@@ -16,6 +16,11 @@ export const MESSAGES = {
   no_compatible: (type: string) => `No node takes or gives ${type}`,
   unknown_type: (type: string) => `Unknown node type "${type}": this build has no such node`,
   events_lost: (why: string) => `Lost the run's event stream: ${why}`,
+  seed_set: (seed: number, node: string) => `Seed ${seed} set on ${node} (fixed)`,
+  sent_to_load: (item: number, node: string) => `Item #${item} added as ${node}`,
+  sent_to: (item: number, graph: string, w?: { start: number; end: number }) =>
+    `Item #${item} is the source of ${graph}${w ? `, repainting ${w.start.toFixed(2)}–${w.end.toFixed(2)} s` : ""}`,
+  no_example: (id: string) => `The "${id}" example graph is not available`,
 } as const;
 
 export type MessageCode = keyof typeof MESSAGES;

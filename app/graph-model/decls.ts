@@ -2,6 +2,7 @@
 // defaults, and the port type of any handle (input port, linkable param, output).
 import type { PortType } from "../../nodes/port-types";
 import type { NodeDescription } from "../../server/graph/describe";
+import { SEARCH_ALIASES } from "./search-aliases";
 
 /** One param's JSON Schema as produced by zod's toJSONSchema plus our `ui` meta. */
 export interface ParamSchema {
@@ -69,9 +70,13 @@ export function outputHandleType(decl: NodeDecl, handle: string): PortType | nul
   return o ? (o.type as PortType) : null;
 }
 
-/** Lower-case words of a node declaration, for the search box. */
+/**
+ * Lower-case words of a node declaration, for the search box: its names, its params (so
+ * "bpm" or "seed" finds the nodes that set them) and other names it goes by (ComfyUI's).
+ */
 export function searchText(decl: NodeDecl): string {
-  return `${decl.title} ${decl.type} ${decl.category} ${decl.description}`.toLowerCase();
+  const params = paramSchemas(decl).map(([name, s]) => `${name} ${s.title ?? ""}`);
+  return `${decl.title} ${decl.type} ${decl.category} ${decl.description} ${params.join(" ")} ${(SEARCH_ALIASES[decl.type] ?? []).join(" ")}`.toLowerCase();
 }
 
 /** Declarations matching a query (every word must appear), titles starting with the query first. */
@@ -79,6 +84,7 @@ export function searchDecls(decls: readonly NodeDecl[], query: string): NodeDecl
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const hits = decls.filter((d) => words.every((w) => searchText(d).includes(w)));
   const q = query.trim().toLowerCase();
-  const rank = (d: NodeDecl) => (d.title.toLowerCase().startsWith(q) ? 0 : d.type.toLowerCase().includes(q) ? 1 : 2);
+  const named = (d: NodeDecl) => (SEARCH_ALIASES[d.type] ?? []).some((a) => a === q || a.replace(/\s+/g, "") === q);
+  const rank = (d: NodeDecl) => (d.title.toLowerCase().startsWith(q) ? 0 : named(d) ? 1 : d.type.toLowerCase().includes(q) ? 2 : 3);
   return hits.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addNode, arrange, compatibleNodes, connect, copyNodes, emptyGraph, freshId, layoutMissing, moveNodes, overlappingNodes, pasteNodes, removeLinks, removeNodes, setParam } from "./ops";
-import { declMap, paramDefaults, searchDecls, widgetKind } from "./decls";
+import { declMap, paramDefaults, searchDecls, widgetKind, type NodeDecl } from "./decls";
 import { ALL, INFO, SHOW, TEXT, TONE } from "./fixtures";
 
 const decls = declMap(ALL);
@@ -186,5 +186,16 @@ describe("overlappingNodes", () => {
     expect(overlappingNodes(g, sizes)).toEqual(["testTone1/testTone2"]);
     expect(overlappingNodes(g, { ...sizes, testTone1: { width: 256, height: 140 } })).toEqual([]);
     expect(overlappingNodes(arrange(g, sizes), sizes)).toEqual([]);
+  });
+});
+
+describe("search aliases", () => {
+  const SAMPLER: NodeDecl = { ...TONE, type: "ace.ditSampler", title: "DiT Sampler", description: "Samples latents", params: { type: "object", properties: { seed: { type: "integer", default: -1, ui: "seed" } } } };
+  const TEXT_COND: NodeDecl = { ...TONE, type: "ace.textConditioning", title: "Text Conditioning", description: "Encodes", params: { type: "object", properties: { bpm: { type: "integer", default: 0 } } } };
+  it("finds nodes by their ComfyUI names and by the params they set", () => {
+    expect(searchDecls([TONE, SAMPLER, TEXT_COND], "ksampler").map((d) => d.type)).toEqual(["ace.ditSampler"]);
+    expect(searchDecls([TONE, SAMPLER, TEXT_COND], "bpm").map((d) => d.type)).toEqual(["ace.textConditioning"]);
+    expect(searchDecls([TONE, SAMPLER, TEXT_COND], "seed").map((d) => d.type)).toEqual(["ace.ditSampler"]);
+    expect(searchDecls([TONE, SAMPLER, TEXT_COND], "clip text encode").map((d) => d.type)).toEqual(["ace.textConditioning"]);
   });
 });

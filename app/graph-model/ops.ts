@@ -181,6 +181,13 @@ export function isClip(x: unknown): x is Clip {
   return typeof x === "object" && x !== null && (x as Clip).kind === "acestep.nodes" && typeof (x as Clip).nodes === "object" && (x as Clip).nodes !== null;
 }
 
+/** The top-left corner of a clip's nodes (where a paste at the pointer puts it). */
+export function clipCorner(clip: Clip): XY {
+  const xs = Object.values(clip.nodes).map((n) => n.ui?.x ?? 0);
+  const ys = Object.values(clip.nodes).map((n) => n.ui?.y ?? 0);
+  return { x: xs.length ? Math.min(...xs) : 0, y: ys.length ? Math.min(...ys) : 0 };
+}
+
 /** Pastes a clip under fresh ids, shifted by `offset`; links inside the clip follow the new ids. */
 export function pasteNodes(graph: Graph, clip: Clip, offset: XY = { x: 40, y: 40 }): { graph: Graph; ids: string[] } {
   const rename = new Map<string, string>();

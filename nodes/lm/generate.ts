@@ -103,7 +103,8 @@ export const LmGenerateNode = defineNode({
       kind: "song",
       label: r.plan.runCodes ? `LM plan + ${r.codes[0]?.codes.length ?? 0} codes` : "LM plan (thinking off: no codes)",
       value: out,
-      meta: { ...r.cotFields, ...(note ? { note } : {}), phase1: r.plan.runCot, codes: r.codes.map((c) => c.codes.length), ...timings },
+      // audioCodes: the codes themselves, so the editor can show them (not only their count)
+      meta: { ...r.cotFields, ...(note ? { note } : {}), phase1: r.plan.runCot, codes: r.codes.map((c) => c.codes.length), audioCodes: r.codes.map((c) => [...c.codes]), ...timings },
     });
     const songSeconds = typeof out.duration === "number" && out.duration > 0 ? Math.min(600, Math.max(10, out.duration)) : 10 + (Math.abs(Math.trunc(p.seed)) % 111);
     return { song: out, codes: { codes: r.codes.map((c) => c.codes), demo: mm.demo || undefined }, duration: songSeconds };

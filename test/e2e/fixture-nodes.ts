@@ -16,6 +16,7 @@ export const StepsNode = defineNode({
   params: {
     steps: param.int({ default: 8, min: 1, max: 1000, description: "Steps to count" }),
     ms: param.int({ default: 150, min: 0, max: 5000, description: "Delay per step (ms)" }),
+    seed: param.seed({ description: "Unused; lets the browser tests check the seed widget" }),
   },
   cache: false,
   run: async ({ inputs, params }, ctx) => {

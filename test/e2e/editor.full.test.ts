@@ -1,4 +1,4 @@
-// End-to-end: the editor in Debian chromium against the real server (built Next.js editor,
+// End-to-end (npm run test:full): the editor in Debian chromium against the real server (built Next.js editor,
 // tRPC, SSE, file routes). Builds a graph through UI actions, runs it with live progress and
 // a waveform, saves and reopens it, and checks refused links and validation errors in place.
 // Screenshots go to test-output/e2e/.

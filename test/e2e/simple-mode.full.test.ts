@@ -1,0 +1,105 @@
+// Browser test (Debian chromium) of simple mode on the demo models: type a prompt, press
+// Generate, get a gallery card per batch item with its seed and facts; one sound at a time;
+// A/B switches at the same position; "use this seed"; "send to Repaint" with a window
+// dragged on the waveform. Screenshots for the README go to docs/img/.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { ROOT } from "./harness";
+import { closeSession, node, openEditor, openSession, shot, type Session } from "./page-helpers";
+
+let s: Session | string | undefined;
+let page: Page;
+const card = (i: number) => `[data-testid=gallery-card][data-item="${i}"]`;
+const playerOf = (i: number) => `${card(i)} [data-testid=audio-player]`;
+
+beforeAll(async () => {
+  s = await openSession();
+  if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
+  else page = s.page;
+}, 600_000);
+afterAll(() => closeSession(s));
+
+describe.sequential("simple mode and the results gallery", () => {
+  it("generates from a typed prompt and shows a card per item that plays", { timeout: 400_000 }, async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    await openEditor(page, s.studio.url);
+    await page.waitForSelector(node("sampler"));
+    await page.click("[data-testid=mode-toggle]");
+    const panel = page.locator("[data-testid=simple-mode]");
+    await panel.waitFor();
+    await panel.getByLabel("Prompt").fill("dreamy synthwave, analog pads, gated drums");
+    await panel.locator("[data-simple-field='Duration (s)'] input").fill("10");
+    await panel.locator("[data-simple-field=Batch] input").fill("2");
+    await page.screenshot({ path: join(ROOT, "docs/img/simple-mode.png") });
+    await page.click("[data-testid=generate]");
+    await page.waitForSelector("[data-testid=run-status][data-status=finished]", { timeout: 360_000 });
+    await page.locator(`${playerOf(1)}[data-ready=true]`).waitFor({ timeout: 30_000 });
+    await page.locator(`${playerOf(2)}[data-ready=true]`).waitFor({ timeout: 30_000 });
+    const seeds = await page.$$eval("[data-testid=card-seed]", (els) => els.map((e) => e.textContent));
+    expect(seeds).toHaveLength(2);
+    expect(Number(seeds[1])).toBe(Number(seeds[0]) + 1); // item i uses seed + i
+    expect(await page.textContent(card(1))).toContain("dreamy synthwave");
+    expect(await page.textContent(card(1))).toMatch(/10\.0 s/);
+    await page.click(`${playerOf(1)} button[aria-label=play]`);
+    await page.waitForSelector(`${playerOf(1)}[data-playing=true]`);
+    await expect.poll(async () => Number(await page.getAttribute(playerOf(1), "data-time"))).toBeGreaterThan(0);
+    // one at a time: starting item 2 stops item 1
+    await page.click(`${playerOf(2)} button[aria-label=play]`);
+    await page.waitForSelector(`${playerOf(2)}[data-playing=true]`);
+    expect(await page.getAttribute(playerOf(1), "data-playing")).toBe("false");
+    await page.click(`${playerOf(2)} button[aria-label=pause]`);
+    await page.screenshot({ path: join(ROOT, "docs/img/gallery.png") });
+  });
+
+  it("switches A and B at the same position", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    await page.click(`${card(1)} [data-testid=mark-a]`);
+    await page.click(`${card(2)} [data-testid=mark-b]`);
+    await page.click(`${playerOf(1)} button[aria-label=play]`);
+    await expect.poll(async () => Number(await page.getAttribute(playerOf(1), "data-time"))).toBeGreaterThan(1);
+    await page.click("[data-testid=ab-switch]");
+    await page.waitForSelector(`${playerOf(2)}[data-playing=true]`);
+    expect(await page.getAttribute(playerOf(1), "data-playing")).toBe("false");
+    const a = Number(await page.getAttribute(playerOf(1), "data-time"));
+    const b = Number(await page.getAttribute(playerOf(2), "data-time"));
+    expect(a).toBeGreaterThan(1);
+    expect(Math.abs(b - a)).toBeLessThan(0.6);
+    await page.click("[data-testid=ab-switch]");
+    await page.waitForSelector(`${playerOf(1)}[data-playing=true]`);
+    expect(await page.getAttribute(playerOf(2), "data-playing")).toBe("false");
+    await page.click(`${playerOf(1)} button[aria-label=pause]`);
+    await shot(page, "simple-02-ab");
+  });
+
+  it("uses an item's seed, and sends an item to Repaint with a window dragged on its waveform", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    const seed = await page.textContent(`${card(2)} [data-testid=card-seed]`);
+    await page.click(`${card(2)} [data-testid=use-seed]`);
+    await page.click("[data-testid=mode-toggle]"); // back to the graph
+    expect(await page.inputValue(`${node("sampler")} input[aria-label=seed]`)).toBe(seed);
+    await page.click("[data-testid=mode-toggle]");
+    const wave = await page.locator(`${card(1)} [data-testid=waveform]`).boundingBox();
+    await page.mouse.move(wave!.x + wave!.width * 0.2, wave!.y + wave!.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(wave!.x + wave!.width * 0.5, wave!.y + wave!.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.locator(`${card(1)} [data-testid=card-window]`).waitFor();
+    const [, start, end] = /window ([\d.]+)–([\d.]+) s/.exec((await page.textContent(`${card(1)} [data-testid=card-window]`))!)!;
+    expect(Number(start)).toBeGreaterThan(1);
+    expect(Number(end)).toBeGreaterThan(Number(start) + 2);
+    await page.click(`${card(1)} [data-testid=send-repaint]`);
+    await page.click("[data-testid=mode-toggle]");
+    await page.waitForSelector(`${node("task")}[data-id] [data-type="ace.repaint"]`);
+    expect(await page.textContent("[data-testid=doc-name]")).toBe("Repaint of #1");
+    expect(await page.inputValue(`${node("source")} input[aria-label=file]`)).toMatch(/\.flac$/);
+    expect(await page.inputValue(`${node("task")} input[aria-label=start]`)).toBe(start);
+    expect(await page.inputValue(`${node("task")} input[aria-label=end]`)).toBe(end);
+    await shot(page, "simple-03-repaint");
+  });
+
+  it("logged no page errors", (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    expect(s.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,30 @@
+// Browser smoke test for `npm test` (the long browser suites are the *.full.test.ts files):
+// the editor opens in Debian chromium, a first visit shows the text2music example with its
+// palette and status bar, and simple mode opens over it with no page errors.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { closeSession, node, openEditor, openSession, type Session } from "./page-helpers";
+
+let s: Session | string | undefined;
+let page: Page;
+
+beforeAll(async () => {
+  s = await openSession();
+  if (typeof s === "string") console.warn(`browser smoke test skipped: ${s}`);
+  else page = s.page;
+}, 600_000);
+afterAll(() => closeSession(s));
+
+describe("editor smoke", () => {
+  it("opens text2music on a first visit, with the palette, status bar and simple mode", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    await openEditor(page, s.studio.url);
+    await page.waitForSelector(node("sampler"));
+    expect(await page.locator("[data-testid=palette] button[data-type]").count()).toBeGreaterThan(20);
+    await page.locator("[data-testid=status-bar]", { hasText: "provider" }).waitFor({ timeout: 60_000 });
+    await page.click("[data-testid=mode-toggle]");
+    await page.locator("[data-testid=simple-mode]").getByLabel("Prompt").waitFor();
+    expect(await page.inputValue("[data-testid=simple-mode] textarea >> nth=0")).toContain("lo-fi");
+    expect(s.errors).toEqual([]);
+  });
+});
