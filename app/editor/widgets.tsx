@@ -6,6 +6,7 @@ import type { ParamSchema } from "../graph-model/decls";
 import { widgetKind } from "../graph-model/decls";
 import { MESSAGES } from "./messages";
 import { NumberField } from "./number-field";
+import { ModelWidget } from "./model-widget";
 import { rangeText, type NumberRange } from "../graph-model/number-input";
 import { MAX_SEED, SEED_CONTROLS, type SeedControl } from "../graph-model/seed-control";
 
@@ -35,8 +36,9 @@ export const ParamWidget = memo(function ParamWidget(p: WidgetProps) {
     case "textarea":
       return <TextWidget {...p} multiline />;
     case "text":
-    case "model":
       return <TextWidget {...p} />;
+    case "model":
+      return <ModelWidget {...p} className={inputCls(p.invalid)} />;
     case "seed":
       return <SeedWidget {...p} />;
     case "file":

@@ -80,11 +80,23 @@ describe.sequential("simple mode and the results gallery", () => {
     expect(await page.inputValue(`${node("sampler")} input[aria-label=seed]`)).toBe(seed);
     await page.click("[data-testid=mode-toggle]");
     const wave = await page.locator(`${card(1)} [data-testid=waveform]`).boundingBox();
-    await page.mouse.move(wave!.x + wave!.width * 0.2, wave!.y + wave!.height / 2);
+    // a slow drag from 20% to 50% of the waveform (wavesurfer ignores moves in the first 100 ms on coarse pointers)
+    const y = wave!.y + wave!.height / 2;
+    await page.mouse.move(wave!.x + wave!.width * 0.2, y);
     await page.mouse.down();
-    await page.mouse.move(wave!.x + wave!.width * 0.5, wave!.y + wave!.height / 2, { steps: 8 });
+    await page.waitForTimeout(150);
+    for (let k = 1; k <= 10; k++) {
+      await page.mouse.move(wave!.x + wave!.width * (0.2 + 0.03 * k), y);
+      await page.waitForTimeout(20);
+    }
     await page.mouse.up();
-    await page.locator(`${card(1)} [data-testid=card-window]`).waitFor();
+    const why = await page.evaluate(() => ({
+      coarse: matchMedia("(pointer: coarse)").matches,
+      regions: document.querySelector('[data-testid=gallery-card][data-item="1"] [data-testid=waveform] > div')?.shadowRoot?.querySelectorAll("[part~=region]").length,
+    }));
+    await page.locator(`${card(1)} [data-testid=card-window]`).waitFor({ timeout: 5000 }).catch((e: Error) => {
+      throw new Error(`no repaint window after dragging on the waveform (${JSON.stringify(why)}): ${e.message}`);
+    });
     const [, start, end] = /window ([\d.]+)–([\d.]+) s/.exec((await page.textContent(`${card(1)} [data-testid=card-window]`))!)!;
     expect(Number(start)).toBeGreaterThan(1);
     expect(Number(end)).toBeGreaterThan(Number(start) + 2);

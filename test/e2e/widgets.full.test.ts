@@ -71,6 +71,27 @@ describe.sequential("param widgets", () => {
     for (const kept of ["", "C major", "F# minor", "Bb major", "Eb minor"]) expect(options).toContain(kept);
   });
 
+  it("offers the installed models of a loader's component, and the missing ones with how to install them", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    const select = `${node("dit")} select[aria-label=name]`;
+    await expect.poll(() => page.locator(`${select} option:not([disabled])`).count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    const options = await page.$$eval(`${select} option`, (els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, text: e.textContent ?? "", disabled: (e as HTMLOptionElement).disabled })));
+    expect(options[0]).toMatchObject({ value: "", disabled: false });
+    const installed = options.filter((o) => !o.disabled && o.value !== "");
+    expect(installed.some((o) => /demo/.test(o.text))).toBe(true);
+    const list = await page.evaluate(async () => {
+      const r = await fetch("/api/trpc/models.list", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      return ((await r.json()) as { result: { data: { installed: Array<{ component: string; name: string }>; missing: Array<{ component: string }> } } }).result.data;
+    });
+    expect(installed.map((o) => o.value).sort()).toEqual(list.installed.filter((m) => m.component === "dit").map((m) => m.name).sort());
+    const missing = list.missing.filter((m) => m.component === "dit").length;
+    expect(options.filter((o) => o.disabled)).toHaveLength(missing);
+    if (missing > 0) expect(await page.textContent(`${node("dit")} [data-testid=model-missing]`)).toMatch(/acestep models/);
+    await page.selectOption(select, installed[0].value);
+    expect(await storedParam("dit", "name")).toBe(installed[0].value);
+    await shot(page, "widgets-04-models");
+  });
+
   it("draws the dice without an emoji", async (ctx) => {
     if (typeof s !== "object") return ctx.skip();
     const dice = page.locator(`${node("sampler")} button[aria-label="seed new random seed"]`);
