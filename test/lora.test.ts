@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type * as ort from "onnxruntime-node";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { DitRunner } from "../server/pipeline/dit-runner";
-import { openCheckpointWeights, writeSafetensors, writeTinyCheckpoints, TINY_DIT_TURBO_CONFIG } from "../server/checkpoints";
+import { openCheckpointWeights, writeSafetensors, TINY_DIT_TURBO_CONFIG } from "../server/checkpoints";
 import { convertCheckpoints } from "../server/models/convert/convert";
 import { builderWeights } from "../server/models/convert/weights-adapter";
 import { buildDitCrossKv, buildDitStep, ditConfigFromJson, type AceStepDitConfig } from "../server/models/dit";
@@ -23,6 +23,7 @@ let dir: string;
 let entry: ManifestEntry;
 let cfg: AceStepDitConfig;
 let base: Weights;
+let checkpoints: string;
 
 const B = 1;
 const T = 10;
@@ -30,12 +31,10 @@ const Le = 6;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "acestep-lora-"));
-  const checkpoints = join(dir, "checkpoints");
-  writeTinyCheckpoints(checkpoints);
-  await convertCheckpoints({ from: checkpoints, to: join(dir, "models"), only: ["acestep-v15-turbo"], demo: true });
-  app = createAppContext({ dataDir: dir, modelsDir: join(dir, "models"), threads: 1 });
+  app = createAppContext({ dataDir: dir, threads: 1 }); // the shared tiny demo set (test/setup/demo-models.ts)
   entry = await app.models.find("dit", "acestep-v15-turbo");
   cfg = ditConfigFromJson(entry.config);
+  checkpoints = app.models.demoCheckpointsDir!;
   base = builderWeights(openCheckpointWeights(join(checkpoints, "acestep-v15-turbo")));
 });
 afterAll(async () => {
@@ -148,7 +147,7 @@ describe("LoRA on the converted DiT", () => {
   });
 
   it("works on an fp16 conversion (branch in fp32 after the fp16 Linear's cast back)", async () => {
-    await convertCheckpoints({ from: join(dir, "checkpoints"), to: join(dir, "models-fp16"), only: ["acestep-v15-turbo"], dtype: "fp16" });
+    await convertCheckpoints({ from: checkpoints, to: join(dir, "models-fp16"), only: ["acestep-v15-turbo"], dtype: "fp16" });
     const mm = new ModelManager({ modelsDir: join(dir, "models-fp16"), dataDir: dir, threads: 1 });
     try {
       const e16 = await mm.find("dit", "acestep-v15-turbo");

@@ -1,6 +1,5 @@
 // Load LoRA: attaches a LoRA adapter (official PEFT folder or ComfyUI-style .safetensors) with a scale to a DiT.
 // Stackable: each node adds one adapter to the DIT handle; the DiT Sampler applies them all (server/models/lora).
-import { statSync } from "node:fs";
 import { defineNode, type NodeContext } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "./loaders";
@@ -9,7 +8,7 @@ import type { NodeServices } from "../services";
 import { NodeError } from "../errors";
 import { PathEscapeError } from "../../server/files/confine";
 import { assertLoraFits, LoraFormatError } from "../../server/models/lora/adapter";
-import { loadLoraAdapter } from "../../server/models/lora/dit-loras";
+import { loadLoraAdapter, stampOf } from "../../server/models/lora/dit-loras";
 import { LoraKeyError } from "../../server/models/lora/keys";
 import { resolveLoraPath } from "../../server/models/lora/locate";
 
@@ -43,19 +42,24 @@ export const LoadLoraNode = defineNode({
   type: "models.lora",
   title: "Load LoRA",
   category: "loaders",
-  description: "Attaches a LoRA adapter to the DiT (official PEFT folder with adapter_config.json, or a ComfyUI-style .safetensors), with its own scale; chain several to stack them.",
+  description: "Attaches a LoRA adapter to the DiT (official PEFT folder with adapter_config.json, or a "
+    + "ComfyUI-style .safetensors), with its own scale; chain several to stack them.",
   inputs: { dit: { type: "DIT" } },
   outputs: { dit: { type: "DIT" } },
   params: {
-    file: param.string({ default: "", maxLength: 500, description: "Adapter folder or .safetensors file, relative to the loras/ folder of the data or models folder" }),
-    scale: param.float({ default: 1, min: -4, max: 4, step: 0.05, ui: "slider", description: "LoRA scale: 0 = off (the base model exactly), 1 = as trained" }),
+    file: param.string({
+      default: "", maxLength: 500,
+      description: "Adapter folder or .safetensors file, relative to the loras/ folder of the data or models folder",
+    }),
+    scale: param.float({
+      default: 1, min: -4, max: 4, step: 0.05, ui: "slider",
+      description: "LoRA scale: 0 = off (the base model exactly), 1 = as trained",
+    }),
   },
   fingerprint: (p, services) => {
     try {
       const path = locate(p.file, services);
-      const s = statSync(path);
-      const inner = s.isDirectory() ? statSync(`${path}/adapter_model.safetensors`, { throwIfNoEntry: false }) : undefined;
-      return `${path}:${s.size}:${s.mtimeMs}:${inner?.size ?? ""}:${inner?.mtimeMs ?? ""}`;
+      return `${path}:${stampOf(path)}`;
     } catch {
       return "unavailable";
     }

@@ -6,10 +6,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files/atomic";
 import { OFFICIAL_DIRS } from "../checkpoints/layout";
-import { TINY_DIT_TURBO_CONFIG, TINY_FOLDERS, writeTinyCheckpoints, type TinyFolder } from "../checkpoints/tiny";
-import { PEFT_CONFIG_FILE } from "./lora/adapter";
-import { LORA_FOLDER } from "./lora/locate";
-import { TINY_LORA_NAME, writeTinyLora } from "./lora/write";
+import { TINY_FOLDERS, writeTinyCheckpoints, type TinyFolder } from "../checkpoints/tiny";
+import { ensureDemoLora } from "./lora/write";
 import { createModelRegistry, createSessionHost, type ModelRegistry, type SessionHost, type HostInfo, type TensorData } from "../runtime";
 import { convertCheckpoints } from "./convert/convert";
 import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
@@ -77,9 +75,7 @@ export class ModelManager {
   private async prepare(): Promise<Manifest> {
     if (this.demo && !this.opts.demoModelsDir) {
       await this.prepareDemo(DEMO_CORE_FOLDERS);
-      // a tiny PEFT adapter for the tiny DiT, so Load LoRA has something to load in the demo
-      const lora = join(this.modelsDir, LORA_FOLDER, TINY_LORA_NAME);
-      if (!existsSync(join(lora, PEFT_CONFIG_FILE))) writeTinyLora(lora, TINY_DIT_TURBO_CONFIG);
+      ensureDemoLora(this.modelsDir); // so Load LoRA has something to load in the demo
     }
     const m = readManifest(this.modelsDir);
     if (!m) throw new ModelsUnavailableError(`no converted models in "${this.modelsDir}": run \`acestep models convert --from <checkpoints> --to ${this.modelsDir}\``);

@@ -9,6 +9,7 @@ import { writeTinyCheckpoints } from "../../server/checkpoints";
 import { convertCheckpoints } from "../../server/models/convert/convert";
 import { MANIFEST_FILE } from "../../server/models/convert/manifest";
 import { DEMO_CORE_FOLDERS } from "../../server/models/manager";
+import { ensureDemoLora } from "../../server/models/lora/write";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** Folders whose code decides the demo set's files: tiny checkpoints, converters, ONNX graph builders. */
@@ -44,6 +45,7 @@ export async function prepareDemoModels(): Promise<string> {
   try {
     writeTinyCheckpoints(join(scratch, "checkpoints"), { only: DEMO_CORE_FOLDERS });
     await convertCheckpoints({ from: join(scratch, "checkpoints"), to: join(scratch, "models"), demo: true });
+    ensureDemoLora(join(scratch, "models"));
     for (const old of readdirSync(CACHE))
       if (old.startsWith(PREFIX) && old !== `${PREFIX}${demoSourceHash()}`) rmSync(join(CACHE, old), { recursive: true, force: true });
     renameSync(scratch, dir);

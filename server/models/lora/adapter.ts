@@ -82,7 +82,9 @@ function readConfig(file: string): RawConfig {
   }
   if (!raw || typeof raw !== "object") throw new LoraFormatError(`LoRA ${file}: expected a JSON object`);
   const c = raw as RawConfig;
-  if (c.peft_type !== undefined && c.peft_type !== "LORA") throw new LoraFormatError(`LoRA ${file}: peft_type "${c.peft_type}" is not supported (only LORA)`);
+  if (c.peft_type !== undefined && c.peft_type !== "LORA") {
+    throw new LoraFormatError(`LoRA ${file}: peft_type "${c.peft_type}" is not supported (only LORA)`);
+  }
   if (c.use_dora) throw new LoraFormatError(`LoRA ${file}: DoRA adapters (use_dora: true) are not supported`);
   for (const f of ["r", "lora_alpha"] as const) {
     if (c[f] !== undefined && !(typeof c[f] === "number" && Number.isFinite(c[f]) && c[f] > 0)) {
@@ -110,14 +112,20 @@ function locate(path: string): { weightsFile: string; configFile: string | null;
   if (statSync(path).isDirectory()) {
     const weightsFile = join(path, PEFT_WEIGHTS_FILE);
     if (!existsSync(weightsFile)) {
-      const bin = existsSync(join(path, "adapter_model.bin")) ? " (adapter_model.bin is a pickle: re-save it with safetensors)" : "";
+      const bin = existsSync(join(path, "adapter_model.bin"))
+        ? " (adapter_model.bin is a pickle: re-save it with safetensors)"
+        : "";
       throw new LoraFormatError(`LoRA ${path}: the folder has no ${PEFT_WEIGHTS_FILE}${bin}`);
     }
     const configFile = join(path, PEFT_CONFIG_FILE);
-    if (!existsSync(configFile)) throw new LoraFormatError(`LoRA ${path}: the folder has no ${PEFT_CONFIG_FILE} (PEFT adapters need it for r and lora_alpha)`);
+    if (!existsSync(configFile)) {
+      throw new LoraFormatError(`LoRA ${path}: the folder has no ${PEFT_CONFIG_FILE} (PEFT adapters need it for r and lora_alpha)`);
+    }
     return { weightsFile, configFile, format: "peft" };
   }
-  if (!path.endsWith(".safetensors")) throw new LoraFormatError(`LoRA ${path}: expected a PEFT adapter folder or a .safetensors file`);
+  if (!path.endsWith(".safetensors")) {
+    throw new LoraFormatError(`LoRA ${path}: expected a PEFT adapter folder or a .safetensors file`);
+  }
   // acestep.cpp (src/lora-merge.h `lora_merge`) reads adapter_config.json next to a single file too.
   const sibling = join(dirname(path), PEFT_CONFIG_FILE);
   const configFile = basename(path) === PEFT_WEIGHTS_FILE && existsSync(sibling) ? sibling : null;
@@ -143,14 +151,18 @@ export function readLoraAdapter(path: string): LoraAdapter {
     for (const target of [...parts.keys()].sort()) {
       const p = parts.get(target)!;
       const named = p.A ?? p.B ?? p.alpha!;
-      if (!p.A || !p.B) throw new LoraKeyError(named, `has no matching ${p.A ? "lora_B/lora_up" : "lora_A/lora_down"} tensor`, weightsFile);
+      if (!p.A || !p.B) {
+        throw new LoraKeyError(named, `has no matching ${p.A ? "lora_B/lora_up" : "lora_A/lora_down"} tensor`, weightsFile);
+      }
       const a = st.getFloat32(p.A);
       const b = st.getFloat32(p.B);
       if (a.shape.length !== 2) throw new LoraKeyError(p.A, `expected a 2-D [rank, in] matrix, got [${a.shape}]`, weightsFile);
       if (b.shape.length !== 2) throw new LoraKeyError(p.B, `expected a 2-D [out, rank] matrix, got [${b.shape}]`, weightsFile);
       const [rank, inFeatures] = a.shape;
       const [outFeatures, rankB] = b.shape;
-      if (rank !== rankB || rank === 0) throw new LoraKeyError(p.B, `rank ${rankB} does not match ${p.A} (rank ${rank})`, weightsFile);
+      if (rank !== rankB || rank === 0) {
+        throw new LoraKeyError(p.B, `rank ${rankB} does not match ${p.A} (rank ${rank})`, weightsFile);
+      }
       const module = target.replace(/^decoder\./, "").replace(/\.weight$/, "");
       let alpha: number | undefined;
       if (p.alpha) {
@@ -165,7 +177,10 @@ export function readLoraAdapter(path: string): LoraAdapter {
     const files = [weightsFile, ...(configFile ? [configFile] : [])];
     const fingerprint = files.map((f) => { const s = statSync(f); return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`; }).join("|");
     const config = cfg
-      ? { r: cfg.r, loraAlpha: cfg.lora_alpha, useRslora: Boolean(cfg.use_rslora), targetModules: cfg.target_modules, baseModel: cfg.base_model_name_or_path }
+      ? {
+        r: cfg.r, loraAlpha: cfg.lora_alpha, useRslora: Boolean(cfg.use_rslora),
+        targetModules: cfg.target_modules, baseModel: cfg.base_model_name_or_path,
+      }
       : null;
     return { path, weightsFile, format, config, modules, fingerprint };
   } finally {

@@ -28,9 +28,11 @@ export type LoraRole = (typeof LORA_ROLES)[number];
 const adapterCache = new Map<string, { stamp: string; adapter: LoraAdapter }>();
 const siteCache = new Map<string, { stamp: string; sites: Map<string, LinearSite> }>();
 
-const stampOf = (path: string) => {
+/** Size and mtime of a file, or of a folder and its adapter weights: changes when the adapter changes. */
+export const stampOf = (path: string) => {
   const s = statSync(path);
-  return `${s.size}:${s.mtimeMs}:${s.isDirectory() ? statSync(`${path}/adapter_model.safetensors`, { throwIfNoEntry: false })?.mtimeMs : ""}`;
+  const inner = s.isDirectory() ? statSync(`${path}/adapter_model.safetensors`, { throwIfNoEntry: false }) : undefined;
+  return `${s.size}:${s.mtimeMs}:${inner?.size ?? ""}:${inner?.mtimeMs ?? ""}`;
 };
 
 /** readLoraAdapter, cached until the file changes. */
@@ -69,7 +71,11 @@ export class DitLoras {
     const all = new Set(LORA_ROLES.flatMap((r) => [...this.sitesFor(r).keys()]));
     for (const { adapter } of this.attached) {
       const m = adapter.modules.find((x) => !all.has(x.target));
-      if (m) throw new LoraFormatError(`LoRA ${adapter.path}: key "${m.keyA}" targets ${m.target}, which the converted DiT "${entry.name}" does not compute as a Linear (reconvert it with fp32/fp16 weights)`);
+      if (m) {
+        throw new LoraFormatError(
+          `LoRA ${adapter.path}: key "${m.keyA}" targets ${m.target}, which the converted DiT "${entry.name}" does not compute as a Linear`,
+        );
+      }
     }
   }
 
@@ -85,7 +91,8 @@ export class DitLoras {
   /** The Linear sites of `role` that any attached adapter touches (whatever its scale), sorted by key. */
   touched(role: LoraRole): LinearSite[] {
     const sites = this.sitesFor(role);
-    const keys = new Set(this.attached.flatMap(({ adapter }) => adapter.modules.map((m) => m.target)).filter((k) => sites.has(k)));
+    const targets = this.attached.flatMap(({ adapter }) => adapter.modules.map((m) => m.target));
+    const keys = new Set(targets.filter((k) => sites.has(k)));
     return [...keys].sort().map((k) => sites.get(k)!);
   }
 
@@ -94,12 +101,13 @@ export class DitLoras {
     const sites = this.active ? this.touched(role) : [];
     if (sites.length === 0) return this.mm.run(this.entry, role, feeds, signal);
     const base = this.mm.file(this.entry, role);
-    const variant = createHash("sha256").update(`${PATCH_VERSION}\n${base.sha256}\n${sites.map((s) => s.key).join("\n")}`).digest("hex").slice(0, 16);
+    const keys = sites.map((s) => s.key);
+    const variant = createHash("sha256").update(`${PATCH_VERSION}\n${base.sha256}\n${keys.join("\n")}`).digest("hex").slice(0, 16);
     let extra = this.feeds.get(role);
     if (!extra) this.feeds.set(role, (extra = loraFeeds(sites, this.attached)));
     return this.mm.runDerived(this.entry, role, `lora-${variant}`, (b) => {
       const path = b.abs.replace(/\.onnx$/, "") + `.lora-${variant}.onnx`;
-      if (!existsSync(path)) writeFileAtomicSync(path, modelBytes(patchLinearsWithLora(readModelProto(b.abs), sites.map((s) => s.key))));
+      if (!existsSync(path)) writeFileAtomicSync(path, modelBytes(patchLinearsWithLora(readModelProto(b.abs), keys)));
       return path;
     }, { ...feeds, ...extra }, signal);
   }

@@ -67,7 +67,8 @@ function linearNodes(model: ModelProto): Map<string, LinearNode> {
   for (const n of g.node) {
     if (n.opType === "Gemm" && isTransB(n)) {
       // the weight itself, or a bf16-stored weight widened by a Cast (folded by ORT at load)
-      const t = inits.get(n.input[1]) ?? inits.get(g.node.find((c) => c.opType === "Cast" && c.output[0] === n.input[1])?.input[0] ?? "");
+      const widened = g.node.find((c) => c.opType === "Cast" && c.output[0] === n.input[1]);
+      const t = inits.get(n.input[1]) ?? inits.get(widened?.input[0] ?? "");
       if (!t || t.dims.length !== 2) continue;
       const site = { key: t.name, out: Number(t.dims[0]), in: Number(t.dims[1]) };
       out.set(t.name, { site, node: n, kind: t.dataType === TensorProto_DataType.FLOAT16 ? "gemm16" : "gemm" });

@@ -39,7 +39,9 @@ export function inspectLora(path: string, modelsDir?: string): LoraReport {
     ["tiny demo DiT", TINY_DIT_TURBO_CONFIG],
   ];
   const manifest = modelsDir ? readManifest(modelsDir) : null;
-  for (const e of Object.values(manifest?.entries ?? {})) if (e.component === "dit") candidates.push([`${e.name} (${modelsDir})`, e.config]);
+  for (const e of Object.values(manifest?.entries ?? {})) {
+    if (e.component === "dit") candidates.push([`${e.name} (${modelsDir})`, e.config]);
+  }
   const fits = candidates.map(([dit, cfg]) => {
     const why = loraMismatch(a, cfg);
     return why ? { dit, ok: false, why } : { dit, ok: true };
@@ -64,13 +66,16 @@ const ranges = (xs: number[]) => {
 };
 
 export function formatLoraReport(r: LoraReport): string {
-  const fmt = r.format === "peft" ? "PEFT (adapter_config.json + adapter_model.safetensors)" : "single .safetensors (ComfyUI-style keys)";
+  const fmt = r.format === "peft"
+    ? "PEFT (adapter_config.json + adapter_model.safetensors)"
+    : "single .safetensors (ComfyUI-style keys)";
+  const scalings = r.scalings.map((s) => +s.toPrecision(6)).join(", ");
   const lines = [
     `file:     ${r.weightsFile}`,
     `format:   ${fmt}`,
     `modules:  ${r.modules}`,
     `rank:     ${r.ranks.join(", ")}`,
-    `alpha:    ${r.alphas.join(", ")}  (scaling ${r.rslora ? "alpha/√r" : "alpha/r"} = ${r.scalings.map((s) => +s.toPrecision(6)).join(", ")})`,
+    `alpha:    ${r.alphas.join(", ")}  (scaling ${r.rslora ? "alpha/√r" : "alpha/r"} = ${scalings})`,
     `targets:  ${r.targets.map((t) => (t.layers.length ? `${t.kind} [layers ${ranges(t.layers)}]` : t.kind)).join("; ")}`,
     "fits:",
     ...r.fits.map((f) => `  ${f.ok ? "yes" : "no "}  ${f.dit}${f.why ? `: ${f.why}` : ""}`),

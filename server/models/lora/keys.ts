@@ -55,7 +55,9 @@ export class LoraKeyError extends Error {
 export function parseLoraKey(key: string, file: string): ParsedLoraKey {
   for (const [re, why] of UNSUPPORTED) if (re.test(key)) throw new LoraKeyError(key, why, file);
   const suffix = PART_SUFFIXES.find(([re]) => re.test(key));
-  if (!suffix) throw new LoraKeyError(key, "not a LoRA tensor (expected …lora_A/lora_B/lora_down/lora_up.weight or …alpha)", file);
+  if (!suffix) {
+    throw new LoraKeyError(key, "not a LoRA tensor (expected …lora_A/lora_B/lora_down/lora_up.weight or …alpha)", file);
+  }
   const module = key.replace(suffix[0], "");
   const path = modulePath(module);
   if (path === null) {

@@ -40,9 +40,13 @@ export function stageLoraPath(dataDir: string, path: string, outside: "copy" | "
   if (!isAbsolute(path)) return path;
   const full = resolve(path);
   if (full.startsWith(root + sep)) return relative(root, full).split(sep).join("/");
-  if (outside === "refuse") throw new LoraFormatError(`LoRA "${path}" is outside the data folder (put it under ${join(root, LORA_FOLDER)})`);
+  if (outside === "refuse") {
+    throw new LoraFormatError(`LoRA "${path}" is outside the data folder (put it under ${join(root, LORA_FOLDER)})`);
+  }
   if (!existsSync(full)) throw new LoraFormatError(`LoRA ${path}: no such file or folder`);
-  const files = statSync(full).isDirectory() ? readdirSync(full).sort().map((f) => join(full, f)).filter((f) => statSync(f).isFile()) : [full];
+  const files = statSync(full).isDirectory()
+    ? readdirSync(full).sort().map((f) => join(full, f)).filter((f) => statSync(f).isFile())
+    : [full];
   const h = createHash("sha256");
   for (const f of files) h.update(`${basename(f)}\n`).update(readFileSync(f));
   const name = basename(full).replace(/[^A-Za-z0-9_.-]+/g, "_").slice(0, 60) || "lora";

@@ -3,12 +3,12 @@
 // <dir>/adapter_model.safetensors with `base_model.model.<module>.lora_A.weight` [r, in] and
 // `…lora_B.weight` [out, r]. Used for the tiny demo adapter, tests and benchmarks (random factors; a trained
 // adapter starts with B = 0, which would change nothing).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeSafetensors, type TensorToWrite } from "../../checkpoints";
 import { f32ToBf16Array } from "../../checkpoints/float16";
 import { ditLayout } from "../../checkpoints/layout";
-import { createRng, deriveSeed } from "../../checkpoints/tiny";
+import { createRng, deriveSeed, TINY_DIT_TURBO_CONFIG } from "../../checkpoints/tiny";
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from "./adapter";
 
 export interface LoraFactors {
@@ -66,7 +66,9 @@ export function writePeftAdapter(dir: string, factors: LoraFactors[], o: PeftAda
  * Random factors for every decoder Linear whose module name ends with one of `targetModules` (PEFT's suffix
  * match), shapes from the DiT config. A ~ N(0, 1/in), B ~ N(0, std).
  */
-export function randomLoraFactors(ditConfig: unknown, o: { rank: number; seed?: number; std?: number; targetModules?: string[] }): LoraFactors[] {
+export function randomLoraFactors(
+  ditConfig: unknown, o: { rank: number; seed?: number; std?: number; targetModules?: string[] },
+): LoraFactors[] {
   const targets = o.targetModules ?? OFFICIAL_TARGET_MODULES;
   const out: LoraFactors[] = [];
   for (const [key, shape] of ditLayout(ditConfig).required) {
@@ -84,7 +86,14 @@ export function randomLoraFactors(ditConfig: unknown, o: { rank: number; seed?: 
 /** Folder name of the demo adapter (under loras/). */
 export const TINY_LORA_NAME = "tiny-demo-lora";
 
+/** The demo adapter of a tiny demo model set: `<modelsDir>/loras/tiny-demo-lora` (written once). */
+export function ensureDemoLora(modelsDir: string): void {
+  const dir = join(modelsDir, "loras", TINY_LORA_NAME);
+  if (!existsSync(join(dir, PEFT_WEIGHTS_FILE))) writeTinyLora(dir, TINY_DIT_TURBO_CONFIG);
+}
+
 /** The demo adapter `acestep models tiny` writes for the tiny DiT: rank 4, alpha 8, the official targets. */
 export function writeTinyLora(dir: string, ditConfig: unknown, seed = 0): void {
-  writePeftAdapter(dir, randomLoraFactors(ditConfig, { rank: 4, seed }), { r: 4, alpha: 8, baseModel: "acestep-v15-turbo (tiny demo)", dtype: "BF16" });
+  const factors = randomLoraFactors(ditConfig, { rank: 4, seed });
+  writePeftAdapter(dir, factors, { r: 4, alpha: 8, baseModel: "acestep-v15-turbo (tiny demo)", dtype: "BF16" });
 }
