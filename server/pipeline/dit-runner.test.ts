@@ -72,3 +72,22 @@ describe("no-reference timbre", () => {
     expect(Array.from(packed.data.subarray(E, 2 * E))).toEqual(Array.from(await runner.encodeTimbre(ref)));
   });
 });
+
+describe("warm sessions", () => {
+  it("a second generation creates no session: the condition encoders stay loaded", async () => {
+    const warm = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1, demoModelsDir: loadConfig().demoModelsDir });
+    try {
+      const r = new DitRunner(warm, await warm.find("dit", "acestep-v15-turbo"));
+      const load = vi.spyOn(warm.host(), "load");
+      const D = r.config.text_hidden_dim;
+      const cond = { textHidden: new Float32Array(2 * D).fill(0.2), textLength: 2, lyricEmbeds: new Float32Array(D), lyricLength: 1 };
+      await r.encodeConditions(cond);
+      const first = load.mock.calls.map((c) => c[0]).sort();
+      expect(first).toEqual(expect.arrayContaining(["acestep-v15-turbo/lyric_encoder", "acestep-v15-turbo/text_projector"]));
+      await new DitRunner(warm, r.entry).encodeConditions({ ...cond, textHidden: new Float32Array(2 * D).fill(-0.3) });
+      expect(load.mock.calls.length).toBe(first.length);
+    } finally {
+      await warm.close();
+    }
+  });
+});

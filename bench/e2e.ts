@@ -1,0 +1,123 @@
+// End-to-end benchmark: text2music with thinking (graphs/text2music-thinking.json) on fabricated checkpoints,
+// run twice in one process (cold, then warm with new seeds so every compute node runs again), printing per node
+// the wall time, the time spent creating ORT sessions, the peak RSS while it ran and the event loop's longest gap.
+//
+//   npm run bench:e2e -- [--size full|tiny] [--seconds 30] [--dtype fp32|fp16|…] [--cache DIR] [--set node.param=v]…
+//
+// Checkpoints are fabricated once (`acestep models fabricate`) and converted once under the cache folder
+// (default ~/.cache/acestep-bench/<size>); later runs reuse both. At --size full this needs ~15–20 GB of disk for
+// fp32 models and many CPU-minutes: on a shared machine run it under `flock /work/heavy.lock`.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { createAppContext } from "../server/app-context";
+import { fabricateCheckpoints, type FabricateSize } from "../server/checkpoints";
+import { convertCheckpoints } from "../server/models/convert/convert";
+import { parseSetArgs } from "../server/runs/overrides";
+
+const { values } = parseArgs({
+  options: {
+    size: { type: "string", default: "full" },
+    seconds: { type: "string", default: "30" },
+    dtype: { type: "string" },
+    cache: { type: "string" },
+    set: { type: "string", multiple: true },
+    threads: { type: "string" },
+  },
+});
+const size = values.size as FabricateSize;
+if (size !== "full" && size !== "tiny") throw new Error(`--size must be full or tiny, got "${values.size}"`);
+const seconds = Number(values.seconds);
+const cache = resolve(values.cache ?? join(homedir(), ".cache", "acestep-bench", size));
+const ckDir = join(cache, "checkpoints");
+const modelsDir = join(cache, values.dtype ? `models-${values.dtype}` : "models");
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+// 1. checkpoints (once), 2. conversion (skips unchanged components)
+const done = join(ckDir, ".fabricated");
+if (!existsSync(done)) {
+  console.log(`fabricating ${size} checkpoints into ${ckDir} …`);
+  const t0 = performance.now();
+  fabricateCheckpoints(ckDir, { size, components: ["turbo", "vae", "text-encoder", "lm-0.6B"] });
+  writeFileSync(done, new Date().toISOString());
+  console.log(`  done in ${s(performance.now() - t0)}`);
+}
+{
+  const t0 = performance.now();
+  const r = await convertCheckpoints({ from: ckDir, to: modelsDir, dtype: values.dtype as never, demo: true });
+  console.log(`conversion: ${r.converted.length ? `converted ${r.converted.join(", ")}` : "all unchanged"} in ${s(performance.now() - t0)}`);
+}
+
+// 3. the app on those models, with the session host instrumented
+const dataDir = mkdtempSync(join(tmpdir(), "acestep-bench-e2e-"));
+const app = createAppContext({ dataDir, modelsDir, ...(values.threads ? { threads: Number(values.threads) } : {}) });
+const host = app.models.host();
+const sessions: { id: string; ms: number; node: string }[] = [];
+let currentNode = "-";
+const load = host.load.bind(host);
+host.load = async (...args: Parameters<typeof host.load>) => {
+  const t0 = performance.now();
+  try {
+    return await load(...args);
+  } finally {
+    sessions.push({ id: args[0], ms: performance.now() - t0, node: currentNode });
+  }
+};
+
+const graph = JSON.parse(readFileSync(new URL("../graphs/text2music-thinking.json", import.meta.url), "utf8"));
+
+interface NodeRow { node: string; ms: number; sessionMs: number; sessions: number; peakRss: number; maxGapMs: number }
+
+async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number; status: string }> {
+  const overrides = parseSetArgs([`lm.duration=${seconds}`, `lm.seed=${seed}`, `sampler.seed=${seed}`, ...(values.set ?? [])]);
+  const rows = new Map<string, NodeRow>();
+  const firstSession = sessions.length;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const t0 = performance.now();
+  const { runId } = app.runs.start({ graph, overrides });
+  for await (const { event: e } of app.runs.events(runId)) {
+    if (e.type === "node.started") {
+      currentNode = e.nodeId;
+      peak = process.memoryUsage.rss();
+      delay.reset();
+      delay.enable();
+    } else if (e.type === "node.finished") {
+      delay.disable();
+      peak = Math.max(peak, process.memoryUsage.rss());
+      const own = sessions.slice(firstSession).filter((x) => x.node === e.nodeId);
+      rows.set(e.nodeId, { node: e.nodeId, ms: e.ms, sessionMs: own.reduce((a, x) => a + x.ms, 0), sessions: own.length, peakRss: peak, maxGapMs: delay.max / 1e6 });
+      currentNode = "-";
+    }
+  }
+  clearInterval(sampler);
+  const run = app.store.getRun(runId)!;
+  return { rows: [...rows.values()], totalMs: performance.now() - t0, status: run.status + (run.error ? `: ${run.error.message}` : "") };
+}
+
+function print(label: string, r: Awaited<ReturnType<typeof runOnce>>): void {
+  console.log(`\n== ${label}: ${r.status}, ${s(r.totalMs)} ==`);
+  console.log(`${"node".padEnd(10)}${"time".padStart(10)}${"sessions".padStart(10)}${"creation".padStart(10)}${"peak RSS".padStart(11)}${"max gap".padStart(10)}`);
+  for (const x of r.rows) {
+    console.log(`${x.node.padEnd(10)}${s(x.ms).padStart(10)}${String(x.sessions).padStart(10)}${s(x.sessionMs).padStart(10)}${mb(x.peakRss).padStart(11)}${`${x.maxGapMs.toFixed(0)} ms`.padStart(10)}`);
+  }
+  const created = r.rows.reduce((a, x) => a + x.sessions, 0);
+  const creationMs = r.rows.reduce((a, x) => a + x.sessionMs, 0);
+  console.log(`sessions created: ${created} in ${s(creationMs)}; peak RSS ${mb(Math.max(0, ...r.rows.map((x) => x.peakRss)))}`);
+}
+
+try {
+  console.log(`\ntext2music with thinking, ${seconds} s, ${size} size, models ${modelsDir}; host ${JSON.stringify(await app.models.info())}`);
+  print("cold", await runOnce(42));
+  print("warm", await runOnce(43));
+  console.log(`\nprocess max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  console.log("(the LM's ORT session lives on the main thread, server/models/lm/runner.ts: its creation is in the lm row's time, not in 'sessions')");
+  console.log("(timings on a shared machine are noisy: compare only figures from the same window)");
+} finally {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
