@@ -50,12 +50,22 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
       expect(a.samples![0].length).toBeGreaterThan(0);
       // upstream generate_uuid_from_params over GenerationParams.to_dict() with this item's seed
       expect(a.key).toBe(generateUuidFromParams(keyDict(a.params)));
+      // the file is named by its key, as upstream's {key}.{format}
+      expect(a.path.split("/").pop()).toBe(`${a.key}.wav`);
     });
     expect(r.audios[0].key).not.toBe(r.audios[1].key);
     expect(r.audios[0].samples![0]).not.toEqual(r.audios[1].samples![0]);
     expect(r.extraOutputs.seedValue).toBe("11, 22");
     expect(r.extraOutputs.lmMetadata).toBeNull();
     expect(r.extraOutputs.runId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("items with the same key share one {key}.{format} file, as upstream (the later item is written last)", async () => {
+    const r = await generateMusic({ ...NO_LM, caption: "twins" }, { batch_size: 2, use_random_seed: false, seeds: [3, 3], audio_format: "wav" }, { app });
+    expect(r.audios[0].key).toBe(r.audios[1].key);
+    expect(r.audios[0].path).toBe(r.audios[1].path);
+    expect(r.audios[0].path.endsWith(`/${r.audios[0].key}.wav`)).toBe(true);
+    expect(existsSync(r.audios[0].absolutePath)).toBe(true);
   });
 
   it("keys are deterministic: the same params and seed give the same key", async () => {

@@ -1,8 +1,8 @@
 // The library API: generateMusic, understandMusic, createSample, formatSample and buildGraph — the official
 // inference API (acestep/inference.py) in TypeScript, run as graphs of the editor's nodes on the engine.
 // User errors never throw: they come back as success=false with a readable error.
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { basename, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from "node:fs";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createAppContext, type AppContext } from "../app-context";
 import { GraphInvalidError } from "../runs/service";
 import type { ExecuteOutcome } from "../engine/engine";
@@ -257,6 +257,29 @@ export function timeCostsOf(graph: Graph, outcome: ExecuteOutcome, inferenceStep
 }
 
 /** Each batch item's channels from the decode node's AUDIO value. */
+/**
+ * The saved file under its upstream name `{key}.{format}` next to where Save Audio wrote it (upstream inference.py
+ * generate_music: os.path.join(save_dir, f"{audio_key}.{file_ext}")). A hard link (a copy where links fail), so the
+ * run's own result path stays valid; two items with the same key share one file, the later one written, as upstream.
+ */
+function keyNamedFile(app: AppContext, runId: string, saved: string, key: string): string {
+  const dataDir = app.config.dataDir;
+  const ext = extname(saved);
+  const named = `${dirname(saved)}/${key}${ext}`;
+  if (named === saved) return saved;
+  const from = join(dataDir, saved);
+  const to = join(dataDir, named);
+  rmSync(to, { force: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+  // recorded as the run's output (kind "alias"), so the file routes serve it like the file it names
+  app.store.addOutput({ runId, nodeId: "save", path: named, kind: "alias", meta: { aliasOf: saved, key } });
+  return named;
+}
+
 function decodedItems(outcome: ExecuteOutcome): { sampleRate: number; items: Float32Array[][] } | undefined {
   const a = (outcome.outputs.get("decode") as { audio?: AudioValue } | undefined)?.audio;
   if (!a) return undefined;
@@ -303,11 +326,12 @@ function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof 
       };
     }
     const r = saveResults[i];
-    const path = r?.kind === "audio" && r.path ? r.path : "";
+    const key = itemKey(ip, keyMode);
+    const path = r?.kind === "audio" && r.path ? keyNamedFile(app, runId, r.path, key) : "";
     audios.push({
       path,
       absolutePath: path ? join(app.config.dataDir, path) : "",
-      key: itemKey(ip, keyMode),
+      key,
       sampleRate: Number(r?.meta?.sampleRate ?? decoded?.sampleRate ?? 48000),
       params: ip,
       samples: decoded?.items[i],
