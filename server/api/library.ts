@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createAppContext, type AppContext } from "../app-context";
 import { GraphInvalidError } from "../runs/service";
+import { QueueFullError } from "../runs/queue";
 import type { ExecuteOutcome } from "../engine/engine";
 import type { Graph, GraphNode } from "../graph/format";
 import type { AudioCodesValue, AudioValue, SongValue } from "../../nodes/values";
@@ -53,6 +54,51 @@ export interface LibraryOptions {
    * reads any local path) or "refuse" (the REST facade).
    */
   outsidePaths?: "copy" | "refuse";
+  /**
+   * Runs the graphs inside a run that is already executing (a queued REST task) instead of queueing runs of
+   * their own: a job must not wait in the queue behind itself.
+   */
+  inside?: InsideRun;
+}
+
+/** A run that executes now and can execute graphs as part of itself (RunService's JobContext). */
+export interface InsideRun {
+  runId: string;
+  runGraph(graph: Graph): Promise<ExecuteOutcome>;
+}
+
+/**
+ * Runs a graph through the run queue (as every entry point does) or inside `opts.inside`. A graph the engine
+ * refuses or a full queue comes back as `refused`.
+ */
+async function runOnEngine(
+  app: AppContext,
+  graph: Graph,
+  opts: LibraryOptions,
+): Promise<{ runId: string; outcome: ExecuteOutcome | undefined } | { refused: GraphInvalidError | QueueFullError }> {
+  if (opts.inside) {
+    try {
+      return { runId: opts.inside.runId, outcome: await opts.inside.runGraph(graph) };
+    } catch (e) {
+      if (e instanceof GraphInvalidError) return { refused: e };
+      throw e;
+    }
+  }
+  let runId: string;
+  try {
+    runId = app.runs.start({ graph }).runId;
+  } catch (e) {
+    if (e instanceof GraphInvalidError || e instanceof QueueFullError) return { refused: e };
+    throw e;
+  }
+  const onAbort = () => app.runs.cancel(runId);
+  opts.signal?.addEventListener("abort", onAbort);
+  try {
+    await app.runs.waitFor(runId);
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+  return { runId, outcome: app.runs.takeOutcome(runId) };
 }
 
 export interface GenerateOptions extends LibraryOptions {
@@ -188,23 +234,13 @@ export async function generateMusic(
   prepared.itemParams = plan.seeds.map((seed) => ({ ...pr.value, seed }));
   const extra = { seedValue: plan.seedValue, graph: built.graph, warnings: plan.warnings };
 
-  let runId: string;
-  try {
-    runId = app.runs.start({ graph: built.graph }).runId;
-  } catch (e) {
-    if (e instanceof GraphInvalidError) return failure(`the generation graph is not valid for this build: ${e.issues.map((i) => i.message).join("; ")}`, extra);
-    throw e;
+  const ran = await runOnEngine(app, built.graph, opts);
+  if ("refused" in ran) {
+    const e = ran.refused;
+    return failure(e instanceof GraphInvalidError ? `the generation graph is not valid for this build: ${e.issues.map((i) => i.message).join("; ")}` : e.message, extra);
   }
+  const { runId, outcome } = ran;
   opts.onRun?.(runId);
-  const onAbort = () => app.runs.cancel(runId);
-  opts.signal?.addEventListener("abort", onAbort);
-  let outcome: ExecuteOutcome | undefined;
-  try {
-    outcome = await app.runs.waitFor(runId);
-  } finally {
-    opts.signal?.removeEventListener("abort", onAbort);
-  }
-  app.runs.takeOutcome(runId);
   const runExtra = { ...extra, runId };
   if (!outcome || outcome.status === "cancelled") return failure("the generation was cancelled", runExtra);
   if (outcome.status === "failed") {
@@ -411,15 +447,9 @@ async function runLmHelper(
     if (!text || !app.registry.has("core.showText")) return { ok: false, error: `node "${type}" is not an output node and has no STRING output to show, so a graph cannot run it on its own` };
     graph.nodes.show = { type: "core.showText", inputs: { text: { node: kind, output: text } } };
   }
-  let runId: string;
-  try {
-    runId = app.runs.start({ graph }).runId;
-  } catch (e) {
-    if (e instanceof GraphInvalidError) return { ok: false, error: e.message };
-    throw e;
-  }
-  const outcome = await app.runs.waitFor(runId);
-  app.runs.takeOutcome(runId);
+  const ran = await runOnEngine(app, graph, o);
+  if ("refused" in ran) return { ok: false, error: ran.refused.message };
+  const { outcome } = ran;
   if (!outcome || outcome.status === "cancelled") return { ok: false, error: "cancelled" };
   if (outcome.status === "failed") return { ok: false, error: `${outcome.error?.nodeId}: ${outcome.error?.message}` };
   const song = (outcome.outputs.get(kind) as { song?: SongValue } | undefined)?.song;

@@ -8,6 +8,7 @@ import { confinePath, PathEscapeError } from "../files/confine";
 import { sniffAudio, MIME } from "../files/sniff";
 import { writeFileAtomic } from "../files/atomic";
 import { sendJson } from "./respond";
+import { HttpError, readBody, type RequestBody } from "./body";
 
 /**
  * GET/HEAD /api/files/<path> (and /v1/audio): the file, if `served` allows its data-relative path (see served.ts:
@@ -89,34 +90,16 @@ export function parseRange(header: string, size: number): [number, number] | "un
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, dataDir: string, maxBytes: number): Promise<void> {
   const type = req.headers["content-type"] ?? "";
   if (!type.startsWith("multipart/form-data")) return sendJson(res, 415, { error: "upload with Content-Type multipart/form-data and a 'file' field" });
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes + 64 * 1024) {
-    req.resume();
-    return sendJson(res, 413, { error: `the upload is ${declared} bytes; the limit is ${maxBytes} bytes` });
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
+  let body: RequestBody;
   try {
-    for await (const c of req as AsyncIterable<Buffer>) {
-      total += c.length;
-      if (total > maxBytes + 64 * 1024) {
-        req.destroy();
-        return sendJson(res, 413, { error: `the upload is larger than the limit of ${maxBytes} bytes` });
-      }
-      chunks.push(c);
-    }
-  } catch {
-    return sendJson(res, 400, { error: "the upload was interrupted" });
+    body = await readBody(req, maxBytes + 64 * 1024);
+  } catch (e) {
+    if (e instanceof HttpError) return sendJson(res, e.status, { error: e.status === 413 ? `the upload is larger than the limit of ${maxBytes} bytes` : e.message });
+    throw e;
   }
-  let form: FormData;
-  try {
-    form = await new Response(Buffer.concat(chunks), { headers: { "content-type": type } }).formData();
-  } catch {
-    return sendJson(res, 400, { error: "the upload is not valid multipart/form-data" });
-  }
-  const file = form.get("file");
-  if (!file || typeof file === "string") return sendJson(res, 400, { error: "the upload has no 'file' field" });
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  const file = body.files.file;
+  if (!file) return sendJson(res, 400, { error: "the upload has no 'file' field" });
+  const bytes = file.bytes;
   if (bytes.length === 0) return sendJson(res, 400, { error: `the file "${file.name}" is empty` });
   if (bytes.length > maxBytes) return sendJson(res, 413, { error: `the file "${file.name}" is ${bytes.length} bytes; the limit is ${maxBytes} bytes` });
   const format = sniffAudio(bytes);

@@ -5,14 +5,16 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "../trpc/app-router";
 import type { AppContext } from "../app-context";
 import { isLoopback } from "../config";
-import { requestToken, tokenMatches } from "./auth";
+import { authorize } from "./auth";
 import { handleUpload, serveFile } from "./files";
 import { sendJson } from "./respond";
 import { createGuard } from "./guard";
 import { isServedPath, removeStaleTempFiles } from "./served";
 import { prepareTrpcBody } from "./trpc-body";
 
-export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+import type { ExtraRoute } from "./routes";
+
+export type { ExtraRoute } from "./routes";
 
 export interface HttpServerOptions {
   app: AppContext;
@@ -35,7 +37,6 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error.cause ?? error);
     },
   });
-  const needsToken = !isLoopback(app.config.host) || app.config.apiToken !== null;
 
   const guard = createGuard(app.config);
   removeStaleTempFiles(app.config.dataDir);
@@ -48,9 +49,10 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       const url = new URL(req.url ?? "/", "http://localhost");
       const path = url.pathname;
       const isApi = path.startsWith("/api/") || (opts.routes?.length ?? 0) > 0;
-      if (path.startsWith("/api/") && needsToken) {
-        if (!app.config.apiToken) return sendJson(res, 500, { error: "the server is bound beyond loopback without ACESTEP_API_TOKEN" });
-        if (!tokenMatches(requestToken(req, url), app.config.apiToken)) return sendJson(res, 401, { error: "missing or wrong API token" });
+      if (path.startsWith("/api/")) {
+        const auth = authorize(app.config, req, url);
+        if (!auth.ok && auth.reason === "unconfigured") return sendJson(res, 500, { error: "the server is bound beyond loopback without ACESTEP_API_TOKEN" });
+        if (!auth.ok) return sendJson(res, 401, { error: "missing or wrong API token" });
       }
       if (path.startsWith("/api/trpc/")) return (await prepareTrpcBody(req, res)) ? trpc(req, res) : undefined;
       if (path === "/api/files/upload") {

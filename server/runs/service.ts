@@ -36,6 +36,8 @@ export interface RunServiceOptions {
   maxQueued?: number;
   /** This process's lease; `adopt` = take over queued runs of expired leases (the server does, the CLI does not). */
   lease?: LeaseOptions & { adopt?: boolean };
+  /** How long a graceful shutdown waits for running jobs to stop (default 30 s). */
+  shutdownGraceMs?: number;
   /** How often a stream polls the store for events written by another process (default 250 ms). */
   pollMs?: number;
 }
@@ -280,11 +282,19 @@ export class RunService {
    * Graceful stop: takes no new runs, re-queues the running ones (they start again from the beginning after the
    * restart; documented in README), leaves queued runs queued and hands them over by releasing the lease.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(graceMs = this.opts.shutdownGraceMs ?? 30_000): Promise<void> {
     if (this.closed) return;
-    await this.queue.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), graceMs)));
+    const drained = await Promise.race([this.queue.drain(), late]);
+    clearTimeout(timer);
     this.closed = true;
-    await this.queue.close();
+    if (drained === "late")
+      // A job that ignores its abort signal: put its run back in the queue anyway, so none is left `running`.
+      for (const runId of this.queue.active) {
+        this.opts.store.updateRun(runId, { status: "queued", startedAt: null });
+        this.emit(runId, { type: "run.requeued", reason: "the server shut down" });
+      }
     this.lease.release();
   }
 
@@ -338,6 +348,7 @@ export class RunService {
       status = "failed";
       error = { message: e instanceof Error ? e.message : String(e) };
     }
+    if (this.closed) return; // shut down while the job ignored its abort: its run was re-queued already
     if (status === "cancelled" && signal.reason === REQUEUE) {
       // Graceful shutdown: back to the queue, to start again after the restart.
       store.updateRun(runId, { status: "queued", startedAt: null });

@@ -134,9 +134,9 @@ export interface FuzzServer {
 export async function startFuzzServer(): Promise<FuzzServer> {
   let facade: RestFacade | undefined;
   const route: ExtraRoute = (req, res, url) => facade!.handle(req, res, url);
-  const srv = await startTestServer({ registry: testRegistry(), routes: [route] });
+  const srv = await startTestServer({ registry: testRegistry(), routes: [route], config: { queueMaxSize: 100_000 } });
   const ok: GenerationResult = { audios: [], statusMessage: "", extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "", runId: null, graph: null, warnings: [] }, success: true, error: null };
-  facade = new RestFacade(srv.app, { generate: async () => ok, queueMaxSize: 100_000 });
+  facade = new RestFacade(srv.app, { generate: async () => ok });
   return { srv, facade, close: () => srv.close() };
 }
 

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { createAppContext, type AppContext } from "../../server/app-context";
+import { createAppContext, type AppContext, type AppContextOptions } from "../../server/app-context";
 import { createHttpServer, type HttpServerOptions } from "../../server/http/server";
-import type { AppConfig } from "../../server/config";
 import type { NodeRegistry } from "../../nodes/registry";
 
 export interface TestServer {
@@ -16,7 +15,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { registry?: NodeRegistry; config?: Partial<AppConfig>; dataDir?: string; routes?: HttpServerOptions["routes"] } = {},
+  opts: { registry?: NodeRegistry; config?: Omit<AppContextOptions, "registry" | "dataDir">; dataDir?: string; routes?: HttpServerOptions["routes"] } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "acestep-test-"));
   const app = createAppContext({ dataDir, registry: opts.registry, progressIntervalMs: 0, ...opts.config });

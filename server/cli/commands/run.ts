@@ -32,13 +32,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.error((e as Error).message);
     return 2;
   }
-  const app = createAppContext(values.data ? { dataDir: resolve(values.data) } : {});
+  const app = createAppContext({ role: "cli", ...(values.data ? { dataDir: resolve(values.data) } : {}) });
+  let runId: string | undefined;
+  // Only this command's run: a server may run others on the same data folder.
   const onSigint = () => {
-    for (const r of app.store.listRuns({ status: "running" })) app.runs.cancel(r.id);
+    if (runId) app.runs.cancel(runId);
   };
   process.once("SIGINT", onSigint);
   try {
-    let runId: string;
     try {
       runId = app.runs.start({ graph, overrides }).runId;
     } catch (e) {

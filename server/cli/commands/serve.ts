@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createAppContext } from "../../app-context";
 import { checkBindSafety, createHttpServer } from "../../http/server";
 import { loadConfig } from "../../config";
-import { serverRoutes, onServerStart } from "../../http/extensions";
+import { restRoutes } from "../../api/rest";
 import { needsBuild, ROOT } from "../editor-build";
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -22,7 +22,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 2;
   }
   checkBindSafety(host, base.apiToken);
-  const app = createAppContext({ host, port });
+  const app = createAppContext({ host, port, role: "serve" });
 
   let pages: ((req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>) | undefined;
   if (!values["no-editor"]) {
@@ -42,14 +42,17 @@ export async function serveCommand(argv: string[]): Promise<number> {
     pages = async (req, res) => handle(req, res);
   }
 
-  const server = createHttpServer({ app, pages, routes: serverRoutes(app) });
+  // The ACE-Step-compatible REST facade: /release_task, /query_result, /v1/audio, /v1/stats, /health.
+  const server = createHttpServer({ app, pages, routes: restRoutes(app) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
   });
   const shown = host.includes(":") ? `[${host}]` : host;
   console.log(`ACE-Step studio on http://${shown}:${port}  (data: ${app.config.dataDir})`);
-  await onServerStart(app);
+  if (app.models.demo) console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
+  // Prepare models in the background so the first run does not wait for the demo conversion.
+  app.models.ready().catch((e) => console.error(`models: ${(e as Error).message}`));
   await new Promise<void>((resolve) => {
     const stop = () => {
       console.log("shutting down…");

@@ -1,13 +1,15 @@
 // The ACE-Step-compatible REST facade: upstream request fields and aliases, envelope, queue (429 when full),
 // /query_result shapes and status values (unknown id included), /v1/audio confinement, /health, auth.
 import { afterEach, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
-import { startTestServer, type TestServer } from "../../test/helpers/server";
-import { encodeWav } from "../audio/wav";
-import type { ExtraRoute } from "../http/server";
-import { RestFacade, parseReleaseBody, type RestFacadeOptions } from "./rest";
-import type { GenerationResult } from "./params";
-import { fakeRegistry } from "./testing";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../../../test/helpers/server";
+import { encodeWav } from "../../audio/wav";
+import type { ExtraRoute } from "../../http/routes";
+import { RestFacade, parseReleaseBody, type RestFacadeOptions } from "./index";
+import type { GenerationResult } from "../params";
+import { fakeRegistry } from "../testing";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -16,10 +18,11 @@ afterEach(async () => {
 });
 
 /** A test server with the facade registered as an ExtraRoute (the facade needs the server's app). */
-async function start(opts: RestFacadeOptions = {}, config: Record<string, unknown> = {}) {
+async function start(opts: RestFacadeOptions = {}, config: Record<string, unknown> & { dataDir?: string } = {}) {
   let facade: RestFacade | undefined;
   const route: ExtraRoute = (req, res, url) => facade!.handle(req, res, url);
-  server = await startTestServer({ routes: [route], registry: fakeRegistry(), config });
+  const { dataDir, ...rest } = config;
+  server = await startTestServer({ routes: [route], registry: fakeRegistry(), config: rest, dataDir });
   facade = new RestFacade(server.app, opts);
   return { s: server, facade };
 }
@@ -40,9 +43,12 @@ async function poll(s: TestServer, id: string): Promise<{ task_id: string; statu
 function gate() {
   const calls: Array<{ params: Record<string, unknown>; config: Record<string, unknown> }> = [];
   let releases: Array<() => void> = [];
-  const generate: RestFacadeOptions["generate"] = async (params, config) => {
+  const generate: RestFacadeOptions["generate"] = async (params, config, opts) => {
     calls.push({ params, config });
-    await new Promise<void>((r) => releases.push(r));
+    await new Promise<void>((r) => {
+      releases.push(r);
+      opts.signal?.addEventListener("abort", () => r());
+    });
     return { audios: [], statusMessage: "ok", extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "1", runId: null, graph: null, warnings: [] }, success: true, error: null } satisfies GenerationResult;
   };
   return {
@@ -145,7 +151,7 @@ describe("POST /release_task → /query_result → /v1/audio", () => {
 describe("the queue", () => {
   it("is full at its max size: HTTP 429 'Server busy: queue is full'", async () => {
     const g = gate();
-    const { s } = await start({ generate: g.generate, queueMaxSize: 2 });
+    const { s } = await start({ generate: g.generate }, { queueMaxSize: 2 });
     const first = await (await post(s, "/release_task", { prompt: "running" })).json();
     expect(first.data.queue_position).toBe(1);
     await new Promise((r) => setTimeout(r, 20)); // the worker takes it
@@ -162,6 +168,25 @@ describe("the queue", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect((await poll(s, third.data.task_id)).status).toBe(1);
+  });
+
+  it("tasks are stored runs: after a restart, queued tasks run and every task id answers its true status", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "acestep-rest-restart-"));
+    try {
+      const g = gate();
+      const first = await start({ generate: g.generate }, { dataDir, role: "serve" });
+      const ids: string[] = [];
+      for (const prompt of ["a", "b", "c"]) ids.push((await (await post(first.s, "/release_task", { prompt })).json()).data.task_id);
+      await new Promise((r) => setTimeout(r, 50)); // the first one runs (held by the gate)
+      await first.s.close(); // graceful: the running task goes back to the queue
+      server = undefined;
+      const quick: RestFacadeOptions["generate"] = async () => ({ audios: [], statusMessage: "ok", extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "1", runId: null, graph: null, warnings: [] }, success: true, error: null });
+      const second = await start({ generate: quick }, { dataDir, role: "serve" });
+      for (const id of ids) expect((await poll(second.s, id)).status).toBe(1);
+      expect(second.s.app.store.getRun(ids[0])!.attempts).toBe(2);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("defaults to the upstream maximum of 200", async () => {
