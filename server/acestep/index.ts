@@ -13,5 +13,4 @@ export * from "./sampling/solvers"; // Solver contract, euler, sde, registry
 export * from "./sampling/guidance"; // CFG, APG, ADG
 export * from "./sampling/cover-strength"; // audio_cover_strength switch
 export * from "./tasks/repaint"; // repaint window, injection, crossfade
-export * from "./tasks/conditioning-plan"; // per-task plan
 export * from "./debug"; // CLI debug helpers

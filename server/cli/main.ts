@@ -26,14 +26,6 @@ commands:
 environment: ACESTEP_DATA (data folder, default ./data), ACESTEP_MODELS (converted models),
 ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY`;
 
-type Command = (argv: string[]) => number | Promise<number>;
-const extraCommands = new Map<string, Command>();
-
-/** Lets subsystems (models, debug) add their commands without the core knowing them. */
-export function registerCommand(name: string, cmd: Command): void {
-  extraCommands.set(name, cmd);
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -57,8 +49,6 @@ export async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return cmd === undefined ? 2 : 0;
       default: {
-        const extra = extraCommands.get(cmd);
-        if (extra) return await extra(rest);
         console.error(`unknown command "${cmd}"\n\n${USAGE}`);
         return 2;
       }

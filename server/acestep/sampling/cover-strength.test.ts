@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NON_COVER_CONDITION, conditionForStep, coverSteps, coverSwitchPlan, needsNonCoverCondition } from "./cover-strength";
+import { NON_COVER_CONDITION, conditionForStep, coverSteps, needsNonCoverCondition } from "./cover-strength";
 
 describe("audio_cover_strength (sampling.md §8)", () => {
   it("switches after int(N·strength) steps", () => {
@@ -13,10 +13,9 @@ describe("audio_cover_strength (sampling.md §8)", () => {
   });
 
   it("uses cover for steps before the switch and non-cover from it on", () => {
-    expect(coverSwitchPlan(4, 0.5)).toEqual(["cover", "cover", "nonCover", "nonCover"]);
-    expect(coverSwitchPlan(3, 1)).toEqual(["cover", "cover", "cover"]);
-    expect(coverSwitchPlan(2, 0)).toEqual(["nonCover", "nonCover"]);
+    expect(conditionForStep(3, 4)).toBe("cover");
     expect(conditionForStep(4, 4)).toBe("nonCover");
+    expect(conditionForStep(0, 0)).toBe("nonCover");
   });
 
   it("prepares the second condition only below 1.0", () => {

@@ -26,12 +26,6 @@ export function conditionForStep(stepIndex: number, nCoverSteps: number): StepCo
   return stepIndex < nCoverSteps ? "cover" : "nonCover";
 }
 
-/** The per-step plan, e.g. 8 steps at 0.5 → 4× cover then 4× nonCover. */
-export function coverSwitchPlan(numSteps: number, strength: number): StepCondition[] {
-  const n = coverSteps(numSteps, strength);
-  return Array.from({ length: numSteps }, (_, i) => conditionForStep(i, n));
-}
-
 /** What differs in the non-cover conditioning: the text prompt's instruction becomes the text2music one,
  *  is_cover is 0 and the context source latents are silence; caption, metas, lyrics, timbre and chunk masks
  *  stay the same. */

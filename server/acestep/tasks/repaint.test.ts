@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pyFloorDiv } from "../numeric";
 import {
   RepaintWindowError, applyBoundaryBlend, applyRepaintInjection, chunkMask, framesForSamples, injectionCutoff,
-  planRepaintPadding, repaintMask, resolveRepaintConfig, softRepaintMask, spanFor, spliceRepaintWaveform, waveformSpliceMask,
+  planRepaintPadding, repaintMask, resolveRepaintConfig, softRepaintMask, spliceRepaintWaveform, waveformSpliceMask,
   windowToFrames, windowedSrcLatents,
 } from "./repaint";
 
@@ -57,11 +57,9 @@ describe("repaint padding and window (tasks.md §4)", () => {
     expect(pyFloorDiv(-1, 1920)).toBe(-1);
   });
 
-  it("builds the chunk mask and spans", () => {
+  it("builds the chunk mask", () => {
     expect(Array.from(chunkMask(6, { startFrame: 2, endFrame: 4 }))).toEqual([0, 0, 1, 1, 0, 0]);
     expect(Array.from(chunkMask(3, null))).toEqual([1, 1, 1]);
-    expect(spanFor({ startFrame: 2, endFrame: 4 }, 6)).toEqual(["repainting", 2, 4]);
-    expect(spanFor(null, 6)).toEqual(["full", 0, 6]);
   });
 });
 

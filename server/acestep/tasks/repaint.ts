@@ -100,13 +100,6 @@ export function windowToFrames(startSeconds: number, endSeconds: number, frames:
   return { startFrame, endFrame };
 }
 
-/** `extra_outputs.spans` entry. */
-export type Span = ["full", 0, number] | ["repainting", number, number];
-
-export function spanFor(window: FrameWindow | null, frames: number): Span {
-  return window ? ["repainting", window.startFrame, window.endFrame] : ["full", 0, frames];
-}
-
 /** Chunk mask [T]: 1 = generate, 0 = keep source. All ones without a window. */
 export function chunkMask(frames: number, window: FrameWindow | null): Float32Array {
   const m = new Float32Array(frames);

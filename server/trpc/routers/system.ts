@@ -1,6 +1,5 @@
 // system.info: what the status bar shows (execution provider, loaded models, demo weights).
 import { router, publicProcedure } from "../init";
-import type { AppContext } from "../../app-context";
 import type { QueueStats } from "../../runs/queue";
 
 export interface SystemInfo {
@@ -14,17 +13,9 @@ export interface SystemInfo {
   preparingModels: boolean;
 }
 
-type InfoProvider = (app: AppContext) => Partial<SystemInfo> | Promise<Partial<SystemInfo>>;
-const providers: InfoProvider[] = [];
-
-/** Subsystems (runtime, models) contribute their part of the status. */
-export function addSystemInfoProvider(p: InfoProvider): void {
-  providers.push(p);
-}
-
 export const systemRouter = router({
   info: publicProcedure.query(async ({ ctx }): Promise<SystemInfo> => {
-    let info: SystemInfo = {
+    const info: SystemInfo = {
       version: "0.1.0",
       executionProvider: "cpu",
       threads: ctx.app.config.threads,
@@ -48,7 +39,6 @@ export const systemRouter = router({
     } catch {
       // models not ready yet: the status bar shows what is known
     }
-    for (const p of providers) info = { ...info, ...(await p(ctx.app)) };
     return info;
   }),
 });

@@ -19,21 +19,6 @@ export const SOLVERS: Readonly<Record<SolverName, Solver>> = {
 /** Upstream `infer_method` values → solver names. */
 export const INFER_METHOD_TO_SOLVER: Readonly<Record<"ode" | "sde", SolverName>> = { ode: "euler", sde: "sde" };
 
-export interface SolverOption {
-  name: SolverName;
-  displayName: string;
-  evalsPerStep: number;
-  stochastic: boolean;
-}
-
-/** Rows for a dropdown, in registry order. */
-export function solverOptions(): SolverOption[] {
-  return SOLVER_NAMES.map((name) => {
-    const { displayName, evalsPerStep, stochastic } = SOLVERS[name];
-    return { name, displayName, evalsPerStep, stochastic };
-  });
-}
-
 export function getSolver(name: string): Solver {
   if (!(SOLVER_NAMES as readonly string[]).includes(name)) {
     throw new RangeError(`unknown solver "${name}"; known solvers: ${SOLVER_NAMES.join(", ")}`);
