@@ -42,6 +42,7 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     dataDir: config.dataDir,
     demoModelsDir: config.demoModelsDir,
     threads: config.threads,
+    budgetBytes: config.memoryBudgetBytes,
     logger: (m) => console.error(`[models] ${m}`),
   });
   const runs = new RunService({

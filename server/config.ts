@@ -1,6 +1,7 @@
 // Process configuration from the environment, in one place.
 import { resolve } from "node:path";
 import { cpus } from "node:os";
+import { memoryBudgetBytes } from "./models/memory-budget";
 
 export interface AppConfig {
   dataDir: string;
@@ -19,6 +20,8 @@ export interface AppConfig {
   allowedOrigins: string[];
   /** Most runs waiting in the queue, for every entry point (upstream ACESTEP_QUEUE_MAXSIZE). */
   queueMaxSize: number;
+  /** Bytes of loaded model sessions kept resident (ACESTEP_MEMORY_BUDGET; server/models/memory-budget.ts). */
+  memoryBudgetBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -42,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedHosts: envList(env.ACESTEP_ALLOWED_HOSTS),
     allowedOrigins: envList(env.ACESTEP_ALLOWED_ORIGINS),
     queueMaxSize: Math.max(1, int("ACESTEP_QUEUE_MAXSIZE", 200)),
+    memoryBudgetBytes: memoryBudgetBytes(env),
   };
 }
 

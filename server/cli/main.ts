@@ -24,7 +24,7 @@ commands:
                          print exact prompt strings, timesteps, FSQ decodings, LM prompts
 
 environment: ACESTEP_DATA (data folder, default ./data), ACESTEP_MODELS (converted models),
-ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY`;
+ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY, ACESTEP_MEMORY_BUDGET`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
