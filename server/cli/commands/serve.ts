@@ -7,6 +7,7 @@ import { createAppContext } from "../../app-context";
 import { checkBindSafety, createHttpServer } from "../../http/server";
 import { loadConfig } from "../../config";
 import { restRoutes } from "../../api/rest";
+import { serveUntilSignal } from "../until-signal";
 import { needsBuild, ROOT } from "../editor-build";
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -53,15 +54,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (app.models.demo) console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
   // Prepare models in the background so the first run does not wait for the demo conversion.
   app.models.ready().catch((e) => console.error(`models: ${(e as Error).message}`));
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      console.log("shutting down…");
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await app.close();
+  await serveUntilSignal(server, app);
   return 0;
 }
