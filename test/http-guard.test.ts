@@ -178,3 +178,45 @@ describe("token comparison", () => {
     expect(tokenMatches(null, "secret-token")).toBe(false);
   });
 });
+
+describe("bodies and the token", () => {
+  let locked: TestServer;
+  beforeAll(async () => {
+    let f: RestFacade | undefined;
+    const route: ExtraRoute = (req, res, url) => f!.handle(req, res, url);
+    locked = await startTestServer({ registry: testRegistry(), routes: [route], config: { apiToken: "secret", maxUploadBytes: 256 * 1024 } });
+    f = new RestFacade(locked.app, { generate: async () => ({ audios: [], statusMessage: "", extraOutputs: {} as never, success: true, error: null }) });
+  });
+  afterAll(() => locked.close());
+  const lockedHost = () => new URL(locked.url).host;
+
+  it("answers an unauthenticated /release_task 401 without reading its body (not 415 after reading it)", async () => {
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x41);
+    const r = await send(locked.url, "POST", "/release_task", { Host: lockedHost(), "Content-Type": "application/octet-stream" }, big);
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body).detail).toContain("Authorization");
+    const chunked = await send(locked.url, "POST", "/release_task", { Host: lockedHost(), "Content-Type": "application/json", "Transfer-Encoding": "chunked" }, [big, big]);
+    expect(chunked.status).toBe(401);
+    const odd = await send(locked.url, "POST", "/query_result", { Host: lockedHost(), "Content-Type": "image/png" }, Buffer.from("x"));
+    expect(odd.status).toBe(401);
+  });
+
+  it("still takes ai_token in a small body, and a header token with a large one", async () => {
+    const small = await send(locked.url, "POST", "/release_task", { Host: lockedHost(), "Content-Type": "application/json" }, Buffer.from('{"prompt":"x","ai_token":"secret"}'));
+    expect(small.status).toBe(200);
+    const wrong = await send(locked.url, "POST", "/release_task", { Host: lockedHost(), "Content-Type": "application/json" }, Buffer.from('{"prompt":"x","ai_token":"nope"}'));
+    expect(wrong.status).toBe(401);
+    const padded = Buffer.from(JSON.stringify({ prompt: "x", lyrics: "la ".repeat(40_000) }));
+    const header = await send(locked.url, "POST", "/release_task", { Host: lockedHost(), "Content-Type": "application/json", Authorization: "Bearer secret" }, padded);
+    expect(header.status).toBe(200);
+  });
+
+  it("answers an oversized chunked upload 413 (not a connection reset), the server fine after", async () => {
+    const { type } = wavForm();
+    const piece = Buffer.alloc(128 * 1024, 0x42);
+    const r = await send(locked.url, "POST", "/api/files/upload", { Host: lockedHost(), Authorization: "Bearer secret", "Content-Type": type, "Transfer-Encoding": "chunked" }, Array.from({ length: 6 }, () => piece));
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body).error).toContain("limit");
+    expect((await send(locked.url, "GET", "/health", { Host: lockedHost() })).status).toBe(200);
+  });
+});

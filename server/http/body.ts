@@ -1,6 +1,7 @@
 // Request bodies for the plain HTTP routes (uploads, the REST facade): size-capped reading and the JSON,
 // form-urlencoded and multipart/form-data formats, with errors that carry their HTTP status.
 import type { IncomingMessage } from "node:http";
+import { isBodyError, readCapped } from "./capped-read";
 
 /** A request the server refuses, with the HTTP status to answer. */
 export class HttpError extends Error {
@@ -25,27 +26,12 @@ export interface RequestBody {
 
 /** Reads the whole body, refusing (413) more than `max` bytes, declared or sent. */
 export async function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > max) {
-    req.resume();
-    throw new HttpError(413, `the request is ${declared} bytes; the limit is ${max} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
   try {
-    for await (const c of req as AsyncIterable<Buffer>) {
-      total += c.length;
-      if (total > max) {
-        req.destroy();
-        throw new HttpError(413, `the request is larger than the limit of ${max} bytes`);
-      }
-      chunks.push(c);
-    }
+    return await readCapped(req, max); // 413 answered readably, chunked too (the rest is discarded, not buffered)
   } catch (e) {
-    if (e instanceof HttpError) throw e;
-    throw new HttpError(400, "the request body was interrupted");
+    if (isBodyError(e)) throw new HttpError(e.status, e.message);
+    throw e;
   }
-  return Buffer.concat(chunks);
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { AppContext } from "../../app-context";
 import { authorize, type AuthResult } from "../../http/auth";
-import { HttpError, readBody } from "../../http/body";
+import { HttpError, readBody, type RequestBody } from "../../http/body";
 import { serveFile } from "../../http/files";
 import { isServedPath } from "../../http/served";
 import { tableRoute, type ExtraRoute, type RouteSpec } from "../../http/routes";
@@ -74,6 +74,30 @@ function requireAuth(app: AppContext, req: IncomingMessage, url: URL, bodyToken?
   if (!r.ok) throw new HttpError(r.status, AUTH_MESSAGES[r.reason]);
 }
 
+/** Bodies read before the token is known (for upstream's ai_token field) are capped at this. */
+export const UNAUTHENTICATED_BODY_BYTES = 64 * 1024;
+
+/**
+ * The token before the body: with a valid header (or query/cookie) token, or none needed, the body is read up to
+ * `max`. Otherwise it is read only up to 64 KiB, for an `ai_token` field; a larger or unreadable body is refused
+ * 401 without being read (an unauthenticated client never gets memory or a parse error out of the server).
+ */
+async function readAuthenticated(app: AppContext, req: IncomingMessage, url: URL, max: number): Promise<RequestBody> {
+  const header = authorize(app.config, req, url);
+  if (header.ok) return readBody(req, max);
+  if (header.reason === "unconfigured") requireAuth(app, req, url);
+  let body: RequestBody;
+  try {
+    body = await readBody(req, Math.min(max, UNAUTHENTICATED_BODY_BYTES));
+  } catch (e) {
+    if (!(e instanceof HttpError)) throw e;
+    if (header.reason === "wrong") requireAuth(app, req, url);
+    throw new HttpError(401, `Missing ai_token or Authorization header (ai_token in the body is read from bodies up to ${UNAUTHENTICATED_BODY_BYTES} bytes; send larger ones with "Authorization: Bearer <token>")`);
+  }
+  requireAuth(app, req, url, body.fields.ai_token ?? body.fields.aiToken);
+  return body;
+}
+
 /** A path in the data folder: relative, or absolute under the data folder. */
 function dataRelative(dataDir: string, p: string, field: string): string {
   if (!isAbsolute(p)) return p;
@@ -92,15 +116,7 @@ const UPLOAD_FIELDS: Record<string, "srcAudio" | "referenceAudio"> = {
 
 async function releaseTask(f: RestFacade, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const app = f.app;
-  // A valid header spares trusting the body; otherwise ai_token may be in the body.
-  let early = true;
-  try {
-    requireAuth(app, req, url);
-  } catch {
-    early = false;
-  }
-  const body = await readBody(req, app.config.maxUploadBytes + 1024 * 1024);
-  if (!early) requireAuth(app, req, url, body.fields.ai_token ?? body.fields.aiToken);
+  const body = await readAuthenticated(app, req, url, app.config.maxUploadBytes + 1024 * 1024);
   const parsed = parseReleaseBody(body.fields);
   // Paths are confined to the data folder (upstream: absolute server paths).
   for (const field of ["srcAudio", "referenceAudio"] as const) {
@@ -142,8 +158,7 @@ function taskIdList(fields: Record<string, unknown>): unknown[] {
 }
 
 async function queryResult(f: RestFacade, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const body = await readBody(req, 1024 * 1024);
-  requireAuth(f.app, req, url, body.fields.ai_token ?? body.fields.aiToken);
+  const body = await readAuthenticated(f.app, req, url, 1024 * 1024);
   sendData(res, taskIdList(body.fields).map((id) => queryTask(f.app, String(id))));
 }
 
