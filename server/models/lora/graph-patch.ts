@@ -49,8 +49,8 @@ function isTransB(n: NodeProto): boolean {
   return n.attribute.some((a) => a.name === "transB" && a.i === 1n);
 }
 
-/** `${key}.scales` (optionally with a leading "/" or a uniquifying "_N") → key, for MatMulNBits weights. */
-const NBITS_SCALES = /^\/?(.+)\.scales(?:_\d+)?$/;
+/** `${key}.scales` (after an optional `/scope/` path, optionally with a uniquifying "_N") → key, for MatMulNBits. */
+const NBITS_SCALES = /(?:^|\/)([^/]+)\.scales(?:_\d+)?$/;
 
 interface LinearNode {
   site: LinearSite;
