@@ -2,7 +2,8 @@
 // run twice in one process (cold, then warm with new seeds so every compute node runs again), printing per node
 // the wall time, the time spent creating ORT sessions, the peak RSS while it ran and the event loop's longest gap.
 //
-//   npm run bench:e2e -- [--size full|tiny] [--seconds 30] [--dtype fp32|fp16|…] [--cache DIR] [--set node.param=v]…
+//   npm run bench:e2e -- [--size full|tiny] [--seconds 30] [--dtype SPEC as for models convert] [--cache DIR]
+//                        [--threads N] [--set node.param=v]…
 //
 // Checkpoints are fabricated once (`acestep models fabricate`) and converted once under the cache folder
 // (default ~/.cache/acestep-bench/<size>); later runs reuse both. At --size full this needs ~15–20 GB of disk for
@@ -14,7 +15,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createAppContext } from "../server/app-context";
 import { fabricateCheckpoints, type FabricateSize } from "../server/checkpoints";
-import { convertCheckpoints } from "../server/models/convert/convert";
+import { convertCheckpoints, resolvePrecisions } from "../server/models/convert/convert";
+import { parseDtypeSpec } from "../server/models/convert/precision";
 import { parseSetArgs } from "../server/runs/overrides";
 
 const { values } = parseArgs({
@@ -32,7 +34,9 @@ if (size !== "full" && size !== "tiny") throw new Error(`--size must be full or 
 const seconds = Number(values.seconds);
 const cache = resolve(values.cache ?? join(homedir(), ".cache", "acestep-bench", size));
 const ckDir = join(cache, "checkpoints");
-const modelsDir = join(cache, values.dtype ? `models-${values.dtype}` : "models");
+const modelsDir = join(cache, values.dtype ? `models-${values.dtype.replace(/[^\w.-]+/g, "_")}` : "models");
+// fabricated weights are random, so the converter's demo defaults apply (fp32) unless --dtype says otherwise
+const dtype = values.dtype === undefined ? undefined : parseDtypeSpec(values.dtype, resolvePrecisions({ demo: true }));
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -47,7 +51,7 @@ if (!existsSync(done)) {
 }
 {
   const t0 = performance.now();
-  const r = await convertCheckpoints({ from: ckDir, to: modelsDir, dtype: values.dtype as never, demo: true });
+  const r = await convertCheckpoints({ from: ckDir, to: modelsDir, dtype, demo: true });
   console.log(`conversion: ${r.converted.length ? `converted ${r.converted.join(", ")}` : "all unchanged"} in ${s(performance.now() - t0)}`);
 }
 
