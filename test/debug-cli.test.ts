@@ -45,6 +45,15 @@ describe("acestep debug", () => {
     expect(j.ids.at(-3)).toBe(151644);
   });
 
+  it("shows what the use_cot_* switches make the LM do", async () => {
+    const plan = async (...a: string[]) => JSON.parse((await capture(["debug", "lm-prompt", "--mode", "generate", "--caption", "x", "--json", ...a])).out).plan;
+    expect(await plan()).toEqual({ useLm: true, runCot: true, runCodes: true, skipCaption: false, skipLanguage: false });
+    expect(await plan("--use-cot-caption", "off", "--use-cot-language", "off")).toMatchObject({ skipCaption: true, skipLanguage: true });
+    expect(await plan("--use-cot-metas", "off", "--thinking", "off")).toMatchObject({ runCot: false, runCodes: false });
+    expect(await plan("--bpm", "90", "--keyscale", "C major", "--timesignature", "4", "--duration", "30")).toMatchObject({ runCot: false, runCodes: true });
+    expect((await capture(["debug", "lm-prompt", "--mode", "generate", "--thinking", "maybe"])).err).toMatch(/--thinking must be on or off/);
+  });
+
   it("refuses unknown modes and models with usage errors", async () => {
     expect((await capture(["debug", "lm-prompt", "--mode", "sing"])).code).toBe(2);
     expect((await capture(["debug", "schedule", "--model", "xl"])).code).toBe(2);
