@@ -22,11 +22,12 @@ export type ProviderName = "cpu" | "cuda";
 /**
  * Default precision per execution provider, chosen from the measurements in docs/precision.md (the fastest
  * setting within the quality bars: DiT final-latent relative RMSE ≤ 1 %, VAE SNR ≥ 40 dB, LM top-1 ≥ 99 %).
- * CPU: MatMulNBits int8 for the bandwidth-bound LM decode; the DiT and text encoder stay fp32; the VAE stores
- * fp16 (55 dB, half the bytes; bf16 falls below 40 dB). CUDA: fp16 compute for the transformers, VAE as on CPU.
+ * CPU: MatMulNBits int8 for the DiT (fastest, far inside its bar) and the bandwidth-bound LM decode; the text
+ * encoder stays fp32; the VAE stores fp16 (55 dB, half the bytes; bf16 falls below 40 dB). CUDA: fp16 compute
+ * for the transformers, VAE as on CPU.
  */
 export const DEFAULT_PRECISIONS: Record<ProviderName, ComponentPrecisions> = {
-  cpu: { dit: "fp32", lm: "int8", "text-encoder": "fp32", vae: "fp16" },
+  cpu: { dit: "int8", lm: "int8", "text-encoder": "fp32", vae: "fp16" },
   cuda: { dit: "fp16", lm: "fp16", "text-encoder": "fp16", vae: "fp16" },
 };
 
