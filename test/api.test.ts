@@ -141,6 +141,7 @@ describe("tRPC API", () => {
     await srv.app.models.ready();
     const later = await client.system.info.query();
     expect(later.preparingModels).toBe(false);
+    expect(later.memory).toEqual({ usedBytes: srv.app.models.registry().status().usedBytes, budgetBytes: srv.app.config.memoryBudgetBytes });
     expect(later.models.map((m) => m.kind).sort()).toEqual(["dit", "dit", "lm", "text-encoder", "vae"]);
   });
 

@@ -50,6 +50,11 @@ export function StatusBar() {
               ))
             )}
           </span>
+          {info.memory && (
+            <span title="resident model sessions / memory budget (ACESTEP_MEMORY_BUDGET)" data-testid="memory-budget">
+              {`${(info.memory.usedBytes / 2 ** 30).toFixed(1)} / ${(info.memory.budgetBytes / 2 ** 30).toFixed(1)} GiB`}
+            </span>
+          )}
           <span className="ml-auto">
             queue {info.queue.running} running · {info.queue.waiting} waiting
           </span>

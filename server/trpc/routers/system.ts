@@ -11,6 +11,8 @@ export interface SystemInfo {
   queue: QueueStats;
   /** True while the models are still being prepared (demo conversion on first start). */
   preparingModels: boolean;
+  /** Bytes of loaded model sessions and the budget they are kept under (ACESTEP_MEMORY_BUDGET). */
+  memory: { usedBytes: number; budgetBytes: number };
 }
 
 export const systemRouter = router({
@@ -23,6 +25,7 @@ export const systemRouter = router({
       models: [],
       queue: ctx.app.runs.queueStats(),
       preparingModels: false,
+      memory: { usedBytes: 0, budgetBytes: ctx.app.config.memoryBudgetBytes },
     };
     const m = ctx.app.models;
     info.demoWeights = m.demo;
@@ -35,7 +38,9 @@ export const systemRouter = router({
       if (!manifest) void m.ready().catch(() => {});
       info.preparingModels = !manifest;
       const entries = manifest ? Object.values(manifest.entries) : [];
-      info.models = entries.map((e) => ({ name: e.name, kind: e.component, loaded: m.registry().status().loaded.some((l) => l.id.startsWith(`${e.name}/`)), demo: m.demo }));
+      const status = m.registry().status();
+      info.models = entries.map((e) => ({ name: e.name, kind: e.component, loaded: status.loaded.some((l) => l.id.startsWith(`${e.name}/`)), demo: m.demo }));
+      info.memory = { usedBytes: status.usedBytes, budgetBytes: status.budgetBytes };
     } catch {
       // models not ready yet: the status bar shows what is known
     }
