@@ -7,7 +7,7 @@ import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tan
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { zGraph, type Graph } from "../../server/graph/format";
 import { declMap as toDeclMap, type NodeDecl } from "../graph-model/decls";
-import { canonicalJson, editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
+import { editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
 import { canRedo, canUndo } from "../graph-model/history";
 import { addNode, arrange, clipCorner, overlappingNodes, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
 import { parseEdgeId } from "../graph-model/flow";

@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "./trpc";
 import type { WidgetProps } from "./widgets";
 
-export function ModelWidget({ name, schema, value, onChange, invalid, className }: WidgetProps & { className: string }) {
+export function ModelWidget({ name, schema, value, onChange, className }: WidgetProps & { className: string }) {
   const trpc = useTRPC();
   const list = useQuery({ ...trpc.models.list.queryOptions(), staleTime: 30_000 });
   const component = typeof schema.ui === "object" ? schema.ui.component : "";

@@ -1,7 +1,7 @@
 "use client";
 // Param widgets generated from a param's JSON Schema (with our `ui` hints): number inputs
 // and sliders with ranges, selects for enums, text and textareas, seed, toggle, file upload.
-import { memo, useEffect, useRef, useState, type ReactNode } from "react";
+import { memo, useRef, useState, type ReactNode } from "react";
 import type { ParamSchema } from "../graph-model/decls";
 import { widgetKind } from "../graph-model/decls";
 import { MESSAGES } from "./messages";

@@ -80,8 +80,8 @@ export function editorReducer(s: EditorState, a: EditorAction): EditorState {
     case "select": {
       const nodes = new Set(a.only ? [] : s.selectedNodes);
       const edges = new Set(a.only ? [] : s.selectedEdges);
-      for (const [id, on] of Object.entries(a.nodes ?? {})) on ? nodes.add(id) : nodes.delete(id);
-      for (const [id, on] of Object.entries(a.edges ?? {})) on ? edges.add(id) : edges.delete(id);
+      for (const [id, on] of Object.entries(a.nodes ?? {})) if (on) nodes.add(id); else nodes.delete(id);
+      for (const [id, on] of Object.entries(a.edges ?? {})) if (on) edges.add(id); else edges.delete(id);
       return { ...s, selectedNodes: nodes, selectedEdges: edges };
     }
   }

@@ -20,21 +20,24 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function handBuiltPickle(): Uint8Array {
   const b: number[] = [];
   const ascii = (s: string) => [...s].forEach((c) => b.push(c.charCodeAt(0)));
-  const unicode = (s: string) => (b.push(0x58, s.length, 0, 0, 0), ascii(s));
+  const unicode = (s: string) => {
+    b.push(0x58, s.length, 0, 0, 0);
+    ascii(s);
+  };
   b.push(0x80, 2); // PROTO 2
-  b.push(0x63), ascii("torch._utils\n_rebuild_tensor_v2\n"), b.push(0x71, 0); // GLOBAL, BINPUT 0
+  b.push(0x63); ascii("torch._utils\n_rebuild_tensor_v2\n"); b.push(0x71, 0); // GLOBAL, BINPUT 0
   b.push(0x28, 0x28); // MARK MARK
-  unicode("storage"), b.push(0x71, 1);
-  b.push(0x63), ascii("torch\nFloatStorage\n"), b.push(0x71, 2);
-  unicode("0"), b.push(0x71, 3);
-  unicode("cpu"), b.push(0x71, 4);
+  unicode("storage"); b.push(0x71, 1);
+  b.push(0x63); ascii("torch\nFloatStorage\n"); b.push(0x71, 2);
+  unicode("0"); b.push(0x71, 3);
+  unicode("cpu"); b.push(0x71, 4);
   b.push(0x4b, 6, 0x74, 0x71, 5); // BININT1 6, TUPLE, BINPUT 5
   b.push(0x51); // BINPERSID
   b.push(0x4b, 0); // storage offset 0
   b.push(0x4b, 2, 0x4b, 3, 0x86, 0x71, 6); // (2, 3)
   b.push(0x4b, 3, 0x4b, 1, 0x86, 0x71, 7); // (3, 1)
   b.push(0x89); // requires_grad False
-  b.push(0x63), ascii("collections\nOrderedDict\n"), b.push(0x71, 8, 0x29, 0x52, 0x71, 9); // OrderedDict()
+  b.push(0x63); ascii("collections\nOrderedDict\n"); b.push(0x71, 8, 0x29, 0x52, 0x71, 9); // OrderedDict()
   b.push(0x74, 0x71, 10, 0x52, 0x71, 11, 0x2e); // TUPLE, REDUCE, STOP
   return Uint8Array.from(b);
 }

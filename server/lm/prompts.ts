@@ -150,6 +150,8 @@ export interface ParsedLmMetadata {
   timesignature?: string;
 }
 
+// Python str.strip() also strips the separators \x1c–\x1f, matched on purpose.
+// eslint-disable-next-line no-control-regex
 const pyStrip = (s: string) => s.replace(/^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu, "");
 /** Python `int(str)` for the cases that matter (ASCII digits, sign, underscores between digits). */
 function pyInt(s: string): number | null {

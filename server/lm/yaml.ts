@@ -31,22 +31,22 @@ const isAsciiPrintable = (ch: string) => ch >= "\x20" && ch <= "\x7e";
 export function chooseStyle(text: string): "" | "'" | '"' {
   const s = Array.from(text);
   if (s.length === 0) return "'";
-  let flowInd = false, blockInd = false, lineBreaks = false, special = false;
+  let _flowInd = false, blockInd = false, lineBreaks = false, special = false;
   let leadSpace = false, leadBreak = false, trailSpace = false, trailBreak = false, breakSpace = false, spaceBreak = false;
-  if (text.startsWith("---") || text.startsWith("...")) flowInd = blockInd = true;
+  if (text.startsWith("---") || text.startsWith("...")) _flowInd = blockInd = true;
   let preceded = true;
   let followed = s.length === 1 || WS_OR_END.includes(s[1]);
   let prevSpace = false, prevBreak = false;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if (i === 0) {
-      if ("#,[]{}&*!|>'\"%@`".includes(ch)) flowInd = blockInd = true;
-      if (ch === "?" || ch === ":") { flowInd = true; if (followed) blockInd = true; }
-      if (ch === "-" && followed) flowInd = blockInd = true;
+      if ("#,[]{}&*!|>'\"%@`".includes(ch)) _flowInd = blockInd = true;
+      if (ch === "?" || ch === ":") { _flowInd = true; if (followed) blockInd = true; }
+      if (ch === "-" && followed) _flowInd = blockInd = true;
     } else {
-      if (",?[]{}".includes(ch)) flowInd = true;
-      if (ch === ":") { flowInd = true; if (followed) blockInd = true; }
-      if (ch === "#" && preceded) flowInd = blockInd = true;
+      if (",?[]{}".includes(ch)) _flowInd = true;
+      if (ch === ":") { _flowInd = true; if (followed) blockInd = true; }
+      if (ch === "#" && preceded) _flowInd = blockInd = true;
     }
     if (BREAKS.includes(ch)) lineBreaks = true;
     if (!(ch === "\n" || isAsciiPrintable(ch)) && !isUnicodePrintable(ch)) special = true;

@@ -24,7 +24,7 @@ const types = Array.from({ length: L }, (_, i) => layerTypeOf(cfg, i));
 
 async function run(c: AceStepEncoderConfig, o: { paddingMask?: boolean; precision?: "fp32" | "fp16"; finalNorm?: boolean }): Promise<Float32Array> {
   const s = await session(toBytes(buildAceEncoderStack(weights, c, { prefix, numLayers: L, ...o })));
-  const feeds: Record<string, any> = { hidden_states: f32(x, [B, S, H]) };
+  const feeds: Record<string, ReturnType<typeof f32>> = { hidden_states: f32(x, [B, S, H]) };
   if (o.paddingMask) feeds.attention_mask = i64(keyMask.flat(), [B, S]);
   const out = await s.run(feeds);
   expect(out.last_hidden_state.dims).toEqual([B, S, H]);

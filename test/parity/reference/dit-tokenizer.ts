@@ -42,7 +42,6 @@ export function refTokenize(
 
 /** codes [T5] → LM hints [pool·T5, C]: FSQ decode → project_out → embed_tokens → +special_tokens → layers → norm → proj_out. */
 export function refDetokenize(get: Getter, d: RefDims, types: string[], window: number | null, indices: number[], pool: number): Float32Array {
-  const E = d.hidden;
   const n = indices.length;
   const values = new Float32Array(n * 6);
   indices.forEach((idx, i) => values.set(indexToValues(idx), i * 6));
