@@ -171,6 +171,21 @@ describe("tRPC bodies", () => {
   });
 });
 
+describe("graphs.validate without a graph", () => {
+  it("answers a readable message, not raw schema JSON", async () => {
+    const empty = await send(srv.url, "POST", "/api/trpc/graphs.validate", { Host: host(), "Content-Type": "application/json" }, Buffer.from("{}"));
+    expect(empty.status).toBe(200);
+    expect(JSON.parse(empty.body).result.data.issues[0]).toMatchObject({ field: "graph", message: expect.stringContaining("no graph to validate") });
+    const none = await send(srv.url, "POST", "/api/trpc/graphs.validate", { Host: host(), "Content-Type": "application/json" }, Buffer.from("null"));
+    expect(none.status).toBe(400);
+    expect(JSON.parse(none.body).error.message).toBe("Invalid input: expected object, received null");
+    const noGraph = await send(srv.url, "POST", "/api/trpc/runs.start", { Host: host(), "Content-Type": "application/json" }, Buffer.from('{"overrides":{}}'));
+    expect(JSON.parse(noGraph.body).error.message).toContain("give either a graph or a graphId");
+    const wrong = await send(srv.url, "POST", "/api/trpc/graphs.validate", { Host: host(), "Content-Type": "application/json" }, Buffer.from('{"graph":{},"overrides":[1]}'));
+    expect(JSON.parse(wrong.body).error.message).toMatch(/^overrides: /);
+  });
+});
+
 describe("token comparison", () => {
   it("compares digests: right token only, whatever the length", () => {
     expect(tokenMatches("secret-token", "secret-token")).toBe(true);

@@ -43,6 +43,7 @@ export async function prepareTrpcBody(req: IncomingMessage, res: ServerResponse,
     sendJson(res, 400, trpcError(req, 400, "BAD_REQUEST", message, issues));
     return false;
   }
-  (req as IncomingMessage & { body?: string }).body = text;
+  // An empty body is no input (as the adapter reads an empty stream), not a JSON syntax error.
+  (req as IncomingMessage & { body?: string }).body = text.trim() === "" ? undefined : text;
   return true;
 }

@@ -4,6 +4,7 @@
 // test/fuzz.test.ts runs a few per surface in `npm test`; test/fuzz.full.test.ts runs ≥ 1000 per surface.
 import fc from "fast-check";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -192,8 +193,20 @@ export async function fuzzCliValidate(numRuns: number): Promise<void> {
   }
 }
 
-/** The server still answers after the fuzzing. */
+/** A GET on a new connection (not one of fetch's pooled keep-alive sockets): status code. */
+function freshGet(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The server still answers new connections after the fuzzing. */
 export async function expectHealthy(s: FuzzServer): Promise<void> {
-  expect((await fetch(`${s.srv.url}/health`)).status).toBe(200);
-  expect((await fetch(`${s.srv.url}/api/trpc/nodes.list`)).status).toBe(200);
+  expect(await freshGet(`${s.srv.url}/health`)).toBe(200);
+  expect(await freshGet(`${s.srv.url}/api/trpc/nodes.list`)).toBe(200);
 }

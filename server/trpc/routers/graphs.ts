@@ -33,7 +33,7 @@ export const graphsRouter = router({
   }),
   delete: publicProcedure.input(z.object({ id: zId })).mutation(({ ctx, input }) => ({ deleted: ctx.app.store.deleteGraph(input.id) })),
   validate: publicProcedure
-    .input(z.object({ graph: z.unknown(), overrides: z.record(z.string(), z.unknown()).optional() }))
+    .input(z.object({ graph: z.unknown().optional(), overrides: z.record(z.string(), z.unknown()).optional() }))
     .query(({ ctx, input }) => {
       if (input.graph === undefined)
         return { issues: [{ code: "bad_structure" as const, field: "graph", message: 'there is no graph to validate: send {"graph": {...}}' }] };
