@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { DitRunner } from "../server/pipeline/dit-runner";
-import { audioToCodes, coverFromAudio, coverFromCodes, sourceTask, text2musicLatent, windowTask, type TaskMeta } from "../server/pipeline/task-latents";
+import {
+  audioToCodes, coverFromAudio, coverFromCodes, minimumLengthNote, sourceTask, text2musicLatent, windowTask, type TaskMeta,
+} from "../server/pipeline/task-latents";
 import { vaeEncode } from "../server/pipeline/vae";
 import type { ManifestEntry } from "../server/models/convert/manifest";
 import type { AudioValue } from "../nodes/values";
@@ -36,6 +38,14 @@ const meta = (l: { meta?: Record<string, unknown> }) => l.meta as unknown as Tas
 const maskOf = (m: TaskMeta) => Array.from({ length: m.frames }, (_, t) => m.context[t * 128 + 64]);
 const srcRow = (m: TaskMeta, t: number) => Array.from(m.context.subarray(t * 128, t * 128 + 64));
 
+describe("length notes", () => {
+  it("say when the 128-frame minimum makes the result longer than the source, and only then", () => {
+    expect(minimumLengthNote(1.5 * 48_000, 128)).toEqual(["the source is 1.50 s; latents have at least 128 frames, so the result is 5.12 s long"]);
+    expect(minimumLengthNote(6 * 48_000, 150)).toEqual([]);
+    expect(minimumLengthNote(5.12 * 48_000, 128)).toEqual([]);
+  });
+});
+
 describe("task latents (tasks.md §3–4)", () => {
   it("text2music: silence source, all-ones chunk mask, text2music instruction, min 128 frames", () => {
     const m = meta(text2musicLatent(turbo, 128));
@@ -50,6 +60,7 @@ describe("task latents (tasks.md §3–4)", () => {
     const m = meta(l);
     expect(m.instruction).toBe("Repaint the mask area based on the given conditions:");
     expect(m.frames).toBe(128); // 50 source frames, padded with silence to the 128-frame minimum
+    expect(m.notes).toEqual(["the source is 2.00 s; latents have at least 128 frames, so the result is 5.12 s long"]);
     expect(m.window).toEqual({ startFrame: 10, endFrame: 30 });
     const mask = maskOf(m);
     expect(mask.slice(0, 10).every((x) => x === 0)).toBe(true);

@@ -80,6 +80,7 @@ export const DitSamplerNode = defineNode({
     if (!isTaskMeta(task)) throw new NodeError("the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)", "latent");
     if (task.requiresBase && runner.variant === "turbo") throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");
     const repaint = resolveRepaintConfig(params.repaintMode, params.repaintStrength);
+    for (const note of task.notes ?? []) ctx.log(note);
     const text = inputs.text.tensors.text_hidden;
     const lyr = inputs.lyrics.tensors.lyric_embeddings;
     if (!text) throw new NodeError("this is not a Text Conditioning output", "text");
@@ -130,7 +131,7 @@ export const DitSamplerNode = defineNode({
       latent: {
         data: r.latents,
         shape: [batch, task.frames, 64],
-        meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant, splice: waveformSplice(task, repaint) },
+        meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant, splice: waveformSplice(task, repaint), notes: task.notes ?? [] },
         demo: mm.demo || inputs.latent.demo,
       },
     };

@@ -63,7 +63,16 @@ export const EmptyLatentNode = defineNode({
   inputs: { dit: { type: "DIT" } },
   outputs: { latent: { type: "LATENT" } },
   params: { duration: param.float({ default: 30, min: 10, max: 600, step: 1, description: "Duration in seconds (10–600)" }) },
-  run: async ({ inputs, params }, ctx) => ({ latent: text2musicLatent(await runnerFor(inputs.dit, ctx), latentFramesForDuration(params.duration)) }),
+  run: async ({ inputs, params }, ctx) => {
+    const frames = latentFramesForDuration(params.duration);
+    const latent = text2musicLatent(await runnerFor(inputs.dit, ctx), frames);
+    const seconds = frames / 25;
+    if (Math.abs(seconds - params.duration) > 1e-6) {
+      // upstream rounds the duration to 0.1 s and the samples down to whole 1920-sample frames
+      (latent.meta as { notes?: string[] }).notes = [`duration ${params.duration} s rounded to ${seconds.toFixed(2)} s (whole 40 ms latent frames)`];
+    }
+    return { latent };
+  },
 });
 
 export const CoverNode = defineNode({

@@ -378,9 +378,14 @@ function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof 
   const lmPhases = lmMeta ? { phase1: msToS(lmMeta.cotMs), phase2: msToS(lmMeta.codesMs) } : undefined;
   const timeCosts = timeCostsOf(graph, outcome, p.inferenceSteps, lmPhases);
   const saved = audios.filter((a) => a.path).length;
+  // length adjustments (128-frame minimum, rounding) reported by the task and sampler nodes
+  const notes = (outcome.outputs.get("sampler") as { latent?: { meta?: { notes?: unknown } } } | undefined)?.latent?.meta?.notes;
+  const adjusted = Array.isArray(notes) ? notes.filter((n): n is string => typeof n === "string") : [];
+  plan.warnings.push(...adjusted);
+  const suffix = adjusted.length ? `; ${adjusted.join("; ")}` : "";
   return {
     audios,
-    statusMessage: `Generated ${saved} of ${audios.length} audio${audios.length === 1 ? "" : "s"} (${plan.task}${plan.withLm ? ", with LM" : ""}) in ${timeCosts.pipeline_total_time?.toFixed(2)} s`,
+    statusMessage: `Generated ${saved} of ${audios.length} audio${audios.length === 1 ? "" : "s"} (${plan.task}${plan.withLm ? ", with LM" : ""}) in ${timeCosts.pipeline_total_time?.toFixed(2)} s${suffix}`,
     extraOutputs: { timeCosts, lmMetadata, seedValue, runId, graph, warnings: plan.warnings },
     success: true,
     error: null,

@@ -5,7 +5,7 @@ import type { AudioValue, LatentValue } from "../../nodes/values";
 import type { TaskType } from "../acestep/tasks/instructions";
 import { generateInstruction, DEFAULT_DIT_INSTRUCTION, formatInstruction, TASK_INSTRUCTIONS } from "../acestep/tasks/instructions";
 import { chunkMask, planRepaintPadding, windowToFrames, windowedSrcLatents, framesForSamples, type FrameWindow, type RepaintPadding } from "../acestep/tasks/repaint";
-import { latentFramesForCodes } from "../acestep/sampling/schedule";
+import { MIN_LATENT_FRAMES, SAMPLE_RATE, VAE_HOP, latentFramesForCodes } from "../acestep/sampling/schedule";
 import type { DitRunner } from "./dit-runner";
 import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
@@ -27,6 +27,8 @@ export interface TaskMeta {
   window?: FrameWindow;
   cleanSrc?: Float32Array;
   padding?: RepaintPadding;
+  /** Length adjustments the user should hear about (minimum length, rounding): the run log and the result say them. */
+  notes?: string[];
   /** The (padded) source waveform of a repaint/lego window, for the waveform splice after decoding. */
   srcAudio?: AudioValue;
   /** lego/extract/complete run on base models only. */
@@ -47,6 +49,14 @@ export function buildContext(src: Float32Array, mask: Float32Array): Float32Arra
     out.fill(mask[t], t * 128 + 64, t * 128 + 128);
   }
   return out;
+}
+
+/** A note when the latent is longer than the source because of the 128-frame minimum (upstream pads the same way). */
+export function minimumLengthNote(srcSamples: number, frames: number): string[] {
+  const srcFrames = Math.ceil(srcSamples / VAE_HOP);
+  if (frames <= srcFrames || frames !== MIN_LATENT_FRAMES) return [];
+  const s = (n: number) => `${n.toFixed(2)} s`;
+  return [`the source is ${s(srcSamples / SAMPLE_RATE)}; latents have at least ${MIN_LATENT_FRAMES} frames, so the result is ${s((frames * VAE_HOP) / SAMPLE_RATE)} long`];
 }
 
 function latentOf(src: Float32Array, meta: TaskMeta, demo: boolean): LatentValue {
@@ -118,7 +128,10 @@ export async function coverFromAudio(runner: DitRunner, vae: ManifestEntry, audi
   const { lat, frames: T0 } = await encodeSource(runner.mm, vae, audio, signal);
   const frames = Math.max(T0, 128);
   const src = await bottleneck(runner, fitFrames(runner, lat, frames), frames, signal);
-  const meta: TaskMeta = { kind: "task", task: "cover", instruction: formatInstruction(TASK_INSTRUCTIONS.cover), frames, context: buildContext(src, chunkMask(frames, null)), coverStrength: 1, requiresBase: false, srcKind: "source-tokenized" };
+  const meta: TaskMeta = {
+    kind: "task", task: "cover", instruction: formatInstruction(TASK_INSTRUCTIONS.cover), frames, context: buildContext(src, chunkMask(frames, null)),
+    coverStrength: 1, requiresBase: false, srcKind: "source-tokenized", notes: minimumLengthNote(audio.channels[0].length, frames),
+  };
   return latentOf(src, withCoverStrength(runner, meta, strength), runner.mm.demo);
 }
 
@@ -160,6 +173,7 @@ export async function windowTask(
     cleanSrc: full,
     padding,
     srcAudio: padded,
+    notes: minimumLengthNote(padding.paddedSamples, frames),
     requiresBase: o.task === "lego",
     srcKind: o.task === "lego" && o.era === "newer" ? "source" : "source-window-silenced",
   };
@@ -172,6 +186,9 @@ export async function sourceTask(runner: DitRunner, vae: ManifestEntry, audio: A
   const frames = Math.max(T0, 128);
   const src = fitFrames(runner, lat, frames);
   const instruction = formatInstruction(generateInstruction(o.task, { trackName: o.tracks[0] ?? null, completeTrackClasses: o.tracks }));
-  const meta: TaskMeta = { kind: "task", task: o.task, instruction, frames, context: buildContext(src, chunkMask(frames, null)), coverStrength: 1, requiresBase: true, srcKind: "source" };
+  const meta: TaskMeta = {
+    kind: "task", task: o.task, instruction, frames, context: buildContext(src, chunkMask(frames, null)), coverStrength: 1, requiresBase: true,
+    srcKind: "source", notes: minimumLengthNote(audio.channels[0].length, frames),
+  };
   return latentOf(src, meta, runner.mm.demo);
 }

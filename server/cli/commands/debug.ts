@@ -10,7 +10,8 @@ const USAGE = `usage:
                        [--language <code>] [--task <type>] [--track <name>]...
   acestep debug schedule --model turbo|base|sft [--shift X] [--steps N]
   acestep debug codes "<|audio_code_1|><|audio_code_2|>…"
-  acestep debug lm-prompt --mode generate|codes|understand|create|format [--caption <s>] [--lyrics <s>] [--thinking on|off] [--use-cot-metas|--use-cot-caption|--use-cot-language on|off] …`;
+  acestep debug lm-prompt --mode generate|codes|understand|create|format [--caption <s>] [--lyrics <s>] …
+      [--thinking on|off] [--use-cot-metas|--use-cot-caption|--use-cot-language on|off]`;
 
 type Cmd = (argv: string[]) => number | Promise<number>;
 const extra = new Map<string, Cmd>([["lm-prompt", debugLmPromptCommand]]);
