@@ -415,7 +415,7 @@ function Studio() {
   const savedList = useQuery({ ...trpc.graphs.list.queryOptions(), enabled: false });
 
   // ---- simple mode and the gallery ----
-  const fields = useMemo(() => simpleFields(graph, declMap), [graph, declMap]);
+  const fields = useMemo(() => (mode === "simple" ? simpleFields(graph, declMap) : []), [mode, graph, declMap]);
   const cards = useMemo(() => galleryCards(run.view), [run.view]);
   const onSetField = useCallback((f: SimpleField, v: unknown) => dispatch({ type: "edit", fn: (g) => setField(g, f, v), key: `simple.${f.label}` }), []);
   const onUseSeed = useCallback(
@@ -458,7 +458,7 @@ function Studio() {
 
   return (
     <NodeActionsContext.Provider value={actions}>
-      <div className="flex h-screen flex-col" data-testid="editor" data-ready={declsQ.isSuccess && restored && !firstVisit ? "true" : "false"}>
+      <div className="flex h-screen flex-col" data-testid="editor" data-ready={declsQ.isSuccess && restored ? "true" : "false"}>
         <DemoBanner />
         <header className="flex flex-none items-center gap-2 border-b border-neutral-800 bg-neutral-900 px-3 py-1.5">
           <span className="text-sm font-semibold text-neutral-100">ACE-Step Studio</span>

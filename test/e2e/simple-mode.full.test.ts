@@ -1,7 +1,7 @@
 // Browser test (Debian chromium) of simple mode on the demo models: type a prompt, press
 // Generate, get a gallery card per batch item with its seed and facts; one sound at a time;
-// A/B switches at the same position; "use this seed"; "send to Repaint". Screenshots for the
-// README go to docs/img/.
+// A/B switches at the same position; "use this seed"; "send to Repaint" with a window dragged
+// on the waveform. Screenshots for the README go to docs/img/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -72,18 +72,36 @@ describe.sequential("simple mode and the results gallery", () => {
     await shot(page, "simple-02-ab");
   });
 
-  it("uses an item's seed, and sends an item to Repaint as its source", async (ctx) => {
+  it("uses an item's seed, and sends an item to Repaint with a window dragged on its waveform", async (ctx) => {
     if (typeof s !== "object") return ctx.skip();
     const seed = await page.textContent(`${card(2)} [data-testid=card-seed]`);
     await page.click(`${card(2)} [data-testid=use-seed]`);
     await page.click("[data-testid=mode-toggle]"); // back to the graph
     expect(await page.inputValue(`${node("sampler")} input[aria-label=seed]`)).toBe(seed);
     await page.click("[data-testid=mode-toggle]");
+    // drag from 20% to 50% of item 1's waveform (once its player is ready again) to pick the window
+    await page.locator(`${playerOf(1)}[data-ready=true]`).waitFor();
+    const wave = (await page.locator(`${card(1)} [data-testid=waveform]`).boundingBox())!;
+    const y = wave.y + wave.height / 2;
+    await page.mouse.move(wave.x + wave.width * 0.2, y);
+    await page.mouse.down();
+    await page.waitForTimeout(150);
+    for (let k = 1; k <= 10; k++) {
+      await page.mouse.move(wave.x + wave.width * (0.2 + 0.03 * k), y);
+      await page.waitForTimeout(20);
+    }
+    await page.mouse.up();
+    const shown = await page.locator(`${card(1)} [data-testid=card-window]`).textContent();
+    const [, start, end] = /window ([\d.]+)–([\d.]+) s/.exec(shown ?? "")!;
+    expect(Number(start)).toBeGreaterThan(1);
+    expect(Number(end)).toBeGreaterThan(Number(start) + 2);
     await page.click(`${card(1)} [data-testid=send-repaint]`);
     await page.click("[data-testid=mode-toggle]");
     await page.waitForSelector(`${node("task")}[data-id] [data-type="ace.repaint"]`);
     expect(await page.textContent("[data-testid=doc-name]")).toBe("Repaint of #1");
     expect(await page.inputValue(`${node("source")} input[aria-label=file]`)).toMatch(/\.flac$/);
+    expect(Number(await page.inputValue(`${node("task")} input[aria-label=start]`))).toBeCloseTo(Number(start), 2);
+    expect(Number(await page.inputValue(`${node("task")} input[aria-label=end]`))).toBeCloseTo(Number(end), 2);
     await shot(page, "simple-03-repaint");
   });
 
