@@ -61,6 +61,8 @@ function Studio() {
   const declsQ = useQuery(trpc.nodes.list.queryOptions());
   const decls = useMemo(() => (declsQ.data ?? []) as NodeDecl[], [declsQ.data]);
   const declMap = useMemo(() => toDeclMap(decls), [decls]);
+  const liveDecls = useRef({ loaded: false, map: declMap });
+  liveDecls.current = { loaded: declsQ.isSuccess, map: declMap };
   const [state, dispatch] = useReducer(editorReducer, undefined, () => initialEditorState());
   const graph = state.history.present;
   const dirty = useMemo(() => isDirty(state), [state.history.present, state.doc]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -238,7 +240,7 @@ function Studio() {
    * elements that show the new graph's node types, after they kept their size for a frame.
    */
   const untangleWhenMeasured = useCallback(() => {
-    let frames = 0;
+    const giveUpAt = performance.now() + 20_000; // a slow machine may take seconds to render a big graph
     let last = "";
     const step = () => {
       const g = live.current.graph;
@@ -248,13 +250,15 @@ function Studio() {
       for (const id of ids) {
         const el = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
         const inner = el?.querySelector("[data-type]");
-        if (el && el.offsetWidth > 0 && (!inner || inner.getAttribute("data-type") === g.nodes[id].type))
+        // (a node drawn before the declarations arrived is a small "unknown type" box: wait for its real size)
+        const drawn = inner ? inner.getAttribute("data-type") === g.nodes[id].type : liveDecls.current.loaded && !liveDecls.current.map.has(g.nodes[id].type);
+        if (el && el.offsetWidth > 0 && drawn)
           sizes[id] = { width: el.offsetWidth, height: el.offsetHeight };
       }
       const key = JSON.stringify(sizes);
       if (Object.keys(sizes).length < ids.length || key !== last) {
         last = key;
-        if (++frames < 300) requestAnimationFrame(step);
+        if (performance.now() < giveUpAt) requestAnimationFrame(step);
         return;
       }
       if (overlappingNodes(g, sizes).length === 0) return;
@@ -449,12 +453,13 @@ function Studio() {
   // A first visit (nothing autosaved) opens the text2music example.
   useEffect(() => {
     if (firstVisit && examples.isError) setFirstVisit(false);
-    if (!firstVisit || !examples.data) return;
+    // (after the declarations, so the example's nodes are drawn at their real size before untangling)
+    if (!firstVisit || !examples.data || !declsQ.isSuccess) return;
     setFirstVisit(false);
     const ex = examples.data.find((e) => e.id === FIRST_EXAMPLE);
     const g = ex ? zGraph.safeParse(ex.graph) : null;
     if (ex && g?.success && Object.keys(live.current.graph.nodes).length === 0) load(g.data, { name: ex.name }, undefined, { untangle: true });
-  }, [firstVisit, examples.data, examples.isError, load]);
+  }, [firstVisit, examples.data, examples.isError, declsQ.isSuccess, load]);
 
   return (
     <NodeActionsContext.Provider value={actions}>

@@ -34,7 +34,7 @@ describe.sequential("examples open clean", () => {
     await openEditor(page, s.studio.url);
     await page.waitForSelector('.react-flow__node[data-id="sampler"]');
     expect(await page.textContent("[data-testid=doc-name]")).toBe("Text to music");
-    await expect.poll(overlaps, { timeout: 5000 }).toEqual([]);
+    await expect.poll(overlaps, { timeout: 20_000 }).toEqual([]);
     expect(await page.isVisible("[data-testid=dirty]")).toBe(false);
     await shot(page, "layout-01-first-visit");
   });
@@ -51,7 +51,7 @@ describe.sequential("examples open clean", () => {
       await page.click(`[data-testid="example-${id}"]`);
       await page.locator("[data-testid=toast]").last().waitFor();
       await page.waitForSelector(".react-flow__node");
-      await expect.poll(overlaps, { timeout: 5000, message: `example ${id}` }).toEqual([]);
+      await expect.poll(overlaps, { timeout: 20_000, message: `example ${id}` }).toEqual([]);
       expect(await page.isVisible("[data-testid=dirty]"), `example ${id} opens unmodified`).toBe(false);
       await shot(page, `layout-02-${id}`);
     }
