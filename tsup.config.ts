@@ -1,0 +1,19 @@
+// `npm run build:lib`: the library API (and the REST facade) as ESM JavaScript with bundled type declarations in
+// dist/, so plain Node can import the package. Dependencies stay external; the ORT worker script is copied next
+// to the bundle (server/runtime/session-host.ts resolves it beside itself).
+import { copyFileSync } from "node:fs";
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: { index: "server/api/library.ts", rest: "server/api/rest/index.ts" },
+  outDir: "dist",
+  format: ["esm"],
+  platform: "node",
+  target: "node20",
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  tsconfig: "tsconfig.build.json",
+  onSuccess: async () => copyFileSync("server/runtime/ort-worker.mjs", "dist/ort-worker.mjs"),
+});
