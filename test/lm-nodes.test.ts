@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { LmService, releaseLmModels } from "../server/pipeline/lm";
-import { CODE_HEAD_ROWS, LmModel, createLmLogitsFn } from "../server/models/lm";
+import { CODE_HEAD_ROWS, LmModel, createLmLogitsFn, readLmConfig } from "../server/models/lm";
 import { buildCodesPrompts, createMetadataFsm, generateWithLogits, KEYSCALES, VALID_LANGUAGES, AUDIO_CODE_BASE } from "../server/lm";
 import type { ManifestEntry } from "../server/models/convert/manifest";
 import type { Graph } from "../server/graph/format";
@@ -133,20 +133,24 @@ describe("LM service", () => {
   it("cfgScale 1 equals the plain (no-CFG) decode loop; cfgScale 2 runs the batched second lane", async () => {
     const metadata = { bpm: 90, duration: 10, keyscale: "G major", timesignature: "4" };
     const input = { caption: "x", lyrics: "", metadata, targetDuration: 10 };
-    const calls0 = lm.model.stats.pairCalls;
+    const calls0 = (await lm.stats()).pairCalls;
     const one = await lm.generateCodes(input, { seed: 3, cfgScale: 1, negativePrompt: "harsh noise" });
-    expect(lm.model.stats.pairCalls).toBe(calls0); // no uncond lane at all
+    expect((await lm.stats()).pairCalls).toBe(calls0); // no uncond lane at all
     const { cond } = buildCodesPrompts({ caption: "x", lyrics: "", metadata });
-    const plain = await generateWithLogits(createLmLogitsFn(lm.model, { head: "codes" }), {
+    // the plain loop on this thread, over the same converted file the worker runs
+    const config = readLmConfig(dirname(app.models.file(entry, "config").abs));
+    const local = await LmModel.fromFile(app.models.file(entry, "lm").abs, config, { threads: 1 });
+    const plain = await generateWithLogits(createLmLogitsFn(local, { head: "codes" }), {
       prompt: lm.tokenizer.encode(cond),
       fsm: createMetadataFsm({ tokenizer: lm.tokenizer, mode: "codes", targetCodes: 50 }),
       sampling: { cfgScale: 1 },
       maxNewTokens: 60,
       seed: 3,
     });
+    await local.dispose();
     expect(one.codes).toEqual(plain.tokens.filter((t) => t >= AUDIO_CODE_BASE).map((t) => t - AUDIO_CODE_BASE));
     const two = await lm.generateCodes(input, { seed: 3, cfgScale: 2 });
-    expect(lm.model.stats.pairCalls).toBeGreaterThan(calls0);
+    expect((await lm.stats()).pairCalls).toBeGreaterThan(calls0);
     expect(two.codes).toHaveLength(50);
     expect(two.codes).not.toEqual(one.codes);
   });
@@ -168,7 +172,7 @@ describe("LM service", () => {
     const ref = await LmModel.fromCheckpoint(join(app.models.demoCheckpointsDir!, entry.name), { threads: 1, codeRows: CODE_HEAD_ROWS });
     const ids = lm.tokenizer.encode("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n<think>\n");
     for (const head of ["full", "codes"] as const) {
-      const a = (await lm.model.step(lm.model.newCache(1), [ids], { head }))![0];
+      const a = await lm.logits(ids, head);
       const b = (await ref.step(ref.newCache(1), [ids], { head }))![0];
       expect(a.length).toBe(head === "full" ? 217204 : CODE_HEAD_ROWS[1] - CODE_HEAD_ROWS[0]);
       let d = 0;

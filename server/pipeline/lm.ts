@@ -1,18 +1,22 @@
 // The 5 Hz LM service over one converted manifest entry: composes server/lm (tokenizer, exact prompts,
 // metadata FSM, use_cot_* planning, decode loop) with server/models/lm (ORT step graph + in-place KV cache,
-// batched CFG lanes, code-row head). One LmModel per converted file is cached in a module-level map.
+// batched CFG lanes, code-row head). One LmModel per converted file is opened in the LM worker and cached.
 //
 //   const lm = await LmService.open(models, await models.find("lm"));
 //   const r = await lm.generate({ caption, lyrics, thinking: true, useCotMetas: true, … }, { seed: 42 });
 //
-// The ORT session runs in-process (the zero-copy KV cache cannot cross a worker boundary): session.run is
-// async, but the per-token JS work (FSM mask, CFG, top-p over the 217 204-entry logits) runs on the event
-// loop. Calls on one model are serialised (one decode loop at a time per converted model).
+// The ORT session, its KV cache and the whole decode loop (FSM mask, CFG, top-p over the 217 204-entry
+// logits) run in one worker thread (lm-worker.ts): the zero-copy KV cache cannot cross a worker boundary,
+// so the loop goes to the cache. Here: prompts, tokenizer decode, planning; tokens/progress come back by
+// message and an abort cancels by message. Calls on one model are serialised (one decode loop at a time).
 import { cpus } from "node:os";
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
-import { LmModel, readLmConfig, createLmLogitsFn, type LmLogitsFn } from "../models/lm";
+import type { LmHead } from "../models/lm";
+import { lmWorkerCall, lmWorkerCancel, onLmWorkerExit, stopLmWorker } from "./lm-worker-client";
+import type { LmOpenResult, LmPassResult, LmProvider, LmStats } from "./lm-worker-protocol";
 import {
   loadLmTokenizer,
   buildCotPrompt,
@@ -23,8 +27,6 @@ import {
   buildFormatSamplePrompt,
   parseLmOutput,
   extractLyrics,
-  createMetadataFsm,
-  generateWithLogits,
   planLm,
   cotMetadataForCodes,
   codesTargetDuration,
@@ -45,7 +47,6 @@ import {
   audioCodeOf,
   MAX_AUDIO_CODE,
   type LmTokenizer,
-  type MetadataFsm,
   type MetadataFsmOptions,
   type ParsedLmMetadata,
   type LmGenerationParams,
@@ -152,12 +153,21 @@ export interface LmGenerateResult {
 // ---------------------------------------------------------------------------------------------- cache
 
 interface Loaded {
+  /** the model's key in the LM worker */
+  key: string;
   tokenizer: LmTokenizer;
-  model: LmModel;
+  provider: LmProvider;
   lock: Promise<unknown>;
+  /** drops the LM's resident bytes from the memory budget report */
+  forget: () => void;
 }
 
 const loaded = new Map<string, Promise<Loaded>>();
+// a dead worker took every model with it: the next open() reloads
+onLmWorkerExit(() => {
+  for (const p of loaded.values()) p.then((l) => l.forget(), () => undefined);
+  loaded.clear();
+});
 
 /** Threads for the LM session (ACESTEP_THREADS, else all cores). */
 function lmThreads(): number {
@@ -165,17 +175,22 @@ function lmThreads(): number {
   return Number.isFinite(env) && env > 0 ? env : Math.max(1, cpus().length);
 }
 
-/** Release every cached LM session (tests, shutdown). */
+/** Release every cached LM session and stop the LM worker (tests, shutdown). */
 export async function releaseLmModels(): Promise<void> {
   const all = [...loaded.values()];
   loaded.clear();
-  for (const p of all) {
-    try {
-      await (await p).model.dispose();
-    } catch {
-      /* a failed load has nothing to release */
-    }
+  for (const p of all) await p.then((l) => l.forget(), () => undefined);
+  await stopLmWorker();
+}
+
+/** Bytes of a model entry's files of `roles` (what the session keeps resident, about). */
+function fileBytes(mm: ModelManager, entry: ManifestEntry, roles: string[]): number {
+  let total = 0;
+  for (const role of roles) {
+    if (!entry.files.some((f) => f.role === role)) continue;
+    total += statSync(mm.file(entry, role).abs).size;
   }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------- service
@@ -191,21 +206,42 @@ export class LmService {
   get tokenizer(): LmTokenizer {
     return this.l.tokenizer;
   }
-  get model(): LmModel {
-    return this.l.model;
+  /** The execution provider the LM session runs on (the session host's choice, CPU after a CUDA failure). */
+  get provider(): LmProvider {
+    return this.l.provider;
   }
 
-  /** The service for a converted LM entry (tokenizer + session loaded once per file and cached). */
+  /** Session calls the worker's model made so far (and how many ran both CFG lanes). */
+  stats(): Promise<LmStats> {
+    return lmWorkerCall<LmStats>({ op: "stats", key: this.l.key });
+  }
+
+  /** The model's logits at the last of `ids` (one-lane prefill on a fresh cache, in the worker). */
+  logits(ids: readonly number[], head: Exclude<LmHead, "none"> = "full"): Promise<Float32Array> {
+    return this.exclusive(() => lmWorkerCall<Float32Array>({ op: "logits", key: this.l.key, ids: [...ids], head }));
+  }
+
+  /**
+   * The service for a converted LM entry (tokenizer loaded once per file; the session opened once in the LM
+   * worker on the session host's execution provider, its bytes reported to the model registry's budget).
+   */
   static async open(mm: ModelManager, entry: ManifestEntry, o: { threads?: number } = {}): Promise<LmService> {
     const onnx = mm.file(entry, "lm");
     const key = `${onnx.abs}#${onnx.sha256}`;
     let p = loaded.get(key);
     if (!p) {
       p = (async () => {
-        const dir = dirname(mm.file(entry, "config").abs);
-        const tokenizer = loadLmTokenizer(mm.file(entry, "tokenizer").abs);
-        const model = await LmModel.fromFile(onnx.abs, readLmConfig(dir), { threads: o.threads ?? lmThreads() });
-        return { tokenizer, model, lock: Promise.resolve() };
+        const configDir = dirname(mm.file(entry, "config").abs);
+        const tokenizerPath = mm.file(entry, "tokenizer").abs;
+        const tokenizer = loadLmTokenizer(tokenizerPath);
+        const wanted = (await mm.host().info()).provider;
+        const opened = await lmWorkerCall<LmOpenResult>({
+          op: "open", key, onnxPath: onnx.abs, configDir, tokenizerPath, threads: o.threads ?? lmThreads(), provider: wanted,
+        });
+        if (opened.fallback) console.info(`[lm] ${opened.fallback}`);
+        const residentId = `${entry.name}/lm`;
+        mm.registry().setResident(residentId, fileBytes(mm, entry, ["lm", "lm_data"]));
+        return { key, tokenizer, provider: opened.provider, lock: Promise.resolve(), forget: () => mm.registry().setResident(residentId, 0) };
       })();
       loaded.set(key, p);
       p.catch(() => loaded.delete(key));
@@ -220,57 +256,66 @@ export class LmService {
     return run;
   }
 
-  private fsm(o: Omit<MetadataFsmOptions, "tokenizer">, r: LmRunOptions): MetadataFsm | undefined {
+  /** The FSM options of a pass (the worker builds the FSM with its own tokenizer); undefined = unconstrained. */
+  private fsm(o: Omit<MetadataFsmOptions, "tokenizer">, r: LmRunOptions): Omit<MetadataFsmOptions, "tokenizer"> | undefined {
     if (r.constrained === false) return undefined;
-    return createMetadataFsm({
-      tokenizer: this.tokenizer,
+    return {
       maxDuration: r.maxDuration ?? DURATION_MAX,
       captionMaxTokens: r.captionMaxTokens ?? CAPTION_MAX_TOKENS,
       genresMaxTokens: r.genresMaxTokens,
       ...o,
-    });
+    };
   }
 
-  /** One decode pass: prompt (+ uncond lane when cfgScale > 1) → generated ids, with progress and abort checks. */
+  /** One decode pass in the LM worker: prompt (+ uncond lane when cfgScale > 1) → generated ids, with progress. */
   private async pass(
     phase: LmProgress["phase"],
-    a: { prompt: string; uncond?: string; cfgScale: number; fsm?: MetadataFsm; head: "full" | "codes"; maxNewTokens: number; total?: number },
+    a: {
+      prompt: string; uncond?: string; cfgScale: number; fsm?: Omit<MetadataFsmOptions, "tokenizer">;
+      head: "full" | "codes"; maxNewTokens: number; total?: number;
+    },
     r: LmRunOptions,
   ): Promise<PassResult & { ids: number[] }> {
     r.signal?.throwIfAborted();
     const t0 = now();
     const prompt = this.tokenizer.encode(a.prompt);
     const useCfg = a.cfgScale > 1 && a.uncond !== undefined;
-    const uncondPrompt = useCfg ? this.tokenizer.encode(a.uncond!) : undefined;
-    const fn: LmLogitsFn = createLmLogitsFn(this.model, { head: a.head, uncondPrompt, capacity: prompt.length + Math.min(a.maxNewTokens, 4096) + 8 });
-    const interval = r.progressIntervalMs ?? 100;
-    let last = 0;
-    let steps = 0;
-    const res = await generateWithLogits(fn, {
-      prompt,
-      uncondPrompt,
-      fsm: a.fsm,
-      sampling: {
-        temperature: r.temperature ?? DEFAULT_SAMPLING.temperature,
-        topK: r.topK ?? DEFAULT_SAMPLING.topK,
-        topP: r.topP ?? DEFAULT_SAMPLING.topP,
-        repetitionPenalty: r.repetitionPenalty ?? DEFAULT_SAMPLING.repetitionPenalty,
-        cfgScale: useCfg ? a.cfgScale : 1,
-      },
-      maxNewTokens: a.maxNewTokens,
-      seed: r.seed ?? 0,
-      onToken: (_id, step) => {
-        steps = step + 1;
-        r.signal?.throwIfAborted();
-        const t = now();
-        if (r.onProgress && t - last >= interval) {
-          last = t;
-          r.onProgress({ phase, step: steps, total: a.total });
-        }
-      },
-    });
-    r.onProgress?.({ phase, step: steps, total: a.total });
-    return { ids: res.tokens, text: this.tokenizer.decode(res.tokens), tokens: res.tokens.length, stopReason: res.stopReason, ms: now() - t0 };
+    let passId = 0;
+    const onAbort = () => lmWorkerCancel(passId);
+    r.signal?.addEventListener("abort", onAbort, { once: true });
+    let res: LmPassResult;
+    try {
+      res = await lmWorkerCall<LmPassResult>(
+        {
+          op: "pass",
+          key: this.l.key,
+          prompt,
+          uncondPrompt: useCfg ? this.tokenizer.encode(a.uncond!) : undefined,
+          cfgScale: useCfg ? a.cfgScale : 1,
+          fsm: a.fsm,
+          head: a.head,
+          maxNewTokens: a.maxNewTokens,
+          sampling: {
+            temperature: r.temperature ?? DEFAULT_SAMPLING.temperature,
+            topK: r.topK ?? DEFAULT_SAMPLING.topK,
+            topP: r.topP ?? DEFAULT_SAMPLING.topP,
+            repetitionPenalty: r.repetitionPenalty ?? DEFAULT_SAMPLING.repetitionPenalty,
+          },
+          seed: r.seed ?? 0,
+          progressIntervalMs: r.progressIntervalMs ?? 100,
+        },
+        { onId: (id) => (passId = id), onProgress: (step) => r.onProgress?.({ phase, step, total: a.total }) },
+      );
+    } catch (e) {
+      // the worker stopped at the next token: report the caller's abort reason
+      r.signal?.throwIfAborted();
+      throw e;
+    } finally {
+      r.signal?.removeEventListener("abort", onAbort);
+    }
+    r.onProgress?.({ phase, step: res.tokens.length, total: a.total });
+    const ids = res.tokens;
+    return { ids, text: this.tokenizer.decode(ids), tokens: ids.length, stopReason: res.stopReason, ms: now() - t0 };
   }
 
   /**

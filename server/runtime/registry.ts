@@ -44,6 +44,11 @@ export interface ModelRegistry {
   unload(id: string): Promise<void>;
   unloadAll(): Promise<void>;
   status(): { budgetBytes: number; usedBytes: number; loaded: RegistryEntryStatus[] };
+  /**
+   * Bytes a model holds outside this registry's worker (the LM worker, server/pipeline/lm-worker.ts); 0 forgets
+   * it. They count toward the budget (loads evict more to fit) and show in status() as pinned; never evicted here.
+   */
+  setResident(id: string, bytes: number): void;
 }
 
 interface Entry { id: string; sizeBytes: number; lastUsed: number; busy: number; session?: LoadedSession; loading?: Promise<LoadedModel> }
@@ -60,7 +65,9 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
   host.onWorkerExit(() => { for (const [id, e] of entries) if (!e.loading) entries.delete(id); });
 
   const isBig = (e: { sizeBytes: number }) => opts.keepBigResident !== undefined && e.sizeBytes >= opts.keepBigResident.minBytes;
-  const usedBytes = () => [...entries.values()].reduce((a, e) => a + e.sizeBytes, 0);
+  const resident = new Map<string, { bytes: number; since: number }>();
+  const residentBytes = () => [...resident.values()].reduce((a, r) => a + r.bytes, 0);
+  const usedBytes = () => [...entries.values()].reduce((a, e) => a + e.sizeBytes, 0) + residentBytes();
 
   async function sizeOf(id: string, spec: ModelSpec): Promise<number> {
     if (spec.sizeBytes !== undefined) return spec.sizeBytes;
@@ -151,7 +158,13 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
       const loaded = [...entries.values()].filter((e) => e.session).map((e) => ({
         id: e.id, sizeBytes: e.sizeBytes, lastUsed: e.lastUsed, pinned: Boolean(specs.get(e.id)?.pinned), big: isBig(e), busy: e.busy,
       }));
+      for (const [id, r] of resident) loaded.push({ id, sizeBytes: r.bytes, lastUsed: r.since, pinned: true, big: false, busy: 0 });
       return { budgetBytes: budget, usedBytes: usedBytes(), loaded };
+    },
+    setResident(id, bytes) {
+      if (!(Number.isFinite(bytes) && bytes >= 0)) throw new Error(`ort registry: resident bytes of '${id}' must be ≥ 0 (got ${bytes})`);
+      if (bytes === 0) resident.delete(id);
+      else resident.set(id, { bytes, since: ++clock });
     },
   };
 }

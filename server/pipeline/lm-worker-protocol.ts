@@ -1,0 +1,59 @@
+// Messages between LmService (main thread, server/pipeline/lm.ts) and the LM worker (lm-worker.ts).
+// The LM session, its in-place KV cache and the whole decode loop live in the worker: onnxruntime-node
+// 1.30 refuses SharedArrayBuffer feeds, so the cache cannot be shared across threads (server/models/lm/runner.ts).
+import type { MetadataFsmOptions, SamplingParams } from "../lm";
+import type { LmHead } from "../models/lm";
+
+export type LmProvider = "cpu" | "cuda";
+
+export interface LmOpenRequest {
+  op: "open";
+  key: string;
+  onnxPath: string;
+  configDir: string;
+  tokenizerPath: string;
+  threads: number;
+  /** the session host's provider choice (server/runtime/session-host.ts); cuda falls back to cpu */
+  provider: LmProvider;
+}
+
+export interface LmPassRequest {
+  op: "pass";
+  key: string;
+  prompt: number[];
+  uncondPrompt?: number[];
+  cfgScale: number;
+  /** FSM options without the tokenizer (the worker holds its own); absent = unconstrained */
+  fsm?: Omit<MetadataFsmOptions, "tokenizer">;
+  head: Exclude<LmHead, "none">;
+  maxNewTokens: number;
+  sampling: SamplingParams;
+  seed: number;
+  /** progress messages at most this often (ms); the last token is always reported by the result */
+  progressIntervalMs: number;
+}
+
+export interface LmLogitsRequest {
+  op: "logits";
+  key: string;
+  ids: number[];
+  head: Exclude<LmHead, "none">;
+}
+
+export type LmWorkerRequest =
+  | LmOpenRequest
+  | LmPassRequest
+  | LmLogitsRequest
+  | { op: "stats"; key: string }
+  | { op: "cancel"; target: number }
+  | { op: "release" };
+
+export interface LmOpenResult { provider: LmProvider; fallback?: string }
+export interface LmPassResult { tokens: number[]; stopReason: string }
+export interface LmStats { calls: number; pairCalls: number; slots: number }
+
+/** worker → main: a reply to request `id`, or a progress event of pass `id` */
+export type LmWorkerMessage =
+  | { id: number; kind: "ok"; value: unknown }
+  | { id: number; kind: "error"; name: string; message: string }
+  | { id: number; kind: "progress"; step: number };
