@@ -1,7 +1,14 @@
 // The full seeded fuzz of the input surfaces: 1000 hostile inputs each (graphs.validate, runs.start, /release_task,
 // acestep validate), every one answered with a clear error, the server healthy after (issue 14 acceptance).
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { expectHealthy, fuzzCliValidate, fuzzRelease, fuzzTrpc, startFuzzServer, type FuzzServer } from "./helpers/fuzz";
+import {
+  expectHealthy,
+  fuzzCliValidate,
+  fuzzRelease,
+  fuzzTrpc,
+  startFuzzServer,
+  type FuzzServer,
+} from "./helpers/fuzz";
 
 const RUNS = 1000;
 let s: FuzzServer;

@@ -1,6 +1,13 @@
 // A quick seeded fuzz of the input surfaces (100 cases each); test/fuzz.full.test.ts runs 1000 each.
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { expectHealthy, fuzzCliValidate, fuzzRelease, fuzzTrpc, startFuzzServer, type FuzzServer } from "./helpers/fuzz";
+import {
+  expectHealthy,
+  fuzzCliValidate,
+  fuzzRelease,
+  fuzzTrpc,
+  startFuzzServer,
+  type FuzzServer,
+} from "./helpers/fuzz";
 
 const RUNS = 100;
 let s: FuzzServer;

@@ -27,15 +27,33 @@ describe("names that every JavaScript object has", () => {
   });
 
   it("refuses params named toString / valueOf instead of accepting them silently", () => {
-    const issues = issuesOf({ version: 1, nodes: { a: { type: "t.num", params: { toString: 5, valueOf: "x" } }, k: sinkOf("a") } });
-    expect(issues.map((i) => `${i.code}@${i.nodeId}.${i.field}`).sort()).toEqual(["reserved_name@a.toString", "reserved_name@a.valueOf"]);
+    const issues = issuesOf({
+      version: 1,
+      nodes: { a: { type: "t.num", params: { toString: 5, valueOf: "x" } }, k: sinkOf("a") },
+    });
+    expect(issues.map((i) => `${i.code}@${i.nodeId}.${i.field}`).sort()).toEqual([
+      "reserved_name@a.toString",
+      "reserved_name@a.valueOf",
+    ]);
   });
 
   it("refuses reserved node ids, input names and output names", () => {
-    expect(issuesOf({ version: 1, nodes: { toString: { type: "t.num" }, k: sinkOf("toString") } })[0]).toMatchObject({ code: "reserved_name", nodeId: "toString" });
-    const port = issuesOf({ version: 1, nodes: { a: { type: "t.num" }, k: { type: "t.sink", inputs: { x: { node: "a", output: "out" }, valueOf: { node: "a", output: "out" } } } } });
+    expect(issuesOf({ version: 1, nodes: { toString: { type: "t.num" }, k: sinkOf("toString") } })[0]).toMatchObject({
+      code: "reserved_name",
+      nodeId: "toString",
+    });
+    const port = issuesOf({
+      version: 1,
+      nodes: {
+        a: { type: "t.num" },
+        k: { type: "t.sink", inputs: { x: { node: "a", output: "out" }, valueOf: { node: "a", output: "out" } } },
+      },
+    });
     expect(port[0]).toMatchObject({ code: "reserved_name", nodeId: "k", field: "valueOf" });
-    expect(issuesOf({ version: 1, nodes: { a: { type: "t.num" }, k: sinkOf("a", "toString") } })[0]).toMatchObject({ code: "reserved_name", field: "x" });
+    expect(issuesOf({ version: 1, nodes: { a: { type: "t.num" }, k: sinkOf("a", "toString") } })[0]).toMatchObject({
+      code: "reserved_name",
+      field: "x",
+    });
   });
 });
 
@@ -68,17 +86,25 @@ describe("overrides", () => {
   });
 
   it("refuses an override of a reserved param or node name", () => {
-    const r = applyOverrides({ version: 1, nodes: { a: { type: "t.num" } } }, { "a.__proto__": 1, "toString.value": 2 });
+    const r = applyOverrides(
+      { version: 1, nodes: { a: { type: "t.num" } } },
+      { "a.__proto__": 1, "toString.value": 2 },
+    );
     expect(r.issues.map((i) => i.code)).toEqual(["reserved_name", "reserved_name"]);
   });
 });
 
 describe("JSON text", () => {
   it("reports duplicate node ids instead of keeping the last one", () => {
-    const text = '{"version":1,"nodes":{"a":{"type":"t.num"},"a":{"type":"t.noise"},"k":{"type":"t.sink","inputs":{"x":{"node":"a","output":"out"}}}}}';
+    const text =
+      '{"version":1,"nodes":{"a":{"type":"t.num"},"a":{"type":"t.noise"},"k":{"type":"t.sink","inputs":{"x":{"node":"a","output":"out"}}}}}';
     const p = parseGraphText(text);
     expect(p.issues).toHaveLength(1);
-    expect(p.issues[0]).toMatchObject({ code: "duplicate_key", nodeId: "a", message: expect.stringContaining("twice") });
+    expect(p.issues[0]).toMatchObject({
+      code: "duplicate_key",
+      nodeId: "a",
+      message: expect.stringContaining("twice"),
+    });
   });
 
   it("reports duplicate param names with node and field", () => {
@@ -87,10 +113,20 @@ describe("JSON text", () => {
   });
 
   it("says 1e999 must be a finite number, naming node and param", () => {
-    const p = parseGraphText('{"version":1,"nodes":{"a":{"type":"t.num","params":{"value":1e999}},"k":{"type":"t.sink","inputs":{"x":{"node":"a","output":"out"}}}}}');
-    expect(p.issues[0]).toMatchObject({ code: "not_a_finite_number", nodeId: "a", field: "value", message: expect.stringContaining("must be a finite number") });
+    const p = parseGraphText(
+      '{"version":1,"nodes":{"a":{"type":"t.num","params":{"value":1e999}},"k":{"type":"t.sink","inputs":{"x":{"node":"a","output":"out"}}}}}',
+    );
+    expect(p.issues[0]).toMatchObject({
+      code: "not_a_finite_number",
+      nodeId: "a",
+      field: "value",
+      message: expect.stringContaining("must be a finite number"),
+    });
     // The same through validateGraph (the tRPC path parses JSON itself).
-    expect(issuesOf({ version: 1, nodes: { a: { type: "t.num", params: { value: -Infinity } }, k: sinkOf("a") } })[0].message).toContain("must be a finite number");
+    expect(
+      issuesOf({ version: 1, nodes: { a: { type: "t.num", params: { value: -Infinity } }, k: sinkOf("a") } })[0]
+        .message,
+    ).toContain("must be a finite number");
   });
 
   it("refuses a 200 000-character key quickly, without echoing it", () => {
@@ -103,9 +139,13 @@ describe("JSON text", () => {
 
 describe("messages", () => {
   it("turns raw schema issues into one readable line", () => {
-    const msg = readableInputError({ issues: [{ path: [], message: "Invalid input: expected object, received undefined" }] });
+    const msg = readableInputError({
+      issues: [{ path: [], message: "Invalid input: expected object, received undefined" }],
+    });
     expect(msg).toBe("the request has no input; send a JSON object");
-    expect(readableInputError({ issues: [{ path: ["overrides", "x"], message: "Invalid input" }] })).toBe("overrides.x: Invalid input");
+    expect(readableInputError({ issues: [{ path: ["overrides", "x"], message: "Invalid input" }] })).toBe(
+      "overrides.x: Invalid input",
+    );
     expect(readableInputError(new Error("plain"))).toBeUndefined();
   });
 
@@ -116,7 +156,11 @@ describe("messages", () => {
   });
 
   it("answers an unknown 200 000-character key at once with a short message", () => {
-    const r = safeParseGenerationParams({ ["x".repeat(200_000)]: 1, caption: "y".repeat(1000), bpm: "z".repeat(100_000) });
+    const r = safeParseGenerationParams({
+      ["x".repeat(200_000)]: 1,
+      caption: "y".repeat(1000),
+      bpm: "z".repeat(100_000),
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       const text = r.issues.map((i) => `${i.field} ${i.message}`).join(" ");

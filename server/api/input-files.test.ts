@@ -26,7 +26,8 @@ afterAll(async () => {
   rmSync(outside, { recursive: true, force: true });
 });
 
-const cover = (src: string) => generateMusic({ ...NO_LM, task_type: "cover", src_audio: src }, { batch_size: 1 }, { app });
+const cover = (src: string) =>
+  generateMusic({ ...NO_LM, task_type: "cover", src_audio: src }, { batch_size: 1 }, { app });
 const uploads = () => (existsSync(join(dataDir, "uploads")) ? readdirSync(join(dataDir, "uploads")) : []);
 
 describe("library input files", () => {

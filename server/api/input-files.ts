@@ -26,7 +26,12 @@ const MiB = 1024 * 1024;
  * The file at `path` must be a readable regular file of at most `maxBytes` holding audio this build reads
  * (wav, flac, mp3, ogg, aiff by content). `given` is the path as the caller wrote it (for messages).
  */
-export function checkAudioFile(field: string, path: string, given: string, maxBytes: number): { size: number; format: SniffedAudio } {
+export function checkAudioFile(
+  field: string,
+  path: string,
+  given: string,
+  maxBytes: number,
+): { size: number; format: SniffedAudio } {
   let size: number;
   try {
     const st = statSync(path);
@@ -38,19 +43,29 @@ export function checkAudioFile(field: string, path: string, given: string, maxBy
   }
   if (size === 0) throw new InputFileError(field, `${field}: the file "${shownPath(given)}" is empty`);
   if (size > maxBytes)
-    throw new InputFileError(field, `${field}: the file "${shownPath(given)}" is ${(size / MiB).toFixed(1)} MiB; the limit is ${(maxBytes / MiB).toFixed(1)} MiB (ACESTEP_MAX_UPLOAD_BYTES)`);
+    throw new InputFileError(
+      field,
+      `${field}: the file "${shownPath(given)}" is ${(size / MiB).toFixed(1)} MiB; the limit is ${(maxBytes / MiB).toFixed(1)} MiB (ACESTEP_MAX_UPLOAD_BYTES)`,
+    );
   const head = Buffer.alloc(64);
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");
     readSync(fd, head, 0, head.length, 0);
   } catch (e) {
-    throw new InputFileError(field, `${field}: cannot read "${shownPath(given)}" (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new InputFileError(
+      field,
+      `${field}: cannot read "${shownPath(given)}" (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
   const format = sniffAudio(head);
-  if (!format) throw new InputFileError(field, `${field}: "${shownPath(given)}" is not audio this build can read (wav, flac, mp3, ogg or aiff)`);
+  if (!format)
+    throw new InputFileError(
+      field,
+      `${field}: "${shownPath(given)}" is not audio this build can read (wav, flac, mp3, ogg or aiff)`,
+    );
   return { size, format };
 }
 

@@ -20,7 +20,10 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
  * Names that every plain JavaScript object already has (toString, hasOwnProperty, valueOf, …): as node ids,
  * port names or param names they would resolve to Object.prototype members, so the graph format refuses them.
  */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), "prototype"]);
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  "prototype",
+]);
 
 export function isReservedName(name: string): boolean {
   return RESERVED_NAMES.has(name);
@@ -30,7 +33,8 @@ export function isReservedName(name: string): boolean {
 export function parseGraphText(text: string, limits = INPUT_LIMITS): { value?: unknown; issues: ValidationIssue[] } {
   if (Buffer.byteLength(text, "utf8") > limits.maxBytes)
     return { issues: [{ code: "input_too_large", message: `the graph is larger than ${limits.maxBytes} bytes` }] };
-  if (text.trim() === "") return { issues: [{ code: "input_not_json", message: "the input is empty; expected a graph JSON object" }] };
+  if (text.trim() === "")
+    return { issues: [{ code: "input_not_json", message: "the input is empty; expected a graph JSON object" }] };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -68,26 +72,45 @@ export function checkShape(value: unknown, limits = INPUT_LIMITS): ValidationIss
     }
     if (typeof v === "string") {
       if (v.length > limits.maxStringLength)
-        issues.push({ code: "input_too_large", ...locate(path), message: `the string at "${where(path)}" is ${v.length} characters; the limit is ${limits.maxStringLength}` });
+        issues.push({
+          code: "input_too_large",
+          ...locate(path),
+          message: `the string at "${where(path)}" is ${v.length} characters; the limit is ${limits.maxStringLength}`,
+        });
       continue;
     }
     if (typeof v === "number") {
       if (!Number.isFinite(v))
-        issues.push({ code: "not_a_finite_number", ...locate(path), received: String(v), message: `the value at "${where(path)}" must be a finite number, got ${String(v)} (a literal such as 1e999 overflows)` });
+        issues.push({
+          code: "not_a_finite_number",
+          ...locate(path),
+          received: String(v),
+          message: `the value at "${where(path)}" must be a finite number, got ${String(v)} (a literal such as 1e999 overflows)`,
+        });
       continue;
     }
     if (v === null || typeof v !== "object") continue;
     if (depth >= limits.maxDepth) {
-      issues.push({ code: "input_too_deep", message: `the value at "${where(path)}" is nested deeper than ${limits.maxDepth} levels` });
+      issues.push({
+        code: "input_too_deep",
+        message: `the value at "${where(path)}" is nested deeper than ${limits.maxDepth} levels`,
+      });
       return issues;
     }
     for (const key of Object.keys(v)) {
       if (key.length > limits.maxKeyLength) {
-        issues.push({ code: "input_too_large", message: `a key at "${where(path)}" is ${key.length} characters; the limit is ${limits.maxKeyLength} (key: ${JSON.stringify(preview(key, 40))})` });
+        issues.push({
+          code: "input_too_large",
+          message: `a key at "${where(path)}" is ${key.length} characters; the limit is ${limits.maxKeyLength} (key: ${JSON.stringify(preview(key, 40))})`,
+        });
         continue;
       }
       if (FORBIDDEN_KEYS.has(key)) {
-        issues.push({ code: "forbidden_key", ...locate([...path, key]), message: `the key "${key}" at "${where(path)}" is not allowed` });
+        issues.push({
+          code: "forbidden_key",
+          ...locate([...path, key]),
+          message: `the key "${key}" at "${where(path)}" is not allowed`,
+        });
         continue;
       }
       stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, path: [...path, key] });

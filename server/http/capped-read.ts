@@ -10,7 +10,11 @@ export class BodyTooLargeError extends Error {
     readonly limit: number,
     readonly declared?: number,
   ) {
-    super(declared !== undefined ? `the request body is ${declared} bytes; the limit is ${limit} bytes` : `the request body is larger than the limit of ${limit} bytes`);
+    super(
+      declared !== undefined
+        ? `the request body is ${declared} bytes; the limit is ${limit} bytes`
+        : `the request body is larger than the limit of ${limit} bytes`,
+    );
     this.name = "BodyTooLargeError";
   }
 }
@@ -65,8 +69,13 @@ export function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 /** Answers a body error as JSON (the connection stays open while the rest of the body is discarded). */
-export function sendBodyError(res: ServerResponse, e: BodyTooLargeError | BodyInterruptedError, body: (message: string) => unknown = (error) => ({ error })): void {
+export function sendBodyError(
+  res: ServerResponse,
+  e: BodyTooLargeError | BodyInterruptedError,
+  body: (message: string) => unknown = (error) => ({ error }),
+): void {
   sendJson(res, e.status, body(e.message));
 }
 
-export const isBodyError = (e: unknown): e is BodyTooLargeError | BodyInterruptedError => e instanceof BodyTooLargeError || e instanceof BodyInterruptedError;
+export const isBodyError = (e: unknown): e is BodyTooLargeError | BodyInterruptedError =>
+  e instanceof BodyTooLargeError || e instanceof BodyInterruptedError;

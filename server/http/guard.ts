@@ -49,22 +49,36 @@ export function createGuard(config: GuardConfig): (req: IncomingMessage) => Refu
   const bound = hostName(config.host);
   const allowedOrigins = new Set((config.allowedOrigins ?? []).map((o) => o.replace(/\/+$/, "")));
 
-  const hostAllowed = (name: string) => anyHost || isLocalName(name) || extraHosts.has(name) || (!WILDCARD_BINDS.has(bound) && name === bound);
+  const hostAllowed = (name: string) =>
+    anyHost || isLocalName(name) || extraHosts.has(name) || (!WILDCARD_BINDS.has(bound) && name === bound);
 
   return (req) => {
     const host = req.headers.host;
     // With a token, a rebound page has no token to send; without one, the Host header is the only defence.
     if (!tokenRequired && host !== undefined && !hostAllowed(hostName(host)))
-      return { status: 421, message: `the Host "${host.slice(0, 100)}" is not this server; open it as http://localhost or set ACESTEP_ALLOWED_HOSTS` };
+      return {
+        status: 421,
+        message: `the Host "${host.slice(0, 100)}" is not this server; open it as http://localhost or set ACESTEP_ALLOWED_HOSTS`,
+      };
     if (SAFE_METHODS.has(req.method ?? "GET")) return null;
     const origin = typeof req.headers.origin === "string" ? req.headers.origin.replace(/\/+$/, "") : undefined;
-    const sameOrigin = origin !== undefined && host !== undefined && /^https?:\/\//i.test(origin) && new URL(origin).host.toLowerCase() === host.toLowerCase();
+    const sameOrigin =
+      origin !== undefined &&
+      host !== undefined &&
+      /^https?:\/\//i.test(origin) &&
+      new URL(origin).host.toLowerCase() === host.toLowerCase();
     const originAllowed = origin !== undefined && (sameOrigin || allowedOrigins.has(origin.toLowerCase()));
     const site = req.headers["sec-fetch-site"];
     if (typeof site === "string" && site !== "same-origin" && site !== "none" && !originAllowed)
-      return { status: 403, message: `cross-site request refused (Sec-Fetch-Site: ${site.slice(0, 40)}); list the origin in ACESTEP_ALLOWED_ORIGINS if it is yours` };
+      return {
+        status: 403,
+        message: `cross-site request refused (Sec-Fetch-Site: ${site.slice(0, 40)}); list the origin in ACESTEP_ALLOWED_ORIGINS if it is yours`,
+      };
     if (origin !== undefined && !originAllowed)
-      return { status: 403, message: `cross-origin request refused (Origin: ${origin.slice(0, 100)}); list the origin in ACESTEP_ALLOWED_ORIGINS if it is yours` };
+      return {
+        status: 403,
+        message: `cross-origin request refused (Origin: ${origin.slice(0, 100)}); list the origin in ACESTEP_ALLOWED_ORIGINS if it is yours`,
+      };
     const mime = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
     if ((req.url ?? "").startsWith("/api/trpc/") && (mime === "" || SIMPLE_TYPES.has(mime)) && !originAllowed)
       return { status: 415, message: `the API takes Content-Type application/json, not ${mime || "no content type"}` };

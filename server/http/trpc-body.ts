@@ -12,19 +12,27 @@ export const TRPC_MAX_BODY_BYTES = 8 * 1024 * 1024;
 function trpcError(req: IncomingMessage, status: number, code: string, message: string, issues?: unknown[]): unknown {
   const url = new URL(req.url ?? "/", "http://localhost");
   const paths = decodeURIComponent(url.pathname.slice("/api/trpc/".length)).split(",");
-  const one = (path: string) => ({ error: { message, code: status === 413 ? -32013 : -32600, data: { code, httpStatus: status, path, issues } } });
+  const one = (path: string) => ({
+    error: { message, code: status === 413 ? -32013 : -32600, data: { code, httpStatus: status, path, issues } },
+  });
   return url.searchParams.get("batch") === "1" ? paths.map(one) : one(paths[0] ?? "");
 }
 
 /** Reads and checks the body; false when it already answered the request. */
-export async function prepareTrpcBody(req: IncomingMessage, res: ServerResponse, max = TRPC_MAX_BODY_BYTES): Promise<boolean> {
+export async function prepareTrpcBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  max = TRPC_MAX_BODY_BYTES,
+): Promise<boolean> {
   if (req.method !== "POST") return true;
   let text: string;
   try {
     text = (await readCapped(req, max)).toString("utf8");
   } catch (e) {
     if (!isBodyError(e)) throw e;
-    sendBodyError(res, e, (message) => trpcError(req, e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message));
+    sendBodyError(res, e, (message) =>
+      trpcError(req, e.status, e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message),
+    );
     return false;
   }
   let duplicates: string[][] = [];
@@ -37,7 +45,11 @@ export async function prepareTrpcBody(req: IncomingMessage, res: ServerResponse,
   if (duplicates.length > 0) {
     const issues = duplicates.map((p) => {
       const key = p[p.length - 1].slice(0, 64);
-      return { code: "duplicate_key", field: p.map((k) => k.slice(0, 64)).join("."), message: `the key "${key}" appears twice in one object; JSON keeps only the last one` };
+      return {
+        code: "duplicate_key",
+        field: p.map((k) => k.slice(0, 64)).join("."),
+        message: `the key "${key}" appears twice in one object; JSON keeps only the last one`,
+      };
     });
     const message = `the request has duplicate keys: ${issues.map((i) => i.field).join(", ")}`;
     sendJson(res, 400, trpcError(req, 400, "BAD_REQUEST", message, issues));

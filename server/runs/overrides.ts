@@ -9,11 +9,27 @@ export type Overrides = Record<string, unknown>;
 
 export const MAX_OVERRIDES = 1000;
 
-export function applyOverrides(graph: unknown, overrides: Overrides | undefined): { graph: unknown; issues: ValidationIssue[] } {
+export function applyOverrides(
+  graph: unknown,
+  overrides: Overrides | undefined,
+): { graph: unknown; issues: ValidationIssue[] } {
   if (!overrides || Object.keys(overrides).length === 0) return { graph, issues: [] };
   const count = Object.keys(overrides).length;
-  if (count > MAX_OVERRIDES) return { graph, issues: [{ code: "input_too_large", field: "overrides", message: `there are ${count} overrides; the limit is ${MAX_OVERRIDES}` }] };
-  const shape = [...checkShape(graph), ...checkShape(overrides).map((i) => ({ ...i, message: `overrides: ${i.message}` }))];
+  if (count > MAX_OVERRIDES)
+    return {
+      graph,
+      issues: [
+        {
+          code: "input_too_large",
+          field: "overrides",
+          message: `there are ${count} overrides; the limit is ${MAX_OVERRIDES}`,
+        },
+      ],
+    };
+  const shape = [
+    ...checkShape(graph),
+    ...checkShape(overrides).map((i) => ({ ...i, message: `overrides: ${i.message}` })),
+  ];
   if (shape.length > 0) return { graph, issues: shape };
   if (graph === null || typeof graph !== "object" || Array.isArray(graph)) return { graph, issues: [] }; // validation names it
   const copy = structuredClone(graph) as { nodes?: Record<string, { params?: Record<string, unknown> }> };
@@ -27,13 +43,23 @@ export function applyOverrides(graph: unknown, overrides: Overrides | undefined)
     const nodeId = key.slice(0, dot);
     const name = key.slice(dot + 1);
     if (isReservedName(name) || isReservedName(nodeId)) {
-      issues.push({ code: "reserved_name", nodeId, field: name, message: `override "${key}": "${isReservedName(name) ? name : nodeId}" is a reserved name` });
+      issues.push({
+        code: "reserved_name",
+        nodeId,
+        field: name,
+        message: `override "${key}": "${isReservedName(name) ? name : nodeId}" is a reserved name`,
+      });
       continue;
     }
     const nodes = copy.nodes !== null && typeof copy.nodes === "object" ? copy.nodes : undefined;
     const node = nodes && Object.hasOwn(nodes, nodeId) ? nodes[nodeId] : undefined;
     if (!node || typeof node !== "object") {
-      issues.push({ code: "link_to_missing_node", nodeId, field: name, message: `override "${key}": the graph has no node "${nodeId}"` });
+      issues.push({
+        code: "link_to_missing_node",
+        nodeId,
+        field: name,
+        message: `override "${key}": the graph has no node "${nodeId}"`,
+      });
       continue;
     }
     const params = node.params ?? {};
