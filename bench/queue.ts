@@ -11,13 +11,27 @@ import { RunStore } from "../server/runs/store";
 import { testRegistry } from "../test/fixtures/fake-nodes";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
-const trivial = { version: 1, nodes: { n: { type: "t.num", params: { value: 1 } }, k: { type: "t.sink", inputs: { x: { node: "n", output: "out" } } } } };
+const trivial = {
+  version: 1,
+  nodes: {
+    n: { type: "t.num", params: { value: 1 } },
+    k: { type: "t.sink", inputs: { x: { node: "n", output: "out" } } },
+  },
+};
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function throughput(concurrency: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "acestep-bench-queue-"));
-  const app = createAppContext({ dataDir: dir, registry: testRegistry(), concurrency, progressIntervalMs: 0, queueMaxSize: JOBS + 1, role: "serve" });
+  const app = createAppContext({
+    dataDir: dir,
+    registry: testRegistry(),
+    concurrency,
+    progressIntervalMs: 0,
+    queueMaxSize: JOBS + 1,
+    role: "serve",
+  });
   try {
     const t0 = performance.now();
     const ids = Array.from({ length: JOBS }, () => app.runs.start({ graph: trivial }).runId);
@@ -40,7 +54,9 @@ async function throughput(concurrency: number): Promise<void> {
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/serve-fixture.ts", dataDir], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/serve-fixture.ts", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
     child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
@@ -51,12 +67,20 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
 async function recovery(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "acestep-bench-recovery-"));
   const post = (url: string, graph: unknown) =>
-    fetch(`${url}/api/trpc/runs.start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ graph }) }).then(
-      async (r) => ((await r.json()) as { result: { data: { runId: string } } }).result.data.runId,
-    );
+    fetch(`${url}/api/trpc/runs.start`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ graph }),
+    }).then(async (r) => ((await r.json()) as { result: { data: { runId: string } } }).result.data.runId);
   try {
     const a = await startServer(dir);
-    const long = { version: 1, nodes: { s: { type: "t.slow", params: { steps: 10_000, ms: 5 } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } } };
+    const long = {
+      version: 1,
+      nodes: {
+        s: { type: "t.slow", params: { steps: 10_000, ms: 5 } },
+        k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+      },
+    };
     await post(a.url, long);
     const next = await post(a.url, trivial);
     await new Promise((r) => setTimeout(r, 300));
@@ -70,7 +94,9 @@ async function recovery(): Promise<void> {
     store.close();
     b.child.kill("SIGTERM");
     await new Promise((r) => b.child.once("exit", r));
-    console.log(`recovery after kill -9 of the serving process: ${(ms / 1000).toFixed(2)} s until a restarted process finished the next queued run (process start included)`);
+    console.log(
+      `recovery after kill -9 of the serving process: ${(ms / 1000).toFixed(2)} s until a restarted process finished the next queued run (process start included)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

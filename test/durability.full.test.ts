@@ -18,7 +18,9 @@ function folder(): string {
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/serve-fixture.ts", dataDir], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/serve-fixture.ts", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
     child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
@@ -26,27 +28,45 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
   return { child, url };
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((r) =>
+    child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code)),
+  );
 
 const slow = (steps: number) => ({
   version: 1,
-  nodes: { s: { type: "t.slow", params: { steps, ms: 5 } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } },
+  nodes: {
+    s: { type: "t.slow", params: { steps, ms: 5 } },
+    k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+  },
 });
 
 async function startRun(url: string, graph: unknown): Promise<string> {
-  const r = await fetch(`${url}/api/trpc/runs.start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ graph }) });
+  const r = await fetch(`${url}/api/trpc/runs.start`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ graph }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { result: { data: { runId: string } } }).result.data.runId;
 }
 
 async function releaseTask(url: string, prompt: string): Promise<string> {
-  const r = await fetch(`${url}/release_task`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt }) });
+  const r = await fetch(`${url}/release_task`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { data: { task_id: string } }).data.task_id;
 }
 
 async function taskStatus(url: string, id: string): Promise<number> {
-  const r = await fetch(`${url}/query_result`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ task_id_list: [id] }) });
+  const r = await fetch(`${url}/query_result`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ task_id_list: [id] }),
+  });
   return ((await r.json()) as { data: Array<{ status: number }> }).data[0].status;
 }
 
@@ -107,7 +127,11 @@ describe("durability of runs across processes", () => {
   it("SIGTERM with queued runs: exit 0, nothing left running, the queued runs still queued", async () => {
     const dir = folder();
     const a = await startServer(dir);
-    const ids = [await startRun(a.url, slow(10_000)), await startRun(a.url, slow(2)), await releaseTask(a.url, "queued")];
+    const ids = [
+      await startRun(a.url, slow(10_000)),
+      await startRun(a.url, slow(2)),
+      await releaseTask(a.url, "queued"),
+    ];
     await until(() => statuses(dir, [ids[0]])[0] === "running", "the first run runs");
     a.child.kill("SIGTERM");
     expect(await exited(a.child)).toBe(0);

@@ -57,6 +57,13 @@ export function StatusBar() {
           )}
           <span className="ml-auto">
             queue {info.queue.running} running · {info.queue.waiting} waiting
+            <span
+              className="ml-2 text-neutral-500"
+              data-testid="queue-workers"
+              title={info.queue.workers.map((w) => `${w.role} on ${w.host} (pid ${w.pid})${w.jobs.length ? `: running ${w.jobs.join(", ")}` : ""}`).join("\n")}
+            >
+              {info.queue.workers.length} {info.queue.workers.length === 1 ? "process" : "processes"}
+            </span>
           </span>
           {info.demoWeights && <span className="rounded bg-amber-800 px-1.5 text-amber-100">DEMO WEIGHTS</span>}
           <span>v{info.version}</span>

@@ -68,8 +68,10 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Reque
   const type = req.headers["content-type"] ?? "";
   const mime = type.toLowerCase().split(";")[0].trim();
   const raw = await readRaw(req, max);
-  if (mime === "application/json" || mime.endsWith("+json")) return { fields: parseJsonObject(raw.toString("utf8")), files: {} };
-  if (mime === "application/x-www-form-urlencoded") return { fields: Object.fromEntries(new URLSearchParams(raw.toString("utf8"))), files: {} };
+  if (mime === "application/json" || mime.endsWith("+json"))
+    return { fields: parseJsonObject(raw.toString("utf8")), files: {} };
+  if (mime === "application/x-www-form-urlencoded")
+    return { fields: Object.fromEntries(new URLSearchParams(raw.toString("utf8"))), files: {} };
   if (mime === "multipart/form-data") return parseMultipart(raw, type);
   if (mime === "") {
     const text = raw.toString("utf8").trim();
@@ -77,5 +79,8 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Reque
     if (text.startsWith("{")) return { fields: parseJsonObject(text), files: {} };
     return { fields: Object.fromEntries(new URLSearchParams(text)), files: {} };
   }
-  throw new HttpError(415, `Unsupported Content-Type: ${mime}; use application/json, multipart/form-data or application/x-www-form-urlencoded`);
+  throw new HttpError(
+    415,
+    `Unsupported Content-Type: ${mime}; use application/json, multipart/form-data or application/x-www-form-urlencoded`,
+  );
 }

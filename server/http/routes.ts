@@ -16,7 +16,10 @@ export interface RouteSpec<C> {
 export function tableRoute<C>(
   ctx: C,
   table: Record<string, RouteSpec<C>>,
-  answer: { refuse: (res: ServerResponse, status: number, message: string) => void; fail: (res: ServerResponse, e: unknown) => void },
+  answer: {
+    refuse: (res: ServerResponse, status: number, message: string) => void;
+    fail: (res: ServerResponse, e: unknown) => void;
+  },
 ): ExtraRoute {
   return async (req, res, url) => {
     const route = Object.hasOwn(table, url.pathname) ? table[url.pathname] : undefined;

@@ -80,13 +80,19 @@ export class Lease {
   beat(now = Date.now()): void {
     // A process that was paused past the ttl and swept by another one writes its row again.
     this.store.db
-      .prepare("INSERT INTO leases (id,pid,host,role,heartbeat,started_at) VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET heartbeat=excluded.heartbeat")
+      .prepare(
+        "INSERT INTO leases (id,pid,host,role,heartbeat,started_at) VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET heartbeat=excluded.heartbeat",
+      )
       .run(this.id, process.pid, HOST, this.opts.role, now, now);
   }
 
   /** Ids of the leases that are alive now (this one included). */
   liveIds(now = Date.now()): Set<string> {
-    return new Set(this.rows().filter((r) => leaseAlive(r, now, this.ttlMs, this.id)).map((r) => r.id));
+    return new Set(
+      this.rows()
+        .filter((r) => leaseAlive(r, now, this.ttlMs, this.id))
+        .map((r) => r.id),
+    );
   }
 
   rows(): LeaseRow[] {

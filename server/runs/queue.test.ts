@@ -24,14 +24,23 @@ function folder(): string {
 }
 
 function open(dataDir: string, opts: AppContextOptions = {}): AppContext {
-  const app = createAppContext({ dataDir, registry: testRegistry(), progressIntervalMs: 0, lease: { heartbeatMs: 50, ttlMs: 2000 }, ...opts });
+  const app = createAppContext({
+    dataDir,
+    registry: testRegistry(),
+    progressIntervalMs: 0,
+    lease: { heartbeatMs: 50, ttlMs: 2000 },
+    ...opts,
+  });
   apps.push(app);
   return app;
 }
 
 const slow = (steps: number, ms = 5) => ({
   version: 1,
-  nodes: { s: { type: "t.slow", params: { steps, ms } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } },
+  nodes: {
+    s: { type: "t.slow", params: { steps, ms } },
+    k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+  },
 });
 
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -54,7 +63,9 @@ function leftBehind(dataDir: string, status: "queued" | "running", owner: string
 
 function addLease(dataDir: string, id: string, pid: number, heartbeat = Date.now()): void {
   const store = new RunStore(join(dataDir, "acestep.sqlite"));
-  store.db.prepare("INSERT INTO leases (id,pid,host,role,heartbeat,started_at) VALUES (?,?,?,?,?,?)").run(id, pid, hostname(), "serve", heartbeat, heartbeat);
+  store.db
+    .prepare("INSERT INTO leases (id,pid,host,role,heartbeat,started_at) VALUES (?,?,?,?,?,?)")
+    .run(id, pid, hostname(), "serve", heartbeat, heartbeat);
   store.close();
 }
 
@@ -128,7 +139,10 @@ describe("the durable queue", () => {
     app.runs.start({ graph: slow(1) });
     expect(() => app.runs.start({ graph: slow(1) })).toThrow(QueueFullError);
     const caller = createCaller({ app });
-    await expect(caller.runs.start({ graph: slow(1) })).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS", message: QUEUE_FULL_MESSAGE });
+    await expect(caller.runs.start({ graph: slow(1) })).rejects.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+      message: QUEUE_FULL_MESSAGE,
+    });
     expect(await caller.runs.queue()).toMatchObject({ waiting: 2, running: 1, backend: "sqlite" });
     app.runs.cancel(first);
   });
@@ -136,7 +150,11 @@ describe("the durable queue", () => {
   it("graceful shutdown re-queues the running run, keeps the queued ones, and the next server runs them all", async () => {
     const dir = folder();
     const app = open(dir, { role: "serve" });
-    const ids = [app.runs.start({ graph: slow(500) }).runId, app.runs.start({ graph: slow(1) }).runId, app.runs.start({ graph: slow(1) }).runId];
+    const ids = [
+      app.runs.start({ graph: slow(500) }).runId,
+      app.runs.start({ graph: slow(1) }).runId,
+      app.runs.start({ graph: slow(1) }).runId,
+    ];
     await until(() => app.store.getRun(ids[0])!.status === "running", "the first run started");
     await app.close();
     apps.splice(apps.indexOf(app), 1);

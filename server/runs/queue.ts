@@ -71,13 +71,14 @@ export class QueuedRuns {
   /** 1-based place among all queued runs (oldest first), 0 when running, -1 when not waiting or running. */
   position(runId: string): number {
     const r = this.store.db.prepare("SELECT rowid AS rid, status, created_at FROM runs WHERE id=?").get(runId) as
-      | { rid: number; status: string; created_at: number }
-      | undefined;
+      { rid: number; status: string; created_at: number } | undefined;
     if (!r) return -1;
     if (r.status === "running") return 0;
     if (r.status !== "queued") return -1;
     const before = this.store.db
-      .prepare("SELECT COUNT(*) AS n FROM runs WHERE status='queued' AND (created_at < ? OR (created_at = ? AND rowid <= ?))")
+      .prepare(
+        "SELECT COUNT(*) AS n FROM runs WHERE status='queued' AND (created_at < ? OR (created_at = ? AND rowid <= ?))",
+      )
       .get(r.created_at, r.created_at, r.rid) as { n: number };
     return before.n;
   }
@@ -99,8 +100,11 @@ export class QueuedRuns {
   hasQueued(owner: string, kinds: string[]): boolean {
     if (kinds.length === 0) return false;
     const marks = kinds.map(() => "?").join(",");
-    return this.store.db.prepare(`SELECT 1 FROM runs WHERE status='queued' AND owner=? AND kind IN (${marks}) LIMIT 1`).get(owner, ...kinds) !==
-      undefined;
+    return (
+      this.store.db
+        .prepare(`SELECT 1 FROM runs WHERE status='queued' AND owner=? AND kind IN (${marks}) LIMIT 1`)
+        .get(owner, ...kinds) !== undefined
+    );
   }
 }
 

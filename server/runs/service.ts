@@ -11,7 +11,15 @@ import type { ValidationIssue } from "../graph/issues";
 import { OutputCache } from "../engine/cache";
 import { executeGraph, type ExecuteOutcome } from "../engine/engine";
 import { TERMINAL_EVENTS, type EngineEvent } from "../engine/events";
-import { LocalQueue, QueuedRuns, QueueFullError, REQUEUE, type QueueStats, type RunQueue, type WorkerInfo } from "./queue";
+import {
+  LocalQueue,
+  QueuedRuns,
+  QueueFullError,
+  REQUEUE,
+  type QueueStats,
+  type RunQueue,
+  type WorkerInfo,
+} from "./queue";
 import type { RunRecord, RunStore, StoredEvent } from "./store";
 import { Lease, type LeaseOptions } from "./leases";
 import type { ResolvedGraph } from "../graph/validate";
@@ -19,7 +27,12 @@ import { applyOverrides, type Overrides } from "./overrides";
 
 export class GraphInvalidError extends Error {
   constructor(readonly issues: ValidationIssue[]) {
-    super(`the graph is not valid (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${issues.map((i) => i.message).slice(0, 3).join("; ")}`);
+    super(
+      `the graph is not valid (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${issues
+        .map((i) => i.message)
+        .slice(0, 3)
+        .join("; ")}`,
+    );
     this.name = "GraphInvalidError";
   }
 }
@@ -91,7 +104,13 @@ export class RunService {
     this.maxQueued = opts.maxQueued ?? 200;
     this.queued = new QueuedRuns(opts.store);
     this.lease = new Lease(opts.store, opts.lease ?? { role: "library" });
-    this.queue = new LocalQueue(opts.store, this.lease.id, (runId, signal) => this.execute(runId, signal), () => ["graph", ...this.kinds.keys()], opts.concurrency ?? 1);
+    this.queue = new LocalQueue(
+      opts.store,
+      this.lease.id,
+      (runId, signal) => this.execute(runId, signal),
+      () => ["graph", ...this.kinds.keys()],
+      opts.concurrency ?? 1,
+    );
     this.sweep();
     this.lease.start(() => this.sweep());
   }
@@ -123,10 +142,14 @@ export class RunService {
     let graph = req.graph;
     if (req.graphId !== undefined) {
       const saved = this.opts.store.getGraph(req.graphId);
-      if (!saved) throw new GraphInvalidError([{ code: "bad_structure", field: "graphId", message: `no saved graph has the id "${req.graphId}"` }]);
+      if (!saved)
+        throw new GraphInvalidError([
+          { code: "bad_structure", field: "graphId", message: `no saved graph has the id "${req.graphId}"` },
+        ]);
       graph = saved.graph;
     }
-    if (graph === undefined) throw new GraphInvalidError([{ code: "bad_structure", message: "give either a graph or a graphId" }]);
+    if (graph === undefined)
+      throw new GraphInvalidError([{ code: "bad_structure", message: "give either a graph or a graphId" }]);
     const o = applyOverrides(graph, req.overrides);
     if (o.issues.length) throw new GraphInvalidError(o.issues);
     const v = validateGraph(o.graph, this.opts.registry);
@@ -140,16 +163,21 @@ export class RunService {
     return this.enqueue({ kind, graph: null, graphId: null, payload });
   }
 
-  private enqueue(r: { kind: string; graph: unknown; graphId: string | null; payload?: unknown }): { runId: string; position: number } {
+  private enqueue(r: { kind: string; graph: unknown; graphId: string | null; payload?: unknown }): {
+    runId: string;
+    position: number;
+  } {
     if (this.closed) throw new Error("the run service is shutting down");
     const runId = randomUUID();
     const outputDir = join(this.opts.dataDir, "outputs", runId);
     const store = this.opts.store;
     // The count and the insert in one transaction: two processes cannot both take the last place.
-    store.db.transaction(() => {
-      if (this.queued.count("queued") >= this.maxQueued) throw new QueueFullError(this.maxQueued);
-      store.createRun({ id: runId, ...r, outputDir, demo: false, owner: this.lease.id });
-    }).immediate();
+    store.db
+      .transaction(() => {
+        if (this.queued.count("queued") >= this.maxQueued) throw new QueueFullError(this.maxQueued);
+        store.createRun({ id: runId, ...r, outputDir, demo: false, owner: this.lease.id });
+      })
+      .immediate();
     const position = this.queued.position(runId);
     this.emit(runId, { type: "run.queued", position });
     this.queue.submitted(runId);
@@ -161,7 +189,9 @@ export class RunService {
     const store = this.opts.store;
     const run = store.getRun(runId);
     if (!run) return false;
-    const removed = store.db.prepare("UPDATE runs SET status='cancelled', finished_at=? WHERE id=? AND status='queued'").run(Date.now(), runId);
+    const removed = store.db
+      .prepare("UPDATE runs SET status='cancelled', finished_at=? WHERE id=? AND status='queued'")
+      .run(Date.now(), runId);
     if (removed.changes > 0) {
       this.emit(runId, { type: "run.cancelled" });
       void this.cleanup(runId);
@@ -169,7 +199,9 @@ export class RunService {
     }
     if (this.queue.abortRunning(runId)) return true;
     // Another process runs it: it sees the request with its next heartbeat.
-    return store.db.prepare("UPDATE runs SET cancel_requested=1 WHERE id=? AND status='running'").run(runId).changes > 0;
+    return (
+      store.db.prepare("UPDATE runs SET cancel_requested=1 WHERE id=? AND status='running'").run(runId).changes > 0
+    );
   }
 
   /** Resolves with the outcome when the run ends (undefined when it ran elsewhere or was cancelled while queued). */
@@ -232,13 +264,28 @@ export class RunService {
     const now = Date.now();
     const live = this.lease.liveIds(now);
     const byOwner = new Map<string, string[]>();
-    const running = this.opts.store.db.prepare("SELECT id, owner FROM runs WHERE status='running'").all() as { id: string; owner: string | null }[];
+    const running = this.opts.store.db.prepare("SELECT id, owner FROM runs WHERE status='running'").all() as {
+      id: string;
+      owner: string | null;
+    }[];
     for (const r of running) if (r.owner) byOwner.set(r.owner, [...(byOwner.get(r.owner) ?? []), r.id]);
     const workers: WorkerInfo[] = this.lease
       .rows()
       .filter((l) => live.has(l.id))
-      .map((l) => ({ id: l.id, host: l.host, pid: l.pid, role: l.role, jobs: byOwner.get(l.id) ?? [], lastSeen: l.heartbeat }));
-    return { waiting: this.queued.count("queued"), running: this.queued.count("running"), workers, backend: this.queue.backend };
+      .map((l) => ({
+        id: l.id,
+        host: l.host,
+        pid: l.pid,
+        role: l.role,
+        jobs: byOwner.get(l.id) ?? [],
+        lastSeen: l.heartbeat,
+      }));
+    return {
+      waiting: this.queued.count("queued"),
+      running: this.queued.count("running"),
+      workers,
+      backend: this.queue.backend,
+    };
   }
 
   /**
@@ -251,29 +298,37 @@ export class RunService {
     const live = this.lease.liveIds(now);
     const interrupted: string[] = [];
     let adopted = 0;
-    store.db.transaction(() => {
-      const orphans = store.db.prepare("SELECT id, status, owner FROM runs WHERE status IN ('queued','running')").all() as Array<{
-        id: string;
-        status: string;
-        owner: string | null;
-      }>;
-      for (const r of orphans) {
-        if (r.owner && live.has(r.owner)) continue;
-        if (r.status === "running") {
-          store.db.prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE id=? AND status='running'").run(now, r.id);
-          interrupted.push(r.id);
-        } else if (this.opts.lease?.adopt) {
-          store.db.prepare("UPDATE runs SET owner=? WHERE id=? AND status='queued'").run(this.lease.id, r.id);
-          adopted++;
+    store.db
+      .transaction(() => {
+        const orphans = store.db
+          .prepare("SELECT id, status, owner FROM runs WHERE status IN ('queued','running')")
+          .all() as Array<{
+          id: string;
+          status: string;
+          owner: string | null;
+        }>;
+        for (const r of orphans) {
+          if (r.owner && live.has(r.owner)) continue;
+          if (r.status === "running") {
+            store.db
+              .prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE id=? AND status='running'")
+              .run(now, r.id);
+            interrupted.push(r.id);
+          } else if (this.opts.lease?.adopt) {
+            store.db.prepare("UPDATE runs SET owner=? WHERE id=? AND status='queued'").run(this.lease.id, r.id);
+            adopted++;
+          }
         }
-      }
-      this.lease.forgetExpired(live);
-    }).immediate();
+        this.lease.forgetExpired(live);
+      })
+      .immediate();
     for (const id of interrupted) {
       this.emit(id, { type: "run.interrupted" });
       void this.cleanup(id);
     }
-    const requested = store.db.prepare("SELECT id FROM runs WHERE owner=? AND status='running' AND cancel_requested=1").all(this.lease.id) as { id: string }[];
+    const requested = store.db
+      .prepare("SELECT id FROM runs WHERE owner=? AND status='running' AND cancel_requested=1")
+      .all(this.lease.id) as { id: string }[];
     for (const r of requested) this.queue.abortRunning(r.id);
     if (adopted > 0) this.queue.pump();
   }
@@ -338,7 +393,8 @@ export class RunService {
           run,
           signal,
           runGraph: (graph) => this.runGraphInline(runId, run.outputDir, graph, signal),
-          setStage: (stage, progress) => this.stages.set(runId, { stage, progress: progress ?? this.stages.get(runId)?.progress ?? 0 }),
+          setStage: (stage, progress) =>
+            this.stages.set(runId, { stage, progress: progress ?? this.stages.get(runId)?.progress ?? 0 }),
         });
         status = o.status;
         error = o.error ? { message: o.error } : null;
@@ -360,7 +416,13 @@ export class RunService {
     store.updateRun(runId, { status, finishedAt, error });
     if (status === "finished") this.emit(runId, { type: "run.finished", ms: finishedAt - started });
     else if (status === "cancelled") this.emit(runId, { type: "run.cancelled" });
-    else this.emit(runId, { type: "run.failed", error: error?.message ?? "failed", nodeId: error?.nodeId, field: error?.field });
+    else
+      this.emit(runId, {
+        type: "run.failed",
+        error: error?.message ?? "failed",
+        nodeId: error?.nodeId,
+        field: error?.field,
+      });
     await this.cleanup(runId);
   }
 
@@ -373,7 +435,9 @@ export class RunService {
     this.emit(run.id, { type: "run.started", nodes: [...v.resolved.nodes.keys()] });
     const outcome = await this.executeResolved(run.id, run.outputDir, v.resolved, signal);
     const graph = withSeeds(v.resolved.graph, outcome.resolvedSeeds);
-    const demo = [...outcome.outputs.values()].some((o) => Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true));
+    const demo = [...outcome.outputs.values()].some((o) =>
+      Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true),
+    );
     store.updateRun(run.id, { timings: outcome.timings, resolvedSeeds: outcome.resolvedSeeds, graph });
     if (demo) store.db.prepare("UPDATE runs SET demo=1 WHERE id=?").run(run.id);
     this.outcomes.set(run.id, outcome);
@@ -381,16 +445,28 @@ export class RunService {
     return outcome;
   }
 
-  private async runGraphInline(runId: string, outputDir: string, graph: unknown, signal: AbortSignal): Promise<ExecuteOutcome> {
+  private async runGraphInline(
+    runId: string,
+    outputDir: string,
+    graph: unknown,
+    signal: AbortSignal,
+  ): Promise<ExecuteOutcome> {
     const v = validateGraph(graph, this.opts.registry);
     if (!v.ok) throw new GraphInvalidError(v.issues);
     const outcome = await this.executeResolved(runId, outputDir, v.resolved, signal);
-    const demo = [...outcome.outputs.values()].some((o) => Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true));
+    const demo = [...outcome.outputs.values()].some((o) =>
+      Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true),
+    );
     if (demo) this.opts.store.db.prepare("UPDATE runs SET demo=1 WHERE id=?").run(runId);
     return outcome;
   }
 
-  private executeResolved(runId: string, outputDir: string, resolved: ResolvedGraph, signal: AbortSignal): Promise<ExecuteOutcome> {
+  private executeResolved(
+    runId: string,
+    outputDir: string,
+    resolved: ResolvedGraph,
+    signal: AbortSignal,
+  ): Promise<ExecuteOutcome> {
     return executeGraph(resolved, {
       runId,
       outputDir,
@@ -405,9 +481,20 @@ export class RunService {
     });
   }
 
-  private recordOutputs(runId: string, nodeId: string, results: Array<{ kind: string; path?: string; meta?: Record<string, unknown>; label?: string }>): void {
+  private recordOutputs(
+    runId: string,
+    nodeId: string,
+    results: Array<{ kind: string; path?: string; meta?: Record<string, unknown>; label?: string }>,
+  ): void {
     for (const r of results)
-      if (r.path) this.opts.store.addOutput({ runId, nodeId, path: r.path, kind: r.kind, meta: { ...(r.meta ?? {}), label: r.label } });
+      if (r.path)
+        this.opts.store.addOutput({
+          runId,
+          nodeId,
+          path: r.path,
+          kind: r.kind,
+          meta: { ...(r.meta ?? {}), label: r.label },
+        });
   }
 
   /** Path of a file relative to the data folder (what results and the file route use). */
@@ -416,7 +503,10 @@ export class RunService {
   }
 }
 
-function withSeeds(graph: { nodes: Record<string, { params?: Record<string, unknown> }> }, seeds: Record<string, Record<string, number>>) {
+function withSeeds(
+  graph: { nodes: Record<string, { params?: Record<string, unknown> }> },
+  seeds: Record<string, Record<string, number>>,
+) {
   const g = structuredClone(graph);
   for (const [id, ps] of Object.entries(seeds)) g.nodes[id].params = { ...(g.nodes[id].params ?? {}), ...ps };
   return g;

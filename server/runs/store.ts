@@ -94,7 +94,8 @@ export class RunStore {
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
     const have = new Set((this.db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
-    for (const [name, decl] of RUN_COLUMNS) if (!have.has(name)) this.db.exec(`ALTER TABLE runs ADD COLUMN ${name} ${decl}`);
+    for (const [name, decl] of RUN_COLUMNS)
+      if (!have.has(name)) this.db.exec(`ALTER TABLE runs ADD COLUMN ${name} ${decl}`);
     this.db.exec("CREATE INDEX IF NOT EXISTS runs_queue ON runs(status, owner, created_at)");
     this.stmts = {
       // One statement picks the next number and inserts it, so writers in two processes cannot collide.
@@ -107,9 +108,12 @@ export class RunStore {
   // graphs
   saveGraph(g: { id: string; name: string; graph: unknown }, now = Date.now()): SavedGraph {
     const json = JSON.stringify(g.graph);
-    const existing = this.db.prepare("SELECT created_at FROM graphs WHERE id=?").get(g.id) as { created_at: number } | undefined;
+    const existing = this.db.prepare("SELECT created_at FROM graphs WHERE id=?").get(g.id) as
+      { created_at: number } | undefined;
     this.db
-      .prepare("INSERT INTO graphs (id,name,json,created_at,updated_at) VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, json=excluded.json, updated_at=excluded.updated_at")
+      .prepare(
+        "INSERT INTO graphs (id,name,json,created_at,updated_at) VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, json=excluded.json, updated_at=excluded.updated_at",
+      )
       .run(g.id, g.name, json, existing?.created_at ?? now, now);
     return { id: g.id, name: g.name, graph: g.graph, createdAt: existing?.created_at ?? now, updatedAt: now };
   }
@@ -120,7 +124,9 @@ export class RunStore {
   }
 
   listGraphs(): Array<Omit<SavedGraph, "graph">> {
-    const rows = this.db.prepare("SELECT id,name,created_at,updated_at FROM graphs ORDER BY updated_at DESC").all() as GraphRow[];
+    const rows = this.db
+      .prepare("SELECT id,name,created_at,updated_at FROM graphs ORDER BY updated_at DESC")
+      .all() as GraphRow[];
     return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at }));
   }
 
@@ -130,21 +136,49 @@ export class RunStore {
 
   // runs
   createRun(
-    r: Pick<RunRecord, "id" | "graph" | "graphId" | "outputDir" | "demo"> & { kind?: string; payload?: unknown; owner?: string | null },
+    r: Pick<RunRecord, "id" | "graph" | "graphId" | "outputDir" | "demo"> & {
+      kind?: string;
+      payload?: unknown;
+      owner?: string | null;
+    },
     now = Date.now(),
   ): void {
     this.db
       .prepare(
         "INSERT INTO runs (id,status,graph_json,graph_id,created_at,output_dir,demo,kind,payload_json,owner) VALUES (?,?,?,?,?,?,?,?,?,?)",
       )
-      .run(r.id, "queued", JSON.stringify(r.graph ?? null), r.graphId, now, r.outputDir, r.demo ? 1 : 0, r.kind ?? "graph",
-        r.payload === undefined ? null : JSON.stringify(r.payload), r.owner ?? null);
+      .run(
+        r.id,
+        "queued",
+        JSON.stringify(r.graph ?? null),
+        r.graphId,
+        now,
+        r.outputDir,
+        r.demo ? 1 : 0,
+        r.kind ?? "graph",
+        r.payload === undefined ? null : JSON.stringify(r.payload),
+        r.owner ?? null,
+      );
   }
 
   updateRun(
     id: string,
-    patch: Partial<Pick<RunRecord, "status" | "startedAt" | "finishedAt" | "error" | "timings" | "resolvedSeeds" | "graph" | "result" | "worker"
-      | "attempts" | "owner">>,
+    patch: Partial<
+      Pick<
+        RunRecord,
+        | "status"
+        | "startedAt"
+        | "finishedAt"
+        | "error"
+        | "timings"
+        | "resolvedSeeds"
+        | "graph"
+        | "result"
+        | "worker"
+        | "attempts"
+        | "owner"
+      >
+    >,
   ): void {
     const sets: string[] = [];
     const vals: unknown[] = [];
@@ -176,7 +210,9 @@ export class RunStore {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
     const rows = (
       opts.status
-        ? this.db.prepare("SELECT * FROM runs WHERE status=? ORDER BY created_at DESC, rowid DESC LIMIT ?").all(opts.status, limit)
+        ? this.db
+            .prepare("SELECT * FROM runs WHERE status=? ORDER BY created_at DESC, rowid DESC LIMIT ?")
+            .all(opts.status, limit)
         : this.db.prepare("SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?").all(limit)
     ) as RunRow[];
     return rows.map(runFromRow);
@@ -189,7 +225,9 @@ export class RunStore {
 
   /** Events with seq greater than `afterSeq`, in order. */
   eventsAfter(runId: string, afterSeq = 0): StoredEvent[] {
-    const rows = this.db.prepare("SELECT seq,json,at FROM run_events WHERE run_id=? AND seq>? ORDER BY seq").all(runId, afterSeq) as { seq: number; json: string; at: number }[];
+    const rows = this.db
+      .prepare("SELECT seq,json,at FROM run_events WHERE run_id=? AND seq>? ORDER BY seq")
+      .all(runId, afterSeq) as { seq: number; json: string; at: number }[];
     return rows.map((r) => ({ runId, seq: r.seq, event: JSON.parse(r.json) as EngineEvent, at: r.at }));
   }
 
@@ -201,8 +239,17 @@ export class RunStore {
   }
 
   listOutputs(runId: string): OutputFile[] {
-    const rows = this.db.prepare("SELECT * FROM outputs WHERE run_id=? ORDER BY created_at, rowid").all(runId) as OutputRow[];
-    return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, path: r.path, kind: r.kind, meta: JSON.parse(r.meta_json), createdAt: r.created_at }));
+    const rows = this.db
+      .prepare("SELECT * FROM outputs WHERE run_id=? ORDER BY created_at, rowid")
+      .all(runId) as OutputRow[];
+    return rows.map((r) => ({
+      runId: r.run_id,
+      nodeId: r.node_id,
+      path: r.path,
+      kind: r.kind,
+      meta: JSON.parse(r.meta_json),
+      createdAt: r.created_at,
+    }));
   }
 
   close(): void {

@@ -20,13 +20,26 @@ export const REST_FIELDS: RestField[] = [
   { names: ["prompt", "caption"], to: { params: "caption" }, type: "str" },
   { names: ["lyrics"], to: { params: "lyrics" }, type: "str" },
   { names: ["thinking"], to: { params: "thinking" }, type: "bool", restDefault: false },
-  { names: ["vocal_language", "vocalLanguage", "language"], to: { params: "vocalLanguage" }, type: "str", restDefault: "en" },
+  {
+    names: ["vocal_language", "vocalLanguage", "language"],
+    to: { params: "vocalLanguage" },
+    type: "str",
+    restDefault: "en",
+  },
   { names: ["audio_format", "audioFormat"], to: { config: "audioFormat" }, type: "str", restDefault: "mp3" },
   { names: ["bpm"], to: { params: "bpm" }, type: "int" },
   { names: ["key_scale", "keyscale", "keyScale", "key"], to: { params: "keyscale" }, type: "str" },
   { names: ["time_signature", "timesignature", "timeSignature"], to: { params: "timesignature" }, type: "str" },
-  { names: ["audio_duration", "duration", "audioDuration", "target_duration", "targetDuration"], to: { params: "duration" }, type: "float" },
-  { names: ["audio_code_string", "audioCodeString", "audio_codes", "audioCodes"], to: { params: "audioCodes" }, type: "str" },
+  {
+    names: ["audio_duration", "duration", "audioDuration", "target_duration", "targetDuration"],
+    to: { params: "duration" },
+    type: "float",
+  },
+  {
+    names: ["audio_code_string", "audioCodeString", "audio_codes", "audioCodes"],
+    to: { params: "audioCodes" },
+    type: "str",
+  },
   { names: ["inference_steps", "inferenceSteps"], to: { params: "inferenceSteps" }, type: "int" },
   { names: ["guidance_scale", "guidanceScale"], to: { params: "guidanceScale" }, type: "float" },
   { names: ["use_random_seed", "useRandomSeed"], to: { config: "useRandomSeed" }, type: "bool" },
@@ -40,8 +53,16 @@ export const REST_FIELDS: RestField[] = [
   { names: ["cfg_interval_end", "cfgIntervalEnd"], to: { params: "cfgIntervalEnd" }, type: "float" },
   { names: ["task_type", "taskType"], to: { params: "taskType" }, type: "str" },
   { names: ["instruction"], to: { params: "instruction" }, type: "str" },
-  { names: ["reference_audio_path", "ref_audio_path", "referenceAudioPath", "refAudioPath"], to: { params: "referenceAudio" }, type: "str" },
-  { names: ["src_audio_path", "ctx_audio_path", "srcAudioPath", "ctxAudioPath"], to: { params: "srcAudio" }, type: "str" },
+  {
+    names: ["reference_audio_path", "ref_audio_path", "referenceAudioPath", "refAudioPath"],
+    to: { params: "referenceAudio" },
+    type: "str",
+  },
+  {
+    names: ["src_audio_path", "ctx_audio_path", "srcAudioPath", "ctxAudioPath"],
+    to: { params: "srcAudio" },
+    type: "str",
+  },
   { names: ["repainting_start", "repaintingStart"], to: { params: "repaintingStart" }, type: "float" },
   { names: ["repainting_end", "repaintingEnd"], to: { params: "repaintingEnd" }, type: "float" },
   { names: ["audio_cover_strength", "audioCoverStrength"], to: { params: "audioCoverStrength" }, type: "float" },
@@ -50,12 +71,33 @@ export const REST_FIELDS: RestField[] = [
   { names: ["lm_negative_prompt", "lmNegativePrompt"], to: { params: "lmNegativePrompt" }, type: "str" },
   { names: ["lm_top_k", "lmTopK"], to: { params: "lmTopK" }, type: "int" },
   { names: ["lm_top_p", "lmTopP"], to: { params: "lmTopP" }, type: "float" },
-  { names: ["use_cot_caption", "useCotCaption", "cot_caption", "cot-caption"], to: { params: "useCotCaption" }, type: "bool" },
-  { names: ["use_cot_language", "useCotLanguage", "cot_language", "cot-language"], to: { params: "useCotLanguage" }, type: "bool" },
+  {
+    names: ["use_cot_caption", "useCotCaption", "cot_caption", "cot-caption"],
+    to: { params: "useCotCaption" },
+    type: "bool",
+  },
+  {
+    names: ["use_cot_language", "useCotLanguage", "cot_language", "cot-language"],
+    to: { params: "useCotLanguage" },
+    type: "bool",
+  },
   { names: ["use_cot_metas", "useCotMetas"], to: { params: "useCotMetas" }, type: "bool" },
-  { names: ["constrained_decoding", "constrainedDecoding", "constrained", "use_constrained_decoding"], to: { params: "useConstrainedDecoding" }, type: "bool" },
-  { names: ["constrained_decoding_debug", "constrainedDecodingDebug"], to: { config: "constrainedDecodingDebug" }, type: "bool" },
-  { names: ["allow_lm_batch", "allowLmBatch", "parallel_thinking", "parallelThinking"], to: { config: "allowLmBatch" }, type: "bool", restDefault: true },
+  {
+    names: ["constrained_decoding", "constrainedDecoding", "constrained", "use_constrained_decoding"],
+    to: { params: "useConstrainedDecoding" },
+    type: "bool",
+  },
+  {
+    names: ["constrained_decoding_debug", "constrainedDecodingDebug"],
+    to: { config: "constrainedDecodingDebug" },
+    type: "bool",
+  },
+  {
+    names: ["allow_lm_batch", "allowLmBatch", "parallel_thinking", "parallelThinking"],
+    to: { config: "allowLmBatch" },
+    type: "bool",
+    restDefault: true,
+  },
   { names: ["lm_batch_chunk_size", "lmBatchChunkSize"], to: { config: "lmBatchChunkSize" }, type: "int" },
   // modes and values handled by the facade itself
   { names: ["sample_mode", "sampleMode"], to: { request: "sampleMode" }, type: "bool" },
@@ -103,7 +145,10 @@ function coerce(name: string, v: unknown, type: Coerce): unknown {
       if (Array.isArray(v)) return v.map((x) => Number(x));
       const s = String(v).trim();
       if (s === "") return undefined;
-      const list = s.replace(/^\[|\]$/g, "").split(",").map((x) => Number(x.trim()));
+      const list = s
+        .replace(/^\[|\]$/g, "")
+        .split(",")
+        .map((x) => Number(x.trim()));
       if (list.some((x) => !Number.isFinite(x))) throw bad('a comma-separated list of numbers like "0.97,0.76,0.5,0"');
       return list;
     }
@@ -112,7 +157,7 @@ function coerce(name: string, v: unknown, type: Coerce): unknown {
       const s = String(v).trim();
       if (s === "") return undefined;
       const list = s.split(",").map((x) => Number(x.trim()));
-      if (list.some((x) => !Number.isInteger(x))) throw bad('an integer or a comma-separated list of integers');
+      if (list.some((x) => !Number.isInteger(x))) throw bad("an integer or a comma-separated list of integers");
       return list.length === 1 ? list[0] : list;
     }
   }
@@ -150,7 +195,8 @@ export function parseReleaseBody(body: Record<string, unknown>): ParsedRelease {
       if (v && typeof v === "object" && !Array.isArray(v)) layers.push(v as Record<string, unknown>);
     }
   const lookup = (names: string[]): [string, unknown] | undefined => {
-    for (const layer of layers) for (const n of names) if (layer[n] !== undefined && layer[n] !== null) return [n, layer[n]];
+    for (const layer of layers)
+      for (const n of names) if (layer[n] !== undefined && layer[n] !== null) return [n, layer[n]];
     return undefined;
   };
   const out: ParsedRelease = { params: {}, config: {}, request: {} };
@@ -169,6 +215,7 @@ export function parseReleaseBody(body: Record<string, unknown>): ParsedRelease {
   if (Array.isArray(seed)) out.config.seeds = seed;
   else if (typeof seed === "number") out.params.seed = seed;
   if (typeof out.config.batchSize === "number") out.config.batchSize = Math.max(1, Math.min(8, out.config.batchSize)); // clamped (max 8)
-  if (typeof out.params.lyrics === "string" && /^\[(inst|instrumental)\]$/i.test(out.params.lyrics.trim())) out.params.instrumental = true;
+  if (typeof out.params.lyrics === "string" && /^\[(inst|instrumental)\]$/i.test(out.params.lyrics.trim()))
+    out.params.instrumental = true;
   return out;
 }

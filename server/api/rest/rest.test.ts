@@ -28,9 +28,16 @@ async function start(opts: RestFacadeOptions = {}, config: Record<string, unknow
 }
 
 const post = (s: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${s.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  fetch(`${s.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
-async function poll(s: TestServer, id: string): Promise<{ task_id: string; status: number; result: string; progress_text?: string }> {
+async function poll(
+  s: TestServer,
+  id: string,
+): Promise<{ task_id: string; status: number; result: string; progress_text?: string }> {
   for (let i = 0; i < 400; i++) {
     const r = await (await post(s, "/query_result", { task_id_list: [id] })).json();
     if (r.data[0].status !== 0) return r.data[0];
@@ -49,7 +56,13 @@ function gate() {
       releases.push(r);
       opts.signal?.addEventListener("abort", () => r());
     });
-    return { audios: [], statusMessage: "ok", extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "1", runId: null, graph: null, warnings: [] }, success: true, error: null } satisfies GenerationResult;
+    return {
+      audios: [],
+      statusMessage: "ok",
+      extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "1", runId: null, graph: null, warnings: [] },
+      success: true,
+      error: null,
+    } satisfies GenerationResult;
   };
   return {
     calls,
@@ -76,19 +89,63 @@ describe("GET /health", () => {
 describe("POST /release_task → /query_result → /v1/audio", () => {
   it("runs a generation end to end with the upstream shapes", async () => {
     const { s } = await start();
-    const r = await post(s, "/release_task", { prompt: "warm acoustic folk", lyrics: "[Instrumental]", audio_duration: 30, thinking: false, use_cot_caption: false, use_cot_language: false, batch_size: 2, audio_format: "wav", use_random_seed: false, seed: "7,8" });
+    const r = await post(s, "/release_task", {
+      prompt: "warm acoustic folk",
+      lyrics: "[Instrumental]",
+      audio_duration: 30,
+      thinking: false,
+      use_cot_caption: false,
+      use_cot_language: false,
+      batch_size: 2,
+      audio_format: "wav",
+      use_random_seed: false,
+      seed: "7,8",
+    });
     expect(r.status).toBe(200);
     const body = await r.json();
-    expect(body).toEqual({ data: { task_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: "queued", queue_position: 1 }, ...envelope });
+    expect(body).toEqual({
+      data: { task_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: "queued", queue_position: 1 },
+      ...envelope,
+    });
     const done = await poll(s, body.data.task_id);
     expect(done).toMatchObject({ task_id: body.data.task_id, status: 1 });
     expect(typeof done.result).toBe("string");
     const items = JSON.parse(done.result);
     expect(items).toHaveLength(2);
     for (const it of items) {
-      expect(Object.keys(it)).toEqual(expect.arrayContaining(["file", "wave", "status", "create_time", "env", "prompt", "lyrics", "metas", "generation_info", "seed_value", "lm_model", "dit_model", "progress", "stage"]));
-      expect(it).toMatchObject({ wave: "", status: 1, prompt: "warm acoustic folk", lyrics: "[Instrumental]", seed_value: "7,8", progress: 1, stage: "succeeded" });
-      expect(it.metas).toMatchObject({ duration: 30, genres: "", prompt: "warm acoustic folk", lyrics: "[Instrumental]" });
+      expect(Object.keys(it)).toEqual(
+        expect.arrayContaining([
+          "file",
+          "wave",
+          "status",
+          "create_time",
+          "env",
+          "prompt",
+          "lyrics",
+          "metas",
+          "generation_info",
+          "seed_value",
+          "lm_model",
+          "dit_model",
+          "progress",
+          "stage",
+        ]),
+      );
+      expect(it).toMatchObject({
+        wave: "",
+        status: 1,
+        prompt: "warm acoustic folk",
+        lyrics: "[Instrumental]",
+        seed_value: "7,8",
+        progress: 1,
+        stage: "succeeded",
+      });
+      expect(it.metas).toMatchObject({
+        duration: 30,
+        genres: "",
+        prompt: "warm acoustic folk",
+        lyrics: "[Instrumental]",
+      });
       expect(it.file).toMatch(/^\/v1\/audio\?path=outputs%2F.+\.wav$/);
       const audio = await fetch(`${s.url}${it.file}`);
       expect(audio.status).toBe(200);
@@ -99,7 +156,15 @@ describe("POST /release_task → /query_result → /v1/audio", () => {
 
   it("the REST default audio_format is mp3", async () => {
     const { s } = await start();
-    const r = await (await post(s, "/release_task", { caption: "x", thinking: false, use_cot_caption: false, use_cot_language: false, batch_size: 1 })).json();
+    const r = await (
+      await post(s, "/release_task", {
+        caption: "x",
+        thinking: false,
+        use_cot_caption: false,
+        use_cot_language: false,
+        batch_size: 1,
+      })
+    ).json();
     const [el] = JSON.parse((await poll(s, r.data.task_id)).result);
     expect(el.file).toMatch(/\.mp3$/);
     const audio = await fetch(`${s.url}${el.file}`);
@@ -132,7 +197,13 @@ describe("POST /release_task → /query_result → /v1/audio", () => {
     const { s } = await start();
     const a = await (await post(s, "/query_result", { task_id_list: '["x1","x2"]' })).json();
     expect(a.data.map((d: { task_id: string }) => d.task_id)).toEqual(["x1", "x2"]);
-    const b = await (await fetch(`${s.url}/query_result`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `task_id_list=${encodeURIComponent('["y"]')}` })).json();
+    const b = await (
+      await fetch(`${s.url}/query_result`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `task_id_list=${encodeURIComponent('["y"]')}`,
+      })
+    ).json();
     expect(b.data).toEqual([{ task_id: "y", status: 0, result: "[]" }]);
   });
 
@@ -142,7 +213,12 @@ describe("POST /release_task → /query_result → /v1/audio", () => {
     const a = (await (await post(s, "/release_task", { prompt: "a" })).json()).data.task_id;
     const q = (await (await post(s, "/query_result", { task_id_list: [a] })).json()).data[0];
     expect(q.status).toBe(0);
-    expect(JSON.parse(q.result)[0]).toMatchObject({ status: 0, file: "", progress: expect.any(Number), stage: expect.any(String) });
+    expect(JSON.parse(q.result)[0]).toMatchObject({
+      status: 0,
+      file: "",
+      progress: expect.any(Number),
+      stage: expect.any(String),
+    });
     g.release();
     expect((await poll(s, a)).status).toBe(1);
   });
@@ -162,7 +238,11 @@ describe("the queue", () => {
     expect(full.status).toBe(429);
     expect(await full.json()).toEqual({ detail: "Server busy: queue is full" });
     const stats = (await (await fetch(`${s.url}/v1/stats`)).json()).data;
-    expect(stats).toMatchObject({ jobs: { total: 3, queued: 2, running: 1, succeeded: 0, failed: 0 }, queue_size: 2, queue_maxsize: 2 });
+    expect(stats).toMatchObject({
+      jobs: { total: 3, queued: 2, running: 1, succeeded: 0, failed: 0 },
+      queue_size: 2,
+      queue_maxsize: 2,
+    });
     for (let i = 0; i < 3; i++) {
       g.release();
       await new Promise((r) => setTimeout(r, 20));
@@ -176,11 +256,18 @@ describe("the queue", () => {
       const g = gate();
       const first = await start({ generate: g.generate }, { dataDir, role: "serve" });
       const ids: string[] = [];
-      for (const prompt of ["a", "b", "c"]) ids.push((await (await post(first.s, "/release_task", { prompt })).json()).data.task_id);
+      for (const prompt of ["a", "b", "c"])
+        ids.push((await (await post(first.s, "/release_task", { prompt })).json()).data.task_id);
       await new Promise((r) => setTimeout(r, 50)); // the first one runs (held by the gate)
       await first.s.close(); // graceful: the running task goes back to the queue
       server = undefined;
-      const quick: RestFacadeOptions["generate"] = async () => ({ audios: [], statusMessage: "ok", extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "1", runId: null, graph: null, warnings: [] }, success: true, error: null });
+      const quick: RestFacadeOptions["generate"] = async () => ({
+        audios: [],
+        statusMessage: "ok",
+        extraOutputs: { timeCosts: {}, lmMetadata: null, seedValue: "1", runId: null, graph: null, warnings: [] },
+        success: true,
+        error: null,
+      });
       const second = await start({ generate: quick }, { dataDir, role: "serve" });
       for (const id of ids) expect((await poll(second.s, id)).status).toBe(1);
       expect(second.s.app.store.getRun(ids[0])!.attempts).toBe(2);
@@ -212,7 +299,19 @@ describe("request fields", () => {
       lm_top_k: "40",
       sample_query: "desc",
     });
-    expect(r.params).toMatchObject({ caption: "c", keyscale: "Am", timesignature: "3", bpm: 120, duration: 45, vocalLanguage: "ja", inferenceSteps: 16, seed: 5, timesteps: [0.97, 0.5, 0], useConstrainedDecoding: false, lmTopK: 40 });
+    expect(r.params).toMatchObject({
+      caption: "c",
+      keyscale: "Am",
+      timesignature: "3",
+      bpm: 120,
+      duration: 45,
+      vocalLanguage: "ja",
+      inferenceSteps: 16,
+      seed: 5,
+      timesteps: [0.97, 0.5, 0],
+      useConstrainedDecoding: false,
+      lmTopK: 40,
+    });
     expect(r.config).toMatchObject({ useRandomSeed: false, allowLmBatch: false, audioFormat: "mp3" });
     expect(r.request).toMatchObject({ sampleQuery: "desc" });
   });
@@ -231,7 +330,11 @@ describe("request fields", () => {
     const bad = await post(s, "/release_task", { bpm: "fast" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ detail: 'bpm must be a number, got "fast"' });
-    const text = await fetch(`${s.url}/release_task`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
+    const text = await fetch(`${s.url}/release_task`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    });
     expect(text.status).toBe(415);
     const method = await fetch(`${s.url}/release_task`);
     expect(method.status).toBe(405);
@@ -239,7 +342,11 @@ describe("request fields", () => {
   it("accepts form-urlencoded and a body without content type", async () => {
     const g = gate();
     const { s } = await start({ generate: g.generate });
-    const a = await fetch(`${s.url}/release_task`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "prompt=jazz&bpm=90&thinking=true" });
+    const a = await fetch(`${s.url}/release_task`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "prompt=jazz&bpm=90&thinking=true",
+    });
     expect(a.status).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect(g.calls[0].params).toMatchObject({ caption: "jazz", bpm: 90, thinking: true });
@@ -260,7 +367,11 @@ describe("request fields", () => {
     const id = (await r.json()).data.task_id;
     await new Promise((x) => setTimeout(x, 20));
     const p = g.calls[0].params;
-    expect(p).toMatchObject({ taskType: "repaint", srcAudio: expect.stringMatching(/^uploads\/api-[0-9a-f]{16}-[0-9a-f]{8}\.wav$/), referenceAudio: expect.stringMatching(/^uploads\/api-/) });
+    expect(p).toMatchObject({
+      taskType: "repaint",
+      srcAudio: expect.stringMatching(/^uploads\/api-[0-9a-f]{16}-[0-9a-f]{8}\.wav$/),
+      referenceAudio: expect.stringMatching(/^uploads\/api-/),
+    });
     const file = `${s.dataDir}/${p.srcAudio}`;
     expect(existsSync(file)).toBe(true);
     g.release();
@@ -287,7 +398,9 @@ describe("GET /v1/audio", () => {
     expect((await fetch(`${s.url}/v1/audio?path=${encodeURIComponent("/etc/passwd")}`)).status).toBe(403);
     expect((await fetch(`${s.url}/v1/audio?path=${encodeURIComponent("../secret.flac")}`)).status).toBe(403);
     expect((await fetch(`${s.url}/v1/audio?path=${encodeURIComponent("outputs/none.flac")}`)).status).toBe(404);
-    expect((await fetch(`${s.url}/v1/audio?path=${encodeURIComponent(`${s.dataDir}/outputs/none.flac`)}`)).status).toBe(404);
+    expect((await fetch(`${s.url}/v1/audio?path=${encodeURIComponent(`${s.dataDir}/outputs/none.flac`)}`)).status).toBe(
+      404,
+    );
   });
 });
 
@@ -308,7 +421,9 @@ describe("auth (ACESTEP_API_TOKEN, the same rule as /api/)", () => {
     expect((await post(s, "/query_result", { task_id_list: [] })).status).toBe(401);
     expect((await post(s, "/query_result", { task_id_list: [], ai_token: "secret" })).status).toBe(200);
     expect((await fetch(`${s.url}/v1/audio?path=x.flac`)).status).toBe(401);
-    expect((await fetch(`${s.url}/v1/audio?path=x.flac`, { headers: { authorization: "Bearer secret" } })).status).toBe(404);
+    expect((await fetch(`${s.url}/v1/audio?path=x.flac`, { headers: { authorization: "Bearer secret" } })).status).toBe(
+      404,
+    );
     expect((await fetch(`${s.url}/v1/stats`)).status).toBe(401);
   });
 });

@@ -92,7 +92,10 @@ async function readAuthenticated(app: AppContext, req: IncomingMessage, url: URL
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
     if (header.reason === "wrong") requireAuth(app, req, url);
-    throw new HttpError(401, `Missing ai_token or Authorization header (ai_token in the body is read from bodies up to ${UNAUTHENTICATED_BODY_BYTES} bytes; send larger ones with "Authorization: Bearer <token>")`);
+    throw new HttpError(
+      401,
+      `Missing ai_token or Authorization header (ai_token in the body is read from bodies up to ${UNAUTHENTICATED_BODY_BYTES} bytes; send larger ones with "Authorization: Bearer <token>")`,
+    );
   }
   requireAuth(app, req, url, body.fields.ai_token ?? body.fields.aiToken);
   return body;
@@ -121,14 +124,23 @@ async function releaseTask(f: RestFacade, req: IncomingMessage, res: ServerRespo
   // Paths are confined to the data folder (upstream: absolute server paths).
   for (const field of ["srcAudio", "referenceAudio"] as const) {
     const v = parsed.params[field];
-    if (typeof v === "string" && v !== "") parsed.params[field] = dataRelative(app.config.dataDir, v, field === "srcAudio" ? "src_audio_path" : "reference_audio_path");
+    if (typeof v === "string" && v !== "")
+      parsed.params[field] = dataRelative(
+        app.config.dataDir,
+        v,
+        field === "srcAudio" ? "src_audio_path" : "reference_audio_path",
+      );
   }
   const uploads: string[] = [];
   for (const [name, file] of Object.entries(body.files)) {
     const field = UPLOAD_FIELDS[name];
     if (!field || file.bytes.length === 0) continue;
     const format = sniffAudio(file.bytes);
-    if (!format) throw new HttpError(415, `the file "${file.name}" (${name}) is not audio this server can read (wav, flac, mp3, ogg)`);
+    if (!format)
+      throw new HttpError(
+        415,
+        `the file "${file.name}" (${name}) is not audio this server can read (wav, flac, mp3, ogg)`,
+      );
     const hash = createHash("sha256").update(file.bytes).digest("hex").slice(0, 16);
     const rel = `uploads/api-${hash}-${randomUUID().slice(0, 8)}.${format}`;
     await writeFileAtomic(join(app.config.dataDir, rel), file.bytes);
@@ -159,7 +171,10 @@ function taskIdList(fields: Record<string, unknown>): unknown[] {
 
 async function queryResult(f: RestFacade, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const body = await readAuthenticated(f.app, req, url, 1024 * 1024);
-  sendData(res, taskIdList(body.fields).map((id) => queryTask(f.app, String(id))));
+  sendData(
+    res,
+    taskIdList(body.fields).map((id) => queryTask(f.app, String(id))),
+  );
 }
 
 function audio(f: RestFacade, req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -167,7 +182,9 @@ function audio(f: RestFacade, req: IncomingMessage, res: ServerResponse, url: UR
   const p = url.searchParams.get("path");
   if (!p) throw new HttpError(400, "the query parameter path is required");
   const rel = dataRelative(f.app.config.dataDir, p, "path");
-  serveFile(req, res, f.app.config.dataDir, rel.split("/").map(encodeURIComponent).join("/"), (r) => isServedPath(f.app.store, r));
+  serveFile(req, res, f.app.config.dataDir, rel.split("/").map(encodeURIComponent).join("/"), (r) =>
+    isServedPath(f.app.store, r),
+  );
 }
 
 const ROUTES: Record<string, RouteSpec<RestFacade>> = {
@@ -181,7 +198,10 @@ const ROUTES: Record<string, RouteSpec<RestFacade>> = {
       sendData(res, taskStats(f.app));
     },
   },
-  "/health": { methods: ["GET"], run: (_f, _req, res) => sendData(res, { status: "ok", service: "ACE-Step API", version: "1.0" }) },
+  "/health": {
+    methods: ["GET"],
+    run: (_f, _req, res) => sendData(res, { status: "ok", service: "ACE-Step API", version: "1.0" }),
+  },
 };
 
 export const REST_PATHS = Object.keys(ROUTES);

@@ -26,12 +26,17 @@ interface TaskResult {
   items: Record<string, unknown>[];
 }
 
-export type GenerateFn = (params: Record<string, unknown>, config: Record<string, unknown>, opts: GenerateOptions) => Promise<GenerationResult>;
+export type GenerateFn = (
+  params: Record<string, unknown>,
+  config: Record<string, unknown>,
+  opts: GenerateOptions,
+) => Promise<GenerationResult>;
 
 /** The "generate" job kind: runs a stored REST request. `generate` is replaceable for tests. */
 export function generateTaskKind(app: AppContext, generate: GenerateFn = (p, c, o) => generateMusic(p, c, o)): JobKind {
   const dropUploads = async (run: RunRecord) => {
-    for (const u of (run.payload as TaskPayload | null)?.uploads ?? []) await rm(join(app.config.dataDir, u), { force: true }).catch(() => {});
+    for (const u of (run.payload as TaskPayload | null)?.uploads ?? [])
+      await rm(join(app.config.dataDir, u), { force: true }).catch(() => {});
   };
   return {
     async run(ctx): Promise<JobOutcome> {
@@ -51,12 +56,25 @@ export function generateTaskKind(app: AppContext, generate: GenerateFn = (p, c, 
           topP: params.lmTopP as number | undefined,
           repetitionPenalty: rp,
         };
-        if (job.request.sampleMode || (typeof job.request.sampleQuery === "string" && job.request.sampleQuery.trim() !== "")) {
+        if (
+          job.request.sampleMode ||
+          (typeof job.request.sampleQuery === "string" && job.request.sampleQuery.trim() !== "")
+        ) {
           ctx.setStage("create_sample");
-          const lang = typeof params.vocalLanguage === "string" && params.vocalLanguage !== "en" ? params.vocalLanguage : null;
-          const s = await createSample(String(job.request.sampleQuery ?? ""), { ...lmOpts, instrumental: params.instrumental === true, vocalLanguage: lang });
+          const lang =
+            typeof params.vocalLanguage === "string" && params.vocalLanguage !== "en" ? params.vocalLanguage : null;
+          const s = await createSample(String(job.request.sampleQuery ?? ""), {
+            ...lmOpts,
+            instrumental: params.instrumental === true,
+            vocalLanguage: lang,
+          });
           if (!s.success) throw new Error(`sample mode: ${s.error}`);
-          Object.assign(params, { caption: s.caption, lyrics: s.lyrics, ...songFields(s), ...(s.language ? { vocalLanguage: s.language } : {}) });
+          Object.assign(params, {
+            caption: s.caption,
+            lyrics: s.lyrics,
+            ...songFields(s),
+            ...(s.language ? { vocalLanguage: s.language } : {}),
+          });
         } else if (job.request.useFormat) {
           ctx.setStage("format");
           const duration = params.duration as number;
@@ -74,7 +92,14 @@ export function generateTaskKind(app: AppContext, generate: GenerateFn = (p, c, 
         }
         ctx.setStage("generating");
         models = await modelNames(app, job.request);
-        r = await generate(params, job.config, { app, models, outsidePaths: "refuse", keyMode: "rest", signal: ctx.signal, inside });
+        r = await generate(params, job.config, {
+          app,
+          models,
+          outsidePaths: "refuse",
+          keyMode: "rest",
+          signal: ctx.signal,
+          inside,
+        });
         if (!r.success) error = r.error ?? "generation failed";
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
@@ -120,12 +145,20 @@ async function modelNames(app: AppContext, request: Record<string, unknown>): Pr
 const base = (createdAt: number) => ({ wave: "", create_time: Math.floor(createdAt / 1000), env: "development" });
 
 /** The /query_result items of a succeeded task (one per audio), as upstream builds them. */
-function succeededItems(r: GenerationResult, p: Record<string, unknown>, models: { dit?: string; lm?: string }, createdAt: number) {
+function succeededItems(
+  r: GenerationResult,
+  p: Record<string, unknown>,
+  models: { dit?: string; lm?: string },
+  createdAt: number,
+) {
   const seedValue = r.extraOutputs.seedValue.replace(/\s+/g, "");
   const usesLm = !!(r.extraOutputs.graph && (r.extraOutputs.graph as { nodes: Record<string, unknown> }).nodes.lm);
   return r.audios.map((a) => {
     const ap = a.params;
-    const lmCaption = p.useCotCaption !== false && r.extraOutputs.lmMetadata?.caption ? String(r.extraOutputs.lmMetadata.caption) : ap.caption;
+    const lmCaption =
+      p.useCotCaption !== false && r.extraOutputs.lmMetadata?.caption
+        ? String(r.extraOutputs.lmMetadata.caption)
+        : ap.caption;
     return {
       file: a.path ? `/v1/audio?path=${encodeURIComponent(a.path)}` : "",
       ...base(createdAt),
@@ -152,7 +185,14 @@ function succeededItems(r: GenerationResult, p: Record<string, unknown>, models:
   });
 }
 
-const STATUS_CODE: Record<RunStatus, 0 | 1 | 2> = { queued: 0, running: 0, finished: 1, failed: 2, cancelled: 2, interrupted: 2 };
+const STATUS_CODE: Record<RunStatus, 0 | 1 | 2> = {
+  queued: 0,
+  running: 0,
+  finished: 1,
+  failed: 2,
+  cancelled: 2,
+  interrupted: 2,
+};
 
 function failureText(run: RunRecord): string {
   if (run.status === "cancelled") return "the task was cancelled";
@@ -183,17 +223,27 @@ export function queryTask(app: AppContext, id: string): Record<string, unknown> 
 /** GET /v1/stats: upstream's fields (tasks of the last 24 h) and this server's queue and workers. */
 export function taskStats(app: AppContext, now = Date.now()) {
   const since = now - 24 * 3600_000;
-  const rows = app.store.db.prepare("SELECT status, COUNT(*) AS n FROM runs WHERE kind=? AND created_at>=? GROUP BY status").all(TASK_KIND, since) as {
+  const rows = app.store.db
+    .prepare("SELECT status, COUNT(*) AS n FROM runs WHERE kind=? AND created_at>=? GROUP BY status")
+    .all(TASK_KIND, since) as {
     status: RunStatus;
     n: number;
   }[];
   const n = (...s: RunStatus[]) => rows.filter((r) => s.includes(r.status)).reduce((a, r) => a + r.n, 0);
   const recent = app.store.db
-    .prepare("SELECT finished_at - started_at AS ms FROM runs WHERE kind=? AND status='finished' AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 50")
+    .prepare(
+      "SELECT finished_at - started_at AS ms FROM runs WHERE kind=? AND status='finished' AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT 50",
+    )
     .all(TASK_KIND) as { ms: number }[];
   const queue = app.runs.queueStats();
   return {
-    jobs: { total: n(...(Object.keys(STATUS_CODE) as RunStatus[])), queued: n("queued"), running: n("running"), succeeded: n("finished"), failed: n("failed", "cancelled", "interrupted") },
+    jobs: {
+      total: n(...(Object.keys(STATUS_CODE) as RunStatus[])),
+      queued: n("queued"),
+      running: n("running"),
+      succeeded: n("finished"),
+      failed: n("failed", "cancelled", "interrupted"),
+    },
     queue_size: queue.waiting,
     queue_maxsize: app.runs.maxQueued,
     avg_job_seconds: recent.length ? recent.reduce((a, r) => a + r.ms, 0) / recent.length / 1000 : 5.0,
