@@ -3,7 +3,7 @@
 // node_modules/.cache/acestep-studio, keyed by a hash of the sources that write and convert it, and handed
 // to the test processes through ACESTEP_DEMO_MODELS (read by server/config.ts).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join, relative } from "node:path";
 import { writeTinyCheckpoints } from "../../server/checkpoints";
 import { convertCheckpoints } from "../../server/models/convert/convert";
@@ -16,6 +16,8 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const SOURCE_FOLDERS = ["server/checkpoints", "server/models", "server/onnx"];
 const CACHE = join(ROOT, "node_modules", ".cache", "acestep-studio");
 const PREFIX = "demo-models-";
+/** Sets for other sources are removed once unused this long (a run still going on older sources keeps its set). */
+const STALE_MS = 6 * 3600 * 1000;
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -38,7 +40,11 @@ export function demoSourceHash(): string {
 /** The cached demo set for the current sources, prepared now if missing. Returns its folder. */
 export async function prepareDemoModels(): Promise<string> {
   const dir = join(CACHE, `${PREFIX}${demoSourceHash()}`);
-  if (existsSync(join(dir, "models", MANIFEST_FILE))) return dir;
+  if (existsSync(join(dir, "models", MANIFEST_FILE))) {
+    const now = new Date();
+    utimesSync(dir, now, now); // marks the set as in use
+    return dir;
+  }
   mkdirSync(CACHE, { recursive: true });
   // Prepared aside and renamed into place, so a concurrent run never sees a half-written set.
   const scratch = mkdtempSync(join(CACHE, "preparing-"));
@@ -46,8 +52,10 @@ export async function prepareDemoModels(): Promise<string> {
     writeTinyCheckpoints(join(scratch, "checkpoints"), { only: DEMO_CORE_FOLDERS });
     await convertCheckpoints({ from: join(scratch, "checkpoints"), to: join(scratch, "models"), demo: true });
     ensureDemoLora(join(scratch, "models"));
-    for (const old of readdirSync(CACHE))
-      if (old.startsWith(PREFIX) && old !== `${PREFIX}${demoSourceHash()}`) rmSync(join(CACHE, old), { recursive: true, force: true });
+    for (const old of readdirSync(CACHE)) {
+      const p = join(CACHE, old);
+      if (old.startsWith(PREFIX) && Date.now() - statSync(p).mtimeMs > STALE_MS) rmSync(p, { recursive: true, force: true });
+    }
     renameSync(scratch, dir);
   } catch (e) {
     rmSync(scratch, { recursive: true, force: true });
