@@ -1,11 +1,12 @@
 // `npm run build:lib`: the library API (and the REST facade) as ESM JavaScript with bundled type declarations in
 // dist/, so plain Node can import the package. Dependencies stay external; the ORT worker script is copied next
-// to the bundle (server/runtime/session-host.ts resolves it beside itself).
+// to the bundle (server/runtime/session-host.ts resolves it beside itself); the LM worker thread is its own entry
+// (dist/lm-worker.js, which server/pipeline/lm-worker-client.ts resolves beside itself).
 import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "server/api/library.ts", rest: "server/api/rest/index.ts" },
+  entry: { index: "server/api/library.ts", rest: "server/api/rest/index.ts", "lm-worker": "server/pipeline/lm-worker.ts" },
   outDir: "dist",
   format: ["esm"],
   platform: "node",

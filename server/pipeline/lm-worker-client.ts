@@ -1,6 +1,8 @@
 // Main-thread side of the LM worker (lm-worker.ts): one worker thread per process, spawned on first use,
 // request/reply by id, progress events per pass, cancellation by message. The worker holds the event loop
 // only while a request is pending; a crash rejects what is pending and the next request starts a fresh one.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { LmWorkerMessage, LmWorkerRequest } from "./lm-worker-protocol";
 
@@ -21,8 +23,14 @@ function refresh(): void {
   else worker.unref();
 }
 
+/** From source: the TypeScript worker through tsx (lm-worker-boot.mjs); in the built package: dist/lm-worker.js. */
+function workerUrl(): URL {
+  const source = new URL("./lm-worker.ts", import.meta.url);
+  return existsSync(fileURLToPath(source)) ? new URL("./lm-worker-boot.mjs", import.meta.url) : new URL("./lm-worker.js", import.meta.url);
+}
+
 function start(): Worker {
-  const w = new Worker(new URL("./lm-worker-boot.mjs", import.meta.url));
+  const w = new Worker(workerUrl());
   w.on("message", (m: LmWorkerMessage) => {
     const p = pending.get(m.id);
     if (!p) return;
