@@ -1,12 +1,13 @@
 // The LM decode loop runs in the LM worker (server/pipeline/lm-worker.ts), not on the main event loop:
-// during a decode on the demo weights the main loop's longest stall stays far below one decode step's
-// work (behaviour check with a generous bound, not a speed test); the LM's bytes show in the model
+// during a decode on the demo weights the main loop is mostly idle (event-loop utilisation; the same
+// decode on this thread keeps it ~fully busy) and never stalls long (generous bounds: the shared test
+// machine deschedules threads; behaviour checks, not speed tests); the LM's bytes show in the model
 // registry's budget; an abort stops the worker's pass by message.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { LmService, releaseLmModels } from "../server/pipeline/lm";
 import type { ManifestEntry } from "../server/models/convert/manifest";
@@ -35,11 +36,14 @@ describe("LM worker", () => {
     const h = monitorEventLoopDelay({ resolution: 5 });
     let progress = 0;
     h.enable();
+    const elu0 = performance.eventLoopUtilization();
     const r = await lm.generateCodes({ ...input, targetDuration: 4 }, { seed: 1, cfgScale: 2, progressIntervalMs: 0, onProgress: () => progress++ });
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     h.disable();
     expect(r.codes).toHaveLength(20);
+    expect(elu, "main event-loop utilisation during the decode").toBeLessThan(0.5);
     expect(progress).toBeGreaterThan(1); // progress streamed back by message while the worker decoded
-    expect(h.max / 1e6, `max event-loop gap ${(h.max / 1e6).toFixed(1)} ms`).toBeLessThan(100);
+    expect(h.max / 1e6, `max event-loop gap ${(h.max / 1e6).toFixed(1)} ms`).toBeLessThan(250);
   });
 
   it("reports the LM's resident bytes to the model registry's budget", () => {
