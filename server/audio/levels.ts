@@ -1,5 +1,7 @@
 // Post-decode output level policies (ACE-Step official and ComfyUI) and the silence guard.
-// Source: ../shared/reference/acestep/vae-and-audio.md §5 and §8.
+// Sources: ace-step/ACE-Step-1.5 acestep/handler.py (post-decode anti-clip: an item whose peak exceeds 1 is divided
+// by its peak), acestep/inference.py + audio_utils.is_audio_silent (silence guard); ComfyUI
+// comfy_extras/nodes_audio.py vae_decode_audio (divide by max(1, 5·std)).
 import { peakAndRms } from "./analysis";
 import type { Audio } from "./types";
 

@@ -1,5 +1,6 @@
 // server/models/vae: the Oobleck VAE (ACE-Step 1.5) — weight preparation, ONNX graph builders, host-side tiling
-// and posterior sampling. Spec: ../shared/reference/acestep/vae-and-audio.md §1–4; I/O contract:
+// and posterior sampling. Upstream: diffusers AutoencoderOobleck, ace-step/ACE-Step-1.5 acestep/handler.py
+// (tiled_encode / tiled_decode); I/O contract:
 // server/onnx/README.md §10.
 export * from "./config";
 export * from "./weights";
