@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server";
 import { runCliInProcess } from "./cli";
 import { testRegistry } from "../fixtures/fake-nodes";
@@ -351,4 +351,21 @@ function freshGet(url: string): Promise<number> {
 export async function expectHealthy(s: FuzzServer): Promise<void> {
   expect(await freshGet(`${s.srv.url}/health`)).toBe(200);
   expect(await freshGet(`${s.srv.url}/api/trpc/nodes.list`)).toBe(200);
+}
+
+/** The fuzz suite over every input surface with `numRuns` seeded cases each (npm test: 100; test:full: 1000). */
+export function describeFuzzSuite(numRuns: number): void {
+  let s: FuzzServer;
+  beforeAll(async () => {
+    s = await startFuzzServer();
+  });
+  afterAll(() => s.close());
+
+  describe(`fuzz (${numRuns} hostile inputs per surface)`, () => {
+    it("graphs.validate answers each with issues or a clear error", () => fuzzTrpc(s, "graphs.validate", numRuns));
+    it("runs.start answers each with a run or a clear error", () => fuzzTrpc(s, "runs.start", numRuns));
+    it("/release_task answers each with a task or a clear error", () => fuzzRelease(s, numRuns));
+    it("acestep validate answers each with exit 0/1 and a message", () => fuzzCliValidate(numRuns));
+    it("the server is healthy afterwards", () => expectHealthy(s));
+  });
 }
