@@ -13,7 +13,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: "module" },
     rules: {
       // Unused names are an error, except deliberate ones: `_`-prefixed and rest siblings that drop a key.
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       // `let x; const f = () => x…; x = …`: a closure that reads the variable before its one assignment.
       "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
     },

@@ -6,7 +6,11 @@ import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "server/api/library.ts", rest: "server/api/rest/index.ts", "lm-worker": "server/pipeline/lm-worker.ts" },
+  entry: {
+    index: "server/api/library.ts",
+    rest: "server/api/rest/index.ts",
+    "lm-worker": "server/pipeline/lm-worker.ts",
+  },
   outDir: "dist",
   format: ["esm"],
   platform: "node",

@@ -52,7 +52,9 @@ if (!existsSync(done)) {
 {
   const t0 = performance.now();
   const r = await convertCheckpoints({ from: ckDir, to: modelsDir, dtype, demo: true });
-  console.log(`conversion: ${r.converted.length ? `converted ${r.converted.join(", ")}` : "all unchanged"} in ${s(performance.now() - t0)}`);
+  console.log(
+    `conversion: ${r.converted.length ? `converted ${r.converted.join(", ")}` : "all unchanged"} in ${s(performance.now() - t0)}`,
+  );
 }
 
 // 3. the app on those models, with the session host instrumented
@@ -73,10 +75,22 @@ host.load = async (...args: Parameters<typeof host.load>) => {
 
 const graph = JSON.parse(readFileSync(new URL("../graphs/text2music-thinking.json", import.meta.url), "utf8"));
 
-interface NodeRow { node: string; ms: number; sessionMs: number; sessions: number; peakRss: number; maxGapMs: number }
+interface NodeRow {
+  node: string;
+  ms: number;
+  sessionMs: number;
+  sessions: number;
+  peakRss: number;
+  maxGapMs: number;
+}
 
 async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number; status: string }> {
-  const overrides = parseSetArgs([`lm.duration=${seconds}`, `lm.seed=${seed}`, `sampler.seed=${seed}`, ...(values.set ?? [])]);
+  const overrides = parseSetArgs([
+    `lm.duration=${seconds}`,
+    `lm.seed=${seed}`,
+    `sampler.seed=${seed}`,
+    ...(values.set ?? []),
+  ]);
   const rows = new Map<string, NodeRow>();
   const firstSession = sessions.length;
   let peak = 0;
@@ -94,32 +108,53 @@ async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number
       delay.disable();
       peak = Math.max(peak, process.memoryUsage.rss());
       const own = sessions.slice(firstSession).filter((x) => x.node === e.nodeId);
-      rows.set(e.nodeId, { node: e.nodeId, ms: e.ms, sessionMs: own.reduce((a, x) => a + x.ms, 0), sessions: own.length, peakRss: peak, maxGapMs: delay.max / 1e6 });
+      rows.set(e.nodeId, {
+        node: e.nodeId,
+        ms: e.ms,
+        sessionMs: own.reduce((a, x) => a + x.ms, 0),
+        sessions: own.length,
+        peakRss: peak,
+        maxGapMs: delay.max / 1e6,
+      });
       currentNode = "-";
     }
   }
   clearInterval(sampler);
   const run = app.store.getRun(runId)!;
-  return { rows: [...rows.values()], totalMs: performance.now() - t0, status: run.status + (run.error ? `: ${run.error.message}` : "") };
+  return {
+    rows: [...rows.values()],
+    totalMs: performance.now() - t0,
+    status: run.status + (run.error ? `: ${run.error.message}` : ""),
+  };
 }
 
 function print(label: string, r: Awaited<ReturnType<typeof runOnce>>): void {
   console.log(`\n== ${label}: ${r.status}, ${s(r.totalMs)} ==`);
-  console.log(`${"node".padEnd(10)}${"time".padStart(10)}${"sessions".padStart(10)}${"creation".padStart(10)}${"peak RSS".padStart(11)}${"max gap".padStart(10)}`);
+  console.log(
+    `${"node".padEnd(10)}${"time".padStart(10)}${"sessions".padStart(10)}${"creation".padStart(10)}${"peak RSS".padStart(11)}${"max gap".padStart(10)}`,
+  );
   for (const x of r.rows) {
-    console.log(`${x.node.padEnd(10)}${s(x.ms).padStart(10)}${String(x.sessions).padStart(10)}${s(x.sessionMs).padStart(10)}${mb(x.peakRss).padStart(11)}${`${x.maxGapMs.toFixed(0)} ms`.padStart(10)}`);
+    console.log(
+      `${x.node.padEnd(10)}${s(x.ms).padStart(10)}${String(x.sessions).padStart(10)}${s(x.sessionMs).padStart(10)}${mb(x.peakRss).padStart(11)}${`${x.maxGapMs.toFixed(0)} ms`.padStart(10)}`,
+    );
   }
   const created = r.rows.reduce((a, x) => a + x.sessions, 0);
   const creationMs = r.rows.reduce((a, x) => a + x.sessionMs, 0);
-  console.log(`sessions created: ${created} in ${s(creationMs)}; peak RSS ${mb(Math.max(0, ...r.rows.map((x) => x.peakRss)))}`);
+  console.log(
+    `sessions created: ${created} in ${s(creationMs)}; peak RSS ${mb(Math.max(0, ...r.rows.map((x) => x.peakRss)))}`,
+  );
 }
 
 try {
-  console.log(`\ntext2music with thinking, ${seconds} s, ${size} size, models ${modelsDir}; host ${JSON.stringify(await app.models.info())}`);
+  console.log(
+    `\ntext2music with thinking, ${seconds} s, ${size} size, models ${modelsDir}; host ${JSON.stringify(await app.models.info())}`,
+  );
   print("cold", await runOnce(42));
   print("warm", await runOnce(43));
   console.log(`\nprocess max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
-  console.log("(the LM's ORT session lives on the main thread, server/models/lm/runner.ts: its creation is in the lm row's time, not in 'sessions')");
+  console.log(
+    "(the LM's ORT session lives on the main thread, server/models/lm/runner.ts: its creation is in the lm row's time, not in 'sessions')",
+  );
   console.log("(timings on a shared machine are noisy: compare only figures from the same window)");
 } finally {
   await app.close();

@@ -20,9 +20,17 @@ function bigGraph() {
     const x = Math.floor(i / 12) * 1000;
     nodes[`t${i}`] = { type: "audio.testTone", params: { seconds: 1 }, ui: { x, y } };
     if (++n >= 100) break;
-    nodes[`i${i}`] = { type: "audio.info", inputs: { audio: { node: `t${i}`, output: "audio" } }, ui: { x: x + 320, y } };
+    nodes[`i${i}`] = {
+      type: "audio.info",
+      inputs: { audio: { node: `t${i}`, output: "audio" } },
+      ui: { x: x + 320, y },
+    };
     if (++n >= 100) break;
-    nodes[`s${i}`] = { type: "core.showNumber", inputs: { value: { node: `i${i}`, output: "peak" } }, ui: { x: x + 640, y } };
+    nodes[`s${i}`] = {
+      type: "core.showNumber",
+      inputs: { value: { node: `i${i}`, output: "peak" } },
+      ui: { x: x + 640, y },
+    };
     n++;
   }
   return { version: 1, meta: { name: "bench 100" }, nodes };
@@ -31,7 +39,13 @@ function bigGraph() {
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
-  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), p50: q(0.5), p95: q(0.95), max: s[s.length - 1] ?? NaN };
+  return {
+    n: s.length,
+    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
+    p50: q(0.5),
+    p95: q(0.95),
+    max: s[s.length - 1] ?? NaN,
+  };
 };
 const f = (x: number) => x.toFixed(1);
 
@@ -85,7 +99,10 @@ async function main() {
       const page = await ctx.newPage();
       await page.goto(studio.url, { waitUntil: "commit" });
       await page.waitForSelector("[data-testid=editor][data-ready=true]");
-      const t = await page.evaluate(() => ({ now: performance.now(), dcl: (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).domContentLoadedEventEnd }));
+      const t = await page.evaluate(() => ({
+        now: performance.now(),
+        dcl: (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).domContentLoadedEventEnd,
+      }));
       if (i > 0) {
         tti.push(t.now);
         dcl.push(t.dcl);
@@ -94,17 +111,27 @@ async function main() {
     }
     const T = stats(tti);
     const D = stats(dcl);
-    console.log(`editor time to interactive (palette loaded, ${T.n} warm loads): median ${f(T.p50)} ms, max ${f(T.max)} ms; DOMContentLoaded median ${f(D.p50)} ms; first (cold server) load ${f(cold)} ms`);
+    console.log(
+      `editor time to interactive (palette loaded, ${T.n} warm loads): median ${f(T.p50)} ms, max ${f(T.max)} ms; DOMContentLoaded median ${f(D.p50)} ms; first (cold server) load ${f(cold)} ms`,
+    );
 
     // ---- 100-node graph
     const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await ctx.addInitScript(([k, g]) => localStorage.setItem(k as string, JSON.stringify({ graph: g, doc: { name: "bench 100", savedJson: "" } })), [AUTOSAVE_KEY, bigGraph()] as const);
+    await ctx.addInitScript(
+      ([k, g]) =>
+        localStorage.setItem(k as string, JSON.stringify({ graph: g, doc: { name: "bench 100", savedJson: "" } })),
+      [AUTOSAVE_KEY, bigGraph()] as const,
+    );
     const page = await ctx.newPage();
     const t0 = Date.now();
     await page.goto(studio.url);
     await page.waitForSelector("[data-testid=editor][data-ready=true]");
     await page.waitForFunction(() => document.querySelectorAll(".react-flow__node").length === 100);
-    await page.waitForFunction(() => [...document.querySelectorAll(".react-flow__node")].every((n) => (n as HTMLElement).style.visibility !== "hidden"));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".react-flow__node")].every(
+        (n) => (n as HTMLElement).style.visibility !== "hidden",
+      ),
+    );
     console.log(`100-node graph: rendered and measured ${Date.now() - t0} ms after navigation`);
     await page.waitForTimeout(500);
 
@@ -127,7 +154,10 @@ async function main() {
 
     await page.keyboard.press("Control+a");
     await page.waitForTimeout(200);
-    await browser.startTracing(page, { path: join(OUT, "editor-drag-trace.json"), categories: ["devtools.timeline", "blink.user_timing"] });
+    await browser.startTracing(page, {
+      path: join(OUT, "editor-drag-trace.json"),
+      categories: ["devtools.timeline", "blink.user_timing"],
+    });
     const all = await sampleFrames(page, async () => drag(page, await header("i2"), 200, 100, 120));
     await browser.stopTracing();
     report("drag all 100 nodes", all, 120);

@@ -22,7 +22,10 @@ import { randomLoraFactors, writePeftAdapter } from "../server/models/lora/write
 import { createRng } from "../server/checkpoints/tiny";
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : Number(dflt); };
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : Number(dflt);
+};
 const LAYERS = opt("--layers", "2");
 const T = opt("--frames", "500");
 const RANK = opt("--rank", "64");
@@ -30,7 +33,11 @@ const THREADS = opt("--threads", "2");
 const LE = 300;
 const REPS = opt("--reps", "3");
 
-const config = { ...OFFICIAL_DIT_TURBO_CONFIG, num_hidden_layers: LAYERS, layer_types: OFFICIAL_DIT_TURBO_CONFIG.layer_types.slice(0, LAYERS) };
+const config = {
+  ...OFFICIAL_DIT_TURBO_CONFIG,
+  num_hidden_layers: LAYERS,
+  layer_types: OFFICIAL_DIT_TURBO_CONFIG.layer_types.slice(0, LAYERS),
+};
 const cfg = ditConfigFromJson(config);
 const dir = mkdtempSync(join(tmpdir(), "acestep-bench-lora-"));
 const ms = (t0: number) => performance.now() - t0;
@@ -54,16 +61,27 @@ function writeDit(name: string, w: Weights): ManifestEntry {
   const out = join(dir, "models", name);
   mkdirSync(out, { recursive: true });
   const files: ManifestEntry["files"] = [];
-  for (const [role, build] of [["dit_step", () => buildDitStep(w, cfg)], ["dit_cross_kv", () => buildDitCrossKv(w, cfg)]] as const) {
+  for (const [role, build] of [
+    ["dit_step", () => buildDitStep(w, cfg)],
+    ["dit_cross_kv", () => buildDitCrossKv(w, cfg)],
+  ] as const) {
     const r = writeModel(build(), join(out, `${role}.onnx`), { externalData: "always" });
     files.push({ path: `${name}/${role}.onnx`, sha256: `${name}-${role}`, bytes: statSync(r.model).size, role });
-    if (r.data) files.push({ path: `${name}/${role}.onnx.data`, sha256: `${name}-${role}-data`, bytes: statSync(r.data).size, role: `${role}_data` });
+    if (r.data)
+      files.push({
+        path: `${name}/${role}.onnx.data`,
+        sha256: `${name}-${role}-data`,
+        bytes: statSync(r.data).size,
+        role: `${role}_data`,
+      });
   }
   return { name, component: "dit", dtype: "fp32", config, files, sourceFingerprint: name, convertedAt: Date.now() };
 }
 
 async function main() {
-  console.log(`LoRA bench: real width, ${LAYERS} layer(s), T = ${T} frames, Le = ${LE}, rank ${RANK}, ${THREADS} threads (shared machine: noisy)`);
+  console.log(
+    `LoRA bench: real width, ${LAYERS} layer(s), T = ${T} frames, Le = ${LE}, rank ${RANK}, ${THREADS} threads (shared machine: noisy)`,
+  );
   const base = randomDecoderWeights();
   const adapterDir = join(dir, "adapter");
   const factors = randomLoraFactors(config, { rank: RANK, seed: 3, std: 0.02 });
@@ -89,7 +107,11 @@ async function main() {
   const mergeMs = ms(t0);
 
   const entries = { base: writeDit("bench-base", base), merged: writeDit("bench-merged", mergedW) };
-  writeManifest(join(dir, "models"), { version: 1, demo: true, entries: { [entries.base.name]: entries.base, [entries.merged.name]: entries.merged } });
+  writeManifest(join(dir, "models"), {
+    version: 1,
+    demo: true,
+    entries: { [entries.base.name]: entries.base, [entries.merged.name]: entries.merged },
+  });
   const mm = new ModelManager({ modelsDir: join(dir, "models"), dataDir: join(dir, "data"), threads: THREADS });
   await mm.ready();
 
@@ -138,7 +160,9 @@ async function main() {
   await step(mergedRunner);
   const mergedLoad = ms(t0);
   // steady state, interleaved rounds (the machine is shared: best of REPS per variant)
-  let baseStep = Infinity, attachedStep = Infinity, mergedStep = Infinity;
+  let baseStep = Infinity,
+    attachedStep = Infinity,
+    mergedStep = Infinity;
   for (let i = 0; i < REPS; i++) {
     baseStep = Math.min(baseStep, await step(baseRunner));
     attachedStep = Math.min(attachedStep, await step(attached));
@@ -146,17 +170,32 @@ async function main() {
   }
   await mm.close();
 
-  const feedMb = adapter.modules.filter((m) => keys.includes(m.target)).reduce((s, m) => s + 4 * m.rank * (m.inFeatures + m.outFeatures), 0) / 1e6;
-  console.log(`adapter: ${adapter.modules.length} modules, ${(adapterBytes / 1e6).toFixed(1)} MB bf16; step-graph LoRA feeds ${feedMb.toFixed(1)} MB per step`);
+  const feedMb =
+    adapter.modules
+      .filter((m) => keys.includes(m.target))
+      .reduce((s, m) => s + 4 * m.rank * (m.inFeatures + m.outFeatures), 0) / 1e6;
+  console.log(
+    `adapter: ${adapter.modules.length} modules, ${(adapterBytes / 1e6).toFixed(1)} MB bf16; step-graph LoRA feeds ${feedMb.toFixed(1)} MB per step`,
+  );
   console.log(`read adapter                          ${fmt(readMs)}`);
-  console.log(`patch dit_step graph (in memory)      ${fmt(patchMs)}  (${(patchedBytes / 1e3).toFixed(0)} kB proto, weights stay external)`);
-  console.log(`attach (new runner → first step done) ${fmt(attachMs)}  (first step ${firstAttached.toFixed(0)} ms incl. patch, write, sessions)`);
-  console.log(`switch scale 1 → 0.5 (first step)     ${fmt(switchMs)}  (step ${firstRescaled.toFixed(0)} ms, cached session)`);
+  console.log(
+    `patch dit_step graph (in memory)      ${fmt(patchMs)}  (${(patchedBytes / 1e3).toFixed(0)} kB proto, weights stay external)`,
+  );
+  console.log(
+    `attach (new runner → first step done) ${fmt(attachMs)}  (first step ${firstAttached.toFixed(0)} ms incl. patch, write, sessions)`,
+  );
+  console.log(
+    `switch scale 1 → 0.5 (first step)     ${fmt(switchMs)}  (step ${firstRescaled.toFixed(0)} ms, cached session)`,
+  );
   console.log(`detach (base runner, first step)      ${fmt(detachMs)}`);
-  console.log(`merge W + c·B·A in TS (all modules)   ${fmt(mergeMs)}  (merge-at-load would also rebuild both sessions: ${mergedLoad.toFixed(0)} ms here)`);
+  console.log(
+    `merge W + c·B·A in TS (all modules)   ${fmt(mergeMs)}  (merge-at-load would also rebuild both sessions: ${mergedLoad.toFixed(0)} ms here)`,
+  );
   console.log(`base session load + first step        ${fmt(baseLoad)}`);
   console.log(`step: base                            ${fmt(baseStep)}`);
-  console.log(`step: adapter attached (patched)      ${fmt(attachedStep)}  (${(((attachedStep - baseStep) / baseStep) * 100).toFixed(1)} % over base)`);
+  console.log(
+    `step: adapter attached (patched)      ${fmt(attachedStep)}  (${(((attachedStep - baseStep) / baseStep) * 100).toFixed(1)} % over base)`,
+  );
   console.log(`step: adapter merged                  ${fmt(mergedStep)}`);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,7 +15,12 @@
 // those of the precision on weights without outliers: treat them as lower bounds for trained weights.
 // Heavy: run it alone (`flock /work/heavy.lock npm run bench:precision`); timings on a shared box are noisy.
 import * as ort from "onnxruntime-node";
-import { OFFICIAL_DIT_TURBO_CONFIG, OFFICIAL_LM_06B_CONFIG, OFFICIAL_TEXT_ENCODER_CONFIG, OFFICIAL_VAE_CONFIG } from "../server/checkpoints/layout/official-configs";
+import {
+  OFFICIAL_DIT_TURBO_CONFIG,
+  OFFICIAL_LM_06B_CONFIG,
+  OFFICIAL_TEXT_ENCODER_CONFIG,
+  OFFICIAL_VAE_CONFIG,
+} from "../server/checkpoints/layout/official-configs";
 import { ditLayout } from "../server/checkpoints/layout/dit";
 import { qwen3Layout } from "../server/checkpoints/layout/qwen3";
 import { vaeLayout } from "../server/checkpoints/layout/vae";
@@ -31,7 +36,10 @@ import { toBytes, toBytesWithExternalData, totalInitializerBytes } from "../serv
 import type { WeightTensor, Weights } from "../server/onnx/weights";
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const THREADS = Number(opt("--threads", "2"));
 const PARTS = opt("--part", "matmul,dit,lm,te,vae").split(",");
 const DIT_LAYERS = Number(opt("--dit-layers", "4"));
@@ -39,7 +47,11 @@ const LM_LAYERS = Number(opt("--lm-layers", "8"));
 const LM_STEPS = Number(opt("--lm-steps", "200"));
 
 const so: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: "all", enableMemPattern: false, logSeverityLevel: 3,
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: "all",
+  enableMemPattern: false,
+  logSeverityLevel: 3,
   extra: { session: { intra_op: { allow_spinning: "0" } } }, // CPU time then counts work, not spin-waiting
 };
 
@@ -51,7 +63,9 @@ function randArray(r: () => number, n: number, scale: number, offset = 0): Float
 
 /** Seeded random tensors for `spec`, generated on first use and kept (norm weights near 1, matrices ±1/√fan-in). */
 function lazyRandomWeights(
-  spec: Map<string, number[]>, seed: number, values?: (key: string, shape: number[], r: () => number) => Float32Array | undefined,
+  spec: Map<string, number[]>,
+  seed: number,
+  values?: (key: string, shape: number[], r: () => number) => Float32Array | undefined,
 ): Weights {
   const made = new Map<string, WeightTensor>();
   let i = 0;
@@ -67,7 +81,13 @@ function lazyRandomWeights(
       const r = mulberry32(seeds.get(k)!);
       const n = shape.reduce((a, b) => a * b, 1);
       const fanIn = shape.length >= 2 ? n / shape[0] : 1;
-      const data = values?.(k, shape, r) ?? (/norm\.weight$/.test(k) ? randArray(r, n, 0.1, 1) : shape.length >= 2 ? randArray(r, n, 1 / Math.sqrt(fanIn)) : randArray(r, n, 0.05));
+      const data =
+        values?.(k, shape, r) ??
+        (/norm\.weight$/.test(k)
+          ? randArray(r, n, 0.1, 1)
+          : shape.length >= 2
+            ? randArray(r, n, 1 / Math.sqrt(fanIn))
+            : randArray(r, n, 0.05));
       made.set(k, (t = { shape, data }));
       return t;
     },
@@ -97,8 +117,14 @@ const LOWER: Precision[] = ["fp16", "bf16", "int8", "int4"];
 
 // ---- matmul paths ----------------------------------------------------------------------------
 async function matmul(): Promise<void> {
-  console.log("\n## MatMul paths (ms per call, median)\n\n| M×K×N | fp32 Gemm | NBits int8 | NBits int4 | DQL+MatMulInteger |\n|---|---|---|---|---|");
-  for (const [M, K, N] of [[375, 2048, 6144], [2, 1024, 3072], [2, 3072, 1024]]) {
+  console.log(
+    "\n## MatMul paths (ms per call, median)\n\n| M×K×N | fp32 Gemm | NBits int8 | NBits int4 | DQL+MatMulInteger |\n|---|---|---|---|---|",
+  );
+  for (const [M, K, N] of [
+    [375, 2048, 6144],
+    [2, 1024, 3072],
+    [2, 3072, 1024],
+  ]) {
     const r = mulberry32(M + K + N);
     const w = randArray(r, N * K, 1 / Math.sqrt(K));
     const x = f32(randArray(r, M * K, 1), [M, K]);
@@ -136,20 +162,35 @@ function matMulInteger(g: GraphBuilder, x: ReturnType<GraphBuilder["input"]>, w:
 
 // ---- DiT --------------------------------------------------------------------------------------
 async function dit(): Promise<void> {
-  const layerTypes = Array.from({ length: DIT_LAYERS }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
+  const layerTypes = Array.from({ length: DIT_LAYERS }, (_, i) =>
+    i % 2 === 0 ? "sliding_attention" : "full_attention",
+  );
   const json = { ...OFFICIAL_DIT_TURBO_CONFIG, num_hidden_layers: DIT_LAYERS, layer_types: layerTypes };
   const cfg = ditConfigFromJson(json);
   const spec = new Map([...ditLayout(json).required].filter(([k]) => k.startsWith("decoder.")));
   // AdaLN tables ±0.5 (random ±1/√fan-in would make every gate ~0.01 and hide the layers' error)
-  const w = lazyRandomWeights(spec, 1, (k, shape, r) => (k.endsWith("scale_shift_table") ? randArray(r, shape.reduce((a, b) => a * b, 1), 0.5) : undefined));
-  const T = 250, LE = 100, B = 1;
+  const w = lazyRandomWeights(spec, 1, (k, shape, r) =>
+    k.endsWith("scale_shift_table")
+      ? randArray(
+          r,
+          shape.reduce((a, b) => a * b, 1),
+          0.5,
+        )
+      : undefined,
+  );
+  const T = 250,
+    LE = 100,
+    B = 1;
   const latent = cfg.audio_acoustic_hidden_dim;
   const r = mulberry32(42);
   const noise = randArray(r, B * T * latent, 1.7); // ~unit variance
   const ctx = f32(randArray(r, B * T * (cfg.in_channels - latent), 1.7), [B, T, cfg.in_channels - latent]);
   const enc = f32(randArray(r, B * LE * cfg.hidden_size, 1.7), [B, LE, cfg.hidden_size]);
   const shift = 3;
-  const ts = Array.from({ length: 9 }, (_, i) => { const s = 1 - i / 8; return (shift * s) / (1 + (shift - 1) * s); });
+  const ts = Array.from({ length: 9 }, (_, i) => {
+    const s = 1 - i / 8;
+    return (shift * s) / (1 + (shift - 1) * s);
+  });
 
   const trajectory = async (p: Precision) => {
     const s = await open(buildDitStep(w, cfg, { precision: p, crossKv: "fused" }));
@@ -161,8 +202,11 @@ async function dit(): Promise<void> {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const out = await s.run({
-        hidden_states: f32(x, [B, T, latent]), context_latents: ctx, encoder_hidden_states: enc,
-        timestep: f32(Float32Array.of(ts[i]), [B]), timestep_r: f32(Float32Array.of(ts[i]), [B]),
+        hidden_states: f32(x, [B, T, latent]),
+        context_latents: ctx,
+        encoder_hidden_states: enc,
+        timestep: f32(Float32Array.of(ts[i]), [B]),
+        timestep_r: f32(Float32Array.of(ts[i]), [B]),
       });
       ms += (performance.now() - t0) / 8;
       const c = process.cpuUsage(c0);
@@ -177,7 +221,9 @@ async function dit(): Promise<void> {
   };
   const ref = await trajectory("fp32");
   console.log(`\n## DiT step: hidden 2048, ${DIT_LAYERS} layers, T = ${T}, 8 turbo steps\n`);
-  console.log("| precision | velocity rel. RMSE per step (1…8) | final latents rel. RMSE | ms / step (wall, CPU) |\n|---|---|---|---|");
+  console.log(
+    "| precision | velocity rel. RMSE per step (1…8) | final latents rel. RMSE | ms / step (wall, CPU) |\n|---|---|---|---|",
+  );
   console.log(`| fp32 | – | – | ${ref.ms.toFixed(0)}, ${ref.cpu.toFixed(0)} |`);
   for (const p of LOWER) {
     const got = await trajectory(p);
@@ -194,7 +240,12 @@ async function lm(): Promise<void> {
   const r = mulberry32(7);
   const prompt = Array.from({ length: 64 }, () => Math.floor(r() * 151_000));
   const run = async (p: Precision, forced?: number[]) => {
-    const model = await LmModel.fromWeights(w, cfg, { precision: p, codeRows: CODE_HEAD_ROWS, noFullHead: true, threads: THREADS });
+    const model = await LmModel.fromWeights(w, cfg, {
+      precision: p,
+      codeRows: CODE_HEAD_ROWS,
+      noFullHead: true,
+      threads: THREADS,
+    });
     const cache = model.newCache(1, 64 + LM_STEPS + 1);
     let logits = (await model.step(cache, [prompt], { head: "codes" }))![0];
     const rows: Float32Array[] = [];
@@ -212,19 +263,25 @@ async function lm(): Promise<void> {
     return { rows, toks, ms };
   };
   const ref = await run("fp32");
-  console.log(`\n## LM: hidden 1024, ${LM_LAYERS} layers, code head (64 024 rows), prompt 64, ${LM_STEPS} decode steps\n`);
+  console.log(
+    `\n## LM: hidden 1024, ${LM_LAYERS} layers, code head (64 024 rows), prompt 64, ${LM_STEPS} decode steps\n`,
+  );
   console.log("| precision | top-1 agreement | mean KL (nats) | max KL | ms / decode step |\n|---|---|---|---|---|");
   console.log(`| fp32 | – | – | – | ${ref.ms.toFixed(1)} |`);
   for (const p of LOWER) {
     const got = await run(p, ref.toks);
-    let agree = 0, kl = 0, maxKl = 0;
+    let agree = 0,
+      kl = 0,
+      maxKl = 0;
     for (let s = 0; s < LM_STEPS; s++) {
       if (argmax(got.rows[s]) === argmax(ref.rows[s])) agree++;
       const k = klFromLogits(ref.rows[s], got.rows[s]);
       kl += k / LM_STEPS;
       maxKl = Math.max(maxKl, k);
     }
-    console.log(`| ${p} | ${pct(agree / LM_STEPS)} | ${kl.toExponential(2)} | ${maxKl.toExponential(2)} | ${got.ms.toFixed(1)} |`);
+    console.log(
+      `| ${p} | ${pct(agree / LM_STEPS)} | ${kl.toExponential(2)} | ${maxKl.toExponential(2)} | ${got.ms.toFixed(1)} |`,
+    );
   }
 }
 
@@ -276,7 +333,9 @@ async function vae(): Promise<void> {
     return { out, ms };
   };
   const ref = await run("fp32");
-  console.log(`\n## VAE decoder: real widths and strides, ${T} latent frames\n\n| precision (storage) | SNR dB | ms |\n|---|---|---|`);
+  console.log(
+    `\n## VAE decoder: real widths and strides, ${T} latent frames\n\n| precision (storage) | SNR dB | ms |\n|---|---|---|`,
+  );
   console.log(`| fp32 | – | ${ref.ms.toFixed(0)} |`);
   for (const p of ["fp16", "bf16"] as const) {
     const got = await run(p);

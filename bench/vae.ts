@@ -21,8 +21,18 @@ import { GraphBuilder } from "../server/onnx/graph";
 import { MemoryWeights } from "../server/onnx/weights";
 import { toBytes } from "../server/onnx/serialize";
 import {
-  ACESTEP_VAE, type OobleckConfig, type UpsampleMode, buildOobleckDecoder, convTranspose1d, decoderLevels, hopLength, prepareOobleckWeights,
-  sessionDecodeChunk, subpixelConvTranspose1d, tiledDecode, withSubpixelWeights,
+  ACESTEP_VAE,
+  type OobleckConfig,
+  type UpsampleMode,
+  buildOobleckDecoder,
+  convTranspose1d,
+  decoderLevels,
+  hopLength,
+  prepareOobleckWeights,
+  sessionDecodeChunk,
+  subpixelConvTranspose1d,
+  tiledDecode,
+  withSubpixelWeights,
 } from "../server/models/vae";
 
 const args = process.argv.slice(2);
@@ -33,12 +43,20 @@ const opt = (name: string, def: string) => {
 const flag = (name: string) => args.includes(`--${name}`);
 
 /** Multiply-adds ×2 of every conv in the decoder (Snake and adds not counted). */
-function decoderFlops(cfg: OobleckConfig, T: number, resUnits: number, upsample: UpsampleMode): { total: number; perBlock: number[] } {
+function decoderFlops(
+  cfg: OobleckConfig,
+  T: number,
+  resUnits: number,
+  upsample: UpsampleMode,
+): { total: number; perBlock: number[] } {
   let L = T;
   const perBlock: number[] = [];
   let total = 2 * cfg.latentChannels * decoderLevels(cfg)[0].inCh * 7 * T;
   for (const lv of decoderLevels(cfg)) {
-    const up = upsample === "subpixel" ? 2 * lv.outCh * lv.stride * lv.inCh * 2 * (L + 1) : 2 * lv.inCh * lv.outCh * 2 * lv.stride * L;
+    const up =
+      upsample === "subpixel"
+        ? 2 * lv.outCh * lv.stride * lv.inCh * 2 * (L + 1)
+        : 2 * lv.inCh * lv.outCh * 2 * lv.stride * L;
     L *= lv.stride;
     const res = resUnits * 2 * lv.outCh * lv.outCh * (7 + 1) * L;
     perBlock.push(up + res);
@@ -67,9 +85,15 @@ async function matmulPeak(threads: number): Promise<number> {
   const n = 1024;
   const g = new GraphBuilder({});
   const a = g.input("a", "float32", [n, n]);
-  const b = g.constF32(new Float32Array(n * n).map((_, i) => ((i * 7919) % 13) / 13 - 0.5), [n, n]);
+  const b = g.constF32(
+    new Float32Array(n * n).map((_, i) => ((i * 7919) % 13) / 13 - 0.5),
+    [n, n],
+  );
   g.output("y", g.matMul(a, b), [n, n]);
-  const s = await ort.InferenceSession.create(toBytes(g.finish()), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const s = await ort.InferenceSession.create(toBytes(g.finish()), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
   const x = new ort.Tensor("float32", new Float32Array(n * n).fill(0.5), [n, n]);
   let best = Infinity;
   for (let i = 0; i < 12; i++) {
@@ -104,14 +128,18 @@ async function child(): Promise<void> {
   const profilePrefix = `vae-bench-profile-${process.pid}`;
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(file, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all", enableMemPattern: false,
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    enableMemPattern: false,
     ...(profile ? { enableProfiling: true, profileFilePrefix: join(tmpdir(), profilePrefix) } : {}),
   });
   const loadMs = performance.now() - t0;
   let s = 12345;
   const z = new Float32Array(64 * T).map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
   const run = sessionDecodeChunk(session, (t) => new ort.Tensor("float32", t.data, t.dims));
-  let framesDecoded = 0, windows = 0;
+  let framesDecoded = 0,
+    windows = 0;
   const counted: typeof run = async (c, w) => {
     framesDecoded += c.dims[2];
     windows++;
@@ -130,19 +158,35 @@ async function child(): Promise<void> {
   if (profile) {
     // onnxruntime-node's endProfiling() returns nothing: pick the file it wrote under our prefix
     session.endProfiling();
-    const f = readdirSync(tmpdir()).filter((n) => n.startsWith(`${profilePrefix}_`) && n.endsWith(".json")).sort().at(-1);
+    const f = readdirSync(tmpdir())
+      .filter((n) => n.startsWith(`${profilePrefix}_`) && n.endsWith(".json"))
+      .sort()
+      .at(-1);
     if (f) prof = summariseProfile(join(tmpdir(), f));
   }
   const res: ChildResult = {
-    chunk, overlap, windows, framesDecoded, loadMs, coldMs: times[0], warmMs: times[1],
-    maxRssMB: process.resourceUsage().maxRSS / 1024, matmulGflops, profile: prof,
+    chunk,
+    overlap,
+    windows,
+    framesDecoded,
+    loadMs,
+    coldMs: times[0],
+    warmMs: times[1],
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    matmulGflops,
+    profile: prof,
   };
   console.log("RESULT " + JSON.stringify(res));
 }
 
 /** Sum ORT node times (µs → ms) per decoder block and per op type over both runs. */
 function summariseProfile(path: string): Record<string, number> {
-  const events = JSON.parse(readFileSync(path, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  const events = JSON.parse(readFileSync(path, "utf8")) as {
+    cat: string;
+    name: string;
+    dur: number;
+    args?: { op_name?: string };
+  }[];
   const out: Record<string, number> = {};
   for (const e of events) {
     if (e.cat !== "Node" || !e.name.endsWith("_kernel_time")) continue;
@@ -171,10 +215,20 @@ async function upsampleCompare(T: number, threads: number, reps = 3): Promise<vo
       return toBytes(g.finish());
     };
     const sessions = {
-      convtranspose: await ort.InferenceSession.create(build("convtranspose"), { intraOpNumThreads: threads, graphOptimizationLevel: "all" }),
-      subpixel: await ort.InferenceSession.create(build("subpixel"), { intraOpNumThreads: threads, graphOptimizationLevel: "all" }),
+      convtranspose: await ort.InferenceSession.create(build("convtranspose"), {
+        intraOpNumThreads: threads,
+        graphOptimizationLevel: "all",
+      }),
+      subpixel: await ort.InferenceSession.create(build("subpixel"), {
+        intraOpNumThreads: threads,
+        graphOptimizationLevel: "all",
+      }),
     };
-    const x = new ort.Tensor("float32", new Float32Array(lv.inCh * L).map((_, j) => Math.sin(j)), [1, lv.inCh, L]);
+    const x = new ort.Tensor(
+      "float32",
+      new Float32Array(lv.inCh * L).map((_, j) => Math.sin(j)),
+      [1, lv.inCh, L],
+    );
     const best = { convtranspose: Infinity, subpixel: Infinity };
     for (let r = 0; r < reps; r++) {
       for (const mode of ["convtranspose", "subpixel"] as const) {
@@ -184,7 +238,9 @@ async function upsampleCompare(T: number, threads: number, reps = 3): Promise<vo
       }
     }
     const gflop = (2 * lv.inCh * lv.outCh * 2 * lv.stride * L) / 1e9;
-    lines.push(`  block ${i} ${lv.inCh}→${lv.outCh} ×${lv.stride} (L ${L}, ${gflop.toFixed(1)} GFLOP): ConvTranspose ${best.convtranspose.toFixed(0)} ms, sub-pixel ${best.subpixel.toFixed(0)} ms`);
+    lines.push(
+      `  block ${i} ${lv.inCh}→${lv.outCh} ×${lv.stride} (L ${L}, ${gflop.toFixed(1)} GFLOP): ConvTranspose ${best.convtranspose.toFixed(0)} ms, sub-pixel ${best.subpixel.toFixed(0)} ms`,
+    );
     await sessions.convtranspose.release();
     await sessions.subpixel.release();
     L *= lv.stride;
@@ -208,13 +264,34 @@ async function parent(): Promise<void> {
     const model = buildOobleckDecoder(randomDecoderWeights(1), cfg, { upsample, resUnits });
     const bytes = toBytes(model);
     writeFileSync(file, bytes);
-    console.log(`built decoder (res units ${resUnits}, ${upsample}): ${(bytes.length / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `built decoder (res units ${resUnits}, ${upsample}): ${(bytes.length / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const flops = decoderFlops(cfg, T, resUnits, upsample);
-    console.log(`T = ${T} frames (${seconds} s of audio), ${(flops.total / 1e12).toFixed(3)} TFLOP one-shot; per block GFLOP: ${flops.perBlock.map((f) => (f / 1e9).toFixed(0)).join(", ")}`);
+    console.log(
+      `T = ${T} frames (${seconds} s of audio), ${(flops.total / 1e12).toFixed(3)} TFLOP one-shot; per block GFLOP: ${flops.perBlock.map((f) => (f / 1e9).toFixed(0)).join(", ")}`,
+    );
     const self = fileURLToPath(import.meta.url);
     for (const tiling of tilings) {
       t0 = performance.now();
-      const r = spawnSync(process.execPath, [...process.execArgv, self, "--child", "--run", file, "--threads", String(threads), "--frames", String(T), "--tiling", tiling, ...(flag("profile") ? ["--profile"] : [])], { encoding: "utf8", maxBuffer: 1 << 24 });
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          self,
+          "--child",
+          "--run",
+          file,
+          "--threads",
+          String(threads),
+          "--frames",
+          String(T),
+          "--tiling",
+          tiling,
+          ...(flag("profile") ? ["--profile"] : []),
+        ],
+        { encoding: "utf8", maxBuffer: 1 << 24 },
+      );
       const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
       if (!line) {
         console.log(`tiling ${tiling}: child failed (status ${r.status})\n${r.stderr}`);
@@ -222,15 +299,17 @@ async function parent(): Promise<void> {
       }
       const res = JSON.parse(line.slice(7)) as ChildResult;
       const decodedFlops = decoderFlops(cfg, res.framesDecoded, resUnits, upsample).total; // approx: per-window sums
-      console.log([
-        `tiling ${res.chunk}/${res.overlap}: ${res.windows} window(s), ${res.framesDecoded} frames decoded for ${T}`,
-        `  session load ${(res.loadMs / 1000).toFixed(1)} s; decode cold ${(res.coldMs / 1000).toFixed(1)} s, warm ${(res.warmMs / 1000).toFixed(1)} s`,
-        `  real-time factor (decode time / audio time): cold ${(res.coldMs / 1000 / seconds).toFixed(2)}, warm ${(res.warmMs / 1000 / seconds).toFixed(2)}` +
-          (resUnits < 3 ? " (reduced depth)" : ""),
-        `  conv throughput warm ≈ ${(decodedFlops / (res.warmMs / 1000) / 1e9).toFixed(0)} GFLOP/s; ORT MatMul 1024³ peak ${res.matmulGflops.toFixed(0)} GFLOP/s (${threads} thread(s))`,
-        `  peak RSS (child: load + 2 decodes) ${res.maxRssMB.toFixed(0)} MB`,
-        ...(res.profile ? [`  profile (ms, both runs): ${JSON.stringify(res.profile)}`] : []),
-      ].join("\n"));
+      console.log(
+        [
+          `tiling ${res.chunk}/${res.overlap}: ${res.windows} window(s), ${res.framesDecoded} frames decoded for ${T}`,
+          `  session load ${(res.loadMs / 1000).toFixed(1)} s; decode cold ${(res.coldMs / 1000).toFixed(1)} s, warm ${(res.warmMs / 1000).toFixed(1)} s`,
+          `  real-time factor (decode time / audio time): cold ${(res.coldMs / 1000 / seconds).toFixed(2)}, warm ${(res.warmMs / 1000 / seconds).toFixed(2)}` +
+            (resUnits < 3 ? " (reduced depth)" : ""),
+          `  conv throughput warm ≈ ${(decodedFlops / (res.warmMs / 1000) / 1e9).toFixed(0)} GFLOP/s; ORT MatMul 1024³ peak ${res.matmulGflops.toFixed(0)} GFLOP/s (${threads} thread(s))`,
+          `  peak RSS (child: load + 2 decodes) ${res.maxRssMB.toFixed(0)} MB`,
+          ...(res.profile ? [`  profile (ms, both runs): ${JSON.stringify(res.profile)}`] : []),
+        ].join("\n"),
+      );
     }
     if (tilings.length) console.log(`wall ${((performance.now() - t0) / 1000).toFixed(0)} s for the last tiling`);
     if (!flag("no-upsample-compare")) await upsampleCompare(T, threads);

@@ -22,7 +22,9 @@ export type OutputSpecs = Record<string, OutputSpec>;
 export type ParamShape = Record<string, z.ZodType>;
 
 export type InputValues<I extends InputSpecs> = {
-  [K in keyof I]: I[K]["optional"] extends true ? PortValueTypes[I[K]["type"]] | undefined : PortValueTypes[I[K]["type"]];
+  [K in keyof I]: I[K]["optional"] extends true
+    ? PortValueTypes[I[K]["type"]] | undefined
+    : PortValueTypes[I[K]["type"]];
 };
 
 export type OutputValues<O extends OutputSpecs> = { [K in keyof O]: PortValueTypes[O[K]["type"]] };
@@ -97,7 +99,10 @@ export interface NodeDefinition<
   fingerprint?(params: ParamValues<P>, services: NodeServices): string | Promise<string>;
   /** Cross-field checks run by the validator, after each param passed its own schema. */
   validate?(params: ParamValues<P>, links: Partial<Record<keyof I & string, LinkedNodeInfo>>): FieldIssue[];
-  run(args: { inputs: InputValues<I>; params: ParamValues<P> }, ctx: NodeContext): Promise<OutputValues<O>> | OutputValues<O>;
+  run(
+    args: { inputs: InputValues<I>; params: ParamValues<P> },
+    ctx: NodeContext,
+  ): Promise<OutputValues<O>> | OutputValues<O>;
 }
 
 /** The type-erased form the engine and registry handle. */

@@ -13,7 +13,15 @@ import { SongNode } from "./ace/song";
 import { AudioCodesNode, CodesToTextNode } from "./ace/audio-codes";
 import { TextConditioningNode, LyricsConditioningNode } from "./ace/text-conditioning";
 import { VaeEncodeNode, VaeDecodeNode } from "./audio/vae";
-import { EmptyLatentNode, CoverNode, RepaintNode, LegoNode, ExtractNode, CompleteNode, AudioToCodesNode } from "./ace/tasks";
+import {
+  EmptyLatentNode,
+  CoverNode,
+  RepaintNode,
+  LegoNode,
+  ExtractNode,
+  CompleteNode,
+  AudioToCodesNode,
+} from "./ace/tasks";
 import { ReferenceTimbreNode } from "./ace/reference-timbre";
 import { DitSamplerNode } from "./ace/dit-sampler";
 import { LmGenerateNode } from "./lm/generate";

@@ -10,7 +10,8 @@ export interface ModelWidgetHint {
   component: ModelComponent;
 }
 
-export type UiHint = "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file" | ModelWidgetHint;
+export type UiHint =
+  "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file" | ModelWidgetHint;
 
 interface Common {
   description: string;
@@ -27,35 +28,64 @@ export const param = {
     let s = z.number().int();
     if (o.min !== undefined) s = s.min(o.min);
     if (o.max !== undefined) s = s.max(o.max);
-    return s.default(o.default).meta({ description: o.description, title: o.title, ui: o.ui ?? "number", step: o.step ?? 1, advanced: o.advanced });
+    return s.default(o.default).meta({
+      description: o.description,
+      title: o.title,
+      ui: o.ui ?? "number",
+      step: o.step ?? 1,
+      advanced: o.advanced,
+    });
   },
   float(o: Common & { default: number; min?: number; max?: number; step?: number; ui?: "number" | "slider" }) {
     let s = z.number();
     if (o.min !== undefined) s = s.min(o.min);
     if (o.max !== undefined) s = s.max(o.max);
-    return s.default(o.default).meta({ description: o.description, title: o.title, ui: o.ui ?? "number", step: o.step, advanced: o.advanced });
+    return s
+      .default(o.default)
+      .meta({ description: o.description, title: o.title, ui: o.ui ?? "number", step: o.step, advanced: o.advanced });
   },
   string(o: Common & { default: string; maxLength?: number; multiline?: boolean; ui?: "text" | "textarea" | "file" }) {
     return z
       .string()
       .max(o.maxLength ?? 20_000)
       .default(o.default)
-      .meta({ description: o.description, title: o.title, ui: o.ui ?? (o.multiline ? "textarea" : "text"), advanced: o.advanced });
+      .meta({
+        description: o.description,
+        title: o.title,
+        ui: o.ui ?? (o.multiline ? "textarea" : "text"),
+        advanced: o.advanced,
+      });
   },
   /** `choices`: the values the editor offers, when fewer than the accepted ones (e.g. one spelling each). */
-  enum<const T extends readonly [string, ...string[]]>(values: T, o: Common & { default: T[number]; choices?: readonly T[number][] }) {
+  enum<const T extends readonly [string, ...string[]]>(
+    values: T,
+    o: Common & { default: T[number]; choices?: readonly T[number][] },
+  ) {
     return z
       .enum(values)
       .default(o.default as never)
-      .meta({ description: o.description, title: o.title, ui: "select", advanced: o.advanced, ...(o.choices ? { choices: [...o.choices] } : {}) });
+      .meta({
+        description: o.description,
+        title: o.title,
+        ui: "select",
+        advanced: o.advanced,
+        ...(o.choices ? { choices: [...o.choices] } : {}),
+      });
   },
   boolean(o: Common & { default: boolean }) {
-    return z.boolean().default(o.default).meta({ description: o.description, title: o.title, ui: "toggle", advanced: o.advanced });
+    return z
+      .boolean()
+      .default(o.default)
+      .meta({ description: o.description, title: o.title, ui: "toggle", advanced: o.advanced });
   },
   /** A model folder name; empty = the default model of the component. */
   model(o: Common & { component: ModelComponent }) {
     const ui: ModelWidgetHint = { widget: "model", component: o.component };
-    return z.string().max(200).default("").meta({ description: o.description, title: o.title, ui, advanced: o.advanced });
+    return z
+      .string()
+      .max(200)
+      .default("")
+      .meta({ description: o.description, title: o.title, ui, advanced: o.advanced });
   },
   /** A seed: -1 is resolved to a concrete random seed by the engine before caching. */
   seed(o: Common & { default?: number }) {

@@ -29,7 +29,8 @@ export function folderOf(relPath: string): string {
   return parts.length > 1 ? parts[0] : ".";
 }
 
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s(?!type\s)(?:[^'"`;]*?\sfrom\s)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s(?!type\s)(?:[^'"`;]*?\sfrom\s)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** Relative run-time import specifiers of a source text (static, re-exports, dynamic imports with a literal). */
 export function importSpecifiers(text: string): string[] {
@@ -110,7 +111,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     for (const group of cycles) {
       console.log(`cycle between ${group.join(", ")}:`);
       for (const a of group)
-        for (const [b, example] of graph.get(a) ?? []) if (group.includes(b)) console.log(`  ${a} → ${b}  (${example})`);
+        for (const [b, example] of graph.get(a) ?? [])
+          if (group.includes(b)) console.log(`  ${a} → ${b}  (${example})`);
     }
     process.exitCode = 1;
   }

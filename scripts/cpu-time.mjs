@@ -38,7 +38,9 @@ child.on("exit", (code, signal) => {
     const [user, sys] = cpu;
     const total = user + sys;
     const over = total > BUDGET_S ? ` — over the ${BUDGET_S} s budget` : "";
-    console.log(`\ncpu time: ${total.toFixed(0)} s (user ${user.toFixed(0)} s + sys ${sys.toFixed(0)} s), wall ${wall} s${over}`);
+    console.log(
+      `\ncpu time: ${total.toFixed(0)} s (user ${user.toFixed(0)} s + sys ${sys.toFixed(0)} s), wall ${wall} s${over}`,
+    );
   } else console.log(`\nwall time: ${wall} s (CPU time needs Linux /proc)`);
   process.exit(code ?? (signal ? 1 : 0));
 });

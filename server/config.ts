@@ -29,7 +29,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const v = env[name];
     if (v === undefined || v === "") return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`environment variable ${name} must be a whole number, got "${v}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`environment variable ${name} must be a whole number, got "${v}"`);
     return n;
   };
   return {
@@ -51,7 +52,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** A comma-separated setting: trimmed, lower-case, empty entries dropped. */
 export function envList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "");
 }
 
 export function isLoopback(host: string): boolean {

@@ -32,7 +32,12 @@ describe("docs/api-parity.md", () => {
   });
 
   it("gives every row a known status and explains every one that is not plain implemented", () => {
-    for (const heading of ["GenerationParams", "GenerationConfig", "GenerationResult and the audio entries", "Functions"])
+    for (const heading of [
+      "GenerationParams",
+      "GenerationConfig",
+      "GenerationResult and the audio entries",
+      "Functions",
+    ])
       for (const r of rows(heading)) {
         expect(STATUSES, `${heading}: ${r.name}`).toContain(r.status);
         if (r.status !== "implemented") expect(r.notes, `${heading}: ${r.name} needs a note`).not.toBe("");
@@ -41,6 +46,7 @@ describe("docs/api-parity.md", () => {
 
   it("covers the four official functions", () => {
     const names = rows("Functions").map((r) => r.name);
-    for (const f of ["generate_music", "understand_music", "create_sample", "format_sample"]) expect(names).toContain(f);
+    for (const f of ["generate_music", "understand_music", "create_sample", "format_sample"])
+      expect(names).toContain(f);
   });
 });

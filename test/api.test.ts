@@ -30,7 +30,10 @@ afterAll(() => srv.close());
 
 const slowGraph = (steps: number, ms = 2) => ({
   version: 1,
-  nodes: { s: { type: "t.slow", params: { steps, ms } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } },
+  nodes: {
+    s: { type: "t.slow", params: { steps, ms } },
+    k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+  },
 });
 
 function collect(runId: string, lastEventId?: string): Promise<Array<{ id: string; seq: number; type: string }>> {
@@ -56,9 +59,14 @@ describe("tRPC API", () => {
   it("lists node declarations with params as JSON Schema", async () => {
     const nodes = await client.nodes.list.query();
     const slow = nodes.find((n) => n.type === "t.slow")!;
-    expect(slow.params).toMatchObject({ type: "object", properties: { steps: { type: "integer", minimum: 1, maximum: 10000, default: 5 } } });
+    expect(slow.params).toMatchObject({
+      type: "object",
+      properties: { steps: { type: "integer", minimum: 1, maximum: 10000, default: 5 } },
+    });
     expect(slow.paramPorts).toMatchObject({ steps: "INT", ms: "INT" });
-    expect(nodes.find((n) => n.type === "core.seed")!.params).toMatchObject({ properties: { seed: { ui: "seed", default: -1 } } });
+    expect(nodes.find((n) => n.type === "core.seed")!.params).toMatchObject({
+      properties: { seed: { ui: "seed", default: -1 } },
+    });
   });
 
   it("saves, lists, gets and deletes graphs", async () => {
@@ -117,22 +125,40 @@ describe("tRPC API", () => {
       expect(err.data.stack).toBeUndefined();
     }
     const multi = await client.runs.start.mutate({ graph: bad[3] }).catch((e) => e);
-    expect(multi.data.issues.map((i: { code: string }) => i.code).sort()).toEqual(["no_output_node", "unknown_param", "value_smaller_than_min"]);
+    expect(multi.data.issues.map((i: { code: string }) => i.code).sort()).toEqual([
+      "no_output_node",
+      "unknown_param",
+      "value_smaller_than_min",
+    ]);
     expect((await client.nodes.list.query()).length).toBeGreaterThan(0);
   });
 
   it("validates a large graph by POST (too long for a GET URL) and names runs in the list", async () => {
     const nodes: Record<string, unknown> = {};
-    for (let i = 0; i < 300; i++) nodes[`n${i}`] = { type: "t.num", params: { value: i % 100 }, ui: { x: i * 10, y: i * 10, title: `number node ${i}` } };
+    for (let i = 0; i < 300; i++)
+      nodes[`n${i}`] = {
+        type: "t.num",
+        params: { value: i % 100 },
+        ui: { x: i * 10, y: i * 10, title: `number node ${i}` },
+      };
     nodes.bad = { type: "t.slow", params: { steps: 0 } };
-    const r = await fetch(`${srv.url}/api/trpc/graphs.validate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ graph: { version: 1, nodes } }) });
+    const r = await fetch(`${srv.url}/api/trpc/graphs.validate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ graph: { version: 1, nodes } }),
+    });
     expect(r.status).toBe(200);
     const issues = (await r.json()).result.data.issues;
-    expect(issues.map((i: { nodeId?: string; code: string }) => `${i.nodeId}:${i.code}`)).toContain("bad:value_smaller_than_min");
+    expect(issues.map((i: { nodeId?: string; code: string }) => `${i.nodeId}:${i.code}`)).toContain(
+      "bad:value_smaller_than_min",
+    );
     const g = { ...slowGraph(1), meta: { name: "named run" } };
     const { runId } = await client.runs.start.mutate({ graph: g });
     await srv.app.runs.waitFor(runId);
-    expect((await client.runs.list.query({ limit: 5 })).find((x) => x.id === runId)).toMatchObject({ graphName: "named run", nodeCount: 2 });
+    expect((await client.runs.list.query({ limit: 5 })).find((x) => x.id === runId)).toMatchObject({
+      graphName: "named run",
+      nodeCount: 2,
+    });
   });
 
   it("answers system.info without waiting for the demo models (preparingModels until they are ready)", async () => {
@@ -141,19 +167,30 @@ describe("tRPC API", () => {
     await srv.app.models.ready();
     const later = await client.system.info.query();
     expect(later.preparingModels).toBe(false);
-    expect(later.memory).toEqual({ usedBytes: srv.app.models.registry().status().usedBytes, budgetBytes: srv.app.config.memoryBudgetBytes });
+    expect(later.memory).toEqual({
+      usedBytes: srv.app.models.registry().status().usedBytes,
+      budgetBytes: srv.app.config.memoryBudgetBytes,
+    });
     expect(later.models.map((m) => m.kind).sort()).toEqual(["dit", "dit", "lm", "text-encoder", "vae"]);
   });
 
   it("rejects a malformed request body without crashing", async () => {
-    const r = await fetch(`${srv.url}/api/trpc/runs.start`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const r = await fetch(`${srv.url}/api/trpc/runs.start`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     expect((await fetch(`${srv.url}/api/trpc/nodes.list`)).status).toBe(200);
   });
 });
 
-function rawGet(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: u.hostname, port: u.port, path, method: "GET", headers }, (res) => {
@@ -249,8 +286,12 @@ describe("auth and restarts", () => {
     const s = await startTestServer({ config: { apiToken: "s3cret" } });
     try {
       expect((await fetch(`${s.url}/api/trpc/nodes.list`)).status).toBe(401);
-      expect((await fetch(`${s.url}/api/trpc/nodes.list`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);
-      expect((await fetch(`${s.url}/api/trpc/nodes.list`, { headers: { Authorization: "Bearer s3cret" } })).status).toBe(200);
+      expect((await fetch(`${s.url}/api/trpc/nodes.list`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(
+        401,
+      );
+      expect(
+        (await fetch(`${s.url}/api/trpc/nodes.list`, { headers: { Authorization: "Bearer s3cret" } })).status,
+      ).toBe(200);
     } finally {
       await s.close();
     }
@@ -258,7 +299,9 @@ describe("auth and restarts", () => {
 
   it("marks a run left running at restart as interrupted", async () => {
     const dir = mkdtempSync(join(tmpdir(), "acestep-restart-"));
-    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/crash-runner.ts", dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/crash-runner.ts", dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const runId = await new Promise<string>((resolve, reject) => {
       child.stdout.on("data", (d: Buffer) => resolve(d.toString().trim()));
       child.on("exit", (code) => reject(new Error(`crash runner exited early (${code})`)));

@@ -58,7 +58,11 @@ describe("audio nodes", () => {
     copyFileSync(join(dir, outputs[0].path), join(dir, "uploads", "src.flac"));
     const load = (file: string) => ({
       version: 1,
-      nodes: { l: { type: "audio.load", params: { file } }, i: { type: "audio.info", inputs: { audio: { node: "l", output: "audio" } } }, s: { type: "core.showNumber", inputs: { value: { node: "i", output: "seconds" } } } },
+      nodes: {
+        l: { type: "audio.load", params: { file } },
+        i: { type: "audio.info", inputs: { audio: { node: "l", output: "audio" } } },
+        s: { type: "core.showNumber", inputs: { value: { node: "i", output: "seconds" } } },
+      },
     });
     const ok = await runGraph(load("uploads/src.flac"));
     expect(ok.run.status).toBe("finished");
@@ -66,17 +70,26 @@ describe("audio nodes", () => {
     expect(bad.run.status).toBe("failed");
     expect(bad.run.error).toMatchObject({ nodeId: "l", field: "file" });
     const missing = await runGraph(load("uploads/none.flac"));
-    expect(missing.run.error).toMatchObject({ nodeId: "l", field: "file", message: expect.stringContaining("uploads/none.flac") });
+    expect(missing.run.error).toMatchObject({
+      nodeId: "l",
+      field: "file",
+      message: expect.stringContaining("uploads/none.flac"),
+    });
   });
 
   it("refuses 32-bit flac at validation, naming the field", () => {
-    expect(app.runs.validate(toneToSave({ format: "flac", bitDepth: "32" }))).toMatchObject([{ code: "cross_field", nodeId: "save", field: "bitDepth" }]);
+    expect(app.runs.validate(toneToSave({ format: "flac", bitDepth: "32" }))).toMatchObject([
+      { code: "cross_field", nodeId: "save", field: "bitDepth" },
+    ]);
   });
 
   it("does not save silent audio, as the official pipeline", async () => {
     const { outputs, run } = await runGraph({
       version: 1,
-      nodes: { tone: { type: "audio.testTone", params: { seconds: 0.1, amplitude: 0 } }, save: { type: "audio.save", inputs: { audio: { node: "tone", output: "audio" } } } },
+      nodes: {
+        tone: { type: "audio.testTone", params: { seconds: 0.1, amplitude: 0 } },
+        save: { type: "audio.save", inputs: { audio: { node: "tone", output: "audio" } } },
+      },
     });
     expect(run.status).toBe("finished");
     expect(outputs).toEqual([]);

@@ -33,10 +33,21 @@ describe("acestep CLI", () => {
       ["array.json", "[1,2,3]", /must be a JSON object/],
       ["deep.json", `{"version":1,"nodes":{},"meta":{"x":${"[".repeat(5000)}${"]".repeat(5000)}}}`, /nested/],
       ["proto.json", '{"version":1,"nodes":{"a":{"type":"core.int","params":{"__proto__":{"x":1}}}}}', /__proto__/],
-      ["huge.json", JSON.stringify({ version: 1, nodes: { a: { type: "core.string", params: { value: "y".repeat(300_000) } } } }), /300000 characters/],
+      [
+        "huge.json",
+        JSON.stringify({ version: 1, nodes: { a: { type: "core.string", params: { value: "y".repeat(300_000) } } } }),
+        /300000 characters/,
+      ],
       ["version.json", '{"version":7,"nodes":{}}', /version 7 is not supported/],
       ["noversion.json", '{"nodes":{}}', /no "version"/],
-      ["multi.json", JSON.stringify({ version: 1, nodes: { t: { type: "audio.testTone", params: { seconds: 0, bogus: 1 } }, s: { type: "core.showNumber" } } }), /node "t" field "seconds".*\n.*node "t" field "bogus"|node "t" field "bogus"/],
+      [
+        "multi.json",
+        JSON.stringify({
+          version: 1,
+          nodes: { t: { type: "audio.testTone", params: { seconds: 0, bogus: 1 } }, s: { type: "core.showNumber" } },
+        }),
+        /node "t" field "seconds".*\n.*node "t" field "bogus"|node "t" field "bogus"/,
+      ],
     ];
     for (const [name, content, re] of cases) {
       const r = await cli(["validate", file(name, content)]);
@@ -71,12 +82,33 @@ describe("acestep CLI", () => {
   it("writes tiny official-layout checkpoints and converts them (models tiny, models convert, models list)", async () => {
     const ck = join(dir, "ck");
     const models = join(dir, "models");
-    const t = await cli(["models", "tiny", "--out", ck, "--only", "Qwen3-Embedding-0.6B", "--only", "acestep-v15-turbo"]);
+    const t = await cli([
+      "models",
+      "tiny",
+      "--out",
+      ck,
+      "--only",
+      "Qwen3-Embedding-0.6B",
+      "--only",
+      "acestep-v15-turbo",
+    ]);
     expect(t.code).toBe(0);
     expect(t.out).toContain("acestep-v15-turbo");
     expect(readdirSync(ck).sort()).toEqual(["Qwen3-Embedding-0.6B", "acestep-v15-turbo", "loras"]);
-    expect((await cli(["models", "tiny", "--out", ck, "--only", "acestep-v15-xl"])).err).toMatch(/unknown component\(s\) "acestep-v15-xl" \(known: turbo \(acestep-v15-turbo\)/);
-    const c = await cli(["models", "convert", "--from", ck, "--to", models, "--only", "Qwen3-Embedding-0.6B", "--demo"]);
+    expect((await cli(["models", "tiny", "--out", ck, "--only", "acestep-v15-xl"])).err).toMatch(
+      /unknown component\(s\) "acestep-v15-xl" \(known: turbo \(acestep-v15-turbo\)/,
+    );
+    const c = await cli([
+      "models",
+      "convert",
+      "--from",
+      ck,
+      "--to",
+      models,
+      "--only",
+      "Qwen3-Embedding-0.6B",
+      "--demo",
+    ]);
     expect(c.code).toBe(0);
     expect(c.out).toContain("converted: Qwen3-Embedding-0.6B");
     expect(c.err).toMatch(/1\/1 Qwen3-Embedding-0\.6B: done/);
@@ -84,8 +116,12 @@ describe("acestep CLI", () => {
     expect(again.out).toContain("unchanged: Qwen3-Embedding-0.6B");
     const l = await cli(["models", "list", "--dir", models]);
     expect(l.out).toMatch(/Qwen3-Embedding-0\.6B\s+textEncoder\s+fp32/);
-    expect(l.out).toMatch(/missing[^]*acestep-v15-sft\s+dit\s+huggingface-cli download ACE-Step\/acestep-v15-sft .*--only acestep-v15-sft/);
-    expect((await cli(["models", "convert", "--from", join(dir, "nope"), "--to", models])).err).toMatch(/does not exist/);
+    expect(l.out).toMatch(
+      /missing[^]*acestep-v15-sft\s+dit\s+huggingface-cli download ACE-Step\/acestep-v15-sft .*--only acestep-v15-sft/,
+    );
+    expect((await cli(["models", "convert", "--from", join(dir, "nope"), "--to", models])).err).toMatch(
+      /does not exist/,
+    );
     // models tiny also wrote a PEFT adapter for the tiny DiT; inspect reports it and which DiT it fits
     expect(t.out).toContain(join(ck, "loras", "tiny-demo-lora"));
     const i = await cli(["models", "lora", "inspect", join(ck, "loras", "tiny-demo-lora"), "--dir", models]);
@@ -95,7 +131,9 @@ describe("acestep CLI", () => {
     expect(i.out).toMatch(/alpha: +8 +\(scaling alpha\/r = 2\)/);
     expect(i.out).toMatch(/self_attn\.q_proj \[layers 0–1\]/);
     expect(i.out).toMatch(/yes +tiny demo DiT/);
-    expect(i.out).toMatch(/no +ACE-Step 1\.5 2B DiT .*key "base_model\.model\.layers\.0\.cross_attn\.k_proj\.lora_A\.weight"/);
+    expect(i.out).toMatch(
+      /no +ACE-Step 1\.5 2B DiT .*key "base_model\.model\.layers\.0\.cross_attn\.k_proj\.lora_A\.weight"/,
+    );
     const bad = await cli(["models", "lora", "inspect", join(ck, "acestep-v15-turbo", "model.safetensors")]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/key "decoder\.[^"]+": not a LoRA tensor/);

@@ -50,7 +50,11 @@ describe("conditioning nodes", () => {
       nodes: {
         te: { type: "models.textEncoder" },
         song: { type: "ace.song", params: { caption: "from the song", bpm: 120, keyscale: "G major" } },
-        t: { type: "ace.textConditioning", params: { caption: "ignored", bpm: 90, timesignature: "4", duration: 30 }, inputs: { textEncoder: { node: "te", output: "textEncoder" }, song: { node: "song", output: "song" } } },
+        t: {
+          type: "ace.textConditioning",
+          params: { caption: "ignored", bpm: 90, timesignature: "4", duration: 30 },
+          inputs: { textEncoder: { node: "te", output: "textEncoder" }, song: { node: "song", output: "song" } },
+        },
         s: { type: "t.condSink", inputs: { c: { node: "t", output: "conditioning" } } },
       },
     });
@@ -71,7 +75,11 @@ describe("conditioning nodes", () => {
       version: 1,
       nodes: {
         te: { type: "models.textEncoder" },
-        l: { type: "ace.lyricsConditioning", params: { lyrics: "", instrumental: true, language: "ja" }, inputs: { textEncoder: { node: "te", output: "textEncoder" } } },
+        l: {
+          type: "ace.lyricsConditioning",
+          params: { lyrics: "", instrumental: true, language: "ja" },
+          inputs: { textEncoder: { node: "te", output: "textEncoder" } },
+        },
         s: { type: "t.condSink", inputs: { c: { node: "l", output: "conditioning" } } },
       },
     });
@@ -93,10 +101,17 @@ describe("conditioning nodes", () => {
       version: 1,
       nodes: {
         te: { type: "models.textEncoder" },
-        t: { type: "ace.textConditioning", params: { bpm: 500, duration: 700 }, inputs: { textEncoder: { node: "te", output: "textEncoder" } } },
+        t: {
+          type: "ace.textConditioning",
+          params: { bpm: 500, duration: 700 },
+          inputs: { textEncoder: { node: "te", output: "textEncoder" } },
+        },
         s: { type: "t.condSink", inputs: { c: { node: "t", output: "conditioning" } } },
       },
     });
-    expect(issues.map((i) => `${i.nodeId}.${i.field}:${i.code}`).sort()).toEqual(["t.bpm:value_bigger_than_max", "t.duration:value_bigger_than_max"]);
+    expect(issues.map((i) => `${i.nodeId}.${i.field}:${i.code}`).sort()).toEqual([
+      "t.bpm:value_bigger_than_max",
+      "t.duration:value_bigger_than_max",
+    ]);
   });
 });

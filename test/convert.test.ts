@@ -60,10 +60,16 @@ describe("models convert", () => {
   });
 
   it("refuses a precision a component cannot be converted to, naming the component and what it supports", async () => {
-    const err = await convertCheckpoints({ from: ck, to: mkdtempSync(join(tmpdir(), "m-")), dtype: { vae: "int8" } }).catch((e) => e);
+    const err = await convertCheckpoints({
+      from: ck,
+      to: mkdtempSync(join(tmpdir(), "m-")),
+      dtype: { vae: "int8" },
+    }).catch((e) => e);
     expect(err.name).toBe("ConvertError");
     expect(err.message).toBe("--dtype: vae cannot be converted to int8 (supported: fp32, fp16, bf16)");
-    const all = await convertCheckpoints({ from: ck, to: mkdtempSync(join(tmpdir(), "m-")), dtype: "int4" }).catch((e) => e);
+    const all = await convertCheckpoints({ from: ck, to: mkdtempSync(join(tmpdir(), "m-")), dtype: "int4" }).catch(
+      (e) => e,
+    );
     expect(all.message).toMatch(/vae cannot be converted to int4/);
   });
 
@@ -88,12 +94,18 @@ describe("models convert", () => {
     expect(err.message).toMatch(/model\.safetensors/);
 
     const empty = mkdtempSync(join(tmpdir(), "acestep-empty-"));
-    cpSync(join(ck, "Qwen3-Embedding-0.6B"), join(empty, "Qwen3-Embedding-0.6B"), { recursive: true, filter: (src) => !src.endsWith(".safetensors") });
+    cpSync(join(ck, "Qwen3-Embedding-0.6B"), join(empty, "Qwen3-Embedding-0.6B"), {
+      recursive: true,
+      filter: (src) => !src.endsWith(".safetensors"),
+    });
     const err2 = await convertCheckpoints({ from: empty, to: mkdtempSync(join(tmpdir(), "m-")) }).catch((e) => e);
     expect(err2.message).toContain("Qwen3-Embedding-0.6B");
     expect(err2.message).toMatch(/safetensors/);
 
-    const none = await convertCheckpoints({ from: join(tmpdir(), "does-not-exist-xyz"), to: mkdtempSync(join(tmpdir(), "m-")) }).catch((e) => e);
+    const none = await convertCheckpoints({
+      from: join(tmpdir(), "does-not-exist-xyz"),
+      to: mkdtempSync(join(tmpdir(), "m-")),
+    }).catch((e) => e);
     expect(none.message).toMatch(/does not exist/);
   });
 

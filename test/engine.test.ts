@@ -49,7 +49,12 @@ describe("engine", () => {
     const events: NodeEvent[] = [];
     await run(chain, { cache, onEvent: (e) => events.push(e) });
     expect(calls).toMatchObject({ a: 1, b: 1, sum: 1, sink: 2 });
-    expect(events.filter((e) => e.type === "node.cached").map((e) => e.nodeId).sort()).toEqual(["a", "b", "sum"]);
+    expect(
+      events
+        .filter((e) => e.type === "node.cached")
+        .map((e) => e.nodeId)
+        .sort(),
+    ).toEqual(["a", "b", "sum"]);
     const changed = structuredClone(chain);
     changed.nodes.b.params.value = 4;
     const out = await run(changed, { cache });
@@ -59,7 +64,13 @@ describe("engine", () => {
 
   it("resolves seed -1 to a fresh seed every run and caches fixed seeds", async () => {
     const cache = new OutputCache();
-    const g = { version: 1, nodes: { n: { type: "t.noise", params: { seed: -1 } }, s: { type: "t.sink", inputs: { x: { node: "n", output: "out" } } } } };
+    const g = {
+      version: 1,
+      nodes: {
+        n: { type: "t.noise", params: { seed: -1 } },
+        s: { type: "t.sink", inputs: { x: { node: "n", output: "out" } } },
+      },
+    };
     const r1 = await run(g, { cache });
     const r2 = await run(g, { cache });
     expect(calls.n).toBe(2);
@@ -68,7 +79,13 @@ describe("engine", () => {
     expect(s1).not.toBe(-1);
     expect(s1).not.toBe(s2);
     expect(r1.results.s[0].value).toBe(s1);
-    const fixed = { version: 1, nodes: { n: { type: "t.noise", params: { seed: 42 } }, s: { type: "t.sink", inputs: { x: { node: "n", output: "out" } } } } };
+    const fixed = {
+      version: 1,
+      nodes: {
+        n: { type: "t.noise", params: { seed: 42 } },
+        s: { type: "t.sink", inputs: { x: { node: "n", output: "out" } } },
+      },
+    };
     await run(fixed, { cache });
     await run(fixed, { cache });
     expect(calls.n).toBe(3);
@@ -76,7 +93,13 @@ describe("engine", () => {
 
   it("stops a cancelled run within one step and marks it cancelled", async () => {
     const ac = new AbortController();
-    const g = { version: 1, nodes: { s: { type: "t.slow", params: { steps: 1000, ms: 5 } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } } };
+    const g = {
+      version: 1,
+      nodes: {
+        s: { type: "t.slow", params: { steps: 1000, ms: 5 } },
+        k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+      },
+    };
     const events: NodeEvent[] = [];
     const p = run(g, {
       signal: ac.signal,
@@ -94,16 +117,44 @@ describe("engine", () => {
 
   it("reports progress events with step and total, and a failure naming the node", async () => {
     const events: NodeEvent[] = [];
-    const g = { version: 1, nodes: { s: { type: "t.slow", params: { steps: 3, ms: 1 } }, f: { type: "t.fail", inputs: { x: { node: "s", output: "out" } } }, k: { type: "t.sink", inputs: { x: { node: "f", output: "out" } } } } };
+    const g = {
+      version: 1,
+      nodes: {
+        s: { type: "t.slow", params: { steps: 3, ms: 1 } },
+        f: { type: "t.fail", inputs: { x: { node: "s", output: "out" } } },
+        k: { type: "t.sink", inputs: { x: { node: "f", output: "out" } } },
+      },
+    };
     const out = await run(g, { onEvent: (e) => events.push(e) });
-    expect(events.filter((e) => e.type === "node.progress").map((e) => e.type === "node.progress" && [e.step, e.total])).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(
+      events.filter((e) => e.type === "node.progress").map((e) => e.type === "node.progress" && [e.step, e.total]),
+    ).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     expect(out.status).toBe("failed");
     expect(out.error).toMatchObject({ nodeId: "f", message: "deliberate failure" });
-    expect(events.map((e) => e.type)).toEqual(["node.started", "node.progress", "node.progress", "node.progress", "node.finished", "node.started", "node.failed"]);
+    expect(events.map((e) => e.type)).toEqual([
+      "node.started",
+      "node.progress",
+      "node.progress",
+      "node.progress",
+      "node.finished",
+      "node.started",
+      "node.failed",
+    ]);
   });
 
   it("validates linked param values at run time and names the field", async () => {
-    const g = { version: 1, nodes: { n: { type: "core.int", params: { value: 0 } }, s: { type: "t.slow", inputs: { steps: { node: "n", output: "value" } } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } } };
+    const g = {
+      version: 1,
+      nodes: {
+        n: { type: "core.int", params: { value: 0 } },
+        s: { type: "t.slow", inputs: { steps: { node: "n", output: "value" } } },
+        k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+      },
+    };
     const out = await run(g);
     expect(out.status).toBe("failed");
     expect(out.error).toMatchObject({ nodeId: "s", field: "steps" });

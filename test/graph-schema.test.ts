@@ -9,7 +9,11 @@ describe("graph JSON Schema file", () => {
   });
 
   it("describes named params and ports, not positional widget arrays", () => {
-    const s = graphJsonSchema() as { properties: { nodes: { additionalProperties: { properties: Record<string, unknown>; additionalProperties: boolean } } } };
+    const s = graphJsonSchema() as {
+      properties: {
+        nodes: { additionalProperties: { properties: Record<string, unknown>; additionalProperties: boolean } };
+      };
+    };
     const node = s.properties.nodes.additionalProperties;
     expect(Object.keys(node.properties).sort()).toEqual(["inputs", "params", "type", "ui"]);
     expect(node.additionalProperties).toBe(false);

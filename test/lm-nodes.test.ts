@@ -9,7 +9,14 @@ import { dirname, join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { LmService, releaseLmModels } from "../server/pipeline/lm";
 import { CODE_HEAD_ROWS, LmModel, createLmLogitsFn, readLmConfig } from "../server/models/lm";
-import { buildCodesPrompts, createMetadataFsm, generateWithLogits, KEYSCALES, VALID_LANGUAGES, AUDIO_CODE_BASE } from "../server/lm";
+import {
+  buildCodesPrompts,
+  createMetadataFsm,
+  generateWithLogits,
+  KEYSCALES,
+  VALID_LANGUAGES,
+  AUDIO_CODE_BASE,
+} from "../server/lm";
 import type { ManifestEntry } from "../server/models/convert/manifest";
 import type { Graph } from "../server/graph/format";
 import type { AudioCodesValue, SongValue } from "../nodes/values";
@@ -47,7 +54,11 @@ async function run(nodes: Graph["nodes"]) {
 const lmGraph = (params: Record<string, unknown>, song?: Record<string, unknown>): Graph["nodes"] => ({
   lmModel: { type: "models.lm" },
   ...(song ? { song: { type: "ace.song", params: song } } : {}),
-  lm: { type: "lm.generate", params: { captionMaxTokens: 12, ...params }, inputs: { lm: L("lmModel", "lm"), ...(song ? { song: L("song", "song") } : {}) } },
+  lm: {
+    type: "lm.generate",
+    params: { captionMaxTokens: 12, ...params },
+    inputs: { lm: L("lmModel", "lm"), ...(song ? { song: L("song", "song") } : {}) },
+  },
   show: { type: "core.showSong", inputs: { song: L("lm", "song") } },
 });
 
@@ -60,7 +71,10 @@ const allowed = (s: SongValue) => {
 
 describe("LM Generate (lm.generate)", () => {
   it("writes exactly duration·5 codes; the CoT values are in their allowed sets", async () => {
-    for (const [duration, seed] of [[10, 1], [13, 2]] as const) {
+    for (const [duration, seed] of [
+      [10, 1],
+      [13, 2],
+    ] as const) {
       const o = await run(lmGraph({ caption: "lofi piano", lyrics: "[Instrumental]", duration, seed }));
       const out = o.outputs.get("lm") as { song: SongValue; codes: AudioCodesValue };
       expect(out.codes.codes).toHaveLength(1);
@@ -85,19 +99,47 @@ describe("LM Generate (lm.generate)", () => {
 
   it("injects user values verbatim (a connected SONG wins over the params) and fills the rest", async () => {
     const o = await run(
-      lmGraph({ bpm: 200, keyscale: "A minor", seed: 4, maxDuration: 12, thinking: false }, { caption: "jazz trio", lyrics: "[verse]\nla la", bpm: 123, keyscale: "C# minor", timesignature: "3", language: "de" }),
+      lmGraph(
+        { bpm: 200, keyscale: "A minor", seed: 4, maxDuration: 12, thinking: false },
+        {
+          caption: "jazz trio",
+          lyrics: "[verse]\nla la",
+          bpm: 123,
+          keyscale: "C# minor",
+          timesignature: "3",
+          language: "de",
+        },
+      ),
     );
     const s = (o.outputs.get("lm") as { song: SongValue }).song;
-    expect(s).toMatchObject({ caption: expect.any(String), lyrics: "[verse]\nla la", bpm: 123, keyscale: "C# minor", timesignature: "3" });
+    expect(s).toMatchObject({
+      caption: expect.any(String),
+      lyrics: "[verse]\nla la",
+      bpm: 123,
+      keyscale: "C# minor",
+      timesignature: "3",
+    });
     expect(s.duration).toBeGreaterThanOrEqual(10);
     expect(s.duration).toBeLessThanOrEqual(12); // the duration cap reaches the FSM
 
     // the CoT text itself: injected lines verbatim, caption/language lines only when use_cot_* asks
     const r = await lm.generate(
-      { caption: "jazz", lyrics: "", bpm: 123, keyscale: "C# minor", timesignature: "3", thinking: false, useCotMetas: true, useCotCaption: false, useCotLanguage: false },
+      {
+        caption: "jazz",
+        lyrics: "",
+        bpm: 123,
+        keyscale: "C# minor",
+        timesignature: "3",
+        thinking: false,
+        useCotMetas: true,
+        useCotCaption: false,
+        useCotLanguage: false,
+      },
       { seed: 5, maxDuration: 12 },
     );
-    expect(r.cot!.text).toMatch(/^<think>\nbpm: 123\nduration: 1[0-2]\nkeyscale: C# minor\ntimesignature: 3\n<\|im_end\|>$/);
+    expect(r.cot!.text).toMatch(
+      /^<think>\nbpm: 123\nduration: 1[0-2]\nkeyscale: C# minor\ntimesignature: 3\n<\|im_end\|>$/,
+    );
     expect(r.dit.caption).toBe("jazz");
   });
 
@@ -119,7 +161,15 @@ describe("LM Generate (lm.generate)", () => {
 });
 
 describe("LM service", () => {
-  const req = { caption: "dream pop", lyrics: "[Instrumental]", duration: 10, thinking: true, useCotMetas: true, useCotCaption: true, useCotLanguage: true };
+  const req = {
+    caption: "dream pop",
+    lyrics: "[Instrumental]",
+    duration: 10,
+    thinking: true,
+    useCotMetas: true,
+    useCotCaption: true,
+    useCotLanguage: true,
+  };
 
   it("seeded runs reproduce; another seed differs", async () => {
     const a = await lm.generate(req, { seed: 9, captionMaxTokens: 8 });
@@ -161,7 +211,12 @@ describe("LM service", () => {
     expect(seen.some((p) => p.phase === "cot")).toBe(true);
     expect(seen.filter((p) => p.phase === "codes").at(-1)).toMatchObject({ total: 50 });
     const ac = new AbortController();
-    const p = lm.generate(req, { seed: 1, signal: ac.signal, onProgress: (x) => x.step >= 3 && ac.abort(), progressIntervalMs: 0 });
+    const p = lm.generate(req, {
+      seed: 1,
+      signal: ac.signal,
+      onProgress: (x) => x.step >= 3 && ac.abort(),
+      progressIntervalMs: 0,
+    });
     await expect(p).rejects.toThrow(/abort/i);
   });
 
@@ -169,7 +224,10 @@ describe("LM service", () => {
     const f = app.models.file(entry, "lm");
     expect(f.inputs).toContain("head_select");
     expect(f.outputs).toContain("logits");
-    const ref = await LmModel.fromCheckpoint(join(app.models.demoCheckpointsDir!, entry.name), { threads: 1, codeRows: CODE_HEAD_ROWS });
+    const ref = await LmModel.fromCheckpoint(join(app.models.demoCheckpointsDir!, entry.name), {
+      threads: 1,
+      codeRows: CODE_HEAD_ROWS,
+    });
     const ids = lm.tokenizer.encode("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n<think>\n");
     for (const head of ["full", "codes"] as const) {
       const a = await lm.logits(ids, head);
@@ -185,13 +243,19 @@ describe("LM service", () => {
 
 describe("LM Understand / Create Sample / Format Sample", () => {
   const caps = { captionMaxTokens: 8, genresMaxTokens: 4, maxNewTokens: 64 };
-  const codes = Array.from({ length: 20 }, (_, i) => (i * 2711) % 64000).map((n) => `<|audio_code_${n}|>`).join("");
+  const codes = Array.from({ length: 20 }, (_, i) => (i * 2711) % 64000)
+    .map((n) => `<|audio_code_${n}|>`)
+    .join("");
 
   it("understand: codes → SONG (also without codes: NO USER INPUT)", async () => {
     const o = await run({
       lmModel: { type: "models.lm" },
       codes: { type: "ace.audioCodes", params: { codes } },
-      understand: { type: "lm.understand", params: { seed: 1, ...caps }, inputs: { lm: L("lmModel", "lm"), codes: L("codes", "codes") } },
+      understand: {
+        type: "lm.understand",
+        params: { seed: 1, ...caps },
+        inputs: { lm: L("lmModel", "lm"), codes: L("codes", "codes") },
+      },
       bare: { type: "lm.understand", params: { seed: 2, ...caps }, inputs: { lm: L("lmModel", "lm") } },
     });
     for (const id of ["understand", "bare"]) {
@@ -206,7 +270,11 @@ describe("LM Understand / Create Sample / Format Sample", () => {
   it("create sample: query → SONG; an instrumental request without lyrics gives [Instrumental]; the language is injected", async () => {
     const o = await run({
       lmModel: { type: "models.lm" },
-      sample: { type: "lm.createSample", params: { query: "calm piano", instrumental: true, language: "ja", seed: 3, ...caps, maxNewTokens: 200 }, inputs: { lm: L("lmModel", "lm") } },
+      sample: {
+        type: "lm.createSample",
+        params: { query: "calm piano", instrumental: true, language: "ja", seed: 3, ...caps, maxNewTokens: 200 },
+        inputs: { lm: L("lmModel", "lm") },
+      },
     });
     const s = (o.outputs.get("sample") as { song: SongValue }).song;
     expect(s.instrumental).toBe(true);
@@ -217,7 +285,20 @@ describe("LM Understand / Create Sample / Format Sample", () => {
   it("format sample: user metadata kept verbatim, the rest filled", async () => {
     const o = await run({
       lmModel: { type: "models.lm" },
-      format: { type: "lm.formatSample", params: { caption: "lofi", lyrics: "[verse]\nhi", bpm: 84, duration: 30, language: "en", seed: 4, ...caps, maxNewTokens: 200 }, inputs: { lm: L("lmModel", "lm") } },
+      format: {
+        type: "lm.formatSample",
+        params: {
+          caption: "lofi",
+          lyrics: "[verse]\nhi",
+          bpm: 84,
+          duration: 30,
+          language: "en",
+          seed: 4,
+          ...caps,
+          maxNewTokens: 200,
+        },
+        inputs: { lm: L("lmModel", "lm") },
+      },
       show: { type: "core.showSong", inputs: { song: L("format", "song") } },
     });
     const s = (o.outputs.get("format") as { song: SongValue }).song;

@@ -29,7 +29,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const input = { caption: "calm piano", lyrics: "", metadata: { bpm: 90, duration: 4, keyscale: "C major", timesignature: "4" } };
+const input = {
+  caption: "calm piano",
+  lyrics: "",
+  metadata: { bpm: 90, duration: 4, keyscale: "C major", timesignature: "4" },
+};
 
 describe("LM worker", () => {
   it("keeps the main event loop responsive during a CFG code decode", async () => {
@@ -37,7 +41,10 @@ describe("LM worker", () => {
     let progress = 0;
     h.enable();
     const elu0 = performance.eventLoopUtilization();
-    const r = await lm.generateCodes({ ...input, targetDuration: 4 }, { seed: 1, cfgScale: 2, progressIntervalMs: 0, onProgress: () => progress++ });
+    const r = await lm.generateCodes(
+      { ...input, targetDuration: 4 },
+      { seed: 1, cfgScale: 2, progressIntervalMs: 0, onProgress: () => progress++ },
+    );
     const elu = performance.eventLoopUtilization(elu0).utilization;
     h.disable();
     expect(r.codes).toHaveLength(20);
@@ -56,7 +63,10 @@ describe("LM worker", () => {
 
   it("an abort cancels the worker's pass, and the model serves the next pass", async () => {
     const ac = new AbortController();
-    const p = lm.generateCodes({ ...input, targetDuration: 4 }, { seed: 2, signal: ac.signal, progressIntervalMs: 0, onProgress: (x) => x.step >= 2 && ac.abort() });
+    const p = lm.generateCodes(
+      { ...input, targetDuration: 4 },
+      { seed: 2, signal: ac.signal, progressIntervalMs: 0, onProgress: (x) => x.step >= 2 && ac.abort() },
+    );
     await expect(p).rejects.toThrow(/abort/i);
     const again = await lm.generateCodes({ ...input, targetDuration: 2 }, { seed: 2 });
     expect(again.codes).toHaveLength(10);

@@ -42,7 +42,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Applied { factors: LoraFactors[]; coef: number }
+interface Applied {
+  factors: LoraFactors[];
+  coef: number;
+}
 
 /** Plain-TS merge: W + Σ coef·B·A on every touched key. */
 function merged(applied: Applied[]): Weights {
@@ -91,8 +94,10 @@ async function referenceStep(w: Weights, precision: "fp32" | "fp16" = "fp32"): P
   const step = await session(toBytes(buildDitStep(w, cfg, { precision })));
   const kv = await cross.run({ encoder_hidden_states: f32(enc, [B, Le, cfg.hidden_size]) });
   const feeds: Record<string, ort.Tensor> = {
-    hidden_states: f32(x, [B, T, 64]), context_latents: f32(ctx, [B, T, 128]),
-    timestep: f32(Float32Array.of(0.6), [B]), timestep_r: f32(Float32Array.of(0.6), [B]),
+    hidden_states: f32(x, [B, T, 64]),
+    context_latents: f32(ctx, [B, T, 128]),
+    timestep: f32(Float32Array.of(0.6), [B]),
+    timestep_r: f32(Float32Array.of(0.6), [B]),
   };
   for (const [k, v] of Object.entries(kv)) feeds[k] = v;
   const out = await step.run(feeds);
@@ -106,9 +111,17 @@ const rmse = (a: Float32Array, b: Float32Array) => {
   return Math.sqrt(s / a.length);
 };
 
-function peft(name: string, o: { rank: number; alpha: number; seed: number; rslora?: boolean; targets?: string[] }): { path: string; factors: LoraFactors[]; scaling: number } {
+function peft(
+  name: string,
+  o: { rank: number; alpha: number; seed: number; rslora?: boolean; targets?: string[] },
+): { path: string; factors: LoraFactors[]; scaling: number } {
   const path = join(dir, "loras", name);
-  const factors = randomLoraFactors(TINY_DIT_TURBO_CONFIG, { rank: o.rank, seed: o.seed, std: 0.2, targetModules: o.targets });
+  const factors = randomLoraFactors(TINY_DIT_TURBO_CONFIG, {
+    rank: o.rank,
+    seed: o.seed,
+    std: 0.2,
+    targetModules: o.targets,
+  });
   writePeftAdapter(path, factors, { r: o.rank, alpha: o.alpha, rslora: o.rslora, targetModules: o.targets });
   return { path, factors, scaling: o.rslora ? o.alpha / Math.sqrt(o.rank) : o.alpha / o.rank };
 }
@@ -117,12 +130,35 @@ function peft(name: string, o: { rank: number; alpha: number; seed: number; rslo
 function comfy(name: string, o: { rank: number; alpha: number; seed: number; targets: string[] }) {
   mkdirSync(join(dir, "loras"), { recursive: true });
   const path = join(dir, "loras", `${name}.safetensors`);
-  const factors = randomLoraFactors(TINY_DIT_TURBO_CONFIG, { rank: o.rank, seed: o.seed, std: 0.2, targetModules: o.targets });
-  writeSafetensors(path, factors.flatMap((f) => [
-    { name: `diffusion_model.decoder.${f.module}.lora_down.weight`, dtype: "F32" as const, shape: [f.rank, f.in], data: f.a },
-    { name: `diffusion_model.decoder.${f.module}.lora_up.weight`, dtype: "F32" as const, shape: [f.out, f.rank], data: f.b },
-    { name: `diffusion_model.decoder.${f.module}.alpha`, dtype: "F32" as const, shape: [], data: Float32Array.of(o.alpha) },
-  ]));
+  const factors = randomLoraFactors(TINY_DIT_TURBO_CONFIG, {
+    rank: o.rank,
+    seed: o.seed,
+    std: 0.2,
+    targetModules: o.targets,
+  });
+  writeSafetensors(
+    path,
+    factors.flatMap((f) => [
+      {
+        name: `diffusion_model.decoder.${f.module}.lora_down.weight`,
+        dtype: "F32" as const,
+        shape: [f.rank, f.in],
+        data: f.a,
+      },
+      {
+        name: `diffusion_model.decoder.${f.module}.lora_up.weight`,
+        dtype: "F32" as const,
+        shape: [f.out, f.rank],
+        data: f.b,
+      },
+      {
+        name: `diffusion_model.decoder.${f.module}.alpha`,
+        dtype: "F32" as const,
+        shape: [],
+        data: Float32Array.of(o.alpha),
+      },
+    ]),
+  );
   return { path, factors, scaling: o.alpha / o.rank };
 }
 
@@ -140,14 +176,27 @@ describe("LoRA on the converted DiT", () => {
   it("two stacked adapters (PEFT rsLoRA + ComfyUI single file on the MLP) equal the merge of their sum", async () => {
     const a = peft("rslora", { rank: 3, alpha: 6, seed: 2, rslora: true });
     const c = comfy("mlp", { rank: 2, alpha: 1, seed: 3, targets: ["gate_proj", "up_proj", "down_proj"] });
-    const runner = new DitRunner(app.models, entry, [{ path: a.path, scale: 0.5 }, { path: c.path, scale: -1.3 }]);
+    const runner = new DitRunner(app.models, entry, [
+      { path: a.path, scale: 0.5 },
+      { path: c.path, scale: -1.3 },
+    ]);
     const got = await runnerStep(runner);
-    const want = await referenceStep(merged([{ factors: a.factors, coef: 0.5 * a.scaling }, { factors: c.factors, coef: -1.3 * c.scaling }]));
+    const want = await referenceStep(
+      merged([
+        { factors: a.factors, coef: 0.5 * a.scaling },
+        { factors: c.factors, coef: -1.3 * c.scaling },
+      ]),
+    );
     expect(rmse(got, want)).toBeLessThanOrEqual(1e-5);
   });
 
   it.each(["fp16", "int8"] as const)("works on an %s conversion of the DiT", async (dtype) => {
-    await convertCheckpoints({ from: checkpoints, to: join(dir, `models-${dtype}`), only: ["acestep-v15-turbo"], dtype: { dit: dtype } });
+    await convertCheckpoints({
+      from: checkpoints,
+      to: join(dir, `models-${dtype}`),
+      only: ["acestep-v15-turbo"],
+      dtype: { dit: dtype },
+    });
     const mm = new ModelManager({ modelsDir: join(dir, `models-${dtype}`), dataDir: dir, threads: 1 });
     try {
       const e = await mm.find("dit", "acestep-v15-turbo");
@@ -182,15 +231,27 @@ describe("LoRA on the converted DiT", () => {
     const wide = join(dir, "loras", "wide");
     const f = randomLoraFactors({ ...TINY_DIT_TURBO_CONFIG, hidden_size: 96 }, { rank: 2 });
     writePeftAdapter(wide, f, { r: 2, alpha: 2 });
-    expect(() => new DitRunner(app.models, entry, [{ path: wide, scale: 1 }]))
-      .toThrow(/key "base_model\.model\.layers\.0\.cross_attn\.k_proj\.lora_A\.weight" is a \[\d+, 96\] delta/);
+    expect(() => new DitRunner(app.models, entry, [{ path: wide, scale: 1 }])).toThrow(
+      /key "base_model\.model\.layers\.0\.cross_attn\.k_proj\.lora_A\.weight" is a \[\d+, 96\] delta/,
+    );
     const lm = join(dir, "loras", "lm.safetensors");
     writeSafetensors(lm, [
-      { name: "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", dtype: "F32", shape: [2, 64], data: new Float32Array(128) },
-      { name: "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", dtype: "F32", shape: [64, 2], data: new Float32Array(128) },
+      {
+        name: "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight",
+        dtype: "F32",
+        shape: [2, 64],
+        data: new Float32Array(128),
+      },
+      {
+        name: "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight",
+        dtype: "F32",
+        shape: [64, 2],
+        data: new Float32Array(128),
+      },
     ]);
-    expect(() => new DitRunner(app.models, entry, [{ path: lm, scale: 1 }]))
-      .toThrow(/key "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight": module .* is not part of the ACE-Step DiT decoder/);
+    expect(() => new DitRunner(app.models, entry, [{ path: lm, scale: 1 }])).toThrow(
+      /key "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight": module .* is not part of the ACE-Step DiT decoder/,
+    );
   });
 
   it("switching scale or adapter (same touched weights) reuses the cached patched session", async () => {

@@ -33,7 +33,9 @@ describe("model manager", () => {
   });
 
   it("names the missing model and what exists", async () => {
-    await expect(mm.find("text-encoder", "nope")).rejects.toThrow(/no text-encoder model named "nope".*Qwen3-Embedding-0\.6B/);
+    await expect(mm.find("text-encoder", "nope")).rejects.toThrow(
+      /no text-encoder model named "nope".*Qwen3-Embedding-0\.6B/,
+    );
   });
 
   it("explains how to convert when a configured models folder is empty", async () => {

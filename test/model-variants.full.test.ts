@@ -31,19 +31,26 @@ describe("every demo model variant runs one generation", () => {
   });
 
   it.each(["acestep-v15-turbo", "acestep-v15-sft", "acestep-v15-base"])("DiT %s", async (dit) => {
-    const r = await generateMusic({ ...NO_LM, caption: "piano", duration: 10, inference_steps: 2 }, { batch_size: 1, audio_format: "wav" }, { app, models: { dit } });
+    const r = await generateMusic(
+      { ...NO_LM, caption: "piano", duration: 10, inference_steps: 2 },
+      { batch_size: 1, audio_format: "wav" },
+      { app, models: { dit } },
+    );
     expect(r.error).toBeNull();
     expect(r.audios[0].samples![0].length).toBeGreaterThan(0);
   });
 
-  it.each(["acestep-5Hz-lm-0.6B", "acestep-5Hz-lm-1.7B", "acestep-5Hz-lm-4B"])("LM %s plans the song (metadata and codes)", async (lm) => {
-    const r = await generateMusic(
-      { caption: "piano", duration: 10, inference_steps: 2, use_cot_caption: false, use_cot_language: false },
-      { batch_size: 1, audio_format: "wav" },
-      { app, models: { lm } },
-    );
-    expect(r.error).toBeNull();
-    expect(r.extraOutputs.timeCosts.lm_total_time).toBeGreaterThanOrEqual(0);
-    expect(r.audios).toHaveLength(1);
-  });
+  it.each(["acestep-5Hz-lm-0.6B", "acestep-5Hz-lm-1.7B", "acestep-5Hz-lm-4B"])(
+    "LM %s plans the song (metadata and codes)",
+    async (lm) => {
+      const r = await generateMusic(
+        { caption: "piano", duration: 10, inference_steps: 2, use_cot_caption: false, use_cot_language: false },
+        { batch_size: 1, audio_format: "wav" },
+        { app, models: { lm } },
+      );
+      expect(r.error).toBeNull();
+      expect(r.extraOutputs.timeCosts.lm_total_time).toBeGreaterThanOrEqual(0);
+      expect(r.audios).toHaveLength(1);
+    },
+  );
 });

@@ -12,7 +12,12 @@ const scratch = mkdtempSync(join(tmpdir(), "acestep-pack-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const npm = (args: string[], cwd: string) =>
-  execFileSync("npm", args, { cwd, encoding: "utf8", env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" }, stdio: "pipe" });
+  execFileSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" },
+    stdio: "pipe",
+  });
 
 /** better-sqlite3 compiles from source when no prebuilt binary can be fetched: reuse this checkout's build. */
 function reuseNativeSqlite(project: string): void {
@@ -40,7 +45,10 @@ describe("the packed package in a scratch project", () => {
   it("installs from the tarball and runs generateMusic on demo weights with plain node", () => {
     const tarball = npm(["pack", "--pack-destination", scratch], repo).trim().split("\n").at(-1)!;
     writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
-    npm(["install", join(scratch, tarball), "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"], scratch);
+    npm(
+      ["install", join(scratch, tarball), "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"],
+      scratch,
+    );
     reuseNativeSqlite(scratch);
     writeFileSync(join(scratch, "main.mjs"), script);
     const env: NodeJS.ProcessEnv = { ...process.env, ACESTEP_DATA: join(scratch, "data"), ACESTEP_THREADS: "2" };

@@ -18,7 +18,10 @@ beforeAll(() => {
   app = createAppContext({ dataDir: dir, threads: 2 });
   // 6 s of two tones (longer than the 128-frame minimum, so the whole output lies inside the source)
   const n = 6 * SR;
-  const ch = Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / SR) + 0.1 * Math.sin((2 * Math.PI * 555 * i) / SR));
+  const ch = Float32Array.from(
+    { length: n },
+    (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / SR) + 0.1 * Math.sin((2 * Math.PI * 555 * i) / SR),
+  );
   mkdirSync(join(dir, "uploads"), { recursive: true });
   writeFileSync(join(dir, "uploads", "src.wav"), encodeWav({ sampleRate: SR, channels: [ch, ch.slice()] }, "float32"));
 });
@@ -43,7 +46,15 @@ function rmsDiff(a: Float32Array[], b: Float32Array[], ranges: Array<[number, nu
 const NO_LM = { thinking: false, use_cot_metas: false, use_cot_caption: false, use_cot_language: false };
 const repaint = (extra: Record<string, unknown>) =>
   generateMusic(
-    { ...NO_LM, task_type: "repaint", src_audio: "uploads/src.wav", caption: "piano", repainting_start: 2, repainting_end: 4, ...extra },
+    {
+      ...NO_LM,
+      task_type: "repaint",
+      src_audio: "uploads/src.wav",
+      caption: "piano",
+      repainting_start: 2,
+      repainting_end: 4,
+      ...extra,
+    },
     { batch_size: 2, use_random_seed: false, seeds: [1, 2], audio_format: "wav" },
     { app },
   );
@@ -54,12 +65,20 @@ describe("repaint", () => {
     expect(r.error).toBeNull();
     const [a, b] = r.audios.map((x) => x.samples!);
     const inside = rmsDiff(a, b, [[2 * SR, 4 * SR]]);
-    const outside = rmsDiff(a, b, [[0, 1.9 * SR], [4.1 * SR, 6 * SR]]);
+    const outside = rmsDiff(a, b, [
+      [0, 1.9 * SR],
+      [4.1 * SR, 6 * SR],
+    ]);
     expect(inside).toBeGreaterThan(0);
     expect(outside).toBeLessThanOrEqual(0.05 * inside);
     // aggressive regenerates everything, as the Feb 2026 upstream did
     const [c, d] = (await repaint({ repaint_mode: "aggressive" })).audios.map((x) => x.samples!);
-    expect(rmsDiff(c, d, [[0, 1.9 * SR], [4.1 * SR, 6 * SR]])).toBeGreaterThan(0.05 * rmsDiff(c, d, [[2 * SR, 4 * SR]]));
+    expect(
+      rmsDiff(c, d, [
+        [0, 1.9 * SR],
+        [4.1 * SR, 6 * SR],
+      ]),
+    ).toBeGreaterThan(0.05 * rmsDiff(c, d, [[2 * SR, 4 * SR]]));
   });
 
   it("a negative repainting_start pads on the left: the output grows by the pad and the source follows it", async () => {

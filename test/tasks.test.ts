@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { DitRunner } from "../server/pipeline/dit-runner";
 import {
-  audioToCodes, coverFromAudio, coverFromCodes, minimumLengthNote, sourceTask, text2musicLatent, windowTask, type TaskMeta,
+  audioToCodes,
+  coverFromAudio,
+  coverFromCodes,
+  minimumLengthNote,
+  sourceTask,
+  text2musicLatent,
+  windowTask,
+  type TaskMeta,
 } from "../server/pipeline/task-latents";
 import { vaeEncode } from "../server/pipeline/vae";
 import type { ManifestEntry } from "../server/models/convert/manifest";
@@ -40,7 +47,9 @@ const srcRow = (m: TaskMeta, t: number) => Array.from(m.context.subarray(t * 128
 
 describe("length notes", () => {
   it("say when the 128-frame minimum makes the result longer than the source, and only then", () => {
-    expect(minimumLengthNote(1.5 * 48_000, 128)).toEqual(["the source is 1.50 s; latents have at least 128 frames, so the result is 5.12 s long"]);
+    expect(minimumLengthNote(1.5 * 48_000, 128)).toEqual([
+      "the source is 1.50 s; latents have at least 128 frames, so the result is 5.12 s long",
+    ]);
     expect(minimumLengthNote(6 * 48_000, 150)).toEqual([]);
     expect(minimumLengthNote(5.12 * 48_000, 128)).toEqual([]);
   });
@@ -114,8 +123,19 @@ describe("task validation", () => {
       dit: { type: "models.dit", params: { name: ditName } },
       vae: { type: "models.vae" },
       tone: { type: "audio.testTone" },
-      task: { ...task, inputs: { dit: { node: "dit", output: "dit" }, vae: { node: "vae", output: "vae" }, audio: { node: "tone", output: "audio" }, ...((task.inputs as object) ?? {}) } },
-      dec: { type: "vae.decode", inputs: { vae: { node: "vae", output: "vae" }, latent: { node: "task", output: "latent" } } },
+      task: {
+        ...task,
+        inputs: {
+          dit: { node: "dit", output: "dit" },
+          vae: { node: "vae", output: "vae" },
+          audio: { node: "tone", output: "audio" },
+          ...((task.inputs as object) ?? {}),
+        },
+      },
+      dec: {
+        type: "vae.decode",
+        inputs: { vae: { node: "vae", output: "vae" }, latent: { node: "task", output: "latent" } },
+      },
       save: { type: "audio.save", inputs: { audio: { node: "dec", output: "audio" } } },
     },
   });
@@ -129,14 +149,28 @@ describe("task validation", () => {
 
   it("refuses a repaint end before its start and unknown stems", () => {
     expect(issues(withTask({ type: "ace.repaint", params: { start: 5, end: 3 } }))).toEqual(["task.end:cross_field"]);
-    expect(issues(withTask({ type: "ace.complete", params: { tracks: "drums, kazoo" } }, "acestep-v15-base"))).toEqual(["task.tracks:cross_field"]);
+    expect(issues(withTask({ type: "ace.complete", params: { tracks: "drums, kazoo" } }, "acestep-v15-base"))).toEqual([
+      "task.tracks:cross_field",
+    ]);
   });
 
   it("refuses a cover with neither source audio nor codes, and durations over 600 s", () => {
     const g = withTask({ type: "ace.cover" });
     delete (g.nodes.task as { inputs: Record<string, unknown> }).inputs.audio;
     expect(issues(g)).toEqual(["task.audio:cross_field"]);
-    const empty = { version: 1, nodes: { dit: { type: "models.dit" }, l: { type: "ace.emptyLatent", params: { duration: 700 }, inputs: { dit: { node: "dit", output: "dit" } } }, vae: { type: "models.vae" }, d: { type: "vae.decode", inputs: { vae: { node: "vae", output: "vae" }, latent: { node: "l", output: "latent" } } }, s: { type: "audio.save", inputs: { audio: { node: "d", output: "audio" } } } } };
+    const empty = {
+      version: 1,
+      nodes: {
+        dit: { type: "models.dit" },
+        l: { type: "ace.emptyLatent", params: { duration: 700 }, inputs: { dit: { node: "dit", output: "dit" } } },
+        vae: { type: "models.vae" },
+        d: {
+          type: "vae.decode",
+          inputs: { vae: { node: "vae", output: "vae" }, latent: { node: "l", output: "latent" } },
+        },
+        s: { type: "audio.save", inputs: { audio: { node: "d", output: "audio" } } },
+      },
+    };
     expect(issues(empty)).toEqual(["l.duration:value_bigger_than_max"]);
   });
 
@@ -146,9 +180,27 @@ describe("task validation", () => {
     // validation catches the name; bypass it by naming the folder through a param link is not possible, so run the node directly:
     const { ExtractNode } = await import("../nodes/ace/tasks");
     await expect(
-      ExtractNode.run({ inputs: { dit: { kind: "DIT", id: "acestep-v15-turbo", name: "t", demo: true }, vae: { kind: "VAE", id: "vae", name: "vae", demo: true }, audio: src }, params: { track: "vocals" } }, {
-        nodeId: "x", runId: "r", signal: new AbortController().signal, outputDir: dir, services: { models: app.models }, progress() {}, throwIfCancelled() {}, result() {}, log() {},
-      }),
+      ExtractNode.run(
+        {
+          inputs: {
+            dit: { kind: "DIT", id: "acestep-v15-turbo", name: "t", demo: true },
+            vae: { kind: "VAE", id: "vae", name: "vae", demo: true },
+            audio: src,
+          },
+          params: { track: "vocals" },
+        },
+        {
+          nodeId: "x",
+          runId: "r",
+          signal: new AbortController().signal,
+          outputDir: dir,
+          services: { models: app.models },
+          progress() {},
+          throwIfCancelled() {},
+          result() {},
+          log() {},
+        },
+      ),
     ).rejects.toThrow(/needs a base DiT/);
   });
 });

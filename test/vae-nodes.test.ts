@@ -22,9 +22,21 @@ const graph = (encode: Record<string, unknown> = {}, decode: Record<string, unkn
   nodes: {
     vae: { type: "models.vae" },
     tone: { type: "audio.testTone", params: { seconds: 1.2 } },
-    enc: { type: "vae.encode", params: encode, inputs: { vae: { node: "vae", output: "vae" }, audio: { node: "tone", output: "audio" } } },
-    dec: { type: "vae.decode", params: decode, inputs: { vae: { node: "vae", output: "vae" }, latent: { node: "enc", output: "latent" } } },
-    save: { type: "audio.save", params: { format: "wav", bitDepth: "32", levels: "none", skipSilent: false }, inputs: { audio: { node: "dec", output: "audio" } } },
+    enc: {
+      type: "vae.encode",
+      params: encode,
+      inputs: { vae: { node: "vae", output: "vae" }, audio: { node: "tone", output: "audio" } },
+    },
+    dec: {
+      type: "vae.decode",
+      params: decode,
+      inputs: { vae: { node: "vae", output: "vae" }, latent: { node: "enc", output: "latent" } },
+    },
+    save: {
+      type: "audio.save",
+      params: { format: "wav", bitDepth: "32", levels: "none", skipSilent: false },
+      inputs: { audio: { node: "dec", output: "audio" } },
+    },
   },
 });
 
@@ -38,7 +50,9 @@ describe("VAE nodes on demo weights", () => {
   it("encodes 1.2 s to 30 latent frames and decodes back to 30·1920 samples, marked as demo", async () => {
     const { run: r, events, outputs } = await run(graph());
     expect(r.error).toBeNull();
-    const enc = events.find((e) => e.event.type === "node.finished" && e.event.nodeId === "enc")!.event as unknown as { outputs: { latent: { shape: number[]; demo: boolean } } };
+    const enc = events.find((e) => e.event.type === "node.finished" && e.event.nodeId === "enc")!.event as unknown as {
+      outputs: { latent: { shape: number[]; demo: boolean } };
+    };
     expect(enc.outputs.latent.shape).toEqual([1, 30, 64]);
     expect(enc.outputs.latent.demo).toBe(true);
     expect(r.demo).toBe(true);
@@ -53,7 +67,8 @@ describe("VAE nodes on demo weights", () => {
     const a = await loadAudioFile(join(dir, one.outputs[0].path));
     const b = await loadAudioFile(join(dir, tiled.outputs[0].path));
     let maxErr = 0;
-    for (let i = 0; i < a.channels[0].length; i++) maxErr = Math.max(maxErr, Math.abs(a.channels[0][i] - b.channels[0][i]));
+    for (let i = 0; i < a.channels[0].length; i++)
+      maxErr = Math.max(maxErr, Math.abs(a.channels[0][i] - b.channels[0][i]));
     expect(maxErr).toBeLessThan(1e-5);
   });
 
@@ -68,6 +83,8 @@ describe("VAE nodes on demo weights", () => {
   });
 
   it("refuses an overlap of half the tile or more, naming the field", () => {
-    expect(app.runs.validate(graph({}, { chunkFrames: 100, overlapFrames: 50 }))).toMatchObject([{ nodeId: "dec", field: "overlapFrames", code: "cross_field" }]);
+    expect(app.runs.validate(graph({}, { chunkFrames: 100, overlapFrames: 50 }))).toMatchObject([
+      { nodeId: "dec", field: "overlapFrames", code: "cross_field" },
+    ]);
   });
 });

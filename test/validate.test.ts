@@ -13,7 +13,13 @@ const codes = (g: unknown) => issuesOf(g).map((i) => `${i.code}@${i.nodeId ?? ""
 
 describe("graph validation", () => {
   it("accepts a valid graph and fills param defaults", () => {
-    const r = validateGraph({ version: 1, nodes: { a: { type: "t.num" }, s: { type: "t.sink", inputs: { x: { node: "a", output: "out" } } } } }, reg);
+    const r = validateGraph(
+      {
+        version: 1,
+        nodes: { a: { type: "t.num" }, s: { type: "t.sink", inputs: { x: { node: "a", output: "out" } } } },
+      },
+      reg,
+    );
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.resolved.nodes.get("a")!.params).toEqual({ value: 1 });
   });
@@ -53,8 +59,24 @@ describe("graph validation", () => {
   });
 
   it("reports param values of the wrong type and below the minimum", () => {
-    expect(codes({ version: 1, nodes: { a: { type: "t.num", params: { value: "x" } }, s: { type: "t.sink", inputs: { x: { node: "a", output: "out" } } } } })).toEqual(["invalid_param@a.value"]);
-    expect(codes({ version: 1, nodes: { a: { type: "t.slow", params: { steps: 0 } }, s: { type: "t.sink", inputs: { x: { node: "a", output: "out" } } } } })).toEqual(["value_smaller_than_min@a.steps"]);
+    expect(
+      codes({
+        version: 1,
+        nodes: {
+          a: { type: "t.num", params: { value: "x" } },
+          s: { type: "t.sink", inputs: { x: { node: "a", output: "out" } } },
+        },
+      }),
+    ).toEqual(["invalid_param@a.value"]);
+    expect(
+      codes({
+        version: 1,
+        nodes: {
+          a: { type: "t.slow", params: { steps: 0 } },
+          s: { type: "t.sink", inputs: { x: { node: "a", output: "out" } } },
+        },
+      }),
+    ).toEqual(["value_smaller_than_min@a.steps"]);
   });
 
   it("detects cycles and names the nodes in them", () => {
@@ -89,14 +111,31 @@ describe("graph validation", () => {
   });
 
   it("lets a param be fed by a link of the matching type and refuses others", () => {
-    const ok = { version: 1, nodes: { n: { type: "core.int", params: { value: 7 } }, s: { type: "t.slow", inputs: { steps: { node: "n", output: "value" } } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } } };
+    const ok = {
+      version: 1,
+      nodes: {
+        n: { type: "core.int", params: { value: 7 } },
+        s: { type: "t.slow", inputs: { steps: { node: "n", output: "value" } } },
+        k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+      },
+    };
     expect(issuesOf(ok)).toEqual([]);
-    const bad = { version: 1, nodes: { n: { type: "core.string" }, s: { type: "t.slow", inputs: { steps: { node: "n", output: "value" } } }, k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } } } };
+    const bad = {
+      version: 1,
+      nodes: {
+        n: { type: "core.string" },
+        s: { type: "t.slow", inputs: { steps: { node: "n", output: "value" } } },
+        k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+      },
+    };
     expect(codes(bad)).toEqual(["type_mismatch@s.steps"]);
   });
 
   it("widens INT outputs into FLOAT inputs", () => {
-    const g = { version: 1, nodes: { n: { type: "core.int" }, s: { type: "t.sink", inputs: { x: { node: "n", output: "value" } } } } };
+    const g = {
+      version: 1,
+      nodes: { n: { type: "core.int" }, s: { type: "t.sink", inputs: { x: { node: "n", output: "value" } } } },
+    };
     expect(issuesOf(g)).toEqual([]);
   });
 });
@@ -132,7 +171,9 @@ describe("hostile input", () => {
 
   it("rejects huge strings and oversize input", () => {
     const huge = "x".repeat(300_000);
-    expect(text(JSON.stringify({ version: 1, nodes: { a: { type: "core.string", params: { value: huge } } } }))[0].code).toBe("input_too_large");
+    expect(
+      text(JSON.stringify({ version: 1, nodes: { a: { type: "core.string", params: { value: huge } } } }))[0].code,
+    ).toBe("input_too_large");
     expect(parseGraphText(" ".repeat(6 * 1024 * 1024)).issues[0].code).toBe("input_too_large");
   });
 

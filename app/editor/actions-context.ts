@@ -10,5 +10,9 @@ export interface NodeActions {
   notify(message: string, kind?: "info" | "error"): void;
 }
 
-export const NodeActionsContext = createContext<NodeActions>({ setParam: () => {}, setSeedControl: () => {}, notify: () => {} });
+export const NodeActionsContext = createContext<NodeActions>({
+  setParam: () => {},
+  setSeedControl: () => {},
+  notify: () => {},
+});
 export const useNodeActions = () => useContext(NodeActionsContext);

@@ -111,7 +111,8 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
       const regions = ws.current.registerPlugin(Regions.create());
       plugin = regions;
       regions.enableDragSelection({ color: "rgba(56, 189, 248, 0.25)" });
-      const report = (r: { start: number; end: number }) => handles.current.onRegion?.({ start: Math.round(r.start * 100) / 100, end: Math.round(r.end * 100) / 100 });
+      const report = (r: { start: number; end: number }) =>
+        handles.current.onRegion?.({ start: Math.round(r.start * 100) / 100, end: Math.round(r.end * 100) / 100 });
       regions.on("region-created", (r) => {
         for (const other of regions.getRegions()) if (other !== r) other.remove();
         report(r);
@@ -134,7 +135,15 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
     let live = true;
     void import("wavesurfer.js/dist/plugins/spectrogram.esm.js").then(({ default: Spectrogram }) => {
       if (!live || !ws.current || !spec.current) return;
-      plugin = ws.current.registerPlugin(Spectrogram.create({ container: spec.current, height: 96, labels: true, labelsColor: "#a3a3a3", fftSamples: 512 }));
+      plugin = ws.current.registerPlugin(
+        Spectrogram.create({
+          container: spec.current,
+          height: 96,
+          labels: true,
+          labelsColor: "#a3a3a3",
+          fftSamples: 512,
+        }),
+      );
     });
     return () => {
       live = false;
@@ -168,11 +177,28 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
         <span className="tabular-nums text-neutral-400">
           {fmt(time)} / {fmt(duration)}
         </span>
-        <label className="ml-auto flex items-center gap-1 text-[10px] text-neutral-500" title="Zoom (pixels per second)">
+        <label
+          className="ml-auto flex items-center gap-1 text-[10px] text-neutral-500"
+          title="Zoom (pixels per second)"
+        >
           <span aria-hidden="true">zoom</span>
-          <input type="range" aria-label="zoom" className="zoom-slider w-14" min={0} max={500} step={10} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} />
+          <input
+            type="range"
+            aria-label="zoom"
+            className="zoom-slider w-14"
+            min={0}
+            max={500}
+            step={10}
+            value={zoom}
+            onChange={(e) => setZoom(Number(e.target.value))}
+          />
         </label>
-        <button type="button" title="Spectrogram" className={`rounded px-1 ${spectrogram ? "bg-neutral-700" : ""}`} onClick={() => setSpectrogram((s) => !s)}>
+        <button
+          type="button"
+          title="Spectrogram"
+          className={`rounded px-1 ${spectrogram ? "bg-neutral-700" : ""}`}
+          onClick={() => setSpectrogram((s) => !s)}
+        >
           ≋
         </button>
         <a href={url} download className="rounded px-1 hover:bg-neutral-800" title="Download">

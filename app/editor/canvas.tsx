@@ -37,7 +37,11 @@ export interface CanvasProps {
   onMove(positions: Record<string, XY>, dragging: boolean): void;
   onSelect(nodes: Record<string, boolean>, edges: Record<string, boolean>): void;
   onConnect(c: Connection): void;
-  onAdd(decl: NodeDecl, at: XY, link?: { handle: string; other: { node: string; handle: string; side: "source" | "target" } }): void;
+  onAdd(
+    decl: NodeDecl,
+    at: XY,
+    link?: { handle: string; other: { node: string; handle: string; side: "source" | "target" } },
+  ): void;
   onOpenFile(f: File): void;
   notify(m: string, kind?: "info" | "error"): void;
 }
@@ -59,7 +63,10 @@ export function Canvas(p: CanvasProps) {
   live.current = p;
 
   const nodes = useMemo(() => {
-    const list = toFlowNodes({ graph: p.graph, decls: p.declMap, run: p.run, issues: p.issues, selected: p.selectedNodes, measured }, prev.current);
+    const list = toFlowNodes(
+      { graph: p.graph, decls: p.declMap, run: p.run, issues: p.issues, selected: p.selectedNodes, measured },
+      prev.current,
+    );
     prev.current = new Map(list.map((n) => [n.id, n]));
     return list;
   }, [p.graph, p.declMap, p.run, p.issues, p.selectedNodes, measured]);
@@ -107,8 +114,17 @@ export function Canvas(p: CanvasProps) {
     if (Object.keys(sel).length) live.current.onSelect({}, sel);
   }, []);
 
-  const asConnection = (c: RFConnection): Connection => ({ source: c.source, sourceHandle: c.sourceHandle ?? "", target: c.target, targetHandle: c.targetHandle ?? "" });
-  const isValidConnection = useCallback((c: Edge | RFConnection) => connectionProblem(live.current.graph, live.current.declMap, asConnection(c as RFConnection)) === null, []);
+  const asConnection = (c: RFConnection): Connection => ({
+    source: c.source,
+    sourceHandle: c.sourceHandle ?? "",
+    target: c.target,
+    targetHandle: c.targetHandle ?? "",
+  });
+  const isValidConnection = useCallback(
+    (c: Edge | RFConnection) =>
+      connectionProblem(live.current.graph, live.current.declMap, asConnection(c as RFConnection)) === null,
+    [],
+  );
   const onConnect = useCallback((c: RFConnection) => live.current.onConnect(asConnection(c)), []);
 
   const onConnectEnd = useCallback(
@@ -120,9 +136,22 @@ export function Canvas(p: CanvasProps) {
         // Released on a handle that refused: say why.
         const c =
           fromSide === "source"
-            ? { source: s.fromHandle.nodeId, sourceHandle: s.fromHandle.id ?? "", target: s.toHandle.nodeId, targetHandle: s.toHandle.id ?? "" }
-            : { source: s.toHandle.nodeId, sourceHandle: s.toHandle.id ?? "", target: s.fromHandle.nodeId, targetHandle: s.fromHandle.id ?? "" };
-        const reason = s.toHandle.type === fromSide ? `both ends are ${fromSide === "source" ? "outputs" : "inputs"}` : connectionProblem(graph, declMap, c);
+            ? {
+                source: s.fromHandle.nodeId,
+                sourceHandle: s.fromHandle.id ?? "",
+                target: s.toHandle.nodeId,
+                targetHandle: s.toHandle.id ?? "",
+              }
+            : {
+                source: s.toHandle.nodeId,
+                sourceHandle: s.toHandle.id ?? "",
+                target: s.fromHandle.nodeId,
+                targetHandle: s.fromHandle.id ?? "",
+              };
+        const reason =
+          s.toHandle.type === fromSide
+            ? `both ends are ${fromSide === "source" ? "outputs" : "inputs"}`
+            : connectionProblem(graph, declMap, c);
         if (reason) live.current.notify(MESSAGES.connection_refused(reason), "error");
         return;
       }
@@ -130,7 +159,10 @@ export function Canvas(p: CanvasProps) {
       const node = graph.nodes[s.fromHandle.nodeId];
       const decl = node ? declMap.get(node.type) : undefined;
       if (!decl) return;
-      const type = fromSide === "source" ? outputHandleType(decl, s.fromHandle.id ?? "") : inputHandleType(decl, s.fromHandle.id ?? "");
+      const type =
+        fromSide === "source"
+          ? outputHandleType(decl, s.fromHandle.id ?? "")
+          : inputHandleType(decl, s.fromHandle.id ?? "");
       if (!type) return;
       const pt = "changedTouches" in event ? event.changedTouches[0] : event;
       const screen = { x: pt.clientX, y: pt.clientY };
@@ -152,7 +184,11 @@ export function Canvas(p: CanvasProps) {
       const el = e.target as HTMLElement;
       if (!el.classList.contains("react-flow__pane")) return;
       const screen = { x: e.clientX, y: e.clientY };
-      setSearch({ screen, flow: rf.screenToFlowPosition(screen), choices: live.current.decls.map((decl) => ({ decl })) });
+      setSearch({
+        screen,
+        flow: rf.screenToFlowPosition(screen),
+        choices: live.current.decls.map((decl) => ({ decl })),
+      });
     },
     [rf],
   );
@@ -174,7 +210,13 @@ export function Canvas(p: CanvasProps) {
   );
 
   return (
-    <div className="relative h-full w-full" onDoubleClick={openSearch} onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="canvas">
+    <div
+      className="relative h-full w-full"
+      onDoubleClick={openSearch}
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={onDrop}
+      data-testid="canvas"
+    >
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -211,7 +253,11 @@ export function Canvas(p: CanvasProps) {
           onClose={() => setSearch(null)}
           onPick={(c) => {
             const at = search.from?.side === "target" ? { x: search.flow.x - 280, y: search.flow.y } : search.flow;
-            live.current.onAdd(c.decl, at, search.from && c.handle ? { handle: c.handle, other: search.from } : undefined);
+            live.current.onAdd(
+              c.decl,
+              at,
+              search.from && c.handle ? { handle: c.handle, other: search.from } : undefined,
+            );
             setSearch(null);
           }}
         />

@@ -9,7 +9,23 @@ import { zGraph, type Graph } from "../../server/graph/format";
 import { declMap as toDeclMap, type NodeDecl } from "../graph-model/decls";
 import { editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
 import { canRedo, canUndo } from "../graph-model/history";
-import { addNode, arrange, clipCorner, overlappingNodes, connect, copyNodes, isClip, moveNodes, pasteNodes, removeLinks, removeNodes, setParam, type Clip, type Connection, type XY } from "../graph-model/ops";
+import {
+  addNode,
+  arrange,
+  clipCorner,
+  overlappingNodes,
+  connect,
+  copyNodes,
+  isClip,
+  moveNodes,
+  pasteNodes,
+  removeLinks,
+  removeNodes,
+  setParam,
+  type Clip,
+  type Connection,
+  type XY,
+} from "../graph-model/ops";
 import { parseEdgeId } from "../graph-model/flow";
 import { placeIssues } from "../graph-model/issues";
 import { isTerminal } from "../graph-model/run-state";
@@ -32,9 +48,10 @@ import { Toasts, useToasts } from "./toasts";
 import { useRun } from "./use-run";
 import { MESSAGES } from "./messages";
 
-
 export function Editor() {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } } }));
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } } }),
+  );
   const [trpcClient] = useState(makeTrpcClient);
   return (
     <QueryClientProvider client={queryClient}>
@@ -47,7 +64,8 @@ export function Editor() {
   );
 }
 
-const isEditable = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+const isEditable = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
 
 const MODE_KEY = "acestep-studio.mode.v1";
 /** The example a first visit opens. */
@@ -89,7 +107,10 @@ function Studio() {
     void queryClient.invalidateQueries(trpc.system.info.queryFilter()); // queue counts, loaded models
   }, [queryClient, trpc]);
   const run = useRun(notify, refreshRuns);
-  const placed = useMemo(() => (run.issues ? placeIssues(run.issues, new Set(Object.keys(graph.nodes))) : null), [run.issues, graph]);
+  const placed = useMemo(
+    () => (run.issues ? placeIssues(run.issues, new Set(Object.keys(graph.nodes))) : null),
+    [run.issues, graph],
+  );
 
   // Autosave of the working graph (which saved graph it is, and the run shown with it) to
   // localStorage: debounced while editing, at once when the page is hidden or unloaded.
@@ -97,7 +118,12 @@ function Studio() {
   useEffect(() => {
     const saved = decodeAutosave(localStorage.getItem(AUTOSAVE_KEY));
     if (saved) {
-      dispatch({ type: "load", graph: saved.graph, doc: { id: saved.doc.id, name: saved.doc.name }, savedJson: saved.doc.savedJson });
+      dispatch({
+        type: "load",
+        graph: saved.graph,
+        doc: { id: saved.doc.id, name: saved.doc.name },
+        savedJson: saved.doc.savedJson,
+      });
       if (Object.keys(saved.graph.nodes).length > 0) setTimeout(() => void rf.fitView({ maxZoom: 1, duration: 0 }), 50);
       if (saved.runId) run.follow(saved.runId);
     } else setFirstVisit(true);
@@ -151,7 +177,8 @@ function Studio() {
   // ---- edits ----
   const actions = useMemo<NodeActions>(
     () => ({
-      setParam: (id, name, value) => dispatch({ type: "edit", fn: (g) => setParam(g, id, name, value), key: `${id}.${name}` }),
+      setParam: (id, name, value) =>
+        dispatch({ type: "edit", fn: (g) => setParam(g, id, name, value), key: `${id}.${name}` }),
       setSeedControl: (id, name, c) => dispatch({ type: "edit", fn: (g) => setSeedControl(g, id, name, c) }),
       notify,
     }),
@@ -163,7 +190,11 @@ function Studio() {
     return { x: p.x - 128 + (Math.random() - 0.5) * 40, y: p.y - 80 + (Math.random() - 0.5) * 40 };
   }, [rf]);
   const onAdd = useCallback(
-    (decl: NodeDecl, at: XY, link?: { handle: string; other: { node: string; handle: string; side: "source" | "target" } }) => {
+    (
+      decl: NodeDecl,
+      at: XY,
+      link?: { handle: string; other: { node: string; handle: string; side: "source" | "target" } },
+    ) => {
       const { graph: g0 } = live.current;
       const { graph: g1, id } = addNode(g0, decl, at);
       let g = g1;
@@ -189,10 +220,14 @@ function Studio() {
     [declMap, notify],
   );
   const onMove = useCallback((positions: Record<string, XY>, dragging: boolean) => {
-    if (Object.keys(positions).length) dispatch({ type: "edit", fn: (g) => moveNodes(g, positions), transient: dragging });
+    if (Object.keys(positions).length)
+      dispatch({ type: "edit", fn: (g) => moveNodes(g, positions), transient: dragging });
     if (!dragging) dispatch({ type: "settle" });
   }, []);
-  const onSelect = useCallback((nodes: Record<string, boolean>, edges: Record<string, boolean>) => dispatch({ type: "select", nodes, edges }), []);
+  const onSelect = useCallback(
+    (nodes: Record<string, boolean>, edges: Record<string, boolean>) => dispatch({ type: "select", nodes, edges }),
+    [],
+  );
 
   const deleteSelection = useCallback(() => {
     const { state: s } = live.current;
@@ -251,9 +286,10 @@ function Studio() {
         const el = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
         const inner = el?.querySelector("[data-type]");
         // (a node drawn before the declarations arrived is a small "unknown type" box: wait for its real size)
-        const drawn = inner ? inner.getAttribute("data-type") === g.nodes[id].type : liveDecls.current.loaded && !liveDecls.current.map.has(g.nodes[id].type);
-        if (el && el.offsetWidth > 0 && drawn)
-          sizes[id] = { width: el.offsetWidth, height: el.offsetHeight };
+        const drawn = inner
+          ? inner.getAttribute("data-type") === g.nodes[id].type
+          : liveDecls.current.loaded && !liveDecls.current.map.has(g.nodes[id].type);
+        if (el && el.offsetWidth > 0 && drawn) sizes[id] = { width: el.offsetWidth, height: el.offsetHeight };
       }
       const key = JSON.stringify(sizes);
       if (Object.keys(sizes).length < ids.length || key !== last) {
@@ -269,7 +305,12 @@ function Studio() {
   }, [rf]);
   const load = useCallback(
     (g: Graph, doc: Omit<DocInfo, "savedJson">, message?: string, o: { untangle?: boolean } = {}) => {
-      if (live.current.dirty && Object.keys(live.current.graph.nodes).length > 0 && !window.confirm("Replace the working graph? Its unsaved changes will be lost.")) return false;
+      if (
+        live.current.dirty &&
+        Object.keys(live.current.graph.nodes).length > 0 &&
+        !window.confirm("Replace the working graph? Its unsaved changes will be lost.")
+      )
+        return false;
       dispatch({ type: "load", graph: g, doc });
       run.detach(); // results belong to the graph that ran, not to the one opened now
       // (an empty graph must not queue a fit: React Flow would run it on the first node added)
@@ -329,7 +370,8 @@ function Studio() {
     async (id: string) => {
       const g = await client.graphs.get.query({ id });
       const parsed = zGraph.safeParse(g.graph);
-      if (!parsed.success) return notify(MESSAGES.file_not_graph(g.name, parsed.error.issues[0]?.message ?? ""), "error");
+      if (!parsed.success)
+        return notify(MESSAGES.file_not_graph(g.name, parsed.error.issues[0]?.message ?? ""), "error");
       load(parsed.data, { id: g.id, name: g.name }, MESSAGES.opened(g.name));
     },
     [client, load, notify],
@@ -338,7 +380,11 @@ function Studio() {
     async (runId: string) => {
       const r = await client.runs.get.query({ runId });
       const parsed = zGraph.safeParse(r.graph);
-      if (!parsed.success) return notify(MESSAGES.file_not_graph(`run ${runId.slice(0, 8)}`, parsed.error.issues[0]?.message ?? ""), "error");
+      if (!parsed.success)
+        return notify(
+          MESSAGES.file_not_graph(`run ${runId.slice(0, 8)}`, parsed.error.issues[0]?.message ?? ""),
+          "error",
+        );
       if (load(parsed.data, { name: `Run ${runId.slice(0, 8)}` })) run.follow(runId);
     },
     [client, load, notify, run],
@@ -391,7 +437,11 @@ function Studio() {
       }
       if (mod && k === "a") {
         e.preventDefault();
-        dispatch({ type: "select", nodes: Object.fromEntries(Object.keys(live.current.graph.nodes).map((id) => [id, true])), only: true });
+        dispatch({
+          type: "select",
+          nodes: Object.fromEntries(Object.keys(live.current.graph.nodes).map((id) => [id, true])),
+          only: true,
+        });
       }
     };
     // Pasting nodes copied in another tab arrives as a paste event with JSON text.
@@ -421,7 +471,10 @@ function Studio() {
   // ---- simple mode and the gallery ----
   const fields = useMemo(() => (mode === "simple" ? simpleFields(graph, declMap) : []), [mode, graph, declMap]);
   const cards = useMemo(() => galleryCards(run.view), [run.view]);
-  const onSetField = useCallback((f: SimpleField, v: unknown) => dispatch({ type: "edit", fn: (g) => setField(g, f, v), key: `simple.${f.label}` }), []);
+  const onSetField = useCallback(
+    (f: SimpleField, v: unknown) => dispatch({ type: "edit", fn: (g) => setField(g, f, v), key: `simple.${f.label}` }),
+    [],
+  );
   const onUseSeed = useCallback(
     (c: GalleryCard) => {
       const n = c.seedNode ? live.current.graph.nodes[c.seedNode] : undefined;
@@ -445,7 +498,12 @@ function Studio() {
       const ex = examples.data?.find((e) => e.id === to);
       const g = ex ? zGraph.safeParse(ex.graph) : null;
       if (!ex || !g?.success) return notify(MESSAGES.no_example(to), "error");
-      load(withSourceAudio(g.data, c.path, window), { name: `${ex.name} of #${c.item}` }, MESSAGES.sent_to(c.item, ex.name, window), { untangle: true });
+      load(
+        withSourceAudio(g.data, c.path, window),
+        { name: `${ex.name} of #${c.item}` },
+        MESSAGES.sent_to(c.item, ex.name, window),
+        { untangle: true },
+      );
     },
     [examples.data, load, notify, viewCenter],
   );
@@ -458,12 +516,17 @@ function Studio() {
     setFirstVisit(false);
     const ex = examples.data.find((e) => e.id === FIRST_EXAMPLE);
     const g = ex ? zGraph.safeParse(ex.graph) : null;
-    if (ex && g?.success && Object.keys(live.current.graph.nodes).length === 0) load(g.data, { name: ex.name }, undefined, { untangle: true });
+    if (ex && g?.success && Object.keys(live.current.graph.nodes).length === 0)
+      load(g.data, { name: ex.name }, undefined, { untangle: true });
   }, [firstVisit, examples.data, examples.isError, declsQ.isSuccess, load]);
 
   return (
     <NodeActionsContext.Provider value={actions}>
-      <div className="flex h-screen flex-col" data-testid="editor" data-ready={declsQ.isSuccess && restored ? "true" : "false"}>
+      <div
+        className="flex h-screen flex-col"
+        data-testid="editor"
+        data-ready={declsQ.isSuccess && restored ? "true" : "false"}
+      >
         <DemoBanner />
         <header className="flex flex-none items-center gap-2 border-b border-neutral-800 bg-neutral-900 px-3 py-1.5">
           <span className="text-sm font-semibold text-neutral-100">ACE-Step Studio</span>
@@ -494,9 +557,16 @@ function Studio() {
             <Menu label="Open" testId="menu-open" onOpen={() => void savedList.refetch()}>
               {(close) => (
                 <>
-                  {savedList.data?.length === 0 && <div className="px-3 py-1 text-xs text-neutral-500">No saved graphs</div>}
+                  {savedList.data?.length === 0 && (
+                    <div className="px-3 py-1 text-xs text-neutral-500">No saved graphs</div>
+                  )}
                   {savedList.data?.map((g) => (
-                    <MenuItem key={g.id} onClick={() => (close(), void openSaved(g.id))} testId={`saved-${g.name}`} title={new Date(g.updatedAt).toLocaleString()}>
+                    <MenuItem
+                      key={g.id}
+                      onClick={() => (close(), void openSaved(g.id))}
+                      testId={`saved-${g.name}`}
+                      title={new Date(g.updatedAt).toLocaleString()}
+                    >
                       {g.name}
                     </MenuItem>
                   ))}
@@ -524,14 +594,18 @@ function Studio() {
             </Menu>
             <Button
               onClick={() => switchMode(mode === "simple" ? "graph" : "simple")}
-              title={mode === "simple" ? "Show the node graph" : "Big controls for the main params, and the results gallery"}
+              title={
+                mode === "simple" ? "Show the node graph" : "Big controls for the main params, and the results gallery"
+              }
               testId="mode-toggle"
             >
               {mode === "simple" ? "Graph mode" : "Simple mode"}
             </Button>
             <Button
               onClick={() => {
-                const sizes = Object.fromEntries(rf.getNodes().map((n) => [n.id, { width: n.measured?.width, height: n.measured?.height }]));
+                const sizes = Object.fromEntries(
+                  rf.getNodes().map((n) => [n.id, { width: n.measured?.width, height: n.measured?.height }]),
+                );
                 dispatch({ type: "edit", fn: (g) => arrange(g, sizes) });
                 requestAnimationFrame(() => void rf.fitView({ maxZoom: 1, duration: 200 }));
               }}
@@ -544,16 +618,28 @@ function Studio() {
             <Button onClick={save} title="Save to the server (Ctrl+S)" testId="save">
               Save
             </Button>
-            <Button onClick={() => dispatch({ type: "undo" })} disabled={!canUndo(state.history)} title="Undo (Ctrl+Z)" testId="undo">
+            <Button
+              onClick={() => dispatch({ type: "undo" })}
+              disabled={!canUndo(state.history)}
+              title="Undo (Ctrl+Z)"
+              testId="undo"
+            >
               ↶
             </Button>
-            <Button onClick={() => dispatch({ type: "redo" })} disabled={!canRedo(state.history)} title="Redo (Ctrl+Shift+Z)" testId="redo">
+            <Button
+              onClick={() => dispatch({ type: "redo" })}
+              disabled={!canRedo(state.history)}
+              title="Redo (Ctrl+Shift+Z)"
+              testId="redo"
+            >
               ↷
             </Button>
           </div>
           <span
             className="ml-1 cursor-help rounded border border-neutral-700 px-1.5 text-[11px] text-neutral-400"
-            title={"Double-click canvas: add a node\nDrag a port onto empty canvas: add a fitting node\nCtrl+Enter run · Ctrl+S save · Delete remove\nCtrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C / Ctrl+V copy/paste · Ctrl+A select all\nDrop a .json graph on the canvas to open it"}
+            title={
+              "Double-click canvas: add a node\nDrag a port onto empty canvas: add a fitting node\nCtrl+Enter run · Ctrl+S save · Delete remove\nCtrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C / Ctrl+V copy/paste · Ctrl+A select all\nDrop a .json graph on the canvas to open it"
+            }
           >
             ?
           </span>
@@ -564,7 +650,13 @@ function Studio() {
                 Cancel
               </Button>
             )}
-            <Button onClick={startRun} variant="run" title="Run the graph (Ctrl+Enter)" testId="run" disabled={Object.keys(graph.nodes).length === 0}>
+            <Button
+              onClick={startRun}
+              variant="run"
+              title="Run the graph (Ctrl+Enter)"
+              testId="run"
+              disabled={Object.keys(graph.nodes).length === 0}
+            >
               ▶ Run
             </Button>
           </div>
@@ -585,14 +677,19 @@ function Studio() {
           <Palette decls={decls} onAdd={(d) => onAdd(d, viewCenter())} />
           <main className="relative min-w-0 flex-1">
             {placed && placed.global.length > 0 && (
-              <div className="absolute left-2 right-2 top-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200" data-testid="global-issues">
+              <div
+                className="absolute left-2 right-2 top-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200"
+                data-testid="global-issues"
+              >
                 {placed.global.map((i, k) => (
                   <div key={k}>{i.message}</div>
                 ))}
               </div>
             )}
             {run.view?.status === "failed" && run.view.error && !run.view.error.nodeId && (
-              <div className="absolute bottom-2 left-2 right-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200">{MESSAGES.run_failed(run.view.error.message)}</div>
+              <div className="absolute bottom-2 left-2 right-2 z-10 rounded border border-red-700 bg-red-950/90 p-2 text-xs text-red-200">
+                {MESSAGES.run_failed(run.view.error.message)}
+              </div>
             )}
             {mode === "simple" && (
               <SimpleMode
@@ -672,7 +769,11 @@ function SaveDialog({ initial, onSave, onCancel }: { initial: string; onSave(nam
         />
         <div className="mt-3 flex justify-end gap-2">
           <Button onClick={onCancel}>Cancel</Button>
-          <button type="submit" className="rounded bg-sky-700 px-2.5 py-1 text-xs text-white hover:bg-sky-600" data-testid="save-confirm">
+          <button
+            type="submit"
+            className="rounded bg-sky-700 px-2.5 py-1 text-xs text-white hover:bg-sky-600"
+            data-testid="save-confirm"
+          >
             Save
           </button>
         </div>

@@ -86,7 +86,12 @@ export function Gallery({ cards, onUseSeed, onSend }: GalleryProps) {
         {cards.map((c) => {
           const mark = ab.a === c.key ? "A" : ab.b === c.key ? "B" : null;
           return (
-            <article key={c.key} className={`flex flex-col gap-1.5 rounded-lg border bg-neutral-900 p-2.5 ${mark ? "border-sky-600" : "border-neutral-800"}`} data-testid="gallery-card" data-item={c.item}>
+            <article
+              key={c.key}
+              className={`flex flex-col gap-1.5 rounded-lg border bg-neutral-900 p-2.5 ${mark ? "border-sky-600" : "border-neutral-800"}`}
+              data-testid="gallery-card"
+              data-item={c.item}
+            >
               <header className="flex items-center gap-2 text-sm">
                 <span className="font-semibold text-neutral-100">#{c.item}</span>
                 {mark && <span className="rounded bg-sky-700 px-1.5 text-[11px] font-bold text-white">{mark}</span>}
@@ -103,7 +108,9 @@ export function Gallery({ cards, onUseSeed, onSend }: GalleryProps) {
               </header>
               <dl className="grid grid-cols-[auto_1fr] gap-x-2 text-[11px]" data-testid="card-meta">
                 <dt className="text-neutral-500">seed</dt>
-                <dd className="font-mono text-neutral-200" data-testid="card-seed">{c.seed ?? "—"}</dd>
+                <dd className="font-mono text-neutral-200" data-testid="card-seed">
+                  {c.seed ?? "—"}
+                </dd>
                 <dt className="text-neutral-500">bpm</dt>
                 <dd className="text-neutral-200">{c.bpm ?? "—"}</dd>
                 <dt className="text-neutral-500">key</dt>
@@ -127,19 +134,34 @@ export function Gallery({ cards, onUseSeed, onSend }: GalleryProps) {
                 </div>
               )}
               <div className="flex flex-wrap gap-1 text-[11px]">
-                <CardButton onClick={() => setAb((x) => ({ ...x, a: c.key, b: x.b === c.key ? undefined : x.b }))} testId="mark-a">
+                <CardButton
+                  onClick={() => setAb((x) => ({ ...x, a: c.key, b: x.b === c.key ? undefined : x.b }))}
+                  testId="mark-a"
+                >
                   A
                 </CardButton>
-                <CardButton onClick={() => setAb((x) => ({ ...x, b: c.key, a: x.a === c.key ? undefined : x.a }))} testId="mark-b">
+                <CardButton
+                  onClick={() => setAb((x) => ({ ...x, b: c.key, a: x.a === c.key ? undefined : x.a }))}
+                  testId="mark-b"
+                >
                   B
                 </CardButton>
-                <CardButton onClick={() => onUseSeed(c)} disabled={c.seed === undefined} testId="use-seed" title="Set the sampler's seed to this item's seed (fixed)">
+                <CardButton
+                  onClick={() => onUseSeed(c)}
+                  disabled={c.seed === undefined}
+                  testId="use-seed"
+                  title="Set the sampler's seed to this item's seed (fixed)"
+                >
                   use this seed
                 </CardButton>
                 <CardButton onClick={() => onSend(c, "cover")} testId="send-cover">
                   → Cover
                 </CardButton>
-                <CardButton onClick={() => onSend(c, "repaint", windows[c.key] ?? undefined)} testId="send-repaint" title="Drag on the waveform to pick the window to repaint">
+                <CardButton
+                  onClick={() => onSend(c, "repaint", windows[c.key] ?? undefined)}
+                  testId="send-repaint"
+                  title="Drag on the waveform to pick the window to repaint"
+                >
                   → Repaint
                 </CardButton>
                 <CardButton onClick={() => onSend(c, "load")} testId="send-load">
@@ -154,9 +176,28 @@ export function Gallery({ cards, onUseSeed, onSend }: GalleryProps) {
   );
 }
 
-function CardButton({ children, onClick, disabled, testId, title }: { children: React.ReactNode; onClick(): void; disabled?: boolean; testId: string; title?: string }) {
+function CardButton({
+  children,
+  onClick,
+  disabled,
+  testId,
+  title,
+}: {
+  children: React.ReactNode;
+  onClick(): void;
+  disabled?: boolean;
+  testId: string;
+  title?: string;
+}) {
   return (
-    <button type="button" className="rounded bg-neutral-800 px-1.5 py-0.5 text-neutral-200 hover:bg-neutral-700 disabled:opacity-40" onClick={onClick} disabled={disabled} data-testid={testId} title={title}>
+    <button
+      type="button"
+      className="rounded bg-neutral-800 px-1.5 py-0.5 text-neutral-200 hover:bg-neutral-700 disabled:opacity-40"
+      onClick={onClick}
+      disabled={disabled}
+      data-testid={testId}
+      title={title}
+    >
       {children}
     </button>
   );

@@ -36,12 +36,27 @@ function FieldIssues({ messages }: { messages?: string[] }) {
 }
 
 function StatusBadge({ run }: { run: NodeRunView }) {
-  const label = run.status === "running" && run.step !== undefined && run.total !== undefined ? `${run.step}/${run.total}` : run.status;
-  const color = { queued: "bg-neutral-700", running: "bg-sky-600", cached: "bg-teal-700", done: "bg-emerald-700", failed: "bg-red-700" }[run.status];
+  const label =
+    run.status === "running" && run.step !== undefined && run.total !== undefined
+      ? `${run.step}/${run.total}`
+      : run.status;
+  const color = {
+    queued: "bg-neutral-700",
+    running: "bg-sky-600",
+    cached: "bg-teal-700",
+    done: "bg-emerald-700",
+    failed: "bg-red-700",
+  }[run.status];
   return (
-    <span className={`rounded px-1.5 py-px text-[10px] font-medium text-white ${color}`} data-testid="node-status" title={run.ms !== undefined ? `${Math.round(run.ms)} ms` : undefined}>
+    <span
+      className={`rounded px-1.5 py-px text-[10px] font-medium text-white ${color}`}
+      data-testid="node-status"
+      title={run.ms !== undefined ? `${Math.round(run.ms)} ms` : undefined}
+    >
       {label}
-      {run.status === "done" && run.ms !== undefined ? ` · ${run.ms < 1000 ? `${Math.round(run.ms)} ms` : `${(run.ms / 1000).toFixed(1)} s`}` : ""}
+      {run.status === "done" && run.ms !== undefined
+        ? ` · ${run.ms < 1000 ? `${Math.round(run.ms)} ms` : `${(run.ms / 1000).toFixed(1)} s`}`
+        : ""}
     </span>
   );
 }
@@ -55,7 +70,9 @@ function ProgressBar({ run }: { run: NodeRunView }) {
         <div className="h-full bg-sky-500 transition-[width] duration-150" style={{ width: `${pct}%` }} />
       </div>
       <div className="mt-0.5 flex justify-between text-[10px] text-neutral-400">
-        <span data-testid="node-steps">{run.step !== undefined && run.total !== undefined ? `step ${run.step} / ${run.total}` : run.message ?? ""}</span>
+        <span data-testid="node-steps">
+          {run.step !== undefined && run.total !== undefined ? `step ${run.step} / ${run.total}` : (run.message ?? "")}
+        </span>
         <span>{pct}%</span>
       </div>
     </div>
@@ -81,8 +98,20 @@ function ParamRow({ id, name, schema, decl, value, linked, issues, seedControl, 
   const onError = useCallback((m: string) => actions.notify(m, "error"), [actions]);
   const portType = decl.paramPorts[name];
   return (
-    <div className={`relative px-2 py-0.5 ${issues?.length ? "rounded bg-red-950/60 ring-1 ring-red-500" : ""}`} data-field={name} data-invalid={issues?.length ? "true" : undefined}>
-      {portType && <Handle type="target" position={Position.Left} id={name} style={{ ...handleStyle(portType), width: 8, height: 8, opacity: linked ? 1 : 0.55 }} title={`${name} (${portType}) can be fed by a link`} />}
+    <div
+      className={`relative px-2 py-0.5 ${issues?.length ? "rounded bg-red-950/60 ring-1 ring-red-500" : ""}`}
+      data-field={name}
+      data-invalid={issues?.length ? "true" : undefined}
+    >
+      {portType && (
+        <Handle
+          type="target"
+          position={Position.Left}
+          id={name}
+          style={{ ...handleStyle(portType), width: 8, height: 8, opacity: linked ? 1 : 0.55 }}
+          title={`${name} (${portType}) can be fed by a link`}
+        />
+      )}
       {linked ? (
         <div className="flex items-center justify-between text-[11px] text-neutral-300" title={schema.description}>
           <span>{schema.title ?? name}</span>
@@ -112,7 +141,13 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
   const { id, node, decl, run, issues } = data;
   const title = node.ui?.title ?? decl?.title ?? node.type;
   // Validation issues win over the last run's colours: the node to fix is outlined in red.
-  const border = issues ? "border-red-500 outline outline-2 outline-red-500/70" : run ? STATUS_STYLE[run.status] : selected ? "border-sky-500" : "border-neutral-700";
+  const border = issues
+    ? "border-red-500 outline outline-2 outline-red-500/70"
+    : run
+      ? STATUS_STYLE[run.status]
+      : selected
+        ? "border-sky-500"
+        : "border-neutral-700";
   if (!decl) {
     return (
       <div className="w-64 rounded-md border border-red-500 bg-neutral-900 text-xs" data-status="unknown">
@@ -143,12 +178,24 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
       linked={!!node.inputs?.[name]}
       issues={issues?.fields[name]}
       seedControl={widgetKind(schema) === "seed" ? seedControlOf(node, name) : undefined}
-      usedSeed={widgetKind(schema) === "seed" && typeof run?.params?.[name] === "number" ? (run.params[name] as number) : undefined}
+      usedSeed={
+        widgetKind(schema) === "seed" && typeof run?.params?.[name] === "number"
+          ? (run.params[name] as number)
+          : undefined
+      }
     />
   );
   return (
-    <div className={`w-64 rounded-md border bg-neutral-900/95 text-xs shadow-lg ${border} ${selected ? "ring-1 ring-sky-400" : ""}`} data-status={run?.status ?? "idle"} data-type={decl.type} data-invalid={issues ? "true" : undefined}>
-      <div className="flex items-center justify-between gap-2 rounded-t-md bg-neutral-800 px-2 py-1" title={decl.description}>
+    <div
+      className={`w-64 rounded-md border bg-neutral-900/95 text-xs shadow-lg ${border} ${selected ? "ring-1 ring-sky-400" : ""}`}
+      data-status={run?.status ?? "idle"}
+      data-type={decl.type}
+      data-invalid={issues ? "true" : undefined}
+    >
+      <div
+        className="flex items-center justify-between gap-2 rounded-t-md bg-neutral-800 px-2 py-1"
+        title={decl.description}
+      >
         <div className="min-w-0">
           <div className="truncate font-medium text-neutral-100">{title}</div>
           <div className="truncate text-[10px] text-neutral-500">{id}</div>
@@ -170,7 +217,10 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
       <div className="py-1">
         {Object.entries(decl.outputs).map(([name, o]) => (
           <div key={name} className="relative px-2 py-0.5 text-right text-neutral-300" title={o.description}>
-            {name} <span className="text-[10px]" style={{ color: colorOf(o.type) }}>{o.type}</span>
+            {name}{" "}
+            <span className="text-[10px]" style={{ color: colorOf(o.type) }}>
+              {o.type}
+            </span>
             <Handle type="source" position={Position.Right} id={name} style={handleStyle(o.type)} />
           </div>
         ))}
@@ -183,7 +233,10 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
             data-invalid={issues?.fields[name]?.length ? "true" : undefined}
           >
             <Handle type="target" position={Position.Left} id={name} style={handleStyle(i.type)} />
-            {name} <span className="text-[10px]" style={{ color: colorOf(i.type) }}>{i.type}</span>
+            {name}{" "}
+            <span className="text-[10px]" style={{ color: colorOf(i.type) }}>
+              {i.type}
+            </span>
             {i.optional && <span className="text-[10px] text-neutral-600"> (optional)</span>}
             <FieldIssues messages={issues?.fields[name]} />
           </div>
@@ -202,6 +255,9 @@ function AceNode({ data, selected }: NodeProps & { data: FlowNodeData }) {
 }
 
 /** Re-renders only for its own data or selection, not for position changes (dragging 100 nodes). */
-export const GraphNodeView = memo(AceNode, (a, b) => a.data === b.data && a.selected === b.selected && a.id === b.id && a.isConnectable === b.isConnectable);
+export const GraphNodeView = memo(
+  AceNode,
+  (a, b) => a.data === b.data && a.selected === b.selected && a.id === b.id && a.isConnectable === b.isConnectable,
+);
 /** Stable at module level, as React Flow requires. */
 export const NODE_TYPES = { acestep: GraphNodeView };

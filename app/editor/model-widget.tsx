@@ -20,7 +20,13 @@ export function ModelWidget({ name, schema, value, onChange, className }: Widget
         <span className="truncate">{schema.title ?? name}</span>
         {list.isError && <span className="text-[10px] text-red-400">model list unavailable</span>}
       </div>
-      <select aria-label={name} data-param={name} className={className} value={current} onChange={(e) => onChange(e.target.value)}>
+      <select
+        aria-label={name}
+        data-param={name}
+        className={className}
+        value={current}
+        onChange={(e) => onChange(e.target.value)}
+      >
         <option value="">{`default ${component === "dit" ? "(turbo)" : ""}`.trim()}</option>
         {installed.map((m) => (
           <option key={m.name} value={m.name}>
@@ -39,7 +45,8 @@ export function ModelWidget({ name, schema, value, onChange, className }: Widget
           <summary className="cursor-pointer">{`${missing.length} more to install`}</summary>
           {missing.map((m) => (
             <div key={m.name} className="mt-0.5">
-              <span className="text-neutral-300">{m.label}</span>: <code className="select-all break-all text-neutral-400">{m.howToInstall}</code>
+              <span className="text-neutral-300">{m.label}</span>:{" "}
+              <code className="select-all break-all text-neutral-400">{m.howToInstall}</code>
             </div>
           ))}
         </details>

@@ -17,7 +17,13 @@ export function Palette({ decls, onAdd }: { decls: NodeDecl[]; onAdd(d: NodeDecl
   }, [decls, q]);
   return (
     <aside className="flex w-52 flex-none flex-col border-r border-neutral-800 bg-neutral-900/80" data-testid="palette">
-      <input className="m-2 rounded border border-neutral-700 bg-neutral-950 px-2 py-1 text-xs outline-none" placeholder="Filter nodes…" value={q} onChange={(e) => setQ(e.target.value)} aria-label="Filter palette" />
+      <input
+        className="m-2 rounded border border-neutral-700 bg-neutral-950 px-2 py-1 text-xs outline-none"
+        placeholder="Filter nodes…"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        aria-label="Filter palette"
+      />
       <div className="flex-1 overflow-auto pb-2">
         {groups.map(([cat, list]) => (
           <div key={cat}>
@@ -62,11 +68,18 @@ export function RunHistory({ currentRunId, onOpen }: { currentRunId?: string; on
     <div className="flex flex-col" data-testid="run-history">
       <div className="flex items-center justify-between px-2 py-1.5 text-[11px] font-semibold uppercase tracking-wide text-neutral-500">
         Runs
-        <button type="button" className="text-neutral-500 hover:text-neutral-200" onClick={() => void runs.refetch()} title="Refresh">
+        <button
+          type="button"
+          className="text-neutral-500 hover:text-neutral-200"
+          onClick={() => void runs.refetch()}
+          title="Refresh"
+        >
           ↻
         </button>
       </div>
-      {runs.data?.length === 0 && <div className="px-2 text-xs text-neutral-500">No runs yet. Ctrl+Enter runs the graph.</div>}
+      {runs.data?.length === 0 && (
+        <div className="px-2 text-xs text-neutral-500">No runs yet. Ctrl+Enter runs the graph.</div>
+      )}
       <ul>
         {runs.data?.map((r) => (
           <li key={r.id}>

@@ -13,14 +13,21 @@ function show(v: unknown): string {
 }
 
 function Song({ r }: { r: UiResult }) {
-  const v = { ...((r.meta ?? {}) as Record<string, unknown>), ...((typeof r.value === "object" && r.value) || {}) } as Record<string, unknown>;
+  const v = {
+    ...((r.meta ?? {}) as Record<string, unknown>),
+    ...((typeof r.value === "object" && r.value) || {}),
+  } as Record<string, unknown>;
   const { caption, lyrics, audioCodes, ...rest } = v;
   const codes = Array.isArray(audioCodes) ? (audioCodes as unknown[]).filter(Array.isArray) : [];
   return (
     <div className="flex flex-col gap-1" data-testid="song-result">
       {r.label && <div className="text-[10px] text-neutral-500">{r.label}</div>}
       {typeof caption === "string" && <div className="text-neutral-200">{caption}</div>}
-      {typeof lyrics === "string" && <pre className="nowheel max-h-40 overflow-auto whitespace-pre-wrap rounded bg-neutral-950 p-1 text-[11px] text-neutral-300">{lyrics}</pre>}
+      {typeof lyrics === "string" && (
+        <pre className="nowheel max-h-40 overflow-auto whitespace-pre-wrap rounded bg-neutral-950 p-1 text-[11px] text-neutral-300">
+          {lyrics}
+        </pre>
+      )}
       <dl className="grid grid-cols-[auto_1fr] gap-x-2 text-[11px]">
         {Object.entries(rest).map(([k, x]) => (
           <div key={k} className="contents">
@@ -34,7 +41,9 @@ function Song({ r }: { r: UiResult }) {
       {codes.map((c, i) => (
         <details key={i} className="text-[11px]" data-testid="audio-codes">
           <summary className="cursor-pointer text-neutral-400">{`audio codes${codes.length > 1 ? ` #${i + 1}` : ""} (${c.length}, 5 per second)`}</summary>
-          <pre className="nowheel max-h-32 overflow-auto whitespace-pre-wrap break-all rounded bg-neutral-950 p-1 font-mono text-[10px] text-neutral-300">{c.join(" ")}</pre>
+          <pre className="nowheel max-h-32 overflow-auto whitespace-pre-wrap break-all rounded bg-neutral-950 p-1 font-mono text-[10px] text-neutral-300">
+            {c.join(" ")}
+          </pre>
         </details>
       ))}
     </div>
@@ -51,7 +60,10 @@ function Result({ r }: { r: UiResult }) {
       return (
         <div>
           {r.label && <div className="text-[10px] text-neutral-500">{r.label}</div>}
-          <pre className="nowheel max-h-40 overflow-auto whitespace-pre-wrap rounded bg-neutral-950 p-1 text-[11px] text-neutral-200" data-testid="text-result">
+          <pre
+            className="nowheel max-h-40 overflow-auto whitespace-pre-wrap rounded bg-neutral-950 p-1 text-[11px] text-neutral-200"
+            data-testid="text-result"
+          >
             {show(r.value)}
           </pre>
         </div>

@@ -29,7 +29,17 @@ export interface SimpleModeProps {
 const bigInput = (bad: boolean) =>
   `w-full rounded-md border bg-neutral-900 px-3 py-2 text-base text-neutral-100 outline-none focus:border-sky-500 ${bad ? "border-red-500" : "border-neutral-700"}`;
 
-function Field({ graph, decls, field, onSet }: { graph: Graph; decls: DeclMap; field: SimpleField; onSet(v: unknown): void }) {
+function Field({
+  graph,
+  decls,
+  field,
+  onSet,
+}: {
+  graph: Graph;
+  decls: DeclMap;
+  field: SimpleField;
+  onSet(v: unknown): void;
+}) {
   const schema = schemaOf(graph, decls, field.targets[0]);
   if (!schema) return null;
   const value = fieldValue(graph, decls, field);
@@ -53,12 +63,25 @@ function Field({ graph, decls, field, onSet }: { graph: Graph; decls: DeclMap; f
     control = (
       <div className="flex items-center gap-3">
         {random ? (
-          <span className="flex-1 rounded-md border border-dashed border-neutral-700 px-3 py-2 text-base italic text-neutral-500">random each run</span>
+          <span className="flex-1 rounded-md border border-dashed border-neutral-700 px-3 py-2 text-base italic text-neutral-500">
+            random each run
+          </span>
         ) : (
-          <NumberField name={field.label} value={typeof value === "number" ? value : 0} range={{ integer: true, min: 0, max: MAX_SEED }} onChange={onSet} className={bigInput} />
+          <NumberField
+            name={field.label}
+            value={typeof value === "number" ? value : 0}
+            range={{ integer: true, min: 0, max: MAX_SEED }}
+            onChange={onSet}
+            className={bigInput}
+          />
         )}
         <label className="flex items-center gap-1.5 text-sm text-neutral-300">
-          <input type="checkbox" className="h-4 w-4 accent-sky-500" checked={random} onChange={(e) => onSet(e.target.checked ? -1 : Math.floor(Math.random() * MAX_SEED))} />
+          <input
+            type="checkbox"
+            className="h-4 w-4 accent-sky-500"
+            checked={random}
+            onChange={(e) => onSet(e.target.checked ? -1 : Math.floor(Math.random() * MAX_SEED))}
+          />
           random
         </label>
       </div>
@@ -73,7 +96,16 @@ function Field({ graph, decls, field, onSet }: { graph: Graph; decls: DeclMap; f
         ))}
       </select>
     );
-  else if (kind === "toggle") control = <input id={id} type="checkbox" className="h-5 w-5 accent-sky-500" checked={value === true} onChange={(e) => onSet(e.target.checked)} />;
+  else if (kind === "toggle")
+    control = (
+      <input
+        id={id}
+        type="checkbox"
+        className="h-5 w-5 accent-sky-500"
+        checked={value === true}
+        onChange={(e) => onSet(e.target.checked)}
+      />
+    );
   else
     control = (
       <NumberField
@@ -107,7 +139,13 @@ function Progress({ run, onCancel }: { run: RunView; onCancel(): void }) {
         <div className="h-full bg-sky-500 transition-[width]" style={{ width: `${pct}%` }} />
       </div>
       <div className="flex justify-between text-xs text-neutral-400">
-        <span>{run.status === "queued" ? `queued · position ${run.position ?? "?"}` : current?.step !== undefined ? `step ${current.step} / ${current.total}` : `${pct}%`}</span>
+        <span>
+          {run.status === "queued"
+            ? `queued · position ${run.position ?? "?"}`
+            : current?.step !== undefined
+              ? `step ${current.step} / ${current.total}`
+              : `${pct}%`}
+        </span>
         <button type="button" className="text-red-400 hover:text-red-300" onClick={onCancel}>
           Cancel
         </button>
@@ -122,7 +160,10 @@ export function SimpleMode(p: SimpleModeProps) {
     <div className="absolute inset-0 z-20 flex gap-6 overflow-auto bg-neutral-950 p-6" data-testid="simple-mode">
       <div className="flex w-[30rem] flex-none flex-col gap-4">
         {p.fields.length === 0 && (
-          <p className="text-sm text-neutral-400">This graph exposes no params for simple mode (mark them in its JSON under ui.simple), and has none named caption, lyrics, duration, seed or batchSize.</p>
+          <p className="text-sm text-neutral-400">
+            This graph exposes no params for simple mode (mark them in its JSON under ui.simple), and has none named
+            caption, lyrics, duration, seed or batchSize.
+          </p>
         )}
         {p.fields.map((f) => (
           <Field key={f.label} graph={p.graph} decls={p.decls} field={f} onSet={(v) => p.onSet(f, v)} />

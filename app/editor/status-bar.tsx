@@ -8,7 +8,8 @@ export function useSystemInfo() {
   // Polled every second while anything is queued or running, so the queue count follows the run's end.
   return useQuery({
     ...trpc.system.info.queryOptions(),
-    refetchInterval: (q) => (q.state.data && q.state.data.queue.running + q.state.data.queue.waiting > 0 ? 1000 : 10_000),
+    refetchInterval: (q) =>
+      q.state.data && q.state.data.queue.running + q.state.data.queue.waiting > 0 ? 1000 : 10_000,
   });
 }
 
@@ -16,8 +17,13 @@ export function DemoBanner() {
   const info = useSystemInfo().data;
   if (!info?.demoWeights) return null;
   return (
-    <div className="border-b border-amber-700 bg-amber-900/80 px-3 py-1 text-center text-xs text-amber-100" role="note" data-testid="demo-banner">
-      <b>Demo weights:</b> no real ACE-Step checkpoints are configured, so the models are tiny random-weight stand-ins. Their audio is noise. Set ACESTEP_MODELS to use real models.
+    <div
+      className="border-b border-amber-700 bg-amber-900/80 px-3 py-1 text-center text-xs text-amber-100"
+      role="note"
+      data-testid="demo-banner"
+    >
+      <b>Demo weights:</b> no real ACE-Step checkpoints are configured, so the models are tiny random-weight stand-ins.
+      Their audio is noise. Set ACESTEP_MODELS to use real models.
     </div>
   );
 }
@@ -26,7 +32,10 @@ export function StatusBar() {
   const q = useSystemInfo();
   const info = q.data;
   return (
-    <footer className="flex h-7 items-center gap-4 border-t border-neutral-800 bg-neutral-900 px-3 text-[11px] text-neutral-400" data-testid="status-bar">
+    <footer
+      className="flex h-7 items-center gap-4 border-t border-neutral-800 bg-neutral-900 px-3 text-[11px] text-neutral-400"
+      data-testid="status-bar"
+    >
       {q.isError ? (
         <span className="text-red-400">server unreachable</span>
       ) : !info ? (
@@ -34,7 +43,10 @@ export function StatusBar() {
       ) : (
         <>
           <span>
-            provider <b className="text-neutral-200" data-testid="execution-provider">{info.executionProvider.toUpperCase()}</b>
+            provider{" "}
+            <b className="text-neutral-200" data-testid="execution-provider">
+              {info.executionProvider.toUpperCase()}
+            </b>
             {` · ${info.threads} threads`}
           </span>
           <span className="truncate">
@@ -43,7 +55,11 @@ export function StatusBar() {
               <span className="text-neutral-500">{info.preparingModels ? "preparing…" : "none"}</span>
             ) : (
               info.models.map((m) => (
-                <span key={m.name} className={`mr-2 ${m.loaded ? "text-emerald-400" : "text-neutral-500"}`} title={`${m.kind}${m.demo ? " (demo weights)" : ""}${m.loaded ? ", loaded" : ""}`}>
+                <span
+                  key={m.name}
+                  className={`mr-2 ${m.loaded ? "text-emerald-400" : "text-neutral-500"}`}
+                  title={`${m.kind}${m.demo ? " (demo weights)" : ""}${m.loaded ? ", loaded" : ""}`}
+                >
                   {m.name}
                   {m.demo ? "*" : ""}
                 </span>
@@ -60,7 +76,12 @@ export function StatusBar() {
             <span
               className="ml-2 text-neutral-500"
               data-testid="queue-workers"
-              title={info.queue.workers.map((w) => `${w.role} on ${w.host} (pid ${w.pid})${w.jobs.length ? `: running ${w.jobs.join(", ")}` : ""}`).join("\n")}
+              title={info.queue.workers
+                .map(
+                  (w) =>
+                    `${w.role} on ${w.host} (pid ${w.pid})${w.jobs.length ? `: running ${w.jobs.join(", ")}` : ""}`,
+                )
+                .join("\n")}
             >
               {info.queue.workers.length} {info.queue.workers.length === 1 ? "process" : "processes"}
             </span>

@@ -12,7 +12,13 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 export function makeTrpcClient() {
   const url = "/api/trpc";
   return createTRPCClient<AppRouter>({
-    links: [splitLink({ condition: (op) => op.type === "subscription", true: httpSubscriptionLink({ url }), false: httpLink({ url, methodOverride: "POST" }) })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url }),
+        false: httpLink({ url, methodOverride: "POST" }),
+      }),
+    ],
   });
 }
 

@@ -25,7 +25,10 @@ export interface RunControls {
   setIssues(issues: Issue[] | null): void;
 }
 
-export function useRun(notify: (m: string, kind?: "info" | "error") => void, onEnd?: (v: RunView) => void): RunControls {
+export function useRun(
+  notify: (m: string, kind?: "info" | "error") => void,
+  onEnd?: (v: RunView) => void,
+): RunControls {
   const client = useTRPCClient();
   const trpc = useTRPC();
   const [view, setView] = useState<RunView | null>(null);
@@ -39,7 +42,8 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
   const addRunParams = useCallback(
     async (runId: string) => {
       const r = await client.runs.get.query({ runId }).catch(() => null);
-      if (r) setView((v) => (v && v.runId === runId ? withRunParams(v, r.graph as Parameters<typeof withRunParams>[1]) : v));
+      if (r)
+        setView((v) => (v && v.runId === runId ? withRunParams(v, r.graph as Parameters<typeof withRunParams>[1]) : v));
     },
     [client],
   );
@@ -75,11 +79,17 @@ export function useRun(notify: (m: string, kind?: "info" | "error") => void, onE
 
   // While queued, the queue position comes from runs.get.
   const queued = view?.status === "queued" || view?.status === "starting";
-  const pos = useQuery({ ...trpc.runs.get.queryOptions({ runId: view?.runId ?? "00000000-0000-0000-0000-000000000000" }), enabled: !!view && queued, refetchInterval: 1000 });
+  const pos = useQuery({
+    ...trpc.runs.get.queryOptions({ runId: view?.runId ?? "00000000-0000-0000-0000-000000000000" }),
+    enabled: !!view && queued,
+    refetchInterval: 1000,
+  });
   const position = pos.data?.position;
   useEffect(() => {
     if (position === undefined || position === null) return;
-    setView((v) => (v && (v.status === "queued" || v.status === "starting") && v.position !== position ? { ...v, position } : v));
+    setView((v) =>
+      v && (v.status === "queued" || v.status === "starting") && v.position !== position ? { ...v, position } : v,
+    );
   }, [position]);
 
   const start = useCallback(

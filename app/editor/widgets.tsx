@@ -78,7 +78,11 @@ function NumberWidget({ name, schema, value, onChange, invalid, slider }: Widget
   return (
     <div className="flex flex-col gap-0.5">
       <Label name={name} schema={schema}>
-        {rangeText(range) && <span className="text-[10px] text-neutral-500" data-testid="range">{rangeText(range)}</span>}
+        {rangeText(range) && (
+          <span className="text-[10px] text-neutral-500" data-testid="range">
+            {rangeText(range)}
+          </span>
+        )}
       </Label>
       <div className="flex items-start gap-1.5">
         {slider && min !== undefined && max !== undefined && (
@@ -94,7 +98,15 @@ function NumberWidget({ name, schema, value, onChange, invalid, slider }: Widget
           />
         )}
         <div className={slider ? "w-16 flex-none" : "min-w-0 flex-1"}>
-          <NumberField name={name} value={num} range={range} step={step} onChange={onChange} invalid={invalid || out} className={(bad) => inputCls(bad, "w-full")} />
+          <NumberField
+            name={name}
+            value={num}
+            range={range}
+            step={step}
+            onChange={onChange}
+            invalid={invalid || out}
+            className={(bad) => inputCls(bad, "w-full")}
+          />
         </div>
       </div>
     </div>
@@ -109,7 +121,13 @@ function SelectWidget({ name, schema, value, onChange, invalid }: WidgetProps) {
   return (
     <div className="flex flex-col gap-0.5">
       <Label name={name} schema={schema} />
-      <select aria-label={name} data-param={name} className={inputCls(invalid)} value={current} onChange={(e) => onChange(e.target.value)}>
+      <select
+        aria-label={name}
+        data-param={name}
+        className={inputCls(invalid)}
+        value={current}
+        onChange={(e) => onChange(e.target.value)}
+      >
         {options.map((o) => (
           <option key={o} value={o}>
             {o === "" ? "(not set)" : o}
@@ -123,9 +141,19 @@ function SelectWidget({ name, schema, value, onChange, invalid }: WidgetProps) {
 function ToggleWidget({ name, schema, value, onChange }: WidgetProps) {
   const on = value === true;
   return (
-    <label className="nodrag flex cursor-pointer items-center justify-between gap-2 text-[11px] text-neutral-400" title={schema.description}>
+    <label
+      className="nodrag flex cursor-pointer items-center justify-between gap-2 text-[11px] text-neutral-400"
+      title={schema.description}
+    >
       <span className="truncate">{schema.title ?? name}</span>
-      <input type="checkbox" aria-label={name} data-param={name} className="nodrag accent-sky-500" checked={on} onChange={(e) => onChange(e.target.checked)} />
+      <input
+        type="checkbox"
+        aria-label={name}
+        data-param={name}
+        className="nodrag accent-sky-500"
+        checked={on}
+        onChange={(e) => onChange(e.target.checked)}
+      />
     </label>
   );
 }
@@ -193,11 +221,21 @@ function SeedWidget({ name, schema, value, onChange, invalid, seedControl, onSee
       <Label name={name} schema={schema} />
       <div className="flex items-start gap-1">
         {random ? (
-          <span className="flex-1 rounded border border-dashed border-neutral-700 px-1.5 py-0.5 text-xs italic text-neutral-500" data-param={name}>
+          <span
+            className="flex-1 rounded border border-dashed border-neutral-700 px-1.5 py-0.5 text-xs italic text-neutral-500"
+            data-param={name}
+          >
             random each run
           </span>
         ) : (
-          <NumberField name={name} value={seed} range={SEED_RANGE} onChange={onChange} invalid={invalid} className={(bad) => inputCls(bad, "w-full")} />
+          <NumberField
+            name={name}
+            value={seed}
+            range={SEED_RANGE}
+            onChange={onChange}
+            invalid={invalid}
+            className={(bad) => inputCls(bad, "w-full")}
+          />
         )}
         <select
           aria-label={`${name} after run`}
@@ -234,7 +272,12 @@ function SeedWidget({ name, schema, value, onChange, invalid, seedControl, onSee
             last run used <b className="font-mono text-neutral-200">{usedSeed}</b>
           </span>
           {usedSeed !== seed && (
-            <button type="button" className="nodrag rounded px-1 text-sky-400 hover:bg-neutral-800" onClick={() => (onSeedControl?.("fixed"), onChange(usedSeed))} title="Set the seed to the one the last run used, fixed">
+            <button
+              type="button"
+              className="nodrag rounded px-1 text-sky-400 hover:bg-neutral-800"
+              onClick={() => (onSeedControl?.("fixed"), onChange(usedSeed))}
+              title="Set the seed to the one the last run used, fixed"
+            >
               reuse
             </button>
           )}
@@ -267,8 +310,20 @@ function FileWidget({ name, schema, value, onChange, onError, invalid }: WidgetP
     <div className="flex flex-col gap-0.5">
       <Label name={name} schema={schema} />
       <div className="flex items-center gap-1">
-        <input type="text" aria-label={name} data-param={name} className={inputCls(invalid)} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value)} />
-        <button type="button" className="nodrag rounded border border-neutral-700 px-1.5 text-[11px] text-neutral-300 hover:bg-neutral-800" disabled={busy} onClick={() => ref.current?.click()}>
+        <input
+          type="text"
+          aria-label={name}
+          data-param={name}
+          className={inputCls(invalid)}
+          value={typeof value === "string" ? value : ""}
+          onChange={(e) => onChange(e.target.value)}
+        />
+        <button
+          type="button"
+          className="nodrag rounded border border-neutral-700 px-1.5 text-[11px] text-neutral-300 hover:bg-neutral-800"
+          disabled={busy}
+          onClick={() => ref.current?.click()}
+        >
           {busy ? "…" : "upload"}
         </button>
         <input

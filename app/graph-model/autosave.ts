@@ -27,6 +27,10 @@ export function decodeAutosave(raw: string | null): Autosave | null {
   }
   const g = zGraph.safeParse(x?.graph);
   if (!g.success) return null;
-  const doc: DocInfo = { id: x.doc?.id, name: x.doc?.name, savedJson: typeof x.doc?.savedJson === "string" ? x.doc.savedJson : "" };
+  const doc: DocInfo = {
+    id: x.doc?.id,
+    name: x.doc?.name,
+    savedJson: typeof x.doc?.savedJson === "string" ? x.doc.savedJson : "",
+  };
   return { graph: g.data, doc, runId: typeof x.runId === "string" ? x.runId : undefined };
 }

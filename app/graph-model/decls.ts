@@ -18,7 +18,16 @@ export interface ParamSchema {
   choices?: string[];
   description?: string;
   title?: string;
-  ui?: "number" | "slider" | "textarea" | "text" | "select" | "seed" | "toggle" | "file" | { widget: "model"; component: string };
+  ui?:
+    | "number"
+    | "slider"
+    | "textarea"
+    | "text"
+    | "select"
+    | "seed"
+    | "toggle"
+    | "file"
+    | { widget: "model"; component: string };
   step?: number;
   advanced?: boolean;
 }
@@ -85,6 +94,7 @@ export function searchDecls(decls: readonly NodeDecl[], query: string): NodeDecl
   const hits = decls.filter((d) => words.every((w) => searchText(d).includes(w)));
   const q = query.trim().toLowerCase();
   const named = (d: NodeDecl) => (SEARCH_ALIASES[d.type] ?? []).some((a) => a === q || a.replace(/\s+/g, "") === q);
-  const rank = (d: NodeDecl) => (d.title.toLowerCase().startsWith(q) ? 0 : named(d) ? 1 : d.type.toLowerCase().includes(q) ? 2 : 3);
+  const rank = (d: NodeDecl) =>
+    d.title.toLowerCase().startsWith(q) ? 0 : named(d) ? 1 : d.type.toLowerCase().includes(q) ? 2 : 3;
   return hits.sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title));
 }

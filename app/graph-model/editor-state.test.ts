@@ -16,21 +16,34 @@ describe("editor state", () => {
     expect(s.doc).toMatchObject({ id: "g1", name: "Mine" });
   });
   it("a drag is one undo step", () => {
-    let s = editorReducer(initialEditorState(), { type: "edit", fn: (g) => addNode(g, TONE, { x: 0, y: 0 }).graph, now: 0 });
-    for (let x = 1; x <= 5; x++) s = editorReducer(s, { type: "edit", fn: (g) => moveNodes(g, { testTone1: { x, y: 0 } }), transient: true });
+    let s = editorReducer(initialEditorState(), {
+      type: "edit",
+      fn: (g) => addNode(g, TONE, { x: 0, y: 0 }).graph,
+      now: 0,
+    });
+    for (let x = 1; x <= 5; x++)
+      s = editorReducer(s, { type: "edit", fn: (g) => moveNodes(g, { testTone1: { x, y: 0 } }), transient: true });
     s = editorReducer(s, { type: "settle" });
     expect(s.history.present.nodes.testTone1.ui?.x).toBe(5);
     s = editorReducer(s, { type: "undo" });
     expect(s.history.present.nodes.testTone1.ui?.x).toBe(0);
   });
   it("undo drops selected nodes that no longer exist", () => {
-    let s = editorReducer(initialEditorState(), { type: "edit", fn: (g) => addNode(g, TONE, { x: 0, y: 0 }).graph, select: ["testTone1"] });
+    let s = editorReducer(initialEditorState(), {
+      type: "edit",
+      fn: (g) => addNode(g, TONE, { x: 0, y: 0 }).graph,
+      select: ["testTone1"],
+    });
     s = editorReducer(s, { type: "undo" });
     expect(s.selectedNodes.size).toBe(0);
   });
   it("loading a graph resets history and lays out nodes without positions", () => {
     let s = editorReducer(initialEditorState(), { type: "edit", fn: (g) => addNode(g, TONE, { x: 0, y: 0 }).graph });
-    s = editorReducer(s, { type: "load", graph: { version: 1, nodes: { t: { type: "audio.testTone" } } }, doc: { name: "x" } });
+    s = editorReducer(s, {
+      type: "load",
+      graph: { version: 1, nodes: { t: { type: "audio.testTone" } } },
+      doc: { name: "x" },
+    });
     expect(s.history.past).toEqual([]);
     expect(s.history.present.nodes.t.ui).toEqual({ x: 0, y: 0 });
     expect(isDirty(s)).toBe(false);
@@ -47,7 +60,10 @@ describe("editor state", () => {
 
 describe("layout of an opened graph", () => {
   it("moves nodes without an undo step and keeps a clean document clean", () => {
-    let s = editorReducer(initialEditorState(), { type: "load", graph: addNode({ version: 1, nodes: {} }, TONE, { x: 0, y: 0 }).graph });
+    let s = editorReducer(initialEditorState(), {
+      type: "load",
+      graph: addNode({ version: 1, nodes: {} }, TONE, { x: 0, y: 0 }).graph,
+    });
     s = editorReducer(s, { type: "layout", fn: (g) => moveNodes(g, { testTone1: { x: 50, y: 60 } }) });
     expect(s.history.present.nodes.testTone1.ui).toMatchObject({ x: 50, y: 60 });
     expect(isDirty(s)).toBe(false);

@@ -37,7 +37,12 @@ export function canonicalJson(g: Graph): string {
 
 export function initialEditorState(graph: Graph = emptyGraph(), doc?: Partial<DocInfo>): EditorState {
   const g = layoutMissing(graph);
-  return { history: createHistory(g), selectedNodes: new Set(), selectedEdges: new Set(), doc: { savedJson: canonicalJson(g), ...doc } };
+  return {
+    history: createHistory(g),
+    selectedNodes: new Set(),
+    selectedEdges: new Set(),
+    doc: { savedJson: canonicalJson(g), ...doc },
+  };
 }
 
 export function isDirty(s: EditorState): boolean {
@@ -55,7 +60,10 @@ export function editorReducer(s: EditorState, a: EditorAction): EditorState {
   switch (a.type) {
     case "edit": {
       const next = a.fn(s.history.present);
-      let out: EditorState = { ...s, history: commit(s.history, next, { key: a.key, transient: a.transient, now: a.now }) };
+      let out: EditorState = {
+        ...s,
+        history: commit(s.history, next, { key: a.key, transient: a.transient, now: a.now }),
+      };
       if (a.select) out = { ...out, selectedNodes: new Set(a.select), selectedEdges: new Set() };
       return next === s.history.present && !a.select ? s : pruneSelection(out);
     }
@@ -67,21 +75,34 @@ export function editorReducer(s: EditorState, a: EditorAction): EditorState {
       return pruneSelection({ ...s, history: redo(s.history) });
     case "load": {
       const g = layoutMissing(a.graph);
-      return { history: createHistory(g), selectedNodes: new Set(), selectedEdges: new Set(), doc: { ...a.doc, savedJson: a.savedJson ?? (a.dirty ? "" : canonicalJson(g)) } };
+      return {
+        history: createHistory(g),
+        selectedNodes: new Set(),
+        selectedEdges: new Set(),
+        doc: { ...a.doc, savedJson: a.savedJson ?? (a.dirty ? "" : canonicalJson(g)) },
+      };
     }
     case "layout": {
       const next = a.fn(s.history.present);
       if (next === s.history.present) return s;
       const clean = !isDirty(s);
-      return { ...s, history: { ...s.history, present: next }, doc: clean ? { ...s.doc, savedJson: canonicalJson(next) } : s.doc };
+      return {
+        ...s,
+        history: { ...s.history, present: next },
+        doc: clean ? { ...s.doc, savedJson: canonicalJson(next) } : s.doc,
+      };
     }
     case "saved":
       return { ...s, doc: { id: a.id, name: a.name, savedJson: canonicalJson(s.history.present) } };
     case "select": {
       const nodes = new Set(a.only ? [] : s.selectedNodes);
       const edges = new Set(a.only ? [] : s.selectedEdges);
-      for (const [id, on] of Object.entries(a.nodes ?? {})) if (on) nodes.add(id); else nodes.delete(id);
-      for (const [id, on] of Object.entries(a.edges ?? {})) if (on) edges.add(id); else edges.delete(id);
+      for (const [id, on] of Object.entries(a.nodes ?? {}))
+        if (on) nodes.add(id);
+        else nodes.delete(id);
+      for (const [id, on] of Object.entries(a.edges ?? {}))
+        if (on) edges.add(id);
+        else edges.delete(id);
       return { ...s, selectedNodes: nodes, selectedEdges: edges };
     }
   }

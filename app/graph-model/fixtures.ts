@@ -1,7 +1,13 @@
 // Declarations shaped like nodes.list output, for the graph-model tests.
 import type { NodeDecl } from "./decls";
 
-const num = (d: number, extra: Record<string, unknown> = {}) => ({ type: "number" as const, default: d, description: "n", ui: "number" as const, ...extra });
+const num = (d: number, extra: Record<string, unknown> = {}) => ({
+  type: "number" as const,
+  default: d,
+  description: "n",
+  ui: "number" as const,
+  ...extra,
+});
 
 export const TONE: NodeDecl = {
   type: "audio.testTone",
@@ -47,7 +53,10 @@ export const TEXT: NodeDecl = {
   output: false,
   inputs: {},
   outputs: { value: { type: "STRING" } },
-  params: { type: "object", properties: { value: { type: "string", default: "", ui: "textarea", description: "The text" } } },
+  params: {
+    type: "object",
+    properties: { value: { type: "string", default: "", ui: "textarea", description: "The text" } },
+  },
   paramPorts: { value: "STRING" },
 };
 

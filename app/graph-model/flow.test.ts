@@ -7,7 +7,10 @@ import { ALL, TONE } from "./fixtures";
 
 const decls = declMap(ALL);
 const view = (s: ReturnType<typeof initialEditorState>, prev: Map<string, FlowNode>) => {
-  const list = toFlowNodes({ graph: s.history.present, decls, run: undefined, issues: undefined, selected: s.selectedNodes }, prev);
+  const list = toFlowNodes(
+    { graph: s.history.present, decls, run: undefined, issues: undefined, selected: s.selectedNodes },
+    prev,
+  );
   return { list, prev: new Map(list.map((n) => [n.id, n])) };
 };
 

@@ -66,13 +66,24 @@ export function toFlowNodes(inp: FlowInputs, prev: ReadonlyMap<string, FlowNode>
     // (data.node may be an older version of the node that differs only in position, so the
     // position is compared too: undoing a move brings back that very node object.)
     const samePlace = p !== undefined && p.position.x === x && p.position.y === y;
-    if (p && samePlace && p.data.node === node && p.data.decl === decl && p.data.run === run && p.data.issues === issues && p.selected === selected && p.measured === measured) {
+    if (
+      p &&
+      samePlace &&
+      p.data.node === node &&
+      p.data.decl === decl &&
+      p.data.run === run &&
+      p.data.issues === issues &&
+      p.selected === selected &&
+      p.measured === measured
+    ) {
       out.push(p);
       continue;
     }
     // A move changes only ui.x/y: keep the data object so the node component does not re-render.
     const data: FlowNodeData =
-      p && sameContent(p.data.node, node) && p.data.decl === decl && p.data.run === run && p.data.issues === issues ? p.data : { id, node, decl, run, issues };
+      p && sameContent(p.data.node, node) && p.data.decl === decl && p.data.run === run && p.data.issues === issues
+        ? p.data
+        : { id, node, decl, run, issues };
     out.push({ id, type: "acestep", position: samePlace ? p.position : { x, y }, data, selected, measured });
   }
   return out;
@@ -90,7 +101,12 @@ export function sameContent(a: GraphNode, b: GraphNode): boolean {
 }
 
 /** One edge per link; unchanged edges are reused from `prev` (moving nodes changes no edge). */
-export function toFlowEdges(graph: Graph, decls: DeclMap, selected: ReadonlySet<string>, prev: ReadonlyMap<string, FlowEdge> = new Map()): FlowEdge[] {
+export function toFlowEdges(
+  graph: Graph,
+  decls: DeclMap,
+  selected: ReadonlySet<string>,
+  prev: ReadonlyMap<string, FlowEdge> = new Map(),
+): FlowEdge[] {
   const out: FlowEdge[] = [];
   for (const [target, node] of Object.entries(graph.nodes))
     for (const [input, link] of Object.entries(node.inputs ?? {})) {
@@ -100,7 +116,13 @@ export function toFlowEdges(graph: Graph, decls: DeclMap, selected: ReadonlySet<
       const id = edgeId(target, input);
       const stroke = t ? PORT_COLORS[t as PortType] : "#737373";
       const p = prev.get(id);
-      if (p && p.source === link.node && p.sourceHandle === link.output && p.selected === selected.has(id) && p.style?.stroke === stroke) {
+      if (
+        p &&
+        p.source === link.node &&
+        p.sourceHandle === link.output &&
+        p.selected === selected.has(id) &&
+        p.style?.stroke === stroke
+      ) {
         out.push(p);
         continue;
       }

@@ -18,8 +18,32 @@ describe("gallery cards", () => {
       },
     });
     expect(galleryCards(v)).toEqual([
-      { key: "runs/r/a.flac", item: 1, path: "runs/r/a.flac", label: undefined, nodeId: "save", seed: 42, seedNode: "sampler", seconds: 10, caption: "lo-fi piano", bpm: 84, keyscale: "F major" },
-      { key: "runs/r/b.flac", item: 2, path: "runs/r/b.flac", label: undefined, nodeId: "save", seed: 43, seedNode: "sampler", seconds: 10, caption: "lo-fi piano", bpm: 84, keyscale: "F major" },
+      {
+        key: "runs/r/a.flac",
+        item: 1,
+        path: "runs/r/a.flac",
+        label: undefined,
+        nodeId: "save",
+        seed: 42,
+        seedNode: "sampler",
+        seconds: 10,
+        caption: "lo-fi piano",
+        bpm: 84,
+        keyscale: "F major",
+      },
+      {
+        key: "runs/r/b.flac",
+        item: 2,
+        path: "runs/r/b.flac",
+        label: undefined,
+        nodeId: "save",
+        seed: 43,
+        seedNode: "sampler",
+        seconds: 10,
+        caption: "lo-fi piano",
+        bpm: 84,
+        keyscale: "F major",
+      },
     ]);
   });
   it("prefers what an LM planned over typed params, and skips unset ones", () => {

@@ -28,11 +28,14 @@ function songFacts(v: RunView): Pick<GalleryCard, "caption" | "bpm" | "keyscale"
     for (const f of SONG_FIELDS) {
       const x = src[f];
       if (out[f] !== undefined) continue;
-      if (f === "bpm" ? typeof x === "number" && x > 0 : typeof x === "string" && x !== "") (out as Record<string, unknown>)[f] = x;
+      if (f === "bpm" ? typeof x === "number" && x > 0 : typeof x === "string" && x !== "")
+        (out as Record<string, unknown>)[f] = x;
     }
   };
   // What an LM planned wins over what was typed (it is what the DiT was given).
-  for (const n of Object.values(v.nodes)) for (const r of n.results ?? []) if (r.kind === "song" && r.value && typeof r.value === "object") take(r.value as Record<string, unknown>);
+  for (const n of Object.values(v.nodes))
+    for (const r of n.results ?? [])
+      if (r.kind === "song" && r.value && typeof r.value === "object") take(r.value as Record<string, unknown>);
   for (const n of Object.values(v.nodes)) if (n.params) take(n.params);
   return out;
 }
@@ -54,7 +57,17 @@ export function galleryCards(v: RunView | null): GalleryCard[] {
       if (r.kind !== "audio" || !r.path) continue;
       const i = cards.length;
       const seconds = typeof r.meta?.seconds === "number" ? r.meta.seconds : undefined;
-      cards.push({ key: r.path, item: i + 1, path: r.path, label: r.label, nodeId, seed: seeds?.[i], seedNode: seeds?.[i] !== undefined ? seedNode : undefined, seconds, ...facts });
+      cards.push({
+        key: r.path,
+        item: i + 1,
+        path: r.path,
+        label: r.label,
+        nodeId,
+        seed: seeds?.[i],
+        seedNode: seeds?.[i] !== undefined ? seedNode : undefined,
+        seconds,
+        ...facts,
+      });
     }
   return cards;
 }

@@ -33,16 +33,34 @@ export function commit<T>(h: History<T>, next: T, o: CommitOptions = {}): Histor
   if (o.transient) return { ...h, base: h.base ?? h.present, present: next, future: [] };
   const now = o.now ?? Date.now();
   const settled = settle(h);
-  if (o.key !== undefined && o.key === settled.lastKey && settled.lastAt !== undefined && now - settled.lastAt < COALESCE_MS && settled.past.length > 0)
+  if (
+    o.key !== undefined &&
+    o.key === settled.lastKey &&
+    settled.lastAt !== undefined &&
+    now - settled.lastAt < COALESCE_MS &&
+    settled.past.length > 0
+  )
     return { ...settled, present: next, future: [], lastAt: now };
-  return { past: [...settled.past, settled.present].slice(-HISTORY_LIMIT), present: next, future: [], lastKey: o.key, lastAt: now };
+  return {
+    past: [...settled.past, settled.present].slice(-HISTORY_LIMIT),
+    present: next,
+    future: [],
+    lastKey: o.key,
+    lastAt: now,
+  };
 }
 
 /** Ends a transient edit: the value before it becomes one undo step. */
 export function settle<T>(h: History<T>): History<T> {
   if (h.base === undefined) return h;
   if (h.base === h.present) return { ...h, base: undefined };
-  return { past: [...h.past, h.base].slice(-HISTORY_LIMIT), present: h.present, future: [], lastKey: undefined, lastAt: undefined };
+  return {
+    past: [...h.past, h.base].slice(-HISTORY_LIMIT),
+    present: h.present,
+    future: [],
+    lastKey: undefined,
+    lastAt: undefined,
+  };
 }
 
 export function undo<T>(h0: History<T>): History<T> {

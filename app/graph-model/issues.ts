@@ -41,5 +41,7 @@ export function issuesOf(error: unknown): Issue[] | null {
   const data = (error as { data?: { issues?: unknown } } | null)?.data;
   const list = data?.issues;
   if (!Array.isArray(list)) return null;
-  return list.filter((i): i is Issue => typeof i === "object" && i !== null && typeof (i as Issue).message === "string");
+  return list.filter(
+    (i): i is Issue => typeof i === "object" && i !== null && typeof (i as Issue).message === "string",
+  );
 }

@@ -17,7 +17,10 @@ describe("number input", () => {
   });
   it("refuses fractions for integers and honours exclusive bounds", () => {
     expect(parseNumberInput("2.5", { integer: true })).toEqual({ ok: false, problem: "whole numbers only" });
-    expect(parseNumberInput("0", { integer: false, min: 0, exclusiveMin: true })).toEqual({ ok: false, problem: "0 is outside > 0" });
+    expect(parseNumberInput("0", { integer: false, min: 0, exclusiveMin: true })).toEqual({
+      ok: false,
+      problem: "0 is outside > 0",
+    });
     expect(rangeText({ integer: true, min: 0 })).toBe("≥ 0");
     expect(rangeText({ integer: true })).toBe("");
   });

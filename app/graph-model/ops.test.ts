@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { addNode, arrange, compatibleNodes, connect, copyNodes, emptyGraph, freshId, layoutMissing, moveNodes, overlappingNodes, pasteNodes, removeLinks, removeNodes, setParam } from "./ops";
+import {
+  addNode,
+  arrange,
+  compatibleNodes,
+  connect,
+  copyNodes,
+  emptyGraph,
+  freshId,
+  layoutMissing,
+  moveNodes,
+  overlappingNodes,
+  pasteNodes,
+  removeLinks,
+  removeNodes,
+  setParam,
+} from "./ops";
 import { declMap, paramDefaults, searchDecls, widgetKind, type NodeDecl } from "./decls";
 import { ALL, INFO, SHOW, TEXT, TONE } from "./fixtures";
 
@@ -12,7 +27,12 @@ function chain() {
   g = addNode(g, SHOW, { x: 600, y: 0 }).graph;
   const a = connect(g, decls, { source: "testTone1", sourceHandle: "audio", target: "info1", targetHandle: "audio" });
   if (!a.ok) throw new Error(a.reason);
-  const b = connect(a.graph, decls, { source: "info1", sourceHandle: "peak", target: "showNumber1", targetHandle: "value" });
+  const b = connect(a.graph, decls, {
+    source: "info1",
+    sourceHandle: "peak",
+    target: "showNumber1",
+    targetHandle: "value",
+  });
   if (!b.ok) throw new Error(b.reason);
   return b.graph;
 }
@@ -21,7 +41,11 @@ describe("addNode", () => {
   it("adds a node with every param at its declared default and a fresh id", () => {
     const { graph, id } = addNode(emptyGraph(), TONE, { x: 10.4, y: 20.6 });
     expect(id).toBe("testTone1");
-    expect(graph.nodes[id]).toEqual({ type: "audio.testTone", params: { frequency: 440, seconds: 2 }, ui: { x: 10, y: 21 } });
+    expect(graph.nodes[id]).toEqual({
+      type: "audio.testTone",
+      params: { frequency: 440, seconds: 2 },
+      ui: { x: 10, y: 21 },
+    });
     expect(freshId(graph, "audio.testTone")).toBe("testTone2");
   });
   it("does not mutate the graph it was given", () => {
@@ -38,16 +62,31 @@ describe("connect", () => {
   });
   it("refuses a type mismatch with the reason from port-types", () => {
     const g = chain();
-    const r = connect(g, decls, { source: "testTone1", sourceHandle: "audio", target: "showNumber1", targetHandle: "value" });
+    const r = connect(g, decls, {
+      source: "testTone1",
+      sourceHandle: "audio",
+      target: "showNumber1",
+      targetHandle: "value",
+    });
     expect(r).toEqual({ ok: false, reason: "a AUDIO output cannot feed a FLOAT input" });
   });
   it("accepts INT into FLOAT and feeds a linkable param", () => {
     const g = chain();
-    const r = connect(g, decls, { source: "info1", sourceHandle: "sampleRate", target: "testTone1", targetHandle: "frequency" });
+    const r = connect(g, decls, {
+      source: "info1",
+      sourceHandle: "sampleRate",
+      target: "testTone1",
+      targetHandle: "frequency",
+    });
     // info1 is downstream of testTone1, so this one closes a cycle.
     expect(r).toEqual({ ok: false, reason: "this link would form a cycle" });
     const g2 = addNode(g, TONE, { x: 0, y: 300 }).graph;
-    const r2 = connect(g2, decls, { source: "info1", sourceHandle: "sampleRate", target: "testTone2", targetHandle: "frequency" });
+    const r2 = connect(g2, decls, {
+      source: "info1",
+      sourceHandle: "sampleRate",
+      target: "testTone2",
+      targetHandle: "frequency",
+    });
     expect(r2.ok).toBe(true);
     if (r2.ok) expect(r2.graph.nodes.testTone2.inputs?.frequency).toEqual({ node: "info1", output: "sampleRate" });
   });
@@ -60,8 +99,12 @@ describe("connect", () => {
   });
   it("refuses unknown handles and self links", () => {
     const g = chain();
-    expect(connect(g, decls, { source: "info1", sourceHandle: "nope", target: "showNumber1", targetHandle: "value" })).toEqual({ ok: false, reason: 'Audio Info has no output "nope"' });
-    expect(connect(g, decls, { source: "testTone1", sourceHandle: "audio", target: "testTone1", targetHandle: "frequency" })).toEqual({ ok: false, reason: "a node cannot feed itself" });
+    expect(
+      connect(g, decls, { source: "info1", sourceHandle: "nope", target: "showNumber1", targetHandle: "value" }),
+    ).toEqual({ ok: false, reason: 'Audio Info has no output "nope"' });
+    expect(
+      connect(g, decls, { source: "testTone1", sourceHandle: "audio", target: "testTone1", targetHandle: "frequency" }),
+    ).toEqual({ ok: false, reason: "a node cannot feed itself" });
   });
 });
 
@@ -136,7 +179,11 @@ describe("decls", () => {
 describe("arrange", () => {
   it("puts each depth in a column and stacks nodes by their heights", () => {
     let g = addNode(chain(), TONE, { x: 0, y: 500 }).graph;
-    g = arrange(g, { testTone1: { width: 256, height: 300 }, testTone2: { width: 256, height: 100 }, info1: { width: 200, height: 50 } });
+    g = arrange(g, {
+      testTone1: { width: 256, height: 300 },
+      testTone2: { width: 256, height: 100 },
+      info1: { width: 200, height: 50 },
+    });
     expect(g.nodes.testTone1.ui).toEqual({ x: 0, y: 0 });
     expect(g.nodes.testTone2.ui).toEqual({ x: 0, y: 330 });
     expect(g.nodes.info1.ui).toEqual({ x: 316, y: 0 });
@@ -146,7 +193,13 @@ describe("arrange", () => {
 
 describe("layoutMissing", () => {
   it("places nodes without positions by depth", () => {
-    const g = layoutMissing({ version: 1, nodes: { a: { type: "audio.testTone" }, b: { type: "audio.info", inputs: { audio: { node: "a", output: "audio" } } } } });
+    const g = layoutMissing({
+      version: 1,
+      nodes: {
+        a: { type: "audio.testTone" },
+        b: { type: "audio.info", inputs: { audio: { node: "a", output: "audio" } } },
+      },
+    });
     expect(g.nodes.a.ui).toEqual({ x: 0, y: 0 });
     expect(g.nodes.b.ui).toEqual({ x: 340, y: 0 });
   });
@@ -182,7 +235,11 @@ describe("overlappingNodes", () => {
     let g = addNode(emptyGraph(), TONE, { x: 0, y: 0 }).graph;
     g = addNode(g, TONE, { x: 100, y: 150 }).graph;
     g = addNode(g, TONE, { x: 600, y: 0 }).graph;
-    const sizes = { testTone1: { width: 256, height: 200 }, testTone2: { width: 256, height: 200 }, testTone3: { width: 256, height: 200 } };
+    const sizes = {
+      testTone1: { width: 256, height: 200 },
+      testTone2: { width: 256, height: 200 },
+      testTone3: { width: 256, height: 200 },
+    };
     expect(overlappingNodes(g, sizes)).toEqual(["testTone1/testTone2"]);
     expect(overlappingNodes(g, { ...sizes, testTone1: { width: 256, height: 140 } })).toEqual([]);
     expect(overlappingNodes(arrange(g, sizes), sizes)).toEqual([]);
@@ -190,12 +247,26 @@ describe("overlappingNodes", () => {
 });
 
 describe("search aliases", () => {
-  const SAMPLER: NodeDecl = { ...TONE, type: "ace.ditSampler", title: "DiT Sampler", description: "Samples latents", params: { type: "object", properties: { seed: { type: "integer", default: -1, ui: "seed" } } } };
-  const TEXT_COND: NodeDecl = { ...TONE, type: "ace.textConditioning", title: "Text Conditioning", description: "Encodes", params: { type: "object", properties: { bpm: { type: "integer", default: 0 } } } };
+  const SAMPLER: NodeDecl = {
+    ...TONE,
+    type: "ace.ditSampler",
+    title: "DiT Sampler",
+    description: "Samples latents",
+    params: { type: "object", properties: { seed: { type: "integer", default: -1, ui: "seed" } } },
+  };
+  const TEXT_COND: NodeDecl = {
+    ...TONE,
+    type: "ace.textConditioning",
+    title: "Text Conditioning",
+    description: "Encodes",
+    params: { type: "object", properties: { bpm: { type: "integer", default: 0 } } },
+  };
   it("finds nodes by their ComfyUI names and by the params they set", () => {
     expect(searchDecls([TONE, SAMPLER, TEXT_COND], "ksampler").map((d) => d.type)).toEqual(["ace.ditSampler"]);
     expect(searchDecls([TONE, SAMPLER, TEXT_COND], "bpm").map((d) => d.type)).toEqual(["ace.textConditioning"]);
     expect(searchDecls([TONE, SAMPLER, TEXT_COND], "seed").map((d) => d.type)).toEqual(["ace.ditSampler"]);
-    expect(searchDecls([TONE, SAMPLER, TEXT_COND], "clip text encode").map((d) => d.type)).toEqual(["ace.textConditioning"]);
+    expect(searchDecls([TONE, SAMPLER, TEXT_COND], "clip text encode").map((d) => d.type)).toEqual([
+      "ace.textConditioning",
+    ]);
   });
 });

@@ -26,8 +26,17 @@ function withNodes(graph: Graph, nodes: Record<string, GraphNode>): Graph {
 }
 
 /** Adds a node of `decl` with every param at its default. */
-export function addNode(graph: Graph, decl: NodeDecl, at: XY, id = freshId(graph, decl.type)): { graph: Graph; id: string } {
-  const node: GraphNode = { type: decl.type, params: paramDefaults(decl), ui: { x: Math.round(at.x), y: Math.round(at.y) } };
+export function addNode(
+  graph: Graph,
+  decl: NodeDecl,
+  at: XY,
+  id = freshId(graph, decl.type),
+): { graph: Graph; id: string } {
+  const node: GraphNode = {
+    type: decl.type,
+    params: paramDefaults(decl),
+    ui: { x: Math.round(at.x), y: Math.round(at.y) },
+  };
   return { graph: withNodes(graph, { ...graph.nodes, [id]: node }), id };
 }
 
@@ -38,7 +47,10 @@ export function removeNodes(graph: Graph, ids: Iterable<string>): Graph {
   const nodes: Record<string, GraphNode> = {};
   for (const [id, n] of Object.entries(graph.nodes)) {
     if (gone.has(id)) continue;
-    const inputs = n.inputs && Object.values(n.inputs).some((l) => gone.has(l.node)) ? Object.fromEntries(Object.entries(n.inputs).filter(([, l]) => !gone.has(l.node))) : n.inputs;
+    const inputs =
+      n.inputs && Object.values(n.inputs).some((l) => gone.has(l.node))
+        ? Object.fromEntries(Object.entries(n.inputs).filter(([, l]) => !gone.has(l.node)))
+        : n.inputs;
     nodes[id] = inputs === n.inputs ? n : dropEmptyInputs({ ...n, inputs });
   }
   return withNodes(graph, nodes);
@@ -178,7 +190,13 @@ export function copyNodes(graph: Graph, ids: Iterable<string>): Clip {
 }
 
 export function isClip(x: unknown): x is Clip {
-  return typeof x === "object" && x !== null && (x as Clip).kind === "acestep.nodes" && typeof (x as Clip).nodes === "object" && (x as Clip).nodes !== null;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    (x as Clip).kind === "acestep.nodes" &&
+    typeof (x as Clip).nodes === "object" &&
+    (x as Clip).nodes !== null
+  );
 }
 
 /** The top-left corner of a clip's nodes (where a paste at the pointer puts it). */
@@ -201,7 +219,11 @@ export function pasteNodes(graph: Graph, clip: Clip, offset: XY = { x: 40, y: 40
   for (const [id, n0] of Object.entries(clip.nodes)) {
     const n = structuredClone(n0);
     if (n.inputs)
-      n.inputs = Object.fromEntries(Object.entries(n.inputs).flatMap(([k, l]) => (rename.has(l.node) ? [[k, { ...l, node: rename.get(l.node)! }]] : [])));
+      n.inputs = Object.fromEntries(
+        Object.entries(n.inputs).flatMap(([k, l]) =>
+          rename.has(l.node) ? [[k, { ...l, node: rename.get(l.node)! }]] : [],
+        ),
+      );
     n.ui = { ...(n.ui ?? {}), x: (n.ui?.x ?? 0) + offset.x, y: (n.ui?.y ?? 0) + offset.y };
     nodes[rename.get(id)!] = n;
   }
@@ -209,16 +231,25 @@ export function pasteNodes(graph: Graph, clip: Clip, offset: XY = { x: 40, y: 40
 }
 
 /** For a connection dragged onto empty canvas: node types that could take the other end. */
-export function compatibleNodes(decls: readonly NodeDecl[], from: { type: PortType; side: "source" | "target" }): Array<{ decl: NodeDecl; handle: string }> {
+export function compatibleNodes(
+  decls: readonly NodeDecl[],
+  from: { type: PortType; side: "source" | "target" },
+): Array<{ decl: NodeDecl; handle: string }> {
   const out: Array<{ decl: NodeDecl; handle: string }> = [];
   for (const d of decls) {
     if (from.side === "source") {
       // Dragged from an output: the new node needs an input (port first, then linkable param) that takes it.
-      const port = Object.keys(d.inputs).find((k) => connectionRefusal(from.type, d.inputs[k].type as PortType) === null);
-      const handle = port ?? Object.keys(d.paramPorts).find((k) => connectionRefusal(from.type, d.paramPorts[k] as PortType) === null);
+      const port = Object.keys(d.inputs).find(
+        (k) => connectionRefusal(from.type, d.inputs[k].type as PortType) === null,
+      );
+      const handle =
+        port ??
+        Object.keys(d.paramPorts).find((k) => connectionRefusal(from.type, d.paramPorts[k] as PortType) === null);
       if (handle) out.push({ decl: d, handle });
     } else {
-      const handle = Object.keys(d.outputs).find((k) => connectionRefusal(d.outputs[k].type as PortType, from.type) === null);
+      const handle = Object.keys(d.outputs).find(
+        (k) => connectionRefusal(d.outputs[k].type as PortType, from.type) === null,
+      );
       if (handle) out.push({ decl: d, handle });
     }
   }
@@ -233,7 +264,9 @@ export function depths(graph: Graph): Map<string, number> {
     if (seen.has(id)) return 0;
     seen.add(id);
     const n = graph.nodes[id];
-    const v = n ? Math.max(0, ...Object.values(n.inputs ?? {}).map((l) => (l.node in graph.nodes ? d(l.node, seen) + 1 : 0))) : 0;
+    const v = n
+      ? Math.max(0, ...Object.values(n.inputs ?? {}).map((l) => (l.node in graph.nodes ? d(l.node, seen) + 1 : 0)))
+      : 0;
     depth.set(id, v);
     return v;
   };
@@ -245,7 +278,11 @@ export function depths(graph: Graph): Map<string, number> {
  * Tidies the whole graph: one column per depth, nodes stacked by their measured heights
  * (in their current top-to-bottom order), so nothing overlaps.
  */
-export function arrange(graph: Graph, sizes: Readonly<Record<string, { width?: number; height?: number }>>, gap = { x: 60, y: 30 }): Graph {
+export function arrange(
+  graph: Graph,
+  sizes: Readonly<Record<string, { width?: number; height?: number }>>,
+  gap = { x: 60, y: 30 },
+): Graph {
   const depth = depths(graph);
   const columns = new Map<number, string[]>();
   for (const id of Object.keys(graph.nodes)) columns.set(depth.get(id)!, [...(columns.get(depth.get(id)!) ?? []), id]);
@@ -286,7 +323,9 @@ export function overlappingNodes(graph: Graph, sizes: Sizes): string[] {
 
 /** Fills missing positions so every node has a place on the canvas (left to right by depth). */
 export function layoutMissing(graph: Graph): Graph {
-  const missing = Object.entries(graph.nodes).filter(([, n]) => typeof n.ui?.x !== "number" || typeof n.ui?.y !== "number");
+  const missing = Object.entries(graph.nodes).filter(
+    ([, n]) => typeof n.ui?.x !== "number" || typeof n.ui?.y !== "number",
+  );
   if (missing.length === 0) return graph;
   const depth = depths(graph);
   const rows = new Map<number, number>();

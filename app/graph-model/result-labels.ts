@@ -25,7 +25,10 @@ export function fieldLabel(key: string): string {
   if (LABELS[key]) return LABELS[key];
   const cot = /^cot_(.+)$/.exec(key);
   if (cot) return `${fieldLabel(cot[1])} (LM thought)`;
-  const words = key.replace(/_/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  const words = key
+    .replace(/_/g, " ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

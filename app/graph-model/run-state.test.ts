@@ -3,7 +3,8 @@ import { applyRunEvent, runResults, startRunView, type StreamEvent } from "./run
 import { placeIssues, issuesOf } from "./issues";
 import type { EngineEvent } from "../../server/engine/events";
 
-const fold = (events: EngineEvent[]) => events.map((event, i): StreamEvent => ({ seq: i + 1, event })).reduce(applyRunEvent, startRunView("r1"));
+const fold = (events: EngineEvent[]) =>
+  events.map((event, i): StreamEvent => ({ seq: i + 1, event })).reduce(applyRunEvent, startRunView("r1"));
 
 describe("run view", () => {
   it("follows a run through queue, progress, cache and finish", () => {
@@ -19,7 +20,14 @@ describe("run view", () => {
     expect(v.nodes.b).toMatchObject({ status: "running", step: 5, total: 10, fraction: 0.5 });
     expect(v.nodes.c.status).toBe("queued");
     const done = [
-      { type: "node.finished", nodeId: "b", nodeType: "y", ms: 12, outputs: {}, results: [{ kind: "audio", path: "outputs/r1/x.wav" }] },
+      {
+        type: "node.finished",
+        nodeId: "b",
+        nodeType: "y",
+        ms: 12,
+        outputs: {},
+        results: [{ kind: "audio", path: "outputs/r1/x.wav" }],
+      },
       { type: "node.finished", nodeId: "c", ms: 1, outputs: {}, results: [{ kind: "value", value: 3 }] },
       { type: "run.finished", ms: 20 },
     ].reduce((acc, event, i) => applyRunEvent(acc, { seq: 6 + i, event: event as EngineEvent }), v);

@@ -38,10 +38,17 @@ export interface StreamEvent {
 }
 
 export function startRunView(runId: string, position?: number): RunView {
-  return { runId, status: position !== undefined && position > 0 ? "queued" : "starting", position, nodes: {}, lastSeq: 0 };
+  return {
+    runId,
+    status: position !== undefined && position > 0 ? "queued" : "starting",
+    position,
+    nodes: {},
+    lastSeq: 0,
+  };
 }
 
-export const isTerminal = (s: RunStatus) => s === "finished" || s === "failed" || s === "cancelled" || s === "interrupted";
+export const isTerminal = (s: RunStatus) =>
+  s === "finished" || s === "failed" || s === "cancelled" || s === "interrupted";
 
 export function applyRunEvent(v: RunView, { seq, event: e }: StreamEvent): RunView {
   if (seq <= v.lastSeq) return v;
@@ -82,7 +89,8 @@ export function applyRunEvent(v: RunView, { seq, event: e }: StreamEvent): RunVi
     case "run.failed":
       next.status = "failed";
       next.error = { message: e.error, nodeId: e.nodeId, field: e.field };
-      if (e.nodeId && next.nodes[e.nodeId]?.status !== "failed") node(e.nodeId, { status: "failed", error: e.error, field: e.field });
+      if (e.nodeId && next.nodes[e.nodeId]?.status !== "failed")
+        node(e.nodeId, { status: "failed", error: e.error, field: e.field });
       break;
     case "run.cancelled":
       next.status = "cancelled";
@@ -94,7 +102,8 @@ export function applyRunEvent(v: RunView, { seq, event: e }: StreamEvent): RunVi
   if (isTerminal(next.status)) {
     // Nodes that never got to run stay "queued" no more: drop their badge.
     const nodes: Record<string, NodeRunView> = {};
-    for (const [id, n] of Object.entries(next.nodes)) if (!(n.status === "queued" || (n.status === "running" && next.status !== "finished"))) nodes[id] = n;
+    for (const [id, n] of Object.entries(next.nodes))
+      if (!(n.status === "queued" || (n.status === "running" && next.status !== "finished"))) nodes[id] = n;
     next.nodes = nodes;
   }
   return next;
@@ -106,8 +115,12 @@ export function runResults(v: RunView): Array<{ nodeId: string; result: UiResult
 }
 
 /** Adds the params each node ran with (the run's stored graph, with drawn seeds) to its view. */
-export function withRunParams(v: RunView, graph: { nodes?: Record<string, { params?: Record<string, unknown> }> }): RunView {
+export function withRunParams(
+  v: RunView,
+  graph: { nodes?: Record<string, { params?: Record<string, unknown> }> },
+): RunView {
   const nodes = { ...v.nodes };
-  for (const [id, n] of Object.entries(graph.nodes ?? {})) if (nodes[id] && n.params) nodes[id] = { ...nodes[id], params: n.params };
+  for (const [id, n] of Object.entries(graph.nodes ?? {}))
+    if (nodes[id] && n.params) nodes[id] = { ...nodes[id], params: n.params };
   return { ...v, nodes };
 }

@@ -11,11 +11,17 @@ const SAMPLER: NodeDecl = {
   output: false,
   inputs: {},
   outputs: {},
-  params: { type: "object", properties: { seed: { type: "integer", default: -1, ui: "seed" }, steps: { type: "integer", default: 8 } } },
+  params: {
+    type: "object",
+    properties: { seed: { type: "integer", default: -1, ui: "seed" }, steps: { type: "integer", default: 8 } },
+  },
   paramPorts: { seed: "INT" },
 };
 const decls = declMap([SAMPLER]);
-const graph = (seed: number) => ({ version: 1 as const, nodes: { s: { type: "ace.ditSampler", params: { seed, steps: 8 } } } });
+const graph = (seed: number) => ({
+  version: 1 as const,
+  nodes: { s: { type: "ace.ditSampler", params: { seed, steps: 8 } } },
+});
 
 describe("seed control after a run", () => {
   it("keeps fixed seeds and random (-1) seeds", () => {
@@ -28,12 +34,17 @@ describe("seed control after a run", () => {
     const g = setSeedControl(graph(7), "s", "seed", "increment");
     expect(seedControlOf(g.nodes.s, "seed")).toBe("increment");
     expect(advanceSeeds(g, decls).nodes.s.params).toEqual({ seed: 8, steps: 8 });
-    expect(advanceSeeds(setSeedControl(graph(2 ** 32 - 1), "s", "seed", "increment"), decls).nodes.s.params?.seed).toBe(0);
+    expect(advanceSeeds(setSeedControl(graph(2 ** 32 - 1), "s", "seed", "increment"), decls).nodes.s.params?.seed).toBe(
+      0,
+    );
   });
   it("randomizes with the given source and leaves linked seeds alone", () => {
     const g = setSeedControl(graph(7), "s", "seed", "randomize");
     expect(advanceSeeds(g, decls, () => 0.5).nodes.s.params?.seed).toBe(Math.floor(0.5 * (2 ** 32 - 1)));
-    const linked = { ...g, nodes: { ...g.nodes, s: { ...g.nodes.s, inputs: { seed: { node: "x", output: "value" } } } } };
+    const linked = {
+      ...g,
+      nodes: { ...g.nodes, s: { ...g.nodes.s, inputs: { seed: { node: "x", output: "value" } } } },
+    };
     expect(advanceSeeds(linked, decls)).toBe(linked);
   });
 });

@@ -5,7 +5,11 @@ const repaint = {
   version: 1 as const,
   nodes: {
     source: { type: "audio.testTone", params: { seconds: 1.5 }, ui: { x: 0, y: 300 } },
-    task: { type: "ace.repaint", params: { start: 0.5, end: 1 }, inputs: { audio: { node: "source", output: "audio" } } },
+    task: {
+      type: "ace.repaint",
+      params: { start: 0.5, end: 1 },
+      inputs: { audio: { node: "source", output: "audio" } },
+    },
   },
 };
 

@@ -27,7 +27,12 @@ describe("simple mode fields", () => {
   it("reads the fields marked in the graph, dropping unknown targets", () => {
     const g = {
       ...graph,
-      ui: { simple: [{ label: "Prompt", targets: [{ node: "text", param: "caption" }] }, { label: "Gone", targets: [{ node: "nope", param: "x" }] }] },
+      ui: {
+        simple: [
+          { label: "Prompt", targets: [{ node: "text", param: "caption" }] },
+          { label: "Gone", targets: [{ node: "nope", param: "x" }] },
+        ],
+      },
     };
     expect(simpleFields(g, decls)).toEqual([{ label: "Prompt", targets: [{ node: "text", param: "caption" }] }]);
   });
@@ -41,7 +46,10 @@ describe("simple mode fields", () => {
     expect(g.nodes.latent.params).toEqual({ duration: 12 });
   });
   it("leaves out params fed by a link", () => {
-    const g = { ...graph, nodes: { ...graph.nodes, text: { ...graph.nodes.text, inputs: { caption: { node: "x", output: "value" } } } } };
+    const g = {
+      ...graph,
+      nodes: { ...graph.nodes, text: { ...graph.nodes.text, inputs: { caption: { node: "x", output: "value" } } } },
+    };
     expect(simpleFields(g, decls).map((f) => f.label)).toEqual(["Duration (s)"]);
   });
 });

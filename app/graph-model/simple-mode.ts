@@ -17,7 +17,10 @@ export interface SimpleField {
 }
 
 const isTarget = (x: unknown): x is SimpleTarget =>
-  typeof x === "object" && x !== null && typeof (x as SimpleTarget).node === "string" && typeof (x as SimpleTarget).param === "string";
+  typeof x === "object" &&
+  x !== null &&
+  typeof (x as SimpleTarget).node === "string" &&
+  typeof (x as SimpleTarget).param === "string";
 
 /** The fields marked in `graph.ui.simple`, keeping only targets that exist and are not fed by a link. */
 export function markedFields(graph: Graph, decls: DeclMap): SimpleField[] {
@@ -25,8 +28,16 @@ export function markedFields(graph: Graph, decls: DeclMap): SimpleField[] {
   if (!Array.isArray(raw)) return [];
   const out: SimpleField[] = [];
   for (const f of raw) {
-    if (typeof f !== "object" || f === null || typeof (f as SimpleField).label !== "string" || !Array.isArray((f as SimpleField).targets)) continue;
-    const targets = (f as SimpleField).targets.filter(isTarget).filter((t) => schemaOf(graph, decls, t) && !graph.nodes[t.node].inputs?.[t.param]);
+    if (
+      typeof f !== "object" ||
+      f === null ||
+      typeof (f as SimpleField).label !== "string" ||
+      !Array.isArray((f as SimpleField).targets)
+    )
+      continue;
+    const targets = (f as SimpleField).targets
+      .filter(isTarget)
+      .filter((t) => schemaOf(graph, decls, t) && !graph.nodes[t.node].inputs?.[t.param]);
     if (targets.length) out.push({ label: (f as SimpleField).label, targets });
   }
   return out;

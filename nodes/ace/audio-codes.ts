@@ -11,7 +11,14 @@ export const AudioCodesNode = defineNode({
   description: "Parses a <|audio_code_N|> string (e.g. from the LM or another tool) into audio codes; 5 codes = 1 s.",
   inputs: {},
   outputs: { codes: { type: "AUDIO_CODES" } },
-  params: { codes: param.string({ default: "", multiline: true, maxLength: 200_000, description: "Concatenated <|audio_code_N|> tokens" }) },
+  params: {
+    codes: param.string({
+      default: "",
+      multiline: true,
+      maxLength: 200_000,
+      description: "Concatenated <|audio_code_N|> tokens",
+    }),
+  },
   run: ({ params }, ctx) => {
     const r = parseAudioCodesDetailed(params.codes);
     if (r.codes.length === 0) throw new NodeError("no <|audio_code_N|> tokens found", "codes");
@@ -30,7 +37,8 @@ export const CodesToTextNode = defineNode({
   params: { item: param.int({ default: 0, min: 0, max: 7, description: "Batch item" }) },
   run: ({ inputs, params }) => {
     const c = inputs.codes.codes[params.item];
-    if (!c) throw new NodeError(`batch item ${params.item} does not exist (${inputs.codes.codes.length} items)`, "item");
+    if (!c)
+      throw new NodeError(`batch item ${params.item} does not exist (${inputs.codes.codes.length} items)`, "item");
     return { text: formatAudioCodes(c) };
   },
 });

@@ -22,14 +22,18 @@ function waveformSplice(task: TaskMeta, repaint: RepaintConfig): WaveformSplice 
 
 export function parseNumberList(s: string): number[] | null {
   if (!s.trim()) return null;
-  return s.split(/[,\s]+/).filter(Boolean).map(Number);
+  return s
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
 }
 
 export const DitSamplerNode = defineNode({
   type: "ace.ditSampler",
   title: "DiT Sampler",
   category: "sampling",
-  description: "Generates latents from text, lyrics and optional timbre conditioning, following the task of the connected latent (Empty Latent, Cover, Repaint, …).",
+  description:
+    "Generates latents from text, lyrics and optional timbre conditioning, following the task of the connected latent (Empty Latent, Cover, Repaint, …).",
   inputs: {
     dit: { type: "DIT" },
     text: { type: "CONDITIONING", description: "From Text Conditioning" },
@@ -39,20 +43,66 @@ export const DitSamplerNode = defineNode({
   },
   outputs: { latent: { type: "LATENT" } },
   params: {
-    seed: param.seed({ description: "Seed of the first item (-1 = random every run); item i uses seed + i unless seeds are given" }),
+    seed: param.seed({
+      description: "Seed of the first item (-1 = random every run); item i uses seed + i unless seeds are given",
+    }),
     batchSize: param.int({ default: 1, min: 1, max: 8, description: "Songs generated at once (batch_size)" }),
-    steps: param.int({ default: 0, min: 0, max: 200, ui: "slider", description: "inference_steps (base/sft 1–200; turbo always runs its 8 fixed steps); 0 = the model default" }),
-    guidanceScale: param.float({ default: 7, min: 1, max: 20, step: 0.5, ui: "slider", description: "guidance_scale (CFG, base/sft only; turbo ignores it)" }),
+    steps: param.int({
+      default: 0,
+      min: 0,
+      max: 200,
+      ui: "slider",
+      description: "inference_steps (base/sft 1–200; turbo always runs its 8 fixed steps); 0 = the model default",
+    }),
+    guidanceScale: param.float({
+      default: 7,
+      min: 1,
+      max: 20,
+      step: 0.5,
+      ui: "slider",
+      description: "guidance_scale (CFG, base/sft only; turbo ignores it)",
+    }),
     useAdg: param.boolean({ default: false, description: "use_adg: adaptive projected guidance (ADG) instead of APG" }),
-    cfgIntervalStart: param.float({ default: 0, min: 0, max: 1, step: 0.05, description: "cfg_interval_start: guidance applies for t in [start, end]", advanced: true }),
-    cfgIntervalEnd: param.float({ default: 1, min: 0, max: 1, step: 0.05, description: "cfg_interval_end", advanced: true }),
-    shift: param.float({ default: 3, min: 1, max: 5, step: 0.1, description: "Timestep shift (turbo snaps to 1, 2 or 3)" }),
+    cfgIntervalStart: param.float({
+      default: 0,
+      min: 0,
+      max: 1,
+      step: 0.05,
+      description: "cfg_interval_start: guidance applies for t in [start, end]",
+      advanced: true,
+    }),
+    cfgIntervalEnd: param.float({
+      default: 1,
+      min: 0,
+      max: 1,
+      step: 0.05,
+      description: "cfg_interval_end",
+      advanced: true,
+    }),
+    shift: param.float({
+      default: 3,
+      min: 1,
+      max: 5,
+      step: 0.1,
+      description: "Timestep shift (turbo snaps to 1, 2 or 3)",
+    }),
     inferMethod: param.enum(["ode", "sde"], { default: "ode", description: "infer_method: ode (Euler) or sde" }),
-    timesteps: param.string({ default: "", maxLength: 2000, description: "Custom timesteps, comma-separated (turbo snaps them to the valid set; sft uses them verbatim)", advanced: true }),
-    seeds: param.string({ default: "", maxLength: 200, description: "Per-item seeds, comma-separated (padded with random seeds), overriding seed", advanced: true }),
+    timesteps: param.string({
+      default: "",
+      maxLength: 2000,
+      description: "Custom timesteps, comma-separated (turbo snaps them to the valid set; sft uses them verbatim)",
+      advanced: true,
+    }),
+    seeds: param.string({
+      default: "",
+      maxLength: 200,
+      description: "Per-item seeds, comma-separated (padded with random seeds), overriding seed",
+      advanced: true,
+    }),
     repaintMode: param.enum(REPAINT_MODES, {
       default: "balanced",
-      description: "Repaint/lego: keep the source outside the window (balanced, conservative) or regenerate everything (aggressive, the Feb 2026 behaviour)",
+      description:
+        "Repaint/lego: keep the source outside the window (balanced, conservative) or regenerate everything (aggressive, the Feb 2026 behaviour)",
     }),
     repaintStrength: param.float({
       default: 0.5,
@@ -60,25 +110,42 @@ export const DitSamplerNode = defineNode({
       max: 1,
       step: 0.05,
       ui: "slider",
-      description: "Balanced repaint: 0 keeps the most of the source (injection all steps, 25-frame crossfade), 1 the least",
+      description:
+        "Balanced repaint: 0 keeps the most of the source (injection all steps, 25-frame crossfade), 1 the least",
       advanced: true,
     }),
   },
   validate: (p) => {
     const issues: FieldIssue[] = [];
-    if (p.cfgIntervalStart > p.cfgIntervalEnd) issues.push({ field: "cfgIntervalEnd", message: `cfg_interval_end (${p.cfgIntervalEnd}) must not be below cfg_interval_start (${p.cfgIntervalStart})`, received: p.cfgIntervalEnd });
+    if (p.cfgIntervalStart > p.cfgIntervalEnd)
+      issues.push({
+        field: "cfgIntervalEnd",
+        message: `cfg_interval_end (${p.cfgIntervalEnd}) must not be below cfg_interval_start (${p.cfgIntervalStart})`,
+        received: p.cfgIntervalEnd,
+      });
     const ts = parseNumberList(p.timesteps);
-    if (ts && ts.some((t) => !Number.isFinite(t) || t < 0 || t > 1)) issues.push({ field: "timesteps", message: "timesteps must be numbers in [0, 1], comma-separated", received: p.timesteps });
+    if (ts && ts.some((t) => !Number.isFinite(t) || t < 0 || t > 1))
+      issues.push({
+        field: "timesteps",
+        message: "timesteps must be numbers in [0, 1], comma-separated",
+        received: p.timesteps,
+      });
     const seeds = parseNumberList(p.seeds);
-    if (seeds && seeds.some((s) => !Number.isInteger(s))) issues.push({ field: "seeds", message: "seeds must be whole numbers, comma-separated", received: p.seeds });
+    if (seeds && seeds.some((s) => !Number.isInteger(s)))
+      issues.push({ field: "seeds", message: "seeds must be whole numbers, comma-separated", received: p.seeds });
     return issues;
   },
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const runner = new DitRunner(mm, await mm.find("dit", inputs.dit.id), inputs.dit.loras ?? []);
     const task = inputs.latent.meta;
-    if (!isTaskMeta(task)) throw new NodeError("the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)", "latent");
-    if (task.requiresBase && runner.variant === "turbo") throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");
+    if (!isTaskMeta(task))
+      throw new NodeError(
+        "the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)",
+        "latent",
+      );
+    if (task.requiresBase && runner.variant === "turbo")
+      throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");
     const repaint = resolveRepaintConfig(params.repaintMode, params.repaintStrength);
     for (const note of task.notes ?? []) ctx.log(note);
     const text = inputs.text.tensors.text_hidden;
@@ -86,13 +153,19 @@ export const DitSamplerNode = defineNode({
     if (!text) throw new NodeError("this is not a Text Conditioning output", "text");
     if (!lyr) throw new NodeError("this is not a Lyrics Conditioning output", "lyrics");
     if ((inputs.text.meta as { instruction?: string } | undefined)?.instruction !== task.instruction)
-      ctx.log(`note: the text was encoded with instruction "${(inputs.text.meta as { instruction?: string })?.instruction}" but the latent's task is "${task.instruction}" — connect the latent to Text Conditioning`);
+      ctx.log(
+        `note: the text was encoded with instruction "${(inputs.text.meta as { instruction?: string })?.instruction}" but the latent's task is "${task.instruction}" — connect the latent to Text Conditioning`,
+      );
     const tim = inputs.timbre?.tensors.timbre_latents;
     const nc = inputs.text.tensors.text_hidden_noncover;
     // Explicit per-item seeds follow upstream (padded with random seeds when short); otherwise item i
     // uses seed + i, so a fixed seed reproduces the whole batch.
     const items = task.items ?? 1;
-    if (items > 1 && params.batchSize !== 1 && params.batchSize !== items) throw new NodeError(`the latent holds ${items} items (one per code list); set batchSize to ${items} or 1`, "batchSize");
+    if (items > 1 && params.batchSize !== 1 && params.batchSize !== items)
+      throw new NodeError(
+        `the latent holds ${items} items (one per code list); set batchSize to ${items} or 1`,
+        "batchSize",
+      );
     const batch = items > 1 ? items : params.batchSize;
     const seedList = parseNumberList(params.seeds);
     const seeds = seedList
@@ -123,7 +196,11 @@ export const DitSamplerNode = defineNode({
         cfgIntervalEnd: params.cfgIntervalEnd,
         repaint: repaint.injectionRatio > 0 || repaint.crossfadeFrames > 0 ? repaint : null,
       },
-      { signal: ctx.signal, onStep: (i, n, t) => ctx.progress({ step: i, total: n, message: `t = ${t.toFixed(3)}` }), log: (m) => ctx.log(m) },
+      {
+        signal: ctx.signal,
+        onStep: (i, n, t) => ctx.progress({ step: i, total: n, message: `t = ${t.toFixed(3)}` }),
+        log: (m) => ctx.log(m),
+      },
     );
     // The seed of each batch item, for the editor's results gallery (item i of the saved audio).
     ctx.result({ kind: "value", label: "seeds", value: [...r.seeds], meta: { seeds: [...r.seeds] } });
@@ -131,7 +208,14 @@ export const DitSamplerNode = defineNode({
       latent: {
         data: r.latents,
         shape: [batch, task.frames, 64],
-        meta: { kind: "generated", task: task.task, seeds: r.seeds, variant: runner.variant, splice: waveformSplice(task, repaint), notes: task.notes ?? [] },
+        meta: {
+          kind: "generated",
+          task: task.task,
+          seeds: r.seeds,
+          variant: runner.variant,
+          splice: waveformSplice(task, repaint),
+          notes: task.notes ?? [],
+        },
         demo: mm.demo || inputs.latent.demo,
       },
     };

@@ -40,16 +40,33 @@ export const ReferenceTimbreNode = defineNode({
   type: "ace.referenceTimbre",
   title: "Reference Timbre",
   category: "conditioning",
-  description: "A reference clip whose timbre the song should take: a seeded 30 s montage, VAE-encoded (one timbre token). Works with every task.",
+  description:
+    "A reference clip whose timbre the song should take: a seeded 30 s montage, VAE-encoded (one timbre token). Works with every task.",
   inputs: { vae: { type: "VAE" }, audio: { type: "AUDIO" } },
   outputs: { timbre: { type: "CONDITIONING" } },
   params: { seed: param.seed({ description: "Seed for the segment choice and the VAE posterior sample" }) },
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const peak = inputs.audio.channels.reduce((m, c) => c.reduce((a, x) => Math.max(a, Math.abs(x)), m), 0);
-    if (peak < 1e-6) throw new NodeError("the reference audio is silent (upstream ignores it): disconnect it or choose another clip", "audio");
+    if (peak < 1e-6)
+      throw new NodeError(
+        "the reference audio is silent (upstream ignores it): disconnect it or choose another clip",
+        "audio",
+      );
     const montage = timbreMontage(inputs.audio, params.seed);
-    const lat = await vaeEncode(mm, await mm.find("vae", inputs.vae.id), { sampleRate: SR, channels: montage }, { posterior: { kind: "sample", seed: params.seed }, signal: ctx.signal });
-    return { timbre: { kind: "conditioning", tensors: { timbre_latents: { data: lat.data, shape: lat.shape } }, meta: { role: "timbre" }, demo: mm.demo } };
+    const lat = await vaeEncode(
+      mm,
+      await mm.find("vae", inputs.vae.id),
+      { sampleRate: SR, channels: montage },
+      { posterior: { kind: "sample", seed: params.seed }, signal: ctx.signal },
+    );
+    return {
+      timbre: {
+        kind: "conditioning",
+        tensors: { timbre_latents: { data: lat.data, shape: lat.shape } },
+        meta: { role: "timbre" },
+        demo: mm.demo,
+      },
+    };
   },
 });

@@ -10,7 +10,13 @@ export const SongNode = defineNode({
   description: "Caption, lyrics and metadata bundled as a SONG for the conditioning and LM nodes.",
   inputs: {},
   outputs: { song: { type: "SONG" } },
-  params: { caption: captionParam(), lyrics: lyricsParam(), ...metaParams(), language: languageParam(), instrumental: param.boolean({ default: false, description: "No vocals (lyrics become [Instrumental])" }) },
+  params: {
+    caption: captionParam(),
+    lyrics: lyricsParam(),
+    ...metaParams(),
+    language: languageParam(),
+    instrumental: param.boolean({ default: false, description: "No vocals (lyrics become [Instrumental])" }),
+  },
   validate: (p) => metaIssues(p),
   run: ({ params: p }) => ({
     song: {

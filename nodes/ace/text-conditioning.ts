@@ -9,7 +9,13 @@ import { captionParam, languageParam, lyricsParam, metaIssues, metaParams } from
 import { formatTextPrompt } from "../../server/acestep/prompts/text-prompt";
 import { formatLyricPrompt, INSTRUMENTAL_LYRICS } from "../../server/acestep/prompts/lyric-prompt";
 import { generateInstruction } from "../../server/acestep/tasks/instructions";
-import { embedTokens, encodeText, encoderDir, tokenizeForEncoder, LYRIC_MAX_TOKENS } from "../../server/pipeline/text-encoder";
+import {
+  embedTokens,
+  encodeText,
+  encoderDir,
+  tokenizeForEncoder,
+  LYRIC_MAX_TOKENS,
+} from "../../server/pipeline/text-encoder";
 
 /** A value from the SONG when it has one, else the param's (0 / "" / -1 mean "not set"). */
 function pick<T>(songValue: T | null | undefined, paramValue: T, unset: T): T | null {
@@ -17,7 +23,10 @@ function pick<T>(songValue: T | null | undefined, paramValue: T, unset: T): T | 
   return paramValue === unset ? null : paramValue;
 }
 
-export function resolveTextFields(p: { caption: string; bpm: number; keyscale: string; timesignature: string; duration: number }, song?: SongValue) {
+export function resolveTextFields(
+  p: { caption: string; bpm: number; keyscale: string; timesignature: string; duration: number },
+  song?: SongValue,
+) {
   return {
     caption: song?.caption?.trim() ? song.caption : p.caption,
     bpm: pick(song?.bpm ?? null, p.bpm, 0),
@@ -35,30 +44,55 @@ export const TextConditioningNode = defineNode({
     "Caption + metadata in the official DiT prompt, encoded by Qwen3-Embedding. A connected SONG (e.g. from the LM) supplies the values it has; the params fill the rest. The task's instruction comes from the connected latent (Cover, Repaint, …).",
   inputs: {
     textEncoder: { type: "TEXT_ENCODER" },
-    song: { type: "SONG", optional: true, description: "Values from a Song or LM node; they take precedence over the params" },
-    latent: { type: "LATENT", optional: true, description: "The latent to be sampled: its task sets the instruction and the default duration" },
+    song: {
+      type: "SONG",
+      optional: true,
+      description: "Values from a Song or LM node; they take precedence over the params",
+    },
+    latent: {
+      type: "LATENT",
+      optional: true,
+      description: "The latent to be sampled: its task sets the instruction and the default duration",
+    },
   },
   outputs: { conditioning: { type: "CONDITIONING" } },
   params: {
     caption: captionParam(),
     ...metaParams(),
-    instruction: param.string({ default: "", maxLength: 1000, description: "Override the task instruction; empty = from the latent's task (text2music otherwise)", advanced: true }),
+    instruction: param.string({
+      default: "",
+      maxLength: 1000,
+      description: "Override the task instruction; empty = from the latent's task (text2music otherwise)",
+      advanced: true,
+    }),
   },
   validate: (p) => metaIssues(p),
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("text-encoder", inputs.textEncoder.id);
     const f = resolveTextFields(params, inputs.song);
-    const latentMeta = (inputs.latent?.meta ?? {}) as { instruction?: string; frames?: number; nonCover?: { instruction: string } };
+    const latentMeta = (inputs.latent?.meta ?? {}) as {
+      instruction?: string;
+      frames?: number;
+      nonCover?: { instruction: string };
+    };
     const instruction = params.instruction || latentMeta.instruction || generateInstruction("text2music");
     const duration = f.duration ?? (inputs.latent ? inputs.latent.shape[1] / 25 : null);
-    const prompt = formatTextPrompt({ instruction, caption: f.caption, metas: { bpm: f.bpm, keyscale: f.keyscale, timesignature: f.timesignature, duration } });
+    const prompt = formatTextPrompt({
+      instruction,
+      caption: f.caption,
+      metas: { bpm: f.bpm, keyscale: f.keyscale, timesignature: f.timesignature, duration },
+    });
     ctx.progress({ fraction: 0.1, message: "encoding the caption" });
     const h = await encodeText(mm, entry, prompt, ctx.signal);
     const tensors: ConditioningValue["tensors"] = { text_hidden: { data: h.data, shape: h.shape } };
     if (latentMeta.nonCover) {
       // audio_cover_strength < 1: the same caption with the text2music instruction for the late steps.
-      const p2 = formatTextPrompt({ instruction: latentMeta.nonCover.instruction, caption: f.caption, metas: { bpm: f.bpm, keyscale: f.keyscale, timesignature: f.timesignature, duration } });
+      const p2 = formatTextPrompt({
+        instruction: latentMeta.nonCover.instruction,
+        caption: f.caption,
+        metas: { bpm: f.bpm, keyscale: f.keyscale, timesignature: f.timesignature, duration },
+      });
       const h2 = await encodeText(mm, entry, p2, ctx.signal);
       tensors.text_hidden_noncover = { data: h2.data, shape: h2.shape };
     }
@@ -77,13 +111,22 @@ export const LyricsConditioningNode = defineNode({
   type: "ace.lyricsConditioning",
   title: "Lyrics Conditioning",
   category: "conditioning",
-  description: "Lyrics + vocal language in the official lyric prompt, as Qwen3 token embeddings (the lyric encoder runs with the DiT).",
+  description:
+    "Lyrics + vocal language in the official lyric prompt, as Qwen3 token embeddings (the lyric encoder runs with the DiT).",
   inputs: {
     textEncoder: { type: "TEXT_ENCODER" },
-    song: { type: "SONG", optional: true, description: "Lyrics and language from a Song or LM node; they take precedence over the params" },
+    song: {
+      type: "SONG",
+      optional: true,
+      description: "Lyrics and language from a Song or LM node; they take precedence over the params",
+    },
   },
   outputs: { conditioning: { type: "CONDITIONING" } },
-  params: { lyrics: lyricsParam(), language: languageParam(), instrumental: param.boolean({ default: false, description: "No vocals: empty lyrics become [Instrumental]" }) },
+  params: {
+    lyrics: lyricsParam(),
+    language: languageParam(),
+    instrumental: param.boolean({ default: false, description: "No vocals: empty lyrics become [Instrumental]" }),
+  },
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("text-encoder", inputs.textEncoder.id);

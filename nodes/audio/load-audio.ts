@@ -25,8 +25,19 @@ export const LoadAudioNode = defineNode({
   inputs: {},
   outputs: { audio: { type: "AUDIO" } },
   params: {
-    file: param.string({ default: "", ui: "file", maxLength: 1000, description: "Path inside the data folder, e.g. uploads/…-song.flac" }),
-    maxSeconds: param.float({ default: 600, min: 1, max: 3600, description: "Refuse files longer than this (seconds)", advanced: true }),
+    file: param.string({
+      default: "",
+      ui: "file",
+      maxLength: 1000,
+      description: "Path inside the data folder, e.g. uploads/…-song.flac",
+    }),
+    maxSeconds: param.float({
+      default: 600,
+      min: 1,
+      max: 3600,
+      description: "Refuse files longer than this (seconds)",
+      advanced: true,
+    }),
   },
   fingerprint: (params, services) => {
     try {
@@ -44,7 +55,8 @@ export const LoadAudioNode = defineNode({
       return { audio: { sampleRate: a.sampleRate, channels: a.channels } };
     } catch (e) {
       if (e instanceof AudioDecodeError) throw new NodeError(e.message, "file");
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NodeError(`no file "${params.file}" in the data folder`, "file");
+      if ((e as NodeJS.ErrnoException).code === "ENOENT")
+        throw new NodeError(`no file "${params.file}" in the data folder`, "file");
       throw e;
     }
   },

@@ -21,33 +21,64 @@ function contentKey(audio: AudioValue): string {
 
 /** Each batch item as its own AUDIO value (a single item when the value is not a batch). */
 export function batchItems(audio: AudioValue): AudioValue[] {
-  return audio.batch ? audio.batch.map((channels) => ({ sampleRate: audio.sampleRate, channels, demo: audio.demo })) : [audio];
+  return audio.batch
+    ? audio.batch.map((channels) => ({ sampleRate: audio.sampleRate, channels, demo: audio.demo }))
+    : [audio];
 }
 
 async function writeAll(audio: AudioValue, ctx: NodeContext, o: Parameters<typeof writeAudio>[2]) {
   const items = batchItems(audio);
-  for (const [i, item] of items.entries()) await writeAudio(item, ctx, items.length > 1 && o.key ? { ...o, key: `${o.key}-${i}` } : o);
+  for (const [i, item] of items.entries())
+    await writeAudio(item, ctx, items.length > 1 && o.key ? { ...o, key: `${o.key}-${i}` } : o);
 }
 
 async function writeAudio(
   audio: AudioValue,
   ctx: NodeContext,
-  o: { format: OutputFormat; prefix: string; key: string; levels: LevelPolicy; normalizationDb: number; bitDepth?: 16 | 24 | 32; bitrate?: number; skipSilent: boolean; preview: boolean },
+  o: {
+    format: OutputFormat;
+    prefix: string;
+    key: string;
+    levels: LevelPolicy;
+    normalizationDb: number;
+    bitDepth?: 16 | 24 | 32;
+    bitrate?: number;
+    skipSilent: boolean;
+    preview: boolean;
+  },
 ) {
   const lv = applyOutputLevels(audio, o.levels, o.normalizationDb);
   if (lv.silent && o.skipSilent) {
-    ctx.result({ kind: "text", value: "the audio is silent; not saved (as the official pipeline does)", meta: { silent: true } });
+    ctx.result({
+      kind: "text",
+      value: "the audio is silent; not saved (as the official pipeline does)",
+      meta: { silent: true },
+    });
     return;
   }
   const name = `${o.prefix ? `${o.prefix}-` : ""}${o.key || contentKey(audio)}.${o.format}`;
   const file = join(ctx.outputDir, name);
-  const bytes = await saveAudioFile(file, lv.audio, { format: o.format, bitDepth: o.bitDepth, bitrate: o.bitrate as never });
+  const bytes = await saveAudioFile(file, lv.audio, {
+    format: o.format,
+    bitDepth: o.bitDepth,
+    bitrate: o.bitrate as never,
+  });
   const dataDir = ctx.services.dataDir ?? ctx.outputDir;
   ctx.result({
     kind: "audio",
     path: relative(dataDir, file).split("\\").join("/"),
     label: name,
-    meta: { format: o.format, bytes, seconds: (audio.channels[0]?.length ?? 0) / audio.sampleRate, sampleRate: audio.sampleRate, peak: lv.peak, gain: lv.gain, demo: audio.demo === true, preview: o.preview, silent: lv.silent },
+    meta: {
+      format: o.format,
+      bytes,
+      seconds: (audio.channels[0]?.length ?? 0) / audio.sampleRate,
+      sampleRate: audio.sampleRate,
+      peak: lv.peak,
+      gain: lv.gain,
+      demo: audio.demo === true,
+      preview: o.preview,
+      silent: lv.silent,
+    },
   });
 }
 
@@ -61,15 +92,46 @@ export const SaveAudioNode = defineNode({
   params: {
     format: param.enum(AUDIO_FORMATS, { default: "flac", description: "File format (upstream audio_format)" }),
     prefix: param.string({ default: "acestep", maxLength: 64, description: "File name prefix" }),
-    key: param.string({ default: "", maxLength: 64, description: "File name key; empty = a UUID from the audio content", advanced: true }),
-    levels: param.enum(LEVEL_POLICIES, { default: "ace-peak", description: "ace-peak: divide by the peak only above 1.0 (official anti-clip); ace-normalize: peak to normalizationDb; none" }),
-    normalizationDb: param.float({ default: -1, min: -30, max: 0, step: 0.5, description: "Target peak for ace-normalize (dBFS)", advanced: true }),
-    bitDepth: param.enum(["16", "24", "32"], { default: "16", description: "flac: 16/24; wav: 16/24/32 (float)", advanced: true }),
-    mp3Bitrate: param.enum(["128", "192", "256", "320"], { default: "128", description: "MP3 bitrate (kbps)", advanced: true }),
-    skipSilent: param.boolean({ default: true, description: "Do not save silent audio (official silence guard)", advanced: true }),
+    key: param.string({
+      default: "",
+      maxLength: 64,
+      description: "File name key; empty = a UUID from the audio content",
+      advanced: true,
+    }),
+    levels: param.enum(LEVEL_POLICIES, {
+      default: "ace-peak",
+      description:
+        "ace-peak: divide by the peak only above 1.0 (official anti-clip); ace-normalize: peak to normalizationDb; none",
+    }),
+    normalizationDb: param.float({
+      default: -1,
+      min: -30,
+      max: 0,
+      step: 0.5,
+      description: "Target peak for ace-normalize (dBFS)",
+      advanced: true,
+    }),
+    bitDepth: param.enum(["16", "24", "32"], {
+      default: "16",
+      description: "flac: 16/24; wav: 16/24/32 (float)",
+      advanced: true,
+    }),
+    mp3Bitrate: param.enum(["128", "192", "256", "320"], {
+      default: "128",
+      description: "MP3 bitrate (kbps)",
+      advanced: true,
+    }),
+    skipSilent: param.boolean({
+      default: true,
+      description: "Do not save silent audio (official silence guard)",
+      advanced: true,
+    }),
   },
   output: true,
-  validate: (p) => (p.format === "flac" && p.bitDepth === "32" ? [{ field: "bitDepth", message: "flac supports 16 or 24 bits; use wav for 32-bit float", received: p.bitDepth }] : []),
+  validate: (p) =>
+    p.format === "flac" && p.bitDepth === "32"
+      ? [{ field: "bitDepth", message: "flac supports 16 or 24 bits; use wav for 32-bit float", received: p.bitDepth }]
+      : [],
   run: async ({ inputs, params }, ctx) => {
     await writeAll(inputs.audio, ctx, {
       format: params.format,
@@ -96,7 +158,15 @@ export const PreviewAudioNode = defineNode({
   params: {},
   output: true,
   run: async ({ inputs }, ctx) => {
-    await writeAll(inputs.audio, ctx, { format: "flac", prefix: `preview-${ctx.nodeId}`, key: "", levels: "ace-peak", normalizationDb: -1, skipSilent: false, preview: true });
+    await writeAll(inputs.audio, ctx, {
+      format: "flac",
+      prefix: `preview-${ctx.nodeId}`,
+      key: "",
+      levels: "ace-peak",
+      normalizationDb: -1,
+      skipSilent: false,
+      preview: true,
+    });
     return {};
   },
 });

@@ -8,7 +8,12 @@ import type { AudioValue, WaveformSplice } from "../values";
 
 /** Puts the repaint source back outside the window of every batch item (the window is the same for all). */
 function spliceAudio(audio: AudioValue, s: WaveformSplice): AudioValue {
-  const o = { startSeconds: s.startSeconds, endSeconds: s.endSeconds, sampleRate: audio.sampleRate, crossfadeSeconds: s.crossfadeSeconds };
+  const o = {
+    startSeconds: s.startSeconds,
+    endSeconds: s.endSeconds,
+    sampleRate: audio.sampleRate,
+    crossfadeSeconds: s.crossfadeSeconds,
+  };
   const items = (audio.batch ?? [audio.channels]).map((ch) => spliceRepaintWaveform(ch, s.source.channels, o));
   return { ...audio, channels: items[0], batch: audio.batch ? items : undefined };
 }
@@ -17,16 +22,41 @@ export const VaeEncodeNode = defineNode({
   type: "vae.encode",
   title: "VAE Encode",
   category: "latent",
-  description: "Audio → latents [1, T, 64] at 25 Hz. The posterior mean by default (deterministic); a seeded sample as an option.",
+  description:
+    "Audio → latents [1, T, 64] at 25 Hz. The posterior mean by default (deterministic); a seeded sample as an option.",
   inputs: { vae: { type: "VAE" }, audio: { type: "AUDIO" } },
   outputs: { latent: { type: "LATENT" } },
   params: {
-    posterior: param.enum(["mean", "sample"], { default: "mean", description: "mean: deterministic; sample: mean + std·noise (seeded)" }),
+    posterior: param.enum(["mean", "sample"], {
+      default: "mean",
+      description: "mean: deterministic; sample: mean + std·noise (seeded)",
+    }),
     seed: param.seed({ description: "Seed for posterior sampling", advanced: true }),
-    chunkFrames: param.int({ default: 750, min: 64, max: 15_000, description: "Tile length in latent frames (750 = 30 s)", advanced: true }),
-    overlapFrames: param.int({ default: 50, min: 0, max: 1000, description: "Tile overlap in latent frames (50 = 2 s)", advanced: true }),
+    chunkFrames: param.int({
+      default: 750,
+      min: 64,
+      max: 15_000,
+      description: "Tile length in latent frames (750 = 30 s)",
+      advanced: true,
+    }),
+    overlapFrames: param.int({
+      default: 50,
+      min: 0,
+      max: 1000,
+      description: "Tile overlap in latent frames (50 = 2 s)",
+      advanced: true,
+    }),
   },
-  validate: (p) => (p.chunkFrames <= 2 * p.overlapFrames ? [{ field: "overlapFrames", message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`, received: p.overlapFrames }] : []),
+  validate: (p) =>
+    p.chunkFrames <= 2 * p.overlapFrames
+      ? [
+          {
+            field: "overlapFrames",
+            message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`,
+            received: p.overlapFrames,
+          },
+        ]
+      : [],
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("vae", inputs.vae.id);
@@ -49,10 +79,31 @@ export const VaeDecodeNode = defineNode({
   inputs: { vae: { type: "VAE" }, latent: { type: "LATENT" } },
   outputs: { audio: { type: "AUDIO" } },
   params: {
-    chunkFrames: param.int({ default: 512, min: 16, max: 15_000, description: "Tile length in latent frames", advanced: true }),
-    overlapFrames: param.int({ default: 64, min: 0, max: 1000, description: "Overlap discarded at each tile edge (latent frames)", advanced: true }),
+    chunkFrames: param.int({
+      default: 512,
+      min: 16,
+      max: 15_000,
+      description: "Tile length in latent frames",
+      advanced: true,
+    }),
+    overlapFrames: param.int({
+      default: 64,
+      min: 0,
+      max: 1000,
+      description: "Overlap discarded at each tile edge (latent frames)",
+      advanced: true,
+    }),
   },
-  validate: (p) => (p.chunkFrames <= 2 * p.overlapFrames ? [{ field: "overlapFrames", message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`, received: p.overlapFrames }] : []),
+  validate: (p) =>
+    p.chunkFrames <= 2 * p.overlapFrames
+      ? [
+          {
+            field: "overlapFrames",
+            message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`,
+            received: p.overlapFrames,
+          },
+        ]
+      : [],
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("vae", inputs.vae.id);

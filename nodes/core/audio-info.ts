@@ -22,6 +22,11 @@ export const AudioInfoNode = defineNode({
         sum += v * v;
         count++;
       }
-    return { seconds: (channels[0]?.length ?? 0) / sampleRate, peak, rms: count ? Math.sqrt(sum / count) : 0, sampleRate };
+    return {
+      seconds: (channels[0]?.length ?? 0) / sampleRate,
+      peak,
+      rms: count ? Math.sqrt(sum / count) : 0,
+      sampleRate,
+    };
   },
 });

@@ -10,7 +10,18 @@ import type { LmSongResult } from "../../server/pipeline/lm";
 import type { NodeContext } from "../define-node";
 import type { SongValue } from "../values";
 import {
-  captionMaxTokensParam, debugParam, genresMaxTokensParam, lmLanguageParam, lmMetaIssues, lmServiceFor, maxDurationParam, maxNewTokensParam, optionalLanguageParam, runOptions, samplingParams, songOf,
+  captionMaxTokensParam,
+  debugParam,
+  genresMaxTokensParam,
+  lmLanguageParam,
+  lmMetaIssues,
+  lmServiceFor,
+  maxDurationParam,
+  maxNewTokensParam,
+  optionalLanguageParam,
+  runOptions,
+  samplingParams,
+  songOf,
 } from "./shared";
 
 const commonParams = () => ({
@@ -22,7 +33,13 @@ const commonParams = () => ({
   constrainedDecodingDebug: debugParam(),
 });
 
-function report(r: LmSongResult, song: SongValue, label: string, debug: boolean, ctx: NodeContext): { song: SongValue } {
+function report(
+  r: LmSongResult,
+  song: SongValue,
+  label: string,
+  debug: boolean,
+  ctx: NodeContext,
+): { song: SongValue } {
   if (debug) ctx.log(`LM output (${r.tokens} tokens, ${r.stopReason}): ${JSON.stringify(r.text)}`);
   ctx.result({ kind: "song", label, value: song, meta: { genres: r.genres, tokens: r.tokens, ms: Math.round(r.ms) } });
   return { song };
@@ -32,13 +49,27 @@ export const LmUnderstandNode = defineNode({
   type: "lm.understand",
   title: "LM Understand",
   category: "lm",
-  description: "understand_music: audio codes → caption, metadata, language and lyrics. Without codes the LM invents a random sample (NO USER INPUT).",
+  description:
+    "understand_music: audio codes → caption, metadata, language and lyrics. Without codes the LM invents a random sample (NO USER INPUT).",
   inputs: {
     lm: { type: "LM" },
-    codes: { type: "AUDIO_CODES", optional: true, description: "5 Hz codes (Audio to Codes, Audio Codes or LM Generate)" },
+    codes: {
+      type: "AUDIO_CODES",
+      optional: true,
+      description: "5 Hz codes (Audio to Codes, Audio Codes or LM Generate)",
+    },
   },
   outputs: { song: { type: "SONG" } },
-  params: { item: param.int({ default: 0, min: 0, max: 7, description: "Which batch item of the codes to read", advanced: true }), ...commonParams() },
+  params: {
+    item: param.int({
+      default: 0,
+      min: 0,
+      max: 7,
+      description: "Which batch item of the codes to read",
+      advanced: true,
+    }),
+    ...commonParams(),
+  },
   output: true,
   cache: true,
   run: async ({ inputs, params: p }, ctx) => {
@@ -55,11 +86,17 @@ export const LmCreateSampleNode = defineNode({
   type: "lm.createSample",
   title: "LM Create Sample",
   category: "lm",
-  description: "create_sample (simple mode): a short description → caption, lyrics and metadata for LM Generate or the conditioning nodes.",
+  description:
+    "create_sample (simple mode): a short description → caption, lyrics and metadata for LM Generate or the conditioning nodes.",
   inputs: { lm: { type: "LM" } },
   outputs: { song: { type: "SONG" } },
   params: {
-    query: param.string({ default: "", multiline: true, maxLength: 2000, description: "What the song should be; empty = NO USER INPUT (a random sample)" }),
+    query: param.string({
+      default: "",
+      multiline: true,
+      maxLength: 2000,
+      description: "What the song should be; empty = NO USER INPUT (a random sample)",
+    }),
     instrumental: param.boolean({ default: false, description: "No vocals (lyrics [Instrumental])" }),
     language: lmLanguageParam("unknown", "Vocal language; 'unknown' lets the LM choose"),
     ...commonParams(),
@@ -78,8 +115,16 @@ export const LmFormatSampleNode = defineNode({
   type: "lm.formatSample",
   title: "LM Format Sample",
   category: "lm",
-  description: "format_sample: caption + lyrics (+ the metadata you know, kept verbatim) → an enhanced caption, the missing metadata and formatted lyrics.",
-  inputs: { lm: { type: "LM" }, song: { type: "SONG", optional: true, description: "Caption, lyrics and metadata to format; they take precedence over the params" } },
+  description:
+    "format_sample: caption + lyrics (+ the metadata you know, kept verbatim) → an enhanced caption, the missing metadata and formatted lyrics.",
+  inputs: {
+    lm: { type: "LM" },
+    song: {
+      type: "SONG",
+      optional: true,
+      description: "Caption, lyrics and metadata to format; they take precedence over the params",
+    },
+  },
   outputs: { song: { type: "SONG" } },
   params: {
     caption: captionParam(),
@@ -94,12 +139,19 @@ export const LmFormatSampleNode = defineNode({
     const f = resolveTextFields(p, s);
     const lyrics = s?.lyrics?.trim() ? s.lyrics : p.lyrics;
     const language = s?.language || p.language;
-    if (f.duration !== null && f.duration > p.maxDuration) throw new NodeError(`duration ${f.duration} s is above the LM's cap of ${p.maxDuration} s`, "duration");
+    if (f.duration !== null && f.duration > p.maxDuration)
+      throw new NodeError(`duration ${f.duration} s is above the LM's cap of ${p.maxDuration} s`, "duration");
     const lm = await lmServiceFor(inputs.lm, ctx);
     const r = await lm.formatSample(
       f.caption,
       lyrics,
-      { bpm: f.bpm, duration: f.duration, keyscale: f.keyscale ?? undefined, timesignature: f.timesignature ?? undefined, language: language || undefined },
+      {
+        bpm: f.bpm,
+        duration: f.duration,
+        keyscale: f.keyscale ?? undefined,
+        timesignature: f.timesignature ?? undefined,
+        language: language || undefined,
+      },
       runOptions(p, ctx),
     );
     const song = songOf({ ...r, caption: r.caption || f.caption, instrumental: s?.instrumental });

@@ -13,7 +13,12 @@ export function modelsOf(services: NodeServices): ModelManager {
   return services.models;
 }
 
-async function load(kind: ModelHandle["kind"], component: Component, name: string, ctx: NodeContext): Promise<ModelHandle> {
+async function load(
+  kind: ModelHandle["kind"],
+  component: Component,
+  name: string,
+  ctx: NodeContext,
+): Promise<ModelHandle> {
   const mm = modelsOf(ctx.services);
   try {
     const e = await mm.find(component, name || undefined);

@@ -42,17 +42,23 @@ export const LoadLoraNode = defineNode({
   type: "models.lora",
   title: "Load LoRA",
   category: "loaders",
-  description: "Attaches a LoRA adapter to the DiT (official PEFT folder with adapter_config.json, or a "
-    + "ComfyUI-style .safetensors), with its own scale; chain several to stack them.",
+  description:
+    "Attaches a LoRA adapter to the DiT (official PEFT folder with adapter_config.json, or a " +
+    "ComfyUI-style .safetensors), with its own scale; chain several to stack them.",
   inputs: { dit: { type: "DIT" } },
   outputs: { dit: { type: "DIT" } },
   params: {
     file: param.string({
-      default: "", maxLength: 500,
+      default: "",
+      maxLength: 500,
       description: "Adapter folder or .safetensors file, relative to the loras/ folder of the data or models folder",
     }),
     scale: param.float({
-      default: 1, min: -4, max: 4, step: 0.05, ui: "slider",
+      default: 1,
+      min: -4,
+      max: 4,
+      step: 0.05,
+      ui: "slider",
       description: "LoRA scale: 0 = off (the base model exactly), 1 = as trained",
     }),
   },

@@ -28,8 +28,14 @@ export interface DebugPromptInput {
 /** The DiT text-encoder prompt and lyric prompt for these inputs. */
 export function debugPrompt(input: DebugPromptInput): { textPrompt: string; lyricPrompt: string } {
   const task = input.task ?? "text2music";
-  const tracks = input.track === null || input.track === undefined ? [] : typeof input.track === "string" ? [input.track] : [...input.track];
-  const instruction = input.instruction ?? generateInstruction(task, { trackName: tracks[0] ?? null, completeTrackClasses: tracks });
+  const tracks =
+    input.track === null || input.track === undefined
+      ? []
+      : typeof input.track === "string"
+        ? [input.track]
+        : [...input.track];
+  const instruction =
+    input.instruction ?? generateInstruction(task, { trackName: tracks[0] ?? null, completeTrackClasses: tracks });
   const textPrompt = formatTextPrompt({
     instruction,
     caption: input.caption,
@@ -40,8 +46,14 @@ export function debugPrompt(input: DebugPromptInput): { textPrompt: string; lyri
 }
 
 /** The closed timestep schedule t_0 … t_N (ending in 0) a model would run. */
-export function debugSchedule(input: { model: ModelVariant; shift: number; steps?: number; timesteps?: readonly number[] | null }): number[] {
-  return buildSchedule({ model: input.model, shift: input.shift, steps: input.steps, timesteps: input.timesteps }).timesteps;
+export function debugSchedule(input: {
+  model: ModelVariant;
+  shift: number;
+  steps?: number;
+  timesteps?: readonly number[] | null;
+}): number[] {
+  return buildSchedule({ model: input.model, shift: input.shift, steps: input.steps, timesteps: input.timesteps })
+    .timesteps;
 }
 
 export interface DebugCode {

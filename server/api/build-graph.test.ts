@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import type { Graph } from "../graph/format";
 import { validateGraph } from "../graph/validate";
 import { createDefaultRegistry } from "../../nodes/index";
-import { CONFIG_FIELD_MAP, FIELD_MAP, GenerationUnsupportedError, buildGeneration, tracksFromInstruction } from "./build-graph";
+import {
+  CONFIG_FIELD_MAP,
+  FIELD_MAP,
+  GenerationUnsupportedError,
+  buildGeneration,
+  tracksFromInstruction,
+} from "./build-graph";
 import { parseGenerationConfig, parseGenerationParams, type GenerationConfig, type GenerationParams } from "./params";
 import { fakeRegistry } from "./testing";
 
@@ -15,7 +21,10 @@ const FIXED = { batch_size: 2, use_random_seed: false, seeds: [11, 22] };
 
 function build(params: Record<string, unknown>, config: Record<string, unknown> = FIXED, reg = registry) {
   let n = 1000;
-  return buildGeneration(parseGenerationParams(params), parseGenerationConfig(config), { registry: reg, rand: () => n++ });
+  return buildGeneration(parseGenerationParams(params), parseGenerationConfig(config), {
+    registry: reg,
+    rand: () => n++,
+  });
 }
 
 type Check = (after: Graph, before: Graph) => void;
@@ -40,37 +49,119 @@ const COMPLETE = "Complete the input track with STRINGS:";
 
 const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
   taskType: [
-    { context: { ...NO_LM, src_audio: SRC }, value: "cover", expect: (a, b) => (expect(b.nodes.latent.type).toBe("ace.emptyLatent"), expect(a.nodes.latent.type).toBe("ace.cover"), expect(a.nodes.latent.inputs?.audio).toEqual({ node: "src", output: "audio" })) },
-    { context: { ...NO_LM, src_audio: SRC }, value: "repaint", expect: (a) => expect(a.nodes.latent.type).toBe("ace.repaint") },
-    { context: { ...NO_LM, src_audio: SRC, instruction: LEGO }, value: "lego", expect: (a) => expect(a.nodes.latent.type).toBe("ace.lego") },
-    { context: { ...NO_LM, src_audio: SRC, instruction: EXTRACT }, value: "extract", expect: (a) => expect(a.nodes.latent.type).toBe("ace.extract") },
-    { context: { ...NO_LM, src_audio: SRC, instruction: COMPLETE }, value: "complete", expect: (a) => expect(a.nodes.latent.type).toBe("ace.complete") },
+    {
+      context: { ...NO_LM, src_audio: SRC },
+      value: "cover",
+      expect: (a, b) => (
+        expect(b.nodes.latent.type).toBe("ace.emptyLatent"),
+        expect(a.nodes.latent.type).toBe("ace.cover"),
+        expect(a.nodes.latent.inputs?.audio).toEqual({ node: "src", output: "audio" })
+      ),
+    },
+    {
+      context: { ...NO_LM, src_audio: SRC },
+      value: "repaint",
+      expect: (a) => expect(a.nodes.latent.type).toBe("ace.repaint"),
+    },
+    {
+      context: { ...NO_LM, src_audio: SRC, instruction: LEGO },
+      value: "lego",
+      expect: (a) => expect(a.nodes.latent.type).toBe("ace.lego"),
+    },
+    {
+      context: { ...NO_LM, src_audio: SRC, instruction: EXTRACT },
+      value: "extract",
+      expect: (a) => expect(a.nodes.latent.type).toBe("ace.extract"),
+    },
+    {
+      context: { ...NO_LM, src_audio: SRC, instruction: COMPLETE },
+      value: "complete",
+      expect: (a) => expect(a.nodes.latent.type).toBe("ace.complete"),
+    },
   ],
   instruction: [
-    { context: NO_LM, value: "Make it sound like a 1970s vinyl record:", expect: ["text", "instruction", "Make it sound like a 1970s vinyl record:"] },
-    { context: { ...NO_LM, task_type: "lego", src_audio: SRC, instruction: LEGO }, value: "Generate the GUITAR track based on the audio context:", expect: ["latent", "track", "guitar"] },
-    { context: { ...NO_LM, task_type: "extract", src_audio: SRC, instruction: EXTRACT }, value: "Extract the vocals track from the audio:", expect: ["latent", "track", "vocals"] },
-    { context: { ...NO_LM, task_type: "complete", src_audio: SRC, instruction: COMPLETE }, value: "Complete the input track with drums, bass, guitar:", expect: ["latent", "tracks", "drums, bass, guitar"] },
+    {
+      context: NO_LM,
+      value: "Make it sound like a 1970s vinyl record:",
+      expect: ["text", "instruction", "Make it sound like a 1970s vinyl record:"],
+    },
+    {
+      context: { ...NO_LM, task_type: "lego", src_audio: SRC, instruction: LEGO },
+      value: "Generate the GUITAR track based on the audio context:",
+      expect: ["latent", "track", "guitar"],
+    },
+    {
+      context: { ...NO_LM, task_type: "extract", src_audio: SRC, instruction: EXTRACT },
+      value: "Extract the vocals track from the audio:",
+      expect: ["latent", "track", "vocals"],
+    },
+    {
+      context: { ...NO_LM, task_type: "complete", src_audio: SRC, instruction: COMPLETE },
+      value: "Complete the input track with drums, bass, guitar:",
+      expect: ["latent", "tracks", "drums, bass, guitar"],
+    },
   ],
   referenceAudio: [
-    { context: NO_LM, value: REF, expect: (a) => (expect(param(a, "ref", "file")).toBe(REF), expect(a.nodes.sampler.inputs?.timbre).toEqual({ node: "timbre", output: "timbre" })) },
+    {
+      context: NO_LM,
+      value: REF,
+      expect: (a) => (
+        expect(param(a, "ref", "file")).toBe(REF),
+        expect(a.nodes.sampler.inputs?.timbre).toEqual({ node: "timbre", output: "timbre" })
+      ),
+    },
   ],
   srcAudio: [
-    { context: { ...NO_LM, task_type: "cover", reference_audio: REF }, value: SRC, expect: (a, b) => (expect(b.nodes.src).toBeUndefined(), expect(param(a, "src", "file")).toBe(SRC), expect(a.nodes.latent.inputs?.audio).toEqual({ node: "src", output: "audio" })) },
+    {
+      context: { ...NO_LM, task_type: "cover", reference_audio: REF },
+      value: SRC,
+      expect: (a, b) => (
+        expect(b.nodes.src).toBeUndefined(),
+        expect(param(a, "src", "file")).toBe(SRC),
+        expect(a.nodes.latent.inputs?.audio).toEqual({ node: "src", output: "audio" })
+      ),
+    },
   ],
   audioCodes: [
-    { context: NO_LM, value: CODES, expect: (a) => (expect(param(a, "codes", "codes")).toBe(CODES), expect(a.nodes.latent.type).toBe("ace.cover"), expect(a.nodes.latent.inputs?.codes).toEqual({ node: "codes", output: "codes" })) },
+    {
+      context: NO_LM,
+      value: CODES,
+      expect: (a) => (
+        expect(param(a, "codes", "codes")).toBe(CODES),
+        expect(a.nodes.latent.type).toBe("ace.cover"),
+        expect(a.nodes.latent.inputs?.codes).toEqual({ node: "codes", output: "codes" })
+      ),
+    },
   ],
   caption: [{ context: NO_LM, value: "dreamy synthwave", expect: ["song", "caption", "dreamy synthwave"] }],
   lyrics: [{ context: NO_LM, value: "[verse]\nhello", expect: ["song", "lyrics", "[verse]\nhello"] }],
   instrumental: [{ context: NO_LM, value: true, expect: ["song", "instrumental", true] }],
   vocalLanguage: [{ context: NO_LM, value: "ja", expect: ["song", "language", "ja"] }],
   bpm: [{ context: NO_LM, value: 128, expect: ["song", "bpm", 128] }],
-  keyscale: [{ context: NO_LM, value: "F# minor", expect: ["song", "keyscale", "F# minor"] }, { context: NO_LM, value: "Am", expect: ["song", "keyscale", "A minor"] }],
-  timesignature: [{ context: NO_LM, value: "3", expect: ["song", "timesignature", "3"] }, { context: NO_LM, value: "6/8", expect: ["song", "timesignature", "6"] }],
-  duration: [{ context: NO_LM, value: 45, expect: (a) => (expect(param(a, "song", "duration")).toBe(45), expect(param(a, "latent", "duration")).toBe(45)) }],
+  keyscale: [
+    { context: NO_LM, value: "F# minor", expect: ["song", "keyscale", "F# minor"] },
+    { context: NO_LM, value: "Am", expect: ["song", "keyscale", "A minor"] },
+  ],
+  timesignature: [
+    { context: NO_LM, value: "3", expect: ["song", "timesignature", "3"] },
+    { context: NO_LM, value: "6/8", expect: ["song", "timesignature", "6"] },
+  ],
+  duration: [
+    {
+      context: NO_LM,
+      value: 45,
+      expect: (a) => (expect(param(a, "song", "duration")).toBe(45), expect(param(a, "latent", "duration")).toBe(45)),
+    },
+  ],
   inferenceSteps: [{ context: NO_LM, value: 20, expect: ["sampler", "steps", 20] }],
-  seed: [{ context: NO_LM, config: { batch_size: 1, use_random_seed: false, seeds: null }, value: 1234, expect: ["sampler", "seeds", "1234"] }],
+  seed: [
+    {
+      context: NO_LM,
+      config: { batch_size: 1, use_random_seed: false, seeds: null },
+      value: 1234,
+      expect: ["sampler", "seeds", "1234"],
+    },
+  ],
   guidanceScale: [{ context: NO_LM, value: 9, expect: ["sampler", "guidanceScale", 9] }],
   useAdg: [{ context: NO_LM, value: true, expect: ["sampler", "useAdg", true] }],
   cfgIntervalStart: [{ context: NO_LM, value: 0.2, expect: ["sampler", "cfgIntervalStart", 0.2] }],
@@ -80,12 +171,36 @@ const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
   timesteps: [{ context: NO_LM, value: [0.97, 0.5, 0], expect: ["sampler", "timesteps", "0.97, 0.5, 0"] }],
   repaintingStart: [
     { context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 10, expect: ["latent", "start", 10] },
-    { context: { ...NO_LM, task_type: "repaint", src_audio: SRC, repainting_end: 4 }, value: -3, expect: ["latent", "start", -3] },
+    {
+      context: { ...NO_LM, task_type: "repaint", src_audio: SRC, repainting_end: 4 },
+      value: -3,
+      expect: ["latent", "start", -3],
+    },
   ],
-  repaintMode: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: "aggressive", expect: ["sampler", "repaintMode", "aggressive"] }],
-  repaintStrength: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 0.2, expect: ["sampler", "repaintStrength", 0.2] }],
-  repaintingEnd: [{ context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 20, expect: ["latent", "end", 20] }],
-  audioCoverStrength: [{ context: { ...NO_LM, task_type: "cover", src_audio: SRC }, value: 0.3, expect: ["latent", "audioCoverStrength", 0.3] }],
+  repaintMode: [
+    {
+      context: { ...NO_LM, task_type: "repaint", src_audio: SRC },
+      value: "aggressive",
+      expect: ["sampler", "repaintMode", "aggressive"],
+    },
+  ],
+  repaintStrength: [
+    {
+      context: { ...NO_LM, task_type: "repaint", src_audio: SRC },
+      value: 0.2,
+      expect: ["sampler", "repaintStrength", 0.2],
+    },
+  ],
+  repaintingEnd: [
+    { context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 20, expect: ["latent", "end", 20] },
+  ],
+  audioCoverStrength: [
+    {
+      context: { ...NO_LM, task_type: "cover", src_audio: SRC },
+      value: 0.3,
+      expect: ["latent", "audioCoverStrength", 0.3],
+    },
+  ],
   thinking: [
     {
       context: {},
@@ -98,7 +213,15 @@ const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
         expect(a.nodes.latent.type).toBe("ace.emptyLatent");
       },
     },
-    { context: { use_cot_metas: false, use_cot_caption: false, use_cot_language: false }, value: false, expect: (a, b) => (expect(b.nodes.lm).toBeDefined(), expect(a.nodes.lm).toBeUndefined(), expect(a.nodes.lmModel).toBeUndefined()) },
+    {
+      context: { use_cot_metas: false, use_cot_caption: false, use_cot_language: false },
+      value: false,
+      expect: (a, b) => (
+        expect(b.nodes.lm).toBeDefined(),
+        expect(a.nodes.lm).toBeUndefined(),
+        expect(a.nodes.lmModel).toBeUndefined()
+      ),
+    },
   ],
   lmTemperature: [{ value: 1.1, expect: ["lm", "temperature", 1.1] }],
   lmCfgScale: [{ value: 3.5, expect: ["lm", "cfgScale", 3.5] }],
@@ -120,12 +243,43 @@ const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
 };
 
 const CONFIG_CASES: Record<keyof GenerationConfig, Case[]> = {
-  batchSize: [{ context: {}, config: { use_random_seed: false }, value: 4, expect: (a) => (expect(param(a, "sampler", "batchSize")).toBe(4), expect(param(a, "lm", "batchSize")).toBe(4), expect(String(param(a, "sampler", "seeds")).split(", ")).toHaveLength(4)) }],
+  batchSize: [
+    {
+      context: {},
+      config: { use_random_seed: false },
+      value: 4,
+      expect: (a) => (
+        expect(param(a, "sampler", "batchSize")).toBe(4),
+        expect(param(a, "lm", "batchSize")).toBe(4),
+        expect(String(param(a, "sampler", "seeds")).split(", ")).toHaveLength(4)
+      ),
+    },
+  ],
   allowLmBatch: [{ value: true, expect: unchanged }],
-  useRandomSeed: [{ context: { ...NO_LM, seed: 5 }, config: { batch_size: 1, use_random_seed: false, seeds: null }, value: true, expect: (a, b) => (expect(param(b, "sampler", "seeds")).toBe("5"), expect(param(a, "sampler", "seeds")).toBe("1000")) }],
+  useRandomSeed: [
+    {
+      context: { ...NO_LM, seed: 5 },
+      config: { batch_size: 1, use_random_seed: false, seeds: null },
+      value: true,
+      expect: (a, b) => (
+        expect(param(b, "sampler", "seeds")).toBe("5"),
+        expect(param(a, "sampler", "seeds")).toBe("1000")
+      ),
+    },
+  ],
   seeds: [
-    { context: NO_LM, config: { batch_size: 2, use_random_seed: false }, value: [7, 8], expect: ["sampler", "seeds", "7, 8"] },
-    { context: NO_LM, config: { batch_size: 3, use_random_seed: false }, value: [7], expect: ["sampler", "seeds", "7, 1000, 1001"] }, // padded with random seeds
+    {
+      context: NO_LM,
+      config: { batch_size: 2, use_random_seed: false },
+      value: [7, 8],
+      expect: ["sampler", "seeds", "7, 8"],
+    },
+    {
+      context: NO_LM,
+      config: { batch_size: 3, use_random_seed: false },
+      value: [7],
+      expect: ["sampler", "seeds", "7, 1000, 1001"],
+    }, // padded with random seeds
   ],
   lmBatchChunkSize: [{ value: 4, expect: unchanged }],
   constrainedDecodingDebug: [{ value: true, expect: ["lm", "constrainedDecodingDebug", true] }],
@@ -143,7 +297,10 @@ function runCase(kind: "params" | "config", field: string, c: Case) {
   const ctx = c.context ?? {};
   const cfg = { ...FIXED, ...(c.config ?? {}) };
   const before = kind === "params" ? build(ctx, cfg).graph : build(ctx, cfg).graph;
-  const after = kind === "params" ? build({ ...ctx, [snake(field)]: c.value }, cfg).graph : build(ctx, { ...cfg, [snake(field)]: c.value }).graph;
+  const after =
+    kind === "params"
+      ? build({ ...ctx, [snake(field)]: c.value }, cfg).graph
+      : build(ctx, { ...cfg, [snake(field)]: c.value }).graph;
   if (typeof c.expect === "function") c.expect(after, before);
   else {
     const [node, name, value] = c.expect;
@@ -156,12 +313,18 @@ function runCase(kind: "params" | "config", field: string, c: Case) {
 
 describe("GenerationParams field table", () => {
   for (const [field, cases] of Object.entries(PARAM_CASES))
-    cases.forEach((c, i) => it(`${snake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () => runCase("params", field, c)));
+    cases.forEach((c, i) =>
+      it(`${snake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () =>
+        runCase("params", field, c)),
+    );
 });
 
 describe("GenerationConfig field table", () => {
   for (const [field, cases] of Object.entries(CONFIG_CASES))
-    cases.forEach((c, i) => it(`${snake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () => runCase("config", field, c)));
+    cases.forEach((c, i) =>
+      it(`${snake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () =>
+        runCase("config", field, c)),
+    );
 });
 
 describe("task routing (inference.generate_music)", () => {
@@ -201,13 +364,41 @@ describe("task routing (inference.generate_music)", () => {
     expect(() => build({ ...NO_LM, task_type: "repaint" })).toThrow(/task_type "repaint" needs src_audio/);
   });
   it("the text node takes the instruction from the task unless the caller wrote their own", () => {
-    expect(param(build({ ...NO_LM, task_type: "repaint", src_audio: SRC }).graph, "text", "instruction") ?? "").toBe("");
-    expect(param(build({ ...NO_LM, task_type: "repaint", src_audio: SRC, instruction: "Repaint the mask area based on the given conditions:" }).graph, "text", "instruction") ?? "").toBe("");
+    expect(param(build({ ...NO_LM, task_type: "repaint", src_audio: SRC }).graph, "text", "instruction") ?? "").toBe(
+      "",
+    );
+    expect(
+      param(
+        build({
+          ...NO_LM,
+          task_type: "repaint",
+          src_audio: SRC,
+          instruction: "Repaint the mask area based on the given conditions:",
+        }).graph,
+        "text",
+        "instruction",
+      ) ?? "",
+    ).toBe("");
   });
   it("the graph is graph JSON v1 with stable node ids", () => {
     const g = build({}).graph;
     expect(g.version).toBe(1);
-    expect(Object.keys(g.nodes).sort()).toEqual(["decode", "dit", "latent", "lm", "lmModel", "lyrics", "sampler", "save", "song", "text", "textEncoder", "vae"].sort());
+    expect(Object.keys(g.nodes).sort()).toEqual(
+      [
+        "decode",
+        "dit",
+        "latent",
+        "lm",
+        "lmModel",
+        "lyrics",
+        "sampler",
+        "save",
+        "song",
+        "text",
+        "textEncoder",
+        "vae",
+      ].sort(),
+    );
     expect(g.nodes.text.inputs?.song).toEqual({ node: "lm", output: "song" });
   });
   it.each([
@@ -218,18 +409,23 @@ describe("task routing (inference.generate_music)", () => {
 });
 
 describe("nodes this build does not have yet", () => {
-  it.skipIf(createDefaultRegistry().has("lm.generate"))("give a GenerationUnsupportedError naming the node (thinking needs lm.generate)", () => {
-    let err: unknown;
-    try {
-      build({}, FIXED, createDefaultRegistry());
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(GenerationUnsupportedError);
-    expect((err as Error).message).toMatch(/needs node "lm.generate", which this build does not have yet/);
-  });
+  it.skipIf(createDefaultRegistry().has("lm.generate"))(
+    "give a GenerationUnsupportedError naming the node (thinking needs lm.generate)",
+    () => {
+      let err: unknown;
+      try {
+        build({}, FIXED, createDefaultRegistry());
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(GenerationUnsupportedError);
+      expect((err as Error).message).toMatch(/needs node "lm.generate", which this build does not have yet/);
+    },
+  );
   it("lego / extract / complete without a track in the instruction are refused with an example", () => {
-    expect(() => build({ ...NO_LM, task_type: "lego", src_audio: SRC })).toThrow(/needs the track in instruction, e.g. "Generate the GUITAR track/);
+    expect(() => build({ ...NO_LM, task_type: "lego", src_audio: SRC })).toThrow(
+      /needs the track in instruction, e.g. "Generate the GUITAR track/,
+    );
     expect(() => build({ ...NO_LM, task_type: "complete", src_audio: SRC })).toThrow(/needs the tracks in instruction/);
   });
   it("with the real registry, a thinking-off text2music graph validates", () => {

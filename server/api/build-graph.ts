@@ -6,11 +6,24 @@ import type { Graph, GraphNode } from "../graph/format";
 import type { NodeRegistry } from "../../nodes/registry";
 import type { z } from "zod";
 import { createDefaultRegistry } from "../../nodes/index";
-import { DEFAULT_DIT_INSTRUCTION, TRACK_NAMES, generateInstruction, type TaskType } from "../acestep/tasks/instructions";
+import {
+  DEFAULT_DIT_INSTRUCTION,
+  TRACK_NAMES,
+  generateInstruction,
+  type TaskType,
+} from "../acestep/tasks/instructions";
 import { resolveSeeds, type SeedSource, randomSeed } from "../acestep/sampling/seeds";
 import { planLm, type LmPlan } from "../lm/use-cot";
 import { parseAudioCodes } from "../acestep/codes/audio-codes";
-import { type GenerationConfig, type GenerationParams, zGenerationConfigObject, zGenerationParamsObject, lyricsMeanInstrumental, normalizeKeyscale, normalizeTimesignature } from "./params";
+import {
+  type GenerationConfig,
+  type GenerationParams,
+  zGenerationConfigObject,
+  zGenerationParamsObject,
+  lyricsMeanInstrumental,
+  normalizeKeyscale,
+  normalizeTimesignature,
+} from "./params";
 
 /** A request the current node set cannot run; generateMusic turns it into success=false. */
 export class GenerationUnsupportedError extends Error {
@@ -109,13 +122,19 @@ export function tracksFromInstruction(instruction: string): string[] {
 
 function trackOf(s: BuildState): string {
   const t = tracksFromInstruction(s.p.instruction)[0];
-  if (!t) throw new GenerationUnsupportedError(`task_type "${s.task}" needs the track in instruction, e.g. "${s.task === "lego" ? "Generate the GUITAR track based on the audio context:" : "Extract the VOCALS track from the audio:"}" (tracks: ${TRACK_NAMES.join(", ")})`);
+  if (!t)
+    throw new GenerationUnsupportedError(
+      `task_type "${s.task}" needs the track in instruction, e.g. "${s.task === "lego" ? "Generate the GUITAR track based on the audio context:" : "Extract the VOCALS track from the audio:"}" (tracks: ${TRACK_NAMES.join(", ")})`,
+    );
   return t;
 }
 
 function tracksOf(s: BuildState): string {
   const t = tracksFromInstruction(s.p.instruction);
-  if (t.length === 0) throw new GenerationUnsupportedError(`task_type "complete" needs the tracks in instruction, e.g. "Complete the input track with DRUMS | BASS:" (tracks: ${TRACK_NAMES.join(", ")})`);
+  if (t.length === 0)
+    throw new GenerationUnsupportedError(
+      `task_type "complete" needs the tracks in instruction, e.g. "Complete the input track with DRUMS | BASS:" (tracks: ${TRACK_NAMES.join(", ")})`,
+    );
   return t.join(", ");
 }
 
@@ -133,18 +152,34 @@ function textInstruction(s: BuildState): string {
  * this map, so a field added to GenerationParams without an entry fails the type check.
  */
 export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
-  taskType: { effect: "routing: picks the latent node (emptyLatent, cover, repaint, lego, extract, complete); cover and repaint skip the LM" },
+  taskType: {
+    effect:
+      "routing: picks the latent node (emptyLatent, cover, repaint, lego, extract, complete); cover and repaint skip the LM",
+  },
   instruction: {
     params: [
       { node: "text", param: "instruction", value: textInstruction },
-      { node: "latent", param: "track", value: (s) => (s.task === "lego" || s.task === "extract" ? trackOf(s) : undefined) },
+      {
+        node: "latent",
+        param: "track",
+        value: (s) => (s.task === "lego" || s.task === "extract" ? trackOf(s) : undefined),
+      },
       { node: "latent", param: "tracks", value: (s) => (s.task === "complete" ? tracksOf(s) : undefined) },
     ],
     effect: "default instruction → the task's own; lego/extract/complete: the track name(s) parsed into the task node",
   },
-  referenceAudio: { params: [{ node: "ref", param: "file", value: (s) => s.p.referenceAudio ?? undefined }], effect: "adds audio.load `ref` → referenceTimbre → sampler.timbre" },
-  srcAudio: { params: [{ node: "src", param: "file", value: (s) => s.p.srcAudio ?? undefined }], effect: "adds audio.load `src` → the task node's audio input" },
-  audioCodes: { params: [{ node: "codes", param: "codes" }], effect: "adds ace.audioCodes → the cover node's codes input; text2music with codes runs as cover; skips LM phase 2" },
+  referenceAudio: {
+    params: [{ node: "ref", param: "file", value: (s) => s.p.referenceAudio ?? undefined }],
+    effect: "adds audio.load `ref` → referenceTimbre → sampler.timbre",
+  },
+  srcAudio: {
+    params: [{ node: "src", param: "file", value: (s) => s.p.srcAudio ?? undefined }],
+    effect: "adds audio.load `src` → the task node's audio input",
+  },
+  audioCodes: {
+    params: [{ node: "codes", param: "codes" }],
+    effect: "adds ace.audioCodes → the cover node's codes input; text2music with codes runs as cover; skips LM phase 2",
+  },
   caption: { params: [song("caption")] },
   lyrics: { params: [song("lyrics")] },
   instrumental: { params: [song("instrumental", (s) => s.p.instrumental || lyricsMeanInstrumental(s.p.lyrics))] },
@@ -153,11 +188,22 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
   keyscale: { params: [song("keyscale", (s) => normalizeKeyscale(s.p.keyscale) ?? "")] },
   timesignature: { params: [song("timesignature", (s) => normalizeTimesignature(s.p.timesignature) ?? "")] },
   duration: {
-    params: [song("duration", (s) => durationOf(s.p)), latent("duration", (s) => (s.latentTask === "text2music" && s.duration > 0 ? s.duration : undefined))],
-    effect: "≤ 0: the LM's duration when the LM plans it, else a random 10–120 s (upstream), chosen when the graph is built",
+    params: [
+      song("duration", (s) => durationOf(s.p)),
+      latent("duration", (s) => (s.latentTask === "text2music" && s.duration > 0 ? s.duration : undefined)),
+    ],
+    effect:
+      "≤ 0: the LM's duration when the LM plans it, else a random 10–120 s (upstream), chosen when the graph is built",
   },
   inferenceSteps: { params: [sampler("steps")] },
-  seed: { params: [sampler("seed", (s) => s.seeds[0]), sampler("seeds", (s) => s.seeds.join(", ")), { node: "lm", param: "seed", value: (s) => s.seeds[0], optional: true }], effect: "fallback of config.seeds (resolveSeeds); the concrete per-item seeds go to the sampler" },
+  seed: {
+    params: [
+      sampler("seed", (s) => s.seeds[0]),
+      sampler("seeds", (s) => s.seeds.join(", ")),
+      { node: "lm", param: "seed", value: (s) => s.seeds[0], optional: true },
+    ],
+    effect: "fallback of config.seeds (resolveSeeds); the concrete per-item seeds go to the sampler",
+  },
   guidanceScale: { params: [sampler("guidanceScale")] },
   useAdg: { params: [sampler("useAdg")] },
   cfgIntervalStart: { params: [sampler("cfgIntervalStart")] },
@@ -165,20 +211,36 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
   shift: { params: [sampler("shift")] },
   inferMethod: { params: [sampler("inferMethod")] },
   timesteps: { params: [sampler("timesteps", (s) => (s.p.timesteps ? s.p.timesteps.join(", ") : ""))] },
-  repaintingStart: { params: [latent("start", (s) => (s.task === "repaint" || s.task === "lego" ? s.p.repaintingStart : undefined))] },
-  repaintingEnd: { params: [latent("end", (s) => (s.task === "repaint" || s.task === "lego" ? (s.p.repaintingEnd ?? -1) : undefined))] },
-  repaintMode: { params: [sampler("repaintMode")], effect: "sampler: injection ratio, latent crossfade and waveform splice (resolveRepaintConfig)" },
+  repaintingStart: {
+    params: [latent("start", (s) => (s.task === "repaint" || s.task === "lego" ? s.p.repaintingStart : undefined))],
+  },
+  repaintingEnd: {
+    params: [latent("end", (s) => (s.task === "repaint" || s.task === "lego" ? (s.p.repaintingEnd ?? -1) : undefined))],
+  },
+  repaintMode: {
+    params: [sampler("repaintMode")],
+    effect: "sampler: injection ratio, latent crossfade and waveform splice (resolveRepaintConfig)",
+  },
   repaintStrength: { params: [sampler("repaintStrength")] },
-  audioCoverStrength: { params: [latent("audioCoverStrength", (s) => (s.latentTask === "cover" ? s.p.audioCoverStrength : undefined))], effect: "cover only (the cover node); other tasks ignore it as upstream" },
-  thinking: { params: [lm("thinking", (s) => s.lm.runCodes)], effect: "LM phase 2 (audio codes → cover conditioning); with use_cot_* off too, no LM node" },
+  audioCoverStrength: {
+    params: [latent("audioCoverStrength", (s) => (s.latentTask === "cover" ? s.p.audioCoverStrength : undefined))],
+    effect: "cover only (the cover node); other tasks ignore it as upstream",
+  },
+  thinking: {
+    params: [lm("thinking", (s) => s.lm.runCodes)],
+    effect: "LM phase 2 (audio codes → cover conditioning); with use_cot_* off too, no LM node",
+  },
   lmTemperature: { params: [lm("temperature")] },
   lmCfgScale: { params: [lm("cfgScale")] },
   lmTopK: { params: [lm("topK", (s) => s.p.lmTopK ?? 0)] },
   lmTopP: { params: [lm("topP", (s) => s.p.lmTopP ?? 1)] },
   lmNegativePrompt: { params: [lm("negativePrompt")] },
-  useCotMetas: { params: [lm("useCotMetas")], effect: "phase 1 runs iff use_cot_metas and not all of bpm/keyscale/timesignature/duration are given" },
+  useCotMetas: {
+    params: [lm("useCotMetas")],
+    effect: "phase 1 runs iff use_cot_metas and not all of bpm/keyscale/timesignature/duration are given",
+  },
   useCotCaption: { params: [lm("useCotCaption")] },
-  useCotLyrics: { effect: "recorded only (upstream: \"TODO: not used yet\")" },
+  useCotLyrics: { effect: 'recorded only (upstream: "TODO: not used yet")' },
   useCotLanguage: { params: [lm("useCotLanguage")] },
   useConstrainedDecoding: { params: [lm("useConstrainedDecoding")] },
   cotBpm: { effect: "result: filled from the LM (audios[i].params.cot_bpm)" },
@@ -192,11 +254,31 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
 
 /** Every GenerationConfig field → its node params (or its effect). */
 export const CONFIG_FIELD_MAP: Record<keyof GenerationConfig, FieldMapping> = {
-  batchSize: { params: [sampler("batchSize", (s) => s.c.batchSize), lm("batchSize", (s) => s.c.batchSize)], effect: "the batch travels through the sampler, decode and save nodes" },
+  batchSize: {
+    params: [sampler("batchSize", (s) => s.c.batchSize), lm("batchSize", (s) => s.c.batchSize)],
+    effect: "the batch travels through the sampler, decode and save nodes",
+  },
   allowLmBatch: { effect: "recorded only (upstream stores it but generate_music never reads it at f30aee4)" },
-  useRandomSeed: { params: [sampler("seed", (s) => s.seeds[0]), sampler("seeds", (s) => s.seeds.join(", ")), { node: "lm", param: "seed", value: (s) => s.seeds[0], optional: true }], effect: "true: fresh random seeds, resolved when the graph is built" },
-  seeds: { params: [sampler("seed", (s) => s.seeds[0]), sampler("seeds", (s) => s.seeds.join(", ")), { node: "lm", param: "seed", value: (s) => s.seeds[0], optional: true }], effect: "padded with random seeds to batch_size (prepare_seeds)" },
-  lmBatchChunkSize: { params: [{ node: "lm", param: "batchChunkSize", optional: true }], effect: "recorded (a GPU-memory knob upstream; lm.generate runs the batch its own way)" },
+  useRandomSeed: {
+    params: [
+      sampler("seed", (s) => s.seeds[0]),
+      sampler("seeds", (s) => s.seeds.join(", ")),
+      { node: "lm", param: "seed", value: (s) => s.seeds[0], optional: true },
+    ],
+    effect: "true: fresh random seeds, resolved when the graph is built",
+  },
+  seeds: {
+    params: [
+      sampler("seed", (s) => s.seeds[0]),
+      sampler("seeds", (s) => s.seeds.join(", ")),
+      { node: "lm", param: "seed", value: (s) => s.seeds[0], optional: true },
+    ],
+    effect: "padded with random seeds to batch_size (prepare_seeds)",
+  },
+  lmBatchChunkSize: {
+    params: [{ node: "lm", param: "batchChunkSize", optional: true }],
+    effect: "recorded (a GPU-memory knob upstream; lm.generate runs the batch its own way)",
+  },
   constrainedDecodingDebug: { params: [lm("constrainedDecodingDebug")] },
   audioFormat: { params: [{ node: "save", param: "format" }] },
 };
@@ -220,10 +302,16 @@ export interface GenerationPlan {
   warnings: string[];
 }
 
-export function planGeneration(p: GenerationParams, c: GenerationConfig, registry: NodeRegistry, rand: SeedSource = randomSeed): GenerationPlan {
+export function planGeneration(
+  p: GenerationParams,
+  c: GenerationConfig,
+  registry: NodeRegistry,
+  rand: SeedSource = randomSeed,
+): GenerationPlan {
   const warnings: string[] = [];
   const hasCodes = p.audioCodes.trim() !== "" && parseAudioCodes(p.audioCodes).length > 0;
-  if (p.audioCodes.trim() !== "" && !hasCodes) throw new GenerationUnsupportedError('audio_codes has no <|audio_code_N|> tokens');
+  if (p.audioCodes.trim() !== "" && !hasCodes)
+    throw new GenerationUnsupportedError("audio_codes has no <|audio_code_N|> tokens");
   let task: TaskType = p.taskType;
   if (task === "cover" && !p.srcAudio && !hasCodes && !p.referenceAudio) {
     warnings.push("cover without src_audio, reference_audio or audio_codes runs as text2music (as upstream)");
@@ -253,12 +341,20 @@ export function planGeneration(p: GenerationParams, c: GenerationConfig, registr
   );
   let withLm = lmPlan.runCot || lmPlan.runCodes;
   if (withLm && !lmAvailable) {
-    if (lmPlan.runCodes) throw new GenerationUnsupportedError(`thinking=true (LM audio codes) needs node "${NODE_TYPES.lm}", which this build does not have yet; set thinking=false`);
-    warnings.push(`use_cot_* switched off: node "${NODE_TYPES.lm}" is not available (upstream does the same without an LM)`);
+    if (lmPlan.runCodes)
+      throw new GenerationUnsupportedError(
+        `thinking=true (LM audio codes) needs node "${NODE_TYPES.lm}", which this build does not have yet; set thinking=false`,
+      );
+    warnings.push(
+      `use_cot_* switched off: node "${NODE_TYPES.lm}" is not available (upstream does the same without an LM)`,
+    );
     withLm = false;
   }
   if (task === "text2music" && hasCodes) task = "cover";
-  const seeds = resolveSeeds({ batchSize: c.batchSize, useRandomSeed: c.useRandomSeed, seeds: c.seeds, seed: p.seed }, rand);
+  const seeds = resolveSeeds(
+    { batchSize: c.batchSize, useRandomSeed: c.useRandomSeed, seeds: c.seeds, seed: p.seed },
+    rand,
+  );
   let duration = p.duration !== null && p.duration > 0 ? p.duration : -1;
   const lmGivesDuration = withLm && hasOutput(registry, NODE_TYPES.lm, "duration");
   if (duration === -1 && task === "text2music" && !(withLm && lmPlan.runCodes) && !lmGivesDuration) {
@@ -303,7 +399,11 @@ const PARAM_DEFAULTS = zGenerationParamsObject.parse({}) as unknown as Record<st
 const CONFIG_DEFAULTS = zGenerationConfigObject.parse({}) as unknown as Record<string, unknown>;
 
 /** The graph for a generation request (graph JSON v1; open it in the editor or run it with the CLI). */
-export function buildGenerationGraph(params: GenerationParams, config: GenerationConfig, opts: BuildOptions = {}): Graph {
+export function buildGenerationGraph(
+  params: GenerationParams,
+  config: GenerationConfig,
+  opts: BuildOptions = {},
+): Graph {
   return buildGeneration(params, config, opts).graph;
 }
 
@@ -311,7 +411,8 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
   const registry = opts.registry ?? (defaultRegistry ??= createDefaultRegistry());
   const plan = planGeneration(p, c, registry, opts.rand);
   if (opts.seeds) {
-    if (opts.seeds.length !== c.batchSize) throw new RangeError(`${opts.seeds.length} seeds given for batch_size ${c.batchSize}`);
+    if (opts.seeds.length !== c.batchSize)
+      throw new RangeError(`${opts.seeds.length} seeds given for batch_size ${c.batchSize}`);
     plan.seeds = [...opts.seeds];
     plan.seedValue = plan.seeds.join(", ");
   }
@@ -319,7 +420,8 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
   const nodes: Record<string, GraphNode> = {};
   const link = (node: string, output: string) => ({ node, output });
   const need = (id: string, type: string, why: string) => {
-    if (!registry.has(type)) throw new GenerationUnsupportedError(`${why} needs node "${type}", which this build does not have yet`);
+    if (!registry.has(type))
+      throw new GenerationUnsupportedError(`${why} needs node "${type}", which this build does not have yet`);
     nodes[id] = { type, params: {}, inputs: {} };
     return nodes[id];
   };
@@ -348,7 +450,11 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
   if (plan.withLm) {
     need("lmModel", NODE_TYPES.lmModel, "the LM");
     if (models.lm) nodes.lmModel.params = { name: models.lm };
-    const n = need("lm", NODE_TYPES.lm, plan.lm.runCodes ? "thinking=true (LM audio codes)" : "use_cot_* (LM metadata)");
+    const n = need(
+      "lm",
+      NODE_TYPES.lm,
+      plan.lm.runCodes ? "thinking=true (LM audio codes)" : "use_cot_* (LM metadata)",
+    );
     n.inputs = { lm: link("lmModel", "lm"), song: link("song", "song") };
     songSource = "lm";
   }
@@ -367,7 +473,11 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
   // task → latent. LM codes turn text2music into cover conditioning (handler.py: codes present → cover).
   const lmCodes = plan.withLm && plan.lm.runCodes && task === "text2music";
   const latentTask: TaskType = lmCodes ? "cover" : task;
-  const lat = need("latent", TASK_NODE_TYPES[latentTask], lmCodes ? "thinking=true (text2music with LM codes runs as cover)" : `task_type "${task}"`);
+  const lat = need(
+    "latent",
+    TASK_NODE_TYPES[latentTask],
+    lmCodes ? "thinking=true (text2music with LM codes runs as cover)" : `task_type "${task}"`,
+  );
   lat.inputs = { dit: link("dit", "dit") };
   if (latentTask !== "text2music") {
     lat.inputs.vae = link("vae", "vae");
@@ -375,18 +485,32 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
     else if (task === "cover" && hasCodes) lat.inputs.codes = link("codes", "codes");
     else if (p.srcAudio) lat.inputs.audio = link("src", "audio");
   }
-  const durationLink = p.duration !== null && p.duration > 0 ? null : plan.withLm && hasOutput(registry, NODE_TYPES.lm, "duration") ? link("lm", "duration") : null;
+  const durationLink =
+    p.duration !== null && p.duration > 0
+      ? null
+      : plan.withLm && hasOutput(registry, NODE_TYPES.lm, "duration")
+        ? link("lm", "duration")
+        : null;
   if (durationLink && latentTask === "text2music") lat.inputs.duration = durationLink;
 
   // conditioning
   const text = need("text", NODE_TYPES.text, "text conditioning");
-  text.inputs = { textEncoder: link("textEncoder", "textEncoder"), song: link(songSource, "song"), latent: link("latent", "latent") };
+  text.inputs = {
+    textEncoder: link("textEncoder", "textEncoder"),
+    song: link(songSource, "song"),
+    latent: link("latent", "latent"),
+  };
   const lyr = need("lyrics", NODE_TYPES.lyrics, "lyrics conditioning");
   lyr.inputs = { textEncoder: link("textEncoder", "textEncoder"), song: link(songSource, "song") };
 
   // sampler, decode, save
   const smp = need("sampler", NODE_TYPES.sampler, "the DiT sampler");
-  smp.inputs = { dit: link(ditSource, "dit"), latent: link("latent", "latent"), text: link("text", "conditioning"), lyrics: link("lyrics", "conditioning") };
+  smp.inputs = {
+    dit: link(ditSource, "dit"),
+    latent: link("latent", "latent"),
+    text: link("text", "conditioning"),
+    lyrics: link("lyrics", "conditioning"),
+  };
   if (p.referenceAudio) smp.inputs.timbre = link("timbre", "timbre");
   // One decode and one save for the whole batch (AUDIO values carry every item; Save Audio writes each).
   const dec = need("decode", NODE_TYPES.decode, "decoding audio");
@@ -396,8 +520,22 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
   save.params = { prefix: opts.prefix ?? "" };
 
   // the field table
-  const state: BuildState = { p, c, task, latentTask, duration: plan.duration, seeds: plan.seeds, lm: plan.lm, withLm: plan.withLm };
-  const apply = (field: string, m: FieldMapping, source: Record<string, unknown>, defaults: Record<string, unknown>) => {
+  const state: BuildState = {
+    p,
+    c,
+    task,
+    latentTask,
+    duration: plan.duration,
+    seeds: plan.seeds,
+    lm: plan.lm,
+    withLm: plan.withLm,
+  };
+  const apply = (
+    field: string,
+    m: FieldMapping,
+    source: Record<string, unknown>,
+    defaults: Record<string, unknown>,
+  ) => {
     for (const t of m.params ?? []) {
       for (const id of [t.node]) {
         const node = nodes[id];
@@ -405,24 +543,42 @@ export function buildGeneration(p: GenerationParams, c: GenerationConfig, opts: 
         const value = t.value ? t.value(state) : source[field];
         if (value === undefined) continue;
         if (t.optional && !declares(registry, node.type, t.param)) continue;
-        setParam(registry, id, node, t.param, value, field, JSON.stringify(source[field]) === JSON.stringify(defaults[field]));
+        setParam(
+          registry,
+          id,
+          node,
+          t.param,
+          value,
+          field,
+          JSON.stringify(source[field]) === JSON.stringify(defaults[field]),
+        );
       }
     }
   };
-  for (const [field, m] of Object.entries(FIELD_MAP)) apply(field, m, p as unknown as Record<string, unknown>, PARAM_DEFAULTS);
-  for (const [field, m] of Object.entries(CONFIG_FIELD_MAP)) apply(field, m, c as unknown as Record<string, unknown>, CONFIG_DEFAULTS);
+  for (const [field, m] of Object.entries(FIELD_MAP))
+    apply(field, m, p as unknown as Record<string, unknown>, PARAM_DEFAULTS);
+  for (const [field, m] of Object.entries(CONFIG_FIELD_MAP))
+    apply(field, m, c as unknown as Record<string, unknown>, CONFIG_DEFAULTS);
   for (const [id, node] of Object.entries(nodes)) {
     if (node.params && Object.keys(node.params).length === 0) delete node.params;
     if (node.inputs && Object.keys(node.inputs).length === 0) delete node.inputs;
-    for (const name of Object.keys(node.params ?? {})) if (!declares(registry, node.type, name)) delete node.params![name];
-    for (const port of Object.keys(node.inputs ?? {})) if (!hasPort(registry, node.type, port)) {
-      throw new GenerationUnsupportedError(`node "${node.type}" (graph node "${id}") has no input "${port}" that this request needs`);
-    }
+    for (const name of Object.keys(node.params ?? {}))
+      if (!declares(registry, node.type, name)) delete node.params![name];
+    for (const port of Object.keys(node.inputs ?? {}))
+      if (!hasPort(registry, node.type, port)) {
+        throw new GenerationUnsupportedError(
+          `node "${node.type}" (graph node "${id}") has no input "${port}" that this request needs`,
+        );
+      }
   }
 
   const graph: Graph = {
     version: 1,
-    meta: { name: `${task} — ${p.caption.slice(0, 60) || "untitled"}`, description: "Built by the ACE-Step Studio library API (generateMusic) from GenerationParams and GenerationConfig." },
+    meta: {
+      name: `${task} — ${p.caption.slice(0, 60) || "untitled"}`,
+      description:
+        "Built by the ACE-Step Studio library API (generateMusic) from GenerationParams and GenerationConfig.",
+    },
     nodes,
   };
   return { graph, plan };
@@ -440,23 +596,38 @@ function hasOutput(registry: NodeRegistry, type: string, port: string): boolean 
 
 function hasPort(registry: NodeRegistry, type: string, port: string): boolean {
   const def = registry.get(type);
-  return !!def && (Object.prototype.hasOwnProperty.call(def.inputs, port) || Object.prototype.hasOwnProperty.call(def.params, port));
+  return (
+    !!def &&
+    (Object.prototype.hasOwnProperty.call(def.inputs, port) || Object.prototype.hasOwnProperty.call(def.params, port))
+  );
 }
 
 /** Sets a node param when the node declares it; a non-default value for an undeclared param is refused. */
-function setParam(registry: NodeRegistry, id: string, node: GraphNode, param: string, value: unknown, field: string, isDefault: boolean): void {
+function setParam(
+  registry: NodeRegistry,
+  id: string,
+  node: GraphNode,
+  param: string,
+  value: unknown,
+  field: string,
+  isDefault: boolean,
+): void {
   const def = registry.get(node.type);
   if (!def) return;
   const schema = (def.params as Record<string, z.ZodType>)[param];
   if (!schema) {
     // Tolerated while the value is the upstream default: nothing is lost.
     if (isDefault) return;
-    throw new GenerationUnsupportedError(`${fieldName(field)} needs param "${param}" on node "${node.type}" (graph node "${id}"), which it does not declare yet`);
+    throw new GenerationUnsupportedError(
+      `${fieldName(field)} needs param "${param}" on node "${node.type}" (graph node "${id}"), which it does not declare yet`,
+    );
   }
   const r = schema.safeParse(value);
-  if (!r.success) throw new GenerationUnsupportedError(`${fieldName(field)}=${JSON.stringify(value)} is refused by node "${node.type}" param "${param}": ${r.error.issues[0]?.message}`);
+  if (!r.success)
+    throw new GenerationUnsupportedError(
+      `${fieldName(field)}=${JSON.stringify(value)} is refused by node "${node.type}" param "${param}": ${r.error.issues[0]?.message}`,
+    );
   node.params = { ...(node.params ?? {}), [param]: value as never };
 }
 
 const fieldName = (f: string) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-

@@ -10,7 +10,15 @@ import { validateGraph } from "../graph/validate";
 import { generateUuidFromParams, pythonJsonDumps } from "../audio/result-key";
 import { encodeWav } from "../audio/wav";
 import {
-  TIME_COST_KEYS, keyDict, buildGraph, createSample, formatSample, generateMusic, itemKey, parseGenerationParams, understandMusic,
+  TIME_COST_KEYS,
+  keyDict,
+  buildGraph,
+  createSample,
+  formatSample,
+  generateMusic,
+  itemKey,
+  parseGenerationParams,
+  understandMusic,
 } from "./library";
 import { fakeRegistry } from "./testing";
 
@@ -36,7 +44,11 @@ afterAll(async () => {
 
 describe("generateMusic (stand-in nodes with the real declarations)", () => {
   it("returns one audio per batch item with path, key, sample_rate, params (seed, codes) and samples", async () => {
-    const r = await generateMusic({ ...NO_LM, caption: "lofi piano", bpm: 90 }, { batch_size: 2, use_random_seed: false, seeds: [11, 22], audio_format: "wav" }, { app });
+    const r = await generateMusic(
+      { ...NO_LM, caption: "lofi piano", bpm: 90 },
+      { batch_size: 2, use_random_seed: false, seeds: [11, 22], audio_format: "wav" },
+      { app },
+    );
     expect(r.error).toBeNull();
     expect(r.success).toBe(true);
     expect(r.audios).toHaveLength(2);
@@ -61,7 +73,11 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
   });
 
   it("items with the same key share one {key}.{format} file, as upstream (the later item is written last)", async () => {
-    const r = await generateMusic({ ...NO_LM, caption: "twins" }, { batch_size: 2, use_random_seed: false, seeds: [3, 3], audio_format: "wav" }, { app });
+    const r = await generateMusic(
+      { ...NO_LM, caption: "twins" },
+      { batch_size: 2, use_random_seed: false, seeds: [3, 3], audio_format: "wav" },
+      { app },
+    );
     expect(r.audios[0].key).toBe(r.audios[1].key);
     expect(r.audios[0].path).toBe(r.audios[1].path);
     expect(r.audios[0].path.endsWith(`/${r.audios[0].key}.wav`)).toBe(true);
@@ -69,8 +85,16 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
   });
 
   it("keys are deterministic: the same params and seed give the same key", async () => {
-    const a = await generateMusic({ ...NO_LM, caption: "same" }, { batch_size: 1, use_random_seed: false, seeds: [5] }, { app });
-    const b = await generateMusic({ ...NO_LM, caption: "same" }, { batch_size: 1, use_random_seed: false, seeds: [5] }, { app });
+    const a = await generateMusic(
+      { ...NO_LM, caption: "same" },
+      { batch_size: 1, use_random_seed: false, seeds: [5] },
+      { app },
+    );
+    const b = await generateMusic(
+      { ...NO_LM, caption: "same" },
+      { batch_size: 1, use_random_seed: false, seeds: [5] },
+      { app },
+    );
     expect(a.audios[0].key).toBe(b.audios[0].key);
     expect(a.audios[0].key).toBe(itemKey(parseGenerationParams({ ...NO_LM, caption: "same", seed: 5 })));
   });
@@ -92,21 +116,48 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
   it("time_costs carries the upstream keys (DiT only without the LM)", async () => {
     const r = await generateMusic(NO_LM, { batch_size: 1 }, { app });
     const keys = Object.keys(r.extraOutputs.timeCosts);
-    for (const k of ["dit_encoder_time_cost", "dit_diffusion_time_cost", "dit_diffusion_per_step_time_cost", "dit_total_time_cost", "dit_offload_time_cost", "dit_vae_decode_time_cost", "pipeline_total_time"])
+    for (const k of [
+      "dit_encoder_time_cost",
+      "dit_diffusion_time_cost",
+      "dit_diffusion_per_step_time_cost",
+      "dit_total_time_cost",
+      "dit_offload_time_cost",
+      "dit_vae_decode_time_cost",
+      "pipeline_total_time",
+    ])
       expect(keys).toContain(k);
     expect(keys.every((k) => (TIME_COST_KEYS as readonly string[]).includes(k))).toBe(true);
     expect(keys).not.toContain("lm_total_time");
   });
 
   it("with the LM: lm_metadata, LM codes per item, cot_* filled for what the user left empty", async () => {
-    const r = await generateMusic({ caption: "anthem", lyrics: "[verse]\nhey", use_cot_lyrics: true }, { batch_size: 2, use_random_seed: false, seeds: [1, 2] }, { app });
+    const r = await generateMusic(
+      { caption: "anthem", lyrics: "[verse]\nhey", use_cot_lyrics: true },
+      { batch_size: 2, use_random_seed: false, seeds: [1, 2] },
+      { app },
+    );
     expect(r.success).toBe(true);
-    expect(r.extraOutputs.lmMetadata).toMatchObject({ bpm: 123, keyscale: "D minor", timesignature: "4", duration: 30, language: "en", caption: "lm caption" });
+    expect(r.extraOutputs.lmMetadata).toMatchObject({
+      bpm: 123,
+      keyscale: "D minor",
+      timesignature: "4",
+      duration: 30,
+      language: "en",
+      caption: "lm caption",
+    });
     expect(r.extraOutputs.timeCosts.lm_total_time).toBeGreaterThanOrEqual(0);
     const [a, b] = r.audios;
     expect(a.params.audioCodes).toBe("<|audio_code_0|><|audio_code_1|><|audio_code_2|>");
     expect(b.params.audioCodes).toBe("<|audio_code_1|><|audio_code_2|><|audio_code_3|>");
-    expect(a.params).toMatchObject({ cotBpm: 123, cotKeyscale: "D minor", cotTimesignature: "4", cotDuration: 30, cotCaption: "", cotLyrics: "", useCotLyrics: true });
+    expect(a.params).toMatchObject({
+      cotBpm: 123,
+      cotKeyscale: "D minor",
+      cotTimesignature: "4",
+      cotDuration: 30,
+      cotCaption: "",
+      cotLyrics: "",
+      useCotLyrics: true,
+    });
     expect(a.key).not.toBe(b.key);
   });
 
@@ -128,12 +179,19 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
 
   it("src_audio outside the data folder is copied in (library) or refused (REST)", async () => {
     const outside = join(tmp(), "song.wav");
-    writeFileSync(outside, encodeWav({ sampleRate: 48000, channels: [new Float32Array(4800), new Float32Array(4800)] }));
+    writeFileSync(
+      outside,
+      encodeWav({ sampleRate: 48000, channels: [new Float32Array(4800), new Float32Array(4800)] }),
+    );
     const ok = await generateMusic({ ...NO_LM, task_type: "cover", src_audio: outside }, { batch_size: 1 }, { app });
     expect(ok.success).toBe(true);
     const g = ok.extraOutputs.graph as { nodes: Record<string, { params?: Record<string, unknown> }> };
     expect(String(g.nodes.src.params?.file)).toMatch(/^uploads\/[0-9a-f]{16}-song\.wav$/);
-    const refused = await generateMusic({ ...NO_LM, task_type: "cover", src_audio: outside }, { batch_size: 1 }, { app, outsidePaths: "refuse" });
+    const refused = await generateMusic(
+      { ...NO_LM, task_type: "cover", src_audio: outside },
+      { batch_size: 1 },
+      { app, outsidePaths: "refuse" },
+    );
     expect(refused.error).toMatch(/outside the data folder/);
   });
 
@@ -142,17 +200,28 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
     mkdirSync(outside);
     writeFileSync(join(outside, "adapter_config.json"), "{}");
     writeFileSync(join(outside, "adapter_model.safetensors"), "x");
-    const loras = [{ path: outside, scale: 0.8 }, { path: "loras/other.safetensors", scale: -0.5 }];
+    const loras = [
+      { path: outside, scale: 0.8 },
+      { path: "loras/other.safetensors", scale: -0.5 },
+    ];
     const ok = await generateMusic({ ...NO_LM, caption: "x" }, { batch_size: 1 }, { app, loras });
     expect(ok.success).toBe(true);
-    const g = ok.extraOutputs.graph as { nodes: Record<string, { params?: Record<string, unknown>; inputs?: Record<string, { node: string }> }> };
+    const g = ok.extraOutputs.graph as {
+      nodes: Record<string, { params?: Record<string, unknown>; inputs?: Record<string, { node: string }> }>;
+    };
     expect(String(g.nodes.lora0.params?.file)).toMatch(/^loras\/[0-9a-f]{16}-my-style$/);
-    expect(existsSync(join(app.config.dataDir, String(g.nodes.lora0.params?.file), "adapter_model.safetensors"))).toBe(true);
+    expect(existsSync(join(app.config.dataDir, String(g.nodes.lora0.params?.file), "adapter_model.safetensors"))).toBe(
+      true,
+    );
     expect(g.nodes.lora1.params).toEqual({ file: "loras/other.safetensors", scale: -0.5 });
     expect(g.nodes.lora1.inputs?.dit.node).toBe("lora0");
     expect(g.nodes.sampler.inputs?.dit.node).toBe("lora1");
     expect(validateGraph(g as never, app.registry).ok).toBe(true);
-    const refused = await generateMusic({ ...NO_LM, caption: "x" }, { batch_size: 1 }, { app, loras, outsidePaths: "refuse" });
+    const refused = await generateMusic(
+      { ...NO_LM, caption: "x" },
+      { batch_size: 1 },
+      { app, loras, outsidePaths: "refuse" },
+    );
     expect(refused.error).toMatch(/LoRA .*my-style" is outside the data folder/);
   });
 
@@ -165,7 +234,11 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
 
 describe("with this build's real nodes (tiny demo models)", () => {
   it("text2music runs end to end, and the built graph is the graph that ran", async () => {
-    const r = await generateMusic({ ...NO_LM, caption: "y", inference_steps: 2, duration: 10 }, { batch_size: 1 }, { app: real });
+    const r = await generateMusic(
+      { ...NO_LM, caption: "y", inference_steps: 2, duration: 10 },
+      { batch_size: 1 },
+      { app: real },
+    );
     expect(r.error).toBeNull();
     expect(r.audios).toHaveLength(1);
     expect(r.audios[0].key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
@@ -178,15 +251,37 @@ describe("with this build's real nodes (tiny demo models)", () => {
 
 describe("LM helpers (stand-in nodes)", () => {
   it("understandMusic returns caption, lyrics and metadata", async () => {
-    const r = await understandMusic("<|audio_code_123|><|audio_code_456|>", { app, temperature: 0.85, useConstrainedDecoding: true });
-    expect(r).toMatchObject({ success: true, error: null, caption: "lm.understand caption", bpm: 100, keyscale: "C major", duration: 60, language: "en", timesignature: "4" });
+    const r = await understandMusic("<|audio_code_123|><|audio_code_456|>", {
+      app,
+      temperature: 0.85,
+      useConstrainedDecoding: true,
+    });
+    expect(r).toMatchObject({
+      success: true,
+      error: null,
+      caption: "lm.understand caption",
+      bpm: 100,
+      keyscale: "C major",
+      duration: 60,
+      language: "en",
+      timesignature: "4",
+    });
   });
   it("createSample echoes instrumental", async () => {
-    const r = await createSample("a soft Bengali love song for a quiet night", { app, instrumental: false, vocalLanguage: "bn", temperature: 0.85 });
+    const r = await createSample("a soft Bengali love song for a quiet night", {
+      app,
+      instrumental: false,
+      vocalLanguage: "bn",
+      temperature: 0.85,
+    });
     expect(r).toMatchObject({ success: true, instrumental: false, caption: "lm.createSample caption" });
   });
   it("formatSample with user metadata", async () => {
-    const r = await formatSample("latin pop, reggaeton", "[Verse 1]\nBailando en la noche...", { app, userMetadata: { bpm: 95 }, temperature: 0.85 });
+    const r = await formatSample("latin pop, reggaeton", "[Verse 1]\nBailando en la noche...", {
+      app,
+      userMetadata: { bpm: 95 },
+      temperature: 0.85,
+    });
     expect(r).toMatchObject({ success: true, caption: "lm.formatSample caption" });
   });
   it("bad sampling values are user errors", async () => {

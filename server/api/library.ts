@@ -16,9 +16,25 @@ import { generateUuidFromParams } from "../audio/result-key";
 import { mergeLmOutputs } from "../lm/use-cot";
 import type { SeedSource } from "../acestep/sampling/seeds";
 import {
-  keyDict, TIME_COST_KEYS, emptyLmTextResult, normalizeKeyscale, normalizeTimesignature, safeParseGenerationConfig, safeParseGenerationParams,
-  type CreateSampleResult, type FormatSampleResult, type GeneratedAudio, type GenerationConfig, type GenerationConfigInput,
-  type GenerationParams, type GenerationParamsInput, type GenerationResult, type LmMetadata, type ParamIssue, type TimeCosts, type UnderstandResult,
+  keyDict,
+  TIME_COST_KEYS,
+  emptyLmTextResult,
+  normalizeKeyscale,
+  normalizeTimesignature,
+  safeParseGenerationConfig,
+  safeParseGenerationParams,
+  type CreateSampleResult,
+  type FormatSampleResult,
+  type GeneratedAudio,
+  type GenerationConfig,
+  type GenerationConfigInput,
+  type GenerationParams,
+  type GenerationParamsInput,
+  type GenerationResult,
+  type LmMetadata,
+  type ParamIssue,
+  type TimeCosts,
+  type UnderstandResult,
 } from "./params";
 import { GenerationUnsupportedError, buildGeneration, NODE_TYPES, type ModelNames } from "./build-graph";
 import { LoraFormatError } from "../models/lora/adapter";
@@ -26,7 +42,17 @@ import { stageLoraPath } from "../models/lora/locate";
 
 export * from "./params";
 export { InputFileError } from "./input-files";
-export { buildGenerationGraph, buildGeneration, planGeneration, FIELD_MAP, CONFIG_FIELD_MAP, NODE_TYPES, TASK_NODE_TYPES, GenerationUnsupportedError, type ModelNames } from "./build-graph";
+export {
+  buildGenerationGraph,
+  buildGeneration,
+  planGeneration,
+  FIELD_MAP,
+  CONFIG_FIELD_MAP,
+  NODE_TYPES,
+  TASK_NODE_TYPES,
+  GenerationUnsupportedError,
+  type ModelNames,
+} from "./build-graph";
 
 // ---------------------------------------------------------------- the engine the library runs on
 
@@ -120,7 +146,13 @@ export interface GenerateOptions extends LibraryOptions {
  * An audio path as upstream takes it (any local path) → a path inside the data folder for audio.load. The file is
  * checked (exists, readable, at most `maxBytes`, audio by content) before anything is copied.
  */
-export function stageAudioPath(dataDir: string, field: string, path: string, outside: "copy" | "refuse", maxBytes: number): string {
+export function stageAudioPath(
+  dataDir: string,
+  field: string,
+  path: string,
+  outside: "copy" | "refuse",
+  maxBytes: number,
+): string {
   const root = resolve(dataDir);
   let rel: string | null = null;
   if (isAbsolute(path)) {
@@ -138,16 +170,26 @@ export function stageAudioPath(dataDir: string, field: string, path: string, out
     checkAudioFile(field, full, path, maxBytes);
     return rel;
   }
-  if (outside === "refuse") throw new InputFileError(field, `${field}: "${shownPath(path)}" is outside the data folder (upload it, or give a path inside the data folder)`);
+  if (outside === "refuse")
+    throw new InputFileError(
+      field,
+      `${field}: "${shownPath(path)}" is outside the data folder (upload it, or give a path inside the data folder)`,
+    );
   const { format } = checkAudioFile(field, path, path, maxBytes);
   const hash = hashFile(path).slice(0, 16);
-  const base = basename(path, extname(path)).replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 60) || "audio";
+  const base =
+    basename(path, extname(path))
+      .replace(/[^A-Za-z0-9_-]+/g, "_")
+      .slice(0, 60) || "audio";
   const staged = `uploads/${hash}-${base}.${format}`;
   try {
     mkdirSync(join(root, "uploads"), { recursive: true });
     if (!existsSync(join(root, staged))) copyFileSync(path, join(root, staged));
   } catch (e) {
-    throw new InputFileError(field, `${field}: cannot copy "${shownPath(path)}" into the data folder (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new InputFileError(
+      field,
+      `${field}: cannot copy "${shownPath(path)}" into the data folder (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   return staged;
 }
@@ -164,7 +206,8 @@ function failure(error: string, extra: Partial<GenerationResult["extraOutputs"]>
   };
 }
 
-const issuesText = (what: string, issues: ParamIssue[]) => `invalid ${what}: ${issues.map((i) => (i.message.includes(i.field) ? i.message : `${i.field}: ${i.message}`)).join("; ")}`;
+const issuesText = (what: string, issues: ParamIssue[]) =>
+  `invalid ${what}: ${issues.map((i) => (i.message.includes(i.field) ? i.message : `${i.field}: ${i.message}`)).join("; ")}`;
 
 /** The upstream key of one item: a UUID from its params dict (its seed and codes filled in). */
 export function itemKey(itemParams: GenerationParams, mode: "python" | "rest" = "python"): string {
@@ -184,7 +227,11 @@ export function buildGraph(
   return prepare(p.value, c.value, { registry: opts.app?.registry, rand: opts.rand, models: opts.models }).built.graph;
 }
 
-function prepare(p: GenerationParams, c: GenerationConfig, o: { registry?: AppContext["registry"]; rand?: SeedSource; models?: ModelNames }) {
+function prepare(
+  p: GenerationParams,
+  c: GenerationConfig,
+  o: { registry?: AppContext["registry"]; rand?: SeedSource; models?: ModelNames },
+) {
   const built = buildGeneration(p, c, { registry: o.registry, rand: o.rand, models: o.models });
   const itemParams = built.plan.seeds.map((seed) => ({ ...p, seed }));
   return { built, itemParams };
@@ -205,8 +252,22 @@ export async function generateMusic(
   const app = opts.app ?? defaultAppContext();
   try {
     const outside = opts.outsidePaths ?? "copy";
-    if (p.srcAudio) p = { ...p, srcAudio: stageAudioPath(app.config.dataDir, "src_audio", p.srcAudio, outside, app.config.maxUploadBytes) };
-    if (p.referenceAudio) p = { ...p, referenceAudio: stageAudioPath(app.config.dataDir, "reference_audio", p.referenceAudio, outside, app.config.maxUploadBytes) };
+    if (p.srcAudio)
+      p = {
+        ...p,
+        srcAudio: stageAudioPath(app.config.dataDir, "src_audio", p.srcAudio, outside, app.config.maxUploadBytes),
+      };
+    if (p.referenceAudio)
+      p = {
+        ...p,
+        referenceAudio: stageAudioPath(
+          app.config.dataDir,
+          "reference_audio",
+          p.referenceAudio,
+          outside,
+          app.config.maxUploadBytes,
+        ),
+      };
   } catch (e) {
     if (e instanceof InputFileError) return failure(e.message);
     throw e;
@@ -214,7 +275,10 @@ export async function generateMusic(
   let models = opts.models;
   if (opts.loras?.length) {
     try {
-      const loras = opts.loras.map((l) => ({ path: stageLoraPath(app.config.dataDir, l.path, opts.outsidePaths ?? "copy"), scale: l.scale }));
+      const loras = opts.loras.map((l) => ({
+        path: stageLoraPath(app.config.dataDir, l.path, opts.outsidePaths ?? "copy"),
+        scale: l.scale,
+      }));
       models = { ...models, loras: [...(models?.loras ?? []), ...loras] };
     } catch (e) {
       if (e instanceof LoraFormatError) return failure(e.message);
@@ -237,7 +301,12 @@ export async function generateMusic(
   const ran = await runOnEngine(app, built.graph, opts);
   if ("refused" in ran) {
     const e = ran.refused;
-    return failure(e instanceof GraphInvalidError ? `the generation graph is not valid for this build: ${e.issues.map((i) => i.message).join("; ")}` : e.message, extra);
+    return failure(
+      e instanceof GraphInvalidError
+        ? `the generation graph is not valid for this build: ${e.issues.map((i) => i.message).join("; ")}`
+        : e.message,
+      extra,
+    );
   }
   const { runId, outcome } = ran;
   opts.onRun?.(runId);
@@ -246,7 +315,9 @@ export async function generateMusic(
   if (outcome.status === "failed") {
     const e = outcome.error;
     const node = e ? built.graph.nodes[e.nodeId] : undefined;
-    const msg = e ? `${node ? `${e.nodeId} (${node.type})` : e.nodeId}${e.field ? ` ${e.field}` : ""}: ${e.message}` : "the run failed";
+    const msg = e
+      ? `${node ? `${e.nodeId} (${node.type})` : e.nodeId}${e.field ? ` ${e.field}` : ""}: ${e.message}`
+      : "the run failed";
     return failure(msg, runExtra);
   }
   return collect(app, p, built, prepared.itemParams, outcome, runId, opts.keyMode ?? "python");
@@ -271,7 +342,12 @@ export function songToLmMetadata(song: SongValue | undefined): LmMetadata | null
 }
 
 /** time_costs from the engine's per-node timings (seconds, upstream keys). */
-export function timeCostsOf(graph: Graph, outcome: ExecuteOutcome, inferenceSteps: number, lmPhases?: { phase1?: number; phase2?: number }): TimeCosts {
+export function timeCostsOf(
+  graph: Graph,
+  outcome: ExecuteOutcome,
+  inferenceSteps: number,
+  lmPhases?: { phase1?: number; phase2?: number },
+): TimeCosts {
   const sec = (ids: string[]) => ids.reduce((a, id) => a + (outcome.timings[id]?.ms ?? 0), 0) / 1000;
   const has = (id: string) => id in graph.nodes;
   const t: TimeCosts = {};
@@ -286,7 +362,11 @@ export function timeCostsOf(graph: Graph, outcome: ExecuteOutcome, inferenceStep
   t.dit_diffusion_per_step_time_cost = inferenceSteps > 0 ? t.dit_diffusion_time_cost / inferenceSteps : 0;
   t.dit_vae_decode_time_cost = sec(["decode"]);
   t.dit_offload_time_cost = 0;
-  t.dit_total_time_cost = t.dit_encoder_time_cost + t.dit_diffusion_time_cost + t.dit_vae_decode_time_cost + sec(["dit", "vae", "textEncoder"]);
+  t.dit_total_time_cost =
+    t.dit_encoder_time_cost +
+    t.dit_diffusion_time_cost +
+    t.dit_vae_decode_time_cost +
+    sec(["dit", "vae", "textEncoder"]);
   t.pipeline_total_time = (t.lm_total_time ?? 0) + t.dit_total_time_cost;
   for (const k of TIME_COST_KEYS) if (t[k] !== undefined) t[k] = Math.round(t[k]! * 1e6) / 1e6;
   return t;
@@ -322,24 +402,43 @@ function decodedItems(outcome: ExecuteOutcome): { sampleRate: number; items: Flo
   return { sampleRate: a.sampleRate, items: a.batch ?? [a.channels] };
 }
 
-function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof buildGeneration>, itemParams: GenerationParams[], outcome: ExecuteOutcome, runId: string, keyMode: "python" | "rest"): GenerationResult {
+function collect(
+  app: AppContext,
+  p: GenerationParams,
+  built: ReturnType<typeof buildGeneration>,
+  itemParams: GenerationParams[],
+  outcome: ExecuteOutcome,
+  runId: string,
+  keyMode: "python" | "rest",
+): GenerationResult {
   const { plan, graph } = built;
   const lmOut = lmOutputs(outcome);
   const lmMetadata = songToLmMetadata(lmOut.song);
   const merged = plan.withLm
     ? mergeLmOutputs(
         {
-          caption: p.caption, lyrics: p.lyrics, bpm: p.bpm, keyscale: normalizeKeyscale(p.keyscale) ?? "", timesignature: normalizeTimesignature(p.timesignature) ?? "",
-          duration: p.duration !== null && p.duration > 0 ? p.duration : null, vocalLanguage: p.vocalLanguage === "unknown" ? "" : p.vocalLanguage, thinking: p.thinking, useCotMetas: p.useCotMetas,
-          useCotCaption: p.useCotCaption, useCotLanguage: p.useCotLanguage, audioCodes: p.audioCodes, taskType: plan.task,
+          caption: p.caption,
+          lyrics: p.lyrics,
+          bpm: p.bpm,
+          keyscale: normalizeKeyscale(p.keyscale) ?? "",
+          timesignature: normalizeTimesignature(p.timesignature) ?? "",
+          duration: p.duration !== null && p.duration > 0 ? p.duration : null,
+          vocalLanguage: p.vocalLanguage === "unknown" ? "" : p.vocalLanguage,
+          thinking: p.thinking,
+          useCotMetas: p.useCotMetas,
+          useCotCaption: p.useCotCaption,
+          useCotLanguage: p.useCotLanguage,
+          audioCodes: p.audioCodes,
+          taskType: plan.task,
         },
-        lmOut.song ? { ...lmMetadata, lyrics: lmOut.song.lyrics } as never : null,
+        lmOut.song ? ({ ...lmMetadata, lyrics: lmOut.song.lyrics } as never) : null,
       )
     : null;
   const audios: GeneratedAudio[] = [];
   const decoded = decodedItems(outcome);
   // The seeds the sampler reports it used are the truth (they equal the planned ones unless the node re-drew them).
-  const used = (outcome.outputs.get("sampler") as { latent?: { meta?: { seeds?: unknown } } } | undefined)?.latent?.meta?.seeds;
+  const used = (outcome.outputs.get("sampler") as { latent?: { meta?: { seeds?: unknown } } } | undefined)?.latent?.meta
+    ?.seeds;
   let seedValue = plan.seedValue;
   if (Array.isArray(used) && used.length === itemParams.length && used.every((x) => Number.isInteger(x))) {
     if (used.some((x, i) => x !== itemParams[i].seed)) {
@@ -349,7 +448,9 @@ function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof 
     }
   }
   // Save Audio reports one result per batch item, in order: a file, or a "silent, not saved" note.
-  const saveResults = (outcome.results.save ?? []).filter((x) => (x.kind === "audio" && x.path) || x.meta?.silent === true);
+  const saveResults = (outcome.results.save ?? []).filter(
+    (x) => (x.kind === "audio" && x.path) || x.meta?.silent === true,
+  );
   itemParams.forEach((base, i) => {
     let ip: GenerationParams = { ...base };
     const codes = lmOut.codes?.codes[i];
@@ -357,8 +458,14 @@ function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof 
     if (merged) {
       const cot = merged.cot;
       ip = {
-        ...ip, cotBpm: cot.cot_bpm ?? null, cotKeyscale: cot.cot_keyscale, cotTimesignature: cot.cot_timesignature, cotDuration: cot.cot_duration ?? null,
-        cotVocalLanguage: cot.cot_vocal_language, cotCaption: cot.cot_caption, cotLyrics: cot.cot_lyrics,
+        ...ip,
+        cotBpm: cot.cot_bpm ?? null,
+        cotKeyscale: cot.cot_keyscale,
+        cotTimesignature: cot.cot_timesignature,
+        cotDuration: cot.cot_duration ?? null,
+        cotVocalLanguage: cot.cot_vocal_language,
+        cotCaption: cot.cot_caption,
+        cotLyrics: cot.cot_lyrics,
       };
     }
     const r = saveResults[i];
@@ -379,7 +486,8 @@ function collect(app: AppContext, p: GenerationParams, built: ReturnType<typeof 
   const timeCosts = timeCostsOf(graph, outcome, p.inferenceSteps, lmPhases);
   const saved = audios.filter((a) => a.path).length;
   // length adjustments (128-frame minimum, rounding) reported by the task and sampler nodes
-  const notes = (outcome.outputs.get("sampler") as { latent?: { meta?: { notes?: unknown } } } | undefined)?.latent?.meta?.notes;
+  const notes = (outcome.outputs.get("sampler") as { latent?: { meta?: { notes?: unknown } } } | undefined)?.latent
+    ?.meta?.notes;
   const adjusted = Array.isArray(notes) ? notes.filter((n): n is string => typeof n === "string") : [];
   plan.warnings.push(...adjusted);
   const suffix = adjusted.length ? `; ${adjusted.join("; ")}` : "";
@@ -396,7 +504,11 @@ const msToS = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v /
 
 // ---------------------------------------------------------------- LM helpers
 
-export const LM_HELPER_NODES = { understand: "lm.understand", createSample: "lm.createSample", formatSample: "lm.formatSample" } as const;
+export const LM_HELPER_NODES = {
+  understand: "lm.understand",
+  createSample: "lm.createSample",
+  formatSample: "lm.formatSample",
+} as const;
 
 export interface LmHelperOptions extends LibraryOptions {
   temperature?: number;
@@ -412,10 +524,13 @@ function lmHelperFailure(error: string): UnderstandResult {
 }
 
 function checkSampling(o: LmHelperOptions): string | null {
-  if (o.temperature !== undefined && !(o.temperature >= 0 && o.temperature <= 2)) return `temperature must be 0.0–2.0, got ${o.temperature}`;
-  if (o.topK != null && !(Number.isInteger(o.topK) && o.topK >= 0)) return `top_k must be a whole number ≥ 0, got ${o.topK}`;
+  if (o.temperature !== undefined && !(o.temperature >= 0 && o.temperature <= 2))
+    return `temperature must be 0.0–2.0, got ${o.temperature}`;
+  if (o.topK != null && !(Number.isInteger(o.topK) && o.topK >= 0))
+    return `top_k must be a whole number ≥ 0, got ${o.topK}`;
   if (o.topP != null && !(o.topP >= 0 && o.topP <= 1)) return `top_p must be 0.0–1.0, got ${o.topP}`;
-  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0)) return `repetition_penalty must be > 0, got ${o.repetitionPenalty}`;
+  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0))
+    return `repetition_penalty must be > 0, got ${o.repetitionPenalty}`;
   return null;
 }
 
@@ -444,12 +559,20 @@ async function runLmHelper(
   for (const [k, v] of Object.entries(sampling)) if (k in def.params) params[k] = v;
   const graph: Graph = {
     version: 1,
-    nodes: { lmModel: { type: NODE_TYPES.lmModel }, ...extraNodes, [kind]: { type, params: params as never, inputs: { lm: { node: "lmModel", output: "lm" }, ...inputs } } },
+    nodes: {
+      lmModel: { type: NODE_TYPES.lmModel },
+      ...extraNodes,
+      [kind]: { type, params: params as never, inputs: { lm: { node: "lmModel", output: "lm" }, ...inputs } },
+    },
   };
   if (!def.output) {
     // The engine runs what output nodes need: show one of the node's text outputs so the node runs.
     const text = Object.entries(def.outputs).find(([, o]) => (o as { type: string }).type === "STRING")?.[0];
-    if (!text || !app.registry.has("core.showText")) return { ok: false, error: `node "${type}" is not an output node and has no STRING output to show, so a graph cannot run it on its own` };
+    if (!text || !app.registry.has("core.showText"))
+      return {
+        ok: false,
+        error: `node "${type}" is not an output node and has no STRING output to show, so a graph cannot run it on its own`,
+      };
     graph.nodes.show = { type: "core.showText", inputs: { text: { node: kind, output: text } } };
   }
   const ran = await runOnEngine(app, graph, o);
@@ -499,7 +622,13 @@ export async function createSample(
   const instrumental = opts.instrumental ?? false;
   const bad = checkSampling(opts);
   if (bad) return { ...lmHelperFailure(bad), instrumental };
-  const r = await runLmHelper("createSample", { query, instrumental, language: opts.vocalLanguage ?? "unknown", vocalLanguage: opts.vocalLanguage ?? "unknown" }, {}, {}, opts);
+  const r = await runLmHelper(
+    "createSample",
+    { query, instrumental, language: opts.vocalLanguage ?? "unknown", vocalLanguage: opts.vocalLanguage ?? "unknown" },
+    {},
+    {},
+    opts,
+  );
   if (!r.ok) return { ...lmHelperFailure(r.error), instrumental };
   const out = songResult(r.song);
   if (!out.lyrics && instrumental) out.lyrics = "[Instrumental]";
@@ -510,7 +639,15 @@ export async function createSample(
 export async function formatSample(
   caption: string,
   lyrics: string,
-  opts: LmHelperOptions & { userMetadata?: { bpm?: number; duration?: number; keyscale?: string; timesignature?: string; language?: string } | null } = {},
+  opts: LmHelperOptions & {
+    userMetadata?: {
+      bpm?: number;
+      duration?: number;
+      keyscale?: string;
+      timesignature?: string;
+      language?: string;
+    } | null;
+  } = {},
 ): Promise<FormatSampleResult> {
   const bad = checkSampling(opts);
   if (bad) return lmHelperFailure(bad);

@@ -2,8 +2,15 @@
 // unknown keys and out-of-range values refused with the field named.
 import { describe, expect, it } from "vitest";
 import {
-  camelToSnake, normalizeKeyscale, normalizeTimesignature, parseGenerationParams, safeParseGenerationConfig, safeParseGenerationParams,
-  toUpstreamDict, zGenerationConfigObject, zGenerationParamsObject,
+  camelToSnake,
+  normalizeKeyscale,
+  normalizeTimesignature,
+  parseGenerationParams,
+  safeParseGenerationConfig,
+  safeParseGenerationParams,
+  toUpstreamDict,
+  zGenerationConfigObject,
+  zGenerationParamsObject,
 } from "./params";
 
 /** The upstream dataclass defaults (seed/INFERENCE.ja.md "GenerationParams" / "GenerationConfig"). */
@@ -71,9 +78,12 @@ describe("GenerationParams defaults", () => {
   it("has exactly the upstream fields", () => {
     expect(Object.keys(defaults).sort()).toEqual(Object.keys({ ...UPSTREAM_PARAMS, ...NEWER_UPSTREAM_PARAMS }).sort());
   });
-  it.each(Object.entries({ ...UPSTREAM_PARAMS, ...NEWER_UPSTREAM_PARAMS }))("%s defaults to the upstream value", (field, value) => {
-    expect(defaults[field]).toEqual(value);
-  });
+  it.each(Object.entries({ ...UPSTREAM_PARAMS, ...NEWER_UPSTREAM_PARAMS }))(
+    "%s defaults to the upstream value",
+    (field, value) => {
+      expect(defaults[field]).toEqual(value);
+    },
+  );
 });
 
 describe("GenerationConfig defaults", () => {
@@ -89,14 +99,43 @@ describe("GenerationConfig defaults", () => {
 
 describe("snake_case and camelCase input", () => {
   const sample: Record<string, unknown> = {
-    task_type: "repaint", src_audio: "uploads/a.flac", caption: "lofi", bpm: 90, keyscale: "A minor", timesignature: "4", duration: 30,
-    inference_steps: 16, seed: 7, guidance_scale: 5, use_adg: true, cfg_interval_start: 0.1, cfg_interval_end: 0.9, shift: 3,
-    infer_method: "sde", timesteps: [1, 0.5, 0], repainting_start: 2, repainting_end: 5, audio_cover_strength: 0.5, thinking: false,
-    lm_temperature: 1, lm_cfg_scale: 3, lm_top_k: 40, lm_top_p: 0.95, lm_negative_prompt: "x", use_cot_metas: false, use_cot_caption: false,
-    use_cot_lyrics: true, use_cot_language: false, use_constrained_decoding: false, vocal_language: "ja", instrumental: true,
+    task_type: "repaint",
+    src_audio: "uploads/a.flac",
+    caption: "lofi",
+    bpm: 90,
+    keyscale: "A minor",
+    timesignature: "4",
+    duration: 30,
+    inference_steps: 16,
+    seed: 7,
+    guidance_scale: 5,
+    use_adg: true,
+    cfg_interval_start: 0.1,
+    cfg_interval_end: 0.9,
+    shift: 3,
+    infer_method: "sde",
+    timesteps: [1, 0.5, 0],
+    repainting_start: 2,
+    repainting_end: 5,
+    audio_cover_strength: 0.5,
+    thinking: false,
+    lm_temperature: 1,
+    lm_cfg_scale: 3,
+    lm_top_k: 40,
+    lm_top_p: 0.95,
+    lm_negative_prompt: "x",
+    use_cot_metas: false,
+    use_cot_caption: false,
+    use_cot_lyrics: true,
+    use_cot_language: false,
+    use_constrained_decoding: false,
+    vocal_language: "ja",
+    instrumental: true,
   };
   it("give the same params", () => {
-    const camel = Object.fromEntries(Object.entries(sample).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+    const camel = Object.fromEntries(
+      Object.entries(sample).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+    );
     expect(parseGenerationParams(sample)).toEqual(parseGenerationParams(camel));
   });
   it("accept a mix, and the same field twice with the same value", () => {
@@ -108,8 +147,20 @@ describe("snake_case and camelCase input", () => {
     if (!r.ok) expect(r.issues[0].message).toMatch(/inference_steps.*twice/);
   });
   it("config: snake and camel agree", () => {
-    const a = safeParseGenerationConfig({ batch_size: 3, use_random_seed: false, seeds: [1, 2], audio_format: "wav", lm_batch_chunk_size: 4 });
-    const b = safeParseGenerationConfig({ batchSize: 3, useRandomSeed: false, seeds: [1, 2], audioFormat: "wav", lmBatchChunkSize: 4 });
+    const a = safeParseGenerationConfig({
+      batch_size: 3,
+      use_random_seed: false,
+      seeds: [1, 2],
+      audio_format: "wav",
+      lm_batch_chunk_size: 4,
+    });
+    const b = safeParseGenerationConfig({
+      batchSize: 3,
+      useRandomSeed: false,
+      seeds: [1, 2],
+      audioFormat: "wav",
+      lmBatchChunkSize: 4,
+    });
     expect(a).toEqual(b);
     expect(a.ok).toBe(true);
   });
@@ -121,13 +172,16 @@ describe("unknown keys", () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues.map((i) => i.field)).toEqual(["inference_step", "foo"]);
-    expect(r.issues[0].message).toBe('unknown GenerationParams field "inference_step" (did you mean "inference_steps"?)');
+    expect(r.issues[0].message).toBe(
+      'unknown GenerationParams field "inference_step" (did you mean "inference_steps"?)',
+    );
     expect(r.issues[1].message).toBe('unknown GenerationParams field "foo"');
   });
   it("in the config too", () => {
     const r = safeParseGenerationConfig({ batchsize: 2 });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues[0].message).toMatch(/unknown GenerationConfig field "batchsize" \(did you mean "batch_size"\?\)/);
+    if (!r.ok)
+      expect(r.issues[0].message).toMatch(/unknown GenerationConfig field "batchsize" \(did you mean "batch_size"\?\)/);
   });
   it("are reported together with bad values", () => {
     const r = safeParseGenerationParams({ foo: 1, bpm: 500 });
@@ -151,7 +205,11 @@ describe("out-of-range values name the field", () => {
     ["infer_method", { infer_method: "heun" }, /infer_method/],
     ["timesteps", { timesteps: [0.2, 0.5] }, /timesteps must run from 1.0 down/],
     ["timesteps.0", { timesteps: [1.5, 0] }, /each timestep must be 0.0–1.0/],
-    ["repainting_end", { repainting_start: 10, repainting_end: 5 }, /repainting_end \(5 s\) must be after repainting_start/],
+    [
+      "repainting_end",
+      { repainting_start: 10, repainting_end: 5 },
+      /repainting_end \(5 s\) must be after repainting_start/,
+    ],
     ["audio_cover_strength", { audio_cover_strength: 2 }, /audio_cover_strength must be 0.0–1.0/],
     ["lm_temperature", { lm_temperature: 3 }, /lm_temperature must be 0.0–2.0/],
     ["lm_top_p", { lm_top_p: 1.5 }, /lm_top_p must be 0.0–1.0/],
@@ -190,9 +248,22 @@ describe("out-of-range values name the field", () => {
 
 describe("value normalisation", () => {
   it.each([
-    ["C Major", "C major"], ["Am", "A minor"], ["F# minor", "F# minor"], ["Bb", "Bb major"], ["c#m", "C# minor"], ["", ""], ["H", null],
+    ["C Major", "C major"],
+    ["Am", "A minor"],
+    ["F# minor", "F# minor"],
+    ["Bb", "Bb major"],
+    ["c#m", "C# minor"],
+    ["", ""],
+    ["H", null],
   ])("keyscale %j → %j", (raw, out) => expect(normalizeKeyscale(raw)).toBe(out));
-  it.each([["4", "4"], ["4/4", "4"], ["6/8", "6"], ["3/4", "3"], ["", ""], ["5", null]])("timesignature %j → %j", (raw, out) => expect(normalizeTimesignature(raw)).toBe(out));
+  it.each([
+    ["4", "4"],
+    ["4/4", "4"],
+    ["6/8", "6"],
+    ["3/4", "3"],
+    ["", ""],
+    ["5", null],
+  ])("timesignature %j → %j", (raw, out) => expect(normalizeTimesignature(raw)).toBe(out));
   it("keeps the raw user value in the params (the key hashes what the user gave)", () => {
     expect(parseGenerationParams({ keyscale: "Am" }).keyscale).toBe("Am");
   });
@@ -208,6 +279,10 @@ describe("value normalisation", () => {
 });
 
 it("the object schemas and the upstream tables list the same fields", () => {
-  expect(Object.keys(zGenerationParamsObject.shape).map(camelToSnake).sort()).toEqual(Object.keys({ ...UPSTREAM_PARAMS, ...NEWER_UPSTREAM_PARAMS }).sort());
-  expect(Object.keys(zGenerationConfigObject.shape).map(camelToSnake).sort()).toEqual(Object.keys(UPSTREAM_CONFIG).sort());
+  expect(Object.keys(zGenerationParamsObject.shape).map(camelToSnake).sort()).toEqual(
+    Object.keys({ ...UPSTREAM_PARAMS, ...NEWER_UPSTREAM_PARAMS }).sort(),
+  );
+  expect(Object.keys(zGenerationConfigObject.shape).map(camelToSnake).sort()).toEqual(
+    Object.keys(UPSTREAM_CONFIG).sort(),
+  );
 });

@@ -28,7 +28,9 @@ export function normalizeKeyscale(raw: string): string | null {
   const s = raw.trim();
   if (s === "") return "";
   if (KEYSCALE_SET.has(s)) return s;
-  const m = /^([A-Ga-g])([#♯b♭]?)\s*(major|minor|maj|min|m|M)?$/i.exec(s) ?? /^([A-Ga-g])([#♯b♭]?)\s+(major|minor|maj|min)$/i.exec(s);
+  const m =
+    /^([A-Ga-g])([#♯b♭]?)\s*(major|minor|maj|min|m|M)?$/i.exec(s) ??
+    /^([A-Ga-g])([#♯b♭]?)\s+(major|minor|maj|min)$/i.exec(s);
   if (!m) return null;
   const note = m[1].toUpperCase();
   const acc = m[2];
@@ -41,7 +43,16 @@ export function normalizeKeyscale(raw: string): string | null {
   return KEYSCALE_SET.has(out) ? out : null;
 }
 
-const TIMESIGNATURE_ALIASES: Record<string, string> = { "2": "2", "3": "3", "4": "4", "6": "6", "2/4": "2", "3/4": "3", "4/4": "4", "6/8": "6" };
+const TIMESIGNATURE_ALIASES: Record<string, string> = {
+  "2": "2",
+  "3": "3",
+  "4": "4",
+  "6": "6",
+  "2/4": "2",
+  "3/4": "3",
+  "4/4": "4",
+  "6/8": "6",
+};
 
 /** "4" or "4/4" → "4"; "" → ""; null when not one of 2, 3, 4, 6 (2/4, 3/4, 4/4, 6/8). */
 export function normalizeTimesignature(raw: string): string | null {
@@ -63,11 +74,23 @@ const fraction = (name: string) => z.number().min(0, `${name} must be 0.0–1.0`
 export const zGenerationParamsObject = z
   .object({
     // task and instruction
-    taskType: z.enum(TASK_TYPES).default("text2music").describe("text2music, cover, repaint, lego, extract or complete"),
-    instruction: z.string().max(1000).default(DEFAULT_DIT_INSTRUCTION).describe("Task instruction; the default is replaced by the task's own instruction"),
+    taskType: z
+      .enum(TASK_TYPES)
+      .default("text2music")
+      .describe("text2music, cover, repaint, lego, extract or complete"),
+    instruction: z
+      .string()
+      .max(1000)
+      .default(DEFAULT_DIT_INSTRUCTION)
+      .describe("Task instruction; the default is replaced by the task's own instruction"),
     // audio uploads (paths inside the data folder)
     referenceAudio: z.string().max(1000).nullable().default(null).describe("Reference audio for timbre/style"),
-    srcAudio: z.string().max(1000).nullable().default(null).describe("Source audio for cover, repaint, lego, extract, complete"),
+    srcAudio: z
+      .string()
+      .max(1000)
+      .nullable()
+      .default(null)
+      .describe("Source audio for cover, repaint, lego, extract, complete"),
     // LM code hints
     audioCodes: z.string().max(200_000).default("").describe("Pre-extracted <|audio_code_N|> string"),
     // text
@@ -75,15 +98,45 @@ export const zGenerationParamsObject = z
     lyrics: z.string().max(4096, "lyrics must be under 4096 characters").default(""),
     instrumental: z.boolean().default(false),
     // metadata
-    vocalLanguage: z.enum(VALID_LANGUAGES, { error: (i) => `vocal_language must be one of the ${VALID_LANGUAGES.length} official codes (e.g. en, zh, ja, unknown), got ${shortValue(i.input)}` }).default("unknown"),
-    bpm: z.number().int("bpm must be a whole number").min(30, "bpm must be 30–300").max(300, "bpm must be 30–300").nullable().default(null),
+    vocalLanguage: z
+      .enum(VALID_LANGUAGES, {
+        error: (i) =>
+          `vocal_language must be one of the ${VALID_LANGUAGES.length} official codes (e.g. en, zh, ja, unknown), got ${shortValue(i.input)}`,
+      })
+      .default("unknown"),
+    bpm: z
+      .number()
+      .int("bpm must be a whole number")
+      .min(30, "bpm must be 30–300")
+      .max(300, "bpm must be 30–300")
+      .nullable()
+      .default(null),
     keyscale: z.string().max(32).default(""),
     timesignature: z.string().max(8).default(""),
-    duration: z.number().max(600, "duration must be at most 600 seconds").nullable().default(-1).describe("Seconds (10–600); ≤ 0 or null = automatic"),
+    duration: z
+      .number()
+      .max(600, "duration must be at most 600 seconds")
+      .nullable()
+      .default(-1)
+      .describe("Seconds (10–600); ≤ 0 or null = automatic"),
     // advanced DiT
-    inferenceSteps: z.number().int().min(1, "inference_steps must be 1–200 (turbo 1–20)").max(200, "inference_steps must be 1–200 (turbo 1–20)").default(8),
-    seed: z.number().int().min(-1, "seed must be -1 (random) or 0–4294967295").max(MAX_SEED, "seed must be -1 (random) or 0–4294967295").default(-1),
-    guidanceScale: z.number().min(1, "guidance_scale must be 1.0–15.0").max(15, "guidance_scale must be 1.0–15.0").default(7.0),
+    inferenceSteps: z
+      .number()
+      .int()
+      .min(1, "inference_steps must be 1–200 (turbo 1–20)")
+      .max(200, "inference_steps must be 1–200 (turbo 1–20)")
+      .default(8),
+    seed: z
+      .number()
+      .int()
+      .min(-1, "seed must be -1 (random) or 0–4294967295")
+      .max(MAX_SEED, "seed must be -1 (random) or 0–4294967295")
+      .default(-1),
+    guidanceScale: z
+      .number()
+      .min(1, "guidance_scale must be 1.0–15.0")
+      .max(15, "guidance_scale must be 1.0–15.0")
+      .default(7.0),
     useAdg: z.boolean().default(false),
     cfgIntervalStart: fraction("cfg_interval_start").default(0.0),
     cfgIntervalEnd: fraction("cfg_interval_end").default(1.0),
@@ -100,13 +153,23 @@ export const zGenerationParamsObject = z
     audioCoverStrength: fraction("audio_cover_strength").default(1.0),
     // newer upstream (generate_music @ 01aeee3), not in the seed document: how much of the source a repaint keeps
     repaintMode: z
-      .enum(REPAINT_MODES, { error: (i) => `repaint_mode must be "balanced", "conservative" or "aggressive", got ${shortValue(i.input)}` })
+      .enum(REPAINT_MODES, {
+        error: (i) => `repaint_mode must be "balanced", "conservative" or "aggressive", got ${shortValue(i.input)}`,
+      })
       .default("balanced")
-      .describe("balanced/conservative keep the source outside the window (injection + crossfade + waveform splice); aggressive regenerates all"),
-    repaintStrength: fraction("repaint_strength").default(0.5).describe("balanced only: 0 keeps the most of the source, 1 the least"),
+      .describe(
+        "balanced/conservative keep the source outside the window (injection + crossfade + waveform splice); aggressive regenerates all",
+      ),
+    repaintStrength: fraction("repaint_strength")
+      .default(0.5)
+      .describe("balanced only: 0 keeps the most of the source, 1 the least"),
     // 5 Hz LM
     thinking: z.boolean().default(true),
-    lmTemperature: z.number().min(0, "lm_temperature must be 0.0–2.0").max(2, "lm_temperature must be 0.0–2.0").default(0.85),
+    lmTemperature: z
+      .number()
+      .min(0, "lm_temperature must be 0.0–2.0")
+      .max(2, "lm_temperature must be 0.0–2.0")
+      .default(0.85),
     lmCfgScale: z.number().min(0, "lm_cfg_scale must be 0–100").max(100, "lm_cfg_scale must be 0–100").default(2.0),
     lmTopK: z.number().int().min(0, "lm_top_k must be ≥ 0 (0 disables)").nullable().default(0),
     lmTopP: z.number().min(0, "lm_top_p must be 0.0–1.0").max(1, "lm_top_p must be 0.0–1.0").nullable().default(0.9),
@@ -128,22 +191,51 @@ export const zGenerationParamsObject = z
   .strict()
   .superRefine((p, ctx) => {
     if (normalizeKeyscale(p.keyscale) === null)
-      ctx.addIssue({ code: "custom", path: ["keyscale"], message: `keyscale ${shortValue(p.keyscale)} is not a key: use e.g. "C major", "F# minor", "Am" (or "" for automatic)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["keyscale"],
+        message: `keyscale ${shortValue(p.keyscale)} is not a key: use e.g. "C major", "F# minor", "Am" (or "" for automatic)`,
+      });
     if (normalizeTimesignature(p.timesignature) === null)
-      ctx.addIssue({ code: "custom", path: ["timesignature"], message: `timesignature ${shortValue(p.timesignature)} must be 2, 3, 4 or 6 (2/4, 3/4, 4/4, 6/8), or "" for automatic` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["timesignature"],
+        message: `timesignature ${shortValue(p.timesignature)} must be 2, 3, 4 or 6 (2/4, 3/4, 4/4, 6/8), or "" for automatic`,
+      });
     if (p.duration !== null && p.duration > 0 && p.duration < 10)
-      ctx.addIssue({ code: "custom", path: ["duration"], message: `duration must be 10–600 seconds (or ≤ 0 for automatic), got ${p.duration}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["duration"],
+        message: `duration must be 10–600 seconds (or ≤ 0 for automatic), got ${p.duration}`,
+      });
     if (p.cfgIntervalStart > p.cfgIntervalEnd)
-      ctx.addIssue({ code: "custom", path: ["cfgIntervalEnd"], message: `cfg_interval_end (${p.cfgIntervalEnd}) must not be below cfg_interval_start (${p.cfgIntervalStart})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cfgIntervalEnd"],
+        message: `cfg_interval_end (${p.cfgIntervalEnd}) must not be below cfg_interval_start (${p.cfgIntervalStart})`,
+      });
     if (p.repaintingEnd !== null && p.repaintingEnd !== -1) {
-      if (p.repaintingEnd < 0) ctx.addIssue({ code: "custom", path: ["repaintingEnd"], message: `repainting_end must be -1 (end of audio) or a time in seconds, got ${p.repaintingEnd}` });
+      if (p.repaintingEnd < 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["repaintingEnd"],
+          message: `repainting_end must be -1 (end of audio) or a time in seconds, got ${p.repaintingEnd}`,
+        });
       else if (p.repaintingEnd <= p.repaintingStart)
-        ctx.addIssue({ code: "custom", path: ["repaintingEnd"], message: `repainting_end (${p.repaintingEnd} s) must be after repainting_start (${p.repaintingStart} s)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["repaintingEnd"],
+          message: `repainting_end (${p.repaintingEnd} s) must be after repainting_start (${p.repaintingStart} s)`,
+        });
     }
     if (p.timesteps)
       for (let i = 1; i < p.timesteps.length; i++)
         if (p.timesteps[i] > p.timesteps[i - 1]) {
-          ctx.addIssue({ code: "custom", path: ["timesteps"], message: "timesteps must run from 1.0 down to 0.0 (non-increasing)" });
+          ctx.addIssue({
+            code: "custom",
+            path: ["timesteps"],
+            message: "timesteps must run from 1.0 down to 0.0 (non-increasing)",
+          });
           break;
         }
   });
@@ -158,7 +250,8 @@ const SEED_RANGE = "seeds must be -1 or 0–4294967295";
 
 function seedsError(issue: { input?: unknown }): string {
   const v = issue.input;
-  if (Array.isArray(v) && v.length > MAX_SEEDS) return `seeds has ${v.length} entries; the limit is ${MAX_SEEDS} (one per batch item)`;
+  if (Array.isArray(v) && v.length > MAX_SEEDS)
+    return `seeds has ${v.length} entries; the limit is ${MAX_SEEDS} (one per batch item)`;
   return `seeds must be one seed or a list of at most ${MAX_SEEDS}, each -1 (random) or a whole number 0–${MAX_SEED}`;
 }
 
@@ -168,12 +261,20 @@ export const zGenerationConfigObject = z
     allowLmBatch: z.boolean().default(false),
     useRandomSeed: z.boolean().default(true),
     seeds: z
-      .union([z.number().int().min(-1).max(MAX_SEED), z.array(z.number().int().min(-1, SEED_RANGE).max(MAX_SEED, SEED_RANGE)).max(MAX_SEEDS)], { error: seedsError })
+      .union(
+        [
+          z.number().int().min(-1).max(MAX_SEED),
+          z.array(z.number().int().min(-1, SEED_RANGE).max(MAX_SEED, SEED_RANGE)).max(MAX_SEEDS),
+        ],
+        { error: seedsError },
+      )
       .nullable()
       .default(null),
     lmBatchChunkSize: z.number().int().min(1, "lm_batch_chunk_size must be ≥ 1").max(64).default(8),
     constrainedDecodingDebug: z.boolean().default(false),
-    audioFormat: z.enum(AUDIO_FORMATS, { error: (i) => `audio_format must be "flac", "mp3" or "wav", got ${shortValue(i.input)}` }).default("flac"),
+    audioFormat: z
+      .enum(AUDIO_FORMATS, { error: (i) => `audio_format must be "flac", "mp3" or "wav", got ${shortValue(i.input)}` })
+      .default("flac"),
   })
   .strict();
 
@@ -186,7 +287,8 @@ function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -198,7 +300,11 @@ const MAX_KEY_ISSUES = 20;
  * Maps upstream snake_case keys (and camelCase ones) onto the camelCase fields; names every unknown key
  * (with a suggestion) and every field given twice with different values.
  */
-export function normalizeKeys(kind: string, known: readonly string[], input: unknown): { value: unknown; issues: ParamIssue[] } {
+export function normalizeKeys(
+  kind: string,
+  known: readonly string[],
+  input: unknown,
+): { value: unknown; issues: ParamIssue[] } {
   if (input === undefined || input === null) return { value: {}, issues: [] };
   if (typeof input !== "object" || Array.isArray(input)) return { value: input, issues: [] };
   const fields = new Set(known);
@@ -208,21 +314,30 @@ export function normalizeKeys(kind: string, known: readonly string[], input: unk
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
     if (key.length > MAX_KEY_LENGTH) {
       // No suggestion (edit distance is quadratic) and no echo of the whole key.
-      if (issues.length < MAX_KEY_ISSUES) issues.push({ field: `${key.slice(0, 40)}…`, message: `unknown ${kind} field "${key.slice(0, 40)}…" (${key.length} characters)` });
+      if (issues.length < MAX_KEY_ISSUES)
+        issues.push({
+          field: `${key.slice(0, 40)}…`,
+          message: `unknown ${kind} field "${key.slice(0, 40)}…" (${key.length} characters)`,
+        });
       continue;
     }
     const camel = fields.has(key) ? key : snakeToCamel(key);
     if (!fields.has(camel)) {
       if (issues.length >= MAX_KEY_ISSUES) continue;
       const lower = camel.toLowerCase();
-      const near = [...fields].map((f) => [f, editDistance(f.toLowerCase(), lower)] as const).sort((a, b) => a[1] - b[1])[0];
+      const near = [...fields]
+        .map((f) => [f, editDistance(f.toLowerCase(), lower)] as const)
+        .sort((a, b) => a[1] - b[1])[0];
       const hint = near && near[1] <= 2 ? ` (did you mean "${camelToSnake(near[0])}"?)` : "";
       issues.push({ field: key, message: `unknown ${kind} field "${key}"${hint}` });
       continue;
     }
     if (camel in out) {
       if (JSON.stringify(out[camel]) !== JSON.stringify(value))
-        issues.push({ field: key, message: `${kind} field "${camelToSnake(camel)}" is given twice ("${from[camel]}" and "${key}") with different values` });
+        issues.push({
+          field: key,
+          message: `${kind} field "${camelToSnake(camel)}" is given twice ("${from[camel]}" and "${key}") with different values`,
+        });
       continue;
     }
     out[camel] = value;
@@ -240,13 +355,19 @@ function keysPreprocess(kind: string, known: readonly string[]) {
 }
 
 /** GenerationParams: camelCase or upstream snake_case keys; unknown keys are refused by name. */
-export const GenerationParams = z.preprocess(keysPreprocess("GenerationParams", Object.keys(zGenerationParamsObject.shape)), zGenerationParamsObject);
+export const GenerationParams = z.preprocess(
+  keysPreprocess("GenerationParams", Object.keys(zGenerationParamsObject.shape)),
+  zGenerationParamsObject,
+);
 export type GenerationParams = z.output<typeof zGenerationParamsObject>;
 /** What callers pass: any subset of the fields (camelCase), the rest take the upstream defaults. */
 export type GenerationParamsInput = z.input<typeof zGenerationParamsObject>;
 
 /** GenerationConfig: camelCase or upstream snake_case keys; unknown keys are refused by name. */
-export const GenerationConfig = z.preprocess(keysPreprocess("GenerationConfig", Object.keys(zGenerationConfigObject.shape)), zGenerationConfigObject);
+export const GenerationConfig = z.preprocess(
+  keysPreprocess("GenerationConfig", Object.keys(zGenerationConfigObject.shape)),
+  zGenerationConfigObject,
+);
 export type GenerationConfig = z.output<typeof zGenerationConfigObject>;
 export type GenerationConfigInput = z.input<typeof zGenerationConfigObject>;
 
@@ -265,11 +386,15 @@ export class ParamsError extends Error {
 
 function issuesOf(kind: string, error: z.ZodError): ParamIssue[] {
   return error.issues.map((i) => {
-    const field = i.path.length ? i.path.map((p) => (typeof p === "string" ? camelToSnake(p) : String(p))).join(".") : kind;
+    const field = i.path.length
+      ? i.path.map((p) => (typeof p === "string" ? camelToSnake(p) : String(p))).join(".")
+      : kind;
     let message = i.message;
     if (i.code === "invalid_type" && i.expected === "int") message = `${field} must be a whole number`;
-    else if (i.code === "invalid_type") message = `${field} must be ${i.expected === "nonoptional" ? "given" : `a${/^[aeiou]/.test(i.expected) ? "n" : ""} ${i.expected}`}${"input" in i ? `, got ${shortValue(i.input)}` : ""}`;
-    else if (i.code === "invalid_value" && !i.message.includes(field)) message = `${field}: ${i.message.replace(/^Invalid input: /, "")}`;
+    else if (i.code === "invalid_type")
+      message = `${field} must be ${i.expected === "nonoptional" ? "given" : `a${/^[aeiou]/.test(i.expected) ? "n" : ""} ${i.expected}`}${"input" in i ? `, got ${shortValue(i.input)}` : ""}`;
+    else if (i.code === "invalid_value" && !i.message.includes(field))
+      message = `${field}: ${i.message.replace(/^Invalid input: /, "")}`;
     return { field, message };
   });
 }
@@ -284,11 +409,21 @@ function parseWith<T>(kind: string, schema: z.ZodType, known: readonly string[],
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: ParamIssue[] };
 
 export function safeParseGenerationParams(input: unknown): ParseResult<GenerationParams> {
-  return parseWith<GenerationParams>("params", zGenerationParamsObject, Object.keys(zGenerationParamsObject.shape), input);
+  return parseWith<GenerationParams>(
+    "params",
+    zGenerationParamsObject,
+    Object.keys(zGenerationParamsObject.shape),
+    input,
+  );
 }
 
 export function safeParseGenerationConfig(input: unknown): ParseResult<GenerationConfig> {
-  return parseWith<GenerationConfig>("config", zGenerationConfigObject, Object.keys(zGenerationConfigObject.shape), input);
+  return parseWith<GenerationConfig>(
+    "config",
+    zGenerationConfigObject,
+    Object.keys(zGenerationConfigObject.shape),
+    input,
+  );
 }
 
 /** Parses GenerationParams (snake_case or camelCase); throws ParamsError naming each bad field. */
@@ -309,9 +444,19 @@ export function parseGenerationConfig(input: unknown): GenerationConfig {
  * (`repainting_end: float = -1` is an int object). json.dumps writes 1.0 for a float and 1 for an int.
  */
 export const PY_FLOAT_FIELDS: Record<string, "float" | "int" | "none"> = {
-  duration: "float", guidance_scale: "float", cfg_interval_start: "float", cfg_interval_end: "float", shift: "float",
-  repainting_start: "float", repainting_end: "int", audio_cover_strength: "float", lm_temperature: "float", lm_cfg_scale: "float",
-  lm_top_p: "float", cot_duration: "none", timesteps: "none",
+  duration: "float",
+  guidance_scale: "float",
+  cfg_interval_start: "float",
+  cfg_interval_end: "float",
+  shift: "float",
+  repainting_start: "float",
+  repainting_end: "int",
+  audio_cover_strength: "float",
+  lm_temperature: "float",
+  lm_cfg_scale: "float",
+  lm_top_p: "float",
+  cot_duration: "none",
+  timesteps: "none",
 };
 
 /** Fields newer than the seed document's GenerationParams: left out of the hashed dict so keys stay as upstream's. */
@@ -369,8 +514,16 @@ export interface TimeCosts {
 }
 
 export const TIME_COST_KEYS = [
-  "lm_phase1_time", "lm_phase2_time", "lm_total_time", "dit_encoder_time_cost", "dit_diffusion_time_cost",
-  "dit_diffusion_per_step_time_cost", "dit_total_time_cost", "dit_offload_time_cost", "dit_vae_decode_time_cost", "pipeline_total_time",
+  "lm_phase1_time",
+  "lm_phase2_time",
+  "lm_total_time",
+  "dit_encoder_time_cost",
+  "dit_diffusion_time_cost",
+  "dit_diffusion_per_step_time_cost",
+  "dit_total_time_cost",
+  "dit_offload_time_cost",
+  "dit_vae_decode_time_cost",
+  "pipeline_total_time",
 ] as const satisfies readonly (keyof TimeCosts)[];
 
 /** LM CoT output (upstream `lm_metadata`): bpm, caption, duration, genres, keyscale, language, timesignature. */
@@ -434,5 +587,16 @@ export interface CreateSampleResult extends LmTextResult {
 }
 
 export function emptyLmTextResult(): LmTextResult {
-  return { caption: "", lyrics: "", bpm: null, duration: null, keyscale: "", language: "", timesignature: "", statusMessage: "", success: true, error: null };
+  return {
+    caption: "",
+    lyrics: "",
+    bpm: null,
+    duration: null,
+    keyscale: "",
+    language: "",
+    timesignature: "",
+    statusMessage: "",
+    success: true,
+    error: null,
+  };
 }

@@ -4,7 +4,13 @@
 // the field-table tests fail and point at FIELD_MAP.
 import { createDefaultRegistry } from "../../nodes/index";
 import { NodeRegistry } from "../../nodes/registry";
-import { defineNode, type AnyNodeDefinition, type InputSpecs, type OutputSpecs, type ParamShape } from "../../nodes/define-node";
+import {
+  defineNode,
+  type AnyNodeDefinition,
+  type InputSpecs,
+  type OutputSpecs,
+  type ParamShape,
+} from "../../nodes/define-node";
 import { SaveAudioNode } from "../../nodes/audio/save-audio";
 import { NODE_TYPES, TASK_NODE_TYPES } from "./build-graph";
 import { LM_HELPER_NODES } from "./library";
@@ -20,7 +26,8 @@ export function hasNode(type: string): boolean {
  * Declarations for node types this build does not have (none at the moment: every node the builder uses
  * exists). A stand-in for a missing type needs its expected declaration here.
  */
-export const EXPECTED_DECLARATIONS: Record<string, { inputs: InputSpecs; outputs: OutputSpecs; params: ParamShape }> = {};
+export const EXPECTED_DECLARATIONS: Record<string, { inputs: InputSpecs; outputs: OutputSpecs; params: ParamShape }> =
+  {};
 
 const SR = 48000;
 
@@ -42,7 +49,18 @@ function fakeRun(type: string): AnyNodeDefinition["run"] {
         return { dit: { ...dit, loras: [...(dit.loras ?? []), { path: params.file, scale: params.scale }] } };
       }
       case "ace.song":
-        return { song: { caption: params.caption, lyrics: params.lyrics, bpm: params.bpm || null, keyscale: params.keyscale || null, timesignature: params.timesignature || null, duration: params.duration === -1 ? null : params.duration, language: params.language, instrumental: params.instrumental } };
+        return {
+          song: {
+            caption: params.caption,
+            lyrics: params.lyrics,
+            bpm: params.bpm || null,
+            keyscale: params.keyscale || null,
+            timesignature: params.timesignature || null,
+            duration: params.duration === -1 ? null : params.duration,
+            language: params.language,
+            instrumental: params.instrumental,
+          },
+        };
       case "ace.audioCodes":
         return { codes: { codes: [[1, 2, 3]] } };
       case "audio.load":
@@ -54,42 +72,74 @@ function fakeRun(type: string): AnyNodeDefinition["run"] {
         return { timbre: { kind: "conditioning", tensors: {}, meta: { params } } };
       case "ace.ditSampler": {
         const b = Number(params.batchSize ?? 1);
-        const seeds = String(params.seeds ?? "").split(/[,\s]+/).filter(Boolean).map(Number);
+        const seeds = String(params.seeds ?? "")
+          .split(/[,\s]+/)
+          .filter(Boolean)
+          .map(Number);
         return { latent: { data: new Float32Array(64 * b), shape: [b, 1, 64], meta: { params, seeds } } };
       }
       case "vae.decode": {
         const b = (inputs.latent as { shape: number[] }).shape[0];
         const batch = Array.from({ length: b }, (_, item) => {
-          const ch = new Float32Array(SR / 10).map((_, i) => 0.25 * Math.sin((2 * Math.PI * (220 * (item + 1)) * i) / SR));
+          const ch = new Float32Array(SR / 10).map(
+            (_, i) => 0.25 * Math.sin((2 * Math.PI * (220 * (item + 1)) * i) / SR),
+          );
           return [ch, ch.slice()];
         });
         return { audio: { sampleRate: SR, channels: batch[0], batch: b > 1 ? batch : undefined } };
       }
       case "lm.generate":
         return {
-          song: { caption: "lm caption", lyrics: (inputs.song as { lyrics: string }).lyrics || "lm lyrics", bpm: 123, keyscale: "D minor", timesignature: "4", duration: 30, language: "en", instrumental: false },
+          song: {
+            caption: "lm caption",
+            lyrics: (inputs.song as { lyrics: string }).lyrics || "lm lyrics",
+            bpm: 123,
+            keyscale: "D minor",
+            timesignature: "4",
+            duration: 30,
+            language: "en",
+            instrumental: false,
+          },
           codes: { codes: Array.from({ length: Number(params.batchSize ?? 1) }, (_, i) => [i, i + 1, i + 2]) },
           duration: 30,
         };
       case "lm.understand":
       case "lm.createSample":
       case "lm.formatSample":
-        return { song: { caption: `${type} caption`, lyrics: "[Verse]\nla", bpm: 100, keyscale: "C major", timesignature: "4", duration: 60, language: "en", instrumental: false } };
+        return {
+          song: {
+            caption: `${type} caption`,
+            lyrics: "[Verse]\nla",
+            bpm: 100,
+            keyscale: "C major",
+            timesignature: "4",
+            duration: 60,
+            language: "en",
+            instrumental: false,
+          },
+        };
       default:
-        if (type in TASK_NODE_TYPES_INV) return { latent: { data: new Float32Array(64), shape: [1, 1, 64], meta: { params } } };
+        if (type in TASK_NODE_TYPES_INV)
+          return { latent: { data: new Float32Array(64), shape: [1, 1, 64], meta: { params } } };
         throw new Error(`no stand-in for ${type}`);
     }
   };
 }
 
-const TASK_NODE_TYPES_INV: Record<string, string> = Object.fromEntries(Object.entries(TASK_NODE_TYPES).map(([k, v]) => [v, k]));
+const TASK_NODE_TYPES_INV: Record<string, string> = Object.fromEntries(
+  Object.entries(TASK_NODE_TYPES).map(([k, v]) => [v, k]),
+);
 
 /**
  * A registry of stand-ins for every node a generation graph uses, with the real declarations where the real
  * node exists (audio.save is the real node: it writes real files). `only` limits it to those types.
  */
 export function fakeRegistry(opts: { without?: string[] } = {}): NodeRegistry {
-  const types = new Set<string>([...Object.values(NODE_TYPES), ...Object.values(TASK_NODE_TYPES), ...Object.values(LM_HELPER_NODES)]);
+  const types = new Set<string>([
+    ...Object.values(NODE_TYPES),
+    ...Object.values(TASK_NODE_TYPES),
+    ...Object.values(LM_HELPER_NODES),
+  ]);
   const reg = new NodeRegistry();
   for (const type of types) {
     if (opts.without?.includes(type)) continue;
@@ -98,7 +148,9 @@ export function fakeRegistry(opts: { without?: string[] } = {}): NodeRegistry {
       continue;
     }
     const real = realRegistry.get(type);
-    const decl = real ? { inputs: real.inputs, outputs: real.outputs, params: real.params } : EXPECTED_DECLARATIONS[type];
+    const decl = real
+      ? { inputs: real.inputs, outputs: real.outputs, params: real.params }
+      : EXPECTED_DECLARATIONS[type];
     if (!decl) throw new Error(`no declaration for ${type}`);
     reg.add(
       defineNode({

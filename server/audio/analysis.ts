@@ -29,7 +29,13 @@ export function peakAndRms(audio: Audio): { peak: number; rms: number } {
 }
 
 export function audioInfo(audio: Audio): AudioInfo {
-  return { duration: duration(audio), sampleRate: audio.sampleRate, channels: audio.channels.length, frames: frames(audio), ...peakAndRms(audio) };
+  return {
+    duration: duration(audio),
+    sampleRate: audio.sampleRate,
+    channels: audio.channels.length,
+    frames: frames(audio),
+    ...peakAndRms(audio),
+  };
 }
 
 export interface SineToneOptions {

@@ -12,10 +12,14 @@ import { AudioDecodeError } from "./types";
 
 const short = sineTone({ freq: [440, 660], seconds: 0.3 });
 const pcm = pcm16(short);
-const wav = (over: Partial<Parameters<typeof buildWav>[0]> = {}) => buildWav({ channels: 2, sampleRate: 48000, bits: 16, data: pcm, ...over });
+const wav = (over: Partial<Parameters<typeof buildWav>[0]> = {}) =>
+  buildWav({ channels: 2, sampleRate: 48000, bits: 16, data: pcm, ...over });
 
 async function rejects(bytes: Uint8Array, name: string, reason: RegExp, opts = {}) {
-  const err = await loadAudio(bytes, { name, ...opts }).then(() => null, (e: unknown) => e);
+  const err = await loadAudio(bytes, { name, ...opts }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AudioDecodeError);
   expect((err as AudioDecodeError).message).toMatch(new RegExp(`^${name.replace(".", "\\.")}: `));
   expect((err as AudioDecodeError).reason).toMatch(reason);
@@ -41,13 +45,20 @@ describe("unreadable input", () => {
   it("other formats are named", async () => {
     const aiff = new Uint8Array(64);
     aiff.set([..."FORM"].map((c) => c.charCodeAt(0)));
-    aiff.set([..."AIFF"].map((c) => c.charCodeAt(0)), 8);
+    aiff.set(
+      [..."AIFF"].map((c) => c.charCodeAt(0)),
+      8,
+    );
     await rejects(aiff, "x.aiff", /unsupported audio format: AIFF/);
     const mp4 = new Uint8Array(64);
-    mp4.set([..."ftypM4A "].map((c) => c.charCodeAt(0)), 4);
+    mp4.set(
+      [..."ftypM4A "].map((c) => c.charCodeAt(0)),
+      4,
+    );
     await rejects(mp4, "x.m4a", /MP4/);
   });
-  it("unsupported WAV codec (A-law)", () => rejects(wav({ formatTag: 6, bits: 8, blockAlign: 2 }), "alaw.wav", /A-law/));
+  it("unsupported WAV codec (A-law)", () =>
+    rejects(wav({ formatTag: 6, bits: 8, blockAlign: 2 }), "alaw.wav", /A-law/));
   it("missing or unreadable path", async () => {
     const err = await loadAudioFile("/nonexistent/dir/song.flac").catch((e) => e);
     expect(err).toBeInstanceOf(AudioDecodeError);
@@ -107,7 +118,9 @@ describe("absurd and edge-case headers", () => {
   it("0 Hz sample rate (WAV and FLAC)", async () => {
     await rejects(wav({ sampleRate: 0 }), "zero.wav", /0 Hz/);
     const flac = await encodeAudio(short, { format: "flac" });
-    flac[18] = 0; flac[19] = 0; flac[20] &= 0x0f; // STREAMINFO sample rate = 0
+    flac[18] = 0;
+    flac[19] = 0;
+    flac[20] &= 0x0f; // STREAMINFO sample rate = 0
     await rejects(flac, "zero.flac", /0 Hz/);
   });
   it("absurd sample rate, bit depth and block align", async () => {
@@ -123,7 +136,10 @@ describe("absurd and edge-case headers", () => {
   });
   it("NaN and Inf samples in a float WAV become 0 with a warning", async () => {
     const f = new Float32Array([0.5, NaN, Infinity, -0.25]);
-    const a = await loadAudio(buildWav({ formatTag: 3, channels: 1, sampleRate: 48000, bits: 32, data: new Uint8Array(f.buffer) }), { sampleRate: null });
+    const a = await loadAudio(
+      buildWav({ formatTag: 3, channels: 1, sampleRate: 48000, bits: 32, data: new Uint8Array(f.buffer) }),
+      { sampleRate: null },
+    );
     expect(Array.from(a.channels[0])).toEqual([0.5, 0, 0, -0.25]);
     expect(a.warnings.join()).toMatch(/NaN/);
   });
@@ -132,7 +148,8 @@ describe("absurd and edge-case headers", () => {
 describe("duration and size caps", () => {
   const TWO_HOURS = 2 * 3600 * 48000;
   // The files hold a header that claims two hours and almost no data: the duration comes from the header.
-  const fast = (bytes: Uint8Array, name: string) => rejects(bytes, name, /duration 7200\.0 s .*exceeds the limit of 600 s/);
+  const fast = (bytes: Uint8Array, name: string) =>
+    rejects(bytes, name, /duration 7200\.0 s .*exceeds the limit of 600 s/);
   it("a 2-hour WAV header is refused without decoding", () => fast(wav({ dataSize: TWO_HOURS * 4 }), "long.wav"));
   it("a 2-hour FLAC STREAMINFO is refused without decoding", async () => {
     const flac = await encodeAudio(short, { format: "flac" });
@@ -158,7 +175,9 @@ describe("duration and size caps", () => {
     await rejects(wav(), "a.wav", /over the 1000-byte limit/, { maxBytes: 1000 });
     const dir = mkdtempSync(join(tmpdir(), "cap-"));
     writeFileSync(join(dir, "a.wav"), wav());
-    await expect(loadAudioFile(join(dir, "a.wav"), { maxBytes: 1000 })).rejects.toThrow(/^a\.wav: file is \d+ bytes, over/);
+    await expect(loadAudioFile(join(dir, "a.wav"), { maxBytes: 1000 })).rejects.toThrow(
+      /^a\.wav: file is \d+ bytes, over/,
+    );
   });
 });
 
@@ -168,7 +187,14 @@ describe("normalisation", () => {
     expect(a.source.format).toBe("flac");
   });
   it("mono is duplicated, 6 channels keep the first two, everything ends at 48 kHz in [−1, 1]", async () => {
-    const mono = await loadAudio(buildWav({ channels: 1, sampleRate: 22050, bits: 16, data: pcm16(sineTone({ freq: 440, seconds: 0.2, channels: 1, sampleRate: 22050 })) }));
+    const mono = await loadAudio(
+      buildWav({
+        channels: 1,
+        sampleRate: 22050,
+        bits: 16,
+        data: pcm16(sineTone({ freq: 440, seconds: 0.2, channels: 1, sampleRate: 22050 })),
+      }),
+    );
     expect(mono.sampleRate).toBe(48000);
     expect(mono.channels).toHaveLength(2);
     expect(mono.channels[1]).toEqual(mono.channels[0]);
@@ -183,7 +209,12 @@ describe("normalisation", () => {
 describe("fuzz: damaged copies of valid files never escape as anything but AudioDecodeError", () => {
   it("random truncations and byte flips", async () => {
     const tiny = sineTone({ freq: [440, 660], seconds: 0.1 });
-    const files = [await encodeAudio(tiny, { format: "wav" }), await encodeAudio(tiny, { format: "flac" }), await encodeAudio(tiny, { format: "mp3" }), await encodeAudio(tiny, { format: "ogg" })];
+    const files = [
+      await encodeAudio(tiny, { format: "wav" }),
+      await encodeAudio(tiny, { format: "flac" }),
+      await encodeAudio(tiny, { format: "mp3" }),
+      await encodeAudio(tiny, { format: "ogg" }),
+    ];
     const rnd = noise(4000, 99);
     let r = 0;
     const next = () => (rnd[r++ % rnd.length] << 8) | rnd[r++ % rnd.length];
@@ -191,7 +222,10 @@ describe("fuzz: damaged copies of valid files never escape as anything but Audio
       const src = files[round % files.length];
       const b = src.slice(0, round % 3 === 0 ? next() % src.length : src.length);
       for (let k = 0; k < 1 + (round % 5); k++) if (b.length) b[next() % Math.min(b.length, 200)] = next() & 0xff;
-      const res = await loadAudio(b, { name: `fuzz${round}` }).then(() => null, (e: unknown) => e);
+      const res = await loadAudio(b, { name: `fuzz${round}` }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (res !== null) expect(res).toBeInstanceOf(AudioDecodeError);
     }
   });

@@ -50,7 +50,13 @@ export function checkChannels(ctx: DecodeContext, n: number): void {
  * Duration cap, checked from header values before decoding wherever the format allows. `slack` (s)
  * absorbs codec padding, so that a lossy file of exactly the cap (encoder delay included) still loads.
  */
-export function checkDuration(ctx: DecodeContext, frameCount: number, rate: number, source = "header", slack = 0): void {
+export function checkDuration(
+  ctx: DecodeContext,
+  frameCount: number,
+  rate: number,
+  source = "header",
+  slack = 0,
+): void {
   const seconds = frameCount / rate;
   if (seconds > ctx.maxSeconds + slack) {
     fail(ctx, `duration ${seconds.toFixed(1)} s (from the ${source}) exceeds the limit of ${ctx.maxSeconds} s`);
@@ -167,12 +173,17 @@ export interface WasmEncoder {
 }
 
 /** Feeds planar audio to a wasm encoder in 128 Ki-sample blocks and returns the whole stream. */
-export function encodeInBlocks(enc: WasmEncoder, channels: Float32Array[], concat: (parts: Uint8Array[]) => Uint8Array): Uint8Array {
+export function encodeInBlocks(
+  enc: WasmEncoder,
+  channels: Float32Array[],
+  concat: (parts: Uint8Array[]) => Uint8Array,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   const block = 1 << 17;
   const n = channels[0].length;
   // .slice(): the encoder reuses its output buffer between calls.
-  for (let s = 0; s < n; s += block) parts.push(enc.encode(channels.map((c) => c.subarray(s, Math.min(n, s + block)))).slice());
+  for (let s = 0; s < n; s += block)
+    parts.push(enc.encode(channels.map((c) => c.subarray(s, Math.min(n, s + block)))).slice());
   parts.push(enc.finalize().slice());
   return concat(parts);
 }

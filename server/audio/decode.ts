@@ -75,12 +75,20 @@ export async function loadAudio(bytes: Uint8Array, opts: LoadAudioOptions = {}):
   try {
     const src = await decodeSource(bytes, ctx);
     const n = src.channels[0].length;
-    const source: SourceInfo = { format: src.format, sampleRate: src.sampleRate, channels: src.sourceChannels, frames: n, duration: n / src.sampleRate, bitDepth: src.bitDepth };
+    const source: SourceInfo = {
+      format: src.format,
+      sampleRate: src.sampleRate,
+      channels: src.sourceChannels,
+      frames: n,
+      duration: n / src.sampleRate,
+      bitDepth: src.bitDepth,
+    };
     if (src.sourceChannels > 2) ctx.warnings.push(`${src.sourceChannels} channels: kept the front left and right`);
     let channels = src.channels.length === 1 ? [src.channels[0], src.channels[0].slice()] : src.channels;
     if (sanitize(channels)) ctx.warnings.push("replaced NaN/Inf samples with 0");
     const rate = opts.sampleRate === null ? src.sampleRate : (opts.sampleRate ?? TARGET_SAMPLE_RATE);
-    if (rate !== src.sampleRate) channels = (await resample({ sampleRate: src.sampleRate, channels }, rate, opts.resampleQuality)).channels;
+    if (rate !== src.sampleRate)
+      channels = (await resample({ sampleRate: src.sampleRate, channels }, rate, opts.resampleQuality)).channels;
     for (const c of channels) clamp(c);
     return { sampleRate: rate, channels, source, warnings: ctx.warnings };
   } catch (err) {
@@ -98,13 +106,15 @@ export async function loadAudioFile(path: string, opts: LoadAudioOptions = {}): 
   try {
     const st = await stat(path);
     if (!st.isFile()) throw new AudioDecodeError(name, "not a regular file");
-    if (st.size > maxBytes) throw new AudioDecodeError(name, `file is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+    if (st.size > maxBytes)
+      throw new AudioDecodeError(name, `file is ${st.size} bytes, over the ${maxBytes}-byte limit`);
     bytes = await readFile(path);
   } catch (err) {
     if (err instanceof AudioDecodeError) throw err;
     // no absolute server path in the message; the original error (with .code) stays in `cause`
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : code ?? describeError(err);
+    const reason =
+      code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : (code ?? describeError(err));
     throw new AudioDecodeError(name, `cannot read file: ${reason}`, { cause: err });
   }
   return loadAudio(bytes, { ...opts, name });

@@ -44,5 +44,7 @@ export async function encodeAudio(audio: Audio, opts: EncodeOptions = {}): Promi
 /** Output format from a path's extension, or undefined. */
 export function formatFromPath(path: string): OutputFormat | undefined {
   const ext = extname(path).toLowerCase();
-  return (Object.keys(FORMAT_EXTENSIONS) as OutputFormat[]).find((f) => FORMAT_EXTENSIONS[f] === ext || (f === "ogg" && ext === ".oga"));
+  return (Object.keys(FORMAT_EXTENSIONS) as OutputFormat[]).find(
+    (f) => FORMAT_EXTENSIONS[f] === ext || (f === "ogg" && ext === ".oga"),
+  );
 }

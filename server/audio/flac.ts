@@ -1,7 +1,16 @@
 // FLAC: STREAMINFO parsing, decoding with @wasm-audio-decoders/flac, encoding with libflacjs (wasm build).
 import { createRequire } from "node:module";
 import { FLACDecoder } from "@wasm-audio-decoders/flac";
-import { checkChannels, checkDuration, checkSampleRate, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
+import {
+  checkChannels,
+  checkDuration,
+  checkSampleRate,
+  fail,
+  runWasmDecoder,
+  truncated,
+  type DecodeContext,
+  type DecodedSource,
+} from "./context";
 import { quantize } from "./wav";
 import { AudioEncodeError, assertAudio, describeError, frames, type Audio } from "./types";
 
@@ -21,12 +30,18 @@ export function parseStreamInfo(ctx: DecodeContext, b: Uint8Array, offset: numbe
   const sampleRate = (b[s + 10] << 12) | (b[s + 11] << 4) | (b[s + 12] >> 4);
   const channels = ((b[s + 12] >> 1) & 7) + 1;
   const bitsPerSample = (((b[s + 12] & 1) << 4) | (b[s + 13] >> 4)) + 1;
-  const totalSamples = (b[s + 13] & 0x0f) * 2 ** 32 + ((b[s + 14] << 24) >>> 0) + ((b[s + 15] << 16) | (b[s + 16] << 8) | b[s + 17]);
+  const totalSamples =
+    (b[s + 13] & 0x0f) * 2 ** 32 + ((b[s + 14] << 24) >>> 0) + ((b[s + 15] << 16) | (b[s + 16] << 8) | b[s + 17]);
   return { sampleRate, channels, bitsPerSample, totalSamples };
 }
 
 /** Decodes native FLAC at `offset`, or Ogg FLAC when `ogg` is set (its limits were checked by the Ogg reader). */
-export async function decodeFlac(ctx: DecodeContext, b: Uint8Array, offset: number, ogg = false): Promise<DecodedSource> {
+export async function decodeFlac(
+  ctx: DecodeContext,
+  b: Uint8Array,
+  offset: number,
+  ogg = false,
+): Promise<DecodedSource> {
   let info: StreamInfo | undefined;
   if (!ogg) {
     info = parseStreamInfo(ctx, b, offset);
@@ -45,7 +60,13 @@ export async function decodeFlac(ctx: DecodeContext, b: Uint8Array, offset: numb
   const down = 2 ** (bits - 1) - 1;
   const up = 1 / 2 ** (bits - 1);
   for (const c of run.channels) for (let i = 0; i < c.length; i++) c[i] = Math.round(c[i] * down) * up;
-  return { format: ogg ? "ogg-flac" : "flac", sampleRate: run.sampleRate, sourceChannels: run.sourceChannels, channels: run.channels, bitDepth: bits };
+  return {
+    format: ogg ? "ogg-flac" : "flac",
+    sampleRate: run.sampleRate,
+    sourceChannels: run.sourceChannels,
+    channels: run.channels,
+    bitDepth: bits,
+  };
 }
 
 // ---- encoder -------------------------------------------------------------------------------
@@ -53,8 +74,20 @@ export async function decodeFlac(ctx: DecodeContext, b: Uint8Array, offset: numb
 interface LibFlac {
   isReady(): boolean;
   on(event: string, fn: () => void): void;
-  create_libflac_encoder(rate: number, ch: number, bps: number, level: number, total?: number, verify?: boolean, block?: number): number;
-  init_encoder_stream(enc: number, write: (d: Uint8Array) => void, meta?: (m?: { md5sum: string; min_framesize: number; max_framesize: number }) => void): number;
+  create_libflac_encoder(
+    rate: number,
+    ch: number,
+    bps: number,
+    level: number,
+    total?: number,
+    verify?: boolean,
+    block?: number,
+  ): number;
+  init_encoder_stream(
+    enc: number,
+    write: (d: Uint8Array) => void,
+    meta?: (m?: { md5sum: string; min_framesize: number; max_framesize: number }) => void,
+  ): number;
   FLAC__stream_encoder_process_interleaved(enc: number, buf: Int32Array, frames: number): boolean;
   FLAC__stream_encoder_finish(enc: number): boolean;
   FLAC__stream_encoder_delete(enc: number): void;
@@ -97,20 +130,26 @@ export async function encodeFlac(audio: Audio, opts: FlacEncodeOptions = {}): Pr
   const ch = audio.channels.length;
   const n = frames(audio);
   if (ch > 8) throw new AudioEncodeError(`FLAC supports at most 8 channels, got ${ch}`);
-  if (!Number.isInteger(audio.sampleRate) || audio.sampleRate > 655350) throw new AudioEncodeError(`FLAC cannot store sample rate ${audio.sampleRate}`);
+  if (!Number.isInteger(audio.sampleRate) || audio.sampleRate > 655350)
+    throw new AudioEncodeError(`FLAC cannot store sample rate ${audio.sampleRate}`);
   const Flac = await loadLibFlac();
   const enc = Flac.create_libflac_encoder(audio.sampleRate, ch, bits, level, n, false, 0);
   if (!enc) throw new AudioEncodeError("libflac: could not create an encoder");
   const chunks: Uint8Array[] = [];
   let meta: { md5sum: string; min_framesize: number; max_framesize: number } | undefined;
   try {
-    const status = Flac.init_encoder_stream(enc, (d) => void chunks.push(d.slice()), (m) => void (meta = m));
+    const status = Flac.init_encoder_stream(
+      enc,
+      (d) => void chunks.push(d.slice()),
+      (m) => void (meta = m),
+    );
     if (status !== 0) throw new AudioEncodeError(`libflac: encoder init failed with status ${status}`);
     const block = 1 << 16;
     const buf = new Int32Array(block * ch);
     for (let start = 0; start < n; start += block) {
       const len = Math.min(block, n - start);
-      for (let i = 0, k = 0; i < len; i++) for (let c = 0; c < ch; c++) buf[k++] = quantize(audio.channels[c][start + i], bits);
+      for (let i = 0, k = 0; i < len; i++)
+        for (let c = 0; c < ch; c++) buf[k++] = quantize(audio.channels[c][start + i], bits);
       if (!Flac.FLAC__stream_encoder_process_interleaved(enc, len === block ? buf : buf.subarray(0, len * ch), len)) {
         throw new AudioEncodeError(`libflac: encoding failed (state ${Flac.FLAC__stream_encoder_get_state(enc)})`);
       }
@@ -137,7 +176,8 @@ function patchStreamInfo(out: Uint8Array, m: { md5sum: string; min_framesize: nu
   out[s + 7] = (m.max_framesize >> 16) & 0xff;
   out[s + 8] = (m.max_framesize >> 8) & 0xff;
   out[s + 9] = m.max_framesize & 0xff;
-  if (/^[0-9a-f]{32}$/i.test(m.md5sum)) for (let i = 0; i < 16; i++) out[s + 18 + i] = parseInt(m.md5sum.slice(2 * i, 2 * i + 2), 16);
+  if (/^[0-9a-f]{32}$/i.test(m.md5sum))
+    for (let i = 0; i < 16; i++) out[s + 18 + i] = parseInt(m.md5sum.slice(2 * i, 2 * i + 2), 16);
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {

@@ -1,6 +1,23 @@
 // Public surface of server/audio: decode/normalise, resample, levels, encode, analysis, result keys.
-export { TARGET_CHANNELS, TARGET_SAMPLE_RATE, AudioDecodeError, AudioEncodeError, duration, frames, silence, type Audio } from "./types";
-export { DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, loadAudio, loadAudioFile, type LoadAudioOptions, type LoadedAudio, type SourceInfo } from "./decode";
+export {
+  TARGET_CHANNELS,
+  TARGET_SAMPLE_RATE,
+  AudioDecodeError,
+  AudioEncodeError,
+  duration,
+  frames,
+  silence,
+  type Audio,
+} from "./types";
+export {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_SECONDS,
+  loadAudio,
+  loadAudioFile,
+  type LoadAudioOptions,
+  type LoadedAudio,
+  type SourceInfo,
+} from "./decode";
 export { resample, resampledLength, type ResampleQuality } from "./resample";
 export { applyOutputLevels, isSilent, levelGain, type LevelPolicy, type LevelResult } from "./levels";
 export { encodeAudio, formatFromPath, type EncodeOptions, type OutputFormat } from "./encode";

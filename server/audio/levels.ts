@@ -33,7 +33,11 @@ export function scale(audio: Audio, gain: number): Audio {
 }
 
 /** Official `is_audio_silent`: silent when rms ≤ threshold AND peak ≤ threshold. */
-export function isSilent(audio: Audio, rmsThreshold = SILENT_RMS_THRESHOLD, peakThreshold = SILENT_PEAK_THRESHOLD): boolean {
+export function isSilent(
+  audio: Audio,
+  rmsThreshold = SILENT_RMS_THRESHOLD,
+  peakThreshold = SILENT_PEAK_THRESHOLD,
+): boolean {
   const { peak, rms } = peakAndRms(audio);
   return rms <= rmsThreshold && peak <= peakThreshold;
 }

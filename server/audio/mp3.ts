@@ -1,7 +1,15 @@
 // MPEG audio (MP3, and layers I/II): frame-header walk for sniffing/duration/truncation, mpg123 decoding, LAME encoding.
 import { MPEGDecoder } from "mpg123-decoder";
 import { createMp3Encoder } from "wasm-media-encoders";
-import { checkDuration, encodeInBlocks, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
+import {
+  checkDuration,
+  encodeInBlocks,
+  fail,
+  runWasmDecoder,
+  truncated,
+  type DecodeContext,
+  type DecodedSource,
+} from "./context";
 import { concatBytes } from "./flac";
 import { AudioEncodeError, assertAudio, describeError, type Audio } from "./types";
 
@@ -37,7 +45,7 @@ export function parseFrameHeader(b: Uint8Array, o: number): MpegFrame | null {
   const kbps = BITRATES[table][bi];
   const sampleRate = RATES[version][si];
   const pad = (b[o + 2] >> 1) & 1;
-  const channels = (b[o + 3] >> 6) === 3 ? 1 : 2;
+  const channels = b[o + 3] >> 6 === 3 ? 1 : 2;
   let bytes: number, samples: number;
   if (layer === 1) {
     bytes = (Math.floor((12000 * kbps) / sampleRate) + pad) * 4;
@@ -50,7 +58,8 @@ export function parseFrameHeader(b: Uint8Array, o: number): MpegFrame | null {
   return { version, layer, sampleRate, channels, bytes, samples };
 }
 
-const sameStream = (a: MpegFrame, f: MpegFrame) => a.version === f.version && a.layer === f.layer && a.sampleRate === f.sampleRate;
+const sameStream = (a: MpegFrame, f: MpegFrame) =>
+  a.version === f.version && a.layer === f.layer && a.sampleRate === f.sampleRate;
 
 /** True when `o` starts `need` chained frames (fewer if the data ends cleanly after them). */
 export function isFrameChain(b: Uint8Array, o: number, need = 3): boolean {
@@ -78,9 +87,11 @@ function vbrFrameCount(b: Uint8Array, o: number, f: MpegFrame): number {
   const side = f.version === 1 ? (f.channels === 1 ? 17 : 32) : f.channels === 1 ? 9 : 17;
   const x = o + 4 + side;
   const tag = String.fromCharCode(b[x], b[x + 1], b[x + 2], b[x + 3]);
-  if ((tag === "Xing" || tag === "Info") && b[x + 7] & 1) return ((b[x + 8] << 24) >>> 0) + ((b[x + 9] << 16) | (b[x + 10] << 8) | b[x + 11]);
+  if ((tag === "Xing" || tag === "Info") && b[x + 7] & 1)
+    return ((b[x + 8] << 24) >>> 0) + ((b[x + 9] << 16) | (b[x + 10] << 8) | b[x + 11]);
   const y = o + 36;
-  if (String.fromCharCode(b[y], b[y + 1], b[y + 2], b[y + 3]) === "VBRI") return ((b[y + 14] << 24) >>> 0) + ((b[y + 15] << 16) | (b[y + 16] << 8) | b[y + 17]);
+  if (String.fromCharCode(b[y], b[y + 1], b[y + 2], b[y + 3]) === "VBRI")
+    return ((b[y + 14] << 24) >>> 0) + ((b[y + 15] << 16) | (b[y + 16] << 8) | b[y + 17]);
   return -1;
 }
 
@@ -118,12 +129,18 @@ export async function decodeMpeg(ctx: DecodeContext, b: Uint8Array, start: numbe
   const scan = scanMpeg(b, start);
   if (!scan) fail(ctx, "no MPEG audio frame found");
   checkDuration(ctx, scan.samples, scan.first.sampleRate, "frame headers", 0.25); // slack: encoder delay + padding
-  if (scan.truncatedBytes > 0) truncated(ctx, `last MPEG frame is cut off (${scan.truncatedBytes} of its bytes present)`);
+  if (scan.truncatedBytes > 0)
+    truncated(ctx, `last MPEG frame is cut off (${scan.truncatedBytes} of its bytes present)`);
   else if (scan.samples > scan.frames * scan.first.samples) {
     truncated(ctx, `VBR header declares ${scan.samples / scan.first.samples} frames but the file holds ${scan.frames}`);
   }
   const run = await runWasmDecoder(ctx, "MPEG audio", () => new MPEGDecoder(), b.subarray(start), "wave");
-  return { format: `mp${scan.first.layer}`, sampleRate: run.sampleRate, sourceChannels: run.sourceChannels, channels: run.channels };
+  return {
+    format: `mp${scan.first.layer}`,
+    sampleRate: run.sampleRate,
+    sourceChannels: run.sourceChannels,
+    channels: run.channels,
+  };
 }
 
 export type Mp3Bitrate = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192 | 224 | 256 | 320;
@@ -132,8 +149,10 @@ const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
 /** CBR MP3 via LAME (wasm-media-encoders). No LAME/Xing tag is written, so decoders keep the encoder delay. */
 export async function encodeMp3(audio: Audio, bitrate: Mp3Bitrate = 128): Promise<Uint8Array> {
   assertAudio(audio);
-  if (audio.channels.length > 2) throw new AudioEncodeError(`MP3 holds at most 2 channels, got ${audio.channels.length}`);
-  if (!MP3_RATES.includes(audio.sampleRate)) throw new AudioEncodeError(`MP3 cannot store sample rate ${audio.sampleRate}`);
+  if (audio.channels.length > 2)
+    throw new AudioEncodeError(`MP3 holds at most 2 channels, got ${audio.channels.length}`);
+  if (!MP3_RATES.includes(audio.sampleRate))
+    throw new AudioEncodeError(`MP3 cannot store sample rate ${audio.sampleRate}`);
   try {
     const enc = await createMp3Encoder();
     enc.configure({ sampleRate: audio.sampleRate, channels: audio.channels.length as 1 | 2, bitrate });

@@ -2,7 +2,17 @@
 import { OggVorbisDecoder } from "@wasm-audio-decoders/ogg-vorbis";
 import { OggOpusDecoder } from "ogg-opus-decoder";
 import { createOggEncoder } from "wasm-media-encoders";
-import { checkChannels, checkDuration, checkSampleRate, encodeInBlocks, fail, runWasmDecoder, truncated, type DecodeContext, type DecodedSource } from "./context";
+import {
+  checkChannels,
+  checkDuration,
+  checkSampleRate,
+  encodeInBlocks,
+  fail,
+  runWasmDecoder,
+  truncated,
+  type DecodeContext,
+  type DecodedSource,
+} from "./context";
 import { concatBytes, decodeFlac, parseStreamInfo } from "./flac";
 import { AudioEncodeError, assertAudio, describeError, type Audio } from "./types";
 
@@ -19,7 +29,8 @@ interface OggPage {
   bodyOffset: number;
 }
 
-const isOggS = (b: Uint8Array, o: number) => b[o] === 0x4f && b[o + 1] === 0x67 && b[o + 2] === 0x67 && b[o + 3] === 0x53;
+const isOggS = (b: Uint8Array, o: number) =>
+  b[o] === 0x4f && b[o + 1] === 0x67 && b[o + 2] === 0x67 && b[o + 3] === 0x53;
 const u32 = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 
 function readPage(b: Uint8Array, o: number): OggPage | null {
@@ -31,7 +42,14 @@ function readPage(b: Uint8Array, o: number): OggPage | null {
   const lo = u32(b, o + 6);
   const hi = u32(b, o + 10);
   const granule = lo === 0xffffffff && hi === 0xffffffff ? -1 : hi * 0x100000000 + lo;
-  return { offset: o, headerType: b[o + 5], granule, serial: u32(b, o + 14), size: 27 + nseg + body, bodyOffset: o + 27 + nseg };
+  return {
+    offset: o,
+    headerType: b[o + 5],
+    granule,
+    serial: u32(b, o + 14),
+    size: 27 + nseg + body,
+    bodyOffset: o + 27 + nseg,
+  };
 }
 
 /** Codec of the first logical stream, from its first packet. */
@@ -66,7 +84,10 @@ export async function decodeOgg(ctx: DecodeContext, b: Uint8Array): Promise<Deco
     fail(ctx, `unsupported Ogg codec: ${codec === "unknown" ? "unrecognised stream" : codec}`);
   }
   const h = first.bodyOffset;
-  let rate: number, channels: number, preSkip = 0, opusFamily = 0;
+  let rate: number,
+    channels: number,
+    preSkip = 0,
+    opusFamily = 0;
   if (codec === "vorbis") {
     if (b.length < h + 16) fail(ctx, "truncated Vorbis header");
     channels = b[h + 11];
@@ -89,21 +110,33 @@ export async function decodeOgg(ctx: DecodeContext, b: Uint8Array): Promise<Deco
   if (!last) truncated(ctx, "no complete Ogg page found near the end");
   else {
     if (last.granule > 0) checkDuration(ctx, Math.max(0, last.granule - preSkip), rate, "last Ogg page");
-    if (last.offset + last.size > b.length) truncated(ctx, `last Ogg page is cut off (${b.length - last.offset} of ${last.size} bytes)`);
+    if (last.offset + last.size > b.length)
+      truncated(ctx, `last Ogg page is cut off (${b.length - last.offset} of ${last.size} bytes)`);
     else if (!(last.headerType & 4)) truncated(ctx, "Ogg stream ends without an end-of-stream page");
   }
 
   if (codec === "flac") return decodeFlac(ctx, b, 0, true);
   const order = codec === "opus" && opusFamily !== 1 ? "wave" : "vorbis";
-  const run = await runWasmDecoder(ctx, codec === "opus" ? "Opus" : "Vorbis",
-    () => (codec === "opus" ? new OggOpusDecoder() : new OggVorbisDecoder()), b, order);
-  return { format: `ogg-${codec}`, sampleRate: run.sampleRate, sourceChannels: run.sourceChannels, channels: run.channels };
+  const run = await runWasmDecoder(
+    ctx,
+    codec === "opus" ? "Opus" : "Vorbis",
+    () => (codec === "opus" ? new OggOpusDecoder() : new OggVorbisDecoder()),
+    b,
+    order,
+  );
+  return {
+    format: `ogg-${codec}`,
+    sampleRate: run.sampleRate,
+    sourceChannels: run.sourceChannels,
+    channels: run.channels,
+  };
 }
 
 /** Ogg Vorbis (wasm-media-encoders); `quality` is the VBR quality, −1…10. */
 export async function encodeOggVorbis(audio: Audio, quality = 5): Promise<Uint8Array> {
   assertAudio(audio);
-  if (audio.channels.length > 2) throw new AudioEncodeError(`the Vorbis encoder takes at most 2 channels, got ${audio.channels.length}`);
+  if (audio.channels.length > 2)
+    throw new AudioEncodeError(`the Vorbis encoder takes at most 2 channels, got ${audio.channels.length}`);
   try {
     const enc = await createOggEncoder();
     enc.configure({ sampleRate: audio.sampleRate, channels: audio.channels.length as 1 | 2, vbrQuality: quality });

@@ -52,14 +52,17 @@ export async function resample(audio: Audio, outRate: number, quality: ResampleQ
     b = Math.max(1, Math.round(b * s));
   }
   const ratio = b / a;
-  if (ratio > 256 || ratio < 1 / 256) throw new RangeError(`resample: ratio ${outRate}/${inRate} is outside libsamplerate's 1/256…256`);
+  if (ratio > 256 || ratio < 1 / 256)
+    throw new RangeError(`resample: ratio ${outRate}/${inRate} is outside libsamplerate's 1/256…256`);
 
   const ch = audio.channels.length;
   const n = frames(audio);
   const want = resampledLength(n, inRate, outRate);
   const out = audio.channels.map(() => new Float32Array(want));
   const src = await create(ch, a, b, { converterType: CONVERTER[quality] }).catch((err: unknown) => {
-    throw new RangeError(`resample: libsamplerate refused ${ch} channels ${inRate} → ${outRate}: ${describeError(err)}`);
+    throw new RangeError(
+      `resample: libsamplerate refused ${ch} channels ${inRate} → ${outRate}: ${describeError(err)}`,
+    );
   });
   try {
     const chunk = Math.max(256, Math.floor((WASM_BUFFER_FLOATS * 0.9) / ch / Math.max(1, ratio)) - 16);

@@ -8,7 +8,8 @@ export class PyFloat {
 }
 export const pyFloat = (value: number) => new PyFloat(value);
 
-export type PyJson = null | boolean | number | bigint | string | PyFloat | PyJson[] | { [key: string]: PyJson | undefined };
+export type PyJson =
+  null | boolean | number | bigint | string | PyFloat | PyJson[] | { [key: string]: PyJson | undefined };
 
 export interface PyJsonOptions {
   /** Keys (at any depth) whose numeric values are Python floats, e.g. "guidance_scale". */
@@ -61,8 +62,12 @@ export function pythonJsonDumps(value: PyJson, opts: PyJsonOptions = {}): string
         return JSON.stringify(v); // same escapes as Python with ensure_ascii=False (control chars, \", \\)
     }
     if (Array.isArray(v)) return v.length ? `[${v.map((x) => enc(x, asFloat)).join(", ")}]` : "[]";
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort(cmpCodePoints);
-    return keys.length ? `{${keys.map((k) => `${JSON.stringify(k)}: ${enc(v[k], floatKeys.has(k))}`).join(", ")}}` : "{}";
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort(cmpCodePoints);
+    return keys.length
+      ? `{${keys.map((k) => `${JSON.stringify(k)}: ${enc(v[k], floatKeys.has(k))}`).join(", ")}}`
+      : "{}";
   };
   return enc(value, false);
 }

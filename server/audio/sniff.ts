@@ -15,7 +15,15 @@ const ascii = (b: Uint8Array, o: number, n: number) => String.fromCharCode(...b.
 /** Length of any ID3v2 tags at the start (they may precede MP3 and, rarely, FLAC data). */
 export function id3v2Length(b: Uint8Array): number {
   let o = 0;
-  while (o + 10 <= b.length && ascii(b, o, 3) === "ID3" && b[o + 3] < 0x80 && b[o + 6] < 0x80 && b[o + 7] < 0x80 && b[o + 8] < 0x80 && b[o + 9] < 0x80) {
+  while (
+    o + 10 <= b.length &&
+    ascii(b, o, 3) === "ID3" &&
+    b[o + 3] < 0x80 &&
+    b[o + 6] < 0x80 &&
+    b[o + 7] < 0x80 &&
+    b[o + 8] < 0x80 &&
+    b[o + 9] < 0x80
+  ) {
     const size = (b[o + 6] << 21) | (b[o + 7] << 14) | (b[o + 8] << 7) | b[o + 9];
     o += 10 + size + (b[o + 5] & 0x10 ? 10 : 0);
   }

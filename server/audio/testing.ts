@@ -101,7 +101,8 @@ export function pcm16(audio: Audio): Uint8Array {
   const n = audio.channels[0].length;
   const out = new Uint8Array(n * ch * 2);
   const v = new DataView(out.buffer);
-  for (let i = 0; i < n; i++) for (let c = 0; c < ch; c++) v.setInt16((i * ch + c) * 2, Math.round(audio.channels[c][i] * 32767), true);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < ch; c++) v.setInt16((i * ch + c) * 2, Math.round(audio.channels[c][i] * 32767), true);
   return out;
 }
 

@@ -62,7 +62,11 @@ describe("WAV round trip", () => {
       new DataView(i32.buffer).setInt32(i * 4, Math.round(x * 2 ** 31), true);
       new DataView(f64.buffer).setFloat64(i * 8, x, true);
     });
-    for (const [bits, tag, data, tol] of [[8, 1, u8, 1 / 128], [32, 1, i32, 1e-7], [64, 3, f64, 0]] as const) {
+    for (const [bits, tag, data, tol] of [
+      [8, 1, u8, 1 / 128],
+      [32, 1, i32, 1e-7],
+      [64, 3, f64, 0],
+    ] as const) {
       const a = await loadAudio(buildWav({ formatTag: tag, channels: 1, sampleRate: 48000, bits, data }), keep);
       expect(a.channels).toHaveLength(2); // mono duplicated
       expect(a.channels[1]).toEqual(a.channels[0]);
@@ -73,7 +77,13 @@ describe("WAV round trip", () => {
   it("handles odd-sized chunks with and without the pad byte", async () => {
     const data = pcm16(sineTone({ freq: 440, seconds: 0.01 }));
     for (const pad of [true, false]) {
-      const bytes = buildWav({ channels: 2, sampleRate: 48000, bits: 16, data, extraChunks: [{ id: "LIST", body: new Uint8Array(7).fill(65), pad }] });
+      const bytes = buildWav({
+        channels: 2,
+        sampleRate: 48000,
+        bits: 16,
+        data,
+        extraChunks: [{ id: "LIST", body: new Uint8Array(7).fill(65), pad }],
+      });
       const a = await loadAudio(bytes, keep);
       expect(a.channels[0].length).toBe(480);
     }
@@ -83,7 +93,14 @@ describe("WAV round trip", () => {
     const data = pcm16(sineTone({ freq: 440, seconds: 0.01 }));
     const ds64 = new Uint8Array(28);
     new DataView(ds64.buffer).setUint32(8, data.length, true);
-    const bytes = buildWav({ channels: 2, sampleRate: 48000, bits: 16, data, dataSize: 0xffffffff, extraChunks: [{ id: "ds64", body: ds64 }] });
+    const bytes = buildWav({
+      channels: 2,
+      sampleRate: 48000,
+      bits: 16,
+      data,
+      dataSize: 0xffffffff,
+      extraChunks: [{ id: "ds64", body: ds64 }],
+    });
     bytes.set([0x52, 0x46, 0x36, 0x34], 0); // "RF64"
     const a = await loadAudio(bytes, keep);
     expect(a.channels[0].length).toBe(480);

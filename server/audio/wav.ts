@@ -1,11 +1,27 @@
 // RIFF/WAVE (and RF64/BW64) reader and writer: PCM 8/16/24/32-bit int, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE.
-import { checkChannels, checkDuration, checkSampleRate, fail, stereoPick, truncated, type DecodeContext, type DecodedSource } from "./context";
+import {
+  checkChannels,
+  checkDuration,
+  checkSampleRate,
+  fail,
+  stereoPick,
+  truncated,
+  type DecodeContext,
+  type DecodedSource,
+} from "./context";
 import { AudioEncodeError, assertAudio, frames, type Audio } from "./types";
 
 const TAG_PCM = 1;
 const TAG_FLOAT = 3;
 const TAG_EXTENSIBLE = 0xfffe;
-const TAG_NAMES: Record<number, string> = { 2: "MS ADPCM", 6: "A-law", 7: "µ-law", 0x11: "IMA ADPCM", 0x55: "MP3", 0x2000: "AC-3" };
+const TAG_NAMES: Record<number, string> = {
+  2: "MS ADPCM",
+  6: "A-law",
+  7: "µ-law",
+  0x11: "IMA ADPCM",
+  0x55: "MP3",
+  0x2000: "AC-3",
+};
 
 export interface WavHeader {
   float: boolean;
@@ -69,7 +85,10 @@ export function parseWavHeader(ctx: DecodeContext, b: Uint8Array): WavHeader {
     tag = u16(b, fmt.off + 24); // first two bytes of the SubFormat GUID
   }
   if (tag !== TAG_PCM && tag !== TAG_FLOAT) {
-    fail(ctx, `unsupported WAV codec ${TAG_NAMES[tag] ?? `format tag 0x${tag.toString(16)}`} (only PCM and IEEE float)`);
+    fail(
+      ctx,
+      `unsupported WAV codec ${TAG_NAMES[tag] ?? `format tag 0x${tag.toString(16)}`} (only PCM and IEEE float)`,
+    );
   }
   checkChannels(ctx, channels);
   checkSampleRate(ctx, sampleRate);
@@ -78,7 +97,8 @@ export function parseWavHeader(ctx: DecodeContext, b: Uint8Array): WavHeader {
   const okBits = float ? bits === 32 || bits === 64 : bits >= 8 && bits <= 32;
   if (!okBits) fail(ctx, `unsupported WAV sample format: ${float ? "float" : "PCM"} ${bits}-bit`);
   if (blockAlign !== channels * sampleBytes) {
-    if (blockAlign !== 0) fail(ctx, `inconsistent WAV header: block align ${blockAlign} ≠ ${channels} channels × ${sampleBytes} bytes`);
+    if (blockAlign !== 0)
+      fail(ctx, `inconsistent WAV header: block align ${blockAlign} ≠ ${channels} channels × ${sampleBytes} bytes`);
     ctx.warnings.push("WAV block align was 0; computed it from channels and bit depth");
     blockAlign = channels * sampleBytes;
   }
@@ -86,7 +106,8 @@ export function parseWavHeader(ctx: DecodeContext, b: Uint8Array): WavHeader {
   const available = Math.max(0, b.length - data.off);
   let dataBytes = data.size;
   const riffSize = u32(b, 4);
-  const placeholder = data.size === 0xffffffff || (data.size === 0 && available > 0 && (riffSize === 0 || riffSize === 0xffffffff));
+  const placeholder =
+    data.size === 0xffffffff || (data.size === 0 && available > 0 && (riffSize === 0 || riffSize === 0xffffffff));
   if (placeholder) {
     // streaming writers (pipes) leave placeholder sizes: use what the file holds
     ctx.warnings.push(`WAV data size is a placeholder (${data.size}); using the ${available} bytes present`);
@@ -124,7 +145,7 @@ function readChannel(v: DataView, h: WavHeader, channel: number): Float32Array {
   else if (h.sampleBytes === 1) for (let i = 0; i < n; i++, o += step) out[i] = (v.getUint8(o) - 128) / 128;
   else if (h.sampleBytes === 2) for (let i = 0; i < n; i++, o += step) out[i] = v.getInt16(o, true) / 32768;
   else if (h.sampleBytes === 3) {
-    for (let i = 0; i < n; i++, o += step) out[i] = ((v.getUint16(o, true) | (v.getInt8(o + 2) << 16)) / 8388608);
+    for (let i = 0; i < n; i++, o += step) out[i] = (v.getUint16(o, true) | (v.getInt8(o + 2) << 16)) / 8388608;
   } else for (let i = 0; i < n; i++, o += step) out[i] = v.getInt32(o, true) / 2147483648;
   return out;
 }
@@ -150,10 +171,13 @@ export function encodeWav(audio: Audio, sampleFormat: WavSampleFormat = "pcm16")
   const factSize = float ? 12 : 0;
   const dataBytes = n * ch * bytes;
   const headerBytes = 12 + 8 + fmtSize + factSize + 8;
-  if (headerBytes + dataBytes > 0xffffffff) throw new AudioEncodeError(`WAV output of ${dataBytes} bytes exceeds the 4 GiB RIFF limit`);
+  if (headerBytes + dataBytes > 0xffffffff)
+    throw new AudioEncodeError(`WAV output of ${dataBytes} bytes exceeds the 4 GiB RIFF limit`);
   const out = new Uint8Array(headerBytes + dataBytes + (dataBytes % 2));
   const v = new DataView(out.buffer);
-  const str = (o: number, s: string) => { for (let i = 0; i < 4; i++) out[o + i] = s.charCodeAt(i); };
+  const str = (o: number, s: string) => {
+    for (let i = 0; i < 4; i++) out[o + i] = s.charCodeAt(i);
+  };
   str(0, "RIFF");
   v.setUint32(4, out.length - 8, true);
   str(8, "WAVE");

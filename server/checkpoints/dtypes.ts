@@ -64,11 +64,17 @@ export function bytesToFloat32(dtype: Dtype, bytes: Uint8Array, what: string): F
         : new Float32Array(bytes.slice().buffer);
     case "BF16":
     case "F16": {
-      const u16 = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint16Array(bytes.slice().buffer);
+      const u16 =
+        bytes.byteOffset % 2 === 0
+          ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
+          : new Uint16Array(bytes.slice().buffer);
       return dtype === "BF16" ? bf16ToF32Array(u16) : f16ToF32Array(u16);
     }
     case "F64": {
-      const f64 = bytes.byteOffset % 8 === 0 ? new Float64Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.slice().buffer);
+      const f64 =
+        bytes.byteOffset % 8 === 0
+          ? new Float64Array(bytes.buffer, bytes.byteOffset, n)
+          : new Float64Array(bytes.slice().buffer);
       return Float32Array.from(f64);
     }
     default:

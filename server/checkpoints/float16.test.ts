@@ -1,6 +1,15 @@
 // bf16/fp16 <-> fp32 conversion: edge cases (NaN, inf, subnormals, ties) and exhaustive round trips.
 import { describe, expect, it } from "vitest";
-import { bf16ToF32, bf16ToF32Array, f16ToF32, f16ToF32Array, f32ToBf16, f32ToBf16Array, f32ToF16, f32ToF16Array } from "./float16";
+import {
+  bf16ToF32,
+  bf16ToF32Array,
+  f16ToF32,
+  f16ToF32Array,
+  f32ToBf16,
+  f32ToBf16Array,
+  f32ToF16,
+  f32ToF16Array,
+} from "./float16";
 
 const isNaN16 = (h: number) => (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
 const isNaNBf = (h: number) => (h & 0x7f80) === 0x7f80 && (h & 0x7f) !== 0;

@@ -8,7 +8,17 @@ export interface PyGlobal {
   module: string;
   name: string;
 }
-export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | Map<PyValue, PyValue> | PyGlobal | { kind: string; [k: string]: unknown };
+export type PyValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PyValue[]
+  | Map<PyValue, PyValue>
+  | PyGlobal
+  | { kind: string; [k: string]: unknown };
 
 export interface UnpickleHooks {
   /** BINPERSID: turn a persistent id into a value */
@@ -64,46 +74,165 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks, what = "pickle
     if (p >= bytes.length) fail("no STOP opcode (truncated)");
     const op = bytes[p++];
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: take(8); break; // FRAME
-      case 0x63: { const module = line(); stack.push({ kind: "global", module, name: line() }); break; } // GLOBAL
-      case 0x93: { const name = pop(); stack.push({ kind: "global", module: String(pop()), name: String(name) }); break; } // STACK_GLOBAL
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: case 0x6a: { const k = op === 0x68 ? u8() : u32(); if (!memo.has(k)) fail(`memo ${k} missing`); stack.push(memo.get(k)!); break; } // BINGET/LONG_BINGET
-      case 0x28: stack.push(MARK); break;
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); stack.push([pop(), b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); stack.push([pop(), b, c]); break; } // TUPLE3
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l)) fail("APPEND on a non-list"); (l as PyValue[]).push(v); break; }
-      case 0x65: { const items = popMark(); const l = top(); if (!Array.isArray(l)) fail("APPENDS on a non-list"); (l as PyValue[]).push(...items); break; }
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x64: { const d = new Map<PyValue, PyValue>(); setItems(d, popMark()); stack.push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x4a: need(4); stack.push(view.getInt32(p, true)); p += 4; break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(readLong(take(u8()))); break; // LONG1
-      case 0x58: stack.push(text.decode(take(u32()))); break; // BINUNICODE
-      case 0x8c: stack.push(text.decode(take(u8()))); break; // SHORT_BINUNICODE
-      case 0x54: stack.push(text.decode(take(u32()))); break; // BINSTRING
-      case 0x55: stack.push(text.decode(take(u8()))); break; // SHORT_BINSTRING
-      case 0x42: stack.push(take(u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(take(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4e: stack.push(null); break;
-      case 0x47: need(8); stack.push(view.getFloat64(p, false)); p += 8; break; // BINFLOAT
-      case 0x51: stack.push(hooks.persistentLoad(pop())); break; // BINPERSID
-      case 0x52: case 0x81: { const args = pop(); const fn = pop(); if (!Array.isArray(args)) fail("REDUCE/NEWOBJ arguments are not a tuple"); stack.push(hooks.call(fn, args as PyValue[])); break; }
-      case 0x62: pop(); break; // BUILD: object state is not modelled (torch tensors carry none)
-      case 0x2e: { const v = pop(); return v; } // STOP
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        take(8);
+        break; // FRAME
+      case 0x63: {
+        const module = line();
+        stack.push({ kind: "global", module, name: line() });
+        break;
+      } // GLOBAL
+      case 0x93: {
+        const name = pop();
+        stack.push({ kind: "global", module: String(pop()), name: String(name) });
+        break;
+      } // STACK_GLOBAL
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+      case 0x6a: {
+        const k = op === 0x68 ? u8() : u32();
+        if (!memo.has(k)) fail(`memo ${k} missing`);
+        stack.push(memo.get(k)!);
+        break;
+      } // BINGET/LONG_BINGET
+      case 0x28:
+        stack.push(MARK);
+        break;
+      case 0x74:
+        stack.push(popMark());
+        break; // TUPLE
+      case 0x29:
+        stack.push([]);
+        break; // EMPTY_TUPLE
+      case 0x85:
+        stack.push([pop()]);
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        stack.push([pop(), b]);
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        stack.push([pop(), b, c]);
+        break;
+      } // TUPLE3
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x61: {
+        const v = pop();
+        const l = top();
+        if (!Array.isArray(l)) fail("APPEND on a non-list");
+        (l as PyValue[]).push(v);
+        break;
+      }
+      case 0x65: {
+        const items = popMark();
+        const l = top();
+        if (!Array.isArray(l)) fail("APPENDS on a non-list");
+        (l as PyValue[]).push(...items);
+        break;
+      }
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const d = new Map<PyValue, PyValue>();
+        setItems(d, popMark());
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS
+      case 0x4a:
+        need(4);
+        stack.push(view.getInt32(p, true));
+        p += 4;
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+        stack.push(readLong(take(u8())));
+        break; // LONG1
+      case 0x58:
+        stack.push(text.decode(take(u32())));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text.decode(take(u8())));
+        break; // SHORT_BINUNICODE
+      case 0x54:
+        stack.push(text.decode(take(u32())));
+        break; // BINSTRING
+      case 0x55:
+        stack.push(text.decode(take(u8())));
+        break; // SHORT_BINSTRING
+      case 0x42:
+        stack.push(take(u32()).slice());
+        break; // BINBYTES
+      case 0x43:
+        stack.push(take(u8()).slice());
+        break; // SHORT_BINBYTES
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4e:
+        stack.push(null);
+        break;
+      case 0x47:
+        need(8);
+        stack.push(view.getFloat64(p, false));
+        p += 8;
+        break; // BINFLOAT
+      case 0x51:
+        stack.push(hooks.persistentLoad(pop()));
+        break; // BINPERSID
+      case 0x52:
+      case 0x81: {
+        const args = pop();
+        const fn = pop();
+        if (!Array.isArray(args)) fail("REDUCE/NEWOBJ arguments are not a tuple");
+        stack.push(hooks.call(fn, args as PyValue[]));
+        break;
+      }
+      case 0x62:
+        pop();
+        break; // BUILD: object state is not modelled (torch tensors carry none)
+      case 0x2e: {
+        const v = pop();
+        return v;
+      } // STOP
       default:
         fail(`unsupported opcode 0x${op.toString(16).padStart(2, "0")}`);
     }
@@ -121,12 +250,24 @@ function readLong(b: Uint8Array): number | bigint {
 export class PickleWriter {
   private readonly out: number[] = [];
   private readonly enc = new TextEncoder();
-  proto(v = 2): this { return this.raw(0x80, v); }
-  global(module: string, name: string): this { return this.raw(0x63).bytes(this.enc.encode(`${module}\n${name}\n`)); }
-  mark(): this { return this.raw(0x28); }
-  tuple(): this { return this.raw(0x74); }
-  emptyTuple(): this { return this.raw(0x29); }
-  emptyDict(): this { return this.raw(0x7d); }
+  proto(v = 2): this {
+    return this.raw(0x80, v);
+  }
+  global(module: string, name: string): this {
+    return this.raw(0x63).bytes(this.enc.encode(`${module}\n${name}\n`));
+  }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  emptyDict(): this {
+    return this.raw(0x7d);
+  }
   /** a tuple of small non-negative ints, using TUPLE1-3 like CPython for short ones */
   intTuple(values: readonly number[]): this {
     if (values.length === 0) return this.emptyTuple();
@@ -138,7 +279,8 @@ export class PickleWriter {
     if (!Number.isSafeInteger(v)) throw new CheckpointError(`pickle: cannot encode ${v} as an int`);
     if (v >= 0 && v < 0x100) return this.raw(0x4b, v);
     if (v >= 0 && v < 0x10000) return this.raw(0x4d, v & 0xff, v >>> 8);
-    if (v >= -0x80000000 && v < 0x80000000) return this.raw(0x4a, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+    if (v >= -0x80000000 && v < 0x80000000)
+      return this.raw(0x4a, v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
     const b: number[] = [];
     let x = BigInt(v);
     do {
@@ -151,12 +293,30 @@ export class PickleWriter {
     const b = this.enc.encode(s);
     return this.raw(0x58, b.length & 0xff, (b.length >>> 8) & 0xff, (b.length >>> 16) & 0xff, b.length >>> 24).bytes(b);
   }
-  bool(v: boolean): this { return this.raw(v ? 0x88 : 0x89); }
-  none(): this { return this.raw(0x4e); }
-  binpersid(): this { return this.raw(0x51); }
-  reduce(): this { return this.raw(0x52); }
-  stop(): this { return this.raw(0x2e); }
-  finish(): Uint8Array { return Uint8Array.from(this.out); }
-  private raw(...ops: number[]): this { this.out.push(...ops); return this; }
-  private bytes(b: Uint8Array): this { for (const x of b) this.out.push(x); return this; }
+  bool(v: boolean): this {
+    return this.raw(v ? 0x88 : 0x89);
+  }
+  none(): this {
+    return this.raw(0x4e);
+  }
+  binpersid(): this {
+    return this.raw(0x51);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
+  stop(): this {
+    return this.raw(0x2e);
+  }
+  finish(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
+  private raw(...ops: number[]): this {
+    this.out.push(...ops);
+    return this;
+  }
+  private bytes(b: Uint8Array): this {
+    for (const x of b) this.out.push(x);
+    return this;
+  }
 }

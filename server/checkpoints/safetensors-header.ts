@@ -31,25 +31,36 @@ export function parseHeader(
   fileSize: number,
   readJson: (n: number) => Uint8Array,
 ): SafetensorsHeader {
-  if (fileSize < 8 || lengthBytes.byteLength < 8) throw new CheckpointError(`safetensors: ${file}: file is ${fileSize} bytes, too short for the 8-byte header length`);
+  if (fileSize < 8 || lengthBytes.byteLength < 8)
+    throw new CheckpointError(
+      `safetensors: ${file}: file is ${fileSize} bytes, too short for the 8-byte header length`,
+    );
   const n64 = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER_BYTES)) throw new CheckpointError(`safetensors: ${file}: header length ${n64} exceeds ${MAX_HEADER_BYTES} bytes (not a safetensors file?)`);
+  if (n64 > BigInt(MAX_HEADER_BYTES))
+    throw new CheckpointError(
+      `safetensors: ${file}: header length ${n64} exceeds ${MAX_HEADER_BYTES} bytes (not a safetensors file?)`,
+    );
   const n = Number(n64);
-  if (n < 2 || 8 + n > fileSize) throw new CheckpointError(`safetensors: ${file}: header length ${n} does not fit in a ${fileSize}-byte file (truncated or not a safetensors file)`);
+  if (n < 2 || 8 + n > fileSize)
+    throw new CheckpointError(
+      `safetensors: ${file}: header length ${n} does not fit in a ${fileSize}-byte file (truncated or not a safetensors file)`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(readJson(n)));
   } catch (e) {
     throw new CheckpointError(`safetensors: ${file}: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new CheckpointError(`safetensors: ${file}: header JSON is not an object`);
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new CheckpointError(`safetensors: ${file}: header JSON is not an object`);
   const dataStart = 8 + n;
   const dataSize = fileSize - dataStart;
   const metadata: Record<string, string> = {};
   const tensors: TensorInfo[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CheckpointError(`safetensors: ${file}: __metadata__ is not an object`);
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+        throw new CheckpointError(`safetensors: ${file}: __metadata__ is not an object`);
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== "string") throw new CheckpointError(`safetensors: ${file}: __metadata__.${k} is not a string`);
         metadata[k] = v;
@@ -63,12 +74,20 @@ export function parseHeader(
   for (const t of tensors) {
     if (t.fileOffset < expected) {
       const prev = tensors[tensors.indexOf(t) - 1];
-      throw new CheckpointError(`safetensors: ${file}: tensor ${t.name} overlaps ${prev?.name ?? "the header"} (data_offsets begin ${t.fileOffset - dataStart} < ${expected - dataStart})`);
+      throw new CheckpointError(
+        `safetensors: ${file}: tensor ${t.name} overlaps ${prev?.name ?? "the header"} (data_offsets begin ${t.fileOffset - dataStart} < ${expected - dataStart})`,
+      );
     }
-    if (t.fileOffset > expected) throw new CheckpointError(`safetensors: ${file}: tensor ${t.name} starts at ${t.fileOffset - dataStart}, leaving a gap after offset ${expected - dataStart}`);
+    if (t.fileOffset > expected)
+      throw new CheckpointError(
+        `safetensors: ${file}: tensor ${t.name} starts at ${t.fileOffset - dataStart}, leaving a gap after offset ${expected - dataStart}`,
+      );
     expected = t.fileOffset + t.byteLength;
   }
-  if (expected !== fileSize) throw new CheckpointError(`safetensors: ${file}: tensors cover ${expected - dataStart} data bytes but the file holds ${dataSize}`);
+  if (expected !== fileSize)
+    throw new CheckpointError(
+      `safetensors: ${file}: tensors cover ${expected - dataStart} data bytes but the file holds ${dataSize}`,
+    );
   return { metadata, tensors, dataStart };
 }
 
@@ -77,12 +96,16 @@ function parseEntry(file: string, name: string, raw: unknown, dataStart: number,
   if (typeof raw !== "object" || raw === null) throw bad("entry is not an object");
   const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) throw bad(`unsupported dtype ${JSON.stringify(dtype)}`);
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`invalid shape ${JSON.stringify(shape)}`);
-  if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) throw bad(`invalid data_offsets ${JSON.stringify(offs)}`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw bad(`invalid shape ${JSON.stringify(shape)}`);
+  if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0))
+    throw bad(`invalid data_offsets ${JSON.stringify(offs)}`);
   const [begin, end] = offs as number[];
   if (end < begin) throw bad(`data_offsets [${begin}, ${end}] are misordered (end before begin)`);
-  if (end > dataSize) throw bad(`data_offsets [${begin}, ${end}] lie outside the file (data section is ${dataSize} bytes; truncated?)`);
+  if (end > dataSize)
+    throw bad(`data_offsets [${begin}, ${end}] lie outside the file (data section is ${dataSize} bytes; truncated?)`);
   const want = byteLengthOf(dtype, shape as number[]);
-  if (want !== end - begin) throw bad(`shape ${JSON.stringify(shape)} x ${dtype} needs ${want} bytes but data_offsets span ${end - begin}`);
+  if (want !== end - begin)
+    throw bad(`shape ${JSON.stringify(shape)} x ${dtype} needs ${want} bytes but data_offsets span ${end - begin}`);
   return { name, dtype, shape: shape as number[], fileOffset: dataStart + begin, byteLength: end - begin };
 }

@@ -18,7 +18,11 @@ export interface TensorToWrite {
   data: ArrayBufferView | (() => ArrayBufferView | Iterable<ArrayBufferView>);
 }
 
-export function writeSafetensors(file: string, tensors: readonly TensorToWrite[], metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  file: string,
+  tensors: readonly TensorToWrite[],
+  metadata?: Record<string, string>,
+): void {
   const sorted = sortAndCheck(file, tensors);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -50,7 +54,9 @@ export function writeSafetensors(file: string, tensors: readonly TensorToWrite[]
       }
       if (produced !== want) {
         const have = produced > want ? `more than ${want}` : String(produced);
-        throw new CheckpointError(`safetensors: writing ${file}: tensor ${t.name} has ${have} bytes, shape ${JSON.stringify(t.shape)} x ${t.dtype} needs ${want}`);
+        throw new CheckpointError(
+          `safetensors: writing ${file}: tensor ${t.name} has ${have} bytes, shape ${JSON.stringify(t.shape)} x ${t.dtype} needs ${want}`,
+        );
       }
     }
   } finally {
@@ -67,7 +73,11 @@ export interface ShardedWriteOptions {
 }
 
 /** Writes one file when everything fits in one shard, else shards + index. Returns the files written (relative names). */
-export function writeShardedSafetensors(dir: string, tensors: readonly TensorToWrite[], opts: ShardedWriteOptions): string[] {
+export function writeShardedSafetensors(
+  dir: string,
+  tensors: readonly TensorToWrite[],
+  opts: ShardedWriteOptions,
+): string[] {
   const { files, index } = planShards(dir, tensors, opts);
   for (const f of files) writeSafetensors(path.join(dir, f.file), f.tensors, opts.metadata);
   if (!index) return files.map((f) => f.file);
@@ -84,7 +94,11 @@ export interface ShardPlan<T extends Pick<TensorToWrite, "name" | "dtype" | "sha
 }
 
 /** Which tensors go to which file, without writing anything (the dry-run listing of the fabricator uses it). */
-export function planShards<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">>(where: string, tensors: readonly T[], opts: ShardedWriteOptions): ShardPlan<T> {
+export function planShards<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">>(
+  where: string,
+  tensors: readonly T[],
+  opts: ShardedWriteOptions,
+): ShardPlan<T> {
   const base = opts.baseName ?? "model";
   const sorted = sortAndCheck(where, tensors);
   const shards: T[][] = [];
@@ -104,9 +118,13 @@ export function planShards<T extends Pick<TensorToWrite, "name" | "dtype" | "sha
   }
   if (current.length || !shards.length) shards.push(current);
   const dataBytes = (ts: T[]) => ts.reduce((a, t) => a + byteLengthOf(t.dtype, t.shape), 0);
-  if (shards.length === 1) return { files: [{ file: `${base}.safetensors`, tensors: shards[0], dataBytes: total }], index: null };
+  if (shards.length === 1)
+    return { files: [{ file: `${base}.safetensors`, tensors: shards[0], dataBytes: total }], index: null };
   const width = Math.max(5, String(shards.length).length);
-  const names = shards.map((_, i) => `${base}-${String(i + 1).padStart(width, "0")}-of-${String(shards.length).padStart(width, "0")}.safetensors`);
+  const names = shards.map(
+    (_, i) =>
+      `${base}-${String(i + 1).padStart(width, "0")}-of-${String(shards.length).padStart(width, "0")}.safetensors`,
+  );
   const weightMap: Record<string, string> = {};
   shards.forEach((shard, i) => {
     for (const t of shard) weightMap[t.name] = names[i];
@@ -117,12 +135,20 @@ export function planShards<T extends Pick<TensorToWrite, "name" | "dtype" | "sha
   };
 }
 
-function sortAndCheck<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">>(where: string, tensors: readonly T[]): T[] {
+function sortAndCheck<T extends Pick<TensorToWrite, "name" | "dtype" | "shape">>(
+  where: string,
+  tensors: readonly T[],
+): T[] {
   const seen = new Set<string>();
   for (const t of tensors) {
-    if (t.name === "__metadata__" || seen.has(t.name)) throw new CheckpointError(`safetensors: writing ${where}: duplicate or reserved tensor name ${t.name}`);
-    if (!(t.dtype in DTYPE_SIZES)) throw new CheckpointError(`safetensors: writing ${where}: tensor ${t.name} has unknown dtype ${t.dtype}`);
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CheckpointError(`safetensors: writing ${where}: tensor ${t.name} has invalid shape ${JSON.stringify(t.shape)}`);
+    if (t.name === "__metadata__" || seen.has(t.name))
+      throw new CheckpointError(`safetensors: writing ${where}: duplicate or reserved tensor name ${t.name}`);
+    if (!(t.dtype in DTYPE_SIZES))
+      throw new CheckpointError(`safetensors: writing ${where}: tensor ${t.name} has unknown dtype ${t.dtype}`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new CheckpointError(
+        `safetensors: writing ${where}: tensor ${t.name} has invalid shape ${JSON.stringify(t.shape)}`,
+      );
     seen.add(t.name);
   }
   return [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

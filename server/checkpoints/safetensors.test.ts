@@ -34,7 +34,12 @@ function rawFile(name: string, header: unknown, data: Uint8Array, lengthOverride
 
 describe("safetensors reader and writer", () => {
   const dtypes: Dtype[] = ["BF16", "F16", "F32", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"];
-  const tensors: TensorToWrite[] = dtypes.map((dtype, i) => ({ name: `t.${dtype.toLowerCase()}`, dtype, shape: [2, 3 + i], data: bytesFor(dtype, 2 * (3 + i), i) }));
+  const tensors: TensorToWrite[] = dtypes.map((dtype, i) => ({
+    name: `t.${dtype.toLowerCase()}`,
+    dtype,
+    shape: [2, 3 + i],
+    data: bytesFor(dtype, 2 * (3 + i), i),
+  }));
   tensors.push({ name: "empty", dtype: "F32", shape: [0, 4], data: new Uint8Array(0) });
   tensors.push({ name: "scalar", dtype: "F32", shape: [], data: () => new Float32Array([42]) });
 
@@ -44,7 +49,13 @@ describe("safetensors reader and writer", () => {
     const raw = fs.readFileSync(file);
     const n = Number(raw.readBigUInt64LE(0));
     expect(n % 8).toBe(0);
-    expect(raw.subarray(8, 8 + n).toString().trimEnd().endsWith("}")).toBe(true);
+    expect(
+      raw
+        .subarray(8, 8 + n)
+        .toString()
+        .trimEnd()
+        .endsWith("}"),
+    ).toBe(true);
     const st = openSafetensors(file);
     expect(st.metadata).toEqual({ format: "pt" });
     expect(st.keys()).toEqual(tensors.map((t) => t.name).sort());
@@ -105,7 +116,9 @@ describe("safetensors reader and writer", () => {
     expect(w.files.length).toBe(files.length - 1);
     for (const t of tensors) {
       const want = (typeof t.data === "function" ? t.data() : t.data) as ArrayBufferView;
-      expect(Buffer.from(w.getTensor(t.name).bytes).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+      expect(
+        Buffer.from(w.getTensor(t.name).bytes).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)),
+      ).toBe(true);
       expect(w.info(t.name).file).toBe(path.join(dir, index.weight_map[t.name]));
     }
     expect(w.has("t.f32")).toBe(true);
@@ -126,31 +139,82 @@ describe("safetensors reader and writer", () => {
     const index = JSON.parse(fs.readFileSync(path.join(dir, files.at(-1)!), "utf8"));
     index.weight_map["t.f32"] = "model-00009-of-00009.safetensors";
     fs.writeFileSync(path.join(dir, "model.safetensors.index.json"), JSON.stringify(index));
-    expect(() => openCheckpointWeights(dir)).toThrow(/tensor t\.f32 is mapped to shard model-00009-of-00009\.safetensors, which is missing/);
+    expect(() => openCheckpointWeights(dir)).toThrow(
+      /tensor t\.f32 is mapped to shard model-00009-of-00009\.safetensors, which is missing/,
+    );
     index.weight_map["t.f32"] = files[0];
     index.weight_map["ghost"] = files[0];
     fs.writeFileSync(path.join(dir, "model.safetensors.index.json"), JSON.stringify(index));
-    expect(() => openCheckpointWeights(dir)).toThrow(/tensor (t\.f32|ghost) is mapped to shard model-00001.*does not contain it/);
+    expect(() => openCheckpointWeights(dir)).toThrow(
+      /tensor (t\.f32|ghost) is mapped to shard model-00001.*does not contain it/,
+    );
     expect(() => openCheckpointWeights(path.join(tmp, "nowhere"))).toThrow(/does not exist/);
   });
 
   describe("rejects corrupt files with an error naming the file and the tensor", () => {
-    const ok = { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "U8", shape: [4], data_offsets: [8, 12] } };
+    const ok = {
+      a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+      b: { dtype: "U8", shape: [4], data_offsets: [8, 12] },
+    };
     const data = new Uint8Array(12);
     const cases: [string, () => string, RegExp][] = [
-      ["a file shorter than 8 bytes", () => (fs.writeFileSync(path.join(tmp, "tiny.st"), "abc"), path.join(tmp, "tiny.st")), /tiny\.st: file is 3 bytes/],
+      [
+        "a file shorter than 8 bytes",
+        () => (fs.writeFileSync(path.join(tmp, "tiny.st"), "abc"), path.join(tmp, "tiny.st")),
+        /tiny\.st: file is 3 bytes/,
+      ],
       ["a huge header length", () => rawFile("huge.st", ok, data, 1n << 40n), /huge\.st: header length \d+ exceeds/],
-      ["a header length past the end", () => rawFile("long.st", ok, data, 5000n), /long\.st: header length 5000 does not fit/],
-      ["a non-JSON header", () => rawFile("nonjson.st", "{not json}", data), /nonjson\.st: header is not valid UTF-8 JSON/],
+      [
+        "a header length past the end",
+        () => rawFile("long.st", ok, data, 5000n),
+        /long\.st: header length 5000 does not fit/,
+      ],
+      [
+        "a non-JSON header",
+        () => rawFile("nonjson.st", "{not json}", data),
+        /nonjson\.st: header is not valid UTF-8 JSON/,
+      ],
       ["a JSON array header", () => rawFile("array.st", "[1,2]", data), /array\.st: header JSON is not an object/],
-      ["an unknown dtype", () => rawFile("dtype.st", { ...ok, b: { dtype: "Q4", shape: [4], data_offsets: [8, 12] } }, data), /dtype\.st: tensor b: unsupported dtype "Q4"/],
-      ["offsets outside the file", () => rawFile("outside.st", { ...ok, b: { dtype: "U8", shape: [8], data_offsets: [8, 16] } }, data), /outside\.st: tensor b: data_offsets \[8, 16\] lie outside the file/],
-      ["misordered offsets", () => rawFile("misordered.st", { ...ok, b: { dtype: "U8", shape: [4], data_offsets: [12, 8] } }, data), /misordered\.st: tensor b: data_offsets \[12, 8\] are misordered/],
-      ["overlapping tensors", () => rawFile("overlap.st", { ...ok, b: { dtype: "U8", shape: [8], data_offsets: [4, 12] } }, data), /overlap\.st: tensor (a|b) overlaps (a|b)/],
-      ["a gap between tensors", () => rawFile("gap.st", { ...ok, b: { dtype: "U8", shape: [2], data_offsets: [10, 12] } }, data), /gap\.st: tensor b starts at 10, leaving a gap after offset 8/],
-      ["shape x dtype that disagrees with the byte length", () => rawFile("size.st", { ...ok, a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, data), /size\.st: tensor a: shape \[3\] x F32 needs 12 bytes but data_offsets span 8/],
-      ["trailing bytes", () => rawFile("trailing.st", ok, new Uint8Array(16)), /trailing\.st: tensors cover 12 data bytes but the file holds 16/],
-      ["a truncated data section", () => rawFile("truncated.st", ok, new Uint8Array(10)), /truncated\.st: tensor b: data_offsets \[8, 12\] lie outside the file/],
+      [
+        "an unknown dtype",
+        () => rawFile("dtype.st", { ...ok, b: { dtype: "Q4", shape: [4], data_offsets: [8, 12] } }, data),
+        /dtype\.st: tensor b: unsupported dtype "Q4"/,
+      ],
+      [
+        "offsets outside the file",
+        () => rawFile("outside.st", { ...ok, b: { dtype: "U8", shape: [8], data_offsets: [8, 16] } }, data),
+        /outside\.st: tensor b: data_offsets \[8, 16\] lie outside the file/,
+      ],
+      [
+        "misordered offsets",
+        () => rawFile("misordered.st", { ...ok, b: { dtype: "U8", shape: [4], data_offsets: [12, 8] } }, data),
+        /misordered\.st: tensor b: data_offsets \[12, 8\] are misordered/,
+      ],
+      [
+        "overlapping tensors",
+        () => rawFile("overlap.st", { ...ok, b: { dtype: "U8", shape: [8], data_offsets: [4, 12] } }, data),
+        /overlap\.st: tensor (a|b) overlaps (a|b)/,
+      ],
+      [
+        "a gap between tensors",
+        () => rawFile("gap.st", { ...ok, b: { dtype: "U8", shape: [2], data_offsets: [10, 12] } }, data),
+        /gap\.st: tensor b starts at 10, leaving a gap after offset 8/,
+      ],
+      [
+        "shape x dtype that disagrees with the byte length",
+        () => rawFile("size.st", { ...ok, a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, data),
+        /size\.st: tensor a: shape \[3\] x F32 needs 12 bytes but data_offsets span 8/,
+      ],
+      [
+        "trailing bytes",
+        () => rawFile("trailing.st", ok, new Uint8Array(16)),
+        /trailing\.st: tensors cover 12 data bytes but the file holds 16/,
+      ],
+      [
+        "a truncated data section",
+        () => rawFile("truncated.st", ok, new Uint8Array(10)),
+        /truncated\.st: tensor b: data_offsets \[8, 12\] lie outside the file/,
+      ],
     ];
     it.each(cases)("%s", (_, make, re) => {
       const file = make();
@@ -165,12 +229,18 @@ describe("safetensors reader and writer", () => {
   });
 
   it("refuses to write a tensor whose bytes do not match its shape", () => {
-    expect(() => writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [3], data: new Float32Array(2) }])).toThrow(
-      /tensor x has 8 bytes, shape \[3\] x F32 needs 12/,
-    );
+    expect(() =>
+      writeSafetensors(path.join(tmp, "bad.safetensors"), [
+        { name: "x", dtype: "F32", shape: [3], data: new Float32Array(2) },
+      ]),
+    ).toThrow(/tensor x has 8 bytes, shape \[3\] x F32 needs 12/);
     const chunks = (n: number) => () => Array.from({ length: n }, () => new Float32Array(2));
-    expect(() => writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [5], data: chunks(2) }])).toThrow(/tensor x has 16 bytes/);
-    expect(() => writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [5], data: chunks(3) }])).toThrow(/tensor x has more than 20 bytes/);
+    expect(() =>
+      writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [5], data: chunks(2) }]),
+    ).toThrow(/tensor x has 16 bytes/);
+    expect(() =>
+      writeSafetensors(path.join(tmp, "bad.safetensors"), [{ name: "x", dtype: "F32", shape: [5], data: chunks(3) }]),
+    ).toThrow(/tensor x has more than 20 bytes/);
   });
 
   it("writes a tensor given as consecutive chunks, pulling each chunk only when it is written", () => {
@@ -183,7 +253,10 @@ describe("safetensors reader and writer", () => {
       }
     }
     const file = path.join(tmp, "chunked.safetensors");
-    writeSafetensors(file, [{ name: "a", dtype: "F32", shape: [2, 5], data: chunks }, { name: "b", dtype: "F32", shape: [1], data: new Float32Array([7]) }]);
+    writeSafetensors(file, [
+      { name: "a", dtype: "F32", shape: [2, 5], data: chunks },
+      { name: "b", dtype: "F32", shape: [1], data: new Float32Array([7]) },
+    ]);
     expect(pulled).toEqual([0, 4, 8]);
     const st = openSafetensors(file);
     expect(st.getFloat32("a").data).toEqual(whole);

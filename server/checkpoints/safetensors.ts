@@ -12,7 +12,10 @@ export class SafetensorsFile {
   private readonly infos: Map<string, TensorInfo>;
   private fd: number | null;
 
-  private constructor(readonly path: string, fd: number) {
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
     this.fd = fd;
     try {
       const size = fs.fstatSync(fd).size;
@@ -55,7 +58,12 @@ export class SafetensorsFile {
   getTensor(name: string): RawTensor {
     const info = this.info(name);
     if (this.fd === null) throw new CheckpointError(`safetensors: ${this.path} is closed (reading ${name})`);
-    return { name, dtype: info.dtype, shape: [...info.shape], bytes: readAt(this.fd, info.fileOffset, info.byteLength, this.path) };
+    return {
+      name,
+      dtype: info.dtype,
+      shape: [...info.shape],
+      bytes: readAt(this.fd, info.fileOffset, info.byteLength, this.path),
+    };
   }
 
   getFloat32(name: string): Float32Tensor {

@@ -25,19 +25,28 @@ function handBuiltPickle(): Uint8Array {
     ascii(s);
   };
   b.push(0x80, 2); // PROTO 2
-  b.push(0x63); ascii("torch._utils\n_rebuild_tensor_v2\n"); b.push(0x71, 0); // GLOBAL, BINPUT 0
+  b.push(0x63);
+  ascii("torch._utils\n_rebuild_tensor_v2\n");
+  b.push(0x71, 0); // GLOBAL, BINPUT 0
   b.push(0x28, 0x28); // MARK MARK
-  unicode("storage"); b.push(0x71, 1);
-  b.push(0x63); ascii("torch\nFloatStorage\n"); b.push(0x71, 2);
-  unicode("0"); b.push(0x71, 3);
-  unicode("cpu"); b.push(0x71, 4);
+  unicode("storage");
+  b.push(0x71, 1);
+  b.push(0x63);
+  ascii("torch\nFloatStorage\n");
+  b.push(0x71, 2);
+  unicode("0");
+  b.push(0x71, 3);
+  unicode("cpu");
+  b.push(0x71, 4);
   b.push(0x4b, 6, 0x74, 0x71, 5); // BININT1 6, TUPLE, BINPUT 5
   b.push(0x51); // BINPERSID
   b.push(0x4b, 0); // storage offset 0
   b.push(0x4b, 2, 0x4b, 3, 0x86, 0x71, 6); // (2, 3)
   b.push(0x4b, 3, 0x4b, 1, 0x86, 0x71, 7); // (3, 1)
   b.push(0x89); // requires_grad False
-  b.push(0x63); ascii("collections\nOrderedDict\n"); b.push(0x71, 8, 0x29, 0x52, 0x71, 9); // OrderedDict()
+  b.push(0x63);
+  ascii("collections\nOrderedDict\n");
+  b.push(0x71, 8, 0x29, 0x52, 0x71, 9); // OrderedDict()
   b.push(0x74, 0x71, 10, 0x52, 0x71, 11, 0x2e); // TUPLE, REDUCE, STOP
   return Uint8Array.from(b);
 }
@@ -45,11 +54,31 @@ function handBuiltPickle(): Uint8Array {
 describe("torch .pt reader and writer", () => {
   it("parses a hand-built torch.save pickle into a tensor reference", () => {
     const v = unpickleTorch(handBuiltPickle(), "fixture") as unknown as Record<string, unknown>;
-    expect(v).toEqual({ kind: "tensor", storage: { kind: "storage", dtype: "F32", key: "0", numel: 6 }, offset: 0, shape: [2, 3], stride: [3, 1] });
+    expect(v).toEqual({
+      kind: "tensor",
+      storage: { kind: "storage", dtype: "F32", key: "0", numel: 6 },
+      offset: 0,
+      shape: [2, 3],
+      stride: [3, 1],
+    });
   });
 
   it("encodes and decodes ints of every width the pickler uses (BININT1/2, BININT, LONG1)", () => {
-    const values = [0, 255, 256, 65535, 65536, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 40, -(2 ** 40), Number.MAX_SAFE_INTEGER];
+    const values = [
+      0,
+      255,
+      256,
+      65535,
+      65536,
+      -1,
+      2 ** 31 - 1,
+      2 ** 31,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      2 ** 40,
+      -(2 ** 40),
+      Number.MAX_SAFE_INTEGER,
+    ];
     const w = new PickleWriter().proto(2).mark();
     values.forEach((v) => w.int(v));
     const bytes = w.tuple().stop().finish();
@@ -96,7 +125,13 @@ describe("torch .pt reader and writer", () => {
       expect(raw.readUInt32LE(local)).toBe(0x04034b50);
       return local + 30 + raw.readUInt16LE(local + 26) + raw.readUInt16LE(local + 28);
     };
-    for (const name of ["silence_latent/data.pkl", "silence_latent/byteorder", "silence_latent/data/0", "silence_latent/version"]) expect(offsetOf(name) % 64).toBe(0);
+    for (const name of [
+      "silence_latent/data.pkl",
+      "silence_latent/byteorder",
+      "silence_latent/data/0",
+      "silence_latent/version",
+    ])
+      expect(offsetOf(name) % 64).toBe(0);
     const t = readTorchFloat32(file);
     expect(t.shape).toEqual([1, 64, 15000]);
     expect(Buffer.from(t.data.buffer).equals(Buffer.from(data.buffer))).toBe(true);
@@ -126,18 +161,26 @@ describe("torch .pt reader and writer", () => {
 
   describe("clear errors", () => {
     it("refuses a real torch.save of a transposed tensor and of a dict", () => {
-      expect(() => readTorchTensor(path.join(fixtures, "torch113-transposed.pt"))).toThrow(/shape \[3,2\] and stride \[1,3\] is not contiguous/);
-      expect(() => readTorchTensor(path.join(fixtures, "torch113-dict.pt"))).toThrow(/torch113-dict\.pt: payload is a dict, expected a single tensor/);
+      expect(() => readTorchTensor(path.join(fixtures, "torch113-transposed.pt"))).toThrow(
+        /shape \[3,2\] and stride \[1,3\] is not contiguous/,
+      );
+      expect(() => readTorchTensor(path.join(fixtures, "torch113-dict.pt"))).toThrow(
+        /torch113-dict\.pt: payload is a dict, expected a single tensor/,
+      );
     });
 
     it("refuses a non-contiguous tensor", () => {
-      expect(() => readTorchTensor(path.join(fixtures, "deflated-transposed.pt"))).toThrow(/shape \[2,3\] and stride \[1,2\] is not contiguous/);
+      expect(() => readTorchTensor(path.join(fixtures, "deflated-transposed.pt"))).toThrow(
+        /shape \[2,3\] and stride \[1,2\] is not contiguous/,
+      );
     });
 
     it("refuses a file that is not a zip archive", () => {
       const file = path.join(tmp, "legacy.pt");
       fs.writeFileSync(file, Buffer.concat([Buffer.from([0x80, 0x02, 0x8a, 0x0a]), Buffer.alloc(100, 7)]));
-      expect(() => readTorchTensor(file)).toThrow(/legacy\.pt is not a torch\.save zip archive: .*no end-of-central-directory record/);
+      expect(() => readTorchTensor(file)).toThrow(
+        /legacy\.pt is not a torch\.save zip archive: .*no end-of-central-directory record/,
+      );
     });
 
     it("refuses a truncated archive", () => {

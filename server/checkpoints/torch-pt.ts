@@ -4,7 +4,15 @@
 // ('storage', torch.FloatStorage, key, location, numel)), <archive>/data/<key>
 // (raw little-endian storage bytes), <archive>/version, <archive>/byteorder.
 import path from "node:path";
-import { bytesToFloat32, CheckpointError, type Dtype, DTYPE_SIZES, type Float32Tensor, numelOf, type RawTensor } from "./dtypes";
+import {
+  bytesToFloat32,
+  CheckpointError,
+  type Dtype,
+  DTYPE_SIZES,
+  type Float32Tensor,
+  numelOf,
+  type RawTensor,
+} from "./dtypes";
 import { PickleWriter, type PyGlobal, type PyValue, unpickle } from "./pickle";
 import { writeZip, ZipReader } from "./zip";
 
@@ -20,7 +28,10 @@ const STORAGE_DTYPES: Record<string, Dtype> = {
   ByteStorage: "U8",
   BoolStorage: "BOOL",
 };
-const DTYPE_STORAGES = Object.fromEntries(Object.entries(STORAGE_DTYPES).map(([k, v]) => [v, k])) as Record<Dtype, string>;
+const DTYPE_STORAGES = Object.fromEntries(Object.entries(STORAGE_DTYPES).map(([k, v]) => [v, k])) as Record<
+  Dtype,
+  string
+>;
 
 interface StorageRef {
   kind: "storage";
@@ -37,7 +48,11 @@ interface TensorRef {
 }
 
 const isGlobal = (v: PyValue, module: string, name: string) =>
-  typeof v === "object" && v !== null && (v as PyGlobal).kind === "global" && (v as PyGlobal).module === module && (v as PyGlobal).name === name;
+  typeof v === "object" &&
+  v !== null &&
+  (v as PyGlobal).kind === "global" &&
+  (v as PyGlobal).module === module &&
+  (v as PyGlobal).name === name;
 
 /** Runs data.pkl of a torch archive; tensors come back as TensorRef, dicts as Map. */
 export function unpickleTorch(pkl: Uint8Array, what: string): PyValue {
@@ -45,12 +60,15 @@ export function unpickleTorch(pkl: Uint8Array, what: string): PyValue {
     throw new CheckpointError(`torch-pt: ${what}: ${why}`);
   };
   const ints = (v: PyValue, field: string): number[] =>
-    Array.isArray(v) && v.every((x) => Number.isSafeInteger(x)) ? (v as number[]) : fail(`${field} is not a tuple of ints`);
+    Array.isArray(v) && v.every((x) => Number.isSafeInteger(x))
+      ? (v as number[])
+      : fail(`${field} is not a tuple of ints`);
   return unpickle(
     pkl,
     {
       persistentLoad(pid) {
-        if (!Array.isArray(pid) || pid[0] !== "storage" || pid.length < 5) return fail(`unsupported persistent id ${JSON.stringify(pid)}`);
+        if (!Array.isArray(pid) || pid[0] !== "storage" || pid.length < 5)
+          return fail(`unsupported persistent id ${JSON.stringify(pid)}`);
         const [, cls, key, , numel] = pid;
         const g = cls as PyGlobal;
         const dtype = g?.kind === "global" && g.module === "torch" ? STORAGE_DTYPES[g.name] : undefined;
@@ -63,7 +81,13 @@ export function unpickleTorch(pkl: Uint8Array, what: string): PyValue {
           const [storage, offset, size, stride] = args as unknown[];
           if ((storage as StorageRef | null)?.kind !== "storage") return fail("_rebuild_tensor_v2 without a storage");
           if (!Number.isSafeInteger(offset)) return fail("storage offset is not an int");
-          const t: TensorRef = { kind: "tensor", storage: storage as StorageRef, offset: offset as number, shape: ints(size as PyValue, "size"), stride: ints(stride as PyValue, "stride") };
+          const t: TensorRef = {
+            kind: "tensor",
+            storage: storage as StorageRef,
+            offset: offset as number,
+            shape: ints(size as PyValue, "size"),
+            stride: ints(stride as PyValue, "stride"),
+          };
           return t as unknown as PyValue;
         }
         if (isGlobal(fn, "torch._utils", "_rebuild_parameter")) return args[0];
@@ -90,12 +114,16 @@ export function readTorchTensor(file: string): RawTensor {
   try {
     zip = ZipReader.open(file);
   } catch (e) {
-    if (e instanceof CheckpointError) throw new CheckpointError(`torch-pt: ${file} is not a torch.save zip archive: ${e.message} (the legacy non-zip format is not supported)`);
+    if (e instanceof CheckpointError)
+      throw new CheckpointError(
+        `torch-pt: ${file} is not a torch.save zip archive: ${e.message} (the legacy non-zip format is not supported)`,
+      );
     throw e;
   }
   try {
     const pklName = [...zip.entries.keys()].find((n) => n === "data.pkl" || n.endsWith("/data.pkl"));
-    if (!pklName) throw new CheckpointError(`torch-pt: ${file}: zip archive has no data.pkl entry (not written by torch.save)`);
+    if (!pklName)
+      throw new CheckpointError(`torch-pt: ${file}: zip archive has no data.pkl entry (not written by torch.save)`);
     const prefix = pklName.slice(0, -"data.pkl".length);
     const value = unpickleTorch(zip.read(pklName), `${file}:${pklName}`);
     if (typeof value !== "object" || value === null || (value as { kind?: string }).kind !== "tensor") {
@@ -105,19 +133,30 @@ export function readTorchTensor(file: string): RawTensor {
     const { dtype, key, numel: storageNumel } = t.storage;
     const size = DTYPE_SIZES[dtype];
     const numel = numelOf(t.shape);
-    if (t.stride.length !== t.shape.length) throw new CheckpointError(`torch-pt: ${file}: stride ${JSON.stringify(t.stride)} does not match shape ${JSON.stringify(t.shape)}`);
+    if (t.stride.length !== t.shape.length)
+      throw new CheckpointError(
+        `torch-pt: ${file}: stride ${JSON.stringify(t.stride)} does not match shape ${JSON.stringify(t.shape)}`,
+      );
     let expect = 1;
     for (let i = t.shape.length - 1; i >= 0; i--) {
       if (t.shape[i] !== 1 && t.stride[i] !== expect && numel > 0) {
-        throw new CheckpointError(`torch-pt: ${file}: tensor with shape ${JSON.stringify(t.shape)} and stride ${JSON.stringify(t.stride)} is not contiguous (call .contiguous() before saving)`);
+        throw new CheckpointError(
+          `torch-pt: ${file}: tensor with shape ${JSON.stringify(t.shape)} and stride ${JSON.stringify(t.stride)} is not contiguous (call .contiguous() before saving)`,
+        );
       }
       expect *= t.shape[i];
     }
-    if (t.offset + numel > storageNumel) throw new CheckpointError(`torch-pt: ${file}: tensor needs elements ${t.offset}..${t.offset + numel} of a ${storageNumel}-element storage`);
+    if (t.offset + numel > storageNumel)
+      throw new CheckpointError(
+        `torch-pt: ${file}: tensor needs elements ${t.offset}..${t.offset + numel} of a ${storageNumel}-element storage`,
+      );
     const entry = `${prefix}data/${key}`;
     if (!zip.entries.has(entry)) throw new CheckpointError(`torch-pt: ${file}: storage entry ${entry} is missing`);
     const storage = zip.read(entry);
-    if (storage.byteLength < storageNumel * size) throw new CheckpointError(`torch-pt: ${file}: storage ${entry} holds ${storage.byteLength} bytes, needs ${storageNumel * size} (truncated)`);
+    if (storage.byteLength < storageNumel * size)
+      throw new CheckpointError(
+        `torch-pt: ${file}: storage ${entry} holds ${storage.byteLength} bytes, needs ${storageNumel * size} (truncated)`,
+      );
     const bytes = storage.slice(t.offset * size, (t.offset + numel) * size);
     return { name: prefix.replace(/\/$/, ""), dtype, shape: t.shape, bytes };
   } finally {
@@ -142,20 +181,30 @@ export function writeTorchTensor(file: string, tensor: TorchTensorToWrite, opts:
   const numel = numelOf(tensor.shape);
   const data = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
   if (data.byteLength !== numel * DTYPE_SIZES[tensor.dtype]) {
-    throw new CheckpointError(`torch-pt: writing ${file}: ${data.byteLength} bytes do not match shape ${JSON.stringify(tensor.shape)} x ${tensor.dtype}`);
+    throw new CheckpointError(
+      `torch-pt: writing ${file}: ${data.byteLength} bytes do not match shape ${JSON.stringify(tensor.shape)} x ${tensor.dtype}`,
+    );
   }
   const stride = tensor.shape.map((_, i) => numelOf(tensor.shape.slice(i + 1)));
   const pkl = new PickleWriter()
     .proto(2)
     .global("torch._utils", "_rebuild_tensor_v2")
     .mark()
-    .mark().str("storage").global("torch", DTYPE_STORAGES[tensor.dtype]).str("0").str("cpu").int(numel).tuple()
+    .mark()
+    .str("storage")
+    .global("torch", DTYPE_STORAGES[tensor.dtype])
+    .str("0")
+    .str("cpu")
+    .int(numel)
+    .tuple()
     .binpersid()
     .int(0)
     .intTuple(tensor.shape)
     .intTuple(stride)
     .bool(false)
-    .global("collections", "OrderedDict").emptyTuple().reduce()
+    .global("collections", "OrderedDict")
+    .emptyTuple()
+    .reduce()
     .tuple()
     .reduce()
     .stop()

@@ -73,11 +73,13 @@ function openSharded(indexFile: string): CheckpointWeights {
     throw new CheckpointError(`checkpoint: ${indexFile}: cannot read index JSON (${(e as Error).message})`);
   }
   const weightMap = (index as { weight_map?: unknown })?.weight_map;
-  if (typeof weightMap !== "object" || weightMap === null) throw new CheckpointError(`checkpoint: ${indexFile}: no "weight_map" object`);
+  if (typeof weightMap !== "object" || weightMap === null)
+    throw new CheckpointError(`checkpoint: ${indexFile}: no "weight_map" object`);
   const dir = path.dirname(indexFile);
   const shardOf = new Map<string, string>();
   for (const [key, shard] of Object.entries(weightMap as Record<string, unknown>)) {
-    if (typeof shard !== "string") throw new CheckpointError(`checkpoint: ${indexFile}: weight_map entry ${key} is not a file name`);
+    if (typeof shard !== "string")
+      throw new CheckpointError(`checkpoint: ${indexFile}: weight_map entry ${key} is not a file name`);
     shardOf.set(key, shard);
   }
   const files = new Map<string, SafetensorsFile>();
@@ -87,11 +89,17 @@ function openSharded(indexFile: string): CheckpointWeights {
       let st = files.get(shard);
       if (!st) {
         const file = path.join(dir, shard);
-        if (!fs.existsSync(file)) throw new CheckpointError(`checkpoint: ${indexFile}: tensor ${key} is mapped to shard ${shard}, which is missing (${file})`);
+        if (!fs.existsSync(file))
+          throw new CheckpointError(
+            `checkpoint: ${indexFile}: tensor ${key} is mapped to shard ${shard}, which is missing (${file})`,
+          );
         st = SafetensorsFile.open(file);
         files.set(shard, st);
       }
-      if (!st.has(key)) throw new CheckpointError(`checkpoint: ${indexFile}: tensor ${key} is mapped to shard ${shard}, but that file does not contain it`);
+      if (!st.has(key))
+        throw new CheckpointError(
+          `checkpoint: ${indexFile}: tensor ${key} is mapped to shard ${shard}, but that file does not contain it`,
+        );
     }
   } catch (e) {
     closeAll();

@@ -39,7 +39,11 @@ export function crc32(bytes: Uint8Array): number {
 
 export class ZipReader {
   readonly entries: Map<string, ZipEntry>;
-  private constructor(readonly path: string, private readonly fd: number, readonly size: number) {
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    readonly size: number,
+  ) {
     this.entries = new Map(readCentralDirectory(this).map((e) => [e.name, e]));
   }
 
@@ -59,7 +63,10 @@ export class ZipReader {
   }
 
   readRange(position: number, length: number): Buffer {
-    if (position < 0 || position + length > this.size) throw new CheckpointError(`zip: ${this.path}: truncated (needs bytes ${position}..${position + length} of a ${this.size}-byte file)`);
+    if (position < 0 || position + length > this.size)
+      throw new CheckpointError(
+        `zip: ${this.path}: truncated (needs bytes ${position}..${position + length} of a ${this.size}-byte file)`,
+      );
     const out = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
@@ -75,7 +82,8 @@ export class ZipReader {
     const e = this.entries.get(name);
     if (!e) throw new CheckpointError(`zip: ${this.path}: no entry ${name}`);
     const local = this.readRange(e.localHeaderOffset, 30);
-    if (local.readUInt32LE(0) !== SIG_LOCAL) throw new CheckpointError(`zip: ${this.path}: entry ${name} has a bad local header`);
+    if (local.readUInt32LE(0) !== SIG_LOCAL)
+      throw new CheckpointError(`zip: ${this.path}: entry ${name} has a bad local header`);
     const dataStart = e.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
     const raw = this.readRange(dataStart, e.compressedSize);
     let data: Uint8Array;
@@ -84,11 +92,18 @@ export class ZipReader {
       try {
         data = new Uint8Array(inflateRawSync(raw));
       } catch (err) {
-        throw new CheckpointError(`zip: ${this.path}: entry ${name}: deflate data is corrupt (${(err as Error).message})`);
+        throw new CheckpointError(
+          `zip: ${this.path}: entry ${name}: deflate data is corrupt (${(err as Error).message})`,
+        );
       }
-    } else throw new CheckpointError(`zip: ${this.path}: entry ${name} uses unsupported compression method ${e.method}`);
-    if (data.byteLength !== e.size) throw new CheckpointError(`zip: ${this.path}: entry ${name} is ${data.byteLength} bytes, directory says ${e.size}`);
-    if (crc32(data) !== e.crc32) throw new CheckpointError(`zip: ${this.path}: entry ${name} fails its CRC check (corrupt file)`);
+    } else
+      throw new CheckpointError(`zip: ${this.path}: entry ${name} uses unsupported compression method ${e.method}`);
+    if (data.byteLength !== e.size)
+      throw new CheckpointError(
+        `zip: ${this.path}: entry ${name} is ${data.byteLength} bytes, directory says ${e.size}`,
+      );
+    if (crc32(data) !== e.crc32)
+      throw new CheckpointError(`zip: ${this.path}: entry ${name} fails its CRC check (corrupt file)`);
     return data;
   }
 
@@ -103,12 +118,20 @@ function readCentralDirectory(zip: ZipReader): ZipEntry[] {
   const tailLen = Math.min(zip.size, 22 + 0xffff);
   const tail = zip.readRange(zip.size - tailLen, tailLen);
   let at = -1;
-  for (let i = tail.length - 22; i >= 0; i--) if (tail.readUInt32LE(i) === SIG_EOCD) { at = i; break; }
+  for (let i = tail.length - 22; i >= 0; i--)
+    if (tail.readUInt32LE(i) === SIG_EOCD) {
+      at = i;
+      break;
+    }
   if (at < 0) throw notZip("no end-of-central-directory record; truncated or not a zip");
   let count = tail.readUInt16LE(at + 10);
   let cdSize = tail.readUInt32LE(at + 12);
   let cdOffset = tail.readUInt32LE(at + 16);
-  if ((count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) && at >= 20 && tail.readUInt32LE(at - 20) === SIG_EOCD64_LOCATOR) {
+  if (
+    (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) &&
+    at >= 20 &&
+    tail.readUInt32LE(at - 20) === SIG_EOCD64_LOCATOR
+  ) {
     const eocd64 = zip.readRange(Number(tail.readBigUInt64LE(at - 20 + 8)), 56);
     if (eocd64.readUInt32LE(0) !== SIG_EOCD64) throw notZip("bad zip64 end-of-central-directory record");
     count = Number(eocd64.readBigUInt64LE(32));
@@ -120,7 +143,8 @@ function readCentralDirectory(zip: ZipReader): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) throw notZip(`central directory entry ${i} is damaged`);
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL)
+      throw notZip(`central directory entry ${i} is damaged`);
     const nameLen = cd.readUInt16LE(p + 28);
     const extraLen = cd.readUInt16LE(p + 30);
     const commentLen = cd.readUInt16LE(p + 32);
@@ -140,7 +164,7 @@ function readCentralDirectory(zip: ZipReader): ZipEntry[] {
 }
 
 function applyZip64Extra(e: ZipEntry, extra: Buffer): void {
-  for (let q = 0; q + 4 <= extra.length; ) {
+  for (let q = 0; q + 4 <= extra.length;) {
     const id = extra.readUInt16LE(q);
     const len = extra.readUInt16LE(q + 2);
     if (id === 0x0001) {
@@ -201,6 +225,7 @@ export function writeZip(file: string, entries: readonly { name: string; data: U
   eocd.writeUInt16LE(entries.length, 10);
   eocd.writeUInt32LE(cdSize, 12);
   eocd.writeUInt32LE(offset, 16);
-  if (offset + cdSize > 0xffffffff) throw new CheckpointError(`zip: ${file}: archive over 4 GiB needs zip64, which the writer does not support`);
+  if (offset + cdSize > 0xffffffff)
+    throw new CheckpointError(`zip: ${file}: archive over 4 GiB needs zip64, which the writer does not support`);
   fs.writeFileSync(file, Buffer.concat([...parts, ...central, eocd]));
 }

@@ -18,5 +18,8 @@ export function needsBuild(root = ROOT): boolean {
     }
     return false;
   };
-  return ["app", "nodes", join("server", "graph")].some((d) => newer(join(root, d))) || ["next.config.mjs", "package.json"].some((f) => statSync(join(root, f)).mtimeMs > built);
+  return (
+    ["app", "nodes", join("server", "graph")].some((d) => newer(join(root, d))) ||
+    ["next.config.mjs", "package.json"].some((f) => statSync(join(root, f)).mtimeMs > built)
+  );
 }

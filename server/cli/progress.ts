@@ -23,7 +23,10 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stderr) 
         line(`${e.nodeId} (${e.nodeType}) ${bar(0)}`, false);
         break;
       case "node.progress":
-        line(`${e.nodeId} ${bar(e.fraction)} ${e.step !== undefined && e.total !== undefined ? `${e.step}/${e.total}` : `${Math.round(e.fraction * 100)}%`}${e.message ? ` ${e.message}` : ""}`, false);
+        line(
+          `${e.nodeId} ${bar(e.fraction)} ${e.step !== undefined && e.total !== undefined ? `${e.step}/${e.total}` : `${Math.round(e.fraction * 100)}%`}${e.message ? ` ${e.message}` : ""}`,
+          false,
+        );
         break;
       case "node.cached":
         line(`${e.nodeId} (${e.nodeType}) cached`, true);

@@ -12,7 +12,12 @@ export function readGraphFile(path: string): { graph?: unknown; issues: Validati
   } catch {
     return { issues: [{ code: "bad_structure", message: `cannot read "${path}": no such file` }] };
   }
-  if (size > INPUT_LIMITS.maxBytes) return { issues: [{ code: "input_too_large", message: `"${path}" is ${size} bytes; the limit is ${INPUT_LIMITS.maxBytes}` }] };
+  if (size > INPUT_LIMITS.maxBytes)
+    return {
+      issues: [
+        { code: "input_too_large", message: `"${path}" is ${size} bytes; the limit is ${INPUT_LIMITS.maxBytes}` },
+      ],
+    };
   const text = readFileSync(path, "utf8");
   const p = parseGraphText(text);
   return { graph: p.value, issues: p.issues.map((i) => ({ ...i, message: `${path}: ${i.message}` })) };

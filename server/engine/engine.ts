@@ -81,7 +81,10 @@ function upstreamLinks(n: ResolvedNode) {
 }
 
 /** Replaces seed params of -1 by concrete seeds, so a random seed never hits a stale cache. */
-export function resolveSeeds(resolved: ResolvedGraph, random: () => number = () => randomInt(0, MAX_SEED)): Record<string, Record<string, number>> {
+export function resolveSeeds(
+  resolved: ResolvedGraph,
+  random: () => number = () => randomInt(0, MAX_SEED),
+): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const n of resolved.nodes.values())
     for (const [name, schema] of Object.entries(n.def.params as Record<string, z.ZodType>))
@@ -101,7 +104,14 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
   const interval = opts.progressIntervalMs ?? 50;
   const resolvedSeeds = resolveSeeds(resolved, opts.random ? () => opts.random!() * MAX_SEED : undefined);
   const order = executionOrder(resolved);
-  const outcome: ExecuteOutcome = { status: "finished", order: [], timings: {}, resolvedSeeds, outputs: new Map(), results: {} };
+  const outcome: ExecuteOutcome = {
+    status: "finished",
+    order: [],
+    timings: {},
+    resolvedSeeds,
+    outputs: new Map(),
+    results: {},
+  };
   const sigs = new Map<string, string>();
 
   for (const id of order) {
@@ -126,7 +136,8 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
         upstream[port] = `${sigs.get(link.node)}:${link.output}`;
         inputs[port] = outcome.outputs.get(link.node)![link.output];
       }
-      for (const [name, link] of Object.entries(node.paramLinks)) upstream[`param:${name}`] = `${sigs.get(link.node)}:${link.output}`;
+      for (const [name, link] of Object.entries(node.paramLinks))
+        upstream[`param:${name}`] = `${sigs.get(link.node)}:${link.output}`;
       const fingerprint = node.def.fingerprint ? await node.def.fingerprint(params, services) : undefined;
       const sig = nodeSignature({ type: node.type, params, upstream, fingerprint });
       sigs.set(id, sig);
@@ -138,7 +149,13 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
         outcome.results[id] = hit.results;
         outcome.timings[id] = { ms: performance.now() - started, cached: true };
         outcome.order.push(id);
-        emit({ type: "node.cached", nodeId: id, nodeType: node.type, outputs: summarize(node, hit.outputs), results: hit.results });
+        emit({
+          type: "node.cached",
+          nodeId: id,
+          nodeType: node.type,
+          outputs: summarize(node, hit.outputs),
+          results: hit.results,
+        });
         continue;
       }
 
@@ -148,7 +165,10 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
       const out = (await node.def.run({ inputs, params }, ctx)) as Record<string, unknown>;
       if (signal.aborted) throw new CancelledError();
       for (const name of Object.keys(node.def.outputs))
-        if (!out || !(name in out)) throw new Error(`node "${id}" (${node.type}) returned no value for its output "${name}" (returned: ${Object.keys(out ?? {}).join(", ") || "nothing"})`);
+        if (!out || !(name in out))
+          throw new Error(
+            `node "${id}" (${node.type}) returned no value for its output "${name}" (returned: ${Object.keys(out ?? {}).join(", ") || "nothing"})`,
+          );
       if (cacheable) cache.set(sig, { outputs: out, results });
       outcome.outputs.set(id, out);
       outcome.results[id] = results;
@@ -175,7 +195,8 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
 
 function summarize(node: ResolvedNode, out: Record<string, unknown>): Record<string, unknown> {
   const s: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(node.def.outputs as Record<string, { type: PortType }>)) s[name] = summarizeValue(spec.type, out[name]);
+  for (const [name, spec] of Object.entries(node.def.outputs as Record<string, { type: PortType }>))
+    s[name] = summarizeValue(spec.type, out[name]);
   return s;
 }
 

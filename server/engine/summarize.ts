@@ -8,7 +8,12 @@ export function summarizeValue(type: PortType, value: unknown): unknown {
     case "AUDIO": {
       const a = value as PortValueTypes["AUDIO"];
       const frames = a.channels[0]?.length ?? 0;
-      return { sampleRate: a.sampleRate, channels: a.channels.length, seconds: a.sampleRate ? frames / a.sampleRate : 0, demo: a.demo ?? false };
+      return {
+        sampleRate: a.sampleRate,
+        channels: a.channels.length,
+        seconds: a.sampleRate ? frames / a.sampleRate : 0,
+        demo: a.demo ?? false,
+      };
     }
     case "LATENT": {
       const l = value as PortValueTypes["LATENT"];

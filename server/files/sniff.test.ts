@@ -50,7 +50,9 @@ describe("upload sniffing agrees with the decoder", () => {
     });
 
   it("accepts Ogg Opus, which decodes", async () => {
-    const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, "..", "audio", "fixtures", "tone-440-660.opus")));
+    const bytes = new Uint8Array(
+      readFileSync(join(import.meta.dirname, "..", "audio", "fixtures", "tone-440-660.opus")),
+    );
     expect(sniffAudio(bytes)).toBe("ogg");
     expect((await loadAudio(bytes)).channels[0].length).toBeGreaterThan(0);
   });

@@ -33,9 +33,16 @@ export function describeNode(def: AnyNodeDefinition): NodeDescription {
     description: def.description,
     output: def.output === true,
     inputs: Object.fromEntries(
-      Object.entries(def.inputs as Record<string, { type: string; optional?: boolean; description?: string }>).map(([k, v]) => [k, { type: v.type, optional: v.optional === true, description: v.description }]),
+      Object.entries(def.inputs as Record<string, { type: string; optional?: boolean; description?: string }>).map(
+        ([k, v]) => [k, { type: v.type, optional: v.optional === true, description: v.description }],
+      ),
     ),
-    outputs: Object.fromEntries(Object.entries(def.outputs as Record<string, { type: string; description?: string }>).map(([k, v]) => [k, { type: v.type, description: v.description }])),
+    outputs: Object.fromEntries(
+      Object.entries(def.outputs as Record<string, { type: string; description?: string }>).map(([k, v]) => [
+        k,
+        { type: v.type, description: v.description },
+      ]),
+    ),
     params: z.toJSONSchema(z.object(shape), { io: "input" }) as Record<string, unknown>,
     paramPorts,
   };

@@ -17,7 +17,14 @@ export function listExamples(dir = GRAPHS_DIR): ExampleGraph[] {
     .filter((f) => f.endsWith(".json"))
     .sort()
     .map((f) => {
-      const graph = JSON.parse(readFileSync(join(dir, f), "utf8")) as { meta?: { name?: string; description?: string } };
-      return { id: f.replace(/\.json$/, ""), name: graph.meta?.name ?? f, description: graph.meta?.description ?? "", graph };
+      const graph = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+        meta?: { name?: string; description?: string };
+      };
+      return {
+        id: f.replace(/\.json$/, ""),
+        name: graph.meta?.name ?? f,
+        description: graph.meta?.description ?? "",
+        graph,
+      };
     });
 }

@@ -16,7 +16,14 @@ export const zLink = z
   })
   .strict();
 
-const zJsonValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+const zJsonValue: z.ZodType<unknown> = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
 
 export const zNodeUi = z
   .object({
@@ -34,7 +41,10 @@ export const zNodeUi = z
 export const zGraphNode = z
   .object({
     type: z.string().min(1).max(128).describe("Node type name, see `acestep nodes`"),
-    params: z.record(z.string(), zJsonValue).optional().describe("Param values by name; missing params take their defaults"),
+    params: z
+      .record(z.string(), zJsonValue)
+      .optional()
+      .describe("Param values by name; missing params take their defaults"),
     inputs: z.record(z.string(), zLink).optional().describe("Input port (or param) name → upstream output"),
     ui: zNodeUi.optional(),
   })
@@ -49,7 +59,10 @@ export const zGraph = z
       .catchall(z.unknown())
       .optional()
       .describe("Free-form information about the graph; ignored by the engine"),
-    ui: z.record(z.string(), z.unknown()).optional().describe("Editor-only data (viewport, groups); ignored by the engine"),
+    ui: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Editor-only data (viewport, groups); ignored by the engine"),
   })
   .strict();
 

@@ -42,7 +42,10 @@ export interface ValidationIssue {
 
 /** One line per issue, naming node and field first: `node "s1" field "steps": ...`. */
 export function formatIssue(issue: ValidationIssue): string {
-  const where = [issue.nodeId !== undefined ? `node "${issue.nodeId}"` : "", issue.field !== undefined ? `field "${issue.field}"` : ""]
+  const where = [
+    issue.nodeId !== undefined ? `node "${issue.nodeId}"` : "",
+    issue.field !== undefined ? `field "${issue.field}"` : "",
+  ]
     .filter(Boolean)
     .join(" ");
   return `${where ? where + ": " : ""}${issue.message} [${issue.code}]`;

@@ -6,12 +6,22 @@ function paramRows(n: NodeDescription): string[] {
   const props = (n.params as { properties?: Record<string, Record<string, unknown>> }).properties ?? {};
   return Object.entries(props).map(([k, p]) => {
     const bound = (v: unknown) => v !== undefined && Math.abs(Number(v)) < Number.MAX_SAFE_INTEGER;
-    const range = [bound(p.minimum) ? `≥ ${p.minimum}` : "", bound(p.maximum) ? `≤ ${p.maximum}` : "", p.enum ? (p.enum as unknown[]).length > 12 ? `${(p.enum as unknown[]).length} options` : (p.enum as unknown[]).map((x) => `\`${x === "" ? '""' : String(x)}\``).join(" ") : ""]
+    const range = [
+      bound(p.minimum) ? `≥ ${p.minimum}` : "",
+      bound(p.maximum) ? `≤ ${p.maximum}` : "",
+      p.enum
+        ? (p.enum as unknown[]).length > 12
+          ? `${(p.enum as unknown[]).length} options`
+          : (p.enum as unknown[]).map((x) => `\`${x === "" ? '""' : String(x)}\``).join(" ")
+        : "",
+    ]
       .filter(Boolean)
       .join(", ");
     const type = p.type === "integer" ? "int" : p.type === "number" ? "float" : String(p.type ?? "");
     const link = n.paramPorts[k] ? " (linkable)" : "";
-    return `| \`${k}\`${link} | ${type} | \`${JSON.stringify(p.default)}\` | ${range} | ${String(p.description ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")} |`;
+    return `| \`${k}\`${link} | ${type} | \`${JSON.stringify(p.default)}\` | ${range} | ${String(p.description ?? "")
+      .replace(/\|/g, "\\|")
+      .replace(/\n/g, " ")} |`;
   });
 }
 
@@ -34,7 +44,8 @@ export function nodeDocsMarkdown(registry: NodeRegistry): string {
       const outs = Object.entries(n.outputs).map(([k, v]) => `\`${k}\`: ${v.type}`);
       out.push(`Inputs: ${ins.join(", ") || "none"}. Outputs: ${outs.join(", ") || "none"}.`, "");
       const rows = paramRows(n);
-      if (rows.length) out.push("| param | type | default | range | description |", "|---|---|---|---|---|", ...rows, "");
+      if (rows.length)
+        out.push("| param | type | default | range | description |", "|---|---|---|---|---|", ...rows, "");
     }
   }
   return out.join("\n");

@@ -8,7 +8,10 @@ import { isLoopback } from "../config";
 export function requestToken(req: IncomingMessage, url: URL): string | null {
   const auth = req.headers.authorization;
   if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
-  const cookie = req.headers.cookie?.split(";").map((c) => c.trim()).find((c) => c.startsWith("acestep_token="));
+  const cookie = req.headers.cookie
+    ?.split(";")
+    .map((c) => c.trim())
+    .find((c) => c.startsWith("acestep_token="));
   if (cookie) return decodeURIComponent(cookie.slice("acestep_token=".length));
   return url.searchParams.get("token");
 }
@@ -21,8 +24,7 @@ export function tokenMatches(given: string | null, expected: string): boolean {
 }
 
 export type AuthResult =
-  | { ok: true }
-  | { ok: false; status: 401 | 500; reason: "unconfigured" | "missing" | "wrong" | "wrong-body-token" };
+  { ok: true } | { ok: false; status: 401 | 500; reason: "unconfigured" | "missing" | "wrong" | "wrong-body-token" };
 
 /** Whether requests need the token: always beyond loopback, and on loopback once one is configured. */
 export function needsToken(config: { host: string; apiToken: string | null }): boolean {
@@ -33,7 +35,12 @@ export function needsToken(config: { host: string; apiToken: string | null }): b
  * The one token rule for every route. The token may come as a Bearer header, a bare Authorization header (as
  * upstream's REST clients send it), the cookie, the `token` query parameter, or a body field (`bodyToken`).
  */
-export function authorize(config: { host: string; apiToken: string | null }, req: IncomingMessage, url: URL, bodyToken?: unknown): AuthResult {
+export function authorize(
+  config: { host: string; apiToken: string | null },
+  req: IncomingMessage,
+  url: URL,
+  bodyToken?: unknown,
+): AuthResult {
   if (!needsToken(config)) return { ok: true };
   const expected = config.apiToken;
   if (!expected) return { ok: false, status: 500, reason: "unconfigured" };

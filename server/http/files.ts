@@ -14,7 +14,13 @@ import { HttpError, readBody, type RequestBody } from "./body";
  * GET/HEAD /api/files/<path> (and /v1/audio): the file, if `served` allows its data-relative path (see served.ts:
  * recorded outputs and uploads only); anything else is answered 404, as if it did not exist.
  */
-export function serveFile(req: IncomingMessage, res: ServerResponse, dataDir: string, rawPath: string, served: (rel: string) => boolean): void {
+export function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  dataDir: string,
+  rawPath: string,
+  served: (rel: string) => boolean,
+): void {
   let rel: string;
   try {
     rel = decodeURIComponent(rawPath);
@@ -28,7 +34,15 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, dataDir: st
     if (e instanceof PathEscapeError) return sendJson(res, 403, { error: e.message });
     throw e;
   }
-  if (!served(rel.split("/").filter((p) => p !== "").join("/"))) return sendJson(res, 404, { error: `no file "${rel.slice(0, 200)}" is served (only run outputs and uploads are)` });
+  if (
+    !served(
+      rel
+        .split("/")
+        .filter((p) => p !== "")
+        .join("/"),
+    )
+  )
+    return sendJson(res, 404, { error: `no file "${rel.slice(0, 200)}" is served (only run outputs and uploads are)` });
   let size: number;
   try {
     const st = statSync(full);
@@ -38,7 +52,11 @@ export function serveFile(req: IncomingMessage, res: ServerResponse, dataDir: st
     return sendJson(res, 404, { error: `no file "${rel}"` });
   }
   const type = MIME[extname(full).slice(1).toLowerCase()] ?? "application/octet-stream";
-  const headers: Record<string, string | number> = { "Content-Type": type, "Accept-Ranges": "bytes", "Cache-Control": "no-cache" };
+  const headers: Record<string, string | number> = {
+    "Content-Type": type,
+    "Accept-Ranges": "bytes",
+    "Cache-Control": "no-cache",
+  };
   const range = req.headers.range;
   let start = 0;
   let end = size - 1;
@@ -87,25 +105,44 @@ export function parseRange(header: string, size: number): [number, number] | "un
 }
 
 /** POST /api/files/upload — multipart/form-data with one `file` field. */
-export async function handleUpload(req: IncomingMessage, res: ServerResponse, dataDir: string, maxBytes: number): Promise<void> {
+export async function handleUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  dataDir: string,
+  maxBytes: number,
+): Promise<void> {
   const type = req.headers["content-type"] ?? "";
-  if (!type.startsWith("multipart/form-data")) return sendJson(res, 415, { error: "upload with Content-Type multipart/form-data and a 'file' field" });
+  if (!type.startsWith("multipart/form-data"))
+    return sendJson(res, 415, { error: "upload with Content-Type multipart/form-data and a 'file' field" });
   let body: RequestBody;
   try {
     body = await readBody(req, maxBytes + 64 * 1024);
   } catch (e) {
-    if (e instanceof HttpError) return sendJson(res, e.status, { error: e.status === 413 ? `the upload is larger than the limit of ${maxBytes} bytes` : e.message });
+    if (e instanceof HttpError)
+      return sendJson(res, e.status, {
+        error: e.status === 413 ? `the upload is larger than the limit of ${maxBytes} bytes` : e.message,
+      });
     throw e;
   }
   const file = body.files.file;
   if (!file) return sendJson(res, 400, { error: "the upload has no 'file' field" });
   const bytes = file.bytes;
   if (bytes.length === 0) return sendJson(res, 400, { error: `the file "${file.name}" is empty` });
-  if (bytes.length > maxBytes) return sendJson(res, 413, { error: `the file "${file.name}" is ${bytes.length} bytes; the limit is ${maxBytes} bytes` });
+  if (bytes.length > maxBytes)
+    return sendJson(res, 413, {
+      error: `the file "${file.name}" is ${bytes.length} bytes; the limit is ${maxBytes} bytes`,
+    });
   const format = sniffAudio(bytes);
-  if (!format) return sendJson(res, 415, { error: `the file "${file.name}" is not audio this server can read (wav, flac, mp3, ogg)` });
+  if (!format)
+    return sendJson(res, 415, {
+      error: `the file "${file.name}" is not audio this server can read (wav, flac, mp3, ogg)`,
+    });
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-  const base = (file.name || "upload").replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 60) || "upload";
+  const base =
+    (file.name || "upload")
+      .replace(/\.[^.]*$/, "")
+      .replace(/[^A-Za-z0-9_-]+/g, "_")
+      .slice(0, 60) || "upload";
   const rel = `uploads/${hash}-${base}.${format}`;
   await writeFileAtomic(join(dataDir, rel), bytes);
   sendJson(res, 201, { path: rel, bytes: bytes.length, format, name: file.name });

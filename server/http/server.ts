@@ -51,7 +51,8 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       const isApi = path.startsWith("/api/") || (opts.routes?.length ?? 0) > 0;
       if (path.startsWith("/api/")) {
         const auth = authorize(app.config, req, url);
-        if (!auth.ok && auth.reason === "unconfigured") return sendJson(res, 500, { error: "the server is bound beyond loopback without ACESTEP_API_TOKEN" });
+        if (!auth.ok && auth.reason === "unconfigured")
+          return sendJson(res, 500, { error: "the server is bound beyond loopback without ACESTEP_API_TOKEN" });
         if (!auth.ok) return sendJson(res, 401, { error: "missing or wrong API token" });
       }
       if (path.startsWith("/api/trpc/")) return (await prepareTrpcBody(req, res)) ? trpc(req, res) : undefined;
@@ -64,8 +65,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
         const raw = (req.url ?? "").split("?")[0].slice("/api/files/".length);
         return serveFile(req, res, app.config.dataDir, raw, (rel) => isServedPath(app.store, rel));
       }
-      if (isApi)
-        for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
+      if (isApi) for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
       if (path.startsWith("/api/")) return sendJson(res, 404, { error: `no API route ${path}` });
       if (opts.pages) return await opts.pages(req, res);
       sendJson(res, 404, { error: "the editor is not served by this process" });
@@ -79,5 +79,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
 /** Refuses to expose the API beyond loopback without a token. */
 export function checkBindSafety(host: string, token: string | null): void {
   if (!isLoopback(host) && !token)
-    throw new Error(`refusing to listen on ${host} without an API token: set ACESTEP_API_TOKEN (clients send it as "Authorization: Bearer <token>")`);
+    throw new Error(
+      `refusing to listen on ${host} without an API token: set ACESTEP_API_TOKEN (clients send it as "Authorization: Bearer <token>")`,
+    );
 }

@@ -3,8 +3,14 @@
 // be diffed byte-for-byte and id-for-id against upstream dumps (e.g. issue #1126).
 import { createRequire } from "node:module";
 import {
-  buildCodesPrompts, buildCotPrompt, buildCotUncondPrompt, buildCreateSamplePrompt, buildFormatSamplePrompt,
-  buildUnderstandPrompt, type CodesPromptLayout, type CotMetadata,
+  buildCodesPrompts,
+  buildCotPrompt,
+  buildCotUncondPrompt,
+  buildCreateSamplePrompt,
+  buildFormatSamplePrompt,
+  buildUnderstandPrompt,
+  type CodesPromptLayout,
+  type CotMetadata,
 } from "./prompts";
 import { loadLmTokenizer, type LmTokenizer } from "./tokenizer";
 
@@ -42,7 +48,14 @@ export function renderLmPrompt(i: DebugPromptInput): string {
     case "cot":
       return i.uncond ? buildCotUncondPrompt(lyrics, i.negative) : buildCotPrompt(caption, lyrics);
     case "codes": {
-      const p = buildCodesPrompts({ caption, lyrics, metadata: i.metadata ?? {}, negative: i.negative, layout: i.layout, legacyUncond: i.legacyUncond });
+      const p = buildCodesPrompts({
+        caption,
+        lyrics,
+        metadata: i.metadata ?? {},
+        negative: i.negative,
+        layout: i.layout,
+        legacyUncond: i.legacyUncond,
+      });
       return i.uncond ? p.uncond : p.cond;
     }
     case "understand":

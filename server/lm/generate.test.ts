@@ -33,7 +33,13 @@ describe("generateWithLogits", () => {
       seen.push({ stream, ids: [...ids] });
       return table(ids);
     };
-    const r = await generateWithLogits(fn, { prompt: [0], uncondPrompt: [4, 4], maxNewTokens: 2, stopIds: [], sampling: { cfgScale: 2, temperature: 0 } });
+    const r = await generateWithLogits(fn, {
+      prompt: [0],
+      uncondPrompt: [4, 4],
+      maxNewTokens: 2,
+      stopIds: [],
+      sampling: { cfgScale: 2, temperature: 0 },
+    });
     expect(r.forwardCalls).toBe(4);
     expect(seen[2]).toEqual({ stream: "cond", ids: [0, r.tokens[0]] });
     expect(seen[3]).toEqual({ stream: "uncond", ids: [4, 4, r.tokens[0]] });

@@ -162,7 +162,11 @@ function pyInt(s: string): number | null {
 
 /** `postprocess_caption`: every line stripped, empty lines dropped, joined with one space. */
 export function postprocessCaption(caption: string): string {
-  return caption.split("\n").map(pyStrip).filter((l) => l).join(" ");
+  return caption
+    .split("\n")
+    .map(pyStrip)
+    .filter((l) => l)
+    .join(" ");
 }
 
 /**

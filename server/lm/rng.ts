@@ -18,7 +18,10 @@ export function createRng(seed: number): Rng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = splitmix32(), b = splitmix32(), c = splitmix32(), d = splitmix32();
+  let a = splitmix32(),
+    b = splitmix32(),
+    c = splitmix32(),
+    d = splitmix32();
   if ((a | b | c | d) === 0) a = 1;
   const rotl = (v: number, k: number) => ((v << k) | (v >>> (32 - k))) >>> 0;
   const nextU32 = () => {

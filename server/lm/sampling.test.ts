@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "./rng";
 import {
-  applyCfg, applyRepetitionPenalty, applyTopK, applyTopP, processLogits, sampleFromLogits, sampleToken,
+  applyCfg,
+  applyRepetitionPenalty,
+  applyTopK,
+  applyTopP,
+  processLogits,
+  sampleFromLogits,
+  sampleToken,
 } from "./sampling";
 
 const f32 = (a: number[]) => Float32Array.from(a);
@@ -27,7 +33,8 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
     const b = processLogits({ cond }, { topP: 1 });
     expect([...a]).toEqual([...cond]);
     expect([...b]).toEqual([...cond]);
-    const r1 = createRng(7), r2 = createRng(7);
+    const r1 = createRng(7),
+      r2 = createRng(7);
     for (let i = 0; i < 50; i++) {
       expect(sampleToken({ cond, uncond }, { cfgScale: 1 }, r1)).toBe(sampleToken({ cond }, {}, r2));
     }
@@ -48,9 +55,15 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
   it("top-p keeps the smallest prefix whose mass exceeds p (first token always kept)", () => {
     // probs ≈ [0.5, 0.3, 0.2] for logits log(0.5), log(0.3), log(0.2)
     const base = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
-    let l = f32(base); applyTopP(l, 0.6); expect(finite(l)).toEqual([0, 1]);
-    l = f32(base); applyTopP(l, 0.4); expect(finite(l)).toEqual([0]);
-    l = f32(base); applyTopP(l, 0.85); expect(finite(l)).toEqual([0, 1, 2]);
+    let l = f32(base);
+    applyTopP(l, 0.6);
+    expect(finite(l)).toEqual([0, 1]);
+    l = f32(base);
+    applyTopP(l, 0.4);
+    expect(finite(l)).toEqual([0]);
+    l = f32(base);
+    applyTopP(l, 0.85);
+    expect(finite(l)).toEqual([0, 1, 2]);
   });
 
   it("applies top-k BEFORE top-p (top-p renormalises over the k survivors)", () => {
@@ -86,8 +99,18 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
   const rngA = createRng(123);
 
   it("mask runs after CFG and before the filters", () => {
-    const cond = f32([5, 1, 0, 0]), uncond = f32([0, 0, 0, 0]);
-    const out = processLogits({ cond, uncond, constrain: (l) => { l[0] = -Infinity; } }, { cfgScale: 2, topP: 1 });
+    const cond = f32([5, 1, 0, 0]),
+      uncond = f32([0, 0, 0, 0]);
+    const out = processLogits(
+      {
+        cond,
+        uncond,
+        constrain: (l) => {
+          l[0] = -Infinity;
+        },
+      },
+      { cfgScale: 2, topP: 1 },
+    );
     expect([...out]).toEqual([-Infinity, 2, 0, 0]);
   });
 
@@ -111,7 +134,8 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
   });
 
   it("never mutates the input logits", () => {
-    const cond = f32([1, 2, 3]), uncond = f32([0, 0, 1]);
+    const cond = f32([1, 2, 3]),
+      uncond = f32([0, 0, 1]);
     sampleToken({ cond, uncond, constrain: (l) => l.fill(-Infinity, 0, 1) }, { topK: 1 }, createRng(1));
     expect([...cond]).toEqual([1, 2, 3]);
     expect([...uncond]).toEqual([0, 0, 1]);
@@ -124,7 +148,10 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
       const m = v[0];
       const z = v.reduce((acc, x) => acc + Math.exp(x - m), 0);
       let cum = 0;
-      for (const x of v) { cum += Math.exp(x - m) / z; if (cum > p) return x; }
+      for (const x of v) {
+        cum += Math.exp(x - m) / z;
+        if (cum > p) return x;
+      }
       return v[v.length - 1];
     };
     for (let t = 0; t < 200; t++) {
@@ -132,11 +159,13 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
       const l = new Float32Array(n).map(() => (r.next() < 0.2 ? -Infinity : Math.round((r.next() * 10 - 5) * 8) / 8));
       if (!l.some((x) => x > -Infinity)) continue;
       const p = 0.05 + r.next() * 0.9;
-      const a = l.slice(); applyTopP(a, p);
+      const a = l.slice();
+      applyTopP(a, p);
       const thr = refTopP(l, p);
       expect(finite(a)).toEqual(finite(l).filter((i) => l[i] >= thr));
       const k = 1 + Math.floor(r.next() * 20);
-      const b = l.slice(); applyTopK(b, k);
+      const b = l.slice();
+      applyTopK(b, k);
       const sorted = [...l].filter((x) => x > -Infinity).sort((x, y) => y - x);
       const kth = sorted.length > k ? sorted[k - 1] : -Infinity;
       expect(finite(b)).toEqual(finite(l).filter((i) => l[i] >= kth));

@@ -66,7 +66,9 @@ const BUCKETS = 4096;
 
 /** Min and max over finite logits, and their count. */
 function finiteRange(logits: Float32Array): { min: number; max: number; n: number } {
-  let min = Infinity, max = -Infinity, n = 0;
+  let min = Infinity,
+    max = -Infinity,
+    n = 0;
   for (let i = 0; i < logits.length; i++) {
     const v = logits[i];
     if (v > -Infinity) {
@@ -145,7 +147,11 @@ export function applyTopP(logits: Float32Array, p: number): void {
 export function argmax(logits: Float32Array): number {
   let best = -1;
   let bv = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > bv) { bv = logits[i]; best = i; }
+  for (let i = 0; i < logits.length; i++)
+    if (logits[i] > bv) {
+      bv = logits[i];
+      best = i;
+    }
   return best;
 }
 
@@ -164,7 +170,8 @@ export function sampleFromLogits(logits: Float32Array, temperature: number, rng:
     const v = Math.fround(logits[i] / t);
     if (v > max) max = v;
   }
-  if (max === -Infinity || Number.isNaN(max)) throw new Error("sampling: every logit is -Infinity (over-constrained step)");
+  if (max === -Infinity || Number.isNaN(max))
+    throw new Error("sampling: every logit is -Infinity (over-constrained step)");
   if (scratch.length < logits.length) scratch = new Float64Array(logits.length);
   let z = 0;
   for (let i = 0; i < logits.length; i++) {
@@ -191,7 +198,8 @@ export function processLogits(input: SampleInput, params: SamplingParams = {}): 
   const p = { ...DEFAULT_SAMPLING, ...params };
   const logits = input.uncond && p.cfgScale > 1 ? applyCfg(input.cond, input.uncond, p.cfgScale) : input.cond.slice();
   input.constrain?.(logits);
-  if (p.repetitionPenalty !== 1 && input.penaltyIds) applyRepetitionPenalty(logits, input.penaltyIds, p.repetitionPenalty);
+  if (p.repetitionPenalty !== 1 && input.penaltyIds)
+    applyRepetitionPenalty(logits, input.penaltyIds, p.repetitionPenalty);
   if (p.topK > 0) applyTopK(logits, p.topK);
   if (p.topP > 0 && p.topP < 1) applyTopP(logits, p.topP);
   return logits;

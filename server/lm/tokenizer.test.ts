@@ -3,8 +3,17 @@ import { describe, expect, it } from "vitest";
 import { createLmTokenizer, loadLmTokenizer } from "./tokenizer";
 import { QWEN3_TOKENIZER_JSON, realTokenizer } from "./test/real-tokenizer";
 import {
-  AUDIO_CODE_BASE, AUDIO_CODE_END, DOUBLE_NEWLINE_ID, ENDOFTEXT_ID, IM_END_ID, IM_START_ID, LM_VOCAB_SIZE, NEWLINE_ID,
-  SPACE_ID, THINK_END_ID, THINK_ID,
+  AUDIO_CODE_BASE,
+  AUDIO_CODE_END,
+  DOUBLE_NEWLINE_ID,
+  ENDOFTEXT_ID,
+  IM_END_ID,
+  IM_START_ID,
+  LM_VOCAB_SIZE,
+  NEWLINE_ID,
+  SPACE_ID,
+  THINK_END_ID,
+  THINK_ID,
 } from "./tokens";
 
 describe("LmTokenizer on the real Qwen3 tokenizer", () => {
@@ -20,7 +29,9 @@ describe("LmTokenizer on the real Qwen3 tokenizer", () => {
     expect(tok.encode("\n\n")).toEqual([DOUBLE_NEWLINE_ID]);
     expect(tok.tokenToId("Ġ")).toBe(SPACE_ID);
     expect(tok.tokenToId("<|im_end|>")).toBe(IM_END_ID);
-    expect([ENDOFTEXT_ID, IM_START_ID, IM_END_ID, THINK_ID, THINK_END_ID]).toEqual([151643, 151644, 151645, 151667, 151668]);
+    expect([ENDOFTEXT_ID, IM_START_ID, IM_END_ID, THINK_ID, THINK_END_ID]).toEqual([
+      151643, 151644, 151645, 151667, 151668,
+    ]);
     expect([AUDIO_CODE_BASE, AUDIO_CODE_END, LM_VOCAB_SIZE]).toEqual([151669, 215669, 217204]);
   });
 
@@ -40,7 +51,8 @@ describe("LmTokenizer on the real Qwen3 tokenizer", () => {
   });
 
   it("decodes with specials kept and round-trips unicode", () => {
-    const s = "<|im_start|>assistant\n<think>\nkeyscale: E♭ major\ncaption: héllo 🎵 世界\n</think>\n\n<|audio_code_12|><|im_end|>";
+    const s =
+      "<|im_start|>assistant\n<think>\nkeyscale: E♭ major\ncaption: héllo 🎵 世界\n</think>\n\n<|audio_code_12|><|im_end|>";
     expect(tok.decode(tok.encode(s))).toBe(s);
     expect(tok.tokenText(145761)).toBe("♭");
     expect(tok.tokenText(AUDIO_CODE_BASE + 7)).toBe("<|audio_code_7|>");
@@ -53,7 +65,13 @@ describe("LmTokenizer on the real Qwen3 tokenizer", () => {
   it("strips a checkpoint's 65 535 audio-code added tokens and checks their ids", () => {
     const json = JSON.parse(readFileSync(QWEN3_TOKENIZER_JSON, "utf8"));
     const codes = Array.from({ length: 65535 }, (_, n) => ({
-      id: AUDIO_CODE_BASE + n, content: `<|audio_code_${n}|>`, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false,
+      id: AUDIO_CODE_BASE + n,
+      content: `<|audio_code_${n}|>`,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: false,
     }));
     const t0 = Date.now();
     const t = createLmTokenizer({ ...json, added_tokens: [...json.added_tokens, ...codes] }, {});

@@ -65,7 +65,9 @@ export class LmTokenizer {
         continue;
       }
       if (t.id >= TEXT_VOCAB_SIZE) {
-        throw new Error(`lm tokenizer: unexpected added token ${JSON.stringify(t.content)} with id ${t.id} ≥ ${TEXT_VOCAB_SIZE}`);
+        throw new Error(
+          `lm tokenizer: unexpected added token ${JSON.stringify(t.content)} with id ${t.id} ≥ ${TEXT_VOCAB_SIZE}`,
+        );
       }
       kept.push(t);
     }

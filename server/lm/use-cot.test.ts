@@ -1,17 +1,34 @@
 import { describe, expect, it } from "vitest";
 import {
-  buildUserMetadata, codesTargetDuration, cotCfgScale, cotMetadataForCodes, createSampleFsmOptions, formatSampleFsmOptions, maxNewTokensFor,
-  mergeLmOutputs, planLm, type LmGenerationParams,
+  buildUserMetadata,
+  codesTargetDuration,
+  cotCfgScale,
+  cotMetadataForCodes,
+  createSampleFsmOptions,
+  formatSampleFsmOptions,
+  maxNewTokensFor,
+  mergeLmOutputs,
+  planLm,
+  type LmGenerationParams,
 } from "./use-cot";
 import { formatMetadataYaml } from "./prompts";
 
 const base: LmGenerationParams = {
-  caption: "dreamy synthwave", lyrics: "[Instrumental]", thinking: true, useCotMetas: true, useCotCaption: true, useCotLanguage: true,
+  caption: "dreamy synthwave",
+  lyrics: "[Instrumental]",
+  thinking: true,
+  useCotMetas: true,
+  useCotCaption: true,
+  useCotLanguage: true,
 };
 
 describe("use_cot_* planning (lm.md §6)", () => {
   it("builds user metadata only from meaningful values", () => {
-    expect(buildUserMetadata({ bpm: 120.7, keyscale: " N/A ", timesignature: " 3/4 ", duration: 61.9 })).toEqual({ bpm: 120, timesignature: "3/4", duration: 61 });
+    expect(buildUserMetadata({ bpm: 120.7, keyscale: " N/A ", timesignature: " 3/4 ", duration: 61.9 })).toEqual({
+      bpm: 120,
+      timesignature: "3/4",
+      duration: 61,
+    });
     expect(buildUserMetadata({ bpm: 0, keyscale: "", duration: -1 })).toEqual({});
   });
 
@@ -36,13 +53,30 @@ describe("use_cot_* planning (lm.md §6)", () => {
     expect(planLm({ ...base, thinking: false }).inferType).toBe("dit");
     expect(planLm({ ...base, taskType: "cover" }).inferType).toBe("none");
     expect(planLm(base, false).useLm).toBe(false);
-    expect(planLm({ ...base, thinking: false, useCotMetas: false, useCotCaption: false, useCotLanguage: false }).useLm).toBe(false);
+    expect(
+      planLm({ ...base, thinking: false, useCotMetas: false, useCotCaption: false, useCotLanguage: false }).useLm,
+    ).toBe(false);
   });
 
   it("merges phase-1 output with user values winning", () => {
     const p = planLm({ ...base, bpm: 100 });
-    expect(cotMetadataForCodes(p, { bpm: 140, caption: "LM caption", duration: 44, keyscale: "D major", language: "en", timesignature: "4" }))
-      .toEqual({ bpm: 100, caption: "LM caption", duration: 44, keyscale: "D major", language: "en", timesignature: "4" });
+    expect(
+      cotMetadataForCodes(p, {
+        bpm: 140,
+        caption: "LM caption",
+        duration: 44,
+        keyscale: "D major",
+        language: "en",
+        timesignature: "4",
+      }),
+    ).toEqual({
+      bpm: 100,
+      caption: "LM caption",
+      duration: 44,
+      keyscale: "D major",
+      language: "en",
+      timesignature: "4",
+    });
   });
 
   it("targets the user's duration, else the CoT duration (later upstream), else none", () => {
@@ -55,14 +89,34 @@ describe("use_cot_* planning (lm.md §6)", () => {
 });
 
 describe("LM outputs → DiT inputs and cot_* fields (lm.md §8)", () => {
-  const lm = { bpm: 128, caption: "LM caption", duration: 61, keyscale: "F# minor", language: "'no'", timesignature: "3" };
+  const lm = {
+    bpm: 128,
+    caption: "LM caption",
+    duration: 61,
+    keyscale: "F# minor",
+    language: "'no'",
+    timesignature: "3",
+  };
 
   it("fills empty metas from the LM, uses the LM caption and maps language → vocal language", () => {
     const { dit, cot } = mergeLmOutputs({ ...base, keyscale: "C major" }, lm);
     expect(dit).toEqual({
-      caption: "LM caption", lyrics: "[Instrumental]", bpm: 128, keyscale: "C major", timesignature: "3", duration: 61, vocalLanguage: "no",
+      caption: "LM caption",
+      lyrics: "[Instrumental]",
+      bpm: 128,
+      keyscale: "C major",
+      timesignature: "3",
+      duration: 61,
+      vocalLanguage: "no",
     });
-    expect(cot).toMatchObject({ cot_bpm: 128, cot_keyscale: "", cot_timesignature: "3", cot_duration: 61, cot_vocal_language: "no", cot_caption: "" });
+    expect(cot).toMatchObject({
+      cot_bpm: 128,
+      cot_keyscale: "",
+      cot_timesignature: "3",
+      cot_duration: 61,
+      cot_vocal_language: "no",
+      cot_caption: "",
+    });
   });
 
   it("keeps the user caption and language when use_cot_caption / use_cot_language are off", () => {
@@ -73,7 +127,13 @@ describe("LM outputs → DiT inputs and cot_* fields (lm.md §8)", () => {
 
   it("passes user values through when there is no LM output", () => {
     const { dit, cot } = mergeLmOutputs({ ...base, bpm: 77, duration: 12 }, null);
-    expect(dit).toMatchObject({ caption: "dreamy synthwave", bpm: 77, duration: 12, keyscale: "", vocalLanguage: "unknown" });
+    expect(dit).toMatchObject({
+      caption: "dreamy synthwave",
+      bpm: 77,
+      duration: 12,
+      keyscale: "",
+      vocalLanguage: "unknown",
+    });
     expect(cot.cot_vocal_language).toBe("unknown");
   });
 });
@@ -96,7 +156,10 @@ describe("per-mode helpers", () => {
     expect(createSampleFsmOptions("unknown").userValues).toEqual({});
     expect(createSampleFsmOptions("ja").userValues).toEqual({ language: "ja" });
     expect(formatSampleFsmOptions({ bpm: 0, duration: 30.9, keyscale: " A minor ", language: "en" })).toMatchObject({
-      mode: "understand", skipLanguage: true, skipGenres: false, userValues: { duration: 30, keyscale: "A minor", language: "en" },
+      mode: "understand",
+      skipLanguage: true,
+      skipGenres: false,
+      userValues: { duration: 30, keyscale: "A minor", language: "en" },
     });
   });
 });

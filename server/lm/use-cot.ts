@@ -30,7 +30,9 @@ export interface LmGenerationParams {
 export type UserMetadata = Partial<{ bpm: number; keyscale: string; timesignature: string; duration: number }>;
 
 /** `user_metadata`: bpm int > 0; keyscale / timesignature non-empty and not "n/a"; duration int(d) > 0. */
-export function buildUserMetadata(p: Pick<LmGenerationParams, "bpm" | "keyscale" | "timesignature" | "duration">): UserMetadata {
+export function buildUserMetadata(
+  p: Pick<LmGenerationParams, "bpm" | "keyscale" | "timesignature" | "duration">,
+): UserMetadata {
   const m: UserMetadata = {};
   if (p.bpm != null && Number(p.bpm) > 0) m.bpm = Math.trunc(Number(p.bpm));
   const str = (s?: string) => {
@@ -103,7 +105,11 @@ export function cotMetadataForCodes(plan: LmPlan, phase1?: ParsedLmMetadata): Re
  * Phase-2 code target in seconds: the user's duration (f30aee4), else — later upstream ("Using CoT-generated
  * duration … as Phase 2 target_duration") — the CoT duration; undefined → no length constraint.
  */
-export function codesTargetDuration(userDuration: number | null | undefined, cotDuration: unknown, useCotDuration = true): number | undefined {
+export function codesTargetDuration(
+  userDuration: number | null | undefined,
+  cotDuration: unknown,
+  useCotDuration = true,
+): number | undefined {
   if (userDuration != null && userDuration > 0) return userDuration;
   if (!useCotDuration) return undefined;
   const d = typeof cotDuration === "number" ? cotDuration : Number.parseInt(String(cotDuration ?? ""), 10);
@@ -147,7 +153,10 @@ export interface CotFields {
  * - lyrics: the user's; the LM's only if the user's were empty;
  * - cot_*: the merged values for fields the user left empty (defaults as GenerationParams).
  */
-export function mergeLmOutputs(p: LmGenerationParams, lm: ParsedLmMetadata & { lyrics?: string } | null | undefined): {
+export function mergeLmOutputs(
+  p: LmGenerationParams,
+  lm: (ParsedLmMetadata & { lyrics?: string }) | null | undefined,
+): {
   dit: DitTextInputs;
   cot: CotFields;
 } {
@@ -213,7 +222,13 @@ export function maxNewTokensFor(phase: "cot" | "codes", targetCodes?: number, ma
 
 /** FSM options of understand_music (codes → CoT incl. caption, genres, language; then free lyrics). */
 export function understandFsmOptions() {
-  return { mode: "understand" as const, skipCaption: false, skipLanguage: false, skipGenres: false, userValues: {} as UserValues };
+  return {
+    mode: "understand" as const,
+    skipCaption: false,
+    skipLanguage: false,
+    skipGenres: false,
+    userValues: {} as UserValues,
+  };
 }
 
 /** FSM options of create_sample: a given vocal language (≠ "unknown") is injected as `language`. */
@@ -226,7 +241,13 @@ export function createSampleFsmOptions(vocalLanguage?: string) {
  * FSM options of format_sample: user bpm / duration (ints > 0), keyscale, timesignature and language are
  * injected; a given language also skips the language line (upstream skip_language=True).
  */
-export function formatSampleFsmOptions(u: { bpm?: number | null; duration?: number | null; keyscale?: string; timesignature?: string; language?: string }) {
+export function formatSampleFsmOptions(u: {
+  bpm?: number | null;
+  duration?: number | null;
+  keyscale?: string;
+  timesignature?: string;
+  language?: string;
+}) {
   const userValues: UserValues = {};
   if (u.bpm != null && u.bpm > 0) userValues.bpm = Math.trunc(u.bpm);
   if (u.duration != null && u.duration > 0) userValues.duration = Math.trunc(u.duration);

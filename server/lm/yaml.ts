@@ -23,7 +23,10 @@ const IMPLICIT: RegExp[] = [
 
 function isUnicodePrintable(ch: string): boolean {
   const c = ch.codePointAt(0)!;
-  return (c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c < 0x10ffff)) && c !== 0xfeff;
+  return (
+    (c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c < 0x10ffff)) &&
+    c !== 0xfeff
+  );
 }
 const isAsciiPrintable = (ch: string) => ch >= "\x20" && ch <= "\x7e";
 
@@ -31,21 +34,36 @@ const isAsciiPrintable = (ch: string) => ch >= "\x20" && ch <= "\x7e";
 export function chooseStyle(text: string): "" | "'" | '"' {
   const s = Array.from(text);
   if (s.length === 0) return "'";
-  let _flowInd = false, blockInd = false, lineBreaks = false, special = false;
-  let leadSpace = false, leadBreak = false, trailSpace = false, trailBreak = false, breakSpace = false, spaceBreak = false;
+  let _flowInd = false,
+    blockInd = false,
+    lineBreaks = false,
+    special = false;
+  let leadSpace = false,
+    leadBreak = false,
+    trailSpace = false,
+    trailBreak = false,
+    breakSpace = false,
+    spaceBreak = false;
   if (text.startsWith("---") || text.startsWith("...")) _flowInd = blockInd = true;
   let preceded = true;
   let followed = s.length === 1 || WS_OR_END.includes(s[1]);
-  let prevSpace = false, prevBreak = false;
+  let prevSpace = false,
+    prevBreak = false;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if (i === 0) {
       if ("#,[]{}&*!|>'\"%@`".includes(ch)) _flowInd = blockInd = true;
-      if (ch === "?" || ch === ":") { _flowInd = true; if (followed) blockInd = true; }
+      if (ch === "?" || ch === ":") {
+        _flowInd = true;
+        if (followed) blockInd = true;
+      }
       if (ch === "-" && followed) _flowInd = blockInd = true;
     } else {
       if (",?[]{}".includes(ch)) _flowInd = true;
-      if (ch === ":") { _flowInd = true; if (followed) blockInd = true; }
+      if (ch === ":") {
+        _flowInd = true;
+        if (followed) blockInd = true;
+      }
       if (ch === "#" && preceded) _flowInd = blockInd = true;
     }
     if (BREAKS.includes(ch)) lineBreaks = true;
@@ -54,19 +72,22 @@ export function chooseStyle(text: string): "" | "'" | '"' {
       if (i === 0) leadSpace = true;
       if (i === s.length - 1) trailSpace = true;
       if (prevBreak) breakSpace = true;
-      prevSpace = true; prevBreak = false;
+      prevSpace = true;
+      prevBreak = false;
     } else if (BREAKS.includes(ch)) {
       if (i === 0) leadBreak = true;
       if (i === s.length - 1) trailBreak = true;
       if (prevSpace) spaceBreak = true;
-      prevSpace = false; prevBreak = true;
+      prevSpace = false;
+      prevBreak = true;
     } else {
       prevSpace = prevBreak = false;
     }
     preceded = WS_OR_END.includes(ch);
     followed = i + 2 >= s.length || WS_OR_END.includes(s[i + 2]);
   }
-  let plain = true, single = true;
+  let plain = true,
+    single = true;
   if (leadSpace || leadBreak || trailSpace || trailBreak) plain = false;
   if (breakSpace) plain = single = false;
   if (spaceBreak || special) plain = single = false;
@@ -84,7 +105,11 @@ class Writer {
   column = 0;
   whitespace = false;
   indention = false;
-  write(s: string) { this.out += s; this.column += Array.from(s).length; this.indention = false; }
+  write(s: string) {
+    this.out += s;
+    this.column += Array.from(s).length;
+    this.indention = false;
+  }
   /** PyYAML `write_indent` (mapping value indent 2). */
   indent() {
     if (!this.indention || this.column > INDENT || (this.column === INDENT && !this.whitespace)) this.lineBreak();
@@ -94,20 +119,28 @@ class Writer {
       this.whitespace = true;
     }
   }
-  lineBreak(br = "\n") { this.out += br; this.column = 0; this.whitespace = true; this.indention = true; }
+  lineBreak(br = "\n") {
+    this.out += br;
+    this.column = 0;
+    this.whitespace = true;
+    this.indention = true;
+  }
 }
 
 function writePlain(w: Writer, s: string[]) {
   if (!s.length) return;
   if (!w.whitespace) w.write(" ");
   w.whitespace = false;
-  let spaces = false, start = 0;
+  let spaces = false,
+    start = 0;
   for (let end = 0; end <= s.length; end++) {
     const ch = end < s.length ? s[end] : null;
     if (spaces) {
       if (ch !== " ") {
-        if (start + 1 === end && w.column > BEST_WIDTH) { w.indent(); w.whitespace = false; }
-        else w.write(s.slice(start, end).join(""));
+        if (start + 1 === end && w.column > BEST_WIDTH) {
+          w.indent();
+          w.whitespace = false;
+        } else w.write(s.slice(start, end).join(""));
         start = end;
       }
     } else if (ch === null || ch === " ") {
@@ -121,7 +154,9 @@ function writePlain(w: Writer, s: string[]) {
 function writeSingle(w: Writer, s: string[]) {
   w.write(w.whitespace ? "'" : " '");
   w.whitespace = false;
-  let spaces = false, breaks = false, start = 0;
+  let spaces = false,
+    breaks = false,
+    start = 0;
   for (let end = 0; end <= s.length; end++) {
     const ch = end < s.length ? s[end] : null;
     if (spaces) {
@@ -138,17 +173,39 @@ function writeSingle(w: Writer, s: string[]) {
         start = end;
       }
     } else if (ch === null || BREAKS.includes(ch) || ch === " " || ch === "'") {
-      if (start < end) { w.write(s.slice(start, end).join("")); start = end; }
+      if (start < end) {
+        w.write(s.slice(start, end).join(""));
+        start = end;
+      }
     }
-    if (ch === "'") { w.write("''"); start = end + 1; }
-    if (ch !== null) { spaces = ch === " "; breaks = BREAKS.includes(ch); }
+    if (ch === "'") {
+      w.write("''");
+      start = end + 1;
+    }
+    if (ch !== null) {
+      spaces = ch === " ";
+      breaks = BREAKS.includes(ch);
+    }
   }
   w.write("'");
 }
 
 const ESCAPES: Record<string, string> = {
-  "\0": "0", "\x07": "a", "\x08": "b", "\x09": "t", "\x0A": "n", "\x0B": "v", "\x0C": "f", "\x0D": "r",
-  "\x1B": "e", '"': '"', "\\": "\\", "\x85": "N", "\xA0": "_", "\u2028": "L", "\u2029": "P",
+  "\0": "0",
+  "\x07": "a",
+  "\x08": "b",
+  "\x09": "t",
+  "\x0A": "n",
+  "\x0B": "v",
+  "\x0C": "f",
+  "\x0D": "r",
+  "\x1B": "e",
+  '"': '"',
+  "\\": "\\",
+  "\x85": "N",
+  "\xA0": "_",
+  "\u2028": "L",
+  "\u2029": "P",
 };
 
 function writeDouble(w: Writer, s: string[]) {
@@ -158,12 +215,25 @@ function writeDouble(w: Writer, s: string[]) {
   for (let end = 0; end <= s.length; end++) {
     const ch = end < s.length ? s[end] : null;
     const c = ch === null ? 0 : ch.codePointAt(0)!;
-    if (ch === null || '"\\\x85\u2028\u2029\uFEFF'.includes(ch) ||
-        !(isAsciiPrintable(ch) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd))) {
-      if (start < end) { w.write(s.slice(start, end).join("")); start = end; }
+    if (
+      ch === null ||
+      '"\\\x85\u2028\u2029\uFEFF'.includes(ch) ||
+      !(isAsciiPrintable(ch) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd))
+    ) {
+      if (start < end) {
+        w.write(s.slice(start, end).join(""));
+        start = end;
+      }
       if (ch !== null) {
         const hex = (n: number, d: number) => n.toString(16).toUpperCase().padStart(d, "0");
-        const data = ch in ESCAPES ? "\\" + ESCAPES[ch] : c <= 0xff ? "\\x" + hex(c, 2) : c <= 0xffff ? "\\u" + hex(c, 4) : "\\U" + hex(c, 8);
+        const data =
+          ch in ESCAPES
+            ? "\\" + ESCAPES[ch]
+            : c <= 0xff
+              ? "\\x" + hex(c, 2)
+              : c <= 0xffff
+                ? "\\u" + hex(c, 4)
+                : "\\U" + hex(c, 8);
         w.write(data);
         start = end + 1;
       }

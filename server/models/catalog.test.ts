@@ -4,7 +4,11 @@ import { describe, expect, it } from "vitest";
 import { buildModelList, MODEL_CATALOG, variantOf } from "./catalog";
 import type { ManifestEntry } from "./convert/manifest";
 
-const entry = (name: string, component: ManifestEntry["component"], config: Record<string, unknown> = {}): ManifestEntry => ({
+const entry = (
+  name: string,
+  component: ManifestEntry["component"],
+  config: Record<string, unknown> = {},
+): ManifestEntry => ({
   name,
   component,
   dtype: "fp32",
@@ -28,7 +32,12 @@ describe("buildModelList", () => {
     expect(list.installed).toEqual([
       { component: "dit", name: "acestep-v15-turbo", label: "DiT turbo (8 steps)", demo: false, variant: "turbo" },
       { component: "lm", name: "acestep-5Hz-lm-4B", label: "5 Hz LM 4B", demo: false, variant: "4B" },
-      { component: "textEncoder", name: "Qwen3-Embedding-0.6B", label: "Qwen3-Embedding-0.6B text encoder", demo: false },
+      {
+        component: "textEncoder",
+        name: "Qwen3-Embedding-0.6B",
+        label: "Qwen3-Embedding-0.6B text encoder",
+        demo: false,
+      },
       { component: "dit", name: "my-finetune", label: "my-finetune", demo: false, variant: "sft" },
     ]);
     const names = list.missing.map((m) => m.name);
@@ -44,13 +53,22 @@ describe("buildModelList", () => {
       'huggingface-cli download ACE-Step/Ace-Step1.5 --include "acestep-5Hz-lm-1.7B/*" --local-dir checkpoints' +
         " && acestep models convert --from checkpoints --to /srv/models --only acestep-5Hz-lm-1.7B",
     );
-    expect(how("acestep-v15-sft")).toMatch(/^huggingface-cli download ACE-Step\/acestep-v15-sft --local-dir checkpoints\/acestep-v15-sft && /);
-    expect(list.missing.find((m) => m.name === "acestep-v15-sft")).toMatchObject({ component: "dit", label: "DiT SFT (50 steps, CFG)" });
+    expect(how("acestep-v15-sft")).toMatch(
+      /^huggingface-cli download ACE-Step\/acestep-v15-sft --local-dir checkpoints\/acestep-v15-sft && /,
+    );
+    expect(list.missing.find((m) => m.name === "acestep-v15-sft")).toMatchObject({
+      component: "dit",
+      label: "DiT SFT (50 steps, CFG)",
+    });
   });
 
   it("in demo mode lists every demo folder as installed and tells how to switch to real models", () => {
     const demoNames = ["acestep-v15-turbo", "acestep-v15-sft", "acestep-5Hz-lm-1.7B", "acestep-5Hz-lm-4B"];
-    const list = buildModelList([entry("acestep-v15-turbo", "dit", { is_turbo: true })], { modelsDir: "/d", demo: true, demoNames });
+    const list = buildModelList([entry("acestep-v15-turbo", "dit", { is_turbo: true })], {
+      modelsDir: "/d",
+      demo: true,
+      demoNames,
+    });
     expect(list.installed.map((m) => [m.name, m.variant, m.demo])).toEqual([
       ["acestep-v15-turbo", "turbo", true],
       ["acestep-v15-sft", "sft", true],
@@ -58,7 +76,9 @@ describe("buildModelList", () => {
       ["acestep-5Hz-lm-4B", "4B", true],
     ]);
     expect(list.installed[1].label).toBe("DiT SFT (50 steps, CFG) (demo)");
-    expect(list.missing.find((m) => m.name === "acestep-v15-turbo-shift3")!.howToInstall).toMatch(/ACESTEP_MODELS=models/);
+    expect(list.missing.find((m) => m.name === "acestep-v15-turbo-shift3")!.howToInstall).toMatch(
+      /ACESTEP_MODELS=models/,
+    );
   });
 });
 

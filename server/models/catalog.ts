@@ -46,11 +46,41 @@ interface CatalogEntry {
 
 /** The upstream models this project converts and runs (the XL 4B DiTs are not supported yet). */
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
-  { name: "acestep-v15-turbo", component: "dit", label: "DiT turbo (8 steps)", variant: "turbo", repo: MAIN_MODEL_REPO },
-  { name: "acestep-v15-sft", component: "dit", label: "DiT SFT (50 steps, CFG)", variant: "sft", repo: "ACE-Step/acestep-v15-sft" },
-  { name: "acestep-v15-base", component: "dit", label: "DiT base (all tasks, CFG)", variant: "base", repo: "ACE-Step/acestep-v15-base" },
-  { name: "acestep-v15-turbo-shift1", component: "dit", label: "DiT turbo, shift 1", variant: "turbo", repo: "ACE-Step/acestep-v15-turbo-shift1" },
-  { name: "acestep-v15-turbo-shift3", component: "dit", label: "DiT turbo, shift 3", variant: "turbo", repo: "ACE-Step/acestep-v15-turbo-shift3" },
+  {
+    name: "acestep-v15-turbo",
+    component: "dit",
+    label: "DiT turbo (8 steps)",
+    variant: "turbo",
+    repo: MAIN_MODEL_REPO,
+  },
+  {
+    name: "acestep-v15-sft",
+    component: "dit",
+    label: "DiT SFT (50 steps, CFG)",
+    variant: "sft",
+    repo: "ACE-Step/acestep-v15-sft",
+  },
+  {
+    name: "acestep-v15-base",
+    component: "dit",
+    label: "DiT base (all tasks, CFG)",
+    variant: "base",
+    repo: "ACE-Step/acestep-v15-base",
+  },
+  {
+    name: "acestep-v15-turbo-shift1",
+    component: "dit",
+    label: "DiT turbo, shift 1",
+    variant: "turbo",
+    repo: "ACE-Step/acestep-v15-turbo-shift1",
+  },
+  {
+    name: "acestep-v15-turbo-shift3",
+    component: "dit",
+    label: "DiT turbo, shift 3",
+    variant: "turbo",
+    repo: "ACE-Step/acestep-v15-turbo-shift3",
+  },
   {
     name: "acestep-v15-turbo-continuous",
     component: "dit",
@@ -58,11 +88,28 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     variant: "turbo",
     repo: "ACE-Step/acestep-v15-turbo-continuous",
   },
-  { name: "acestep-5Hz-lm-0.6B", component: "lm", label: "5 Hz LM 0.6B", variant: "0.6B", repo: "ACE-Step/acestep-5Hz-lm-0.6B" },
+  {
+    name: "acestep-5Hz-lm-0.6B",
+    component: "lm",
+    label: "5 Hz LM 0.6B",
+    variant: "0.6B",
+    repo: "ACE-Step/acestep-5Hz-lm-0.6B",
+  },
   { name: "acestep-5Hz-lm-1.7B", component: "lm", label: "5 Hz LM 1.7B", variant: "1.7B", repo: MAIN_MODEL_REPO },
-  { name: "acestep-5Hz-lm-4B", component: "lm", label: "5 Hz LM 4B", variant: "4B", repo: "ACE-Step/acestep-5Hz-lm-4B" },
+  {
+    name: "acestep-5Hz-lm-4B",
+    component: "lm",
+    label: "5 Hz LM 4B",
+    variant: "4B",
+    repo: "ACE-Step/acestep-5Hz-lm-4B",
+  },
   { name: "vae", component: "vae", label: "Oobleck VAE", repo: MAIN_MODEL_REPO },
-  { name: "Qwen3-Embedding-0.6B", component: "textEncoder", label: "Qwen3-Embedding-0.6B text encoder", repo: MAIN_MODEL_REPO },
+  {
+    name: "Qwen3-Embedding-0.6B",
+    component: "textEncoder",
+    label: "Qwen3-Embedding-0.6B text encoder",
+    repo: MAIN_MODEL_REPO,
+  },
 ];
 
 export function modelComponent(c: Component): ModelComponent {
@@ -83,7 +130,11 @@ export function ditVariant(name: string, config: Record<string, unknown>): DitVa
 }
 
 /** The variant of a converted model: DiT turbo / base / sft, LM size from its name. */
-export function variantOf(component: ModelComponent, name: string, config: Record<string, unknown>): string | undefined {
+export function variantOf(
+  component: ModelComponent,
+  name: string,
+  config: Record<string, unknown>,
+): string | undefined {
   if (component === "dit") return ditVariant(name, config);
   if (component === "lm") return /(\d+(?:\.\d+)?B)\b/i.exec(name)?.[1]?.toUpperCase();
   return undefined;
@@ -113,13 +164,22 @@ function installedOf(entry: ManifestEntry, demo: boolean): InstalledModel {
  * The model list for converted `entries`: installed ones (in demo mode also every tiny demo model in `demoNames`,
  * converted on first use) and the catalogue models that are not, each with the commands that install it.
  */
-export function buildModelList(entries: readonly ManifestEntry[], o: { modelsDir: string; demo: boolean; demoNames?: readonly string[] }): ModelList {
+export function buildModelList(
+  entries: readonly ManifestEntry[],
+  o: { modelsDir: string; demo: boolean; demoNames?: readonly string[] },
+): ModelList {
   const installed = entries.map((e) => installedOf(e, o.demo));
   for (const name of o.demoNames ?? []) {
     const known = MODEL_CATALOG.find((c) => c.name === name);
     if (!known || installed.some((m) => m.name === name)) continue;
     const variant = known.variant;
-    installed.push({ component: known.component, name, label: `${known.label} (demo)`, demo: true, ...(variant ? { variant } : {}) });
+    installed.push({
+      component: known.component,
+      name,
+      label: `${known.label} (demo)`,
+      demo: true,
+      ...(variant ? { variant } : {}),
+    });
   }
   const order = (m: { name: string }) => {
     const i = MODEL_CATALOG.findIndex((c) => c.name === m.name);

@@ -8,7 +8,14 @@ import { writeFileAtomic } from "../files/atomic";
 import { OFFICIAL_DIRS } from "../checkpoints/layout";
 import { TINY_FOLDERS, writeTinyCheckpoints, type TinyFolder } from "../checkpoints/tiny";
 import { ensureDemoLora } from "./lora/write";
-import { createModelRegistry, createSessionHost, type ModelRegistry, type SessionHost, type HostInfo, type TensorData } from "../runtime";
+import {
+  createModelRegistry,
+  createSessionHost,
+  type ModelRegistry,
+  type SessionHost,
+  type HostInfo,
+  type TensorData,
+} from "../runtime";
 import { convertCheckpoints } from "./convert/convert";
 import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
 import type { Component } from "../checkpoints/layout";
@@ -78,7 +85,10 @@ export class ModelManager {
       ensureDemoLora(this.modelsDir); // so Load LoRA has something to load in the demo
     }
     const m = readManifest(this.modelsDir);
-    if (!m) throw new ModelsUnavailableError(`no converted models in "${this.modelsDir}": run \`acestep models convert --from <checkpoints> --to ${this.modelsDir}\``);
+    if (!m)
+      throw new ModelsUnavailableError(
+        `no converted models in "${this.modelsDir}": run \`acestep models convert --from <checkpoints> --to ${this.modelsDir}\``,
+      );
     this.manifest = m;
     return m;
   }
@@ -89,12 +99,20 @@ export class ModelManager {
       const ck = this.demoCheckpointsDir!;
       const absent = folders.filter((f) => !existsSync(join(ck, OFFICIAL_DIRS[f], "config.json")));
       if (absent.length) {
-        this.opts.logger?.(`creating tiny demo checkpoints ${absent.map((f) => OFFICIAL_DIRS[f]).join(", ")} (random weights; the audio will be noise)…`);
+        this.opts.logger?.(
+          `creating tiny demo checkpoints ${absent.map((f) => OFFICIAL_DIRS[f]).join(", ")} (random weights; the audio will be noise)…`,
+        );
         mkdirSync(ck, { recursive: true });
         writeTinyCheckpoints(ck, { only: absent });
       }
       const only = folders.map((f) => OFFICIAL_DIRS[f]);
-      await convertCheckpoints({ from: ck, to: this.modelsDir, demo: true, only, onProgress: (e) => this.opts.logger?.(`demo models: ${e.folder}: ${e.message}`) });
+      await convertCheckpoints({
+        from: ck,
+        to: this.modelsDir,
+        demo: true,
+        only,
+        onProgress: (e) => this.opts.logger?.(`demo models: ${e.folder}: ${e.message}`),
+      });
     };
     const next = this.demoChain.then(run, run);
     this.demoChain = next.catch(() => {});
@@ -134,28 +152,43 @@ export class ModelManager {
     const list = await this.entries(component);
     if (name) {
       const e = list.find((x) => x.name === name);
-      if (!e) throw new ModelsUnavailableError(`no ${component} model named "${name}" in ${this.modelsDir} (have: ${list.map((x) => x.name).join(", ") || "none"})`);
+      if (!e)
+        throw new ModelsUnavailableError(
+          `no ${component} model named "${name}" in ${this.modelsDir} (have: ${list.map((x) => x.name).join(", ") || "none"})`,
+        );
       return e;
     }
     const preferred = component === "dit" ? list.find((x) => /turbo/.test(x.name)) : undefined;
     const e = preferred ?? list[0];
-    if (!e) throw new ModelsUnavailableError(`no ${component} model in ${this.modelsDir}; convert one with \`acestep models convert\``);
+    if (!e)
+      throw new ModelsUnavailableError(
+        `no ${component} model in ${this.modelsDir}; convert one with \`acestep models convert\``,
+      );
     return e;
   }
 
   file(entry: ManifestEntry, role: string): ManifestFile & { abs: string } {
     const f = entry.files.find((x) => x.role === role);
-    if (!f) throw new ModelsUnavailableError(`model "${entry.name}" has no "${role}" file in its manifest; reconvert it`);
+    if (!f)
+      throw new ModelsUnavailableError(`model "${entry.name}" has no "${role}" file in its manifest; reconvert it`);
     return { ...f, abs: join(this.modelsDir, f.path) };
   }
 
   host(): SessionHost {
-    this.hostInstance ??= createSessionHost({ threads: this.opts.threads, executionProvider: this.opts.executionProvider, logger: this.opts.logger });
+    this.hostInstance ??= createSessionHost({
+      threads: this.opts.threads,
+      executionProvider: this.opts.executionProvider,
+      logger: this.opts.logger,
+    });
     return this.hostInstance;
   }
 
   registry(): ModelRegistry {
-    this.registryInstance ??= createModelRegistry({ host: this.host(), budgetBytes: this.opts.budgetBytes, logger: this.opts.logger });
+    this.registryInstance ??= createModelRegistry({
+      host: this.host(),
+      budgetBytes: this.opts.budgetBytes,
+      logger: this.opts.logger,
+    });
     return this.registryInstance;
   }
 
@@ -164,7 +197,13 @@ export class ModelManager {
    * copied to the worker unless `transfer` is set (a transferred array is detached: never transfer
    * a value another node or the cache may still hold).
    */
-  async run(entry: ManifestEntry, role: string, feeds: Record<string, TensorData>, signal?: AbortSignal, transfer = false): Promise<Record<string, TensorData>> {
+  async run(
+    entry: ManifestEntry,
+    role: string,
+    feeds: Record<string, TensorData>,
+    signal?: AbortSignal,
+    transfer = false,
+  ): Promise<Record<string, TensorData>> {
     const f = this.file(entry, role);
     const id = `${entry.name}/${role}`;
     const reg = this.registry();
@@ -182,8 +221,12 @@ export class ModelManager {
    * returns its path; the session is registered as `<entry>/<role>#<variant>` and cached like any other.
    */
   async runDerived(
-    entry: ManifestEntry, role: string, variant: string, make: (base: ManifestFile & { abs: string }) => string,
-    feeds: Record<string, TensorData>, signal?: AbortSignal,
+    entry: ManifestEntry,
+    role: string,
+    variant: string,
+    make: (base: ManifestFile & { abs: string }) => string,
+    feeds: Record<string, TensorData>,
+    signal?: AbortSignal,
   ): Promise<Record<string, TensorData>> {
     const id = `${entry.name}/${role}#${variant}`;
     const reg = this.registry();
@@ -202,13 +245,19 @@ export class ModelManager {
    * and in `<dataDir>/model-constants/`, keyed by the hashes of the files it derives from, so a reconverted model
    * gets a fresh value.
    */
-  constant(entry: ManifestEntry, name: string, fromRoles: string[], compute: () => Promise<Float32Array>): Promise<Float32Array> {
+  constant(
+    entry: ManifestEntry,
+    name: string,
+    fromRoles: string[],
+    compute: () => Promise<Float32Array>,
+  ): Promise<Float32Array> {
     const h = createHash("sha256").update(`${entry.name}\n${name}\n`);
     for (const role of fromRoles) {
       for (const r of [role, `${role}_data`]) {
         const f = entry.files.find((x) => x.role === r);
         if (f) h.update(`${r}:${f.sha256}\n`);
-        else if (r === role) throw new ModelsUnavailableError(`model "${entry.name}" has no "${role}" file in its manifest; reconvert it`);
+        else if (r === role)
+          throw new ModelsUnavailableError(`model "${entry.name}" has no "${role}" file in its manifest; reconvert it`);
       }
     }
     const key = h.digest("hex").slice(0, 24);

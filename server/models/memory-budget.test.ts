@@ -17,8 +17,13 @@ describe("ACESTEP_MEMORY_BUDGET", () => {
   });
 
   it("names the setting and the bad value", () => {
-    for (const bad of ["8 bananas", "-1G", "0", "G", ""]) expect(() => parseByteSize(bad, "environment variable ACESTEP_MEMORY_BUDGET")).toThrow(/ACESTEP_MEMORY_BUDGET must be a positive size .* got "/);
-    expect(() => loadConfig({ ACESTEP_MEMORY_BUDGET: "lots" } as unknown as NodeJS.ProcessEnv)).toThrow(/ACESTEP_MEMORY_BUDGET .* got "lots"/);
+    for (const bad of ["8 bananas", "-1G", "0", "G", ""])
+      expect(() => parseByteSize(bad, "environment variable ACESTEP_MEMORY_BUDGET")).toThrow(
+        /ACESTEP_MEMORY_BUDGET must be a positive size .* got "/,
+      );
+    expect(() => loadConfig({ ACESTEP_MEMORY_BUDGET: "lots" } as unknown as NodeJS.ProcessEnv)).toThrow(
+      /ACESTEP_MEMORY_BUDGET .* got "lots"/,
+    );
   });
 
   it("defaults to a share of the machine's memory; the variable overrides it", () => {
@@ -44,21 +49,41 @@ describe("model manager under a fake budget", () => {
     const teBytes = probe.file(te, "text_encoder").bytes;
     const tpBytes = probe.file(dit, "text_projector").bytes;
     // room for either session, not both
-    const mm = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1, demoModelsDir: loadConfig().demoModelsDir, budgetBytes: Math.max(teBytes, tpBytes) + 1, logger: () => {} });
+    const mm = new ModelManager({
+      modelsDir: null,
+      dataDir: dir,
+      threads: 1,
+      demoModelsDir: loadConfig().demoModelsDir,
+      budgetBytes: Math.max(teBytes, tpBytes) + 1,
+      logger: () => {},
+    });
     managers.push(mm);
     const load = vi.spyOn(mm.host(), "load");
     const unload = vi.spyOn(mm.host(), "unload");
     const ids = BigInt64Array.from([1n, 2n, 3n]);
-    const encode = () => mm.run(te, "text_encoder", { input_ids: { type: "int64", dims: [1, 3], data: ids }, attention_mask: { type: "int64", dims: [1, 3], data: BigInt64Array.from([1n, 1n, 1n]) } });
+    const encode = () =>
+      mm.run(te, "text_encoder", {
+        input_ids: { type: "int64", dims: [1, 3], data: ids },
+        attention_mask: { type: "int64", dims: [1, 3], data: BigInt64Array.from([1n, 1n, 1n]) },
+      });
     const D = (dit.config as { text_hidden_dim: number }).text_hidden_dim;
-    const project = () => mm.run(dit, "text_projector", { text_hidden_states: { type: "float32", dims: [1, 2, D], data: new Float32Array(2 * D).fill(0.5) } });
+    const project = () =>
+      mm.run(dit, "text_projector", {
+        text_hidden_states: { type: "float32", dims: [1, 2, D], data: new Float32Array(2 * D).fill(0.5) },
+      });
 
     const first = await encode();
     await project();
     expect(unload.mock.calls.map((c) => c[0])).toEqual(["Qwen3-Embedding-0.6B/text_encoder"]);
     expect(mm.registry().status().usedBytes).toBeLessThanOrEqual(Math.max(teBytes, tpBytes) + 1);
     const again = await encode();
-    expect(load.mock.calls.map((c) => c[0])).toEqual(["Qwen3-Embedding-0.6B/text_encoder", "acestep-v15-turbo/text_projector", "Qwen3-Embedding-0.6B/text_encoder"]);
-    expect(Array.from(again.last_hidden_state.data as Float32Array)).toEqual(Array.from(first.last_hidden_state.data as Float32Array));
+    expect(load.mock.calls.map((c) => c[0])).toEqual([
+      "Qwen3-Embedding-0.6B/text_encoder",
+      "acestep-v15-turbo/text_projector",
+      "Qwen3-Embedding-0.6B/text_encoder",
+    ]);
+    expect(Array.from(again.last_hidden_state.data as Float32Array)).toEqual(
+      Array.from(first.last_hidden_state.data as Float32Array),
+    );
   });
 });

@@ -101,7 +101,12 @@ export interface SelfAttentionContext {
  * keys/values [B, S, Hkv·D] (RoPE applied to keys) for a KV cache. Keys: `${p}{q,k,v,o}_proj.weight`,
  * `${p}{q,k}_norm.weight`.
  */
-export function selfAttention(g: GraphBuilder, x: Float, p: string, c: SelfAttentionContext): { out: F32; key: F32; value: F32 } {
+export function selfAttention(
+  g: GraphBuilder,
+  x: Float,
+  p: string,
+  c: SelfAttentionContext,
+): { out: F32; key: F32; value: F32 } {
   const { hidden, heads, kvHeads, headDim: D, eps } = c.dims;
   const q = g.linear(x, `${p}q_proj.weight`, undefined, { in: hidden, out: heads * D });
   const k = g.linear(x, `${p}k_proj.weight`, undefined, { in: hidden, out: kvHeads * D });

@@ -10,7 +10,17 @@
 //       `${prefix}layers.${i}.self_attn.{q,k,v,o}_proj.weight`, `…self_attn.{q,k}_norm.weight`,
 //       `${prefix}layers.${i}.mlp.{gate,up,down}_proj.weight`.
 
-import { additiveMask, arangePositions, keyPaddingKeep, ropeTables, selfAttention, seqShape, shapeWith, swiGluMlp, windowKeep } from "./blocks";
+import {
+  additiveMask,
+  arangePositions,
+  keyPaddingKeep,
+  ropeTables,
+  selfAttention,
+  seqShape,
+  shapeWith,
+  swiGluMlp,
+  windowKeep,
+} from "./blocks";
 import { GraphBuilder, type BuiltModel, type F32, type I64, type Precision } from "./graph";
 import type { Weights } from "./weights";
 
@@ -33,7 +43,8 @@ export type LayerType = "sliding_attention" | "full_attention";
 
 export function layerTypeOf(cfg: AceStepEncoderConfig, i: number): LayerType {
   const t = cfg.layer_types?.[i] ?? (i % 2 === 0 ? "sliding_attention" : "full_attention");
-  if (t !== "sliding_attention" && t !== "full_attention") throw new Error(`ace encoder: layer_types[${i}] = ${t} is not supported`);
+  if (t !== "sliding_attention" && t !== "full_attention")
+    throw new Error(`ace encoder: layer_types[${i}] = ${t} is not supported`);
   return cfg.sliding_window == null ? "full_attention" : t;
 }
 
@@ -47,7 +58,13 @@ export interface EncoderStackOptions {
 
 export function aceEncoderLayerStack(g: GraphBuilder, x: F32, cfg: AceStepEncoderConfig, o: EncoderStackOptions): F32 {
   const H = cfg.hidden_size;
-  const dims = { hidden: H, heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, headDim: cfg.head_dim, eps: cfg.rms_norm_eps };
+  const dims = {
+    hidden: H,
+    heads: cfg.num_attention_heads,
+    kvHeads: cfg.num_key_value_heads,
+    headDim: cfg.head_dim,
+    eps: cfg.rms_norm_eps,
+  };
   const seq = seqShape(g, x);
   const { cos, sin } = ropeTables(g, arangePositions(g, seq), cfg.head_dim, cfg.rope_theta);
   const pad = o.keyMask ? keyPaddingKeep(g, o.keyMask) : null; // [B,1,1,S]
@@ -68,10 +85,23 @@ export function aceEncoderLayerStack(g: GraphBuilder, x: F32, cfg: AceStepEncode
     const p = `${o.prefix}layers.${i}.`;
     g.scope(`${o.prefix}layers.${i}`, () => {
       const a = selfAttention(g, g.rmsNorm(h, `${p}input_layernorm.weight`, cfg.rms_norm_eps, H), `${p}self_attn.`, {
-        dims, seq, cos, sin, mask: maskFor(layerTypeOf(cfg, i)),
+        dims,
+        seq,
+        cos,
+        sin,
+        mask: maskFor(layerTypeOf(cfg, i)),
       });
       h = g.add(h, a.out);
-      h = g.add(h, swiGluMlp(g, g.rmsNorm(h, `${p}post_attention_layernorm.weight`, cfg.rms_norm_eps, H), `${p}mlp.`, H, cfg.intermediate_size));
+      h = g.add(
+        h,
+        swiGluMlp(
+          g,
+          g.rmsNorm(h, `${p}post_attention_layernorm.weight`, cfg.rms_norm_eps, H),
+          `${p}mlp.`,
+          H,
+          cfg.intermediate_size,
+        ),
+      );
     });
   }
   return g.reshape(h, shapeWith(g, seq.bs, [H]));
@@ -84,7 +114,14 @@ export function aceEncoderLayerStack(g: GraphBuilder, x: F32, cfg: AceStepEncode
 export function buildAceEncoderStack(
   weights: Weights,
   cfg: AceStepEncoderConfig,
-  o: { prefix: string; numLayers: number; paddingMask?: boolean; finalNorm?: boolean; precision?: Precision; name?: string },
+  o: {
+    prefix: string;
+    numLayers: number;
+    paddingMask?: boolean;
+    finalNorm?: boolean;
+    precision?: Precision;
+    name?: string;
+  },
 ): BuiltModel {
   const g = new GraphBuilder({ weights, precision: o.precision, name: o.name ?? "ace_encoder_stack" });
   const x = g.input("hidden_states", "float32", ["batch", "seq", cfg.hidden_size]);

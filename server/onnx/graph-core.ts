@@ -202,7 +202,12 @@ export class GraphCore {
   /** Expose `value` as graph output `name` (through an Identity node, which ORT removes). */
   output<D extends DType>(name: string, value: Value<D>, dims?: Dim[]): void {
     this.nodes.push(
-      create(NodeProtoSchema, { opType: "Identity", name: this.claim(name) + "/Identity", input: [value.name], output: [name] }),
+      create(NodeProtoSchema, {
+        opType: "Identity",
+        name: this.claim(name) + "/Identity",
+        input: [value.name],
+        output: [name],
+      }),
     );
     this.names.add(name);
     this.outputs.push(valueInfo(name, value.dtype, dims));
@@ -218,7 +223,10 @@ export class GraphCore {
   ): Value[] {
     if (domain) this.domains.add(domain);
     const nodeName = this.fresh(opType);
-    const outs = outDtypes.map((d, i) => ({ name: outDtypes.length === 1 ? `${nodeName}_out` : `${nodeName}_out${i}`, dtype: d }));
+    const outs = outDtypes.map((d, i) => ({
+      name: outDtypes.length === 1 ? `${nodeName}_out` : `${nodeName}_out${i}`,
+      dtype: d,
+    }));
     outs.forEach((o) => this.names.add(o.name));
     this.nodes.push(
       create(NodeProtoSchema, {
@@ -237,7 +245,9 @@ export class GraphCore {
   tensor<D extends DType>(hint: string, dtype: D, dims: number[], data: ArrayBufferView): Value<D> {
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.byteLength !== n * BYTES[dtype]) {
-      throw new Error(`onnx build: constant ${hint} [${dims}] ${dtype} needs ${n * BYTES[dtype]} bytes, got ${data.byteLength}`);
+      throw new Error(
+        `onnx build: constant ${hint} [${dims}] ${dtype} needs ${n * BYTES[dtype]} bytes, got ${data.byteLength}`,
+      );
     }
     const name = this.fresh(hint);
     this.inits.set(name, { name, dtype, dims, byteLength: data.byteLength, load: () => bytesOf(data) });
@@ -286,7 +296,13 @@ export class GraphCore {
       }
       dims = actual;
       const n = actual.reduce((a, b) => a * b, 1);
-      this.inits.set(key, { name: key, dtype, dims, byteLength: n * BYTES[dtype], load: () => encodeMatrix(w.get(key).data, dtype) });
+      this.inits.set(key, {
+        name: key,
+        dtype,
+        dims,
+        byteLength: n * BYTES[dtype],
+        load: () => encodeMatrix(w.get(key).data, dtype),
+      });
       this.used.push(key);
     }
     this.claim(key);
@@ -307,7 +323,8 @@ export class GraphCore {
   private widen(v: Value<MatrixDtype>, all = false): Float {
     if (v.dtype === "float32" || (v.dtype === "float16" && !all)) return v as Float;
     let c = this.widened.get(v.name);
-    if (!c) this.widened.set(v.name, (c = this.op("Cast", [v], ["float32"], { to: attr.int(ONNX_DTYPE.float32) })[0] as F32));
+    if (!c)
+      this.widened.set(v.name, (c = this.op("Cast", [v], ["float32"], { to: attr.int(ONNX_DTYPE.float32) })[0] as F32));
     return c;
   }
 
@@ -319,13 +336,19 @@ export class GraphCore {
       return undefined;
     }
     const actual = w.get(key).shape;
-    if (shape && actual.join(",") !== shape.join(",")) this.mismatched.push(`${key}: checkpoint [${actual}] vs expected [${shape}]`);
+    if (shape && actual.join(",") !== shape.join(","))
+      this.mismatched.push(`${key}: checkpoint [${actual}] vs expected [${shape}]`);
     if (!this.used.includes(key)) this.used.push(key);
     return actual;
   }
 
   /** An initializer whose bytes come from `load` at serialisation time. */
-  protected lazyInitializer<D extends DType>(hint: string, dtype: D, dims: number[], load: () => ArrayBufferView): Value<D> {
+  protected lazyInitializer<D extends DType>(
+    hint: string,
+    dtype: D,
+    dims: number[],
+    load: () => ArrayBufferView,
+  ): Value<D> {
     const name = this.fresh(hint);
     const n = dims.reduce((a, b) => a * b, 1);
     this.inits.set(name, { name, dtype, dims, byteLength: n * BYTES[dtype], load: () => bytesOf(load()) });
@@ -338,7 +361,8 @@ export class GraphCore {
    */
   floatInitializer(name: string, dims: number[], data: Float32Array, opts: { half?: boolean } = {}): Float {
     const n = dims.reduce((a, b) => a * b, 1);
-    if (n !== data.length) throw new Error(`onnx build: initializer ${name} [${dims}] needs ${n} values, got ${data.length}`);
+    if (n !== data.length)
+      throw new Error(`onnx build: initializer ${name} [${dims}] needs ${n} values, got ${data.length}`);
     const dtype = this.matrixDtype(opts.half);
     this.claim(name);
     this.inits.set(name, { name, dtype, dims, byteLength: n * BYTES[dtype], load: () => encodeMatrix(data, dtype) });

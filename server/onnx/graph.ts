@@ -47,37 +47,86 @@ export class GraphBuilder extends GraphCore {
   private readonly halfCache = new Map<string, Value<"float16">>();
 
   // ---- generic single-output op ------------------------------------------------------------
-  node<D extends DType>(opType: string, inputs: (Value | null)[], dtype: D, attrs?: Record<string, Attr>, domain?: string): Value<D> {
+  node<D extends DType>(
+    opType: string,
+    inputs: (Value | null)[],
+    dtype: D,
+    attrs?: Record<string, Attr>,
+    domain?: string,
+  ): Value<D> {
     return this.op(opType, inputs, [dtype], attrs, domain)[0] as Value<D>;
   }
 
   // ---- elementwise -------------------------------------------------------------------------
-  add<V extends Value>(a: V, b: Value): Same<V> { return this.node("Add", [a, b], a.dtype); }
-  sub<V extends Value>(a: V, b: Value): Same<V> { return this.node("Sub", [a, b], a.dtype); }
-  mul<V extends Value>(a: V, b: Value): Same<V> { return this.node("Mul", [a, b], a.dtype); }
-  div<V extends Value>(a: V, b: Value): Same<V> { return this.node("Div", [a, b], a.dtype); }
-  neg<V extends Value>(a: V): Same<V> { return this.node("Neg", [a], a.dtype); }
-  abs<V extends Value>(a: V): Same<V> { return this.node("Abs", [a], a.dtype); }
-  sin<V extends Float>(a: V): Same<V> { return this.node("Sin", [a], a.dtype); }
-  cos<V extends Float>(a: V): Same<V> { return this.node("Cos", [a], a.dtype); }
-  exp<V extends Float>(a: V): Same<V> { return this.node("Exp", [a], a.dtype); }
-  sigmoid<V extends Float>(a: V): Same<V> { return this.node("Sigmoid", [a], a.dtype); }
+  add<V extends Value>(a: V, b: Value): Same<V> {
+    return this.node("Add", [a, b], a.dtype);
+  }
+  sub<V extends Value>(a: V, b: Value): Same<V> {
+    return this.node("Sub", [a, b], a.dtype);
+  }
+  mul<V extends Value>(a: V, b: Value): Same<V> {
+    return this.node("Mul", [a, b], a.dtype);
+  }
+  div<V extends Value>(a: V, b: Value): Same<V> {
+    return this.node("Div", [a, b], a.dtype);
+  }
+  neg<V extends Value>(a: V): Same<V> {
+    return this.node("Neg", [a], a.dtype);
+  }
+  abs<V extends Value>(a: V): Same<V> {
+    return this.node("Abs", [a], a.dtype);
+  }
+  sin<V extends Float>(a: V): Same<V> {
+    return this.node("Sin", [a], a.dtype);
+  }
+  cos<V extends Float>(a: V): Same<V> {
+    return this.node("Cos", [a], a.dtype);
+  }
+  exp<V extends Float>(a: V): Same<V> {
+    return this.node("Exp", [a], a.dtype);
+  }
+  sigmoid<V extends Float>(a: V): Same<V> {
+    return this.node("Sigmoid", [a], a.dtype);
+  }
   /** SiLU(x) = x·sigmoid(x) */
-  silu<V extends Float>(a: V): Same<V> { return this.mul(a, this.sigmoid(a)) as Same<V>; }
-  where<V extends Value>(cond: Bool, a: V, b: Value): Same<V> { return this.node("Where", [cond, a, b], a.dtype); }
-  equal(a: Value, b: Value): Bool { return this.node("Equal", [a, b], "bool"); }
-  less(a: Value, b: Value): Bool { return this.node("Less", [a, b], "bool"); }
-  lessOrEqual(a: Value, b: Value): Bool { return this.node("LessOrEqual", [a, b], "bool"); }
-  and(a: Bool, b: Bool): Bool { return this.node("And", [a, b], "bool"); }
-  not(a: Bool): Bool { return this.node("Not", [a], "bool"); }
+  silu<V extends Float>(a: V): Same<V> {
+    return this.mul(a, this.sigmoid(a)) as Same<V>;
+  }
+  where<V extends Value>(cond: Bool, a: V, b: Value): Same<V> {
+    return this.node("Where", [cond, a, b], a.dtype);
+  }
+  equal(a: Value, b: Value): Bool {
+    return this.node("Equal", [a, b], "bool");
+  }
+  less(a: Value, b: Value): Bool {
+    return this.node("Less", [a, b], "bool");
+  }
+  lessOrEqual(a: Value, b: Value): Bool {
+    return this.node("LessOrEqual", [a, b], "bool");
+  }
+  and(a: Bool, b: Bool): Bool {
+    return this.node("And", [a, b], "bool");
+  }
+  not(a: Bool): Bool {
+    return this.node("Not", [a], "bool");
+  }
   cast<D extends DType>(x: Value, to: D): Value<D> {
     return x.dtype === to ? (x as Value<D>) : this.node("Cast", [x], to, { to: attr.int(ONNX_DTYPE[to]) });
   }
-  identity<V extends Value>(x: V): Same<V> { return this.node("Identity", [x], x.dtype); }
+  identity<V extends Value>(x: V): Same<V> {
+    return this.node("Identity", [x], x.dtype);
+  }
 
   // ---- linear algebra ----------------------------------------------------------------------
-  matMul<V extends Value>(a: V, b: Value): Same<V> { return this.node("MatMul", [a, b], a.dtype); }
-  gemm<V extends Float>(a: V, b: Value, c: Value | null, o: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Same<V> {
+  matMul<V extends Value>(a: V, b: Value): Same<V> {
+    return this.node("MatMul", [a, b], a.dtype);
+  }
+  gemm<V extends Float>(
+    a: V,
+    b: Value,
+    c: Value | null,
+    o: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {},
+  ): Same<V> {
     const attrs: Record<string, Attr> = {};
     if (o.transA) attrs.transA = attr.int(1);
     if (o.transB) attrs.transB = attr.int(1);
@@ -85,7 +134,9 @@ export class GraphBuilder extends GraphCore {
     if (o.beta !== undefined) attrs.beta = attr.float(o.beta);
     return this.node("Gemm", c ? [a, b, c] : [a, b], a.dtype, attrs);
   }
-  softmax<V extends Float>(x: V, axis = -1): Same<V> { return this.node("Softmax", [x], x.dtype, { axis: attr.int(axis) }); }
+  softmax<V extends Float>(x: V, axis = -1): Same<V> {
+    return this.node("Softmax", [x], x.dtype, { axis: attr.int(axis) });
+  }
 
   // ---- shape -------------------------------------------------------------------------------
   shape(x: Value, start?: number, end?: number): I64 {
@@ -99,11 +150,25 @@ export class GraphBuilder extends GraphCore {
     const s = Array.isArray(shape) ? this.constI64(shape, [shape.length], "shape") : shape;
     return this.node("Reshape", [x, s], x.dtype);
   }
-  transpose<V extends Value>(x: V, perm: number[]): Same<V> { return this.node("Transpose", [x], x.dtype, { perm: attr.ints(perm) }); }
-  unsqueeze<V extends Value>(x: V, axes: number[]): Same<V> { return this.node("Unsqueeze", [x, this.constI64(axes, [axes.length], "axes")], x.dtype); }
-  squeeze<V extends Value>(x: V, axes: number[]): Same<V> { return this.node("Squeeze", [x, this.constI64(axes, [axes.length], "axes")], x.dtype); }
-  concat<V extends Value>(xs: [V, ...Value[]], axis: number): Same<V> { return this.node("Concat", xs, xs[0].dtype, { axis: attr.int(axis) }); }
-  slice<V extends Value>(x: V, starts: number[] | I64, ends: number[] | I64, axes: number[], steps?: number[]): Same<V> {
+  transpose<V extends Value>(x: V, perm: number[]): Same<V> {
+    return this.node("Transpose", [x], x.dtype, { perm: attr.ints(perm) });
+  }
+  unsqueeze<V extends Value>(x: V, axes: number[]): Same<V> {
+    return this.node("Unsqueeze", [x, this.constI64(axes, [axes.length], "axes")], x.dtype);
+  }
+  squeeze<V extends Value>(x: V, axes: number[]): Same<V> {
+    return this.node("Squeeze", [x, this.constI64(axes, [axes.length], "axes")], x.dtype);
+  }
+  concat<V extends Value>(xs: [V, ...Value[]], axis: number): Same<V> {
+    return this.node("Concat", xs, xs[0].dtype, { axis: attr.int(axis) });
+  }
+  slice<V extends Value>(
+    x: V,
+    starts: number[] | I64,
+    ends: number[] | I64,
+    axes: number[],
+    steps?: number[],
+  ): Same<V> {
     const t = (v: number[] | I64, h: string) => (Array.isArray(v) ? this.constI64(v, [v.length], h) : v);
     const ins: Value[] = [x, t(starts, "starts"), t(ends, "ends"), this.constI64(axes, [axes.length], "axes")];
     if (steps) ins.push(this.constI64(steps, [steps.length], "steps"));
@@ -112,23 +177,43 @@ export class GraphBuilder extends GraphCore {
   gather<V extends Value>(data: V, indices: Value<"int64" | "int32">, axis = 0): Same<V> {
     return this.node("Gather", [data, indices], data.dtype, { axis: attr.int(axis) });
   }
-  expand<V extends Value>(x: V, shape: I64): Same<V> { return this.node("Expand", [x, shape], x.dtype); }
+  expand<V extends Value>(x: V, shape: I64): Same<V> {
+    return this.node("Expand", [x, shape], x.dtype);
+  }
   /** Range(start, limit, delta) over int64 scalars. */
-  range(start: I64, limit: I64, delta: I64): I64 { return this.node("Range", [start, limit, delta], "int64"); }
-  scalarI64(v: number): I64 { return this.constI64([v], [], "scalar"); }
-  scalarF32(v: number): F32 { return this.constF32([v], [], "scalar"); }
+  range(start: I64, limit: I64, delta: I64): I64 {
+    return this.node("Range", [start, limit, delta], "int64");
+  }
+  scalarI64(v: number): I64 {
+    return this.constI64([v], [], "scalar");
+  }
+  scalarF32(v: number): F32 {
+    return this.constF32([v], [], "scalar");
+  }
 
   // ---- normalisation / attention / convolution (ai.onnx 23) --------------------------------
   rmsNormalization<V extends Float>(x: V, scale: Value, epsilon: number, axis = -1): Same<V> {
     return this.node("RMSNormalization", [x, scale], x.dtype, { axis: attr.int(axis), epsilon: attr.float(epsilon) });
   }
   layerNormalization<V extends Float>(x: V, scale: Value, bias: Value | null, epsilon: number, axis = -1): Same<V> {
-    return this.node("LayerNormalization", bias ? [x, scale, bias] : [x, scale], x.dtype, { axis: attr.int(axis), epsilon: attr.float(epsilon) });
+    return this.node("LayerNormalization", bias ? [x, scale, bias] : [x, scale], x.dtype, {
+      axis: attr.int(axis),
+      epsilon: attr.float(epsilon),
+    });
   }
   /** ONNX Attention-23. 3-D q/k/v ([B,S,heads·D]) need qNumHeads/kvNumHeads; attnMask is bool (true = keep) or additive float. */
   attention<V extends Float>(
-    q: V, k: Value, v: Value,
-    o: { mask?: Value; qNumHeads?: number; kvNumHeads?: number; scale?: number; isCausal?: boolean; softmaxPrecision?: DType } = {},
+    q: V,
+    k: Value,
+    v: Value,
+    o: {
+      mask?: Value;
+      qNumHeads?: number;
+      kvNumHeads?: number;
+      scale?: number;
+      isCausal?: boolean;
+      softmaxPrecision?: DType;
+    } = {},
   ): Same<V> {
     const attrs: Record<string, Attr> = {};
     if (o.qNumHeads !== undefined) attrs.q_num_heads = attr.int(o.qNumHeads);
@@ -139,15 +224,30 @@ export class GraphBuilder extends GraphCore {
     return this.node("Attention", o.mask ? [q, k, v, o.mask] : [q, k, v], q.dtype, attrs);
   }
   /** ONNX RotaryEmbedding-23. 3-D x [B,S,heads·D] needs numHeads; caches [B,S,D/2] (no position ids) or [maxPos,D/2]. */
-  rotaryEmbedding<V extends Float>(x: V, cos: Value, sin: Value, o: { numHeads?: number; positionIds?: I64; interleaved?: boolean } = {}): Same<V> {
+  rotaryEmbedding<V extends Float>(
+    x: V,
+    cos: Value,
+    sin: Value,
+    o: { numHeads?: number; positionIds?: I64; interleaved?: boolean } = {},
+  ): Same<V> {
     const attrs: Record<string, Attr> = { interleaved: attr.int(o.interleaved ? 1 : 0) };
     if (o.numHeads !== undefined) attrs.num_heads = attr.int(o.numHeads);
     return this.node("RotaryEmbedding", o.positionIds ? [x, cos, sin, o.positionIds] : [x, cos, sin], x.dtype, attrs);
   }
-  conv<V extends Float>(x: V, w: Value, b: Value | null, o: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number } = {}): Same<V> {
+  conv<V extends Float>(
+    x: V,
+    w: Value,
+    b: Value | null,
+    o: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number } = {},
+  ): Same<V> {
     return this.node("Conv", b ? [x, w, b] : [x, w], x.dtype, convAttrs(o));
   }
-  convTranspose<V extends Float>(x: V, w: Value, b: Value | null, o: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number } = {}): Same<V> {
+  convTranspose<V extends Float>(
+    x: V,
+    w: Value,
+    b: Value | null,
+    o: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number } = {},
+  ): Same<V> {
     return this.node("ConvTranspose", b ? [x, w, b] : [x, w], x.dtype, convAttrs(o));
   }
 
@@ -159,7 +259,9 @@ export class GraphBuilder extends GraphCore {
     if (!h) this.halfCache.set(x.name, (h = this.cast(x, "float16")));
     return h;
   }
-  toF32(x: Value<"float32" | "float16" | "bfloat16">): F32 { return this.cast(x, "float32"); }
+  toF32(x: Value<"float32" | "float16" | "bfloat16">): F32 {
+    return this.cast(x, "float32");
+  }
 
   // ---- checkpoint-aware blocks ---------------------------------------------------------------
   /**
@@ -202,13 +304,22 @@ export class GraphBuilder extends GraphCore {
       return v;
     };
     const nb = Math.max(1, Math.floor(inF / block));
-    const packed = this.lazyInitializer(`${key}.q${bits}`, "uint8", [outF, nb, (block * bits) / 8], () => take((q) => q.packed));
+    const packed = this.lazyInitializer(`${key}.q${bits}`, "uint8", [outF, nb, (block * bits) / 8], () =>
+      take((q) => q.packed),
+    );
     const scales = this.lazyInitializer(`${key}.scales`, "float32", [outF, nb], () => take((q) => q.scales));
     return { packed, scales, outF, inF, bits, block };
   }
 
   /** Like nbitsParam for a matrix computed at export time (quantised now). */
-  nbitsConst(name: string, data: Float32Array, outF: number, inF: number, bits: QuantBits, block = NBITS_BLOCK): NBitsWeight {
+  nbitsConst(
+    name: string,
+    data: Float32Array,
+    outF: number,
+    inF: number,
+    bits: QuantBits,
+    block = NBITS_BLOCK,
+  ): NBitsWeight {
     const q = quantizeBlockwise(data, outF, inF, bits, block);
     const nb = inF / block;
     const packed = this.tensor(`${name}.q${bits}`, "uint8", [outF, nb, (block * bits) / 8], q.packed);
@@ -218,9 +329,19 @@ export class GraphBuilder extends GraphCore {
 
   /** x [N, in] · dequant(W)ᵀ → [N, out] fp32 (symmetric: MatMulNBits' default zero point 2^(bits−1)). */
   matMulNBits(x: Float, w: NBitsWeight, accuracyLevel = this.nbitsAccuracyLevel): F32 {
-    return this.node("MatMulNBits", [this.toF32(x), w.packed, w.scales], "float32", {
-      K: attr.int(w.inF), N: attr.int(w.outF), bits: attr.int(w.bits), block_size: attr.int(w.block), accuracy_level: attr.int(accuracyLevel),
-    }, "com.microsoft");
+    return this.node(
+      "MatMulNBits",
+      [this.toF32(x), w.packed, w.scales],
+      "float32",
+      {
+        K: attr.int(w.inF),
+        N: attr.int(w.outF),
+        bits: attr.int(w.bits),
+        block_size: attr.int(w.block),
+        accuracy_level: attr.int(accuracyLevel),
+      },
+      "com.microsoft",
+    );
   }
 
   /** RMSNorm over the last `axis..` dims with checkpoint weight `key` (kept fp32), computed in fp32. */
@@ -232,14 +353,20 @@ export class GraphBuilder extends GraphCore {
   embedding(ids: I64, key: string, dims?: { vocab: number; hidden: number }): F32 {
     const shape = dims ? [dims.vocab, dims.hidden] : undefined;
     // bf16/int builds gather straight from the bf16 table (no fp32 copy of it at run time)
-    const table = this.precision === "fp32" || this.precision === "fp16"
-      ? this.param(key, { half: true, shape })
-      : this.storedParam(key, "bfloat16", shape);
+    const table =
+      this.precision === "fp32" || this.precision === "fp16"
+        ? this.param(key, { half: true, shape })
+        : this.storedParam(key, "bfloat16", shape);
     return this.toF32(this.gather(table, ids, 0));
   }
 }
 
-function convAttrs(o: { strides?: number[]; pads?: number[]; dilations?: number[]; group?: number }): Record<string, Attr> {
+function convAttrs(o: {
+  strides?: number[];
+  pads?: number[];
+  dilations?: number[];
+  group?: number;
+}): Record<string, Attr> {
   const a: Record<string, Attr> = {};
   if (o.strides) a.strides = attr.ints(o.strides);
   if (o.pads) a.pads = attr.ints(o.pads);

@@ -10,7 +10,13 @@ export interface QuantizedMatrix {
   scales: Float32Array;
 }
 
-export function quantizeBlockwise(w: Float32Array, n: number, k: number, bits: QuantBits, block: number): QuantizedMatrix {
+export function quantizeBlockwise(
+  w: Float32Array,
+  n: number,
+  k: number,
+  bits: QuantBits,
+  block: number,
+): QuantizedMatrix {
   if (k % block !== 0) throw new Error(`quantize: in-features ${k} not a multiple of block ${block}`);
   if (w.length !== n * k) throw new Error(`quantize: ${w.length} values for [${n}, ${k}]`);
   const nb = k / block;
@@ -38,7 +44,13 @@ export function quantizeBlockwise(w: Float32Array, n: number, k: number, bits: Q
 }
 
 /** The fp32 matrix MatMulNBits computes with (for reference checks). */
-export function dequantizeBlockwise(m: QuantizedMatrix, n: number, k: number, bits: QuantBits, block: number): Float32Array {
+export function dequantizeBlockwise(
+  m: QuantizedMatrix,
+  n: number,
+  k: number,
+  bits: QuantBits,
+  block: number,
+): Float32Array {
   const nb = k / block;
   const zp = 1 << (bits - 1);
   const blob = (block * bits) / 8;

@@ -8,7 +8,18 @@
 // Layer N: h += o_proj(attn(q_norm(q_proj(x')), k_norm(k_proj(x')), v_proj(x'))) with x' = input_layernorm(h),
 //          h += down(SiLU(gate(x'')) · up(x'')) with x'' = post_attention_layernorm(h); causal + padding mask.
 
-import { arangePositions, additiveMask, causalKeep, keyPaddingKeep, ropeTables, selfAttention, seqShape, shapeWith, swiGluMlp, type SeqShape } from "./blocks";
+import {
+  arangePositions,
+  additiveMask,
+  causalKeep,
+  keyPaddingKeep,
+  ropeTables,
+  selfAttention,
+  seqShape,
+  shapeWith,
+  swiGluMlp,
+  type SeqShape,
+} from "./blocks";
 import { GraphBuilder, type BuiltModel, type F32, type I64, type Precision } from "./graph";
 import type { Weights } from "./weights";
 
@@ -36,9 +47,20 @@ export interface Qwen3StackInputs {
 }
 
 /** Embedding + all decoder layers (no final norm). Returns hidden [N = B·S, H] and each layer's new K/V. */
-export function qwen3Stack(g: GraphBuilder, cfg: Qwen3Config, prefix: string, inp: Qwen3StackInputs): { hidden: F32; keys: F32[]; values: F32[] } {
+export function qwen3Stack(
+  g: GraphBuilder,
+  cfg: Qwen3Config,
+  prefix: string,
+  inp: Qwen3StackInputs,
+): { hidden: F32; keys: F32[]; values: F32[] } {
   const H = cfg.hidden_size;
-  const dims = { hidden: H, heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, headDim: cfg.head_dim, eps: cfg.rms_norm_eps };
+  const dims = {
+    hidden: H,
+    heads: cfg.num_attention_heads,
+    kvHeads: cfg.num_key_value_heads,
+    headDim: cfg.head_dim,
+    eps: cfg.rms_norm_eps,
+  };
   const emb = g.embedding(inp.ids, `${prefix}embed_tokens.weight`, { vocab: cfg.vocab_size, hidden: H }); // [B,S,H]
   const { cos, sin } = ropeTables(g, inp.positions, cfg.head_dim, cfg.rope_theta);
   let h = g.reshape(emb, [-1, H]); // [N,H]
@@ -48,10 +70,24 @@ export function qwen3Stack(g: GraphBuilder, cfg: Qwen3Config, prefix: string, in
     const p = `${prefix}layers.${i}.`;
     g.scope(`layers.${i}`, () => {
       const a = selfAttention(g, g.rmsNorm(h, `${p}input_layernorm.weight`, cfg.rms_norm_eps, H), `${p}self_attn.`, {
-        dims, seq: inp.seq, cos, sin, mask: inp.mask, past: inp.past?.[i],
+        dims,
+        seq: inp.seq,
+        cos,
+        sin,
+        mask: inp.mask,
+        past: inp.past?.[i],
       });
       h = g.add(h, a.out);
-      h = g.add(h, swiGluMlp(g, g.rmsNorm(h, `${p}post_attention_layernorm.weight`, cfg.rms_norm_eps, H), `${p}mlp.`, H, cfg.intermediate_size));
+      h = g.add(
+        h,
+        swiGluMlp(
+          g,
+          g.rmsNorm(h, `${p}post_attention_layernorm.weight`, cfg.rms_norm_eps, H),
+          `${p}mlp.`,
+          H,
+          cfg.intermediate_size,
+        ),
+      );
       keys.push(a.key);
       values.push(a.value);
     });
@@ -74,9 +110,18 @@ export function buildQwen3TextEncoder(weights: Weights, cfg: Qwen3Config, opts: 
   const am = g.input("attention_mask", "int64", ["batch", "seq"]);
   const seq = seqShape(g, ids);
   const keep = g.and(causalKeep(g, seq.s, seq.s), keyPaddingKeep(g, am)); // [B,1,S,S]
-  const { hidden } = qwen3Stack(g, cfg, prefix, { ids, positions: arangePositions(g, seq), seq, mask: additiveMask(g, keep) });
+  const { hidden } = qwen3Stack(g, cfg, prefix, {
+    ids,
+    positions: arangePositions(g, seq),
+    seq,
+    mask: additiveMask(g, keep),
+  });
   const out = g.rmsNorm(hidden, `${prefix}norm.weight`, cfg.rms_norm_eps, cfg.hidden_size);
-  g.output("last_hidden_state", g.reshape(out, shapeWith(g, seq.bs, [cfg.hidden_size])), ["batch", "seq", cfg.hidden_size]);
+  g.output("last_hidden_state", g.reshape(out, shapeWith(g, seq.bs, [cfg.hidden_size])), [
+    "batch",
+    "seq",
+    cfg.hidden_size,
+  ]);
   return g.finish({ requireAllUsed: [prefix], ignoreUnused: ["lm_head.weight"] });
 }
 
@@ -102,17 +147,24 @@ export function buildQwen3Lm(weights: Weights, cfg: Qwen3Config, opts: Qwen3LmBu
   const seq = seqShape(g, ids);
   const total = g.gather(g.shape(am), g.scalarI64(1));
   const keep = g.and(causalKeep(g, seq.s, total), keyPaddingKeep(g, am)); // [B,1,S,T]
-  const { hidden, keys, values } = qwen3Stack(g, cfg, prefix, { ids, positions, seq, mask: additiveMask(g, keep), past });
+  const { hidden, keys, values } = qwen3Stack(g, cfg, prefix, {
+    ids,
+    positions,
+    seq,
+    mask: additiveMask(g, keep),
+    past,
+  });
 
   const h3 = g.reshape(hidden, shapeWith(g, seq.bs, [cfg.hidden_size]));
   const last = g.gather(h3, g.sub(seq.s, g.scalarI64(1)), 1); // [B,H]
   const normed = g.rmsNorm(last, `${prefix}norm.weight`, cfg.rms_norm_eps, cfg.hidden_size);
-  const headKey = cfg.tie_word_embeddings ? `${prefix}embed_tokens.weight` : opts.headKey ?? "lm_head.weight";
+  const headKey = cfg.tie_word_embeddings ? `${prefix}embed_tokens.weight` : (opts.headKey ?? "lm_head.weight");
   let table = g.param(headKey, { half: true, shape: [cfg.vocab_size, cfg.hidden_size] });
   let width = cfg.vocab_size;
   if (opts.headRows) {
     const [r0, r1] = opts.headRows;
-    if (!(0 <= r0 && r0 < r1 && r1 <= cfg.vocab_size)) throw new Error(`qwen3 lm: headRows [${r0}, ${r1}) outside vocab ${cfg.vocab_size}`);
+    if (!(0 <= r0 && r0 < r1 && r1 <= cfg.vocab_size))
+      throw new Error(`qwen3 lm: headRows [${r0}, ${r1}) outside vocab ${cfg.vocab_size}`);
     table = g.slice(table, [r0], [r1], [0]); // constant-folded by ORT at load
     width = r1 - r0;
   }

@@ -64,9 +64,14 @@ function modelBytes(m: BuiltModel, initializer: TensorProto[]): Uint8Array {
 export function toBytes(m: BuiltModel): Uint8Array {
   const total = totalInitializerBytes(m);
   if (total > EXTERNAL_THRESHOLD) {
-    throw new Error(`onnx serialize: ${m.name} has ${(total / 1e9).toFixed(2)} GB of initializers; use writeModel with external data`);
+    throw new Error(
+      `onnx serialize: ${m.name} has ${(total / 1e9).toFixed(2)} GB of initializers; use writeModel with external data`,
+    );
   }
-  return modelBytes(m, m.initializers.map((t) => initProto(t)));
+  return modelBytes(
+    m,
+    m.initializers.map((t) => initProto(t)),
+  );
 }
 
 /** Plan offsets of externally stored tensors. */
@@ -93,7 +98,10 @@ function protosWithExternal(m: BuiltModel, location: string, placed: Map<string,
  * Model bytes + one external data buffer in memory (for small models, tests, or
  * `InferenceSession.create(model, { externalData: [{ path: location, data }] })`).
  */
-export function toBytesWithExternalData(m: BuiltModel, location = `${m.name}.onnx.data`): { model: Uint8Array; data: Uint8Array } {
+export function toBytesWithExternalData(
+  m: BuiltModel,
+  location = `${m.name}.onnx.data`,
+): { model: Uint8Array; data: Uint8Array } {
   const p = plan(m);
   const size = p.length ? p[p.length - 1].offset + p[p.length - 1].t.byteLength : 0;
   const data = new Uint8Array(size);
@@ -106,7 +114,11 @@ export function toBytesWithExternalData(m: BuiltModel, location = `${m.name}.onn
  * Write `path` (and `path + ".data"` when external data is used). Tensors are loaded and written one at a
  * time, so models far above 2 GB never need one big buffer. Returns the files written.
  */
-export function writeModel(m: BuiltModel, path: string, opts: { externalData?: ExternalDataMode } = {}): { model: string; data?: string } {
+export function writeModel(
+  m: BuiltModel,
+  path: string,
+  opts: { externalData?: ExternalDataMode } = {},
+): { model: string; data?: string } {
   const mode = opts.externalData ?? "auto";
   const external = mode === "always" || (mode === "auto" && totalInitializerBytes(m) > EXTERNAL_THRESHOLD);
   if (!external) {

@@ -25,7 +25,9 @@ export class MemoryWeights implements Weights {
   set(key: string, tensor: WeightTensor): this {
     const n = tensor.shape.reduce((a, b) => a * b, 1);
     if (n !== tensor.data.length) {
-      throw new Error(`weights: tensor ${key} has shape [${tensor.shape}] (${n} values) but ${tensor.data.length} values`);
+      throw new Error(
+        `weights: tensor ${key} has shape [${tensor.shape}] (${n} values) but ${tensor.data.length} values`,
+      );
     }
     this.map.set(key, tensor);
     return this;

@@ -12,7 +12,8 @@ let dir: string;
 let mm: ModelManager;
 let runner: DitRunner;
 
-const timbreRuns = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.filter((c) => c[1] === "timbre_encoder").length;
+const timbreRuns = (spy: { mock: { calls: unknown[][] } }) =>
+  spy.mock.calls.filter((c) => c[1] === "timbre_encoder").length;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "acestep-dit-runner-"));
@@ -38,7 +39,12 @@ describe("no-reference timbre", () => {
 
   it("is computed once: later generations and a new process reuse it without running the encoder", async () => {
     const D = runner.config.text_hidden_dim;
-    const cond = { textHidden: new Float32Array(3 * D).fill(0.1), textLength: 3, lyricEmbeds: new Float32Array(2 * D).fill(-0.1), lyricLength: 2 };
+    const cond = {
+      textHidden: new Float32Array(3 * D).fill(0.1),
+      textLength: 3,
+      lyricEmbeds: new Float32Array(2 * D).fill(-0.1),
+      lyricLength: 2,
+    };
     const spy = vi.spyOn(mm, "run");
     const a = await runner.encodeConditions(cond);
     const b = await new DitRunner(mm, runner.entry).encodeConditions(cond);
@@ -48,9 +54,16 @@ describe("no-reference timbre", () => {
     const E = runner.width;
     expect(Array.from(a.data.subarray(2 * E, 3 * E))).toEqual(Array.from(await runner.noReferenceTimbre()));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
-    expect(readdirSync(join(dir, "model-constants")).some((f) => f.startsWith("acestep-v15-turbo.no-reference-timbre-750."))).toBe(true);
+    expect(
+      readdirSync(join(dir, "model-constants")).some((f) => f.startsWith("acestep-v15-turbo.no-reference-timbre-750.")),
+    ).toBe(true);
 
-    const fresh = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1, demoModelsDir: loadConfig().demoModelsDir });
+    const fresh = new ModelManager({
+      modelsDir: null,
+      dataDir: dir,
+      threads: 1,
+      demoModelsDir: loadConfig().demoModelsDir,
+    });
     try {
       const again = new DitRunner(fresh, await fresh.find("dit", "acestep-v15-turbo"));
       const spy2 = vi.spyOn(fresh, "run");
@@ -65,7 +78,13 @@ describe("no-reference timbre", () => {
     const spy = vi.spyOn(mm, "run");
     const D = runner.config.text_hidden_dim;
     const ref = { data: runner.silenceFrames(10), refs: 1, frames: 10 };
-    const packed = await runner.encodeConditions({ textHidden: new Float32Array(D), textLength: 1, lyricEmbeds: new Float32Array(D), lyricLength: 1, timbreLatents: ref });
+    const packed = await runner.encodeConditions({
+      textHidden: new Float32Array(D),
+      textLength: 1,
+      lyricEmbeds: new Float32Array(D),
+      lyricLength: 1,
+      timbreLatents: ref,
+    });
     expect(timbreRuns(spy)).toBe(1);
     spy.mockRestore();
     const E = runner.width;
@@ -75,15 +94,27 @@ describe("no-reference timbre", () => {
 
 describe("warm sessions", () => {
   it("a second generation creates no session: the condition encoders stay loaded", async () => {
-    const warm = new ModelManager({ modelsDir: null, dataDir: dir, threads: 1, demoModelsDir: loadConfig().demoModelsDir });
+    const warm = new ModelManager({
+      modelsDir: null,
+      dataDir: dir,
+      threads: 1,
+      demoModelsDir: loadConfig().demoModelsDir,
+    });
     try {
       const r = new DitRunner(warm, await warm.find("dit", "acestep-v15-turbo"));
       const load = vi.spyOn(warm.host(), "load");
       const D = r.config.text_hidden_dim;
-      const cond = { textHidden: new Float32Array(2 * D).fill(0.2), textLength: 2, lyricEmbeds: new Float32Array(D), lyricLength: 1 };
+      const cond = {
+        textHidden: new Float32Array(2 * D).fill(0.2),
+        textLength: 2,
+        lyricEmbeds: new Float32Array(D),
+        lyricLength: 1,
+      };
       await r.encodeConditions(cond);
       const first = load.mock.calls.map((c) => c[0]).sort();
-      expect(first).toEqual(expect.arrayContaining(["acestep-v15-turbo/lyric_encoder", "acestep-v15-turbo/text_projector"]));
+      expect(first).toEqual(
+        expect.arrayContaining(["acestep-v15-turbo/lyric_encoder", "acestep-v15-turbo/text_projector"]),
+      );
       await new DitRunner(warm, r.entry).encodeConditions({ ...cond, textHidden: new Float32Array(2 * D).fill(-0.3) });
       expect(load.mock.calls.length).toBe(first.length);
     } finally {

@@ -7,7 +7,15 @@ import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
 import { ditVariant, type DitVariant } from "../models/catalog";
 import { bf16ToF32Array, f16ToF32Array } from "../checkpoints/float16";
-import { ditConfigFromJson, encoderWidth, nullCondition, packConditions, unpackTimbre, type AceStepDitConfig, type MaskedSequence } from "../models/dit";
+import {
+  ditConfigFromJson,
+  encoderWidth,
+  nullCondition,
+  packConditions,
+  unpackTimbre,
+  type AceStepDitConfig,
+  type MaskedSequence,
+} from "../models/dit";
 import { DitLoras, type LoraRole, type LoraUse } from "../models/lora/dit-loras";
 
 const f32 = (dims: number[], data: Float32Array): TensorData => ({ type: "float32", dims, data });
@@ -80,20 +88,53 @@ export class DitRunner {
   }
 
   /** Text [1,Lt,1024], lyric embeddings [1,Ll,1024], timbre reference latents [R,F,64] → packed [1,Le,E]. */
-  async encodeConditions(c: { textHidden: Float32Array; textLength: number; lyricEmbeds: Float32Array; lyricLength: number; timbreLatents?: { data: Float32Array; refs: number; frames: number } }, signal?: AbortSignal): Promise<MaskedSequence> {
+  async encodeConditions(
+    c: {
+      textHidden: Float32Array;
+      textLength: number;
+      lyricEmbeds: Float32Array;
+      lyricLength: number;
+      timbreLatents?: { data: Float32Array; refs: number; frames: number };
+    },
+    signal?: AbortSignal,
+  ): Promise<MaskedSequence> {
     const D = this.config.text_hidden_dim;
     const E = this.width;
-    const text = await this.run("text_projector", { text_hidden_states: f32([1, c.textLength, D], c.textHidden) }, signal);
-    const lyric = await this.run("lyric_encoder", { inputs_embeds: f32([1, c.lyricLength, D], c.lyricEmbeds), attention_mask: i64([1, c.lyricLength], new BigInt64Array(c.lyricLength).fill(1n)) }, signal);
+    const text = await this.run(
+      "text_projector",
+      { text_hidden_states: f32([1, c.textLength, D], c.textHidden) },
+      signal,
+    );
+    const lyric = await this.run(
+      "lyric_encoder",
+      {
+        inputs_embeds: f32([1, c.lyricLength, D], c.lyricEmbeds),
+        attention_mask: i64([1, c.lyricLength], new BigInt64Array(c.lyricLength).fill(1n)),
+      },
+      signal,
+    );
     const ref = c.timbreLatents;
     const timbre = ref ? await this.encodeTimbre(ref, signal) : await this.noReferenceTimbre(signal);
     const refs = ref?.refs ?? 1;
-    const seq = (data: Float32Array, length: number): MaskedSequence => ({ data, batch: 1, length, width: E, mask: new Int32Array(length).fill(1) });
-    return packConditions(seq(lyric.hidden_states.data as Float32Array, c.lyricLength), unpackTimbre(timbre, E, new Array(refs).fill(0), 1), seq(text.hidden_states.data as Float32Array, c.textLength));
+    const seq = (data: Float32Array, length: number): MaskedSequence => ({
+      data,
+      batch: 1,
+      length,
+      width: E,
+      mask: new Int32Array(length).fill(1),
+    });
+    return packConditions(
+      seq(lyric.hidden_states.data as Float32Array, c.lyricLength),
+      unpackTimbre(timbre, E, new Array(refs).fill(0), 1),
+      seq(text.hidden_states.data as Float32Array, c.textLength),
+    );
   }
 
   /** Timbre encoder over reference latents [R,F,64] → one embedding per reference [R,E]. */
-  async encodeTimbre(ref: { data: Float32Array; refs: number; frames: number }, signal?: AbortSignal): Promise<Float32Array> {
+  async encodeTimbre(
+    ref: { data: Float32Array; refs: number; frames: number },
+    signal?: AbortSignal,
+  ): Promise<Float32Array> {
     const out = await this.run("timbre_encoder", { refer_latents: f32([ref.refs, ref.frames, 64], ref.data) }, signal);
     return out.timbre_embeds.data as Float32Array;
   }
@@ -128,9 +169,27 @@ export class DitRunner {
   }
 
   /** One velocity evaluation: x [B,T,64] at t with context [B,T,128] → vt [B,T,64]. */
-  async step(x: Float32Array, B: number, T: number, t: number, context: Float32Array, kv: CrossKv, signal?: AbortSignal): Promise<Float32Array> {
+  async step(
+    x: Float32Array,
+    B: number,
+    T: number,
+    t: number,
+    context: Float32Array,
+    kv: CrossKv,
+    signal?: AbortSignal,
+  ): Promise<Float32Array> {
     const ts = new Float32Array(B).fill(t);
-    const out = await this.runDecoder("dit_step", { hidden_states: f32([B, T, 64], x), timestep: f32([B], ts), timestep_r: f32([B], ts.slice()), context_latents: f32([B, T, 128], context), ...kv }, signal);
+    const out = await this.runDecoder(
+      "dit_step",
+      {
+        hidden_states: f32([B, T, 64], x),
+        timestep: f32([B], ts),
+        timestep_r: f32([B], ts.slice()),
+        context_latents: f32([B, T, 128], context),
+        ...kv,
+      },
+      signal,
+    );
     return out.vt.data as Float32Array;
   }
 

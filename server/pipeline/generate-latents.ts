@@ -42,7 +42,8 @@ function tile(data: Float32Array, B: number): Float32Array {
 
 function tileKv(kv: CrossKv, B: number): CrossKv {
   const out: CrossKv = {};
-  for (const [k, v] of Object.entries(kv)) out[k] = { type: "float32", dims: [B, ...v.dims.slice(1)], data: tile(v.data as Float32Array, B) } as TensorData;
+  for (const [k, v] of Object.entries(kv))
+    out[k] = { type: "float32", dims: [B, ...v.dims.slice(1)], data: tile(v.data as Float32Array, B) } as TensorData;
   return out;
 }
 
@@ -59,14 +60,41 @@ export async function generateLatents(
   const variant = runner.variant;
   const guided = variant !== "turbo" && s.guidanceScale > 1;
 
-  const encMain = await runner.encodeConditions({ textHidden: cond.textHidden, textLength: cond.textLength, lyricEmbeds: cond.lyricEmbeds, lyricLength: cond.lyricLength, timbreLatents: cond.timbreLatents }, signal);
-  const kv: Record<"main" | "nonCover", CrossKv | null> = { main: tileKv(await runner.crossKv(encMain.data, 1, encMain.length, signal), B), nonCover: null };
+  const encMain = await runner.encodeConditions(
+    {
+      textHidden: cond.textHidden,
+      textLength: cond.textLength,
+      lyricEmbeds: cond.lyricEmbeds,
+      lyricLength: cond.lyricLength,
+      timbreLatents: cond.timbreLatents,
+    },
+    signal,
+  );
+  const kv: Record<"main" | "nonCover", CrossKv | null> = {
+    main: tileKv(await runner.crossKv(encMain.data, 1, encMain.length, signal), B),
+    nonCover: null,
+  };
   const items = task.items ?? 1;
   if (items !== 1 && items !== B) throw new Error(`the latent holds ${items} items but the batch size is ${B}`);
-  const context: Record<"main" | "nonCover", Float32Array | null> = { main: items === B ? task.context : tile(task.context, B), nonCover: null };
+  const context: Record<"main" | "nonCover", Float32Array | null> = {
+    main: items === B ? task.context : tile(task.context, B),
+    nonCover: null,
+  };
   if (task.nonCover && task.coverStrength < 1) {
-    if (!cond.textHiddenNonCover) throw new Error("audio_cover_strength < 1 needs the caption encoded with the text2music instruction: connect the Text Conditioning node to this latent");
-    const encNc = await runner.encodeConditions({ textHidden: cond.textHiddenNonCover, textLength: cond.textLengthNonCover!, lyricEmbeds: cond.lyricEmbeds, lyricLength: cond.lyricLength, timbreLatents: cond.timbreLatents }, signal);
+    if (!cond.textHiddenNonCover)
+      throw new Error(
+        "audio_cover_strength < 1 needs the caption encoded with the text2music instruction: connect the Text Conditioning node to this latent",
+      );
+    const encNc = await runner.encodeConditions(
+      {
+        textHidden: cond.textHiddenNonCover,
+        textLength: cond.textLengthNonCover!,
+        lyricEmbeds: cond.lyricEmbeds,
+        lyricLength: cond.lyricLength,
+        timbreLatents: cond.timbreLatents,
+      },
+      signal,
+    );
     kv.nonCover = tileKv(await runner.crossKv(encNc.data, 1, encNc.length, signal), B);
     context.nonCover = tile(task.nonCover.context, B);
   }
@@ -89,7 +117,12 @@ export async function generateLatents(
       ? (() => {
           const mask = new Uint8Array(B * T);
           for (let b = 0; b < B; b++) mask.fill(1, b * T + task.window!.startFrame, b * T + task.window!.endFrame);
-          return { mask, cleanSrc: tile(task.cleanSrc, B), injectionRatio: s.repaint!.injectionRatio, crossfadeFrames: s.repaint!.crossfadeFrames };
+          return {
+            mask,
+            cleanSrc: tile(task.cleanSrc, B),
+            injectionRatio: s.repaint!.injectionRatio,
+            crossfadeFrames: s.repaint!.crossfadeFrames,
+          };
         })()
       : undefined;
 
@@ -102,7 +135,12 @@ export async function generateLatents(
     steps: s.steps,
     timesteps: s.timesteps,
     inferMethod: s.inferMethod,
-    guidance: { scale: s.guidanceScale, useAdg: s.useAdg, cfgIntervalStart: s.cfgIntervalStart, cfgIntervalEnd: s.cfgIntervalEnd },
+    guidance: {
+      scale: s.guidanceScale,
+      useAdg: s.useAdg,
+      cfgIntervalStart: s.cfgIntervalStart,
+      cfgIntervalEnd: s.cfgIntervalEnd,
+    },
     coverStrength: task.coverStrength,
     repaint,
     velocity,

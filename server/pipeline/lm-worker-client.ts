@@ -26,7 +26,9 @@ function refresh(): void {
 /** From source: the TypeScript worker through tsx (lm-worker-boot.mjs); in the built package: dist/lm-worker.js. */
 function workerUrl(): URL {
   const source = new URL("./lm-worker.ts", import.meta.url);
-  return existsSync(fileURLToPath(source)) ? new URL("./lm-worker-boot.mjs", import.meta.url) : new URL("./lm-worker.js", import.meta.url);
+  return existsSync(fileURLToPath(source))
+    ? new URL("./lm-worker-boot.mjs", import.meta.url)
+    : new URL("./lm-worker.js", import.meta.url);
 }
 
 function start(): Worker {
@@ -57,7 +59,10 @@ function start(): Worker {
 }
 
 /** Send one request; `onProgress` receives the pass's progress events. Returns the request id via `onId`. */
-export function lmWorkerCall<T>(request: LmWorkerRequest, o: { onProgress?: (step: number) => void; onId?: (id: number) => void } = {}): Promise<T> {
+export function lmWorkerCall<T>(
+  request: LmWorkerRequest,
+  o: { onProgress?: (step: number) => void; onId?: (id: number) => void } = {},
+): Promise<T> {
   worker ??= start();
   const id = nextId++;
   o.onId?.(id);

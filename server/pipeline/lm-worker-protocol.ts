@@ -48,9 +48,19 @@ export type LmWorkerRequest =
   | { op: "cancel"; target: number }
   | { op: "release" };
 
-export interface LmOpenResult { provider: LmProvider; fallback?: string }
-export interface LmPassResult { tokens: number[]; stopReason: string }
-export interface LmStats { calls: number; pairCalls: number; slots: number }
+export interface LmOpenResult {
+  provider: LmProvider;
+  fallback?: string;
+}
+export interface LmPassResult {
+  tokens: number[];
+  stopReason: string;
+}
+export interface LmStats {
+  calls: number;
+  pairCalls: number;
+  slots: number;
+}
 
 /** worker → main: a reply to request `id`, or a progress event of pass `id` */
 export type LmWorkerMessage =

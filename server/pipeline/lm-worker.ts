@@ -4,7 +4,14 @@
 import { parentPort } from "node:worker_threads";
 import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../lm";
 import { LmModel, createLmLogitsFn, readLmConfig } from "../models/lm";
-import type { LmOpenRequest, LmOpenResult, LmPassRequest, LmPassResult, LmWorkerMessage, LmWorkerRequest } from "./lm-worker-protocol";
+import type {
+  LmOpenRequest,
+  LmOpenResult,
+  LmPassRequest,
+  LmPassResult,
+  LmWorkerMessage,
+  LmWorkerRequest,
+} from "./lm-worker-protocol";
 
 interface Held {
   model: LmModel;
@@ -39,7 +46,10 @@ async function open(r: LmOpenRequest): Promise<LmOpenResult> {
     // the same fallback as the session host: a CUDA session that cannot be created runs on the CPU
     fallback = `CUDA session for ${r.onnxPath} failed, using CPU: ${(e as Error).message}`;
     provider = "cpu";
-    model = await LmModel.fromFile(r.onnxPath, config, { threads: r.threads, sessionOptions: { executionProviders: ["cpu"] } });
+    model = await LmModel.fromFile(r.onnxPath, config, {
+      threads: r.threads,
+      sessionOptions: { executionProviders: ["cpu"] },
+    });
   }
   held.set(r.key, Promise.resolve({ model, tokenizer, lock: Promise.resolve() }));
   return { provider, fallback };
@@ -121,13 +131,15 @@ async function handle(id: number, r: LmWorkerRequest): Promise<unknown> {
 }
 
 port.on("message", ({ id, request }: { id: number; request: LmWorkerRequest }) => {
-  handle(id, request).then(
-    (value) => send({ id, kind: "ok", value }, value instanceof Float32Array ? [value.buffer as ArrayBuffer] : []),
-    (e: unknown) => {
-      const err = e instanceof Error ? e : new Error(String(e));
-      send({ id, kind: "error", name: err.name, message: err.message });
-    },
-  ).finally(() => {
-    if (request.op === "pass") cancelled.delete(id);
-  });
+  handle(id, request)
+    .then(
+      (value) => send({ id, kind: "ok", value }, value instanceof Float32Array ? [value.buffer as ArrayBuffer] : []),
+      (e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        send({ id, kind: "error", name: err.name, message: err.message });
+      },
+    )
+    .finally(() => {
+      if (request.op === "pass") cancelled.delete(id);
+    });
 });

@@ -165,7 +165,11 @@ interface Loaded {
 const loaded = new Map<string, Promise<Loaded>>();
 // a dead worker took every model with it: the next open() reloads
 onLmWorkerExit(() => {
-  for (const p of loaded.values()) p.then((l) => l.forget(), () => undefined);
+  for (const p of loaded.values())
+    p.then(
+      (l) => l.forget(),
+      () => undefined,
+    );
   loaded.clear();
 });
 
@@ -179,7 +183,11 @@ function lmThreads(): number {
 export async function releaseLmModels(): Promise<void> {
   const all = [...loaded.values()];
   loaded.clear();
-  for (const p of all) await p.then((l) => l.forget(), () => undefined);
+  for (const p of all)
+    await p.then(
+      (l) => l.forget(),
+      () => undefined,
+    );
   await stopLmWorker();
 }
 
@@ -236,12 +244,24 @@ export class LmService {
         const tokenizer = loadLmTokenizer(tokenizerPath);
         const wanted = (await mm.host().info()).provider;
         const opened = await lmWorkerCall<LmOpenResult>({
-          op: "open", key, onnxPath: onnx.abs, configDir, tokenizerPath, threads: o.threads ?? lmThreads(), provider: wanted,
+          op: "open",
+          key,
+          onnxPath: onnx.abs,
+          configDir,
+          tokenizerPath,
+          threads: o.threads ?? lmThreads(),
+          provider: wanted,
         });
         if (opened.fallback) console.info(`[lm] ${opened.fallback}`);
         const residentId = `${entry.name}/lm`;
         mm.registry().setResident(residentId, fileBytes(mm, entry, ["lm", "lm_data"]));
-        return { key, tokenizer, provider: opened.provider, lock: Promise.resolve(), forget: () => mm.registry().setResident(residentId, 0) };
+        return {
+          key,
+          tokenizer,
+          provider: opened.provider,
+          lock: Promise.resolve(),
+          forget: () => mm.registry().setResident(residentId, 0),
+        };
       })();
       loaded.set(key, p);
       p.catch(() => loaded.delete(key));
@@ -257,7 +277,10 @@ export class LmService {
   }
 
   /** The FSM options of a pass (the worker builds the FSM with its own tokenizer); undefined = unconstrained. */
-  private fsm(o: Omit<MetadataFsmOptions, "tokenizer">, r: LmRunOptions): Omit<MetadataFsmOptions, "tokenizer"> | undefined {
+  private fsm(
+    o: Omit<MetadataFsmOptions, "tokenizer">,
+    r: LmRunOptions,
+  ): Omit<MetadataFsmOptions, "tokenizer"> | undefined {
     if (r.constrained === false) return undefined;
     return {
       maxDuration: r.maxDuration ?? DURATION_MAX,
@@ -271,8 +294,13 @@ export class LmService {
   private async pass(
     phase: LmProgress["phase"],
     a: {
-      prompt: string; uncond?: string; cfgScale: number; fsm?: Omit<MetadataFsmOptions, "tokenizer">;
-      head: "full" | "codes"; maxNewTokens: number; total?: number;
+      prompt: string;
+      uncond?: string;
+      cfgScale: number;
+      fsm?: Omit<MetadataFsmOptions, "tokenizer">;
+      head: "full" | "codes";
+      maxNewTokens: number;
+      total?: number;
     },
     r: LmRunOptions,
   ): Promise<PassResult & { ids: number[] }> {
@@ -329,8 +357,20 @@ export class LmService {
     return this.exclusive(() => this.cotPass(input, o));
   }
 
-  private async cotPass(input: { caption: string; lyrics: string; userValues?: UserValues; skipCaption?: boolean; skipLanguage?: boolean }, o: LmGenerateOptions): Promise<CotResult> {
-    const fsm = this.fsm({ mode: "cot", userValues: input.userValues ?? {}, skipCaption: input.skipCaption, skipLanguage: input.skipLanguage, skipGenres: true }, o);
+  private async cotPass(
+    input: { caption: string; lyrics: string; userValues?: UserValues; skipCaption?: boolean; skipLanguage?: boolean },
+    o: LmGenerateOptions,
+  ): Promise<CotResult> {
+    const fsm = this.fsm(
+      {
+        mode: "cot",
+        userValues: input.userValues ?? {},
+        skipCaption: input.skipCaption,
+        skipLanguage: input.skipLanguage,
+        skipGenres: true,
+      },
+      o,
+    );
     const cfg = cotCfgScale(o.cfgScale ?? DEFAULT_SAMPLING.cfgScale, o.cotCfg ?? "later");
     const r = await this.pass(
       "cot",
@@ -359,12 +399,21 @@ export class LmService {
     return this.exclusive(() => this.codesPass(input, o));
   }
 
-  private async codesPass(input: { caption: string; lyrics: string; metadata: Record<string, string | number>; targetDuration?: number }, o: LmGenerateOptions): Promise<CodesResult> {
+  private async codesPass(
+    input: { caption: string; lyrics: string; metadata: Record<string, string | number>; targetDuration?: number },
+    o: LmGenerateOptions,
+  ): Promise<CodesResult> {
     const maxD = o.maxDuration ?? DURATION_MAX;
-    const target = input.targetDuration !== undefined && input.targetDuration > 0 ? Math.min(input.targetDuration, maxD) : undefined;
+    const target =
+      input.targetDuration !== undefined && input.targetDuration > 0 ? Math.min(input.targetDuration, maxD) : undefined;
     const targetCodes = target !== undefined ? Math.trunc(target * CODES_PER_SECOND) : undefined;
     const fsm = this.fsm({ mode: "codes", targetCodes }, o);
-    const { cond, uncond } = buildCodesPrompts({ caption: input.caption, lyrics: input.lyrics, metadata: input.metadata, negative: o.negativePrompt ?? NO_USER_INPUT });
+    const { cond, uncond } = buildCodesPrompts({
+      caption: input.caption,
+      lyrics: input.lyrics,
+      metadata: input.metadata,
+      negative: o.negativePrompt ?? NO_USER_INPUT,
+    });
     const r = await this.pass(
       "codes",
       {
@@ -399,7 +448,13 @@ export class LmService {
       let cot: CotResult | undefined;
       if (plan.runCot) {
         cot = await this.cotPass(
-          { caption: p.caption, lyrics: p.lyrics, userValues: plan.cot.userValues, skipCaption: plan.cot.skipCaption, skipLanguage: plan.cot.skipLanguage },
+          {
+            caption: p.caption,
+            lyrics: p.lyrics,
+            userValues: plan.cot.userValues,
+            skipCaption: plan.cot.skipCaption,
+            skipLanguage: plan.cot.skipLanguage,
+          },
           { ...o, seed },
         );
       }
@@ -408,7 +463,12 @@ export class LmService {
         const metadata = cotMetadataForCodes(plan, cot?.metadata);
         const target = codesTargetDuration(p.duration, cot?.metadata.duration);
         for (let i = 0; i < Math.max(1, o.batchSize ?? 1); i++) {
-          codes.push(await this.codesPass({ caption: p.caption, lyrics: p.lyrics, metadata, targetDuration: target }, { ...o, seed: (seed + 1 + i) >>> 0 }));
+          codes.push(
+            await this.codesPass(
+              { caption: p.caption, lyrics: p.lyrics, metadata, targetDuration: target },
+              { ...o, seed: (seed + 1 + i) >>> 0 },
+            ),
+          );
         }
       }
       const lm = cot ? { ...cot.metadata } : null;
@@ -423,7 +483,17 @@ export class LmService {
   understand(codes: readonly number[], o: LmRunOptions = {}): Promise<LmSongResult> {
     return this.exclusive(async () => {
       const fsm = this.fsm(understandFsmOptions(), o);
-      const r = await this.pass("understand", { prompt: buildUnderstandPrompt(codes.length ? formatAudioCodes(codes) : ""), cfgScale: 1, fsm, head: "full", maxNewTokens: o.maxNewTokens ?? 3500 }, o);
+      const r = await this.pass(
+        "understand",
+        {
+          prompt: buildUnderstandPrompt(codes.length ? formatAudioCodes(codes) : ""),
+          cfgScale: 1,
+          fsm,
+          head: "full",
+          maxNewTokens: o.maxNewTokens ?? 3500,
+        },
+        o,
+      );
       return songResult(r, "");
     });
   }
@@ -432,7 +502,17 @@ export class LmService {
   createSample(query: string, instrumental: boolean, language?: string, o: LmRunOptions = {}): Promise<LmSongResult> {
     return this.exclusive(async () => {
       const fsm = this.fsm(createSampleFsmOptions(language), o);
-      const r = await this.pass("create", { prompt: buildCreateSamplePrompt(query, instrumental), cfgScale: 1, fsm, head: "full", maxNewTokens: o.maxNewTokens ?? 3500 }, o);
+      const r = await this.pass(
+        "create",
+        {
+          prompt: buildCreateSamplePrompt(query, instrumental),
+          cfgScale: 1,
+          fsm,
+          head: "full",
+          maxNewTokens: o.maxNewTokens ?? 3500,
+        },
+        o,
+      );
       return songResult(r, instrumental ? "[Instrumental]" : "");
     });
   }
@@ -441,12 +521,28 @@ export class LmService {
   formatSample(
     caption: string,
     lyrics: string,
-    user: { bpm?: number | null; duration?: number | null; keyscale?: string; timesignature?: string; language?: string } = {},
+    user: {
+      bpm?: number | null;
+      duration?: number | null;
+      keyscale?: string;
+      timesignature?: string;
+      language?: string;
+    } = {},
     o: LmRunOptions = {},
   ): Promise<LmSongResult> {
     return this.exclusive(async () => {
       const fsm = this.fsm(formatSampleFsmOptions(user), o);
-      const r = await this.pass("format", { prompt: buildFormatSamplePrompt(caption, lyrics), cfgScale: 1, fsm, head: "full", maxNewTokens: o.maxNewTokens ?? 3500 }, o);
+      const r = await this.pass(
+        "format",
+        {
+          prompt: buildFormatSamplePrompt(caption, lyrics),
+          cfgScale: 1,
+          fsm,
+          head: "full",
+          maxNewTokens: o.maxNewTokens ?? 3500,
+        },
+        o,
+      );
       const s = songResult(r, lyrics);
       // format_sample skips the language line when one is given: report the user's
       if (!s.language && user.language) s.language = user.language;

@@ -3,8 +3,21 @@
 // instruction. The result is a LATENT whose `meta` the DiT Sampler and Text Conditioning read.
 import type { AudioValue, LatentValue } from "../../nodes/values";
 import type { TaskType } from "../acestep/tasks/instructions";
-import { generateInstruction, DEFAULT_DIT_INSTRUCTION, formatInstruction, TASK_INSTRUCTIONS } from "../acestep/tasks/instructions";
-import { chunkMask, planRepaintPadding, windowToFrames, windowedSrcLatents, framesForSamples, type FrameWindow, type RepaintPadding } from "../acestep/tasks/repaint";
+import {
+  generateInstruction,
+  DEFAULT_DIT_INSTRUCTION,
+  formatInstruction,
+  TASK_INSTRUCTIONS,
+} from "../acestep/tasks/instructions";
+import {
+  chunkMask,
+  planRepaintPadding,
+  windowToFrames,
+  windowedSrcLatents,
+  framesForSamples,
+  type FrameWindow,
+  type RepaintPadding,
+} from "../acestep/tasks/repaint";
 import { MIN_LATENT_FRAMES, SAMPLE_RATE, VAE_HOP, latentFramesForCodes } from "../acestep/sampling/schedule";
 import type { DitRunner } from "./dit-runner";
 import type { ModelManager } from "../models/manager";
@@ -56,7 +69,9 @@ export function minimumLengthNote(srcSamples: number, frames: number): string[] 
   const srcFrames = Math.ceil(srcSamples / VAE_HOP);
   if (frames <= srcFrames || frames !== MIN_LATENT_FRAMES) return [];
   const s = (n: number) => `${n.toFixed(2)} s`;
-  return [`the source is ${s(srcSamples / SAMPLE_RATE)}; latents have at least ${MIN_LATENT_FRAMES} frames, so the result is ${s((frames * VAE_HOP) / SAMPLE_RATE)} long`];
+  return [
+    `the source is ${s(srcSamples / SAMPLE_RATE)}; latents have at least ${MIN_LATENT_FRAMES} frames, so the result is ${s((frames * VAE_HOP) / SAMPLE_RATE)} long`,
+  ];
 }
 
 function latentOf(src: Float32Array, meta: TaskMeta, demo: boolean): LatentValue {
@@ -70,7 +85,20 @@ function silenceContext(runner: DitRunner, T: number): Float32Array {
 /** text2music: silence source, chunk mask all ones. */
 export function text2musicLatent(runner: DitRunner, frames: number): LatentValue {
   const src = runner.silenceFrames(frames);
-  return latentOf(src, { kind: "task", task: "text2music", instruction: formatInstruction(generateInstruction("text2music")), frames, context: buildContext(src, chunkMask(frames, null)), coverStrength: 1, requiresBase: false, srcKind: "silence" }, runner.mm.demo);
+  return latentOf(
+    src,
+    {
+      kind: "task",
+      task: "text2music",
+      instruction: formatInstruction(generateInstruction("text2music")),
+      frames,
+      context: buildContext(src, chunkMask(frames, null)),
+      coverStrength: 1,
+      requiresBase: false,
+      srcKind: "silence",
+    },
+    runner.mm.demo,
+  );
 }
 
 /** Pads [T0,64] latents with silence frames to T frames (or crops). */
@@ -84,11 +112,20 @@ function fitFrames(runner: DitRunner, lat: Float32Array, T: number): Float32Arra
 
 function withCoverStrength(runner: DitRunner, meta: TaskMeta, strength: number): TaskMeta {
   if (strength >= 1) return meta;
-  return { ...meta, coverStrength: strength, nonCover: { instruction: formatInstruction(DEFAULT_DIT_INSTRUCTION), context: silenceContext(runner, meta.frames) } };
+  return {
+    ...meta,
+    coverStrength: strength,
+    nonCover: { instruction: formatInstruction(DEFAULT_DIT_INSTRUCTION), context: silenceContext(runner, meta.frames) },
+  };
 }
 
 /** Cover from codes: detokenized hints (T = max(5·codes, 128)); several code lists give one item each. */
-export async function coverFromCodes(runner: DitRunner, codes: number[] | number[][], strength: number, signal?: AbortSignal): Promise<LatentValue> {
+export async function coverFromCodes(
+  runner: DitRunner,
+  codes: number[] | number[][],
+  strength: number,
+  signal?: AbortSignal,
+): Promise<LatentValue> {
   const lists = (Array.isArray(codes[0]) ? codes : [codes]) as number[][];
   const frames = Math.max(...lists.map((c) => latentFramesForCodes(c.length)));
   const srcs: Float32Array[] = [];
@@ -96,20 +133,45 @@ export async function coverFromCodes(runner: DitRunner, codes: number[] | number
   const mask = chunkMask(frames, null);
   const context = new Float32Array(lists.length * frames * 128);
   srcs.forEach((s, i) => context.set(buildContext(s, mask), i * frames * 128));
-  const meta: TaskMeta = { kind: "task", task: "cover", instruction: formatInstruction(TASK_INSTRUCTIONS.cover), frames, context, items: lists.length, coverStrength: 1, requiresBase: false, srcKind: "code-hints" };
+  const meta: TaskMeta = {
+    kind: "task",
+    task: "cover",
+    instruction: formatInstruction(TASK_INSTRUCTIONS.cover),
+    frames,
+    context,
+    items: lists.length,
+    coverStrength: 1,
+    requiresBase: false,
+    srcKind: "code-hints",
+  };
   const data = new Float32Array(lists.length * frames * 64);
   srcs.forEach((s, i) => data.set(s, i * frames * 64));
-  return { data, shape: [lists.length, frames, 64], meta: withCoverStrength(runner, meta, strength) as unknown as Record<string, unknown>, demo: runner.mm.demo };
+  return {
+    data,
+    shape: [lists.length, frames, 64],
+    meta: withCoverStrength(runner, meta, strength) as unknown as Record<string, unknown>,
+    demo: runner.mm.demo,
+  };
 }
 
 /** VAE latents of a source [T,64] (batch item 0), padded to a multiple of 5 frames with silence for the tokenizer. */
-async function encodeSource(mm: ModelManager, vae: ManifestEntry, audio: AudioValue, signal?: AbortSignal): Promise<{ lat: Float32Array; frames: number }> {
+async function encodeSource(
+  mm: ModelManager,
+  vae: ManifestEntry,
+  audio: AudioValue,
+  signal?: AbortSignal,
+): Promise<{ lat: Float32Array; frames: number }> {
   const l = await vaeEncode(mm, vae, audio, { signal });
   return { lat: l.data.subarray(0, l.shape[1] * 64), frames: l.shape[1] };
 }
 
 /** The source through the FSQ bottleneck: tokenize → detokenize (tasks.md: cover from audio). */
-async function bottleneck(runner: DitRunner, lat: Float32Array, T: number, signal?: AbortSignal): Promise<Float32Array> {
+async function bottleneck(
+  runner: DitRunner,
+  lat: Float32Array,
+  T: number,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
   const T5 = Math.ceil(T / 5) * 5;
   const padded = fitFrames(runner, lat, T5);
   const [codes] = await runner.tokenize(padded, 1, T5, signal);
@@ -117,20 +179,38 @@ async function bottleneck(runner: DitRunner, lat: Float32Array, T: number, signa
   return fitFrames(runner, hints, T);
 }
 
-export async function audioToCodes(runner: DitRunner, vae: ManifestEntry, audio: AudioValue, signal?: AbortSignal): Promise<number[]> {
+export async function audioToCodes(
+  runner: DitRunner,
+  vae: ManifestEntry,
+  audio: AudioValue,
+  signal?: AbortSignal,
+): Promise<number[]> {
   const { lat, frames } = await encodeSource(runner.mm, vae, audio, signal);
   const T5 = Math.ceil(frames / 5) * 5;
   const [codes] = await runner.tokenize(fitFrames(runner, lat, T5), 1, T5, signal);
   return codes;
 }
 
-export async function coverFromAudio(runner: DitRunner, vae: ManifestEntry, audio: AudioValue, strength: number, signal?: AbortSignal): Promise<LatentValue> {
+export async function coverFromAudio(
+  runner: DitRunner,
+  vae: ManifestEntry,
+  audio: AudioValue,
+  strength: number,
+  signal?: AbortSignal,
+): Promise<LatentValue> {
   const { lat, frames: T0 } = await encodeSource(runner.mm, vae, audio, signal);
   const frames = Math.max(T0, 128);
   const src = await bottleneck(runner, fitFrames(runner, lat, frames), frames, signal);
   const meta: TaskMeta = {
-    kind: "task", task: "cover", instruction: formatInstruction(TASK_INSTRUCTIONS.cover), frames, context: buildContext(src, chunkMask(frames, null)),
-    coverStrength: 1, requiresBase: false, srcKind: "source-tokenized", notes: minimumLengthNote(audio.channels[0].length, frames),
+    kind: "task",
+    task: "cover",
+    instruction: formatInstruction(TASK_INSTRUCTIONS.cover),
+    frames,
+    context: buildContext(src, chunkMask(frames, null)),
+    coverStrength: 1,
+    requiresBase: false,
+    srcKind: "source-tokenized",
+    notes: minimumLengthNote(audio.channels[0].length, frames),
   };
   return latentOf(src, withCoverStrength(runner, meta, strength), runner.mm.demo);
 }
@@ -181,14 +261,29 @@ export async function windowTask(
 }
 
 /** Extract (one stem) and complete (add stems): the source as context, chunk mask all ones. */
-export async function sourceTask(runner: DitRunner, vae: ManifestEntry, audio: AudioValue, o: { task: "extract" | "complete"; tracks: string[] }, signal?: AbortSignal): Promise<LatentValue> {
+export async function sourceTask(
+  runner: DitRunner,
+  vae: ManifestEntry,
+  audio: AudioValue,
+  o: { task: "extract" | "complete"; tracks: string[] },
+  signal?: AbortSignal,
+): Promise<LatentValue> {
   const { lat, frames: T0 } = await encodeSource(runner.mm, vae, audio, signal);
   const frames = Math.max(T0, 128);
   const src = fitFrames(runner, lat, frames);
-  const instruction = formatInstruction(generateInstruction(o.task, { trackName: o.tracks[0] ?? null, completeTrackClasses: o.tracks }));
+  const instruction = formatInstruction(
+    generateInstruction(o.task, { trackName: o.tracks[0] ?? null, completeTrackClasses: o.tracks }),
+  );
   const meta: TaskMeta = {
-    kind: "task", task: o.task, instruction, frames, context: buildContext(src, chunkMask(frames, null)), coverStrength: 1, requiresBase: true,
-    srcKind: "source", notes: minimumLengthNote(audio.channels[0].length, frames),
+    kind: "task",
+    task: o.task,
+    instruction,
+    frames,
+    context: buildContext(src, chunkMask(frames, null)),
+    coverStrength: 1,
+    requiresBase: true,
+    srcKind: "source",
+    notes: minimumLengthNote(audio.channels[0].length, frames),
   };
   return latentOf(src, meta, runner.mm.demo);
 }

@@ -46,7 +46,12 @@ export function encoderDir(mm: ModelManager, entry: ManifestEntry): string {
 }
 
 /** Qwen3-Embedding last_hidden_state [1, L, H] for one prompt (no attention mask, as upstream). */
-export async function encodeText(mm: ModelManager, entry: ManifestEntry, text: string, signal?: AbortSignal): Promise<{ data: Float32Array; shape: [number, number, number]; ids: number[] }> {
+export async function encodeText(
+  mm: ModelManager,
+  entry: ManifestEntry,
+  text: string,
+  signal?: AbortSignal,
+): Promise<{ data: Float32Array; shape: [number, number, number]; ids: number[] }> {
   const ids = tokenizeForEncoder(encoderDir(mm, entry), text, TEXT_MAX_TOKENS);
   const L = ids.length;
   const out = await mm.run(
@@ -63,7 +68,11 @@ export async function encodeText(mm: ModelManager, entry: ManifestEntry, text: s
 }
 
 /** Rows of the token-embedding table [1, L, H] (lyrics use only this lookup, not the transformer). */
-export function embedTokens(mm: ModelManager, entry: ManifestEntry, ids: number[]): { data: Float32Array; shape: [number, number, number] } {
+export function embedTokens(
+  mm: ModelManager,
+  entry: ManifestEntry,
+  ids: number[],
+): { data: Float32Array; shape: [number, number, number] } {
   const f = mm.file(entry, "token_embeddings");
   if (!f.tensor) throw new Error(`model "${entry.name}": token_embeddings has no tensor description; reconvert it`);
   const [rows, H] = f.tensor.shape;
@@ -74,10 +83,16 @@ export function embedTokens(mm: ModelManager, entry: ManifestEntry, ids: number[
   const fd = openSync(f.abs, "r");
   try {
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= rows) throw new Error(`token id ${id} is outside the embedding table (${rows} rows)`);
+      if (!Number.isInteger(id) || id < 0 || id >= rows)
+        throw new Error(`token id ${id} is outside the embedding table (${rows} rows)`);
       readSync(fd, row, 0, row.length, id * H * bytesPer);
       for (let j = 0; j < H; j++) {
-        out[i * H + j] = dtype === "F32" ? row.readFloatLE(j * 4) : dtype === "BF16" ? bf16ToF32(row.readUInt16LE(j * 2)) : f16ToF32(row.readUInt16LE(j * 2));
+        out[i * H + j] =
+          dtype === "F32"
+            ? row.readFloatLE(j * 4)
+            : dtype === "BF16"
+              ? bf16ToF32(row.readUInt16LE(j * 2))
+              : f16ToF32(row.readUInt16LE(j * 2));
       }
     });
   } finally {

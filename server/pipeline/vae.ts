@@ -26,8 +26,14 @@ export function swapLastTwo(data: Float32Array, B: number, A: number, C: number)
   return out;
 }
 
-export async function vaeEncode(mm: ModelManager, entry: ManifestEntry, audio: AudioValue, o: VaeEncodeOptions = {}): Promise<LatentValue> {
-  if (audio.sampleRate !== 48_000) throw new Error(`the VAE needs 48 kHz audio, got ${audio.sampleRate} Hz (Load Audio resamples)`);
+export async function vaeEncode(
+  mm: ModelManager,
+  entry: ManifestEntry,
+  audio: AudioValue,
+  o: VaeEncodeOptions = {},
+): Promise<LatentValue> {
+  if (audio.sampleRate !== 48_000)
+    throw new Error(`the VAE needs 48 kHz audio, got ${audio.sampleRate} Hz (Load Audio resamples)`);
   const chans = audio.channels.length === 1 ? [audio.channels[0], audio.channels[0]] : audio.channels.slice(0, 2);
   const N = chans[0].length;
   if (N < VAE_HOP) throw new Error(`the audio is ${N} samples long; the VAE needs at least ${VAE_HOP} (40 ms)`);
@@ -38,10 +44,25 @@ export async function vaeEncode(mm: ModelManager, entry: ManifestEntry, audio: A
   const r = await tiledEncode(
     input,
     async (chunk) => {
-      const out = await mm.run(entry, "vae_encoder", { audio: { type: "float32", dims: chunk.dims, data: chunk.data } }, o.signal);
-      return { mean: { data: out.mean.data as Float32Array, dims: out.mean.dims as [number, number, number] }, std: { data: out.std.data as Float32Array, dims: out.std.dims as [number, number, number] } };
+      const out = await mm.run(
+        entry,
+        "vae_encoder",
+        { audio: { type: "float32", dims: chunk.dims, data: chunk.data } },
+        o.signal,
+      );
+      return {
+        mean: { data: out.mean.data as Float32Array, dims: out.mean.dims as [number, number, number] },
+        std: { data: out.std.data as Float32Array, dims: out.std.dims as [number, number, number] },
+      };
     },
-    { chunk: (o.chunkFrames ?? 750) * VAE_HOP, overlap: (o.overlapFrames ?? 50) * VAE_HOP, hop: VAE_HOP, posterior: o.posterior, signal: o.signal, onProgress: o.onProgress },
+    {
+      chunk: (o.chunkFrames ?? 750) * VAE_HOP,
+      overlap: (o.overlapFrames ?? 50) * VAE_HOP,
+      hop: VAE_HOP,
+      posterior: o.posterior,
+      signal: o.signal,
+      onProgress: o.onProgress,
+    },
   );
   const [B, C, T] = r.latents.dims;
   return { data: swapLastTwo(r.latents.data, B, C, T), shape: [B, T, C], demo: mm.demo || audio.demo };
@@ -54,19 +75,30 @@ export interface VaeDecodeOptions {
   onProgress?: (p: TileProgress) => void;
 }
 
-export async function vaeDecode(mm: ModelManager, entry: ManifestEntry, latent: LatentValue, o: VaeDecodeOptions = {}): Promise<AudioValue> {
+export async function vaeDecode(
+  mm: ModelManager,
+  entry: ManifestEntry,
+  latent: LatentValue,
+  o: VaeDecodeOptions = {},
+): Promise<AudioValue> {
   const [B, T, C] = latent.shape;
   const input: Tensor3 = { data: swapLastTwo(latent.data, B, T, C), dims: [B, C, T] };
   const out = await tiledDecode(
     input,
     async (chunk) => {
-      const r = await mm.run(entry, "vae_decoder", { latents: { type: "float32", dims: chunk.dims, data: chunk.data } }, o.signal);
+      const r = await mm.run(
+        entry,
+        "vae_decoder",
+        { latents: { type: "float32", dims: chunk.dims, data: chunk.data } },
+        o.signal,
+      );
       return { data: r.audio.data as Float32Array, dims: r.audio.dims as [number, number, number] };
     },
     { chunk: o.chunkFrames ?? 512, overlap: o.overlapFrames ?? 64, signal: o.signal, onProgress: o.onProgress },
   );
   const [, ch, N] = out.dims;
   const items: Float32Array[][] = [];
-  for (let b = 0; b < B; b++) items.push(Array.from({ length: ch }, (_, c) => out.data.slice((b * ch + c) * N, (b * ch + c + 1) * N)));
+  for (let b = 0; b < B; b++)
+    items.push(Array.from({ length: ch }, (_, c) => out.data.slice((b * ch + c) * N, (b * ch + c + 1) * N)));
   return { sampleRate: 48_000, channels: items[0], batch: B > 1 ? items : undefined, demo: mm.demo || latent.demo };
 }

@@ -36,10 +36,19 @@ async function time<T>(n: number, prep: () => T, f: (v: T) => Promise<unknown>):
 const fresh = () => new Float32Array(BIG).fill(1);
 
 async function direct(): Promise<{ small: number; big: number }> {
-  const opts = { intraOpNumThreads: 1, graphOptimizationLevel: "all" as const, enableMemPattern: false, logSeverityLevel: 3 as const };
+  const opts = {
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: "all" as const,
+    enableMemPattern: false,
+    logSeverityLevel: 3 as const,
+  };
   const s = await ort.InferenceSession.create(affineModel(), opts);
   const id = await ort.InferenceSession.create(identity, opts);
-  const small = await time(N_SMALL, () => new Float32Array(4), (x) => s.run({ x: new ort.Tensor("float32", x, [4]) }));
+  const small = await time(
+    N_SMALL,
+    () => new Float32Array(4),
+    (x) => s.run({ x: new ort.Tensor("float32", x, [4]) }),
+  );
   const big = await time(N_BIG, fresh, (x) => id.run({ x: new ort.Tensor("float32", x, [BIG]) }));
   return { small, big };
 }
@@ -50,11 +59,19 @@ if (process.argv[2] === "--direct") {
   const host = createSessionHost({ threads: 1, logger: () => {} });
   await host.load("affine", affineModel());
   await host.load("identity", identity);
-  const small = await time(N_SMALL, () => new Float32Array(4), (x) => host.run("affine", { x: { type: "float32", dims: [4], data: x } }));
+  const small = await time(
+    N_SMALL,
+    () => new Float32Array(4),
+    (x) => host.run("affine", { x: { type: "float32", dims: [4], data: x } }),
+  );
   const bigT = await time(N_BIG, fresh, (x) => host.run("identity", { x: { type: "float32", dims: [BIG], data: x } }));
-  const bigC = await time(N_BIG, fresh, (x) => host.run("identity", { x: { type: "float32", dims: [BIG], data: x } }, { transfer: false }));
+  const bigC = await time(N_BIG, fresh, (x) =>
+    host.run("identity", { x: { type: "float32", dims: [BIG], data: x } }, { transfer: false }),
+  );
   await host.close();
-  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--direct"], { encoding: "utf8" });
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--direct"], {
+    encoding: "utf8",
+  });
   const d = JSON.parse(out.trim().split("\n").pop()!) as { small: number; big: number };
 
   const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
@@ -63,6 +80,10 @@ if (process.argv[2] === "--direct") {
   console.log(`  host.run via worker                ${us(small)} / call   (overhead ${us(small - d.small)})`);
   console.log(`10 MiB f32 Identity, ${N_BIG} calls, medians (feed allocation not timed):`);
   console.log(`  direct session.run                 ${d.big.toFixed(2)} ms / call (ORT copies the output once)`);
-  console.log(`  host.run, transfer lists           ${bigT.toFixed(2)} ms / call (overhead ${(bigT - d.big).toFixed(2)} ms)`);
-  console.log(`  host.run, transfer: false (clone)  ${bigC.toFixed(2)} ms / call (overhead ${(bigC - d.big).toFixed(2)} ms)`);
+  console.log(
+    `  host.run, transfer lists           ${bigT.toFixed(2)} ms / call (overhead ${(bigT - d.big).toFixed(2)} ms)`,
+  );
+  console.log(
+    `  host.run, transfer: false (clone)  ${bigC.toFixed(2)} ms / call (overhead ${(bigC - d.big).toFixed(2)} ms)`,
+  );
 }

@@ -4,7 +4,11 @@
 /** A model file is missing, unreadable or not a valid ONNX model. `file` is the path (or label). */
 export class ModelLoadError extends Error {
   override name = "ModelLoadError";
-  constructor(message: string, readonly file: string, readonly modelId?: string) {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly modelId?: string,
+  ) {
     super(message);
   }
 }
@@ -12,7 +16,10 @@ export class ModelLoadError extends Error {
 /** The ORT worker thread exited or crashed while calls were pending. */
 export class WorkerCrashedError extends Error {
   override name = "WorkerCrashedError";
-  constructor(message: string, readonly exitCode?: number) {
+  constructor(
+    message: string,
+    readonly exitCode?: number,
+  ) {
     super(message);
   }
 }
@@ -20,7 +27,10 @@ export class WorkerCrashedError extends Error {
 /** A session run failed inside ORT (bad feed shape or type, kernel error, …). */
 export class RunError extends Error {
   override name = "RunError";
-  constructor(message: string, readonly modelId: string) {
+  constructor(
+    message: string,
+    readonly modelId: string,
+  ) {
     super(message);
   }
 }
@@ -28,7 +38,10 @@ export class RunError extends Error {
 /** run()/unload() on an id that the worker does not hold (never loaded, unloaded, or lost in a crash). */
 export class SessionNotLoadedError extends Error {
   override name = "SessionNotLoadedError";
-  constructor(readonly modelId: string, detail = "") {
+  constructor(
+    readonly modelId: string,
+    detail = "",
+  ) {
     super(`ort runtime: model '${modelId}' is not loaded${detail ? ` (${detail})` : ""}`);
   }
 }

@@ -13,11 +13,15 @@ const state = { threads: 1, providers: ["cpu"] };
 /** id → { session, provider, source, options, simulateOom } */
 const sessions = new Map();
 
-const OOM_RE = /out of memory|CUDNN_STATUS_ALLOC_FAILED|cudaErrorMemoryAllocation|CUDA failure 2:|Failed to allocate memory|bfc_arena/i;
+const OOM_RE =
+  /out of memory|CUDNN_STATUS_ALLOC_FAILED|cudaErrorMemoryAllocation|CUDA failure 2:|Failed to allocate memory|bfc_arena/i;
 
 /** A reply value plus the ArrayBuffers to move (not copy) back to the host. */
 class WithTransfer {
-  constructor(value, transfer) { this.value = value; this.transfer = transfer; }
+  constructor(value, transfer) {
+    this.value = value;
+    this.transfer = transfer;
+  }
 }
 
 class WorkerError extends Error {
@@ -56,8 +60,10 @@ function providersFor(options) {
 async function createSession(source, options, providers) {
   const label = sourceLabel(source, options);
   if (typeof source === "string") {
-    if (!existsSync(source)) throw new WorkerError("ModelLoadError", `model file not found: ${source}`, { file: source });
-    if (!statSync(source).isFile()) throw new WorkerError("ModelLoadError", `model path is not a file: ${source}`, { file: source });
+    if (!existsSync(source))
+      throw new WorkerError("ModelLoadError", `model file not found: ${source}`, { file: source });
+    if (!statSync(source).isFile())
+      throw new WorkerError("ModelLoadError", `model path is not a file: ${source}`, { file: source });
   }
   try {
     return await ort.InferenceSession.create(source, sessionOptions(options, providers));
@@ -69,7 +75,10 @@ async function createSession(source, options, providers) {
 
 async function load({ id, source, options = {} }) {
   const old = sessions.get(id);
-  if (old) { sessions.delete(id); await old.session.release(); }
+  if (old) {
+    sessions.delete(id);
+    await old.session.release();
+  }
   let providers = providersFor(options);
   let session;
   let fallback;
@@ -97,7 +106,11 @@ async function load({ id, source, options = {} }) {
 
 function plainMetadata(meta) {
   if (!Array.isArray(meta)) return undefined;
-  return meta.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false }));
+  return meta.map((m) =>
+    m.isTensor
+      ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] }
+      : { name: m.name, isTensor: false },
+  );
 }
 
 function toFeeds(feeds) {
@@ -129,11 +142,15 @@ async function run({ id, feeds, fetches }) {
   let results;
   let fallback;
   try {
-    if (entry.simulateOom) { entry.simulateOom = false; throw new Error("test: CUDA failure 2: out of memory"); }
+    if (entry.simulateOom) {
+      entry.simulateOom = false;
+      throw new Error("test: CUDA failure 2: out of memory");
+    }
     results = await (fetches ? entry.session.run(tensors, fetches) : entry.session.run(tensors));
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (entry.provider !== "cuda" || !OOM_RE.test(msg)) throw new WorkerError("RunError", `run of model '${id}' failed: ${msg}`);
+    if (entry.provider !== "cuda" || !OOM_RE.test(msg))
+      throw new WorkerError("RunError", `run of model '${id}' failed: ${msg}`);
     // CUDA out of memory: rebuild this model on CPU, free the GPU session, retry once.
     const cpu = await createSession(entry.source, entry.options, ["cpu"]);
     await entry.session.release().catch(() => {});
@@ -160,9 +177,12 @@ async function handle(msg) {
       state.threads = msg.threads;
       state.providers = msg.providers;
       return { versions: { ...ort.env.versions }, backends: ort.listSupportedBackends?.() ?? [] };
-    case "load": return load(msg);
-    case "run": return run(msg);
-    case "unload": return unload(msg);
+    case "load":
+      return load(msg);
+    case "run":
+      return run(msg);
+    case "unload":
+      return unload(msg);
     case "test:crash":
       if (!testHooks) break;
       process.exit(msg.code ?? 7);
@@ -189,7 +209,11 @@ parentPort.on("message", (msg) => {
       }
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      parentPort.postMessage({ seq: msg.seq, ok: false, error: { name: err.name, message: err.message, file: err.file } });
+      parentPort.postMessage({
+        seq: msg.seq,
+        ok: false,
+        error: { name: err.name, message: err.message, file: err.file },
+      });
     }
   });
 });

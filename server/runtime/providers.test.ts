@@ -21,7 +21,9 @@ describe("execution provider choice", () => {
     try {
       const info = await host.info();
       expect(info).toMatchObject({ provider: "cpu", cudaAvailable: false });
-      expect(info.reason).toMatch(/^CUDA requested but unavailable: CUDA EP not installed: .*libonnxruntime_providers_cuda\.so is missing/);
+      expect(info.reason).toMatch(
+        /^CUDA requested but unavailable: CUDA EP not installed: .*libonnxruntime_providers_cuda\.so is missing/,
+      );
       expect(logs).toHaveLength(1);
       expect(logs[0]).toContain("execution provider: cpu");
     } finally {
@@ -29,18 +31,25 @@ describe("execution provider choice", () => {
     }
   });
 
-  it.skipIf(hasCuda)("probes CUDA with a real session when the files look present, and reports why it failed", async () => {
-    const host = createSessionHost({ threads: 1, logger: () => {}, detectCuda: () => ({ present: true, reason: "pretend" }) });
-    try {
-      const info = await host.info();
-      expect(info.provider).toBe("cpu");
-      // The real ORT error from appending the CUDA EP, e.g. "Failed to load library …providers_shared.so"
-      expect(info.reason).toMatch(/^auto: CUDA probe failed, using CPU: .*cuda/i);
-      expect(host.loadedIds()).toEqual([]);
-    } finally {
-      await host.close();
-    }
-  });
+  it.skipIf(hasCuda)(
+    "probes CUDA with a real session when the files look present, and reports why it failed",
+    async () => {
+      const host = createSessionHost({
+        threads: 1,
+        logger: () => {},
+        detectCuda: () => ({ present: true, reason: "pretend" }),
+      });
+      try {
+        const info = await host.info();
+        expect(info.provider).toBe("cpu");
+        // The real ORT error from appending the CUDA EP, e.g. "Failed to load library …providers_shared.so"
+        expect(info.reason).toMatch(/^auto: CUDA probe failed, using CPU: .*cuda/i);
+        expect(host.loadedIds()).toEqual([]);
+      } finally {
+        await host.close();
+      }
+    },
+  );
 
   it.skipIf(hasCuda)("loads a model asked for on CUDA on CPU instead and records the fallback", async () => {
     const { selfTestModelBytes, selfTestFeeds, checkSelfTestOutputs } = await import("./self-test-model");

@@ -20,7 +20,8 @@ export function cudaProviderLibrary(): string {
 
 /** Cheap file check: are the CUDA EP binaries installed (linux only)? */
 export function cudaBinariesPresent(): { present: boolean; reason: string } {
-  if (process.platform !== "linux") return { present: false, reason: `CUDA EP is only wired up on linux (platform ${process.platform})` };
+  if (process.platform !== "linux")
+    return { present: false, reason: `CUDA EP is only wired up on linux (platform ${process.platform})` };
   const lib = cudaProviderLibrary();
   const shared = join(ortBinDir(), "libonnxruntime_providers_shared.so");
   if (!existsSync(lib)) return { present: false, reason: `CUDA EP not installed: ${lib} is missing` };

@@ -33,7 +33,14 @@ export interface LoadedModel extends LoadedSession {
   sizeBytes: number;
 }
 
-export interface RegistryEntryStatus { id: string; sizeBytes: number; lastUsed: number; pinned: boolean; big: boolean; busy: number }
+export interface RegistryEntryStatus {
+  id: string;
+  sizeBytes: number;
+  lastUsed: number;
+  pinned: boolean;
+  big: boolean;
+  busy: number;
+}
 
 export interface ModelRegistry {
   register(id: string, spec: ModelSpec): void;
@@ -51,7 +58,14 @@ export interface ModelRegistry {
   setResident(id: string, bytes: number): void;
 }
 
-interface Entry { id: string; sizeBytes: number; lastUsed: number; busy: number; session?: LoadedSession; loading?: Promise<LoadedModel> }
+interface Entry {
+  id: string;
+  sizeBytes: number;
+  lastUsed: number;
+  busy: number;
+  session?: LoadedSession;
+  loading?: Promise<LoadedModel>;
+}
 
 export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
   const { host } = opts;
@@ -62,9 +76,12 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
   let clock = 0;
 
   // Every session dies with the worker; models reload on the next get().
-  host.onWorkerExit(() => { for (const [id, e] of entries) if (!e.loading) entries.delete(id); });
+  host.onWorkerExit(() => {
+    for (const [id, e] of entries) if (!e.loading) entries.delete(id);
+  });
 
-  const isBig = (e: { sizeBytes: number }) => opts.keepBigResident !== undefined && e.sizeBytes >= opts.keepBigResident.minBytes;
+  const isBig = (e: { sizeBytes: number }) =>
+    opts.keepBigResident !== undefined && e.sizeBytes >= opts.keepBigResident.minBytes;
   const resident = new Map<string, { bytes: number; since: number }>();
   const residentBytes = () => [...resident.values()].reduce((a, r) => a + r.bytes, 0);
   const usedBytes = () => [...entries.values()].reduce((a, e) => a + e.sizeBytes, 0) + residentBytes();
@@ -77,7 +94,11 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
         total += (await stat(file)).size;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new ModelLoadError(`ort registry: model '${id}': ${code === "ENOENT" ? "model file not found" : `cannot stat (${code})`}: ${file}`, file, id);
+        throw new ModelLoadError(
+          `ort registry: model '${id}': ${code === "ENOENT" ? "model file not found" : `cannot stat (${code})`}: ${file}`,
+          file,
+          id,
+        );
       }
     }
     return total;
@@ -85,10 +106,14 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
 
   async function evictFor(incoming: Entry): Promise<void> {
     if (usedBytes() <= budget) return;
-    const protectedBig = isBig(incoming) ? undefined
+    const protectedBig = isBig(incoming)
+      ? undefined
       : [...entries.values()].filter((e) => e.session && isBig(e)).sort((a, b) => b.lastUsed - a.lastUsed)[0];
     const victims = [...entries.values()]
-      .filter((e) => e !== incoming && e.session && !e.loading && e.busy === 0 && !specs.get(e.id)?.pinned && e !== protectedBig)
+      .filter(
+        (e) =>
+          e !== incoming && e.session && !e.loading && e.busy === 0 && !specs.get(e.id)?.pinned && e !== protectedBig,
+      )
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const v of victims) {
       if (usedBytes() <= budget) break;
@@ -96,7 +121,10 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
       await host.unload(v.id);
       log(`[ort registry] unloaded '${v.id}' (${v.sizeBytes} bytes, least recently used) to fit '${incoming.id}'`);
     }
-    if (usedBytes() > budget) log(`[ort registry] over budget: ${usedBytes()} > ${budget} bytes after loading '${incoming.id}' (nothing else can be unloaded)`);
+    if (usedBytes() > budget)
+      log(
+        `[ort registry] over budget: ${usedBytes()} > ${budget} bytes after loading '${incoming.id}' (nothing else can be unloaded)`,
+      );
   }
 
   async function load(id: string, spec: ModelSpec, entry: Entry): Promise<LoadedModel> {
@@ -115,7 +143,8 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
 
   async function get(id: string): Promise<LoadedModel> {
     const spec = specs.get(id);
-    if (!spec) throw new Error(`ort registry: unknown model '${id}' (registered: ${[...specs.keys()].join(", ") || "none"})`);
+    if (!spec)
+      throw new Error(`ort registry: unknown model '${id}' (registered: ${[...specs.keys()].join(", ") || "none"})`);
     const existing = entries.get(id);
     if (existing) {
       existing.lastUsed = ++clock;
@@ -155,14 +184,23 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
       for (const id of [...entries.keys()]) await this.unload(id);
     },
     status() {
-      const loaded = [...entries.values()].filter((e) => e.session).map((e) => ({
-        id: e.id, sizeBytes: e.sizeBytes, lastUsed: e.lastUsed, pinned: Boolean(specs.get(e.id)?.pinned), big: isBig(e), busy: e.busy,
-      }));
-      for (const [id, r] of resident) loaded.push({ id, sizeBytes: r.bytes, lastUsed: r.since, pinned: true, big: false, busy: 0 });
+      const loaded = [...entries.values()]
+        .filter((e) => e.session)
+        .map((e) => ({
+          id: e.id,
+          sizeBytes: e.sizeBytes,
+          lastUsed: e.lastUsed,
+          pinned: Boolean(specs.get(e.id)?.pinned),
+          big: isBig(e),
+          busy: e.busy,
+        }));
+      for (const [id, r] of resident)
+        loaded.push({ id, sizeBytes: r.bytes, lastUsed: r.since, pinned: true, big: false, busy: 0 });
       return { budgetBytes: budget, usedBytes: usedBytes(), loaded };
     },
     setResident(id, bytes) {
-      if (!(Number.isFinite(bytes) && bytes >= 0)) throw new Error(`ort registry: resident bytes of '${id}' must be ≥ 0 (got ${bytes})`);
+      if (!(Number.isFinite(bytes) && bytes >= 0))
+        throw new Error(`ort registry: resident bytes of '${id}' must be ≥ 0 (got ${bytes})`);
       if (bytes === 0) resident.delete(id);
       else resident.set(id, { bytes, since: ++clock });
     },

@@ -42,9 +42,12 @@ export function checkSelfTestOutputs(out: Record<string, TensorData>): string | 
   // x @ W = [1-3+10, 2-4+12] = [8, 10]; + b = [8.5, 9.5]
   const y = out.y;
   const n = out.n;
-  if (!y || y.type !== "float32" || !(y.data instanceof Float32Array)) return `output y missing or not float32 (${y?.type})`;
+  if (!y || y.type !== "float32" || !(y.data instanceof Float32Array))
+    return `output y missing or not float32 (${y?.type})`;
   if (y.data[0] !== 8.5 || y.data[1] !== 9.5) return `y = [${Array.from(y.data).join(", ")}], expected [8.5, 9.5]`;
-  if (!n || n.type !== "int64" || !(n.data instanceof BigInt64Array)) return `output n missing or not int64 (${n?.type})`;
-  if (n.data[0] !== 42n || n.data[1] !== -9007199254740992n) return `n = [${Array.from(n.data).join(", ")}], expected [42, -9007199254740992]`;
+  if (!n || n.type !== "int64" || !(n.data instanceof BigInt64Array))
+    return `output n missing or not int64 (${n?.type})`;
+  if (n.data[0] !== 42n || n.data[1] !== -9007199254740992n)
+    return `n = [${Array.from(n.data).join(", ")}], expected [42, -9007199254740992]`;
   return null;
 }

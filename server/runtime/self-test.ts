@@ -34,7 +34,12 @@ export async function runSelfTest(host: SessionHost): Promise<RuntimeInfo> {
     info = { provider: "cpu", threads: 0, cudaAvailable: false, reason, versions: {}, fallbacks: [] };
     error ??= reason;
   }
-  return { ...info, node: process.versions.node, platform: `${process.platform}-${process.arch}`, selfTest: { ok: !error, ms, error } };
+  return {
+    ...info,
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    selfTest: { ok: !error, ms, error },
+  };
 }
 
 /**

@@ -61,21 +61,31 @@ describe("session host", () => {
   });
 
   it("fetches only the requested outputs", async () => {
-    const out = await host.run("dtypes", {
-      ids: { type: "int64", dims: [1], data: new BigInt64Array([7n]) },
-      h: { type: "float16", dims: [1], data: new Uint16Array([toHalf(1)]) },
-      mask: { type: "bool", dims: [1], data: new Uint8Array([0]) },
-    }, { outputs: ["ids3"] });
+    const out = await host.run(
+      "dtypes",
+      {
+        ids: { type: "int64", dims: [1], data: new BigInt64Array([7n]) },
+        h: { type: "float16", dims: [1], data: new Uint16Array([toHalf(1)]) },
+        mask: { type: "bool", dims: [1], data: new Uint8Array([0]) },
+      },
+      { outputs: ["ids3"] },
+    );
     expect(Object.keys(out)).toEqual(["ids3"]);
     expect(out.ids3.data).toEqual(new BigInt64Array([21n]));
   });
 
   it("rejects a feed with the wrong array class, length or a shared buffer, naming the feed", async () => {
     const wrong = { h: { type: "float16", dims: [1], data: new Float32Array([1]) } } as never;
-    await expect(host.run("dtypes", wrong)).rejects.toThrow(/feed 'h' of model 'dtypes': type float16 needs a Uint16Array, got Float32Array/);
-    await expect(host.run("affine", { x: { type: "float32", dims: [3], data: new Float32Array(2) } })).rejects.toThrow(/dims \[3\] need 3 elements, got 2/);
+    await expect(host.run("dtypes", wrong)).rejects.toThrow(
+      /feed 'h' of model 'dtypes': type float16 needs a Uint16Array, got Float32Array/,
+    );
+    await expect(host.run("affine", { x: { type: "float32", dims: [3], data: new Float32Array(2) } })).rejects.toThrow(
+      /dims \[3\] need 3 elements, got 2/,
+    );
     const shared = new Float32Array(new SharedArrayBuffer(8));
-    await expect(host.run("affine", { x: { type: "float32", dims: [2], data: shared } })).rejects.toThrow(/SharedArrayBuffer/);
+    await expect(host.run("affine", { x: { type: "float32", dims: [2], data: shared } })).rejects.toThrow(
+      /SharedArrayBuffer/,
+    );
   });
 
   it("explains a feed reused after it was moved, and stays usable after a message that cannot be sent", async () => {
@@ -83,7 +93,9 @@ describe("session host", () => {
     await host.run("affine", { x });
     await expect(host.run("affine", { x })).rejects.toThrow(/feed 'x' of model 'affine': its ArrayBuffer is detached/);
     const bad = { freeDimensionOverrides: { n: (() => 1) as unknown as number } };
-    await expect(host.load("unsendable", affineModel(), bad)).rejects.toThrow(/cannot send load of 'unsendable' to the worker: .*could not be cloned/);
+    await expect(host.load("unsendable", affineModel(), bad)).rejects.toThrow(
+      /cannot send load of 'unsendable' to the worker: .*could not be cloned/,
+    );
     expect(Array.from((await host.run("affine", { x: f32([1]) })).y.data as Float32Array)).toEqual([3]);
   });
 
@@ -108,7 +120,9 @@ describe("session host", () => {
     const e1 = await host.load("bad-file", bad).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(ModelLoadError);
     expect((e1 as Error).message).toContain(bad);
-    const e2 = await host.load("bad-bytes", new Uint8Array([8, 1, 18, 255, 255]), { fileName: "/models/broken.onnx" }).catch((e: unknown) => e);
+    const e2 = await host
+      .load("bad-bytes", new Uint8Array([8, 1, 18, 255, 255]), { fileName: "/models/broken.onnx" })
+      .catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(ModelLoadError);
     expect((e2 as ModelLoadError).file).toBe("/models/broken.onnx");
     const out = await host.run("affine", { x: f32([0]) });
@@ -129,7 +143,9 @@ describe("session host", () => {
 
   it("rejects a queued run when its signal aborts, and runs the others", async () => {
     await host.load("slow", matmulChainModel(512, 30));
-    const x = () => ({ x: { type: "float32" as const, dims: [512, 512], data: new Float32Array(512 * 512).fill(0.01) } });
+    const x = () => ({
+      x: { type: "float32" as const, dims: [512, 512], data: new Float32Array(512 * 512).fill(0.01) },
+    });
     const ac = new AbortController();
     const first = host.run("slow", x());
     const queued = host.run("slow", x(), { signal: ac.signal });
@@ -140,7 +156,9 @@ describe("session host", () => {
     expect(Array.from((await third).y.data as Float32Array)).toEqual([5]);
     const pre = new AbortController();
     pre.abort();
-    await expect(host.run("affine", { x: f32([2]) }, { signal: pre.signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(host.run("affine", { x: f32([2]) }, { signal: pre.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
   });
 
   it("retries a CUDA run that ran out of memory on CPU and reports the fallback", async () => {

@@ -65,7 +65,12 @@ export interface RunOptions {
   transfer?: boolean;
 }
 
-export interface ProviderFallback { id: string; from: Provider; to: Provider; reason: string }
+export interface ProviderFallback {
+  id: string;
+  from: Provider;
+  to: Provider;
+  reason: string;
+}
 
 export interface HostInfo {
   provider: Provider;
@@ -103,7 +108,12 @@ interface Job {
   done: boolean;
 }
 
-interface WorkerReply { seq: number; ok: boolean; result?: unknown; error?: { name: string; message: string; file?: string } }
+interface WorkerReply {
+  seq: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { name: string; message: string; file?: string };
+}
 
 const WORKER_URL = new URL("./ort-worker.mjs", import.meta.url);
 const PROBE_ID = "__ort_runtime_probe__";
@@ -129,7 +139,9 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
   function spawn(): Worker {
     const w = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: { testHooks: Boolean(opts.testHooks) } });
     w.on("message", (m: WorkerReply) => onReply(m));
-    w.on("error", (e) => { lastWorkerError = e; });
+    w.on("error", (e) => {
+      lastWorkerError = e;
+    });
     w.on("exit", (code) => onExit(w, code));
     return w;
   }
@@ -166,10 +178,17 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
   function toError(e: NonNullable<WorkerReply["error"]>, job: Job): Error {
     const id = String(job.msg.id ?? "");
     switch (e.name) {
-      case "ModelLoadError": return new ModelLoadError(`ort runtime: model '${id}': ${e.message}`, e.file ?? "", id);
-      case "RunError": return new RunError(`ort runtime: ${e.message}`, id);
-      case "SessionNotLoadedError": return new SessionNotLoadedError(id, "not held by the worker");
-      default: { const x = new Error(`ort runtime: ${e.message}`); x.name = e.name; return x; }
+      case "ModelLoadError":
+        return new ModelLoadError(`ort runtime: model '${id}': ${e.message}`, e.file ?? "", id);
+      case "RunError":
+        return new RunError(`ort runtime: ${e.message}`, id);
+      case "SessionNotLoadedError":
+        return new SessionNotLoadedError(id, "not held by the worker");
+      default: {
+        const x = new Error(`ort runtime: ${e.message}`);
+        x.name = e.name;
+        return x;
+      }
     }
   }
 
@@ -177,7 +196,8 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
     if (job.done) return;
     job.done = true;
     job.cleanup?.();
-    if (err) job.reject(err); else job.resolve(value);
+    if (err) job.reject(err);
+    else job.resolve(value);
   }
 
   function pump(): void {
@@ -193,10 +213,16 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
         // e.g. DataCloneError: a value that cannot be cloned, or an already-detached buffer.
         inFlight = null;
         const msg = e instanceof Error ? e.message : String(e);
-        finish(job, new Error(`ort runtime: cannot send ${job.msg.op} of '${String(job.msg.id)}' to the worker: ${msg}`));
+        finish(
+          job,
+          new Error(`ort runtime: cannot send ${job.msg.op} of '${String(job.msg.id)}' to the worker: ${msg}`),
+        );
       }
     }
-    if (worker) { if (inFlight) worker.ref(); else worker.unref(); }
+    if (worker) {
+      if (inFlight) worker.ref();
+      else worker.unref();
+    }
   }
 
   /** Queue one message for the worker (no readiness gate). */
@@ -220,30 +246,46 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
   }
 
   async function decide(): Promise<HostInfo> {
-    const versions = (await call<{ versions: Record<string, string> }>({ op: "init", threads, providers: ["cpu"] })).versions;
+    const versions = (await call<{ versions: Record<string, string> }>({ op: "init", threads, providers: ["cpu"] }))
+      .versions;
     const bins = (opts.detectCuda ?? cudaBinariesPresent)();
     let provider: Provider = "cpu";
     let reason: string;
     if (choice === "cpu") reason = "CPU requested (executionProvider: 'cpu')";
-    else if (!bins.present) reason = `${choice === "cuda" ? "CUDA requested but unavailable" : "auto: no CUDA"}: ${bins.reason}`;
+    else if (!bins.present)
+      reason = `${choice === "cuda" ? "CUDA requested but unavailable" : "auto: no CUDA"}: ${bins.reason}`;
     else {
       const probe = await probeCuda();
-      if (probe === null) { provider = "cuda"; reason = `${choice === "cuda" ? "CUDA requested" : "auto: CUDA probe session ran"}; ${bins.reason}`; }
-      else reason = `${choice === "cuda" ? "CUDA requested but unavailable" : "auto: CUDA probe failed, using CPU"}: ${probe}`;
+      if (probe === null) {
+        provider = "cuda";
+        reason = `${choice === "cuda" ? "CUDA requested" : "auto: CUDA probe session ran"}; ${bins.reason}`;
+      } else
+        reason = `${choice === "cuda" ? "CUDA requested but unavailable" : "auto: CUDA probe failed, using CPU"}: ${probe}`;
     }
     if (provider === "cuda") await call({ op: "init", threads, providers: ["cuda", "cpu"] });
     decided = { provider, threads, cudaAvailable: provider === "cuda", reason, versions };
-    if (!logged) { logged = true; log(`[ort runtime] execution provider: ${provider} (${reason}); ${threads} intra-op thread(s)`); }
+    if (!logged) {
+      logged = true;
+      log(`[ort runtime] execution provider: ${provider} (${reason}); ${threads} intra-op thread(s)`);
+    }
     return { ...decided, fallbacks: [...fallbacks] };
   }
 
   /** Creates and runs the self-test model on CUDA only; null when it worked, else why not. */
   async function probeCuda(): Promise<string | null> {
     try {
-      const r = await call<LoadedSession & { fallback?: ProviderFallback }>(
-        { op: "load", id: PROBE_ID, source: selfTestModelBytes(), options: { executionProvider: "cuda" } });
+      const r = await call<LoadedSession & { fallback?: ProviderFallback }>({
+        op: "load",
+        id: PROBE_ID,
+        source: selfTestModelBytes(),
+        options: { executionProvider: "cuda" },
+      });
       if (r.fallback || r.provider !== "cuda") return r.fallback?.reason ?? "CUDA session could not be created";
-      const out = await call<{ outputs: Record<string, TensorData> }>({ op: "run", id: PROBE_ID, feeds: selfTestFeeds() });
+      const out = await call<{ outputs: Record<string, TensorData> }>({
+        op: "run",
+        id: PROBE_ID,
+        feeds: selfTestFeeds(),
+      });
       return checkSelfTestOutputs(out.outputs);
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
@@ -257,7 +299,9 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
     if (!ready) {
       const p = decide();
       ready = p;
-      p.catch(() => { if (ready === p) ready = null; });
+      p.catch(() => {
+        if (ready === p) ready = null;
+      });
     }
     return ready;
   }
@@ -281,7 +325,10 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
       const buffers = transfer
         ? transferList([...(typeof source === "string" ? [] : [{ data: source }]), ...(rest.externalData ?? [])])
         : [];
-      const r = await call<LoadedSession & { fallback?: ProviderFallback }>({ op: "load", id, source, options: rest }, buffers);
+      const r = await call<LoadedSession & { fallback?: ProviderFallback }>(
+        { op: "load", id, source, options: rest },
+        buffers,
+      );
       lost.delete(id);
       loaded.set(id, r.provider);
       recordFallback(r.fallback);
@@ -292,7 +339,11 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
     async run(id, feeds, options = {}) {
       if (options.signal?.aborted) throw abortError(options.signal, `run of '${id}'`);
       await ensureReady();
-      if (!loaded.has(id)) throw new SessionNotLoadedError(id, lost.has(id) ? "lost when the ORT worker crashed; load it again" : "call load() first");
+      if (!loaded.has(id))
+        throw new SessionNotLoadedError(
+          id,
+          lost.has(id) ? "lost when the ORT worker crashed; load it again" : "call load() first",
+        );
       const plain: Record<string, TensorData> = {};
       for (const [k, t] of Object.entries(feeds)) {
         const problem = feedProblem(t);
@@ -301,14 +352,20 @@ export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
       }
       const buffers = options.transfer === false ? [] : transferList(Object.values(plain));
       const r = await call<{ outputs: Record<string, TensorData>; fallback?: ProviderFallback }>(
-        { op: "run", id, feeds: plain, fetches: options.outputs }, buffers, options.signal);
+        { op: "run", id, feeds: plain, fetches: options.outputs },
+        buffers,
+        options.signal,
+      );
       recordFallback(r.fallback);
       return r.outputs;
     },
 
     async unload(id) {
       lost.delete(id);
-      if (!loaded.has(id) || !worker) { loaded.delete(id); return false; }
+      if (!loaded.has(id) || !worker) {
+        loaded.delete(id);
+        return false;
+      }
       loaded.delete(id);
       return call<boolean>({ op: "unload", id });
     },

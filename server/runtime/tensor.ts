@@ -36,8 +36,18 @@ export function transferList(values: Iterable<{ data: unknown }>): ArrayBuffer[]
 }
 
 const ARRAY_CLASS: Record<Exclude<TensorType, "string">, { name: string; prototype: unknown }> = {
-  float32: Float32Array, float64: Float64Array, float16: Uint16Array, int64: BigInt64Array, uint64: BigUint64Array,
-  int32: Int32Array, uint32: Uint32Array, int16: Int16Array, uint16: Uint16Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
 };
 
 /**
@@ -60,7 +70,8 @@ export function feedProblem(t: { type: string; dims: readonly number[]; data: un
   if (data.buffer.byteLength === 0 && elementCount(t.dims) > 0) {
     return "its ArrayBuffer is detached (moved to the worker by an earlier call; pass { transfer: false } to keep feeds)";
   }
-  if (data.length !== elementCount(t.dims)) return `dims [${t.dims.join(", ")}] need ${elementCount(t.dims)} elements, got ${data.length}`;
+  if (data.length !== elementCount(t.dims))
+    return `dims [${t.dims.join(", ")}] need ${elementCount(t.dims)} elements, got ${data.length}`;
   return null;
 }
 

@@ -25,8 +25,17 @@ const DTYPE: Record<TinyDType, number> = {
 };
 
 /** A graph input/output; a string dim is symbolic (e.g. "batch"). */
-export interface TinyValue { name: string; type: TinyDType; dims: (number | string)[] }
-export interface TinyInit { name: string; type: TinyDType; dims: number[]; data: ArrayBufferView }
+export interface TinyValue {
+  name: string;
+  type: TinyDType;
+  dims: (number | string)[];
+}
+export interface TinyInit {
+  name: string;
+  type: TinyDType;
+  dims: number[];
+  data: ArrayBufferView;
+}
 export interface TinyNode {
   op: string;
   inputs: string[];
@@ -44,7 +53,9 @@ export interface TinyGraph {
 
 function valueInfo(v: TinyValue) {
   const dim = v.dims.map((d) =>
-    typeof d === "string" ? { value: { case: "dimParam" as const, value: d } } : { value: { case: "dimValue" as const, value: BigInt(d) } },
+    typeof d === "string"
+      ? { value: { case: "dimParam" as const, value: d } }
+      : { value: { case: "dimValue" as const, value: BigInt(d) } },
   );
   return create(ValueInfoProtoSchema, {
     name: v.name,
@@ -53,9 +64,16 @@ function valueInfo(v: TinyValue) {
 }
 
 function attribute(name: string, v: number | number[] | string) {
-  if (typeof v === "string") return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(v) });
-  if (Array.isArray(v)) return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: v.map(BigInt) });
-  if (Number.isInteger(v)) return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) });
+  if (typeof v === "string")
+    return create(AttributeProtoSchema, {
+      name,
+      type: AttributeProto_AttributeType.STRING,
+      s: new TextEncoder().encode(v),
+    });
+  if (Array.isArray(v))
+    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: v.map(BigInt) });
+  if (Number.isInteger(v))
+    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) });
   return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: v });
 }
 

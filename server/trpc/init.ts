@@ -20,7 +20,12 @@ export function readableInputError(cause: unknown): string | undefined {
   const line = (i: SchemaIssue) => {
     const path = (i.path ?? []).map((p) => String(typeof p === "object" ? p.key : p).slice(0, 64)).join(".");
     const missing = /received undefined$/.test(i.message);
-    const message = path === "" && missing ? "the request has no input; send a JSON object" : missing ? "missing (required)" : i.message;
+    const message =
+      path === "" && missing
+        ? "the request has no input; send a JSON object"
+        : missing
+          ? "missing (required)"
+          : i.message;
     return path ? `${path}: ${message}` : message;
   };
   const shown = (issues as SchemaIssue[]).slice(0, 5).map(line).join("; ");

@@ -22,7 +22,8 @@ describe.sequential("editing", () => {
     await openEditor(page, s.studio.url);
     await page.waitForSelector(node("sampler"));
     const filter = page.getByLabel("Filter palette");
-    const hits = () => page.$$eval("[data-testid=palette] button[data-type]", (els) => els.map((e) => e.getAttribute("data-type")));
+    const hits = () =>
+      page.$$eval("[data-testid=palette] button[data-type]", (els) => els.map((e) => e.getAttribute("data-type")));
     await filter.fill("ksampler");
     expect((await hits())[0]).toBe("ace.ditSampler");
     await filter.fill("checkpoint");
@@ -73,7 +74,9 @@ describe.sequential("editing", () => {
     if (typeof s !== "object") return ctx.skip();
     const scheme = await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme);
     expect(scheme).toBe("dark");
-    const css = await page.evaluate(() => [...document.styleSheets].flatMap((sh) => [...sh.cssRules].map((r) => r.cssText)).join("\n"));
+    const css = await page.evaluate(() =>
+      [...document.styleSheets].flatMap((sh) => [...sh.cssRules].map((r) => r.cssText)).join("\n"),
+    );
     expect(css).toMatch(/scrollbar-color/);
     expect(css).toMatch(/\.zoom-slider/);
   });

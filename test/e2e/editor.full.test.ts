@@ -14,7 +14,8 @@ const errors: string[] = [];
 let audioOut = { type: "audio.preview", title: "Preview Audio" };
 
 const node = (id: string) => `.react-flow__node[data-id="${id}"]`;
-const handle = (id: string, name: string, kind: "source" | "target") => `${node(id)} .react-flow__handle.${kind}[data-handleid="${name}"]`;
+const handle = (id: string, name: string, kind: "source" | "target") =>
+  `${node(id)} .react-flow__handle.${kind}[data-handleid="${name}"]`;
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
 
 async function center(selector: string) {
@@ -64,7 +65,8 @@ beforeAll(async () => {
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     // favicon 404s and the 400 answer of runs.start for the deliberately invalid graph are expected
-    if (m.type() === "error" && !/favicon|runs\.start/.test(m.location().url)) errors.push(`console: ${m.text()} (${m.location().url})`);
+    if (m.type() === "error" && !/favicon|runs\.start/.test(m.location().url))
+      errors.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on("dialog", (d) => void d.accept());
 }, 240_000);
@@ -85,11 +87,18 @@ describe.sequential("editor end to end", () => {
     await page.getByText("New", { exact: true }).click();
     await expect.poll(async () => (await nodeIds()).length).toBe(0);
     // system.info's first answer can take seconds (model probing)
-    await expect.poll(() => page.textContent("[data-testid=execution-provider]", { timeout: 60_000 }), { timeout: 60_000 }).toMatch(/CPU|CUDA/);
+    await expect
+      .poll(() => page.textContent("[data-testid=execution-provider]", { timeout: 60_000 }), { timeout: 60_000 })
+      .toMatch(/CPU|CUDA/);
     expect(await page.isVisible("[data-testid=demo-banner]")).toBe(true);
-    const types = await page.$$eval("[data-testid=palette] button[data-type]", (els) => els.map((e) => e.getAttribute("data-type")));
+    const types = await page.$$eval("[data-testid=palette] button[data-type]", (els) =>
+      els.map((e) => e.getAttribute("data-type")),
+    );
     expect(types).toContain("audio.testTone");
-    if (!types.includes("audio.preview")) audioOut = types.includes("audio.save") ? { type: "audio.save", title: "Save Audio" } : { type: "e2e.saveWav", title: "Save WAV" };
+    if (!types.includes("audio.preview"))
+      audioOut = types.includes("audio.save")
+        ? { type: "audio.save", title: "Save Audio" }
+        : { type: "e2e.saveWav", title: "Save WAV" };
     await shot("01-open");
   });
 
@@ -159,7 +168,9 @@ describe.sequential("editor end to end", () => {
     expect(await page.isVisible(`${node("steps1")} [data-testid=node-progress]`)).toBe(true);
     await shot("05-progress");
     await page.waitForSelector("[data-testid=run-status][data-status=finished]", { timeout: 30_000 });
-    const statuses = await page.$$eval(".react-flow__node [data-status]", (els) => els.map((e) => e.getAttribute("data-status")));
+    const statuses = await page.$$eval(".react-flow__node [data-status]", (els) =>
+      els.map((e) => e.getAttribute("data-status")),
+    );
     expect(statuses.every((s) => s === "done" || s === "cached")).toBe(true);
     const player = page.locator("[data-testid=audio-player][data-ready=true]");
     await player.waitFor({ timeout: 15_000 });
@@ -172,7 +183,18 @@ describe.sequential("editor end to end", () => {
     await shot("06-finished");
     // the spectrogram option renders through wavesurfer's Spectrogram plugin
     await page.locator("[data-testid=audio-player] button[title=Spectrogram]").click();
-    await expect.poll(() => page.$eval("[data-testid=spectrogram]", (el) => el.querySelectorAll("canvas").length + (el.firstElementChild?.shadowRoot?.querySelectorAll("canvas").length ?? 0)), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        () =>
+          page.$eval(
+            "[data-testid=spectrogram]",
+            (el) =>
+              el.querySelectorAll("canvas").length +
+              (el.firstElementChild?.shadowRoot?.querySelectorAll("canvas").length ?? 0),
+          ),
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
     await page.waitForTimeout(1000); // the spectrogram paints after its FFT
     await shot("06b-spectrogram");
     await page.locator("[data-testid=audio-player] button[title=Spectrogram]").click();
@@ -189,7 +211,11 @@ describe.sequential("editor end to end", () => {
     await page.click("[data-testid=cancel]");
     await page.waitForSelector("[data-testid=run-status][data-status=cancelled]");
     // let the first run finish before the next test
-    await expect.poll(() => page.evaluate(async () => (await (await fetch("/api/trpc/runs.queue")).json()).result.data.running), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => page.evaluate(async () => (await (await fetch("/api/trpc/runs.queue")).json()).result.data.running), {
+        timeout: 15_000,
+      })
+      .toBe(0);
   });
 
   it("undoes, redoes, copies and pastes", async (ctx) => {
@@ -241,18 +267,30 @@ describe.sequential("editor end to end", () => {
     const [dl] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=download]")]);
     const path = await dl.path();
     const { readFileSync } = await import("node:fs");
-    const json = JSON.parse(readFileSync(path!, "utf8")) as { version: number; nodes: Record<string, unknown>; meta?: { name?: string } };
+    const json = JSON.parse(readFileSync(path!, "utf8")) as {
+      version: number;
+      nodes: Record<string, unknown>;
+      meta?: { name?: string };
+    };
     expect(json.version).toBe(1);
     expect(Object.keys(json.nodes).sort()).toEqual((await nodeIds()).sort());
     expect(json.meta?.name).toBe("e2e graph");
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
     await expect.poll(async () => (await nodeIds()).length).toBe(0);
-    await page.setInputFiles("[data-testid=file-input]", { name: "mine.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(json)) });
+    await page.setInputFiles("[data-testid=file-input]", {
+      name: "mine.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(json)),
+    });
     await expect.poll(async () => (await nodeIds()).sort()).toEqual(Object.keys(json.nodes).sort());
     await expect.poll(edgeCount).toBe(2);
     // a file that is not a graph is refused with the reason
-    await page.setInputFiles("[data-testid=file-input]", { name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"version": 2}') });
+    await page.setInputFiles("[data-testid=file-input]", {
+      name: "bad.json",
+      mimeType: "application/json",
+      buffer: Buffer.from('{"version": 2}'),
+    });
     await page.locator("[data-testid=toast][role=alert]", { hasText: "bad.json is not an ACE-Step graph" }).waitFor();
   });
 
@@ -281,7 +319,11 @@ describe.sequential("editor end to end", () => {
     wav.writeUInt16LE(16, 34);
     wav.write("data", 36);
     wav.writeUInt32LE(9600, 40);
-    await page.setInputFiles(`${node(id)} input[data-upload=file]`, { name: "blip.wav", mimeType: "audio/wav", buffer: wav });
+    await page.setInputFiles(`${node(id)} input[data-upload=file]`, {
+      name: "blip.wav",
+      mimeType: "audio/wav",
+      buffer: wav,
+    });
     await expect.poll(() => page.inputValue(`${node(id)} input[aria-label=file]`)).toMatch(/^uploads\/.+/);
     await shot("10-upload");
   });
@@ -292,8 +334,12 @@ describe.sequential("editor end to end", () => {
     await page.getByText("New", { exact: true }).click();
     await addBySearch(250, 200, "float");
     await addBySearch(600, 200, "test tone");
-    const float = await page.$eval('.react-flow__node:has([data-type="core.float"])', (el) => el.getAttribute("data-id")!);
-    const tone = await page.$eval('.react-flow__node:has([data-type="audio.testTone"])', (el) => el.getAttribute("data-id")!);
+    const float = await page.$eval('.react-flow__node:has([data-type="core.float"])', (el) =>
+      el.getAttribute("data-id")!,
+    );
+    const tone = await page.$eval('.react-flow__node:has([data-type="audio.testTone"])', (el) =>
+      el.getAttribute("data-id")!,
+    );
     expect(await page.locator(`${node(tone)} input[aria-label=frequency]`).count()).toBe(1);
     await dragFrom(handle(float, "value", "source"), await center(handle(tone, "frequency", "target")));
     await expect.poll(edgeCount).toBe(1);
@@ -304,8 +350,21 @@ describe.sequential("editor end to end", () => {
 
   it("builds a text2music graph through the UI and runs it on the demo models", { timeout: 300_000 }, async (ctx) => {
     if (skip) return ctx.skip();
-    const types = await page.$$eval("[data-testid=palette] button[data-type]", (els) => els.map((e) => e.getAttribute("data-type")));
-    for (const t of ["models.dit", "models.textEncoder", "models.vae", "ace.emptyLatent", "ace.textConditioning", "ace.lyricsConditioning", "ace.ditSampler", "vae.decode", "audio.save"]) expect(types).toContain(t);
+    const types = await page.$$eval("[data-testid=palette] button[data-type]", (els) =>
+      els.map((e) => e.getAttribute("data-type")),
+    );
+    for (const t of [
+      "models.dit",
+      "models.textEncoder",
+      "models.vae",
+      "ace.emptyLatent",
+      "ace.textConditioning",
+      "ace.lyricsConditioning",
+      "ace.ditSampler",
+      "vae.decode",
+      "audio.save",
+    ])
+      expect(types).toContain(t);
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
     await expect.poll(async () => (await nodeIds()).length).toBe(0);
@@ -349,15 +408,20 @@ describe.sequential("editor end to end", () => {
     await page.waitForSelector(node("save1"));
     await expect.poll(edgeCount).toBe(11);
     // params: a caption and lyrics typed in, the shortest duration
-    await page.locator(`${node("textConditioning1")} textarea[aria-label=caption]`).fill("warm lo-fi hip hop, dusty piano");
-    await page.locator(`${node("lyricsConditioning1")} textarea[aria-label=lyrics]`).fill("[verse]\nRain on the window");
+    await page
+      .locator(`${node("textConditioning1")} textarea[aria-label=caption]`)
+      .fill("warm lo-fi hip hop, dusty piano");
+    await page
+      .locator(`${node("lyricsConditioning1")} textarea[aria-label=lyrics]`)
+      .fill("[verse]\nRain on the window");
     await page.locator(`${node("emptyLatent1")} input[aria-label=duration]`).fill("10");
     await shot("12-text2music-built");
     // record every step counter the sampler shows while it runs
     await page.evaluate(() => {
       const seen: string[] = ((window as unknown as { __steps: string[] }).__steps = []);
       new MutationObserver(() => {
-        for (const el of document.querySelectorAll('.react-flow__node[data-id="ditSampler1"] [data-testid=node-steps]')) if (el.textContent && !seen.includes(el.textContent)) seen.push(el.textContent);
+        for (const el of document.querySelectorAll('.react-flow__node[data-id="ditSampler1"] [data-testid=node-steps]'))
+          if (el.textContent && !seen.includes(el.textContent)) seen.push(el.textContent);
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     await page.keyboard.press("Control+Enter");
@@ -366,17 +430,29 @@ describe.sequential("editor end to end", () => {
         () =>
           document.querySelector('.react-flow__node[data-id="ditSampler1"] [data-status=running]') ||
           document.querySelector("[data-testid=field-issue], [data-testid=global-issues]") ||
-          ["finished", "failed"].includes(document.querySelector("[data-testid=run-status]")?.getAttribute("data-status") ?? ""),
+          ["finished", "failed"].includes(
+            document.querySelector("[data-testid=run-status]")?.getAttribute("data-status") ?? "",
+          ),
         undefined,
         { timeout: 120_000 },
       )
       .finally(() => shot("13-text2music-running"));
     expect(await page.locator("[data-testid=field-issue], [data-testid=global-issues]").count()).toBe(0);
     const st = page.locator("[data-testid=run-status]");
-    await page.waitForFunction(() => ["finished", "failed"].includes(document.querySelector("[data-testid=run-status]")?.getAttribute("data-status") ?? ""), undefined, { timeout: 240_000 });
+    await page.waitForFunction(
+      () =>
+        ["finished", "failed"].includes(
+          document.querySelector("[data-testid=run-status]")?.getAttribute("data-status") ?? "",
+        ),
+      undefined,
+      { timeout: 240_000 },
+    );
     expect(await st.getAttribute("data-status"), (await st.textContent()) ?? "").toBe("finished");
     const steps = await page.evaluate(() => (window as unknown as { __steps: string[] }).__steps);
-    expect(steps.some((t) => /^step \d+ \/ \d+$/.test(t)), JSON.stringify(steps)).toBe(true);
+    expect(
+      steps.some((t) => /^step \d+ \/ \d+$/.test(t)),
+      JSON.stringify(steps),
+    ).toBe(true);
     const player = page.locator(`${node("save1")} [data-testid=audio-player][data-ready=true]`);
     await player.waitFor({ timeout: 30_000 });
     expect(Number(await player.getAttribute("data-duration"))).toBeCloseTo(10, 0);
@@ -405,21 +481,36 @@ describe.sequential("editor end to end", () => {
           for (let j = i + 1; j < r.length; j++) {
             const [a, A] = r[i];
             const [b, B] = r[j];
-            if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1) out.push(`${a}/${b}`);
+            if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1)
+              out.push(`${a}/${b}`);
           }
         return out;
       });
       expect(overlaps, `example ${id}`).toEqual([]);
-      const before = await page.locator("[data-testid=run-status]").getAttribute("data-run-id", { timeout: 500 }).catch(() => null);
+      const before = await page
+        .locator("[data-testid=run-status]")
+        .getAttribute("data-run-id", { timeout: 500 })
+        .catch(() => null);
       await page.click("[data-testid=run]");
       // ends with the new run in a terminal state, or with validation issues on screen
       const outcome = await page.waitForFunction(
         (prev) => {
-          if (document.querySelector("[data-testid=field-issue], [data-testid=global-issues]")) return "invalid: " + document.querySelector("[data-testid=field-issue], [data-testid=global-issues]")!.textContent;
+          if (document.querySelector("[data-testid=field-issue], [data-testid=global-issues]"))
+            return (
+              "invalid: " +
+              document.querySelector("[data-testid=field-issue], [data-testid=global-issues]")!.textContent
+            );
           const el = document.querySelector("[data-testid=run-status]");
           const st = el?.getAttribute("data-status");
-          if (!el || el.getAttribute("data-run-id") === prev || !["finished", "failed", "cancelled", "interrupted"].includes(st ?? "")) return false;
-          return st === "finished" ? "finished" : `${st}: ${el.textContent} ${[...document.querySelectorAll("[data-testid=node-error]")].map((e) => e.textContent).join("; ")}`;
+          if (
+            !el ||
+            el.getAttribute("data-run-id") === prev ||
+            !["finished", "failed", "cancelled", "interrupted"].includes(st ?? "")
+          )
+            return false;
+          return st === "finished"
+            ? "finished"
+            : `${st}: ${el.textContent} ${[...document.querySelectorAll("[data-testid=node-error]")].map((e) => e.textContent).join("; ")}`;
         },
         before,
         { timeout: 240_000 },

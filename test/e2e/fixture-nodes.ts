@@ -45,7 +45,9 @@ function wav16(channels: Float32Array[], sampleRate: number): Buffer {
   b.writeUInt16LE(16, 34);
   b.write("data", 36);
   b.writeUInt32LE(n * c * 2, 40);
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(channels[k][i] * 32767))), 44 + (i * c + k) * 2);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < c; k++)
+      b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(channels[k][i] * 32767))), 44 + (i * c + k) * 2);
   return b;
 }
 

@@ -11,14 +11,27 @@ import type { Browser } from "playwright-core";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const SHOTS = join(ROOT, "test-output", "e2e");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 import { needsBuild } from "../../server/cli/editor-build";
 export { needsBuild };
 
 export function ensureBuild(): void {
   if (!needsBuild()) return;
-  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/next/dist/bin/next"), "build"], { cwd: ROOT, stdio: "pipe", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: ROOT,
+    stdio: "pipe",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
   if (r.status !== 0) throw new Error(`next build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -33,12 +46,22 @@ export interface Studio {
 /** Starts the studio with a fresh data folder; resolves once it serves. */
 export async function startStudio(): Promise<Studio> {
   const dataDir = mkdtempSync(join(tmpdir(), "acestep-e2e-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, ACESTEP_DATA: dataDir, NEXT_TELEMETRY_DISABLED: "1", ACESTEP_THREADS: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ACESTEP_DATA: dataDir,
+    NEXT_TELEMETRY_DISABLED: "1",
+    ACESTEP_THREADS: "1",
+  };
   delete env.ACESTEP_MODELS;
   delete env.ACESTEP_API_TOKEN;
   delete env.PORT;
   // detached: its own process group, so closing kills next's workers too.
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/e2e/serve.ts")], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/e2e/serve.ts")], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   child.stdout!.on("data", (b: Buffer) => (log += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (log += b.toString()));

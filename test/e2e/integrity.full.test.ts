@@ -4,7 +4,23 @@
 // refused run says so in the toolbar with the node and field outlined.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { addBySearch, center, closeSession, dragFrom, edgeCount, handle, node, nodeIds, openEditor, openGraphFile, openSession, runStatus, shot, slowGraph, type Session } from "./page-helpers";
+import {
+  addBySearch,
+  center,
+  closeSession,
+  dragFrom,
+  edgeCount,
+  handle,
+  node,
+  nodeIds,
+  openEditor,
+  openGraphFile,
+  openSession,
+  runStatus,
+  shot,
+  slowGraph,
+  type Session,
+} from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
@@ -27,7 +43,9 @@ describe.sequential("editor state integrity", () => {
     await page.click("[data-testid=run]");
     await page.waitForSelector("[data-testid=run-status][data-status=finished]");
     await page.locator(`${node("out")} [data-testid=audio-player]`).waitFor();
-    expect(await page.locator(`${node("steps")}[data-status=done], ${node("steps")} [data-status=done]`).count()).toBeGreaterThan(0);
+    expect(
+      await page.locator(`${node("steps")}[data-status=done], ${node("steps")} [data-status=done]`).count(),
+    ).toBeGreaterThan(0);
     // another graph with the same node ids, never run: no badges, no players, no run status
     await openGraphFile(page, "other.json", slowGraph(4, 50));
     await expect.poll(() => page.locator(".react-flow__node [data-status=done]").count()).toBe(0);
@@ -110,7 +128,9 @@ describe.sequential("editor state integrity", () => {
     await page.click("[data-testid=run]");
     await page.locator("[data-testid=status-bar]", { hasText: "queue 1 running" }).waitFor();
     await page.waitForSelector("[data-testid=run-status][data-status=finished]");
-    await page.locator("[data-testid=status-bar]", { hasText: "queue 0 running · 0 waiting" }).waitFor({ timeout: 4000 });
+    await page
+      .locator("[data-testid=status-bar]", { hasText: "queue 0 running · 0 waiting" })
+      .waitFor({ timeout: 4000 });
   });
 
   it("says in the toolbar that a run was refused and outlines the node and field", async (ctx) => {

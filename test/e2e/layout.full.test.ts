@@ -23,7 +23,8 @@ const overlaps = () =>
       for (let j = i + 1; j < r.length; j++) {
         const [a, A] = r[i];
         const [b, B] = r[j];
-        if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1) out.push(`${a}/${b}`);
+        if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1)
+          out.push(`${a}/${b}`);
       }
     return out;
   });

@@ -25,7 +25,8 @@ export async function openSession(): Promise<Session | string> {
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     // a refused runs.start answers 400 on purpose; favicon 404s do not matter
-    if (m.type() === "error" && !/favicon|runs\.start|runs\.events/.test(m.location().url)) errors.push(`console: ${m.text()} (${m.location().url})`);
+    if (m.type() === "error" && !/favicon|runs\.start|runs\.events/.test(m.location().url))
+      errors.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on("dialog", (d) => void d.accept());
   return { studio, browser, page, errors };
@@ -38,7 +39,8 @@ export async function closeSession(s: Session | string | undefined): Promise<voi
 }
 
 export const node = (id: string) => `.react-flow__node[data-id="${id}"]`;
-export const handle = (id: string, name: string, kind: "source" | "target") => `${node(id)} .react-flow__handle.${kind}[data-handleid="${name}"]`;
+export const handle = (id: string, name: string, kind: "source" | "target") =>
+  `${node(id)} .react-flow__handle.${kind}[data-handleid="${name}"]`;
 
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -71,7 +73,8 @@ export async function addBySearch(page: Page, x: number, y: number, query: strin
   await search.waitFor({ state: "detached" });
 }
 
-export const nodeIds = (page: Page) => page.$$eval(".react-flow__node", (els) => els.map((e) => e.getAttribute("data-id") ?? ""));
+export const nodeIds = (page: Page) =>
+  page.$$eval(".react-flow__node", (els) => els.map((e) => e.getAttribute("data-id") ?? ""));
 export const edgeCount = (page: Page) => page.locator(".react-flow__edge").count();
 
 /** Opens the editor on a fresh page load and waits until it is ready. */
@@ -82,8 +85,15 @@ export async function openEditor(page: Page, url: string) {
 
 /** Opens a graph through File ▸ Open JSON file (as a user would). */
 export async function openGraphFile(page: Page, name: string, graph: unknown) {
-  await page.setInputFiles("[data-testid=file-input]", { name, mimeType: "application/json", buffer: Buffer.from(JSON.stringify(graph)) });
-  await page.locator("[data-testid=toast]", { hasText: `Opened ${name}` }).last().waitFor();
+  await page.setInputFiles("[data-testid=file-input]", {
+    name,
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(graph)),
+  });
+  await page
+    .locator("[data-testid=toast]", { hasText: `Opened ${name}` })
+    .last()
+    .waitFor();
 }
 
 /** tone → slow steps → Save Audio: a run that takes about steps × ms and ends with a player. */
@@ -92,10 +102,24 @@ export function slowGraph(steps = 6, ms = 100) {
     version: 1,
     nodes: {
       tone: { type: "audio.testTone", params: { seconds: 1 }, ui: { x: 0, y: 0 } },
-      steps: { type: "e2e.steps", params: { steps, ms }, inputs: { audio: { node: "tone", output: "audio" } }, ui: { x: 320, y: 0 } },
-      out: { type: "audio.save", params: { format: "wav" }, inputs: { audio: { node: "steps", output: "audio" } }, ui: { x: 640, y: 0 } },
+      steps: {
+        type: "e2e.steps",
+        params: { steps, ms },
+        inputs: { audio: { node: "tone", output: "audio" } },
+        ui: { x: 320, y: 0 },
+      },
+      out: {
+        type: "audio.save",
+        params: { format: "wav" },
+        inputs: { audio: { node: "steps", output: "audio" } },
+        ui: { x: 640, y: 0 },
+      },
     },
   };
 }
 
-export const runStatus = (page: Page) => page.locator("[data-testid=run-status]").getAttribute("data-status", { timeout: 1000 }).catch(() => null);
+export const runStatus = (page: Page) =>
+  page
+    .locator("[data-testid=run-status]")
+    .getAttribute("data-status", { timeout: 1000 })
+    .catch(() => null);

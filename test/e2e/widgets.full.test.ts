@@ -3,7 +3,16 @@
 // the range shown); the seed control after a run and the seed a run used; the keyscale list.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { closeSession, node, openEditor, openGraphFile, openSession, shot, slowGraph, type Session } from "./page-helpers";
+import {
+  closeSession,
+  node,
+  openEditor,
+  openGraphFile,
+  openSession,
+  shot,
+  slowGraph,
+  type Session,
+} from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
@@ -18,10 +27,15 @@ afterAll(() => closeSession(s));
 /** The working graph as autosaved (after its debounce). */
 async function storedParam(nodeId: string, param: string): Promise<unknown> {
   await page.waitForTimeout(400);
-  return page.evaluate(([n, p]) => {
-    const a = JSON.parse(localStorage.getItem("acestep-studio.working-graph.v1") ?? "{}") as { graph?: { nodes: Record<string, { params?: Record<string, unknown> }> } };
-    return a.graph?.nodes[n]?.params?.[p];
-  }, [nodeId, param] as const);
+  return page.evaluate(
+    ([n, p]) => {
+      const a = JSON.parse(localStorage.getItem("acestep-studio.working-graph.v1") ?? "{}") as {
+        graph?: { nodes: Record<string, { params?: Record<string, unknown> }> };
+      };
+      return a.graph?.nodes[n]?.params?.[p];
+    },
+    [nodeId, param] as const,
+  );
 }
 
 describe.sequential("param widgets", () => {
@@ -35,7 +49,9 @@ describe.sequential("param widgets", () => {
     await page.keyboard.press("Control+a");
     await page.keyboard.press("Backspace");
     expect(await seed.inputValue()).toBe("");
-    expect(await page.textContent(`${node("sampler")} [data-testid=number-problem]`)).toMatch(/enter a number.*keeps 42/);
+    expect(await page.textContent(`${node("sampler")} [data-testid=number-problem]`)).toMatch(
+      /enter a number.*keeps 42/,
+    );
     await page.keyboard.type("1234");
     expect(await seed.inputValue()).toBe("1234");
     expect(await page.locator(`${node("sampler")} [data-testid=number-problem]`).count()).toBe(0);
@@ -64,29 +80,56 @@ describe.sequential("param widgets", () => {
 
   it("offers each key once, in upstream's spellings", async (ctx) => {
     if (typeof s !== "object") return ctx.skip();
-    const options = await page.$$eval(`${node("text")} select[aria-label=keyscale] option`, (els) => els.map((e) => (e as HTMLOptionElement).value));
+    const options = await page.$$eval(`${node("text")} select[aria-label=keyscale] option`, (els) =>
+      els.map((e) => (e as HTMLOptionElement).value),
+    );
     expect(options).toHaveLength(35);
     expect(new Set(options).size).toBe(35);
-    for (const gone of ["A♯ major", "A♭ minor", "E# major", "B# minor", "Cb major", "Fb minor"]) expect(options).not.toContain(gone);
+    for (const gone of ["A♯ major", "A♭ minor", "E# major", "B# minor", "Cb major", "Fb minor"])
+      expect(options).not.toContain(gone);
     for (const kept of ["", "C major", "F# minor", "Bb major", "Eb minor"]) expect(options).toContain(kept);
   });
 
   it("offers the installed models of a loader's component, and the missing ones with how to install them", async (ctx) => {
     if (typeof s !== "object") return ctx.skip();
     const select = `${node("dit")} select[aria-label=name]`;
-    await expect.poll(() => page.locator(`${select} option:not([disabled])`).count(), { timeout: 30_000 }).toBeGreaterThan(1);
-    const options = await page.$$eval(`${select} option`, (els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, text: e.textContent ?? "", disabled: (e as HTMLOptionElement).disabled })));
+    await expect
+      .poll(() => page.locator(`${select} option:not([disabled])`).count(), { timeout: 30_000 })
+      .toBeGreaterThan(1);
+    const options = await page.$$eval(`${select} option`, (els) =>
+      els.map((e) => ({
+        value: (e as HTMLOptionElement).value,
+        text: e.textContent ?? "",
+        disabled: (e as HTMLOptionElement).disabled,
+      })),
+    );
     expect(options[0]).toMatchObject({ value: "", disabled: false });
     const installed = options.filter((o) => !o.disabled && o.value !== "");
     expect(installed.some((o) => /demo/.test(o.text))).toBe(true);
     const list = await page.evaluate(async () => {
-      const r = await fetch("/api/trpc/models.list", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-      return ((await r.json()) as { result: { data: { installed: Array<{ component: string; name: string }>; missing: Array<{ component: string }> } } }).result.data;
+      const r = await fetch("/api/trpc/models.list", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      return (
+        (await r.json()) as {
+          result: {
+            data: { installed: Array<{ component: string; name: string }>; missing: Array<{ component: string }> };
+          };
+        }
+      ).result.data;
     });
-    expect(installed.map((o) => o.value).sort()).toEqual(list.installed.filter((m) => m.component === "dit").map((m) => m.name).sort());
+    expect(installed.map((o) => o.value).sort()).toEqual(
+      list.installed
+        .filter((m) => m.component === "dit")
+        .map((m) => m.name)
+        .sort(),
+    );
     const missing = list.missing.filter((m) => m.component === "dit").length;
     expect(options.filter((o) => o.disabled)).toHaveLength(missing);
-    if (missing > 0) expect(await page.textContent(`${node("dit")} [data-testid=model-missing]`)).toMatch(/acestep models/);
+    if (missing > 0)
+      expect(await page.textContent(`${node("dit")} [data-testid=model-missing]`)).toMatch(/acestep models/);
     await page.selectOption(select, installed[0].value);
     expect(await storedParam("dit", "name")).toBe(installed[0].value);
     await shot(page, "widgets-04-models");
@@ -113,7 +156,9 @@ describe.sequential("param widgets", () => {
     expect(await page.inputValue(`${node("steps")} input[aria-label=seed]`)).toBe(String(drawn));
     await page.selectOption(`${node("steps")} select[aria-label="seed after run"]`, "increment");
     await page.click("[data-testid=run]");
-    await expect.poll(() => page.inputValue(`${node("steps")} input[aria-label=seed]`)).toBe(String((drawn + 1) % 2 ** 32));
+    await expect
+      .poll(() => page.inputValue(`${node("steps")} input[aria-label=seed]`))
+      .toBe(String((drawn + 1) % 2 ** 32));
     await page.waitForSelector("[data-testid=run-status][data-status=finished]");
     await expect.poll(() => used.locator("b").textContent()).toBe(String(drawn));
     await shot(page, "widgets-03-seed-control");

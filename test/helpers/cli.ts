@@ -13,7 +13,10 @@ export interface CliResult {
 export async function runCliInProcess(argv: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const line = (sink: string[]) => (...a: unknown[]) => void sink.push(`${a.join(" ")}\n`);
+  const line =
+    (sink: string[]) =>
+    (...a: unknown[]) =>
+      void sink.push(`${a.join(" ")}\n`);
   const chunk = (sink: string[]) => (c: string | Uint8Array) => (sink.push(String(c)), true);
   const spies = [
     vi.spyOn(console, "log").mockImplementation(line(out)),
@@ -33,6 +36,10 @@ export async function runCliInProcess(argv: string[], env: Record<string, string
 
 /** Runs bin/acestep.mjs as its own process: what a user's shell sees (exit status, no stack traces). */
 export function runCliProcess(argv: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, ["bin/acestep.mjs", ...argv], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["bin/acestep.mjs", ...argv], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -15,7 +15,12 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { registry?: NodeRegistry; config?: Omit<AppContextOptions, "registry" | "dataDir">; dataDir?: string; routes?: HttpServerOptions["routes"] } = {},
+  opts: {
+    registry?: NodeRegistry;
+    config?: Omit<AppContextOptions, "registry" | "dataDir">;
+    dataDir?: string;
+    routes?: HttpServerOptions["routes"];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "acestep-test-"));
   const app = createAppContext({ dataDir, registry: opts.registry, progressIntervalMs: 0, ...opts.config });

@@ -9,7 +9,8 @@ import type { DitRefConfig } from "./reference/dit";
 import type { RefDims } from "./reference/transformer";
 import { randomWeights } from "./helpers";
 
-const layerTypes = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
+const layerTypes = (n: number) =>
+  Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
 const LATENT = 8;
 
 export const tinyDitJson = {
@@ -56,10 +57,19 @@ export function scaleConvWeights(w: MemoryWeights): MemoryWeights {
 
 export function ditRefConfig(c: AceStepDitConfig = tinyDit): DitRefConfig {
   return {
-    hidden: c.hidden_size, heads: c.num_attention_heads, kvHeads: c.num_key_value_heads, headDim: c.head_dim,
-    intermediate: c.intermediate_size, eps: c.rms_norm_eps, theta: c.rope_theta, layers: c.num_hidden_layers,
-    layerTypes: c.layer_types ?? layerTypes(c.num_hidden_layers), window: c.use_sliding_window ? c.sliding_window : null,
-    patch: c.patch_size, latent: c.audio_acoustic_hidden_dim, context: c.in_channels - c.audio_acoustic_hidden_dim,
+    hidden: c.hidden_size,
+    heads: c.num_attention_heads,
+    kvHeads: c.num_key_value_heads,
+    headDim: c.head_dim,
+    intermediate: c.intermediate_size,
+    eps: c.rms_norm_eps,
+    theta: c.rope_theta,
+    layers: c.num_hidden_layers,
+    layerTypes: c.layer_types ?? layerTypes(c.num_hidden_layers),
+    window: c.use_sliding_window ? c.sliding_window : null,
+    patch: c.patch_size,
+    latent: c.audio_acoustic_hidden_dim,
+    context: c.in_channels - c.audio_acoustic_hidden_dim,
     condition: c.encoder_hidden_size ?? c.hidden_size,
   };
 }
@@ -68,8 +78,13 @@ export function ditRefConfig(c: AceStepDitConfig = tinyDit): DitRefConfig {
 export function encoderRefDims(c: AceStepDitConfig = tinyDit): RefDims {
   const e = encoderStackConfig(c);
   return {
-    hidden: e.hidden_size, heads: e.num_attention_heads, kvHeads: e.num_key_value_heads, headDim: e.head_dim,
-    eps: e.rms_norm_eps, theta: e.rope_theta, intermediate: e.intermediate_size,
+    hidden: e.hidden_size,
+    heads: e.num_attention_heads,
+    kvHeads: e.num_key_value_heads,
+    headDim: e.head_dim,
+    eps: e.rms_norm_eps,
+    theta: e.rope_theta,
+    intermediate: e.intermediate_size,
   };
 }
 

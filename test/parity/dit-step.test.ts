@@ -59,7 +59,18 @@ function reference(T: number, feeds: ReturnType<typeof inputs>, o: { window?: nu
   for (let b = 0; b < B; b++) {
     const cross = refCrossKv(get, rc, encItem(b));
     const conf = o.window === null ? { ...rc, window: null } : rc;
-    out.set(refDitForward(get, conf, x.subarray(b * T * latent, (b + 1) * T * latent), c.subarray(b * T * ctxCh, (b + 1) * T * ctxCh), t[b], r[b], cross), b * T * latent);
+    out.set(
+      refDitForward(
+        get,
+        conf,
+        x.subarray(b * T * latent, (b + 1) * T * latent),
+        c.subarray(b * T * ctxCh, (b + 1) * T * ctxCh),
+        t[b],
+        r[b],
+        cross,
+      ),
+      b * T * latent,
+    );
   }
   return out;
 }
@@ -84,7 +95,14 @@ describe("DiT step graph", () => {
 
   it("reads the official turbo config: 24 layers alternating sliding (128) / full, encoders at the DiT width", () => {
     const c = ditConfigFromJson(OFFICIAL_DIT_TURBO_CONFIG);
-    expect(encoderStackConfig(c)).toMatchObject({ hidden_size: 2048, intermediate_size: 6144, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 128, sliding_window: 128 });
+    expect(encoderStackConfig(c)).toMatchObject({
+      hidden_size: 2048,
+      intermediate_size: 6144,
+      num_attention_heads: 16,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      sliding_window: 128,
+    });
     const types = Array.from({ length: 24 }, (_, i) => layerTypeOf(ditStackConfig(c), i));
     expect(types.filter((t, i) => t === (i % 2 === 0 ? "sliding_attention" : "full_attention"))).toHaveLength(24);
     expect(layerTypeOf(ditStackConfig({ ...c, use_sliding_window: false }), 0)).toBe("full_attention");
@@ -133,7 +151,10 @@ describe("DiT step graph", () => {
     for (const o of [{ slidingAttention: "mask" as const }, { slidingBlock: 5 }]) {
       const s = await session(toBytes(buildDitStep(weights, cfg, o)));
       const all: Record<string, ort.Tensor> = { ...feeds };
-      for (let i = 0; i < L; i++) { all[crossKeyName(i)] = kv[crossKeyName(i)]; all[crossValueName(i)] = kv[crossValueName(i)]; }
+      for (let i = 0; i < L; i++) {
+        all[crossKeyName(i)] = kv[crossKeyName(i)];
+        all[crossValueName(i)] = kv[crossValueName(i)];
+      }
       const got = (await s.run(all)).vt.data as Float32Array;
       expect(record(`dit_step ${JSON.stringify(o)}`, maxAbsDiff(got, ref))).toBeLessThanOrEqual(1e-5);
       expect(maxAbsDiff(got, blocked)).toBeLessThanOrEqual(1e-5); // summation order only
@@ -143,24 +164,39 @@ describe("DiT step graph", () => {
   it("gives the same velocity with K/V computed once as with K/V recomputed in-graph every step", async () => {
     const kv = await crossKv(); // once per generation
     let err = 0;
-    for (const [T, seed, t] of [[9, 21, 1], [9, 22, 0.875], [14, 23, 0.5]] as const) {
+    for (const [T, seed, t] of [
+      [9, 21, 1],
+      [9, 22, 0.875],
+      [14, 23, 0.5],
+    ] as const) {
       const feeds = inputs(T, seed, [t, t], [t, t]);
       const once = await step(feeds, kv);
-      const fused = (await fusedSession.run({ ...feeds, encoder_hidden_states: f32(enc, [B, Le, E]) })).vt.data as Float32Array;
+      const fused = (await fusedSession.run({ ...feeds, encoder_hidden_states: f32(enc, [B, Le, E]) })).vt
+        .data as Float32Array;
       err = Math.max(err, maxAbsDiff(once, fused));
     }
     expect(record("cross-K/V once vs recomputed", err)).toBeLessThanOrEqual(1e-6);
   });
 
   it("handles the XL geometry (DiT width 80 ≠ heads·head_dim 64, condition width 64 ≠ 80)", async () => {
-    const xlJson = { ...tinyDitJson, hidden_size: 80, encoder_hidden_size: 64, encoder_intermediate_size: 72, encoder_num_attention_heads: 4, encoder_num_key_value_heads: 2, fsq_dim: 64 };
+    const xlJson = {
+      ...tinyDitJson,
+      hidden_size: 80,
+      encoder_hidden_size: 64,
+      encoder_intermediate_size: 72,
+      encoder_num_attention_heads: 4,
+      encoder_num_key_value_heads: 2,
+      fsq_dim: 64,
+    };
     const xl = ditConfigFromJson(xlJson);
     const w = scaleConvWeights(randomWeights(tinyDitSpec(xlJson), 99));
     const xrc = ditRefConfig(xl);
     const T = 11;
     const Lx = 3;
     const e = randArray(rng(98), Lx * 64, 1);
-    const kv = await (await session(toBytes(buildDitCrossKv(w, xl)))).run({ encoder_hidden_states: f32(e, [1, Lx, 64]) });
+    const kv = await (
+      await session(toBytes(buildDitCrossKv(w, xl)))
+    ).run({ encoder_hidden_states: f32(e, [1, Lx, 64]) });
     const g = rng(97);
     const feeds: Record<string, ort.Tensor> = {
       hidden_states: f32(randArray(g, T * latent, 1), [1, T, latent]),
@@ -168,9 +204,20 @@ describe("DiT step graph", () => {
       timestep: f32(Float32Array.from([0.4]), [1]),
       timestep_r: f32(Float32Array.from([0.4]), [1]),
     };
-    for (let i = 0; i < L; i++) { feeds[crossKeyName(i)] = kv[crossKeyName(i)]; feeds[crossValueName(i)] = kv[crossValueName(i)]; }
+    for (let i = 0; i < L; i++) {
+      feeds[crossKeyName(i)] = kv[crossKeyName(i)];
+      feeds[crossValueName(i)] = kv[crossValueName(i)];
+    }
     const got = (await (await session(toBytes(buildDitStep(w, xl)))).run(feeds)).vt.data as Float32Array;
-    const ref = refDitForward((k) => w.get(k), xrc, feeds.hidden_states.data as Float32Array, feeds.context_latents.data as Float32Array, 0.4, 0.4, refCrossKv((k) => w.get(k), xrc, e));
+    const ref = refDitForward(
+      (k) => w.get(k),
+      xrc,
+      feeds.hidden_states.data as Float32Array,
+      feeds.context_latents.data as Float32Array,
+      0.4,
+      0.4,
+      refCrossKv((k) => w.get(k), xrc, e),
+    );
     expect(record("dit_step XL geometry", maxAbsDiff(got, ref))).toBeLessThanOrEqual(1e-5);
   });
 
@@ -178,17 +225,26 @@ describe("DiT step graph", () => {
     const T = 12;
     const feeds = inputs(T, 14, [0.8, 0.8], [0.8, 0.8]);
     const s16 = await session(toBytes(buildDitStep(weights, cfg, { precision: "fp16" })));
-    const kv = await (await session(toBytes(buildDitCrossKv(weights, cfg, { precision: "fp16" })))).run({ encoder_hidden_states: f32(enc, [B, Le, E]) });
+    const kv = await (
+      await session(toBytes(buildDitCrossKv(weights, cfg, { precision: "fp16" })))
+    ).run({ encoder_hidden_states: f32(enc, [B, Le, E]) });
     const all: Record<string, ort.Tensor> = { ...feeds };
-    for (let i = 0; i < L; i++) { all[crossKeyName(i)] = kv[crossKeyName(i)]; all[crossValueName(i)] = kv[crossValueName(i)]; }
+    for (let i = 0; i < L; i++) {
+      all[crossKeyName(i)] = kv[crossKeyName(i)];
+      all[crossValueName(i)] = kv[crossValueName(i)];
+    }
     const got = (await s16.run(all)).vt.data as Float32Array;
     const ref = reference(T, feeds);
     const scale = maxAbsDiff(ref, new Float32Array(ref.length));
-    expect(record("dit_step fp16 vs fp32 ref (info, relative to max |vt|)", maxAbsDiff(got, ref) / scale)).toBeLessThanOrEqual(2e-2);
+    expect(
+      record("dit_step fp16 vs fp32 ref (info, relative to max |vt|)", maxAbsDiff(got, ref) / scale),
+    ).toBeLessThanOrEqual(2e-2);
   });
 
   it("fails the build listing missing and unused decoder keys", () => {
-    const broken = new MemoryWeights([...weights.keys()].filter((k) => k !== "decoder.layers.1.mlp.up_proj.weight").map((k) => [k, weights.get(k)]));
+    const broken = new MemoryWeights(
+      [...weights.keys()].filter((k) => k !== "decoder.layers.1.mlp.up_proj.weight").map((k) => [k, weights.get(k)]),
+    );
     broken.set("decoder.layers.4.mlp_norm.weight", { shape: [E], data: new Float32Array(E) });
     let err: unknown;
     try {
@@ -202,11 +258,19 @@ describe("DiT step graph", () => {
     expect((err as Error).message).toContain("decoder.layers.1.mlp.up_proj.weight");
     const bad = new MemoryWeights([...weights.keys()].map((k) => [k, weights.get(k)]));
     bad.set("decoder.proj_in.1.weight", { shape: [E, 3, 2], data: new Float32Array(E * 6) });
-    expect(() => buildDitStep(bad, cfg)).toThrow(/decoder\.proj_in\.1\.weight: checkpoint \[64,3,2\] vs expected \[64,24,2\]/);
+    expect(() => buildDitStep(bad, cfg)).toThrow(
+      /decoder\.proj_in\.1\.weight: checkpoint \[64,3,2\] vs expected \[64,24,2\]/,
+    );
   });
 
   it("cross-K/V build reports a missing k_norm", () => {
-    const broken = new MemoryWeights([...weights.keys()].filter((k) => k !== "decoder.layers.2.cross_attn.k_norm.weight").map((k) => [k, weights.get(k)]));
-    expect(() => buildDitCrossKv(broken, cfg)).toThrow(/missing 1 key\(s\):\n {2}decoder\.layers\.2\.cross_attn\.k_norm\.weight/);
+    const broken = new MemoryWeights(
+      [...weights.keys()]
+        .filter((k) => k !== "decoder.layers.2.cross_attn.k_norm.weight")
+        .map((k) => [k, weights.get(k)]),
+    );
+    expect(() => buildDitCrossKv(broken, cfg)).toThrow(
+      /missing 1 key\(s\):\n {2}decoder\.layers\.2\.cross_attn\.k_norm\.weight/,
+    );
   });
 });

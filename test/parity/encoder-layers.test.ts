@@ -22,7 +22,10 @@ const xs = [x.subarray(0, S * H), x.subarray(S * H)];
 const keyMask = [new Array(S).fill(1), [1, 1, 1, 1, 1, 1, 0, 0, 0]];
 const types = Array.from({ length: L }, (_, i) => layerTypeOf(cfg, i));
 
-async function run(c: AceStepEncoderConfig, o: { paddingMask?: boolean; precision?: "fp32" | "fp16"; finalNorm?: boolean }): Promise<Float32Array> {
+async function run(
+  c: AceStepEncoderConfig,
+  o: { paddingMask?: boolean; precision?: "fp32" | "fp16"; finalNorm?: boolean },
+): Promise<Float32Array> {
   const s = await session(toBytes(buildAceEncoderStack(weights, c, { prefix, numLayers: L, ...o })));
   const feeds: Record<string, ReturnType<typeof f32>> = { hidden_states: f32(x, [B, S, H]) };
   if (o.paddingMask) feeds.attention_mask = i64(keyMask.flat(), [B, S]);
@@ -31,7 +34,11 @@ async function run(c: AceStepEncoderConfig, o: { paddingMask?: boolean; precisio
   return out.last_hidden_state.data as Float32Array;
 }
 
-const cat = (a: Float32Array[]) => { const o = new Float32Array(a[0].length * a.length); a.forEach((p, i) => o.set(p, i * p.length)); return o; };
+const cat = (a: Float32Array[]) => {
+  const o = new Float32Array(a[0].length * a.length);
+  a.forEach((p, i) => o.set(p, i * p.length));
+  return o;
+};
 
 describe("ace-step encoder-layer stack", () => {
   afterAll(() => console.log("encoder stack max abs errors", measured));
@@ -59,7 +66,9 @@ describe("ace-step encoder-layer stack", () => {
 
   it("applies the key padding mask (including rows whose window holds only padding)", async () => {
     const got = await run(cfg, { paddingMask: true, finalNorm: true });
-    const ref = encoderForward(get, encoderDims(cfg), prefix, types, 2, xs, keyMask).map((h) => rmsnorm(h, H, get(`${prefix}norm.weight`).data, cfg.rms_norm_eps));
+    const ref = encoderForward(get, encoderDims(cfg), prefix, types, 2, xs, keyMask).map((h) =>
+      rmsnorm(h, H, get(`${prefix}norm.weight`).data, cfg.rms_norm_eps),
+    );
     expect(record("encoder padded+norm fp32", maxAbsDiff(got, cat(ref)))).toBeLessThanOrEqual(1e-5);
     expect(got.every(Number.isFinite)).toBe(true);
   });

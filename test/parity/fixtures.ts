@@ -4,18 +4,38 @@ import type { AceStepEncoderConfig } from "../../server/onnx/encoder-layers";
 import type { RefDims } from "./reference/transformer";
 
 export const tinyQwen3: Qwen3Config = {
-  vocab_size: 61, hidden_size: 32, intermediate_size: 40, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, rope_theta: 10000, rms_norm_eps: 1e-6,
+  vocab_size: 61,
+  hidden_size: 32,
+  intermediate_size: 40,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 16,
+  rope_theta: 10000,
+  rms_norm_eps: 1e-6,
   tie_word_embeddings: true,
 };
 
 export const tinyEncoder: AceStepEncoderConfig = {
-  hidden_size: 32, intermediate_size: 48, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8,
-  rms_norm_eps: 1e-6, rope_theta: 1_000_000, sliding_window: 2,
+  hidden_size: 32,
+  intermediate_size: 48,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 8,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1_000_000,
+  sliding_window: 2,
   layer_types: ["sliding_attention", "full_attention", "sliding_attention", "full_attention"],
 };
 
-export function layerSpec(p: string, H: number, heads: number, kvHeads: number, D: number, I: number): Record<string, number[]> {
+export function layerSpec(
+  p: string,
+  H: number,
+  heads: number,
+  kvHeads: number,
+  D: number,
+  I: number,
+): Record<string, number[]> {
   return {
     [`${p}input_layernorm.weight`]: [H],
     [`${p}post_attention_layernorm.weight`]: [H],
@@ -37,7 +57,17 @@ export function qwen3Spec(c: Qwen3Config, prefix: string, withHead = false): Rec
     [`${prefix}norm.weight`]: [c.hidden_size],
   };
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    Object.assign(spec, layerSpec(`${prefix}layers.${i}.`, c.hidden_size, c.num_attention_heads, c.num_key_value_heads, c.head_dim, c.intermediate_size));
+    Object.assign(
+      spec,
+      layerSpec(
+        `${prefix}layers.${i}.`,
+        c.hidden_size,
+        c.num_attention_heads,
+        c.num_key_value_heads,
+        c.head_dim,
+        c.intermediate_size,
+      ),
+    );
   }
   if (withHead) spec["lm_head.weight"] = [c.vocab_size, c.hidden_size];
   return spec;
@@ -46,21 +76,42 @@ export function qwen3Spec(c: Qwen3Config, prefix: string, withHead = false): Rec
 export function encoderSpec(c: AceStepEncoderConfig, prefix: string, layers: number): Record<string, number[]> {
   const spec: Record<string, number[]> = { [`${prefix}norm.weight`]: [c.hidden_size] };
   for (let i = 0; i < layers; i++) {
-    Object.assign(spec, layerSpec(`${prefix}layers.${i}.`, c.hidden_size, c.num_attention_heads, c.num_key_value_heads, c.head_dim, c.intermediate_size));
+    Object.assign(
+      spec,
+      layerSpec(
+        `${prefix}layers.${i}.`,
+        c.hidden_size,
+        c.num_attention_heads,
+        c.num_key_value_heads,
+        c.head_dim,
+        c.intermediate_size,
+      ),
+    );
   }
   return spec;
 }
 
 export function qwen3Dims(c: Qwen3Config): RefDims & { layers: number } {
   return {
-    hidden: c.hidden_size, heads: c.num_attention_heads, kvHeads: c.num_key_value_heads, headDim: c.head_dim,
-    eps: c.rms_norm_eps, theta: c.rope_theta, intermediate: c.intermediate_size, layers: c.num_hidden_layers,
+    hidden: c.hidden_size,
+    heads: c.num_attention_heads,
+    kvHeads: c.num_key_value_heads,
+    headDim: c.head_dim,
+    eps: c.rms_norm_eps,
+    theta: c.rope_theta,
+    intermediate: c.intermediate_size,
+    layers: c.num_hidden_layers,
   };
 }
 
 export function encoderDims(c: AceStepEncoderConfig): RefDims {
   return {
-    hidden: c.hidden_size, heads: c.num_attention_heads, kvHeads: c.num_key_value_heads, headDim: c.head_dim,
-    eps: c.rms_norm_eps, theta: c.rope_theta, intermediate: c.intermediate_size,
+    hidden: c.hidden_size,
+    heads: c.num_attention_heads,
+    kvHeads: c.num_key_value_heads,
+    headDim: c.head_dim,
+    eps: c.rms_norm_eps,
+    theta: c.rope_theta,
+    intermediate: c.intermediate_size,
   };
 }

@@ -33,7 +33,8 @@ describe("GraphBuilder", () => {
         const t = byName.get(key);
         expect(t, key).toBeDefined();
         expect(t!.dims.map(Number)).toEqual(shape);
-        const want = precision === "fp16" && shape.length === 2 ? TensorProto_DataType.FLOAT16 : TensorProto_DataType.FLOAT;
+        const want =
+          precision === "fp16" && shape.length === 2 ? TensorProto_DataType.FLOAT16 : TensorProto_DataType.FLOAT;
         expect(t!.dataType, key).toBe(want);
       }
       expect(Number(model.irVersion)).toBe(11);
@@ -94,12 +95,23 @@ describe("GraphBuilder", () => {
     expect(built.opsets).toEqual({ "": 23, "com.microsoft": 1 });
     const xs = Float32Array.from([-2, -0.5, 0.5, 2]);
     const y = (await (await session(toBytes(built))).run({ x: f32(xs, [1, 4]) })).y.data as Float32Array;
-    const erf = (z: number) => { const t = 1 / (1 + 0.3275911 * Math.abs(z)); const p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))); return Math.sign(z) * (1 - p * Math.exp(-z * z)); };
-    expect(maxAbsDiff(y, xs.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))))).toBeLessThan(1e-6);
+    const erf = (z: number) => {
+      const t = 1 / (1 + 0.3275911 * Math.abs(z));
+      const p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+      return Math.sign(z) * (1 - p * Math.exp(-z * z));
+    };
+    expect(
+      maxAbsDiff(
+        y,
+        xs.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it("RotaryEmbedding with in-graph tables matches the reference at long positions (theta 1e6, D 128)", async () => {
-    const D = 128, heads = 2, S = 5;
+    const D = 128,
+      heads = 2,
+      S = 5;
     const positions = [0, 1, 127, 2999, 40959];
     const g = new GraphBuilder();
     const x = g.input("x", "float32", [1, S, heads * D]);
@@ -107,8 +119,12 @@ describe("GraphBuilder", () => {
     const { cos, sin } = ropeTables(g, pos, D, 1e6);
     g.output("y", g.rotaryEmbedding(x, cos, sin, { numHeads: heads }));
     const xs = randArray(rng(4), S * heads * D, 1);
-    const y = (await (await session(toBytes(g.finish()))).run({ x: f32(xs, [1, S, heads * D]), pos: i64(positions, [1, S]) })).y.data as Float32Array;
-    expect(record("rope D128 pos≤40959", maxAbsDiff(y, rope(xs, S, heads, D, positions, 1e6)))).toBeLessThanOrEqual(1e-5);
+    const y = (
+      await (await session(toBytes(g.finish()))).run({ x: f32(xs, [1, S, heads * D]), pos: i64(positions, [1, S]) })
+    ).y.data as Float32Array;
+    expect(record("rope D128 pos≤40959", maxAbsDiff(y, rope(xs, S, heads, D, positions, 1e6)))).toBeLessThanOrEqual(
+      1e-5,
+    );
   });
 
   it("converts f32 to f16 with round-to-nearest-even, subnormals, Inf and NaN", () => {
@@ -127,10 +143,13 @@ describe("GraphBuilder", () => {
 
   it("serves a prefixed view of a provider and stores derived tensors under their exact name", async () => {
     const w = randomWeights(spec, 6);
-    const plain = (await (await session(toBytes(buildQwen3TextEncoder(w, cfg)))).run(feeds())).last_hidden_state.data as Float32Array;
+    const plain = (await (await session(toBytes(buildQwen3TextEncoder(w, cfg)))).run(feeds())).last_hidden_state
+      .data as Float32Array;
     const pre = withPrefix(w, "model.");
     expect(pre.has("model.norm.weight") && !pre.has("norm.weight")).toBe(true);
-    const viaPrefix = (await (await session(toBytes(buildQwen3TextEncoder(pre, cfg, { prefix: "model." })))).run(feeds())).last_hidden_state.data as Float32Array;
+    const viaPrefix = (
+      await (await session(toBytes(buildQwen3TextEncoder(pre, cfg, { prefix: "model." })))).run(feeds())
+    ).last_hidden_state.data as Float32Array;
     expect(maxAbsDiff(plain, viaPrefix)).toBe(0);
     const g = new GraphBuilder({ precision: "fp16" });
     const t = g.floatInitializer("decoder.proj_in.1.weight", [2, 2], Float32Array.from([1, 2, 3, 4]), { half: true });

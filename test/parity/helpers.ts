@@ -26,7 +26,10 @@ export function randomWeights(spec: Record<string, number[]>, seed: number, scal
   return w;
 }
 
-export async function session(bytes: Uint8Array, extra: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function session(
+  bytes: Uint8Array,
+  extra: ort.InferenceSession.SessionOptions = {},
+): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, ...extra });
 }
 

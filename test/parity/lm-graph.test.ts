@@ -18,7 +18,12 @@ const w = randomWeights(qwen3Spec(cfg, "model."), 31);
 
 function reference(weights: MemoryWeights, ids: number[]) {
   const r = qwen3Forward((k) => weights.get(k), qwen3Dims(cfg), [ids], [ids.map(() => 1)], { prefix: "model." });
-  const logits = headLogits(r.hidden[0].subarray((ids.length - 1) * H), weights.get("model.embed_tokens.weight"), 0, cfg.vocab_size);
+  const logits = headLogits(
+    r.hidden[0].subarray((ids.length - 1) * H),
+    weights.get("model.embed_tokens.weight"),
+    0,
+    cfg.vocab_size,
+  );
   return { logits, keys: r.keys.map((k) => k[0]), values: r.values.map((v) => v[0]) };
 }
 
@@ -31,7 +36,8 @@ function randomTokens(n: number, seed: number): number[] {
 function laneKeys(c: LmKvCache, layer: number, b: number): Float32Array {
   const out: number[] = [];
   for (let s = 0; s < c.length; s++) {
-    if (c.valid[s * c.lanes + b] === 1n) out.push(...c.keys[layer].subarray((s * c.lanes + b) * kvw, (s * c.lanes + b + 1) * kvw));
+    if (c.valid[s * c.lanes + b] === 1n)
+      out.push(...c.keys[layer].subarray((s * c.lanes + b) * kvw, (s * c.lanes + b + 1) * kvw));
   }
   return Float32Array.from(out);
 }
@@ -49,7 +55,11 @@ describe("LM step graph with an in-place KV cache", async () => {
     expect(record("prefill logits", maxAbsDiff(logits, ref.logits))).toBeLessThanOrEqual(1e-5);
     let kv = 0;
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
-      kv = Math.max(kv, maxAbsDiff(c.keys[l].subarray(0, ids.length * kvw), ref.keys[l]), maxAbsDiff(c.values[l].subarray(0, ids.length * kvw), ref.values[l]));
+      kv = Math.max(
+        kv,
+        maxAbsDiff(c.keys[l].subarray(0, ids.length * kvw), ref.keys[l]),
+        maxAbsDiff(c.values[l].subarray(0, ids.length * kvw), ref.values[l]),
+      );
     }
     expect(record("prefill cached K/V", kv)).toBeLessThanOrEqual(1e-5);
   });
@@ -63,7 +73,8 @@ describe("LM step graph with an in-place KV cache", async () => {
     for (let t = 6; t < ids.length; t++) {
       const [logits] = (await lm.step(c, [[ids[t]]]))!;
       vsRef = Math.max(vsRef, maxAbsDiff(logits, reference(w, ids.slice(0, t + 1)).logits));
-      if (t % 10 === 5) vsGraph = Math.max(vsGraph, maxAbsDiff(logits, (await lm.step(lm.newCache(1, 1), [ids.slice(0, t + 1)]))![0]));
+      if (t % 10 === 5)
+        vsGraph = Math.max(vsGraph, maxAbsDiff(logits, (await lm.step(lm.newCache(1, 1), [ids.slice(0, t + 1)]))![0]));
     }
     expect(c.length).toBe(66);
     expect(record("decode 60 steps vs reference", vsRef)).toBeLessThanOrEqual(1e-5);
@@ -90,7 +101,10 @@ describe("LM step graph with an in-place KV cache", async () => {
     const sc = lm.newCache(1, 4);
     const su = lm.newCache(1, 4);
     let [pc, pu] = (await lm.step(pair, [cond, uncond], { chunk: 4 }))!;
-    let worst = Math.max(maxAbsDiff(pc, (await lm.step(sc, [cond]))![0]), maxAbsDiff(pu, (await lm.step(su, [uncond]))![0]));
+    let worst = Math.max(
+      maxAbsDiff(pc, (await lm.step(sc, [cond]))![0]),
+      maxAbsDiff(pu, (await lm.step(su, [uncond]))![0]),
+    );
     const next = randomTokens(20, 6);
     for (let t = 0; t < next.length; t++) {
       // mostly one token per lane; sometimes a forced run of 3, or only one lane advancing
@@ -128,14 +142,31 @@ describe("LM step graph with an in-place KV cache", async () => {
     let worst = 0;
     for (let t = 10; t < ids.length; t++) {
       const [l] = (await h.step(c, [[ids[t]]]))!;
-      const r = qwen3Forward((k) => w.get(k), qwen3Dims(cfg), [ids.slice(0, t + 1)], [ids.slice(0, t + 1).map(() => 1)], { prefix: "model.", half: true });
-      worst = Math.max(worst, maxAbsDiff(l, headLogits(r.hidden[0].subarray(t * H), w.get("model.embed_tokens.weight"), 0, cfg.vocab_size, true)));
+      const r = qwen3Forward(
+        (k) => w.get(k),
+        qwen3Dims(cfg),
+        [ids.slice(0, t + 1)],
+        [ids.slice(0, t + 1).map(() => 1)],
+        { prefix: "model.", half: true },
+      );
+      worst = Math.max(
+        worst,
+        maxAbsDiff(
+          l,
+          headLogits(r.hidden[0].subarray(t * H), w.get("model.embed_tokens.weight"), 0, cfg.vocab_size, true),
+        ),
+      );
     }
     expect(record("fp16 decode vs fp16 reference", worst)).toBeLessThanOrEqual(2e-3);
     await h.dispose();
   });
 
-  for (const [bits, level] of [[8, 0], [4, 0], [8, 4], [4, 4]] as [QuantBits, 0 | 4][]) {
+  for (const [bits, level] of [
+    [8, 0],
+    [4, 0],
+    [8, 4],
+    [4, 4],
+  ] as [QuantBits, 0 | 4][]) {
     it(`MatMulNBits int${bits} projections (accuracy level ${level}) equal the reference on dequantized weights`, async () => {
       const q = await LmModel.fromWeights(w, cfg, { quantize: { bits, blockSize: 16, accuracyLevel: level } });
       const wd = new MemoryWeights([...w.keys()].map((k) => [k, w.get(k)]));
@@ -143,7 +174,10 @@ describe("LM step graph with an in-place KV cache", async () => {
         const t = w.get(k);
         if (!/_proj\.weight$/.test(k)) continue;
         const [n, kk] = t.shape;
-        wd.set(k, { shape: t.shape, data: dequantizeBlockwise(quantizeBlockwise(t.data, n, kk, bits, 16), n, kk, bits, 16) });
+        wd.set(k, {
+          shape: t.shape,
+          data: dequantizeBlockwise(quantizeBlockwise(t.data, n, kk, bits, 16), n, kk, bits, 16),
+        });
       }
       const ids = randomTokens(12, 8);
       const c = q.newCache(1, 16);
@@ -154,7 +188,9 @@ describe("LM step graph with an in-place KV cache", async () => {
         worst = Math.max(worst, maxAbsDiff(l, reference(wd, ids.slice(0, t + 1)).logits));
       }
       // level 0 computes in fp32 (exact up to rounding); level 4 also quantises the activations to int8
-      expect(record(`int${bits} level ${level} graph vs dequantized reference`, worst)).toBeLessThanOrEqual(level === 0 ? 2e-5 : 5e-2);
+      expect(record(`int${bits} level ${level} graph vs dequantized reference`, worst)).toBeLessThanOrEqual(
+        level === 0 ? 2e-5 : 5e-2,
+      );
       await q.dispose();
     });
   }

@@ -13,7 +13,18 @@ async function run1(g: GraphBuilder, feeds: Record<string, ReturnType<typeof f32
 
 describe("graph builder ops", () => {
   afterAll(() => console.log("ops max abs errors", measured));
-  const w = randomWeights({ "proj_in.1.weight": [6, 3, 2], "proj_in.1.bias": [6], "proj_out.1.weight": [6, 4, 2], "proj_out.1.bias": [4], "lin.weight": [5, 7], "lin.bias": [5] }, 41, 0.5);
+  const w = randomWeights(
+    {
+      "proj_in.1.weight": [6, 3, 2],
+      "proj_in.1.bias": [6],
+      "proj_out.1.weight": [6, 4, 2],
+      "proj_out.1.bias": [4],
+      "lin.weight": [5, 7],
+      "lin.bias": [5],
+    },
+    41,
+    0.5,
+  );
 
   for (const precision of ["fp32", "fp16"] as const) {
     it(`Conv1d k2 s2 and ConvTranspose1d k2 s2 match loops (${precision} weights)`, async () => {
@@ -21,26 +32,37 @@ describe("graph builder ops", () => {
       const g = new GraphBuilder({ weights: w, precision });
       const x = g.input("x", "float32", [1, 3, T]);
       const W = g.param("proj_in.1.weight", { half: true });
-      const h = g.add(g.toF32(g.conv(g.toCompute(x), W, null, { strides: [2] })), g.reshape(g.param("proj_in.1.bias"), [1, 6, 1]));
+      const h = g.add(
+        g.toF32(g.conv(g.toCompute(x), W, null, { strides: [2] })),
+        g.reshape(g.param("proj_in.1.bias"), [1, 6, 1]),
+      );
       const Wt = g.param("proj_out.1.weight", { half: true });
-      const y = g.add(g.toF32(g.convTranspose(g.toCompute(h), Wt, null, { strides: [2] })), g.reshape(g.param("proj_out.1.bias"), [1, 4, 1]));
+      const y = g.add(
+        g.toF32(g.convTranspose(g.toCompute(h), Wt, null, { strides: [2] })),
+        g.reshape(g.param("proj_out.1.bias"), [1, 4, 1]),
+      );
       g.output("y", y);
       const xs = randArray(rng(42), 3 * T, 1);
       const got = await run1(g, { x: f32(xs, [1, 3, T]) });
       const r = (k: string) => (precision === "fp16" ? roundAll(w.get(k).data) : w.get(k).data);
-      const wi = r("proj_in.1.weight"), bi = w.get("proj_in.1.bias").data, wo = r("proj_out.1.weight"), bo = w.get("proj_out.1.bias").data;
+      const wi = r("proj_in.1.weight"),
+        bi = w.get("proj_in.1.bias").data,
+        wo = r("proj_out.1.weight"),
+        bo = w.get("proj_out.1.bias").data;
       const hid = new Float32Array(6 * (T / 2));
-      for (let o = 0; o < 6; o++) for (let t = 0; t < T / 2; t++) {
-        let s = bi[o];
-        for (let c = 0; c < 3; c++) for (let k = 0; k < 2; k++) s += wi[(o * 3 + c) * 2 + k] * xs[c * T + 2 * t + k];
-        hid[o * (T / 2) + t] = s;
-      }
+      for (let o = 0; o < 6; o++)
+        for (let t = 0; t < T / 2; t++) {
+          let s = bi[o];
+          for (let c = 0; c < 3; c++) for (let k = 0; k < 2; k++) s += wi[(o * 3 + c) * 2 + k] * xs[c * T + 2 * t + k];
+          hid[o * (T / 2) + t] = s;
+        }
       const ref = new Float32Array(4 * T);
-      for (let o = 0; o < 4; o++) for (let t = 0; t < T; t++) {
-        let s = bo[o];
-        for (let c = 0; c < 6; c++) s += wo[(c * 4 + o) * 2 + (t % 2)] * hid[c * (T / 2) + Math.floor(t / 2)];
-        ref[o * T + t] = s;
-      }
+      for (let o = 0; o < 4; o++)
+        for (let t = 0; t < T; t++) {
+          let s = bo[o];
+          for (let c = 0; c < 6; c++) s += wo[(c * 4 + o) * 2 + (t % 2)] * hid[c * (T / 2) + Math.floor(t / 2)];
+          ref[o * T + t] = s;
+        }
       expect(record(`conv/convT ${precision}`, maxAbsDiff(got, ref))).toBeLessThanOrEqual(1e-5);
     });
 
@@ -49,7 +71,12 @@ describe("graph builder ops", () => {
       g.output("y", g.linear(g.input("x", "float32", ["n", 7]), "lin.weight", "lin.bias"));
       const xs = randArray(rng(43), 3 * 7, 1);
       const got = await run1(g, { x: f32(xs, [3, 7]) });
-      expect(record(`linear+bias ${precision}`, maxAbsDiff(got, linear(xs, 3, w.get("lin.weight"), w.get("lin.bias"), precision === "fp16")))).toBeLessThanOrEqual(1e-5);
+      expect(
+        record(
+          `linear+bias ${precision}`,
+          maxAbsDiff(got, linear(xs, 3, w.get("lin.weight"), w.get("lin.bias"), precision === "fp16")),
+        ),
+      ).toBeLessThanOrEqual(1e-5);
     });
   }
 
@@ -75,7 +102,9 @@ describe("graph builder ops", () => {
       const m = Math.max(...n);
       const e = n.map((q) => Math.exp(q - m));
       const z = e.reduce((a, b) => a + b);
-      const a = [0, 1, 2].map((k) => Math.fround(Math.fround(1000 * ts[r]) * Math.fround(Math.exp((-Math.log(10000) * k) / 3))));
+      const a = [0, 1, 2].map((k) =>
+        Math.fround(Math.fround(1000 * ts[r]) * Math.fround(Math.exp((-Math.log(10000) * k) / 3))),
+      );
       ref.push(...e.map((q) => q / z), ...a.map(Math.cos), ...a.map(Math.sin));
     }
     expect(record("layernorm/softmax/sinusoid", maxAbsDiff(got, ref))).toBeLessThanOrEqual(1e-5);

@@ -79,7 +79,13 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
     const cfg: Qwen3Config = { ...tinyQwen3, intermediate_size: 64 };
     const w = randomWeights(qwen3Spec(cfg, ""), 11);
     const ids = Array.from({ length: 10 }, (_, i) => (i * 7) % cfg.vocab_size);
-    const feeds = { input_ids: i64(ids, [1, ids.length]), attention_mask: i64(ids.map(() => 1), [1, ids.length]) };
+    const feeds = {
+      input_ids: i64(ids, [1, ids.length]),
+      attention_mask: i64(
+        ids.map(() => 1),
+        [1, ids.length],
+      ),
+    };
     const run = async (p: Precision) => {
       const m = buildQwen3TextEncoder(w, cfg, { precision: p, prefix: "" });
       if (p !== "fp32") expectStoredAs(m, p);
@@ -131,25 +137,39 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
 
   describe("VAE decoder", async () => {
     const c: OobleckConfig = {
-      audioChannels: 2, encoderHiddenSize: 8, decoderChannels: 16, latentChannels: 4,
-      channelMultiples: [2, 4], downsamplingRatios: [2, 4], samplingRate: 48000,
+      audioChannels: 2,
+      encoderHiddenSize: 8,
+      decoderChannels: 16,
+      latentChannels: 4,
+      channelMultiples: [2, 4],
+      downsamplingRatios: [2, 4],
+      samplingRate: 48000,
     };
     const layout = vaeLayout({
-      audio_channels: c.audioChannels, encoder_hidden_size: c.encoderHiddenSize, decoder_channels: c.decoderChannels,
-      decoder_input_channels: c.latentChannels, channel_multiples: c.channelMultiples, downsampling_ratios: c.downsamplingRatios,
+      audio_channels: c.audioChannels,
+      encoder_hidden_size: c.encoderHiddenSize,
+      decoder_channels: c.decoderChannels,
+      decoder_input_channels: c.latentChannels,
+      channel_multiples: c.channelMultiples,
+      downsampling_ratios: c.downsamplingRatios,
       sampling_rate: c.samplingRate,
     });
     const gw = rng(9);
     const w = new MemoryWeights();
     for (const [k, shape] of layout.required) {
       const n = shape.reduce((a, b) => a * b, 1);
-      const data = k.endsWith(".weight_v") ? randArray(gw, n, 1 / Math.sqrt(n / shape[0]))
-        : k.endsWith(".weight_g") ? randArray(gw, n, 0.25, 0.65) : randArray(gw, n, 0.5);
+      const data = k.endsWith(".weight_v")
+        ? randArray(gw, n, 1 / Math.sqrt(n / shape[0]))
+        : k.endsWith(".weight_g")
+          ? randArray(gw, n, 0.25, 0.65)
+          : randArray(gw, n, 0.5);
       w.set(k, { shape: [...shape], data });
     }
     const T = 12;
     const z = f32(randArray(rng(4), c.latentChannels * T, 1), [1, c.latentChannels, T]);
-    const run = async (p: Precision) => (await (await session(toBytes(buildOobleckDecoder(w, c, { precision: p })))).run({ latents: z })).audio.data as Float32Array;
+    const run = async (p: Precision) =>
+      (await (await session(toBytes(buildOobleckDecoder(w, c, { precision: p })))).run({ latents: z })).audio
+        .data as Float32Array;
     const ref = await run("fp32");
     for (const p of ["fp16", "bf16"] as const) {
       it(`${p} weight storage: audio ≥ 40 dB SNR against fp32`, async () => {
@@ -163,7 +183,9 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
     }
     it("refuses int8 and int4 with a message naming the supported precisions", () => {
       for (const p of ["int8", "int4"] as const) {
-        expect(() => buildOobleckDecoder(w, c, { precision: p })).toThrow(/vae: precision int\d is not supported \(fp32, fp16 or bf16\)/);
+        expect(() => buildOobleckDecoder(w, c, { precision: p })).toThrow(
+          /vae: precision int\d is not supported \(fp32, fp16 or bf16\)/,
+        );
       }
     });
   });

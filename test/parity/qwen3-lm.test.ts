@@ -15,12 +15,18 @@ const tokens = [5, 33, 2, 48, 17, 60, 9, 21, 40];
 
 /** One LM call for batch 1; `cache[l]` holds P positions of keys/values (sequence-major). */
 async function step(
-  s: ort.InferenceSession, cfg: Qwen3Config, ids: number[], p: number,
+  s: ort.InferenceSession,
+  cfg: Qwen3Config,
+  ids: number[],
+  p: number,
   cache: { k: Float32Array; v: Float32Array }[],
 ): Promise<ort.InferenceSession.OnnxValueMapType> {
   const feeds: Record<string, ort.Tensor> = {
     input_ids: i64(ids, [1, ids.length]),
-    position_ids: i64(ids.map((_, i) => p + i), [1, ids.length]),
+    position_ids: i64(
+      ids.map((_, i) => p + i),
+      [1, ids.length],
+    ),
     attention_mask: i64(new Array(p + ids.length).fill(1), [1, p + ids.length]),
   };
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
@@ -37,10 +43,20 @@ async function step(
 }
 
 function newCache(cfg: Qwen3Config, lmax: number) {
-  return Array.from({ length: cfg.num_hidden_layers }, () => ({ k: new Float32Array(lmax * kvw), v: new Float32Array(lmax * kvw) }));
+  return Array.from({ length: cfg.num_hidden_layers }, () => ({
+    k: new Float32Array(lmax * kvw),
+    v: new Float32Array(lmax * kvw),
+  }));
 }
 
-function refLastLogits(w: MemoryWeights, cfg: Qwen3Config, ids: number[], headKey: string, rows: [number, number], half = false): Float32Array {
+function refLastLogits(
+  w: MemoryWeights,
+  cfg: Qwen3Config,
+  ids: number[],
+  headKey: string,
+  rows: [number, number],
+  half = false,
+): Float32Array {
   const r = qwen3Forward((k) => w.get(k), qwen3Dims(cfg), [ids], [ids.map(() => 1)], { prefix: "model.", half });
   const H = cfg.hidden_size;
   return headLogits(r.hidden[0].subarray((ids.length - 1) * H), w.get(headKey), rows[0], rows[1], half);
@@ -56,7 +72,9 @@ describe("qwen3 LM graph", () => {
     const out = await step(s, tied, prompt, 0, newCache(tied, 16));
     expect(out.logits.dims).toEqual([1, tied.vocab_size]);
     const ref = refLastLogits(w, tied, prompt, "model.embed_tokens.weight", [0, tied.vocab_size]);
-    expect(record("lm prefill logits fp32", maxAbsDiff(out.logits.data as Float32Array, ref))).toBeLessThanOrEqual(1e-5);
+    expect(record("lm prefill logits fp32", maxAbsDiff(out.logits.data as Float32Array, ref))).toBeLessThanOrEqual(
+      1e-5,
+    );
     const r = qwen3Forward((k) => w.get(k), qwen3Dims(tied), [prompt], [prompt.map(() => 1)], { prefix: "model." });
     for (let l = 0; l < tied.num_hidden_layers; l++) {
       expect(out[`new_key.${l}`].dims).toEqual([1, 6, kvw]);
@@ -72,17 +90,36 @@ describe("qwen3 LM graph", () => {
       await step(s, tied, tokens.slice(0, 4), 0, cache);
       let worst = 0;
       let worstGraph = 0;
-      const schedule: [number, number][] = [[4, 5], [5, 6], [6, 8], [8, 9]];
+      const schedule: [number, number][] = [
+        [4, 5],
+        [5, 6],
+        [6, 8],
+        [8, 9],
+      ];
       for (const [a, b] of schedule) {
         const out = await step(s, tied, tokens.slice(a, b), a, cache);
-        const ref = refLastLogits(w, tied, tokens.slice(0, b), "model.embed_tokens.weight", [0, tied.vocab_size], precision === "fp16");
+        const ref = refLastLogits(
+          w,
+          tied,
+          tokens.slice(0, b),
+          "model.embed_tokens.weight",
+          [0, tied.vocab_size],
+          precision === "fp16",
+        );
         worst = Math.max(worst, maxAbsDiff(out.logits.data as Float32Array, ref));
         // the same graph without a cache, over the whole prefix
         const full = await step(s, tied, tokens.slice(0, b), 0, newCache(tied, 16));
-        worstGraph = Math.max(worstGraph, maxAbsDiff(out.logits.data as Float32Array, full.logits.data as Float32Array));
+        worstGraph = Math.max(
+          worstGraph,
+          maxAbsDiff(out.logits.data as Float32Array, full.logits.data as Float32Array),
+        );
       }
-      expect(record(`lm decode vs reference ${precision}`, worst)).toBeLessThanOrEqual(precision === "fp32" ? 1e-5 : 2e-3);
-      expect(record(`lm decode vs graph recompute ${precision}`, worstGraph)).toBeLessThanOrEqual(precision === "fp32" ? 1e-5 : 2e-3);
+      expect(record(`lm decode vs reference ${precision}`, worst)).toBeLessThanOrEqual(
+        precision === "fp32" ? 1e-5 : 2e-3,
+      );
+      expect(record(`lm decode vs graph recompute ${precision}`, worstGraph)).toBeLessThanOrEqual(
+        precision === "fp32" ? 1e-5 : 2e-3,
+      );
     });
   }
 
@@ -94,7 +131,9 @@ describe("qwen3 LM graph", () => {
     const out = await step(s, cfg, prompt, 0, newCache(cfg, 8));
     expect(out.logits.dims).toEqual([1, 30]);
     const ref = refLastLogits(wu, cfg, prompt, "lm_head.weight", [10, 40]);
-    expect(record("lm untied head rows fp32", maxAbsDiff(out.logits.data as Float32Array, ref))).toBeLessThanOrEqual(1e-5);
+    expect(record("lm untied head rows fp32", maxAbsDiff(out.logits.data as Float32Array, ref))).toBeLessThanOrEqual(
+      1e-5,
+    );
   });
 
   it("batch of two prompts gives each item its own logits", async () => {
@@ -115,6 +154,8 @@ describe("qwen3 LM graph", () => {
     const logits = out.logits.data as Float32Array;
     const ra = refLastLogits(w, tied, a, "model.embed_tokens.weight", [0, V]);
     const rb = refLastLogits(w, tied, b, "model.embed_tokens.weight", [0, V]);
-    expect(Math.max(maxAbsDiff(logits.subarray(0, V), ra), maxAbsDiff(logits.subarray(V), rb))).toBeLessThanOrEqual(1e-5);
+    expect(Math.max(maxAbsDiff(logits.subarray(0, V), ra), maxAbsDiff(logits.subarray(V), rb))).toBeLessThanOrEqual(
+      1e-5,
+    );
   });
 });

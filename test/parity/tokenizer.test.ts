@@ -48,11 +48,15 @@ describe("audio tokenizer", () => {
     expect(got).toEqual(refIdx);
     expect(new Set(got).size).toBeGreaterThan(4); // the codes really vary
     expect(got.every((i) => i >= 0 && i < 64000)).toBe(true);
-    expect(record("tokenizer quantized", maxAbsDiff(out.quantized.data as Float32Array, refQ))).toBeLessThanOrEqual(1e-5);
+    expect(record("tokenizer quantized", maxAbsDiff(out.quantized.data as Float32Array, refQ))).toBeLessThanOrEqual(
+      1e-5,
+    );
   });
 
   it("reports a missing quantizer projection", () => {
-    const broken = new MemoryWeights([...weights.keys()].filter((k) => k !== "tokenizer.quantizer.project_in.bias").map((k) => [k, weights.get(k)]));
+    const broken = new MemoryWeights(
+      [...weights.keys()].filter((k) => k !== "tokenizer.quantizer.project_in.bias").map((k) => [k, weights.get(k)]),
+    );
     expect(() => buildAudioTokenizer(broken, cfg)).toThrow(WeightKeyError);
     expect(() => buildAudioTokenizer(broken, cfg)).toThrow(/tokenizer\.quantizer\.project_in\.bias/);
   });
@@ -65,7 +69,8 @@ describe("audio detokenizer", () => {
     const out = await s.run({ indices: i64(codes, [B, 4]) });
     expect(out.lm_hints_25hz.dims).toEqual([B, 4 * P, C]);
     const ref = new Float32Array(B * 4 * P * C);
-    for (let b = 0; b < B; b++) ref.set(refDetokenize(get, d, types, W, codes.slice(b * 4, (b + 1) * 4), P), b * 4 * P * C);
+    for (let b = 0; b < B; b++)
+      ref.set(refDetokenize(get, d, types, W, codes.slice(b * 4, (b + 1) * 4), P), b * 4 * P * C);
     expect(record("detokenizer", maxAbsDiff(out.lm_hints_25hz.data as Float32Array, ref))).toBeLessThanOrEqual(1e-5);
   });
 
@@ -75,13 +80,16 @@ describe("audio detokenizer", () => {
     const hints = (await s.run({ indices: tok.indices })).lm_hints_25hz.data as Float32Array;
     const q = tok.quantized.data as Float32Array;
     const ref = new Float32Array(B * T * C);
-    for (let b = 0; b < B; b++) ref.set(refDetokenizeQuantized(get, d, types, W, q.subarray(b * T5 * E, (b + 1) * T5 * E), T5, P), b * T * C);
+    for (let b = 0; b < B; b++)
+      ref.set(refDetokenizeQuantized(get, d, types, W, q.subarray(b * T5 * E, (b + 1) * T5 * E), T5, P), b * T * C);
     expect(record("tokenize→detokenize vs detokenize(quantized)", maxAbsDiff(hints, ref))).toBeLessThanOrEqual(1e-5);
   });
 
   it("reports unused detokenizer layers", () => {
     const extra = new MemoryWeights([...weights.keys()].map((k) => [k, weights.get(k)]));
     extra.set("detokenizer.layers.2.mlp.up_proj.weight", { shape: [1, 1], data: new Float32Array(1) });
-    expect(() => buildAudioDetokenizer(extra, cfg)).toThrow(/unused 1 key\(s\):\n {2}detokenizer\.layers\.2\.mlp\.up_proj\.weight/);
+    expect(() => buildAudioDetokenizer(extra, cfg)).toThrow(
+      /unused 1 key\(s\):\n {2}detokenizer\.layers\.2\.mlp\.up_proj\.weight/,
+    );
   });
 });

@@ -71,28 +71,45 @@ function officialWeights(c: OobleckConfig, seed: number): MemoryWeights {
 }
 
 const small: OobleckConfig = {
-  audioChannels: 2, encoderHiddenSize: 8, decoderChannels: 8, latentChannels: 4,
-  channelMultiples: [2, 4], downsamplingRatios: [2, 4], samplingRate: 48000,
+  audioChannels: 2,
+  encoderHiddenSize: 8,
+  decoderChannels: 8,
+  latentChannels: 4,
+  channelMultiples: [2, 4],
+  downsamplingRatios: [2, 4],
+  samplingRate: 48000,
 };
 const realStrides: OobleckConfig = {
-  audioChannels: 2, encoderHiddenSize: 8, decoderChannels: 8, latentChannels: 4,
-  channelMultiples: [1, 1, 1, 1, 1], downsamplingRatios: [2, 4, 4, 6, 10], samplingRate: 48000,
+  audioChannels: 2,
+  encoderHiddenSize: 8,
+  decoderChannels: 8,
+  latentChannels: 4,
+  channelMultiples: [1, 1, 1, 1, 1],
+  downsamplingRatios: [2, 4, 4, 6, 10],
+  samplingRate: 48000,
 };
 const oddStride: OobleckConfig = { ...small, downsamplingRatios: [3, 2] };
 
 const sessions = new Map<BuiltModel, Promise<ort.InferenceSession>>();
 function open(m: BuiltModel): Promise<ort.InferenceSession> {
   let s = sessions.get(m);
-  if (!s) sessions.set(m, (s = ort.InferenceSession.create(toBytes(m), { intraOpNumThreads: 1, interOpNumThreads: 1 })));
+  if (!s)
+    sessions.set(m, (s = ort.InferenceSession.create(toBytes(m), { intraOpNumThreads: 1, interOpNumThreads: 1 })));
   return s;
 }
 const tensor = (t: Tensor3) => new ort.Tensor("float32", t.data, t.dims);
 
 async function runDecoder(m: BuiltModel, z: Float32Array, dims: [number, number, number]): Promise<Tensor3> {
-  return sessionDecodeChunk(await open(m), tensor)({ data: z, dims }, { index: 0, coreStart: 0, coreEnd: dims[2], winStart: 0, winEnd: dims[2] });
+  return sessionDecodeChunk(await open(m), tensor)(
+    { data: z, dims },
+    { index: 0, coreStart: 0, coreEnd: dims[2], winStart: 0, winEnd: dims[2] },
+  );
 }
 async function runEncoder(m: BuiltModel, x: Float32Array, dims: [number, number, number]) {
-  return sessionEncodeChunk(await open(m), tensor)({ data: x, dims }, { index: 0, coreStart: 0, coreEnd: dims[2], winStart: 0, winEnd: dims[2] });
+  return sessionEncodeChunk(await open(m), tensor)(
+    { data: x, dims },
+    { index: 0, coreStart: 0, coreEnd: dims[2], winStart: 0, winEnd: dims[2] },
+  );
 }
 
 function refDecode(c: OobleckConfig, w: MemoryWeights, z: Float32Array, B: number, T: number): Float32Array {
@@ -107,10 +124,14 @@ function refEncode(c: OobleckConfig, w: MemoryWeights, x: Float32Array, B: numbe
 function audioSignal(B: number, C: number, N: number, seed: number): Float32Array {
   const r = rng(seed);
   const x = new Float32Array(B * C * N);
-  for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
-    const f1 = 0.003 + 0.002 * (b + c), f2 = 0.05 + 0.01 * c;
-    for (let t = 0; t < N; t++) x[(b * C + c) * N + t] = 0.5 * Math.sin(2 * Math.PI * f1 * t) + 0.3 * Math.sin(2 * Math.PI * f2 * t + b) + 0.1 * (2 * r() - 1);
-  }
+  for (let b = 0; b < B; b++)
+    for (let c = 0; c < C; c++) {
+      const f1 = 0.003 + 0.002 * (b + c),
+        f2 = 0.05 + 0.01 * c;
+      for (let t = 0; t < N; t++)
+        x[(b * C + c) * N + t] =
+          0.5 * Math.sin(2 * Math.PI * f1 * t) + 0.3 * Math.sin(2 * Math.PI * f2 * t + b) + 0.1 * (2 * r() - 1);
+    }
   return x;
 }
 
@@ -120,7 +141,8 @@ describe("oobleck VAE graphs vs reference (fp32)", () => {
   const wSmall = officialWeights(small, 101);
 
   it("encoder (hop 8, widths 8→16→32, B=2) matches within 1e-5", async () => {
-    const B = 2, N = 8 * 12;
+    const B = 2,
+      N = 8 * 12;
     const x = audioSignal(B, 2, N, 7);
     const got = await runEncoder(buildOobleckEncoder(wSmall, small), x, [B, 2, N]);
     expect(got.mean.dims).toEqual([B, 4, 12]);
@@ -132,7 +154,8 @@ describe("oobleck VAE graphs vs reference (fp32)", () => {
   });
 
   it("decoder (hop 8, B=2) matches within 1e-5 with both upsampling forms", async () => {
-    const B = 2, T = 10;
+    const B = 2,
+      T = 10;
     const z = randArray(rng(8), B * 4 * T, 1);
     const ref = refDecode(small, wSmall, z, B, T);
     for (const upsample of ["subpixel", "convtranspose"] as const) {
@@ -145,20 +168,24 @@ describe("oobleck VAE graphs vs reference (fp32)", () => {
 
   it("sub-pixel decode equals ConvTranspose decode, and an odd stride (3) matches the reference too", async () => {
     const w = officialWeights(oddStride, 103);
-    const B = 1, T = 7;
+    const B = 1,
+      T = 7;
     const z = randArray(rng(9), B * 4 * T, 1);
     const a = await runDecoder(buildOobleckDecoder(w, oddStride, { upsample: "subpixel" }), z, [B, 4, T]);
     const b = await runDecoder(buildOobleckDecoder(w, oddStride, { upsample: "convtranspose" }), z, [B, 4, T]);
     expect(a.dims[2]).toBe(decodedLength(oddStride, T)); // odd stride: (L−1)·3 − 4 + 6 = 3L − 1, then ×2
     expect(record("subpixel vs convtranspose (stride 3,2)", maxAbsDiff(a.data, b.data))).toBeLessThanOrEqual(1e-5);
-    expect(record("decoder stride 3,2 vs ref", maxAbsDiff(a.data, refDecode(oddStride, w, z, B, T)))).toBeLessThanOrEqual(1e-5);
+    expect(
+      record("decoder stride 3,2 vs ref", maxAbsDiff(a.data, refDecode(oddStride, w, z, B, T))),
+    ).toBeLessThanOrEqual(1e-5);
   });
 
   const wReal = officialWeights(realStrides, 102);
 
   it("real stride set 2,4,4,6,10 at width 8: encoder and decoder match within 1e-5", async () => {
     expect(hopLength(realStrides)).toBe(1920);
-    const T = 3, N = 1920 * T;
+    const T = 3,
+      N = 1920 * T;
     const x = audioSignal(1, 2, N, 11);
     const enc = await runEncoder(buildOobleckEncoder(wReal, realStrides), x, [1, 2, N]);
     expect(enc.mean.dims).toEqual([1, 4, T]);
@@ -183,13 +210,17 @@ describe("oobleck VAE graphs vs reference (fp32)", () => {
     const x = audioSignal(1, 2, N, 13);
     const enc = await runEncoder(buildOobleckEncoder(wReal, realStrides), x, [1, 2, N]);
     expect(enc.mean.dims).toEqual([1, 4, 2]);
-    expect(record("encoder N=2·1920+1000 mean", maxAbsDiff(enc.mean.data, refEncode(realStrides, wReal, x, 1, N).mean))).toBeLessThanOrEqual(1e-5);
+    expect(
+      record("encoder N=2·1920+1000 mean", maxAbsDiff(enc.mean.data, refEncode(realStrides, wReal, x, 1, N).mean)),
+    ).toBeLessThanOrEqual(1e-5);
   });
 
   it("accepts already-prepared weights and reports missing keys by name", () => {
     const prepared = prepareOobleckWeights(wSmall);
     expect(() => buildOobleckDecoder(prepared, small)).not.toThrow();
-    const broken = new MemoryWeights([...wSmall.keys()].filter((k) => !k.startsWith("decoder.block.1.res_unit2.conv1")).map((k) => [k, wSmall.get(k)]));
+    const broken = new MemoryWeights(
+      [...wSmall.keys()].filter((k) => !k.startsWith("decoder.block.1.res_unit2.conv1")).map((k) => [k, wSmall.get(k)]),
+    );
     expect(() => buildOobleckDecoder(broken, small)).toThrow(WeightKeyError);
     expect(() => buildOobleckDecoder(broken, small)).toThrow(/decoder\.block\.1\.res_unit2\.conv1\.weight/);
   });
@@ -202,14 +233,17 @@ describe("tiled decode / encode vs one shot (real strides, width 8)", () => {
 
   /** max |a − b| split into samples within `radius` of a seam and the rest; `reach` = farthest differing sample from its nearest seam. */
   function seamErrors(a: Float32Array, b: Float32Array, rows: number, L: number, seams: number[], radius: number) {
-    let at = 0, away = 0, reach = -1;
-    for (let r = 0; r < rows; r++) for (let t = 0; t < L; t++) {
-      const d = Math.abs(a[r * L + t] - b[r * L + t]);
-      const dist = Math.min(...seams.map((s) => Math.abs(t - s)));
-      if (d > 0) reach = Math.max(reach, dist);
-      if (dist < radius) at = Math.max(at, d);
-      else away = Math.max(away, d);
-    }
+    let at = 0,
+      away = 0,
+      reach = -1;
+    for (let r = 0; r < rows; r++)
+      for (let t = 0; t < L; t++) {
+        const d = Math.abs(a[r * L + t] - b[r * L + t]);
+        const dist = Math.min(...seams.map((s) => Math.abs(t - s)));
+        if (d > 0) reach = Math.max(reach, dist);
+        if (dist < radius) at = Math.max(at, d);
+        else away = Math.max(away, d);
+      }
     return { at, away, reach };
   }
 
@@ -220,7 +254,11 @@ describe("tiled decode / encode vs one shot (real strides, width 8)", () => {
     const run = sessionDecodeChunk(session, tensor);
     const whole = await runDecoder(dec, z, [1, 4, T]);
     const progress: number[] = [];
-    const tiled = await tiledDecode({ data: z, dims: [1, 4, T] }, run, { chunk: 48, overlap: 12, onProgress: (p) => progress.push(p.done) });
+    const tiled = await tiledDecode({ data: z, dims: [1, 4, T] }, run, {
+      chunk: 48,
+      overlap: 12,
+      onProgress: (p) => progress.push(p.done),
+    });
     const plan = planDecode(T, { chunk: 48, overlap: 12 });
     expect(plan.windows.length).toBe(5); // stride 24
     expect(progress).toEqual([1, 2, 3, 4, 5]);
@@ -257,17 +295,22 @@ describe("tiled decode / encode vs one shot (real strides, width 8)", () => {
     const ac = new AbortController();
     let calls = 0;
     const run = sessionDecodeChunk(await open(dec), tensor);
-    const p = tiledDecode({ data: z, dims: [1, 4, T] }, async (c, w) => {
-      calls++;
-      if (calls === 2) ac.abort(new Error("stop"));
-      return run(c, w);
-    }, { chunk: 24, overlap: 4, signal: ac.signal });
+    const p = tiledDecode(
+      { data: z, dims: [1, 4, T] },
+      async (c, w) => {
+        calls++;
+        if (calls === 2) ac.abort(new Error("stop"));
+        return run(c, w);
+      },
+      { chunk: 24, overlap: 4, signal: ac.signal },
+    );
     await expect(p).rejects.toThrow("stop");
     expect(calls).toBe(2);
   });
 
   it("encode: 60 frames, chunk 24 / overlap 8 frames is exactly the one-shot result; seeded sampling is tiling-independent", async () => {
-    const F = 60, N = 1920 * F;
+    const F = 60,
+      N = 1920 * F;
     const x = audioSignal(1, 2, N, 31);
     const run = sessionEncodeChunk(await open(enc), tensor);
     const whole = await runEncoder(enc, x, [1, 2, N]);
@@ -285,19 +328,26 @@ describe("tiled decode / encode vs one shot (real strides, width 8)", () => {
     expect(Math.max(em.at, em.away, es.at, es.away)).toBe(0);
 
     const s1 = await tiledEncode({ data: x, dims: [1, 2, N] }, run, { ...o, posterior: { kind: "sample", seed: 5 } });
-    const s2 = await tiledEncode({ data: x, dims: [1, 2, N] }, run, { chunk: 1920 * 30, overlap: 1920 * 10, posterior: { kind: "sample", seed: 5 } });
+    const s2 = await tiledEncode({ data: x, dims: [1, 2, N] }, run, {
+      chunk: 1920 * 30,
+      overlap: 1920 * 10,
+      posterior: { kind: "sample", seed: 5 },
+    });
     expect(maxAbsDiff(s1.latents.data, s2.latents.data)).toBe(0);
     expect(maxAbsDiff(s1.latents.data, whole.mean.data)).toBeGreaterThan(0);
   });
 
   it("encode: with overlap 1 frame (< receptive field ≈ ±7 frames) errors appear only near seams; measured", async () => {
-    const F = 60, N = 1920 * F;
+    const F = 60,
+      N = 1920 * F;
     const x = audioSignal(1, 2, N, 32);
     const run = sessionEncodeChunk(await open(enc), tensor);
     const whole = await runEncoder(enc, x, [1, 2, N]);
     const o = { chunk: 1920 * 20, overlap: 1920 };
     const tiled = await tiledEncode({ data: x, dims: [1, 2, N] }, run, o);
-    const seams = planEncode(N, o).windows.slice(1).map((w) => w.coreStart / 1920);
+    const seams = planEncode(N, o)
+      .windows.slice(1)
+      .map((w) => w.coreStart / 1920);
     const e = seamErrors(tiled.mean.data, whole.mean.data, 4, F, seams, 8);
     record("tiled encode overlap 1 frame: within ±8 frames of seams", e.at);
     record("tiled encode overlap 1 frame: away", e.away);

@@ -3,7 +3,17 @@
 // node_modules/.cache/acestep-studio, keyed by a hash of the sources that write and convert it, and handed
 // to the test processes through ACESTEP_DEMO_MODELS (read by server/config.ts).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { writeTinyCheckpoints } from "../../server/checkpoints";
 import { convertCheckpoints } from "../../server/models/convert/convert";
@@ -54,7 +64,8 @@ export async function prepareDemoModels(): Promise<string> {
     ensureDemoLora(join(scratch, "models"));
     for (const old of readdirSync(CACHE)) {
       const p = join(CACHE, old);
-      if (old.startsWith(PREFIX) && Date.now() - statSync(p).mtimeMs > STALE_MS) rmSync(p, { recursive: true, force: true });
+      if (old.startsWith(PREFIX) && Date.now() - statSync(p).mtimeMs > STALE_MS)
+        rmSync(p, { recursive: true, force: true });
     }
     renameSync(scratch, dir);
   } catch (e) {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  codeToTokenId, formatAudioCodes, isValidCodeTokenId, parseAudioCodes, parseAudioCodesDetailed, targetCodesForDuration,
+  codeToTokenId,
+  formatAudioCodes,
+  isValidCodeTokenId,
+  parseAudioCodes,
+  parseAudioCodesDetailed,
+  targetCodesForDuration,
   tokenIdToCode,
 } from "./audio-codes";
 
@@ -10,13 +15,15 @@ describe("audio code strings (audio-codes.md §2)", () => {
   });
 
   it("clamps values above 63999 and counts them", () => {
-    expect(parseAudioCodesDetailed("<|audio_code_64000|><|audio_code_65534|><|audio_code_99999999999999999999|>"))
-      .toEqual({ codes: [63999, 63999, 63999], clampedCount: 3 });
+    expect(
+      parseAudioCodesDetailed("<|audio_code_64000|><|audio_code_65534|><|audio_code_99999999999999999999|>"),
+    ).toEqual({ codes: [63999, 63999, 63999], clampedCount: 3 });
   });
 
   it("ignores garbage between, before and after codes", () => {
-    expect(parseAudioCodes("<think>bpm: 120</think>\n<|audio_code_5|> xx <|audio_code_-3|><|audio_code_7|>junk"))
-      .toEqual([5, 7]);
+    expect(
+      parseAudioCodes("<think>bpm: 120</think>\n<|audio_code_5|> xx <|audio_code_-3|><|audio_code_7|>junk"),
+    ).toEqual([5, 7]);
     expect(parseAudioCodes("<|audio_code_|><|audio_code_1 |>")).toEqual([]);
     expect(parseAudioCodes("")).toEqual([]);
     expect(parseAudioCodes(undefined)).toEqual([]);

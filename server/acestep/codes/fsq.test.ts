@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  COMFY_PAD_CODE, FSQ_BASIS, digitToValue, digitsToIndex, indexToDigits, indexToValues, indicesToValues,
-  quantizeProjected, softClamp, valuesToIndex,
+  COMFY_PAD_CODE,
+  FSQ_BASIS,
+  digitToValue,
+  digitsToIndex,
+  indexToDigits,
+  indexToValues,
+  indicesToValues,
+  quantizeProjected,
+  softClamp,
+  valuesToIndex,
 } from "./fsq";
 
 describe("FSQ levels [8,8,8,5,5,5] (audio-codes.md §3)", () => {

@@ -8,8 +8,9 @@ describe("lyric prompt (conditioning.md §3)", () => {
   });
 
   it("keeps instrumental and empty lyrics verbatim", () => {
-    expect(formatLyricPrompt("[Instrumental]", "unknown"))
-      .toBe("# Languages\nunknown\n\n# Lyric\n[Instrumental]<|endoftext|>");
+    expect(formatLyricPrompt("[Instrumental]", "unknown")).toBe(
+      "# Languages\nunknown\n\n# Lyric\n[Instrumental]<|endoftext|>",
+    );
     expect(formatLyricPrompt("", "ja")).toBe("# Languages\nja\n\n# Lyric\n<|endoftext|>");
   });
 });

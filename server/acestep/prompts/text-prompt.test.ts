@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_METAS, SFT_GEN_PROMPT, extractCaptionFromSftFormat, formatMetas, formatTextPrompt, withTokenizerEos } from "./text-prompt";
+import {
+  DEFAULT_METAS,
+  SFT_GEN_PROMPT,
+  extractCaptionFromSftFormat,
+  formatMetas,
+  formatTextPrompt,
+  withTokenizerEos,
+} from "./text-prompt";
 
 describe("SFT_GEN_PROMPT (conditioning.md §2.4)", () => {
   it("is the exact template", () => {
@@ -14,27 +21,33 @@ describe("SFT_GEN_PROMPT (conditioning.md §2.4)", () => {
   });
 
   it("orders bpm, timesignature, keyscale, duration and truncates the duration", () => {
-    expect(formatMetas({ bpm: 128, keyscale: "F# minor", timesignature: "4", duration: 30.9 }))
-      .toBe("- bpm: 128\n- timesignature: 4\n- keyscale: F# minor\n- duration: 30 seconds\n");
-    expect(formatMetas({ duration: 183.165 })).toBe("- bpm: N/A\n- timesignature: N/A\n- keyscale: N/A\n- duration: 183 seconds\n");
+    expect(formatMetas({ bpm: 128, keyscale: "F# minor", timesignature: "4", duration: 30.9 })).toBe(
+      "- bpm: 128\n- timesignature: 4\n- keyscale: F# minor\n- duration: 30 seconds\n",
+    );
+    expect(formatMetas({ duration: 183.165 })).toBe(
+      "- bpm: N/A\n- timesignature: N/A\n- keyscale: N/A\n- duration: 183 seconds\n",
+    );
     expect(formatMetas({ timesignature: 3 })).toContain("- timesignature: 3\n");
   });
 
   it("builds the full text prompt for text2music", () => {
-    expect(formatTextPrompt({
-      instruction: "Fill the audio semantic mask based on the given conditions:",
-      caption: "upbeat electronic dance music with heavy bass",
-      metas: { bpm: 128, duration: 30 },
-    })).toBe(
-      "# Instruction\nFill the audio semantic mask based on the given conditions:\n\n"
-      + "# Caption\nupbeat electronic dance music with heavy bass\n\n"
-      + "# Metas\n- bpm: 128\n- timesignature: N/A\n- keyscale: N/A\n- duration: 30 seconds\n<|endoftext|>\n",
+    expect(
+      formatTextPrompt({
+        instruction: "Fill the audio semantic mask based on the given conditions:",
+        caption: "upbeat electronic dance music with heavy bass",
+        metas: { bpm: 128, duration: 30 },
+      }),
+    ).toBe(
+      "# Instruction\nFill the audio semantic mask based on the given conditions:\n\n" +
+        "# Caption\nupbeat electronic dance music with heavy bass\n\n" +
+        "# Metas\n- bpm: 128\n- timesignature: N/A\n- keyscale: N/A\n- duration: 30 seconds\n<|endoftext|>\n",
     );
   });
 
   it("appends the missing colon to the instruction", () => {
-    expect(formatTextPrompt({ instruction: "Extract the VOCALS track from the audio", caption: "x" }))
-      .toMatch(/^# Instruction\nExtract the VOCALS track from the audio:\n\n# Caption\nx\n\n# Metas\n/);
+    expect(formatTextPrompt({ instruction: "Extract the VOCALS track from the audio", caption: "x" })).toMatch(
+      /^# Instruction\nExtract the VOCALS track from the audio:\n\n# Caption\nx\n\n# Metas\n/,
+    );
   });
 
   it("keeps only the # Caption section of a caption that is itself an SFT prompt", () => {

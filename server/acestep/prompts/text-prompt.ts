@@ -54,9 +54,10 @@ export function formatMetas(m: Metas = {}): string {
   const tsRaw = m.timesignature === null || m.timesignature === undefined ? "" : pyStr(m.timesignature);
   const ts = tsRaw.trim() && tsRaw !== "N/A" ? tsRaw : "N/A";
   // generate_music turns duration <= 0 into None; None → no key → _dict_to_meta_string default 30.
-  const dur = m.duration !== null && m.duration !== undefined && Number.isFinite(m.duration) && m.duration > 0
-    ? Math.trunc(m.duration)
-    : 30;
+  const dur =
+    m.duration !== null && m.duration !== undefined && Number.isFinite(m.duration) && m.duration > 0
+      ? Math.trunc(m.duration)
+      : 30;
   return `- bpm: ${bpm}\n- timesignature: ${ts}\n- keyscale: ${key}\n- duration: ${dur} seconds\n`;
 }
 

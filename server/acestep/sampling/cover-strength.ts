@@ -14,7 +14,8 @@ export function needsNonCoverCondition(strength: number): boolean {
 /** `int(num_steps · strength)`: the number of leading steps that use the cover conditioning. With
  *  `cover_noise_strength` (newer upstream) num_steps is the length of the truncated schedule. */
 export function coverSteps(numSteps: number, strength: number): number {
-  if (!Number.isInteger(numSteps) || numSteps < 0) throw new RangeError(`step count ${numSteps} must be a non-negative integer`);
+  if (!Number.isInteger(numSteps) || numSteps < 0)
+    throw new RangeError(`step count ${numSteps} must be a non-negative integer`);
   if (!Number.isFinite(strength)) throw new RangeError(`audio_cover_strength ${strength} must be finite`);
   return Math.trunc(numSteps * strength);
 }

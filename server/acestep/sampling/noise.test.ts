@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import fx from "./fixtures/torch-cpu-randn.json";
 import {
-  Mt19937, TorchCpuGenerator, TorchCudaGenerator, cudaExecutionPolicy, philox4x32_10, philoxNormal4, seededRandn,
+  Mt19937,
+  TorchCpuGenerator,
+  TorchCudaGenerator,
+  cudaExecutionPolicy,
+  philox4x32_10,
+  philoxNormal4,
+  seededRandn,
 } from "./noise";
 
 const hex = (xs: number[]) => xs.map((x) => x.toString(16).padStart(8, "0"));
@@ -9,10 +15,18 @@ const hex = (xs: number[]) => xs.map((x) => x.toString(16).padStart(8, "0"));
 describe("Philox4x32-10 (CUDA torch.randn generator)", () => {
   it("matches the Random123 known-answer vectors", () => {
     expect(hex(philox4x32_10([0, 0, 0, 0], [0, 0]))).toEqual(["6627e8d5", "e169c58d", "bc57ac4c", "9b00dbd8"]);
-    expect(hex(philox4x32_10([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff])))
-      .toEqual(["408f276d", "41c83b0e", "a20bc7c6", "6d5451fd"]);
-    expect(hex(philox4x32_10([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])))
-      .toEqual(["d16cfe09", "94fdcceb", "5001e420", "24126ea1"]);
+    expect(hex(philox4x32_10([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff]))).toEqual([
+      "408f276d",
+      "41c83b0e",
+      "a20bc7c6",
+      "6d5451fd",
+    ]);
+    expect(hex(philox4x32_10([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]))).toEqual([
+      "d16cfe09",
+      "94fdcceb",
+      "5001e420",
+      "24126ea1",
+    ]);
   });
 
   it("gives element k the first value of subsequence k when the grid covers n", () => {
@@ -73,8 +87,9 @@ describe("MT19937 + torch CPU normal", () => {
 
   it("reproduces torch.randn(6) after manual_seed(0) exactly", () => {
     expect(Array.from(new TorchCpuGenerator(0).randn(6))).toEqual(fx.seed0_n6.map(Math.fround));
-    expect(Array.from(seededRandn(0, 6, { backend: "cpu" }), (v) => Math.round(v * 1e4) / 1e4))
-      .toEqual([1.541, -0.2934, -2.1788, 0.5684, -1.0845, -1.3986]);
+    expect(Array.from(seededRandn(0, 6, { backend: "cpu" }), (v) => Math.round(v * 1e4) / 1e4)).toEqual([
+      1.541, -0.2934, -2.1788, 0.5684, -1.0845, -1.3986,
+    ]);
   });
 
   it("keeps the serial path's cached value across calls", () => {

@@ -94,8 +94,13 @@ const scratch = new Uint32Array(4);
 /** The first `lanes` (1–4) values of `curand_normal4` into out[0..lanes−1] (the rest are left as they were). */
 function normal4(key: readonly number[], subsequence: number, offset: number, out: Float64Array, lanes = 4): void {
   philoxInto(
-    offset >>> 0, Math.floor(offset / 4294967296) >>> 0, subsequence >>> 0, Math.floor(subsequence / 4294967296) >>> 0,
-    key[0], key[1], scratch,
+    offset >>> 0,
+    Math.floor(offset / 4294967296) >>> 0,
+    subsequence >>> 0,
+    Math.floor(subsequence / 4294967296) >>> 0,
+    key[0],
+    key[1],
+    scratch,
   );
   boxMuller(scratch[0], scratch[1], out, 0, lanes > 1);
   if (lanes > 2) boxMuller(scratch[2], scratch[3], out, 2, lanes > 3);
@@ -121,7 +126,8 @@ const UNROLL = 4;
 /** Grid stride (threads) and philox offset increment of one torch CUDA normal_ call. */
 export function cudaExecutionPolicy(n: number, device?: CudaDeviceProps): { stride: number; counterOffset: number } {
   let grid = Math.ceil(n / BLOCK);
-  if (device) grid = Math.min(grid, device.multiProcessorCount * Math.floor(device.maxThreadsPerMultiProcessor / BLOCK));
+  if (device)
+    grid = Math.min(grid, device.multiProcessorCount * Math.floor(device.maxThreadsPerMultiProcessor / BLOCK));
   grid = Math.max(grid, 1);
   const stride = grid * BLOCK;
   const counterOffset = (Math.floor((n - 1) / (stride * UNROLL)) + 1) * UNROLL;
@@ -131,7 +137,10 @@ export function cudaExecutionPolicy(n: number, device?: CudaDeviceProps): { stri
 /** A CUDA `torch.Generator` after `manual_seed(seed)`; successive `randn` calls advance the philox offset. */
 export class TorchCudaGenerator {
   private offset = 0;
-  constructor(readonly seed: number | bigint, private readonly device?: CudaDeviceProps) {}
+  constructor(
+    readonly seed: number | bigint,
+    private readonly device?: CudaDeviceProps,
+  ) {}
 
   /** `torch.randn(n, generator=this, device="cuda", dtype)` flattened. */
   randn(n: number, dtype: FloatDtype = "bf16"): Float32Array {
@@ -150,7 +159,8 @@ export class TorchCudaGenerator {
       for (let thread = 0; thread < threads; thread++) {
         // uncapped grids (stride ≥ n) use lane 0 only: skip the Box–Muller values nobody reads
         normal4(key, thread, base + loop, vals, Math.min(UNROLL, Math.ceil((n - k0 - thread) / stride)));
-        for (let lane = 0, k = k0 + thread; lane < UNROLL && k < n; lane++, k += stride) out[k] = roundTo(vals[lane], dtype);
+        for (let lane = 0, k = k0 + thread; lane < UNROLL && k < n; lane++, k += stride)
+          out[k] = roundTo(vals[lane], dtype);
       }
     }
     this.offset += counterOffset;

@@ -1,8 +1,18 @@
 import { describe, expect, it } from "vitest";
 import fixture from "./fixtures/torch-base-schedules.json";
 import {
-  TURBO_SHIFT_TIMESTEPS, VALID_TIMESTEPS, baseSchedule, buildSchedule, latentFramesForCodes, latentFramesForDuration,
-  linearShiftSchedule, nearestValidTimestep, schedulePairs, shiftTimestep, snapTurboShift, turboSchedule,
+  TURBO_SHIFT_TIMESTEPS,
+  VALID_TIMESTEPS,
+  baseSchedule,
+  buildSchedule,
+  latentFramesForCodes,
+  latentFramesForDuration,
+  linearShiftSchedule,
+  nearestValidTimestep,
+  schedulePairs,
+  shiftTimestep,
+  snapTurboShift,
+  turboSchedule,
 } from "./schedule";
 
 describe("duration → latent frames (sampling.md §2)", () => {
@@ -108,8 +118,10 @@ describe("base / sft schedule (sampling.md §5.1)", () => {
 
   it("matches torch CPU fp32 and bf16 arithmetic bit for bit (vectorised linspace)", () => {
     for (const c of fixture.cases) {
-      expect(linearShiftSchedule(c.steps, c.shift, c.dtype as "fp32" | "bf16", "cpu-avx2"), `${c.dtype} steps=${c.steps} shift=${c.shift}`)
-        .toEqual(c.t);
+      expect(
+        linearShiftSchedule(c.steps, c.shift, c.dtype as "fp32" | "bf16", "cpu-avx2"),
+        `${c.dtype} steps=${c.steps} shift=${c.shift}`,
+      ).toEqual(c.t);
     }
   });
 
@@ -142,6 +154,9 @@ describe("base / sft schedule (sampling.md §5.1)", () => {
   });
 
   it("pairs consecutive timesteps", () => {
-    expect(schedulePairs([1, 0.5, 0])).toEqual([[1, 0.5], [0.5, 0]]);
+    expect(schedulePairs([1, 0.5, 0])).toEqual([
+      [1, 0.5],
+      [0.5, 0],
+    ]);
   });
 });

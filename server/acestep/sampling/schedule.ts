@@ -26,7 +26,9 @@ export const DURATION_MAX = 600;
  */
 export function latentFramesForDuration(durationSeconds: number): number {
   if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
-    throw new RangeError(`duration ${durationSeconds} s must be a positive number (upstream picks a random 10–120 s when unset)`);
+    throw new RangeError(
+      `duration ${durationSeconds} s must be a positive number (upstream picks a random 10–120 s when unset)`,
+    );
   }
   const rounded = Math.max(0.1, pyRound1(durationSeconds));
   const samples = Math.trunc(rounded * SAMPLE_RATE);
@@ -35,7 +37,8 @@ export function latentFramesForDuration(durationSeconds: number): number {
 
 /** Frames when LM/user codes drive the length: 5 per code, padded with silence to at least 128. */
 export function latentFramesForCodes(codeCount: number): number {
-  if (!Number.isInteger(codeCount) || codeCount < 0) throw new RangeError(`code count ${codeCount} must be a non-negative integer`);
+  if (!Number.isInteger(codeCount) || codeCount < 0)
+    throw new RangeError(`code count ${codeCount} must be a non-negative integer`);
   return Math.max(codeCount * 5, MIN_LATENT_FRAMES);
 }
 
@@ -52,16 +55,18 @@ export type TurboShift = (typeof VALID_SHIFTS)[number];
 /** `SHIFT_TIMESTEPS` exactly as upstream writes them (fix_nfe = 8, terminal 0 excluded). */
 export const TURBO_SHIFT_TIMESTEPS: Readonly<Record<TurboShift, readonly number[]>> = {
   1: [1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125],
-  2: [1.0, 0.9333333333333333, 0.8571428571428571, 0.7692307692307693, 0.6666666666666666, 0.5454545454545454, 0.4, 0.2222222222222222],
+  2: [
+    1.0, 0.9333333333333333, 0.8571428571428571, 0.7692307692307693, 0.6666666666666666, 0.5454545454545454, 0.4,
+    0.2222222222222222,
+  ],
   3: [1.0, 0.9545454545454546, 0.9, 0.8333333333333334, 0.75, 0.6428571428571429, 0.5, 0.3],
 };
 
 /** `VALID_TIMESTEPS`: the 20 distinct values of the three tables, in upstream (descending) order. */
 export const VALID_TIMESTEPS: readonly number[] = [
-  1.0, 0.9545454545454546, 0.9333333333333333, 0.9, 0.875,
-  0.8571428571428571, 0.8333333333333334, 0.7692307692307693, 0.75,
-  0.6666666666666666, 0.6428571428571429, 0.625, 0.5454545454545454,
-  0.5, 0.4, 0.375, 0.3, 0.25, 0.2222222222222222, 0.125,
+  1.0, 0.9545454545454546, 0.9333333333333333, 0.9, 0.875, 0.8571428571428571, 0.8333333333333334, 0.7692307692307693,
+  0.75, 0.6666666666666666, 0.6428571428571429, 0.625, 0.5454545454545454, 0.5, 0.4, 0.375, 0.3, 0.25,
+  0.2222222222222222, 0.125,
 ];
 
 export const TURBO_STEPS = 8;
@@ -133,7 +138,13 @@ export function turboSchedule(opts: TurboScheduleOptions): Schedule {
   }
   const snapped = snapTurboShift(opts.shift);
   if (snapped !== opts.shift) warnings.push(`shift=${opts.shift} not supported by turbo, rounded to ${snapped}`);
-  return { timesteps: [...TURBO_SHIFT_TIMESTEPS[snapped], 0], steps: TURBO_STEPS, shift: snapped, custom: false, warnings };
+  return {
+    timesteps: [...TURBO_SHIFT_TIMESTEPS[snapped], 0],
+    steps: TURBO_STEPS,
+    shift: snapped,
+    custom: false,
+    warnings,
+  };
 }
 
 // ---------------------------------------------------------------- base / sft
@@ -156,7 +167,13 @@ export function shiftTimestep(t: number, shift: number): number {
 export type LinspaceMode = "cuda" | "cpu-avx2";
 
 /** `torch.linspace(start, end, n, dtype)` with torch's fill order (see LinspaceMode). */
-export function torchLinspace(start: number, end: number, n: number, dtype: FloatDtype = "fp32", mode: LinspaceMode = "cuda"): number[] {
+export function torchLinspace(
+  start: number,
+  end: number,
+  n: number,
+  dtype: FloatDtype = "fp32",
+  mode: LinspaceMode = "cuda",
+): number[] {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`linspace length ${n} must be a non-negative integer`);
   if (n === 1) return [roundTo(start, dtype)];
   const r = (x: number) => roundTo(x, dtype);
@@ -214,7 +231,9 @@ export interface BaseScheduleOptions {
 
 function assertBaseSteps(steps: number): void {
   if (!Number.isInteger(steps) || steps < BASE_MIN_STEPS || steps > BASE_MAX_STEPS) {
-    throw new RangeError(`inference steps ${steps} must be an integer in ${BASE_MIN_STEPS}..${BASE_MAX_STEPS} for base/sft models`);
+    throw new RangeError(
+      `inference steps ${steps} must be an integer in ${BASE_MIN_STEPS}..${BASE_MAX_STEPS} for base/sft models`,
+    );
   }
 }
 
@@ -226,13 +245,20 @@ export function baseSchedule(variant: "base" | "sft", opts: BaseScheduleOptions)
     if (variant === "sft") {
       const ts = opts.timesteps.map((v) => roundTo(v, dtype));
       if (ts.length < 2) throw new RangeError(`custom timesteps need at least 2 values (got ${ts.length})`);
-      if (ts[ts.length - 1] !== 0) warnings.push("custom timesteps do not end with 0: the last step will not reach t = 0");
+      if (ts[ts.length - 1] !== 0)
+        warnings.push("custom timesteps do not end with 0: the last step will not reach t = 0");
       return { timesteps: ts, steps: ts.length - 1, shift: null, custom: true, warnings };
     }
     warnings.push("custom timesteps are ignored by the base model");
   }
   assertBaseSteps(opts.steps);
-  return { timesteps: linearShiftSchedule(opts.steps, opts.shift, dtype), steps: opts.steps, shift: opts.shift, custom: false, warnings };
+  return {
+    timesteps: linearShiftSchedule(opts.steps, opts.shift, dtype),
+    steps: opts.steps,
+    shift: opts.shift,
+    custom: false,
+    warnings,
+  };
 }
 
 export interface ScheduleOptions {
@@ -254,7 +280,12 @@ export function buildSchedule(opts: ScheduleOptions): Schedule {
     if (opts.dtype && opts.dtype !== "f64") s.timesteps = s.timesteps.map((v) => roundTo(v, opts.dtype ?? "f64"));
     return s;
   }
-  return baseSchedule(opts.model, { steps: opts.steps ?? 30, shift: opts.shift, timesteps: opts.timesteps, dtype: opts.dtype });
+  return baseSchedule(opts.model, {
+    steps: opts.steps ?? 30,
+    shift: opts.shift,
+    timesteps: opts.timesteps,
+    dtype: opts.dtype,
+  });
 }
 
 /** Consecutive (t, tNext) pairs of a closed schedule. */

@@ -10,7 +10,10 @@ function counter(start = 1000) {
 
 describe("prepare_seeds (sampling.md §3)", () => {
   it("draws fresh seeds when use_random_seed is on", () => {
-    expect(prepareSeeds(3, "5,6,7", true, counter())).toEqual({ seeds: [1000, 1001, 1002], seedValue: "1000, 1001, 1002" });
+    expect(prepareSeeds(3, "5,6,7", true, counter())).toEqual({
+      seeds: [1000, 1001, 1002],
+      seedValue: "1000, 1001, 1002",
+    });
   });
 
   it("uses a comma-separated list one per item", () => {
@@ -55,7 +58,9 @@ describe("GenerationConfig.seeds", () => {
   });
 
   it("prefers config.seeds, falls back to params.seed, and is random by default", () => {
-    expect(resolveSeeds({ batchSize: 2, useRandomSeed: false, seeds: [9], seed: 5 }, counter()).seeds).toEqual([9, 1000]);
+    expect(resolveSeeds({ batchSize: 2, useRandomSeed: false, seeds: [9], seed: 5 }, counter()).seeds).toEqual([
+      9, 1000,
+    ]);
     expect(resolveSeeds({ batchSize: 1, useRandomSeed: false, seed: 5 }, counter()).seeds).toEqual([5]);
     expect(resolveSeeds({ batchSize: 2, seeds: [1, 2] }, counter()).seeds).toEqual([1000, 1001]);
   });

@@ -48,7 +48,8 @@ export function prepareSeeds(
   useRandomSeed: boolean,
   rand: SeedSource = randomSeed,
 ): PreparedSeeds {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size ${batchSize} must be an integer ≥ 1`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size ${batchSize} must be an integer ≥ 1`);
   const seeds: number[] = [];
   if (useRandomSeed) {
     for (let i = 0; i < batchSize; i++) seeds.push(rand());
@@ -97,7 +98,7 @@ export interface ResolveSeedsInput {
 /** Seeds for a generation call as the official API documents them. */
 export function resolveSeeds(input: ResolveSeedsInput, rand: SeedSource = randomSeed): PreparedSeeds {
   const fromConfig = configSeedsToSeedString(input.seeds);
-  const seedArg = fromConfig !== "" ? fromConfig : input.seed ?? "";
+  const seedArg = fromConfig !== "" ? fromConfig : (input.seed ?? "");
   return prepareSeeds(input.batchSize, seedArg, input.useRandomSeed ?? true, rand);
 }
 

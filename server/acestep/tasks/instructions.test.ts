@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_DIT_INSTRUCTION, DEFAULT_LM_INSTRUCTION, TASK_INSTRUCTIONS, TASK_TYPES, TASKS_BY_VARIANT, TRACK_NAMES,
-  TRACK_NAMES_UI_ORDER, formatInstruction, generateInstruction, instructionLooksLikeCover, variantSupportsTask,
+  DEFAULT_DIT_INSTRUCTION,
+  DEFAULT_LM_INSTRUCTION,
+  TASK_INSTRUCTIONS,
+  TASK_TYPES,
+  TASKS_BY_VARIANT,
+  TRACK_NAMES,
+  TRACK_NAMES_UI_ORDER,
+  formatInstruction,
+  generateInstruction,
+  instructionLooksLikeCover,
+  variantSupportsTask,
 } from "./instructions";
 
 describe("task instructions (tasks.md §2)", () => {
@@ -23,10 +32,34 @@ describe("task instructions (tasks.md §2)", () => {
 
   it("lists the six tasks and the 12 tracks in upstream order", () => {
     expect(TASK_TYPES).toEqual(["text2music", "repaint", "cover", "extract", "lego", "complete"]);
-    expect(TRACK_NAMES).toEqual(["woodwinds", "brass", "fx", "synth", "strings", "percussion", "keyboard",
-      "guitar", "bass", "drums", "backing_vocals", "vocals"]);
-    expect(TRACK_NAMES_UI_ORDER).toEqual(["vocals", "backing_vocals", "drums", "bass", "guitar", "keyboard",
-      "percussion", "strings", "synth", "fx", "brass", "woodwinds"]);
+    expect(TRACK_NAMES).toEqual([
+      "woodwinds",
+      "brass",
+      "fx",
+      "synth",
+      "strings",
+      "percussion",
+      "keyboard",
+      "guitar",
+      "bass",
+      "drums",
+      "backing_vocals",
+      "vocals",
+    ]);
+    expect(TRACK_NAMES_UI_ORDER).toEqual([
+      "vocals",
+      "backing_vocals",
+      "drums",
+      "bass",
+      "guitar",
+      "keyboard",
+      "percussion",
+      "strings",
+      "synth",
+      "fx",
+      "brass",
+      "woodwinds",
+    ]);
   });
 
   it("restricts turbo and sft to text2music/repaint/cover and gives base all six", () => {
@@ -39,15 +72,17 @@ describe("task instructions (tasks.md §2)", () => {
 
   it("upper-cases the track name for extract and lego", () => {
     expect(generateInstruction("extract", { trackName: "vocals" })).toBe("Extract the VOCALS track from the audio:");
-    expect(generateInstruction("lego", { trackName: "backing_vocals" }))
-      .toBe("Generate the BACKING_VOCALS track based on the audio context:");
+    expect(generateInstruction("lego", { trackName: "backing_vocals" })).toBe(
+      "Generate the BACKING_VOCALS track based on the audio context:",
+    );
     expect(generateInstruction("extract")).toBe("Extract the track from the audio:");
     expect(generateInstruction("lego", { trackName: "" })).toBe("Generate the track based on the audio context:");
   });
 
   it("joins complete classes with ' | '", () => {
-    expect(generateInstruction("complete", { completeTrackClasses: ["drums", "bass", "guitar"] }))
-      .toBe("Complete the input track with DRUMS | BASS | GUITAR:");
+    expect(generateInstruction("complete", { completeTrackClasses: ["drums", "bass", "guitar"] })).toBe(
+      "Complete the input track with DRUMS | BASS | GUITAR:",
+    );
     expect(generateInstruction("complete", { completeTrackClasses: [] })).toBe("Complete the input track:");
   });
 

@@ -45,8 +45,18 @@ export const DEFAULT_LM_INSTRUCTION = TASK_INSTRUCTIONS.cover;
 
 /** The 12 stem names, in `TRACK_NAMES` order. */
 export const TRACK_NAMES = [
-  "woodwinds", "brass", "fx", "synth", "strings", "percussion",
-  "keyboard", "guitar", "bass", "drums", "backing_vocals", "vocals",
+  "woodwinds",
+  "brass",
+  "fx",
+  "synth",
+  "strings",
+  "percussion",
+  "keyboard",
+  "guitar",
+  "bass",
+  "drums",
+  "backing_vocals",
+  "vocals",
 ] as const;
 export type TrackName = (typeof TRACK_NAMES)[number];
 

@@ -1,9 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { pyFloorDiv } from "../numeric";
 import {
-  RepaintWindowError, applyBoundaryBlend, applyRepaintInjection, chunkMask, framesForSamples, injectionCutoff,
-  planRepaintPadding, repaintMask, resolveRepaintConfig, softRepaintMask, spliceRepaintWaveform, waveformSpliceMask,
-  windowToFrames, windowedSrcLatents,
+  RepaintWindowError,
+  applyBoundaryBlend,
+  applyRepaintInjection,
+  chunkMask,
+  framesForSamples,
+  injectionCutoff,
+  planRepaintPadding,
+  repaintMask,
+  resolveRepaintConfig,
+  softRepaintMask,
+  spliceRepaintWaveform,
+  waveformSpliceMask,
+  windowToFrames,
+  windowedSrcLatents,
 } from "./repaint";
 
 const SR = 48000;
@@ -12,7 +23,10 @@ describe("repaint padding and window (tasks.md §4)", () => {
   it("keeps an inner window unpadded", () => {
     const p = planRepaintPadding({ srcSamples: 60 * SR, start: 10, end: 20 });
     expect(p).toMatchObject({ leftPadSamples: 0, rightPadSamples: 0, paddedSamples: 60 * SR, start: 10, end: 20 });
-    expect(windowToFrames(p.start, p.end, framesForSamples(p.paddedSamples))).toEqual({ startFrame: 250, endFrame: 500 });
+    expect(windowToFrames(p.start, p.end, framesForSamples(p.paddedSamples))).toEqual({
+      startFrame: 250,
+      endFrame: 500,
+    });
   });
 
   it("resolves end = −1 or null to the end of the source", () => {
@@ -22,19 +36,39 @@ describe("repaint padding and window (tasks.md §4)", () => {
 
   it("out-paints to the left when start < 0 and shifts both bounds", () => {
     const p = planRepaintPadding({ srcSamples: 30 * SR, start: -5, end: 10 });
-    expect(p).toMatchObject({ leftPadSeconds: 5, leftPadSamples: 5 * SR, rightPadSamples: 0, paddedSamples: 35 * SR, start: 0, end: 15 });
+    expect(p).toMatchObject({
+      leftPadSeconds: 5,
+      leftPadSamples: 5 * SR,
+      rightPadSamples: 0,
+      paddedSamples: 35 * SR,
+      start: 0,
+      end: 15,
+    });
     expect(windowToFrames(p.start, p.end, framesForSamples(p.paddedSamples))).toEqual({ startFrame: 0, endFrame: 375 });
   });
 
   it("out-paints to the right when end is past the source", () => {
     const p = planRepaintPadding({ srcSamples: 30 * SR, start: 25, end: 40 });
-    expect(p).toMatchObject({ leftPadSamples: 0, rightPadSeconds: 10, rightPadSamples: 10 * SR, paddedSamples: 40 * SR, start: 25, end: 40 });
+    expect(p).toMatchObject({
+      leftPadSamples: 0,
+      rightPadSeconds: 10,
+      rightPadSamples: 10 * SR,
+      paddedSamples: 40 * SR,
+      start: 25,
+      end: 40,
+    });
     expect(windowToFrames(p.start, p.end, 1000)).toEqual({ startFrame: 625, endFrame: 1000 });
   });
 
   it("pads both sides at once", () => {
     const p = planRepaintPadding({ srcSamples: 10 * SR, start: -2.5, end: 12 });
-    expect(p).toMatchObject({ leftPadSamples: 120000, rightPadSamples: 96000, paddedSamples: 696000, start: 0, end: 14.5 });
+    expect(p).toMatchObject({
+      leftPadSamples: 120000,
+      rightPadSamples: 96000,
+      paddedSamples: 696000,
+      start: 0,
+      end: 14.5,
+    });
   });
 
   it("rejects end before or equal to start, and missing source", () => {
@@ -110,8 +144,14 @@ describe("newer repaint injection and crossfade (tasks.md §5)", () => {
     const soft = softRepaintMask(repaintMask(8, { startFrame: 2, endFrame: 3 }), 10);
     // left ramp of 2 frames: linspace(0,1,4)[1:-1]; right ramp of 5 frames: linspace(1,0,7)[1:-1]
     expect(Array.from(soft)).toEqual([
-      0.3333333432674408, 0.6666666269302368, 1, // torch.linspace(0, 1, 4)[1:-1]
-      0.8333333134651184, 0.6666666269302368, 0.5, 0.3333333432674408, 0.1666666716337204,
+      0.3333333432674408,
+      0.6666666269302368,
+      1, // torch.linspace(0, 1, 4)[1:-1]
+      0.8333333134651184,
+      0.6666666269302368,
+      0.5,
+      0.3333333432674408,
+      0.1666666716337204,
     ]);
     const ten = softRepaintMask(repaintMask(30, { startFrame: 11, endFrame: 12 }), 10);
     expect(Array.from(ten.subarray(1, 11))).toEqual([
@@ -137,8 +177,16 @@ describe("newer repaint injection and crossfade (tasks.md §5)", () => {
 describe("repaint mode / strength and the waveform splice (generate_music @ 01aeee3)", () => {
   it("resolves modes as _resolve_repaint_config (Python round half to even)", () => {
     expect(resolveRepaintConfig()).toEqual({ injectionRatio: 0.5, crossfadeFrames: 12, wavCrossfadeSeconds: 0.025 });
-    expect(resolveRepaintConfig("aggressive", 0.1)).toEqual({ injectionRatio: 0, crossfadeFrames: 0, wavCrossfadeSeconds: 0 });
-    expect(resolveRepaintConfig("conservative", 0.9)).toEqual({ injectionRatio: 1, crossfadeFrames: 25, wavCrossfadeSeconds: 0.05 });
+    expect(resolveRepaintConfig("aggressive", 0.1)).toEqual({
+      injectionRatio: 0,
+      crossfadeFrames: 0,
+      wavCrossfadeSeconds: 0,
+    });
+    expect(resolveRepaintConfig("conservative", 0.9)).toEqual({
+      injectionRatio: 1,
+      crossfadeFrames: 25,
+      wavCrossfadeSeconds: 0.05,
+    });
     expect(resolveRepaintConfig("balanced", 0.7).crossfadeFrames).toBe(8); // round(7.5) = 8
     expect(resolveRepaintConfig("balanced", 3).injectionRatio).toBe(0);
   });
@@ -151,10 +199,20 @@ describe("repaint mode / strength and the waveform splice (generate_music @ 01ae
   it("puts the source back outside the window, exactly, even where the prediction diverged", () => {
     const pred = [Float32Array.from([NaN, 9, 9, 9, 9, 9, 9, 9, 7])];
     const src = [Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1])];
-    const out = spliceRepaintWaveform(pred, src, { startSeconds: 0.3, endSeconds: 0.5, sampleRate: 10, crossfadeSeconds: 0.1 });
+    const out = spliceRepaintWaveform(pred, src, {
+      startSeconds: 0.3,
+      endSeconds: 0.5,
+      sampleRate: 10,
+      crossfadeSeconds: 0.1,
+    });
     // 8 shared samples spliced; the decoded sample past the source stays
     expect(Array.from(out[0])).toEqual([1, 1, 5, 9, 9, 5, 1, 1, 7]);
-    const all = spliceRepaintWaveform(pred, src, { startSeconds: 0, endSeconds: 2, sampleRate: 10, crossfadeSeconds: 0 });
+    const all = spliceRepaintWaveform(pred, src, {
+      startSeconds: 0,
+      endSeconds: 2,
+      sampleRate: 10,
+      crossfadeSeconds: 0,
+    });
     expect(Array.from(all[0]).slice(1)).toEqual([9, 9, 9, 9, 9, 9, 9, 7]);
   });
 });

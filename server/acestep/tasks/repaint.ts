@@ -253,9 +253,18 @@ export interface RepaintConfig {
 export function resolveRepaintConfig(mode: RepaintMode = "balanced", strength = 0.5): RepaintConfig {
   const s = Math.max(0, Math.min(1, strength));
   if (mode === "aggressive") return { injectionRatio: 0, crossfadeFrames: 0, wavCrossfadeSeconds: 0 };
-  if (mode === "conservative") return { injectionRatio: 1, crossfadeFrames: REPAINT_MAX_CROSSFADE_FRAMES, wavCrossfadeSeconds: REPAINT_MAX_WAV_CROSSFADE_SECONDS };
+  if (mode === "conservative")
+    return {
+      injectionRatio: 1,
+      crossfadeFrames: REPAINT_MAX_CROSSFADE_FRAMES,
+      wavCrossfadeSeconds: REPAINT_MAX_WAV_CROSSFADE_SECONDS,
+    };
   const inv = 1 - s;
-  return { injectionRatio: inv, crossfadeFrames: pyRound(REPAINT_MAX_CROSSFADE_FRAMES * inv), wavCrossfadeSeconds: REPAINT_MAX_WAV_CROSSFADE_SECONDS * inv };
+  return {
+    injectionRatio: inv,
+    crossfadeFrames: pyRound(REPAINT_MAX_CROSSFADE_FRAMES * inv),
+    wavCrossfadeSeconds: REPAINT_MAX_WAV_CROSSFADE_SECONDS * inv,
+  };
 }
 
 /**

@@ -11,7 +11,14 @@ import { planShards, type TensorToWrite, writeShardedSafetensors } from "../safe
 import { initTensorChunks, tinySilenceLatent } from "../tiny/init";
 import { writeQwen3Tokenizers } from "../tiny/tokenizers";
 import { writeTorchTensor } from "../torch-pt";
-import { type CatalogEntry, DEFAULT_FABRICATE_COMPONENTS, FABRICATE_CATALOG, type FabricateSize, type SideFiles, UPSTREAM_MAX_SHARD_BYTES } from "./catalog";
+import {
+  type CatalogEntry,
+  DEFAULT_FABRICATE_COMPONENTS,
+  FABRICATE_CATALOG,
+  type FabricateSize,
+  type SideFiles,
+  UPSTREAM_MAX_SHARD_BYTES,
+} from "./catalog";
 
 export type FabricateDtype = "bf16" | "fp32";
 
@@ -63,7 +70,9 @@ function selected(opts: FabricateOptions): CatalogEntry[] {
   const unknown = ids.filter((id) => !FABRICATE_CATALOG.some((c) => named(c, id)));
   if (unknown.length) {
     const known = FABRICATE_CATALOG.map((c) => `${c.id} (${c.folder})`).join(", ");
-    throw new CheckpointError(`fabricate: unknown component(s) ${unknown.map((u) => `"${u}"`).join(", ")} (known: ${known})`);
+    throw new CheckpointError(
+      `fabricate: unknown component(s) ${unknown.map((u) => `"${u}"`).join(", ")} (known: ${known})`,
+    );
   }
   return FABRICATE_CATALOG.filter((c) => ids.some((id) => named(c, id)));
 }
@@ -78,22 +87,41 @@ const SIDE_FILE_NAMES: Record<SideFiles, string[]> = {
 export function planFabrication(opts: FabricateOptions): PlannedComponent[] {
   const dtype = DTYPES[opts.dtype ?? "bf16"];
   if (!dtype) throw new CheckpointError(`fabricate: dtype must be bf16 or fp32, got "${opts.dtype}"`);
-  if (!["tiny", "full"].includes(opts.size)) throw new CheckpointError(`fabricate: size must be tiny or full, got "${opts.size}"`);
+  if (!["tiny", "full"].includes(opts.size))
+    throw new CheckpointError(`fabricate: size must be tiny or full, got "${opts.size}"`);
   const seed = opts.seed ?? 0;
   return selected(opts).map((c) => {
     const config = c.configs[opts.size];
     const keys = expectedKeys(c.component, config);
-    const maxShardBytes = opts.maxShardBytes !== undefined && (c.component === "lm" || c.component === "text-encoder") ? opts.maxShardBytes : UPSTREAM_MAX_SHARD_BYTES;
+    const maxShardBytes =
+      opts.maxShardBytes !== undefined && (c.component === "lm" || c.component === "text-encoder")
+        ? opts.maxShardBytes
+        : UPSTREAM_MAX_SHARD_BYTES;
     const specs = [...keys].map(([name, shape]) => ({ name, dtype, shape }));
     const shards = planShards(c.folder, specs, { maxShardBytes, baseName: c.stem });
-    const tensors = shards.files.flatMap((f) => f.tensors.map((t) => ({ ...t, bytes: byteLengthOf(t.dtype, t.shape), file: f.file })));
+    const tensors = shards.files.flatMap((f) =>
+      f.tensors.map((t) => ({ ...t, bytes: byteLengthOf(t.dtype, t.shape), file: f.file })),
+    );
     const files = [
       { file: "config.json" },
       ...shards.files.map((f) => ({ file: f.file, bytes: f.dataBytes })),
       ...(shards.index ? [{ file: `${c.stem}.safetensors.index.json` }] : []),
       ...(c.side ? SIDE_FILE_NAMES[c.side].map((file) => ({ file })) : []),
     ];
-    return { id: c.id, key: c.key, folder: c.folder, component: c.component, config, seed: seed + c.seedOffset, stem: c.stem, maxShardBytes, params: paramCount(keys), files, tensors, side: c.side };
+    return {
+      id: c.id,
+      key: c.key,
+      folder: c.folder,
+      component: c.component,
+      config,
+      seed: seed + c.seedOffset,
+      stem: c.stem,
+      maxShardBytes,
+      params: paramCount(keys),
+      files,
+      tensors,
+      side: c.side,
+    };
   });
 }
 
@@ -105,7 +133,10 @@ export interface FabricateProgress {
 }
 
 /** Writes the planned tree under `outDir`; returns the plan and each written component's folder by id. */
-export function fabricateCheckpoints(outDir: string, opts: FabricateOptions & { onProgress?: (p: FabricateProgress) => void }): { plan: PlannedComponent[]; dirs: Record<string, string> } {
+export function fabricateCheckpoints(
+  outDir: string,
+  opts: FabricateOptions & { onProgress?: (p: FabricateProgress) => void },
+): { plan: PlannedComponent[]; dirs: Record<string, string> } {
   const plan = planFabrication(opts);
   const dirs: Record<string, string> = {};
   for (const p of plan) {
@@ -128,10 +159,18 @@ export function fabricateCheckpoints(outDir: string, opts: FabricateOptions & { 
         opts.onProgress?.({ folder: p.folder, bytes, totalBytes });
       },
     }));
-    writeShardedSafetensors(dir, tensors, { maxShardBytes: p.maxShardBytes, baseName: p.stem, metadata: { format: "pt" } });
+    writeShardedSafetensors(dir, tensors, {
+      maxShardBytes: p.maxShardBytes,
+      baseName: p.stem,
+      metadata: { format: "pt" },
+    });
     if (p.side === "silence-latent") {
       const channels = p.config.audio_acoustic_hidden_dim as number;
-      writeTorchTensor(path.join(dir, "silence_latent.pt"), { dtype: "F32", shape: [1, channels, SILENCE_LATENT_FRAMES], data: tinySilenceLatent(channels, SILENCE_LATENT_FRAMES, p.seed) });
+      writeTorchTensor(path.join(dir, "silence_latent.pt"), {
+        dtype: "F32",
+        shape: [1, channels, SILENCE_LATENT_FRAMES],
+        data: tinySilenceLatent(channels, SILENCE_LATENT_FRAMES, p.seed),
+      });
     }
   }
   const foldersWith = (side: SideFiles) => plan.filter((p) => p.side === side).map((p) => dirs[p.id]);
@@ -146,10 +185,14 @@ export function formatFabricationPlan(plan: readonly PlannedComponent[], o: { te
   const lines: string[] = [];
   for (const p of plan) {
     const weightBytes = p.tensors.reduce((a, t) => a + t.bytes, 0);
-    lines.push(`${p.folder}/  ${p.component}, ${p.tensors.length} tensors, ${(p.params / 1e9).toFixed(3)} B parameters, ${gb(weightBytes)} of weights`);
+    lines.push(
+      `${p.folder}/  ${p.component}, ${p.tensors.length} tensors, ${(p.params / 1e9).toFixed(3)} B parameters, ${gb(weightBytes)} of weights`,
+    );
     lines.push(`  config.json ${JSON.stringify(p.config)}`);
     for (const f of p.files) lines.push(`  file ${f.file}${f.bytes !== undefined ? ` (${f.bytes} data bytes)` : ""}`);
-    if (o.tensors) for (const t of p.tensors) lines.push(`  tensor ${t.name} ${t.dtype} [${t.shape.join(", ")}] ${t.bytes} ${t.file}`);
+    if (o.tensors)
+      for (const t of p.tensors)
+        lines.push(`  tensor ${t.name} ${t.dtype} [${t.shape.join(", ")}] ${t.bytes} ${t.file}`);
   }
   const total = plan.reduce((a, p) => a + p.tensors.reduce((b, t) => b + t.bytes, 0), 0);
   lines.push(`total: ${plan.length} folder(s), ${gb(total)} of weights`);

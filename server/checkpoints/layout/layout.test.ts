@@ -1,7 +1,12 @@
 // Layouts from the official configs reproduce the parameter counts and key shapes of checkpoints.md.
 import { describe, expect, it } from "vitest";
 import { expectedKeys, expectedLayout, paramCount } from "./index";
-import { OFFICIAL_DIT_TURBO_CONFIG, OFFICIAL_LM_06B_CONFIG, OFFICIAL_TEXT_ENCODER_CONFIG, OFFICIAL_VAE_CONFIG } from "./official-configs";
+import {
+  OFFICIAL_DIT_TURBO_CONFIG,
+  OFFICIAL_LM_06B_CONFIG,
+  OFFICIAL_TEXT_ENCODER_CONFIG,
+  OFFICIAL_VAE_CONFIG,
+} from "./official-configs";
 
 const sub = (keys: Map<string, number[]>, prefix: string) => new Map([...keys].filter(([k]) => k.startsWith(prefix)));
 
@@ -54,11 +59,20 @@ describe("layouts derived from the official configs", () => {
     expect(lm.required.get("model.embed_tokens.weight")).toEqual([217204, 1024]);
     expect(lm.optional.get("lm_head.weight")).toEqual([217204, 1024]);
     expect(paramCount(lm.required) / 1e9).toBeCloseTo(0.66, 2);
-    expect(expectedKeys("lm", { ...OFFICIAL_LM_06B_CONFIG, tie_word_embeddings: false }).has("lm_head.weight")).toBe(true);
+    expect(expectedKeys("lm", { ...OFFICIAL_LM_06B_CONFIG, tie_word_embeddings: false }).has("lm_head.weight")).toBe(
+      true,
+    );
   });
 
   it("sizes the condition encoders by encoder_hidden_size when the config has one (XL)", () => {
-    const xl = { ...OFFICIAL_DIT_TURBO_CONFIG, hidden_size: 2560, intermediate_size: 9728, num_attention_heads: 32, num_hidden_layers: 32, encoder_hidden_size: 2048 };
+    const xl = {
+      ...OFFICIAL_DIT_TURBO_CONFIG,
+      hidden_size: 2560,
+      intermediate_size: 9728,
+      num_attention_heads: 32,
+      num_hidden_layers: 32,
+      encoder_hidden_size: 2048,
+    };
     const keys = expectedKeys("dit", xl);
     expect(keys.get("decoder.condition_embedder.weight")).toEqual([2560, 2048]);
     expect(keys.get("decoder.layers.31.self_attn.q_proj.weight")).toEqual([4096, 2560]);
@@ -70,6 +84,8 @@ describe("layouts derived from the official configs", () => {
   it("names the config field that is missing or wrong", () => {
     const { hidden_size: _, ...noHidden } = OFFICIAL_DIT_TURBO_CONFIG;
     expect(() => expectedKeys("dit", noHidden)).toThrow(/layout: DiT config\.json is invalid: hidden_size/);
-    expect(() => expectedKeys("vae", { ...OFFICIAL_VAE_CONFIG, channel_multiples: [1, 2] })).toThrow(/channel_multiples \(2\) and downsampling_ratios \(5\)/);
+    expect(() => expectedKeys("vae", { ...OFFICIAL_VAE_CONFIG, channel_multiples: [1, 2] })).toThrow(
+      /channel_multiples \(2\) and downsampling_ratios \(5\)/,
+    );
   });
 });

@@ -3,7 +3,8 @@
 // follow the real files; values marked UNCONFIRMED there are noted inline.
 // The tiny writer derives its small configs from these by shrinking widths.
 
-const layerTypes = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
+const layerTypes = (n: number) =>
+  Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
 
 /** acestep-v15-turbo/config.json (AceStepConfig) */
 export const OFFICIAL_DIT_TURBO_CONFIG = {

@@ -21,7 +21,15 @@ export function parseConfig<T extends z.ZodType>(schema: T, config: unknown, wha
 }
 
 /** Keys of a Qwen3-style attention block (q/k/v/o projections + per-head RMSNorms on q and k). */
-export function attentionKeys(add: (key: string, shape: Shape) => void, p: string, hidden: number, heads: number, kvHeads: number, headDim: number, bias: boolean): void {
+export function attentionKeys(
+  add: (key: string, shape: Shape) => void,
+  p: string,
+  hidden: number,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+  bias: boolean,
+): void {
   const q = heads * headDim;
   const kv = kvHeads * headDim;
   add(`${p}q_proj.weight`, [q, hidden]);
@@ -39,7 +47,12 @@ export function attentionKeys(add: (key: string, shape: Shape) => void, p: strin
 }
 
 /** Keys of a SwiGLU MLP without biases (Qwen3MLP). */
-export function mlpKeys(add: (key: string, shape: Shape) => void, p: string, hidden: number, intermediate: number): void {
+export function mlpKeys(
+  add: (key: string, shape: Shape) => void,
+  p: string,
+  hidden: number,
+  intermediate: number,
+): void {
   add(`${p}gate_proj.weight`, [intermediate, hidden]);
   add(`${p}up_proj.weight`, [intermediate, hidden]);
   add(`${p}down_proj.weight`, [hidden, intermediate]);

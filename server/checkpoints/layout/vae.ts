@@ -24,7 +24,9 @@ export type VaeConfig = z.infer<typeof vaeConfigSchema>;
 export function vaeLayout(rawConfig: unknown): Layout {
   const c = parseConfig(vaeConfigSchema, rawConfig, "VAE");
   if (c.channel_multiples.length !== c.downsampling_ratios.length) {
-    throw new CheckpointError(`layout: VAE config.json: channel_multiples (${c.channel_multiples.length}) and downsampling_ratios (${c.downsampling_ratios.length}) differ in length`);
+    throw new CheckpointError(
+      `layout: VAE config.json: channel_multiples (${c.channel_multiples.length}) and downsampling_ratios (${c.downsampling_ratios.length}) differ in length`,
+    );
   }
   const required = new Map<string, Shape>();
   const add = (k: string, s: Shape) => required.set(k, s);

@@ -13,7 +13,8 @@ import {
   OFFICIAL_VAE_CONFIG,
 } from "../layout/official-configs";
 
-const layerTypes = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
+const layerTypes = (n: number) =>
+  Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
 
 /** Width of the tiny Qwen3 text encoder, which is also the DiT's text_hidden_dim. */
 export const TINY_TEXT_HIDDEN = 32;

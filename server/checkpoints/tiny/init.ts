@@ -34,7 +34,13 @@ export interface InitChunkOptions {
 }
 
 /** The tensor's values in row-major order, a chunk at a time. */
-export function* initTensorChunks(key: string, shape: readonly number[], layout: KeyShapes, seed: number, o: InitChunkOptions = {}): Generator<Float32Array> {
+export function* initTensorChunks(
+  key: string,
+  shape: readonly number[],
+  layout: KeyShapes,
+  seed: number,
+  o: InitChunkOptions = {},
+): Generator<Float32Array> {
   const n = numel(shape);
   const chunkElements = o.chunkElements ?? INIT_CHUNK_ELEMENTS;
   if (key.endsWith(".weight_g")) {
@@ -42,19 +48,30 @@ export function* initTensorChunks(key: string, shape: readonly number[], layout:
     return;
   }
   const fill = filler(key, shape, seed, o.fast ?? false);
-  for (let offset = 0; offset < n; offset += chunkElements) yield fill(new Float32Array(Math.min(chunkElements, n - offset)));
+  for (let offset = 0; offset < n; offset += chunkElements)
+    yield fill(new Float32Array(Math.min(chunkElements, n - offset)));
 }
 
 /** A stateful filler: consecutive calls continue one seeded stream. */
-function filler(key: string, shape: readonly number[], seed: number, fast: boolean): (out: Float32Array) => Float32Array {
+function filler(
+  key: string,
+  shape: readonly number[],
+  seed: number,
+  fast: boolean,
+): (out: Float32Array) => Float32Array {
   const rng = fast ? createPoolRng(deriveSeed(seed, key)) : createRng(deriveSeed(seed, key));
   const last = shape[shape.length - 1] ?? 1;
   if (/norm(_out)?\.weight$/.test(key)) return (out) => out.fill(1);
-  const std = key.endsWith(".weight_v") ? 1 / Math.sqrt(numel(shape.slice(1)))
-    : key.endsWith(".alpha") || key.endsWith(".beta") ? 0.1
-      : key.endsWith(".bias") ? 0.01
-        : key.endsWith("scale_shift_table") ? 1 / Math.sqrt(last)
-          : key === "null_condition_emb" ? 1
+  const std = key.endsWith(".weight_v")
+    ? 1 / Math.sqrt(numel(shape.slice(1)))
+    : key.endsWith(".alpha") || key.endsWith(".beta")
+      ? 0.1
+      : key.endsWith(".bias")
+        ? 0.01
+        : key.endsWith("scale_shift_table")
+          ? 1 / Math.sqrt(last)
+          : key === "null_condition_emb"
+            ? 1
             : 0.02;
   return (out) => rng.fillNormal(out, std);
 }
@@ -66,7 +83,13 @@ function vShape(gKey: string, layout: KeyShapes): number[] {
 }
 
 /** L2 norm of each output row of weight_v, streamed through its chunks. */
-function rowNorms(vKey: string, vShapeOf: readonly number[], layout: KeyShapes, seed: number, o: InitChunkOptions): Float32Array {
+function rowNorms(
+  vKey: string,
+  vShapeOf: readonly number[],
+  layout: KeyShapes,
+  seed: number,
+  o: InitChunkOptions,
+): Float32Array {
   const rows = vShapeOf[0];
   const per = numel(vShapeOf) / rows;
   const sums = new Float64Array(rows);

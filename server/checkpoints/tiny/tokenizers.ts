@@ -49,7 +49,15 @@ export function writeQwen3Tokenizers(textEncoderDirs: readonly string[], lmDirs:
   for (let n = 0; n < AUDIO_CODE_COUNT; n++) {
     const content = `<|audio_code_${n}|>`;
     const flags = { lstrip: false, normalized: false, rstrip: false, single_word: false, special: false };
-    added.push({ id: AUDIO_CODE_BASE_ID + n, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+    added.push({
+      id: AUDIO_CODE_BASE_ID + n,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: false,
+    });
     decoder[String(AUDIO_CODE_BASE_ID + n)] = { content, ...flags };
   }
   writeJsonTo(lmDirs, "tokenizer.json", tokenizer);
@@ -61,7 +69,12 @@ function endOfTextTemplate(): Json {
   return {
     type: "TemplateProcessing",
     single: [{ Sequence: { id: "A", type_id: 0 } }, eos],
-    pair: [{ Sequence: { id: "A", type_id: 0 } }, eos, { Sequence: { id: "B", type_id: 1 } }, { SpecialToken: { id: "<|endoftext|>", type_id: 1 } }],
+    pair: [
+      { Sequence: { id: "A", type_id: 0 } },
+      eos,
+      { Sequence: { id: "B", type_id: 1 } },
+      { SpecialToken: { id: "<|endoftext|>", type_id: 1 } },
+    ],
     special_tokens: { "<|endoftext|>": { id: "<|endoftext|>", ids: [ENDOFTEXT_ID], tokens: ["<|endoftext|>"] } },
   };
 }

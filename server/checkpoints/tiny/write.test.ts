@@ -24,18 +24,32 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"));
-const loadTokenizer = (dir: string) => new Tokenizer(readJson(path.join(dir, "tokenizer.json")), readJson(path.join(dir, "tokenizer_config.json")));
+const loadTokenizer = (dir: string) =>
+  new Tokenizer(readJson(path.join(dir, "tokenizer.json")), readJson(path.join(dir, "tokenizer_config.json")));
 
 describe("writeTinyCheckpoints", () => {
   it("writes the official folder layout", () => {
     expect(fs.readdirSync(path.join(tmp, "checkpoints")).sort()).toEqual([
-      "Qwen3-Embedding-0.6B", "acestep-5Hz-lm-0.6B", "acestep-5Hz-lm-1.7B", "acestep-5Hz-lm-4B", "acestep-v15-base", "acestep-v15-sft",
-      "acestep-v15-turbo", "vae",
+      "Qwen3-Embedding-0.6B",
+      "acestep-5Hz-lm-0.6B",
+      "acestep-5Hz-lm-1.7B",
+      "acestep-5Hz-lm-4B",
+      "acestep-v15-base",
+      "acestep-v15-sft",
+      "acestep-v15-turbo",
+      "vae",
     ]);
     expect(fs.readdirSync(dirs.ditTurbo).sort()).toEqual(["config.json", "model.safetensors", "silence_latent.pt"]);
     expect(fs.readdirSync(dirs.vae).sort()).toEqual(["config.json", "diffusion_pytorch_model.safetensors"]);
-    expect(fs.readdirSync(dirs.lm).sort()).toEqual(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]);
-    const size = Object.values(dirs).flatMap((d) => fs.readdirSync(d).map((f) => fs.statSync(path.join(d, f)).size)).reduce((a, b) => a + b, 0);
+    expect(fs.readdirSync(dirs.lm).sort()).toEqual([
+      "config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
+    const size = Object.values(dirs)
+      .flatMap((d) => fs.readdirSync(d).map((f) => fs.statSync(path.join(d, f)).size))
+      .reduce((a, b) => a + b, 0);
     expect(size).toBeLessThan(200e6); // mostly the three LM embeddings (217204 rows) and tokenizers
   });
 
@@ -56,7 +70,16 @@ describe("writeTinyCheckpoints", () => {
 
   it("keeps the structural facts of the official configs", () => {
     const turbo = readJson(path.join(dirs.ditTurbo, "config.json"));
-    expect(turbo).toMatchObject({ model_type: "acestep", is_turbo: true, patch_size: 2, in_channels: 192, audio_acoustic_hidden_dim: 64, pool_window_size: 5, sliding_window: 128, rope_theta: 1e6 });
+    expect(turbo).toMatchObject({
+      model_type: "acestep",
+      is_turbo: true,
+      patch_size: 2,
+      in_channels: 192,
+      audio_acoustic_hidden_dim: 64,
+      pool_window_size: 5,
+      sliding_window: 128,
+      rope_theta: 1e6,
+    });
     expect(turbo.fsq_input_levels).toEqual([8, 8, 8, 5, 5, 5]);
     expect(turbo.layer_types).toEqual(["sliding_attention", "full_attention"]);
     expect(readJson(path.join(dirs.ditBase, "config.json"))).toMatchObject({ is_turbo: false, model_version: "base" });
@@ -116,7 +139,9 @@ describe("writeTinyCheckpoints", () => {
     expect(tok.encode("keyscale: G major").ids).toEqual([10563, 2246, 25, 479, 3598]);
     expect(tok.encode("<|audio_code_0|>").ids).toEqual([AUDIO_CODE_BASE_ID]);
     expect(tok.encode("<|audio_code_63999|>").ids).toEqual([AUDIO_CODE_BASE_ID + 63999]);
-    expect(tok.encode("<|im_start|>assistant\n<|audio_code_65534|><|im_end|>").ids).toEqual([151644, 77091, 198, 217203, 151645]);
+    expect(tok.encode("<|im_start|>assistant\n<|audio_code_65534|><|im_end|>").ids).toEqual([
+      151644, 77091, 198, 217203, 151645,
+    ]);
     const config = readJson(path.join(dirs.lm, "tokenizer_config.json"));
     expect(config.added_tokens_decoder["215668"].content).toBe("<|audio_code_63999|>");
     expect(Object.keys(config.added_tokens_decoder)).toHaveLength(26 + 65535);
@@ -152,10 +177,18 @@ describe("validateCheckpointDir", () => {
       .filter((k) => k !== "decoder.norm_out.weight" && k !== "null_condition_emb")
       .map((name) => {
         const t = w.getTensor(name);
-        return name === "decoder.proj_in.1.bias" ? { ...t, shape: [32], data: t.bytes.subarray(0, 64) } : { ...t, data: t.bytes };
+        return name === "decoder.proj_in.1.bias"
+          ? { ...t, shape: [32], data: t.bytes.subarray(0, 64) }
+          : { ...t, data: t.bytes };
       });
     w.close();
-    tensors.push({ name: "decoder.extra.weight", dtype: "BF16", shape: [2], bytes: new Uint8Array(4), data: new Uint8Array(4) });
+    tensors.push({
+      name: "decoder.extra.weight",
+      dtype: "BF16",
+      shape: [2],
+      bytes: new Uint8Array(4),
+      data: new Uint8Array(4),
+    });
     writeSafetensors(path.join(dir, "model.safetensors"), tensors);
     fs.rmSync(path.join(dir, "silence_latent.pt"));
     const report = validateCheckpointDir(dir, "dit");
@@ -164,7 +197,9 @@ describe("validateCheckpointDir", () => {
     expect(messages).toContain("dit: tensor decoder.norm_out.weight [64] missing from model.safetensors");
     expect(messages).toContain("dit: tensor null_condition_emb [1, 1, 64] missing from model.safetensors");
     expect(messages).toContain("dit: unexpected tensor decoder.extra.weight [2] in model.safetensors");
-    expect(messages).toContain("dit: tensor decoder.proj_in.1.bias in model.safetensors has shape [32], config.json implies [64]");
+    expect(messages).toContain(
+      "dit: tensor decoder.proj_in.1.bias in model.safetensors has shape [32], config.json implies [64]",
+    );
     expect(report.issues.find((i) => i.code === "missing-file")?.file).toBe(path.join(dir, "silence_latent.pt"));
     expect(report.issues).toHaveLength(5);
   });
@@ -177,12 +212,16 @@ describe("validateCheckpointDir", () => {
     w.close();
     for (const d of [sharded, unprefixed]) {
       fs.mkdirSync(d);
-      for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(path.join(dirs.lm, f), path.join(d, f));
+      for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"])
+        fs.copyFileSync(path.join(dirs.lm, f), path.join(d, f));
     }
     writeShardedSafetensors(sharded, tensors, { maxShardBytes: 4e6 });
     expect(fs.existsSync(path.join(sharded, "model.safetensors.index.json"))).toBe(true);
     expect(validateCheckpointDir(sharded, "lm").issues).toEqual([]);
-    writeSafetensors(path.join(unprefixed, "model.safetensors"), tensors.map((t) => ({ ...t, name: t.name.replace(/^model\./, "") })));
+    writeSafetensors(
+      path.join(unprefixed, "model.safetensors"),
+      tensors.map((t) => ({ ...t, name: t.name.replace(/^model\./, "") })),
+    );
     expect(validateCheckpointDir(unprefixed, "lm").issues).toEqual([]);
   });
 
@@ -193,6 +232,8 @@ describe("validateCheckpointDir", () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ hidden_size: 3 }));
     fs.copyFileSync(path.join(dirs.textEncoder, "model.safetensors"), path.join(dir, "model.safetensors"));
-    expect(validateCheckpointDir(dir, "text-encoder").issues[0].message).toMatch(/text encoder config\.json is invalid: vocab_size/);
+    expect(validateCheckpointDir(dir, "text-encoder").issues[0].message).toMatch(
+      /text encoder config\.json is invalid: vocab_size/,
+    );
   });
 });

@@ -31,5 +31,7 @@ export function writeTinyCheckpoints(outDir: string, opts: TinyCheckpointOptions
   const wanted = opts.only ?? TINY_FOLDERS;
   const components = FABRICATE_CATALOG.filter((c) => wanted.includes(c.key)).map((c) => c.id);
   fabricateCheckpoints(outDir, { size: "tiny", seed: opts.seed, maxShardBytes: opts.maxShardBytes, components });
-  return Object.fromEntries(Object.entries(OFFICIAL_DIRS).map(([k, v]) => [k, path.join(outDir, v)])) as TinyCheckpointDirs;
+  return Object.fromEntries(
+    Object.entries(OFFICIAL_DIRS).map(([k, v]) => [k, path.join(outDir, v)]),
+  ) as TinyCheckpointDirs;
 }

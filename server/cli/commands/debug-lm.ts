@@ -8,20 +8,50 @@ import { planLm } from "../../lm/use-cot";
 
 const ON_OFF: Record<string, boolean> = { on: true, true: true, "1": true, off: false, false: false, "0": false };
 
-const MODES: Record<string, DebugPromptMode> = { generate: "cot", cot: "cot", codes: "codes", understand: "understand", create: "create_sample", format: "format_sample" };
+const MODES: Record<string, DebugPromptMode> = {
+  generate: "cot",
+  cot: "cot",
+  codes: "codes",
+  understand: "understand",
+  create: "create_sample",
+  format: "format_sample",
+};
 
 export function debugLmPromptCommand(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
     options: {
-      mode: { type: "string" }, caption: { type: "string" }, lyrics: { type: "string" }, bpm: { type: "string" }, keyscale: { type: "string" },
-      timesignature: { type: "string" }, duration: { type: "string" }, language: { type: "string" }, codes: { type: "string" }, query: { type: "string" },
-      instrumental: { type: "boolean" }, negative: { type: "string" }, uncond: { type: "boolean" }, layout: { type: "string" }, tokenizer: { type: "string" },
-      json: { type: "boolean" }, thinking: { type: "string" }, "use-cot-metas": { type: "string" }, "use-cot-caption": { type: "string" },
-      "use-cot-language": { type: "string" }, "use-cot-lyrics": { type: "string" }, task: { type: "string" },
+      mode: { type: "string" },
+      caption: { type: "string" },
+      lyrics: { type: "string" },
+      bpm: { type: "string" },
+      keyscale: { type: "string" },
+      timesignature: { type: "string" },
+      duration: { type: "string" },
+      language: { type: "string" },
+      codes: { type: "string" },
+      query: { type: "string" },
+      instrumental: { type: "boolean" },
+      negative: { type: "string" },
+      uncond: { type: "boolean" },
+      layout: { type: "string" },
+      tokenizer: { type: "string" },
+      json: { type: "boolean" },
+      thinking: { type: "string" },
+      "use-cot-metas": { type: "string" },
+      "use-cot-caption": { type: "string" },
+      "use-cot-language": { type: "string" },
+      "use-cot-lyrics": { type: "string" },
+      task: { type: "string" },
     },
   });
-  const switches = { thinking: true, useCotMetas: true, useCotCaption: true, useCotLanguage: true, useCotLyrics: false };
+  const switches = {
+    thinking: true,
+    useCotMetas: true,
+    useCotCaption: true,
+    useCotLanguage: true,
+    useCotLyrics: false,
+  };
   const flags: Array<[keyof typeof switches, string | undefined, string]> = [
     ["thinking", values.thinking, "--thinking"],
     ["useCotMetas", values["use-cot-metas"], "--use-cot-metas"],
@@ -47,7 +77,14 @@ export function debugLmPromptCommand(argv: string[]): number {
     console.error(`--layout must be open or closed, got "${values.layout}"`);
     return 2;
   }
-  const metadata: CotMetadata = { bpm: values.bpm, caption: values.caption, duration: values.duration, keyscale: values.keyscale, language: values.language, timesignature: values.timesignature } as CotMetadata;
+  const metadata: CotMetadata = {
+    bpm: values.bpm,
+    caption: values.caption,
+    duration: values.duration,
+    keyscale: values.keyscale,
+    language: values.language,
+    timesignature: values.timesignature,
+  } as CotMetadata;
   const r = debugLmPrompt({
     mode,
     caption: values.caption,
@@ -64,10 +101,24 @@ export function debugLmPromptCommand(argv: string[]): number {
   // what generate_music's LM would do with these switches (phases, FSM skips), as upstream's use_cot_* decide
   const num = (v?: string) => (v === undefined || v === "" ? null : Number(v));
   const plan = planLm({
-    caption: values.caption ?? "", lyrics: values.lyrics ?? "", bpm: num(values.bpm), keyscale: values.keyscale, timesignature: values.timesignature,
-    duration: num(values.duration), vocalLanguage: values.language, audioCodes: values.codes, taskType: values.task ?? "text2music", ...switches,
+    caption: values.caption ?? "",
+    lyrics: values.lyrics ?? "",
+    bpm: num(values.bpm),
+    keyscale: values.keyscale,
+    timesignature: values.timesignature,
+    duration: num(values.duration),
+    vocalLanguage: values.language,
+    audioCodes: values.codes,
+    taskType: values.task ?? "text2music",
+    ...switches,
   });
-  const planned = { useLm: plan.useLm, runCot: plan.runCot, runCodes: plan.runCodes, skipCaption: plan.cot.skipCaption, skipLanguage: plan.cot.skipLanguage };
+  const planned = {
+    useLm: plan.useLm,
+    runCot: plan.runCot,
+    runCodes: plan.runCodes,
+    skipCaption: plan.cot.skipCaption,
+    skipLanguage: plan.cot.skipLanguage,
+  };
   if (values.json) console.log(JSON.stringify({ ...r, plan: planned }));
   else {
     console.log("=== LM plan (use_cot_*) ===");

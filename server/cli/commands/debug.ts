@@ -33,8 +33,14 @@ export async function debugCommand(argv: string[]): Promise<number> {
     const { values } = parseArgs({
       args: rest,
       options: {
-        caption: { type: "string" }, lyrics: { type: "string" }, bpm: { type: "string" }, keyscale: { type: "string" },
-        timesignature: { type: "string" }, duration: { type: "string" }, language: { type: "string" }, task: { type: "string" },
+        caption: { type: "string" },
+        lyrics: { type: "string" },
+        bpm: { type: "string" },
+        keyscale: { type: "string" },
+        timesignature: { type: "string" },
+        duration: { type: "string" },
+        language: { type: "string" },
+        task: { type: "string" },
         track: { type: "string", multiple: true },
       },
     });
@@ -63,17 +69,26 @@ export async function debugCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === "schedule") {
-    const { values } = parseArgs({ args: rest, options: { model: { type: "string" }, shift: { type: "string" }, steps: { type: "string" } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: { model: { type: "string" }, shift: { type: "string" }, steps: { type: "string" } },
+    });
     if (!values.model || !(MODEL_VARIANTS as readonly string[]).includes(values.model)) {
       console.error(`--model must be one of ${MODEL_VARIANTS.join(", ")}`);
       return 2;
     }
-    for (const t of debugSchedule({ model: values.model as ModelVariant, shift: num(values.shift, "shift") ?? (values.model === "turbo" ? 3 : 1), steps: num(values.steps, "steps") })) console.log(t);
+    for (const t of debugSchedule({
+      model: values.model as ModelVariant,
+      shift: num(values.shift, "shift") ?? (values.model === "turbo" ? 3 : 1),
+      steps: num(values.steps, "steps"),
+    }))
+      console.log(t);
     return 0;
   }
   if (sub === "codes") {
     if (rest.length !== 1) return usage();
-    for (const c of debugCodes(rest[0])) console.log(`${c.index}\tdigits ${c.digits.join(",")}\tvalues ${c.values.map((v) => v.toFixed(6)).join(",")}`);
+    for (const c of debugCodes(rest[0]))
+      console.log(`${c.index}\tdigits ${c.digits.join(",")}\tvalues ${c.values.map((v) => v.toFixed(6)).join(",")}`);
     return 0;
   }
   const cmd = sub ? extra.get(sub) : undefined;

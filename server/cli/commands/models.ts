@@ -3,7 +3,13 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import {
-  CheckpointError, fabricateCheckpoints, FABRICATE_CATALOG, FABRICATE_SIZES, type FabricateSize, formatFabricationPlan, planFabrication,
+  CheckpointError,
+  fabricateCheckpoints,
+  FABRICATE_CATALOG,
+  FABRICATE_SIZES,
+  type FabricateSize,
+  formatFabricationPlan,
+  planFabrication,
   TINY_DIT_TURBO_CONFIG,
 } from "../../checkpoints";
 import { LoraFormatError } from "../../models/lora/adapter";
@@ -12,7 +18,12 @@ import { LoraKeyError } from "../../models/lora/keys";
 import { LORA_FOLDER } from "../../models/lora/locate";
 import { TINY_LORA_NAME, writeTinyLora } from "../../models/lora/write";
 import { convertCheckpoints, ConvertError, resolvePrecisions } from "../../models/convert/convert";
-import { parseDtypeSpec, PrecisionError, type ComponentPrecisions, type ProviderName } from "../../models/convert/precision";
+import {
+  parseDtypeSpec,
+  PrecisionError,
+  type ComponentPrecisions,
+  type ProviderName,
+} from "../../models/convert/precision";
 import { readManifest } from "../../models/convert/manifest";
 import { buildModelList } from "../../models/catalog";
 import { loadConfig } from "../../config";
@@ -34,7 +45,15 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   if (sub === "convert") {
     const { values } = parseArgs({
       args: rest,
-      options: { from: { type: "string" }, to: { type: "string" }, dtype: { type: "string" }, provider: { type: "string" }, only: { type: "string", multiple: true }, force: { type: "boolean" }, demo: { type: "boolean" } },
+      options: {
+        from: { type: "string" },
+        to: { type: "string" },
+        dtype: { type: "string" },
+        provider: { type: "string" },
+        only: { type: "string", multiple: true },
+        force: { type: "boolean" },
+        demo: { type: "boolean" },
+      },
     });
     if (!values.from || !values.to) return usage();
     if (values.provider !== undefined && values.provider !== "cpu" && values.provider !== "cuda") {
@@ -93,7 +112,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     for (const i of list.installed) {
       const e = byName.get(i.name)!;
       const mb = (e.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1);
-      console.log(`  ${i.name.padEnd(30)} ${i.component.padEnd(12)} ${(i.variant ?? "").padEnd(6)} ${e.dtype}  ${e.files.length} files, ${mb} MB`);
+      console.log(
+        `  ${i.name.padEnd(30)} ${i.component.padEnd(12)} ${(i.variant ?? "").padEnd(6)} ${e.dtype}  ${e.files.length} files, ${mb} MB`,
+      );
     }
     if (list.installed.length === 0) console.log("  none");
     console.log("missing (how to install):");
@@ -108,8 +129,13 @@ function fabricate(args: string[]): number {
   const { values } = parseArgs({
     args,
     options: {
-      size: { type: "string" }, out: { type: "string" }, components: { type: "string", multiple: true }, dtype: { type: "string" },
-      seed: { type: "string" }, "dry-run": { type: "boolean" }, tensors: { type: "boolean" },
+      size: { type: "string" },
+      out: { type: "string" },
+      components: { type: "string", multiple: true },
+      dtype: { type: "string" },
+      seed: { type: "string" },
+      "dry-run": { type: "boolean" },
+      tensors: { type: "boolean" },
       only: { type: "string", multiple: true }, // models tiny's spelling of --components
     },
   });
@@ -128,7 +154,10 @@ function fabricate(args: string[]): number {
     console.error(`--seed must be an integer, got "${values.seed}"`);
     return 2;
   }
-  const components = [...(values.components ?? []), ...(values.only ?? [])].flatMap((c) => c.split(",")).map((c) => c.trim()).filter(Boolean);
+  const components = [...(values.components ?? []), ...(values.only ?? [])]
+    .flatMap((c) => c.split(","))
+    .map((c) => c.trim())
+    .filter(Boolean);
   const opts = { size, components, dtype: values.dtype as "bf16" | "fp32" | undefined, seed };
   try {
     if (values["dry-run"]) {
@@ -168,7 +197,11 @@ function fabricate(args: string[]): number {
 }
 
 function loraCommand(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: "string" }, json: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { dir: { type: "string" }, json: { type: "boolean" } },
+  });
   const [action, file] = positionals;
   if (action !== "inspect" || !file || positionals.length > 2) return usage();
   const dir = values.dir ?? loadConfig().modelsDir ?? undefined;

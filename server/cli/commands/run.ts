@@ -13,7 +13,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { set: { type: "string", multiple: true }, out: { type: "string" }, json: { type: "boolean" }, data: { type: "string" } },
+    options: {
+      set: { type: "string", multiple: true },
+      out: { type: "string" },
+      json: { type: "boolean" },
+      data: { type: "string" },
+    },
   });
   if (positionals.length !== 1) {
     console.error("usage: acestep run <graph.json> [--set <node>.<param>=<value>]... [--out <dir>] [--json]");
@@ -65,11 +70,32 @@ export async function runCommand(argv: string[]): Promise<number> {
       }
     }
     if (values.json) {
-      console.log(JSON.stringify({ runId, status: run.status, error: run.error, timings: run.timings, seeds: run.resolvedSeeds, demo: run.demo, outputs: outputs.map((o, i) => ({ ...o, file: copied[i] ?? join(app.config.dataDir, o.path) })) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            runId,
+            status: run.status,
+            error: run.error,
+            timings: run.timings,
+            seeds: run.resolvedSeeds,
+            demo: run.demo,
+            outputs: outputs.map((o, i) => ({ ...o, file: copied[i] ?? join(app.config.dataDir, o.path) })),
+          },
+          null,
+          2,
+        ),
+      );
     } else {
-      if (run.demo) console.error("note: made with DEMO weights (random tiny models) — the audio is noise. Configure real models with ACESTEP_MODELS.");
-      for (const [i, o] of outputs.entries()) console.log(`${o.kind}: ${copied[i] ?? join(app.config.dataDir, o.path)}`);
-      if (run.status !== "finished") console.error(`run ${run.status}${run.error ? `: ${run.error.nodeId ? `node "${run.error.nodeId}"${run.error.field ? ` field "${run.error.field}"` : ""}: ` : ""}${run.error.message}` : ""}`);
+      if (run.demo)
+        console.error(
+          "note: made with DEMO weights (random tiny models) — the audio is noise. Configure real models with ACESTEP_MODELS.",
+        );
+      for (const [i, o] of outputs.entries())
+        console.log(`${o.kind}: ${copied[i] ?? join(app.config.dataDir, o.path)}`);
+      if (run.status !== "finished")
+        console.error(
+          `run ${run.status}${run.error ? `: ${run.error.nodeId ? `node "${run.error.nodeId}"${run.error.field ? ` field "${run.error.field}"` : ""}: ` : ""}${run.error.message}` : ""}`,
+        );
       else console.error(`finished in ${((run.finishedAt! - run.startedAt!) / 1000).toFixed(2)} s (run ${runId})`);
     }
     return run.status === "finished" ? 0 : 1;

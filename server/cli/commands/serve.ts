@@ -13,7 +13,12 @@ import { needsBuild, ROOT } from "../editor-build";
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: "string" }, host: { type: "string" }, dev: { type: "boolean" }, "no-editor": { type: "boolean" } },
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      dev: { type: "boolean" },
+      "no-editor": { type: "boolean" },
+    },
   });
   const base = loadConfig();
   const host = values.host ?? base.host;
@@ -25,12 +30,17 @@ export async function serveCommand(argv: string[]): Promise<number> {
   checkBindSafety(host, base.apiToken);
   const app = createAppContext({ host, port, role: "serve" });
 
-  let pages: ((req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>) | undefined;
+  let pages:
+    ((req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>) | undefined;
   if (!values["no-editor"]) {
     const dev = values.dev === true;
     if (!dev && needsBuild()) {
       console.error("building the editor (first start or changed sources; about 30 s)…");
-      const r = spawnSync(process.execPath, [join(ROOT, "node_modules/next/dist/bin/next"), "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+      const r = spawnSync(process.execPath, [join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+      });
       if (r.status !== 0) {
         console.error("the editor build failed; see the output above");
         return 1;
@@ -51,7 +61,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const shown = host.includes(":") ? `[${host}]` : host;
   console.log(`ACE-Step studio on http://${shown}:${port}  (data: ${app.config.dataDir})`);
-  if (app.models.demo) console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
+  if (app.models.demo)
+    console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
   // Prepare models in the background so the first run does not wait for the demo conversion.
   app.models.ready().catch((e) => console.error(`models: ${(e as Error).message}`));
   await serveUntilSignal(server, app);

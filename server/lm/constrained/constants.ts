@@ -16,15 +16,64 @@ export const CAPTION_MAX_TOKENS = 512;
 export const KEYSCALES: readonly string[] = (() => {
   const out: string[] = [];
   for (const note of ["A", "B", "C", "D", "E", "F", "G"])
-    for (const acc of ["", "#", "b", "♯", "♭"]) for (const mode of ["major", "minor"]) out.push(`${note}${acc} ${mode}`);
+    for (const acc of ["", "#", "b", "♯", "♭"])
+      for (const mode of ["major", "minor"]) out.push(`${note}${acc} ${mode}`);
   return out;
 })();
 
 /** `VALID_LANGUAGES` (51 codes). */
 export const VALID_LANGUAGES: readonly string[] = [
-  "ar", "az", "bg", "bn", "ca", "cs", "da", "de", "el", "en", "es", "fa", "fi", "fr", "he", "hi", "hr", "ht",
-  "hu", "id", "is", "it", "ja", "ko", "la", "lt", "ms", "ne", "nl", "no", "pa", "pl", "pt", "ro", "ru", "sa",
-  "sk", "sr", "sv", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "yue", "zh", "unknown",
+  "ar",
+  "az",
+  "bg",
+  "bn",
+  "ca",
+  "cs",
+  "da",
+  "de",
+  "el",
+  "en",
+  "es",
+  "fa",
+  "fi",
+  "fr",
+  "he",
+  "hi",
+  "hr",
+  "ht",
+  "hu",
+  "id",
+  "is",
+  "it",
+  "ja",
+  "ko",
+  "la",
+  "lt",
+  "ms",
+  "ne",
+  "nl",
+  "no",
+  "pa",
+  "pl",
+  "pt",
+  "ro",
+  "ru",
+  "sa",
+  "sk",
+  "sr",
+  "sv",
+  "sw",
+  "ta",
+  "te",
+  "th",
+  "tl",
+  "tr",
+  "uk",
+  "ur",
+  "vi",
+  "yue",
+  "zh",
+  "unknown",
 ];
 
 /** CoT field order (alphabetical). */

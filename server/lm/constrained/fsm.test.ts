@@ -12,7 +12,10 @@ import { forcedSequence, getFsmVocab } from "./vocab";
 const tok = realTokenizer();
 const CAP = 12; // memory-tier style duration cap: ≤ 60 codes per generation
 
-function expectValidMetadata(m: ParsedLmMetadata, o: { caption: boolean; language: boolean; genres?: boolean; maxDuration: number }) {
+function expectValidMetadata(
+  m: ParsedLmMetadata,
+  o: { caption: boolean; language: boolean; genres?: boolean; maxDuration: number },
+) {
   expect(typeof m.bpm).toBe("number");
   expect(m.bpm as number).toBeGreaterThanOrEqual(30);
   expect(m.bpm as number).toBeLessThanOrEqual(300);
@@ -29,7 +32,11 @@ function expectValidMetadata(m: ParsedLmMetadata, o: { caption: boolean; languag
 }
 
 /** Field names at line starts, in order. */
-const fieldOrder = (cot: string) => cot.split("\n").map((l) => /^(\w+):/.exec(l)?.[1]).filter(Boolean);
+const fieldOrder = (cot: string) =>
+  cot
+    .split("\n")
+    .map((l) => /^(\w+):/.exec(l)?.[1])
+    .filter(Boolean);
 
 describe("constrained vocab (real Qwen3 tokenizer)", () => {
   it("forces fixed strings by the longest single-token prefix, like upstream", () => {
@@ -39,7 +46,11 @@ describe("constrained vocab (real Qwen3 tokenizer)", () => {
     expect(v.fixed.get("keyscale:")).toEqual([10563, 2246, 25]);
     // greedy "bp"+"m"+":" — not the natural encoding [65, 5187, 25]
     expect(v.fixed.get("bpm:")).toEqual([17808, 76, 25]);
-    expect(forcedSequence(tok, "bpm:").map((i) => tok.tokenText(i)).join("")).toBe("bpm:");
+    expect(
+      forcedSequence(tok, "bpm:")
+        .map((i) => tok.tokenText(i))
+        .join(""),
+    ).toBe("bpm:");
     expect(getFsmVocab(tok, 600, true).fixed.get("bpm:")).toEqual([65, 5187, 25]);
     const fsm = createMetadataFsm({ tokenizer: tok, mode: "cot", naturalFieldNames: true });
     expect(walk(fsm, 1).slice(0, 5)).toEqual([151667, 198, 65, 5187, 25]);
@@ -62,8 +73,12 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
   it("1000 single-pass generations: metadata parses, every value is allowed, codes = duration·5 exactly", () => {
     for (let seed = 0; seed < 1000; seed++) {
       const opts: MetadataFsmOptions = {
-        tokenizer: tok, mode: "cot+codes", maxDuration: CAP, captionMaxTokens: seed % 10 === 0 ? 512 : 24,
-        skipCaption: seed % 5 === 1, skipLanguage: seed % 7 === 2,
+        tokenizer: tok,
+        mode: "cot+codes",
+        maxDuration: CAP,
+        captionMaxTokens: seed % 10 === 0 ? 512 : 24,
+        skipCaption: seed % 5 === 1,
+        skipLanguage: seed % 7 === 2,
       };
       const fsm = createMetadataFsm(opts);
       const ids = walk(fsm, seed);
@@ -103,22 +118,42 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
   });
 
   it("injects user values verbatim (unvalidated) and still completes", () => {
-    const userValues = { bpm: 123, duration: 11, keyscale: "C Major", timesignature: "4/4", language: "ja", caption: "My own caption: with colon" };
+    const userValues = {
+      bpm: 123,
+      duration: 11,
+      keyscale: "C Major",
+      timesignature: "4/4",
+      language: "ja",
+      caption: "My own caption: with colon",
+    };
     for (let seed = 0; seed < 20; seed++) {
       const fsm = createMetadataFsm({ tokenizer: tok, mode: "cot+codes", userValues, maxDuration: CAP });
       const ids = walk(fsm, seed);
       const text = tok.decode(ids);
-      expect(text.startsWith(
-        "<think>\nbpm: 123\ncaption: My own caption: with colon\nduration: 11\nkeyscale: C Major\nlanguage: ja\ntimesignature: 4/4\n</think>\n\n",
-      )).toBe(true);
+      expect(
+        text.startsWith(
+          "<think>\nbpm: 123\ncaption: My own caption: with colon\nduration: 11\nkeyscale: C Major\nlanguage: ja\ntimesignature: 4/4\n</think>\n\n",
+        ),
+      ).toBe(true);
       expect(fsm.codesCount).toBe(55);
-      expect(fsm.values).toMatchObject({ bpm: "123", duration: "11", keyscale: "C Major", timesignature: "4/4", language: "ja" });
+      expect(fsm.values).toMatchObject({
+        bpm: "123",
+        duration: "11",
+        keyscale: "C Major",
+        timesignature: "4/4",
+        language: "ja",
+      });
     }
   });
 
   it("injects only the given fields and generates the rest", () => {
     for (let seed = 0; seed < 50; seed++) {
-      const fsm = createMetadataFsm({ tokenizer: tok, mode: "cot", userValues: { duration: 42 }, captionMaxTokens: 16 });
+      const fsm = createMetadataFsm({
+        tokenizer: tok,
+        mode: "cot",
+        userValues: { duration: 42 },
+        captionMaxTokens: 16,
+      });
       const text = tok.decode(walk(fsm, seed));
       const m = parseLmOutput(text).metadata;
       expect(m.duration).toBe(42);
@@ -136,7 +171,15 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
       const text = tok.decode(ids.slice(0, end + 1));
       const m = parseLmOutput(text).metadata;
       expectValidMetadata(m, { caption: true, language: true, genres: true, maxDuration: 600 });
-      expect(fieldOrder(text)).toEqual(["bpm", "caption", "duration", "genres", "keyscale", "language", "timesignature"]);
+      expect(fieldOrder(text)).toEqual([
+        "bpm",
+        "caption",
+        "duration",
+        "genres",
+        "keyscale",
+        "language",
+        "timesignature",
+      ]);
     }
   });
 
@@ -148,7 +191,9 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
     expect(ids[37]).toBe(EOS_ID);
     const open = createMetadataFsm({ tokenizer: tok, mode: "codes" });
     const a = open.allowedTokens();
-    expect(isAllowed(a, EOS_ID) && isAllowed(a, AUDIO_CODE_BASE) && !isAllowed(a, AUDIO_CODE_END) && !isAllowed(a, 198)).toBe(true);
+    expect(
+      isAllowed(a, EOS_ID) && isAllowed(a, AUDIO_CODE_BASE) && !isAllowed(a, AUDIO_CODE_END) && !isAllowed(a, 198),
+    ).toBe(true);
   });
 
   it("applyMask leaves exactly the allowed tokens finite", () => {
@@ -156,11 +201,26 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
     const l = new Float32Array(217204).fill(1);
     const a = fsm.applyMask(l);
     let finite = 0;
-    for (let i = 0; i < l.length; i++) if (l[i] > -Infinity) { finite++; expect(isAllowed(a, i)).toBe(true); }
+    for (let i = 0; i < l.length; i++)
+      if (l[i] > -Infinity) {
+        finite++;
+        expect(isAllowed(a, i)).toBe(true);
+      }
     expect(finite).toBe(64000);
     const l2 = new Float32Array(10).fill(0);
     applyAllowed(l2, { kind: "only", ids: Int32Array.of(3), ranges: [[6, 8]] });
-    expect([...l2].map((v) => v > -Infinity)).toEqual([false, false, false, true, false, false, true, true, false, false]);
+    expect([...l2].map((v) => v > -Infinity)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -170,7 +230,10 @@ describe("generateWithLogits + FSM with the full sampling pipeline", () => {
     const uncond = tok.encode("<|im_start|>user\nNO USER INPUT<|im_end|>\n<|im_start|>assistant\n");
     const run = (seed: number) =>
       generateWithLogits(fakeLogitsFn(seed), {
-        prompt: cond, uncondPrompt: uncond, seed, maxNewTokens: 400,
+        prompt: cond,
+        uncondPrompt: uncond,
+        seed,
+        maxNewTokens: 400,
         fsm: createMetadataFsm({ tokenizer: tok, mode: "cot+codes", maxDuration: 10, captionMaxTokens: 12 }),
         sampling: { cfgScale: 2, temperature: 0.85, topP: 0.9, repetitionPenalty: 1.1 },
       });

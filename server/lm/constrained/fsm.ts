@@ -92,9 +92,14 @@ export class MetadataFsm {
     this.genresCap = o.genresMaxTokens ?? 64;
     const skipGenres = o.skipGenres ?? o.mode !== "understand";
     this.fields = FIELD_ORDER.filter(
-      (f) => !((f === "genres" && skipGenres) || (f === "caption" && o.skipCaption) || (f === "language" && o.skipLanguage)),
+      (f) =>
+        !((f === "genres" && skipGenres) || (f === "caption" && o.skipCaption) || (f === "language" && o.skipLanguage)),
     );
-    this.targetCodes = o.targetCodes ?? (o.targetDuration !== undefined && o.targetDuration > 0 ? Math.trunc(o.targetDuration * CODES_PER_SECOND) : undefined);
+    this.targetCodes =
+      o.targetCodes ??
+      (o.targetDuration !== undefined && o.targetDuration > 0
+        ? Math.trunc(o.targetDuration * CODES_PER_SECOND)
+        : undefined);
     if (o.mode === "codes") {
       this.st = "codes";
     } else {
@@ -162,7 +167,9 @@ export class MetadataFsm {
     switch (this.st) {
       case "codes":
         if (this.targetCodes === undefined) return { kind: "only", ids: Int32Array.of(this.eos), ranges: CODE_RANGE };
-        return this.codesCount < this.targetCodes ? { kind: "only", ids: NO_IDS, ranges: CODE_RANGE } : this.forced(this.eos);
+        return this.codesCount < this.targetCodes
+          ? { kind: "only", ids: NO_IDS, ranges: CODE_RANGE }
+          : this.forced(this.eos);
       case "free":
         return { kind: "except", ids: NO_IDS, ranges: ALL_CODE_RANGE };
       case "value":
@@ -214,7 +221,11 @@ export class MetadataFsm {
           ranges: ALL_CODE_RANGE,
         };
         if (this.hasContent && logits) {
-          const other = argmaxAllowed(logits, { kind: "except", ids: this.v.genresBlockedEmpty, ranges: ALL_CODE_RANGE });
+          const other = argmaxAllowed(logits, {
+            kind: "except",
+            ids: this.v.genresBlockedEmpty,
+            ranges: ALL_CODE_RANGE,
+          });
           if (other < 0 || logits[nl] > logits[other]) return this.forced(nl);
         }
         return base;

@@ -75,8 +75,17 @@ export function argmaxAllowed(logits: Float32Array, a: Allowed): number {
   let best = -1;
   let bv = -Infinity;
   if (a.kind === "only") {
-    for (const i of a.ids) if (logits[i] > bv || (logits[i] === bv && i < best)) { bv = logits[i]; best = i; }
-    for (const [f, t] of a.ranges ?? []) for (let i = f; i < t; i++) if (logits[i] > bv) { bv = logits[i]; best = i; }
+    for (const i of a.ids)
+      if (logits[i] > bv || (logits[i] === bv && i < best)) {
+        bv = logits[i];
+        best = i;
+      }
+    for (const [f, t] of a.ranges ?? [])
+      for (let i = f; i < t; i++)
+        if (logits[i] > bv) {
+          bv = logits[i];
+          best = i;
+        }
     return best;
   }
   const blocked = a.kind === "except" ? bitmapOf(a.ids, logits.length) : null;
@@ -84,7 +93,10 @@ export function argmaxAllowed(logits: Float32Array, a: Allowed): number {
   let from = 0;
   for (const [f, t] of [...ranges, [logits.length, logits.length] as const]) {
     for (let i = from; i < Math.min(f, logits.length); i++) {
-      if (logits[i] > bv && !(blocked && blocked[i])) { bv = logits[i]; best = i; }
+      if (logits[i] > bv && !(blocked && blocked[i])) {
+        bv = logits[i];
+        best = i;
+      }
     }
     from = Math.max(from, t);
   }

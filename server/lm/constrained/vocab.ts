@@ -7,7 +7,14 @@
 import type { LmTokenizer } from "../tokenizer";
 import { FIRST_SPECIAL_ID, TEXT_VOCAB_SIZE } from "../tokens";
 import {
-  BPM_MAX, BPM_MIN, DURATION_MAX, DURATION_MIN, FIELD_ORDER, KEYSCALES, VALID_LANGUAGES, VALID_TIME_SIGNATURES,
+  BPM_MAX,
+  BPM_MIN,
+  DURATION_MAX,
+  DURATION_MIN,
+  FIELD_ORDER,
+  KEYSCALES,
+  VALID_LANGUAGES,
+  VALID_TIME_SIGNATURES,
   type FieldName,
 } from "./constants";
 import { TokenTrie } from "./trie";
@@ -65,7 +72,12 @@ function valueTokens(tok: LmTokenizer, field: string, value: string): number[] |
   return rest.length ? rest : null;
 }
 
-function buildTrie(tok: LmTokenizer, field: string, values: readonly string[], filter?: (first: number) => boolean): TokenTrie {
+function buildTrie(
+  tok: LmTokenizer,
+  field: string,
+  values: readonly string[],
+  filter?: (first: number) => boolean,
+): TokenTrie {
   const trie = new TokenTrie();
   for (const v of values) {
     const ids = valueTokens(tok, field, v);
@@ -98,12 +110,20 @@ export function getFsmVocab(tok: LmTokenizer, maxDuration = DURATION_MAX, natura
   const newlineId = nl[0];
 
   const tries = shared
-    ? { ...shared.tries, duration: shared.maxDuration === maxDuration ? shared.tries.duration : buildTrie(tok, "duration", range(DURATION_MIN, maxDuration)) }
+    ? {
+        ...shared.tries,
+        duration:
+          shared.maxDuration === maxDuration
+            ? shared.tries.duration
+            : buildTrie(tok, "duration", range(DURATION_MIN, maxDuration)),
+      }
     : {
         bpm: buildTrie(tok, "bpm", range(BPM_MIN, BPM_MAX)),
         duration: buildTrie(tok, "duration", range(DURATION_MIN, maxDuration)),
         timesignature: buildTrie(tok, "timesignature", VALID_TIME_SIGNATURES.map(String)),
-        keyscale: buildTrie(tok, "keyscale", KEYSCALES, (first) => "ABCDEFG".includes(tok.tokenText(first).trimStart().charAt(0).toUpperCase())),
+        keyscale: buildTrie(tok, "keyscale", KEYSCALES, (first) =>
+          "ABCDEFG".includes(tok.tokenText(first).trimStart().charAt(0).toUpperCase()),
+        ),
         language: buildTrie(tok, "language", VALID_LANGUAGES),
       };
 

@@ -25,7 +25,8 @@ export function logitsPool(): Float32Array[] {
 /** A deterministic fake LM: logits depend on (seed, sequence length, stream). */
 export function fakeLogitsFn(seed: number) {
   const p = logitsPool();
-  return (ids: readonly number[], stream: "cond" | "uncond") => p[(seed * 31 + ids.length * 7 + (stream === "uncond" ? 3 : 0)) % p.length];
+  return (ids: readonly number[], stream: "cond" | "uncond") =>
+    p[(seed * 31 + ids.length * 7 + (stream === "uncond" ? 3 : 0)) % p.length];
 }
 
 const sets = new WeakMap<Int32Array, Set<number>>();

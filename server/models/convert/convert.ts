@@ -9,7 +9,13 @@ import { CONVERTERS, type ComponentConverter } from "./converters";
 import { MANIFEST_VERSION, readManifest, writeManifest, type Manifest, type ManifestEntry } from "./manifest";
 import { COMPONENTS } from "../../checkpoints/layout";
 import type { Precision } from "../../onnx/graph-core";
-import { checkSupported, DEFAULT_PRECISIONS, PrecisionError, type ComponentPrecisions, type ProviderName } from "./precision";
+import {
+  checkSupported,
+  DEFAULT_PRECISIONS,
+  PrecisionError,
+  type ComponentPrecisions,
+  type ProviderName,
+} from "./precision";
 
 export class ConvertError extends Error {
   constructor(message: string) {
@@ -43,7 +49,8 @@ export interface ConvertResult {
 
 /** Folders under `from` that a converter recognises. */
 export function findSources(from: string): Array<{ name: string; converter: ComponentConverter }> {
-  if (!existsSync(from) || !statSync(from).isDirectory()) throw new ConvertError(`checkpoint folder "${from}" does not exist`);
+  if (!existsSync(from) || !statSync(from).isDirectory())
+    throw new ConvertError(`checkpoint folder "${from}" does not exist`);
   const out: Array<{ name: string; converter: ComponentConverter }> = [];
   for (const name of readdirSync(from).sort()) {
     if (!statSync(join(from, name)).isDirectory()) continue;
@@ -69,7 +76,11 @@ async function sha256File(path: string): Promise<string> {
 }
 
 function upToDate(entry: ManifestEntry | undefined, fp: string, to: string): boolean {
-  return !!entry && entry.sourceFingerprint === fp && entry.files.every((f) => existsSync(join(to, f.path)) && statSync(join(to, f.path)).size === f.bytes);
+  return (
+    !!entry &&
+    entry.sourceFingerprint === fp &&
+    entry.files.every((f) => existsSync(join(to, f.path)) && statSync(join(to, f.path)).size === f.bytes)
+  );
 }
 
 /** The precision of every component for these options (throws ConvertError for an unsupported one). */
@@ -77,7 +88,8 @@ export function resolvePrecisions(opts: Pick<ConvertOptions, "dtype" | "provider
   const base: ComponentPrecisions = opts.demo
     ? { dit: "fp32", lm: "fp32", "text-encoder": "fp32", vae: "fp32" }
     : DEFAULT_PRECISIONS[opts.provider ?? "cpu"];
-  const given = typeof opts.dtype === "string" ? Object.fromEntries(COMPONENTS.map((c) => [c, opts.dtype])) : opts.dtype ?? {};
+  const given =
+    typeof opts.dtype === "string" ? Object.fromEntries(COMPONENTS.map((c) => [c, opts.dtype])) : (opts.dtype ?? {});
   const out = { ...base, ...given } as ComponentPrecisions;
   try {
     for (const c of COMPONENTS) checkSupported(c, out[c]);
@@ -93,18 +105,29 @@ export async function convertCheckpoints(opts: ConvertOptions): Promise<ConvertR
   let sources = findSources(opts.from);
   if (opts.only?.length) {
     const missing = opts.only.filter((o) => !sources.some((s) => s.name === o));
-    if (missing.length) throw new ConvertError(`no convertible folder named ${missing.map((m) => `"${m}"`).join(", ")} in "${opts.from}"`);
+    if (missing.length)
+      throw new ConvertError(
+        `no convertible folder named ${missing.map((m) => `"${m}"`).join(", ")} in "${opts.from}"`,
+      );
     sources = sources.filter((s) => opts.only!.includes(s.name));
   }
-  if (sources.length === 0) throw new ConvertError(`no ACE-Step checkpoint folders found in "${opts.from}" (expected e.g. acestep-v15-turbo/, vae/, Qwen3-Embedding-0.6B/, acestep-5Hz-lm-0.6B/)`);
+  if (sources.length === 0)
+    throw new ConvertError(
+      `no ACE-Step checkpoint folders found in "${opts.from}" (expected e.g. acestep-v15-turbo/, vae/, Qwen3-Embedding-0.6B/, acestep-5Hz-lm-0.6B/)`,
+    );
   mkdirSync(opts.to, { recursive: true });
-  const manifest: Manifest = readManifest(opts.to) ?? { version: MANIFEST_VERSION, demo: opts.demo ?? false, entries: {} };
+  const manifest: Manifest = readManifest(opts.to) ?? {
+    version: MANIFEST_VERSION,
+    demo: opts.demo ?? false,
+    entries: {},
+  };
   manifest.demo = opts.demo ?? false;
   const result: ConvertResult = { converted: [], skipped: [], manifest };
 
   for (const [index, { name, converter }] of sources.entries()) {
     const srcDir = join(opts.from, name);
-    const report = (message: string, skipped?: boolean) => opts.onProgress?.({ folder: name, index, total: sources.length, message, skipped });
+    const report = (message: string, skipped?: boolean) =>
+      opts.onProgress?.({ folder: name, index, total: sources.length, message, skipped });
     const dtype = precisions[converter.component];
     const fp = fingerprint(srcDir, converter, dtype);
     if (!opts.force && upToDate(manifest.entries[name], fp, opts.to)) {
@@ -114,7 +137,8 @@ export async function convertCheckpoints(opts: ConvertOptions): Promise<ConvertR
     }
     report("checking tensors against config.json");
     const v = validateCheckpointDir(srcDir, converter.component);
-    if (!v.ok) throw new ConvertError(`${name}: the checkpoint does not match its config.json:\n${formatValidationReport(v)}`);
+    if (!v.ok)
+      throw new ConvertError(`${name}: the checkpoint does not match its config.json:\n${formatValidationReport(v)}`);
     const config = JSON.parse(readFileSync(join(srcDir, "config.json"), "utf8")) as Record<string, unknown>;
     const outDir = join(opts.to, name);
     rmSync(outDir, { recursive: true, force: true });
@@ -132,10 +156,32 @@ export async function convertCheckpoints(opts: ConvertOptions): Promise<ConvertR
     const files = [];
     for (const p of produced) {
       const abs = join(outDir, p.file);
-      files.push({ path: relative(opts.to, abs).split("\\").join("/"), sha256: await sha256File(abs), bytes: statSync(abs).size, role: p.role, inputs: p.inputs, outputs: p.outputs, tensor: p.tensor });
-      if (existsSync(`${abs}.data`)) files.push({ path: relative(opts.to, `${abs}.data`).split("\\").join("/"), sha256: await sha256File(`${abs}.data`), bytes: statSync(`${abs}.data`).size, role: `${p.role}_data` });
+      files.push({
+        path: relative(opts.to, abs).split("\\").join("/"),
+        sha256: await sha256File(abs),
+        bytes: statSync(abs).size,
+        role: p.role,
+        inputs: p.inputs,
+        outputs: p.outputs,
+        tensor: p.tensor,
+      });
+      if (existsSync(`${abs}.data`))
+        files.push({
+          path: relative(opts.to, `${abs}.data`).split("\\").join("/"),
+          sha256: await sha256File(`${abs}.data`),
+          bytes: statSync(`${abs}.data`).size,
+          role: `${p.role}_data`,
+        });
     }
-    manifest.entries[name] = { name, component: converter.component, dtype, config, files, sourceFingerprint: fp, convertedAt: Date.now() };
+    manifest.entries[name] = {
+      name,
+      component: converter.component,
+      dtype,
+      config,
+      files,
+      sourceFingerprint: fp,
+      convertedAt: Date.now(),
+    };
     writeManifest(opts.to, manifest);
     result.converted.push(name);
     report("done");

@@ -9,7 +9,14 @@ import { buildLmGraph, CODE_HEAD_ROWS, readLmConfig } from "../lm";
 import { builderWeights } from "./weights-adapter";
 import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
 import {
-  buildAudioDetokenizer, buildAudioTokenizer, buildDitCrossKv, buildDitStep, buildLyricEncoder, buildTextProjector, buildTimbreEncoder, ditConfigFromJson,
+  buildAudioDetokenizer,
+  buildAudioTokenizer,
+  buildDitCrossKv,
+  buildDitStep,
+  buildLyricEncoder,
+  buildTextProjector,
+  buildTimbreEncoder,
+  ditConfigFromJson,
 } from "../dit";
 import { readTorchFloat32 } from "../../checkpoints";
 
@@ -71,7 +78,10 @@ export const textEncoderConverter: ComponentConverter = {
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });
     ctx.progress("building the Qwen3 text encoder graph");
-    const m = buildQwen3TextEncoder(builderWeights(ctx.weights), ctx.config as unknown as Qwen3Config, { precision: ctx.dtype, prefix: "" });
+    const m = buildQwen3TextEncoder(builderWeights(ctx.weights), ctx.config as unknown as Qwen3Config, {
+      precision: ctx.dtype,
+      prefix: "",
+    });
     return [
       writeOnnx(ctx, m, "text_encoder.onnx", "text_encoder"),
       // Lyrics use only the token-embedding table (conditioning.md §3): a row lookup, no graph.
@@ -95,7 +105,10 @@ export const lmConverter: ComponentConverter = {
     // the same rule LmModel.fromFile uses to expect the code head
     const codeRows = cfg.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null;
     const m = buildLmGraph(builderWeights(ctx.weights), cfg, { precision: ctx.dtype, prefix, codeRows });
-    return [writeOnnx(ctx, m, "lm.onnx", "lm"), ...copySide(ctx, ["config.json", "tokenizer.json", "tokenizer_config.json"])];
+    return [
+      writeOnnx(ctx, m, "lm.onnx", "lm"),
+      ...copySide(ctx, ["config.json", "tokenizer.json", "tokenizer_config.json"]),
+    ];
   },
 };
 
@@ -109,9 +122,19 @@ export const vaeConverter: ComponentConverter = {
     const cfg = oobleckConfigFromJson(ctx.config);
     const w = builderWeights(ctx.weights);
     ctx.progress("building the Oobleck encoder graph");
-    const enc = writeOnnx(ctx, buildOobleckEncoder(w, cfg, { precision: ctx.dtype }), "vae_encoder.onnx", "vae_encoder");
+    const enc = writeOnnx(
+      ctx,
+      buildOobleckEncoder(w, cfg, { precision: ctx.dtype }),
+      "vae_encoder.onnx",
+      "vae_encoder",
+    );
     ctx.progress("building the Oobleck decoder graph");
-    const dec = writeOnnx(ctx, buildOobleckDecoder(w, cfg, { precision: ctx.dtype }), "vae_decoder.onnx", "vae_decoder");
+    const dec = writeOnnx(
+      ctx,
+      buildOobleckDecoder(w, cfg, { precision: ctx.dtype }),
+      "vae_decoder.onnx",
+      "vae_decoder",
+    );
     return [enc, dec, ...copySide(ctx, ["config.json"])];
   },
 };

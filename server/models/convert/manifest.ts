@@ -49,9 +49,12 @@ export function readManifest(modelsDir: string): Manifest | null {
   try {
     m = JSON.parse(readFileSync(p, "utf8")) as Manifest;
   } catch (e) {
-    throw new Error(`${p}: the models manifest is not valid JSON (${(e as Error).message}); reconvert with \`acestep models convert\``);
+    throw new Error(
+      `${p}: the models manifest is not valid JSON (${(e as Error).message}); reconvert with \`acestep models convert\``,
+    );
   }
-  if (m.version !== MANIFEST_VERSION) throw new Error(`${p}: manifest version ${m.version} is not supported (expected ${MANIFEST_VERSION}); reconvert`);
+  if (m.version !== MANIFEST_VERSION)
+    throw new Error(`${p}: manifest version ${m.version} is not supported (expected ${MANIFEST_VERSION}); reconvert`);
   return m;
 }
 

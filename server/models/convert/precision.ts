@@ -32,7 +32,11 @@ export const DEFAULT_PRECISIONS: Record<ProviderName, ComponentPrecisions> = {
 };
 
 /** Names accepted for a component on the command line (besides the canonical ones). */
-const ALIASES: Record<string, Component> = { text: "text-encoder", text_encoder: "text-encoder", textEncoder: "text-encoder" };
+const ALIASES: Record<string, Component> = {
+  text: "text-encoder",
+  text_encoder: "text-encoder",
+  textEncoder: "text-encoder",
+};
 
 export class PrecisionError extends Error {
   constructor(message: string) {

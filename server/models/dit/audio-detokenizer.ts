@@ -16,7 +16,11 @@ import { fsqDequantize } from "./fsq-graph";
 
 export const DETOKENIZER_PREFIX = "detokenizer.";
 
-export function buildAudioDetokenizer(weights: Weights, cfg: AceStepDitConfig, o: { precision?: Precision } = {}): BuiltModel {
+export function buildAudioDetokenizer(
+  weights: Weights,
+  cfg: AceStepDitConfig,
+  o: { precision?: Precision } = {},
+): BuiltModel {
   const g = new GraphBuilder({ weights, precision: o.precision, name: "audio_detokenizer" });
   const ec = encoderStackConfig(cfg);
   const E = ec.hidden_size;
@@ -26,11 +30,23 @@ export function buildAudioDetokenizer(weights: Weights, cfg: AceStepDitConfig, o
   const dp = DETOKENIZER_PREFIX;
   const indices = g.input("indices", "int64", ["batch", "codes"]);
   const values = fsqDequantize(g, g.reshape(indices, [-1]), cfg.fsq_input_levels); // [N,6]
-  const quantized = g.linear(values, "tokenizer.quantizer.project_out.weight", "tokenizer.quantizer.project_out.bias", { in: d, out: cfg.fsq_dim });
+  const quantized = g.linear(values, "tokenizer.quantizer.project_out.weight", "tokenizer.quantizer.project_out.bias", {
+    in: d,
+    out: cfg.fsq_dim,
+  });
   const emb = g.linear(quantized, `${dp}embed_tokens.weight`, `${dp}embed_tokens.bias`, { in: cfg.fsq_dim, out: E }); // [N,E]
   const x = g.add(g.unsqueeze(emb, [1]), g.param(`${dp}special_tokens`, { shape: [1, P, E] })); // [N,P,E]
   const h = aceEncoderLayerStack(g, x, ec, { prefix: dp, numLayers: cfg.num_attention_pooler_hidden_layers });
-  const y = g.linear(g.rmsNorm(g.reshape(h, [-1, E]), `${dp}norm.weight`, ec.rms_norm_eps, E), `${dp}proj_out.weight`, `${dp}proj_out.bias`, { in: E, out: C });
-  g.output("lm_hints_25hz", g.reshape(y, g.concat([g.shape(indices, 0, 1), g.constI64([-1, C])], 0)), ["batch", "frames", C]);
+  const y = g.linear(
+    g.rmsNorm(g.reshape(h, [-1, E]), `${dp}norm.weight`, ec.rms_norm_eps, E),
+    `${dp}proj_out.weight`,
+    `${dp}proj_out.bias`,
+    { in: E, out: C },
+  );
+  g.output("lm_hints_25hz", g.reshape(y, g.concat([g.shape(indices, 0, 1), g.constI64([-1, C])], 0)), [
+    "batch",
+    "frames",
+    C,
+  ]);
   return g.finish({ requireAllUsed: [dp, "tokenizer.quantizer.project_out."] });
 }

@@ -24,7 +24,8 @@ function check(s: MaskedSequence, what: string): void {
   if (s.data.length !== s.batch * s.length * s.width) {
     throw new Error(`condition pack: ${what} has ${s.data.length} values, expected ${s.batch}×${s.length}×${s.width}`);
   }
-  if (s.mask.length !== s.batch * s.length) throw new Error(`condition pack: ${what} mask has ${s.mask.length} entries, expected ${s.batch}×${s.length}`);
+  if (s.mask.length !== s.batch * s.length)
+    throw new Error(`condition pack: ${what} mask has ${s.mask.length} entries, expected ${s.batch}×${s.length}`);
 }
 
 /** `pack_sequences(a, b, mask_a, mask_b)`. */
@@ -32,7 +33,9 @@ export function packSequences(a: MaskedSequence, b: MaskedSequence): MaskedSeque
   check(a, "first sequence");
   check(b, "second sequence");
   if (a.batch !== b.batch || a.width !== b.width) {
-    throw new Error(`condition pack: cannot pack [${a.batch},${a.length},${a.width}] with [${b.batch},${b.length},${b.width}]`);
+    throw new Error(
+      `condition pack: cannot pack [${a.batch},${a.length},${a.width}] with [${b.batch},${b.length},${b.width}]`,
+    );
   }
   const { batch: B, width: W } = a;
   const L = a.length + b.length;
@@ -67,14 +70,22 @@ export function packConditions(lyric: MaskedSequence, timbre: MaskedSequence, te
  * → [B, maxCount, E] (rows of one item in their packed order) and the validity mask [B, maxCount].
  * Upstream takes B = max(order) + 1; pass `batch` to keep items without a reference (they get an all-zero row set).
  */
-export function unpackTimbre(embeds: Float32Array, width: number, order: ArrayLike<number>, batch?: number): MaskedSequence {
+export function unpackTimbre(
+  embeds: Float32Array,
+  width: number,
+  order: ArrayLike<number>,
+  batch?: number,
+): MaskedSequence {
   const N = order.length;
-  if (embeds.length !== N * width) throw new Error(`condition pack: timbre embeds have ${embeds.length} values, expected ${N}×${width}`);
+  if (embeds.length !== N * width)
+    throw new Error(`condition pack: timbre embeds have ${embeds.length} values, expected ${N}×${width}`);
   let B = batch ?? 0;
   for (let k = 0; k < N; k++) {
-    if (!Number.isInteger(order[k]) || order[k] < 0) throw new Error(`condition pack: refer_audio_order_mask[${k}] = ${order[k]} is not a batch index`);
+    if (!Number.isInteger(order[k]) || order[k] < 0)
+      throw new Error(`condition pack: refer_audio_order_mask[${k}] = ${order[k]} is not a batch index`);
     if (batch === undefined) B = Math.max(B, order[k] + 1);
-    else if (order[k] >= batch) throw new Error(`condition pack: refer_audio_order_mask[${k}] = ${order[k]} is outside batch ${batch}`);
+    else if (order[k] >= batch)
+      throw new Error(`condition pack: refer_audio_order_mask[${k}] = ${order[k]} is outside batch ${batch}`);
   }
   const counts = new Array<number>(B).fill(0);
   for (let k = 0; k < N; k++) counts[order[k]]++;

@@ -14,19 +14,34 @@ import { encoderWidth, type AceStepDitConfig } from "./config";
 import { conditionEmbedder, crossKeyValue } from "./dit-layer";
 import { crossKeyName, crossValueName } from "./dit-step";
 
-export function buildDitCrossKv(weights: Weights, cfg: AceStepDitConfig, o: { precision?: Precision; name?: string } = {}): BuiltModel {
+export function buildDitCrossKv(
+  weights: Weights,
+  cfg: AceStepDitConfig,
+  o: { precision?: Precision; name?: string } = {},
+): BuiltModel {
   const g = new GraphBuilder({ weights, precision: o.precision, name: o.name ?? "dit_cross_kv" });
   const H = cfg.hidden_size;
   const E = encoderWidth(cfg);
   const kvDim = cfg.num_key_value_heads * cfg.head_dim;
-  const dims = { hidden: H, heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, headDim: cfg.head_dim, eps: cfg.rms_norm_eps };
+  const dims = {
+    hidden: H,
+    heads: cfg.num_attention_heads,
+    kvHeads: cfg.num_key_value_heads,
+    headDim: cfg.head_dim,
+    eps: cfg.rms_norm_eps,
+  };
   const ehs = g.input("encoder_hidden_states", "float32", ["batch", "enc", E]);
   const encSeq = seqShape(g, ehs);
   const enc = conditionEmbedder(g, ehs, E, H);
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
-    const kv = g.scope(`decoder.layers.${i}.cross_attn`, () => crossKeyValue(g, enc, `decoder.layers.${i}.`, dims, encSeq));
+    const kv = g.scope(`decoder.layers.${i}.cross_attn`, () =>
+      crossKeyValue(g, enc, `decoder.layers.${i}.`, dims, encSeq),
+    );
     g.output(crossKeyName(i), kv.key, ["batch", "enc", kvDim]);
     g.output(crossValueName(i), kv.value, ["batch", "enc", kvDim]);
   }
-  return g.finish({ requireAllUsed: ["decoder.condition_embedder.", "decoder.layers."], ignoreUnused: [/^decoder\.layers\.\d+\.(?!cross_attn\.(k_proj|v_proj|k_norm)\.)/] });
+  return g.finish({
+    requireAllUsed: ["decoder.condition_embedder.", "decoder.layers."],
+    ignoreUnused: [/^decoder\.layers\.\d+\.(?!cross_attn\.(k_proj|v_proj|k_norm)\.)/],
+  });
 }

@@ -35,7 +35,10 @@ export function timestepFrequencies(dim = TIMESTEP_SINUSOID_DIM, maxPeriod = TIM
 export function timestepEmbedding(g: GraphBuilder, t: F32, p: string, H: number): { temb: F32; proj: F32 } {
   const freqs = timestepFrequencies();
   const half = freqs.length;
-  const args = g.mul(g.unsqueeze(g.mul(t, g.scalarF32(TIMESTEP_SCALE)), [1]), g.constF32(freqs, [half], "timestep_freqs")); // [B,half]
+  const args = g.mul(
+    g.unsqueeze(g.mul(t, g.scalarF32(TIMESTEP_SCALE)), [1]),
+    g.constF32(freqs, [half], "timestep_freqs"),
+  ); // [B,half]
   const sinusoid = g.concat([g.cos(args), g.sin(args)], 1); // [B,256], cos first
   const h1 = g.silu(linearF32(g, sinusoid, `${p}linear_1.`, { in: 2 * half, out: H }));
   const temb = linearF32(g, h1, `${p}linear_2.`, { in: H, out: H });
@@ -52,21 +55,52 @@ export function chunk(g: GraphBuilder, m: F32, i: number): F32 {
  * full: every key; mask: full scores under an additive [1,1,S,S] band mask; blocked: only the band's scores
  * (sliding-attention.ts). mask and blocked give the same result (|i − j| ≤ window).
  */
-export type SelfAttentionKind = { kind: "full" } | { kind: "mask"; mask: F32 } | { kind: "blocked"; window: number; block?: number };
+export type SelfAttentionKind =
+  { kind: "full" } | { kind: "mask"; mask: F32 } | { kind: "blocked"; window: number; block?: number };
 
 /** AceStepAttention self-attention: x [N,H] → [N,H]; q/k per-head RMSNorm, RoPE on q and k, GQA, no biases. */
-export function ditSelfAttention(g: GraphBuilder, x: Float, p: string, c: { dims: AttentionDims; seq: SeqShape; cos: F32; sin: F32; attention: SelfAttentionKind }): F32 {
+export function ditSelfAttention(
+  g: GraphBuilder,
+  x: Float,
+  p: string,
+  c: { dims: AttentionDims; seq: SeqShape; cos: F32; sin: F32; attention: SelfAttentionKind },
+): F32 {
   const { hidden: H, heads, kvHeads, headDim: D, eps } = c.dims;
   const bs = c.seq.bs;
-  const q = perHeadRmsNorm(g, g.linear(x, `${p}q_proj.weight`, undefined, { in: H, out: heads * D }), `${p}q_norm.weight`, heads, D, eps, bs);
-  const k = perHeadRmsNorm(g, g.linear(x, `${p}k_proj.weight`, undefined, { in: H, out: kvHeads * D }), `${p}k_norm.weight`, kvHeads, D, eps, bs);
-  const v = g.reshape(g.linear(x, `${p}v_proj.weight`, undefined, { in: H, out: kvHeads * D }), shapeWith(g, bs, [kvHeads * D]));
+  const q = perHeadRmsNorm(
+    g,
+    g.linear(x, `${p}q_proj.weight`, undefined, { in: H, out: heads * D }),
+    `${p}q_norm.weight`,
+    heads,
+    D,
+    eps,
+    bs,
+  );
+  const k = perHeadRmsNorm(
+    g,
+    g.linear(x, `${p}k_proj.weight`, undefined, { in: H, out: kvHeads * D }),
+    `${p}k_norm.weight`,
+    kvHeads,
+    D,
+    eps,
+    bs,
+  );
+  const v = g.reshape(
+    g.linear(x, `${p}v_proj.weight`, undefined, { in: H, out: kvHeads * D }),
+    shapeWith(g, bs, [kvHeads * D]),
+  );
   const qr = g.rotaryEmbedding(q, c.cos, c.sin, { numHeads: heads });
   const kr = g.rotaryEmbedding(k, c.cos, c.sin, { numHeads: kvHeads });
   const a = c.attention;
-  const y = a.kind === "blocked"
-    ? slidingWindowAttention(g, qr, kr, v, c.seq, { window: a.window, block: a.block, heads, kvHeads, headDim: D })
-    : g.attention(qr, kr, v, { mask: a.kind === "mask" ? a.mask : undefined, qNumHeads: heads, kvNumHeads: kvHeads, scale: 1 / Math.sqrt(D) });
+  const y =
+    a.kind === "blocked"
+      ? slidingWindowAttention(g, qr, kr, v, c.seq, { window: a.window, block: a.block, heads, kvHeads, headDim: D })
+      : g.attention(qr, kr, v, {
+          mask: a.kind === "mask" ? a.mask : undefined,
+          qNumHeads: heads,
+          kvNumHeads: kvHeads,
+          scale: 1 / Math.sqrt(D),
+        });
   return g.linear(g.reshape(y, [-1, heads * D]), `${p}o_proj.weight`, undefined, { in: heads * D, out: H });
 }
 
@@ -96,14 +130,35 @@ export function ditLayer(g: GraphBuilder, h: F32, p: string, c: DitLayerContext)
 
   // 1. self-attention with AdaLN and gate
   const sa = modulate(g, g.rmsNorm(h, `${p}self_attn_norm.weight`, eps, H), g.add(scale, one), shift);
-  const a = ditSelfAttention(g, g.reshape(sa, [-1, H]), `${p}self_attn.`, { dims: c.dims, seq: c.seq, cos: c.cos, sin: c.sin, attention: c.attention });
+  const a = ditSelfAttention(g, g.reshape(sa, [-1, H]), `${p}self_attn.`, {
+    dims: c.dims,
+    seq: c.seq,
+    cos: c.cos,
+    sin: c.sin,
+    attention: c.attention,
+  });
   h = g.add(h, g.mul(g.reshape(a, bsH), gate));
 
   // 2. cross-attention on the precomputed condition K/V (no modulation, no gate)
   const ca = g.reshape(g.rmsNorm(h, `${p}cross_attn_norm.weight`, eps, H), [-1, H]);
-  const q = perHeadRmsNorm(g, g.linear(ca, `${p}cross_attn.q_proj.weight`, undefined, { in: H, out: heads * D }), `${p}cross_attn.q_norm.weight`, heads, D, eps, c.seq.bs);
-  const y = g.attention(q, c.crossKey, c.crossValue, { qNumHeads: heads, kvNumHeads: kvHeads, scale: 1 / Math.sqrt(D) });
-  const co = g.linear(g.reshape(y, [-1, heads * D]), `${p}cross_attn.o_proj.weight`, undefined, { in: heads * D, out: H });
+  const q = perHeadRmsNorm(
+    g,
+    g.linear(ca, `${p}cross_attn.q_proj.weight`, undefined, { in: H, out: heads * D }),
+    `${p}cross_attn.q_norm.weight`,
+    heads,
+    D,
+    eps,
+    c.seq.bs,
+  );
+  const y = g.attention(q, c.crossKey, c.crossValue, {
+    qNumHeads: heads,
+    kvNumHeads: kvHeads,
+    scale: 1 / Math.sqrt(D),
+  });
+  const co = g.linear(g.reshape(y, [-1, heads * D]), `${p}cross_attn.o_proj.weight`, undefined, {
+    in: heads * D,
+    out: H,
+  });
   h = g.add(h, g.reshape(co, bsH));
 
   // 3. MLP with AdaLN and gate
@@ -116,7 +171,13 @@ export function ditLayer(g: GraphBuilder, h: F32, p: string, c: DitLayerContext)
  * Cross-attention K/V of one layer from the embedded condition enc [N = B·Le, H]:
  * key = k_norm(k_proj(enc)) per head, value = v_proj(enc), both [B, Le, Hkv·D]. Keys under `p` = `decoder.layers.i.`.
  */
-export function crossKeyValue(g: GraphBuilder, enc: Float, p: string, dims: AttentionDims, encSeq: SeqShape): { key: F32; value: F32 } {
+export function crossKeyValue(
+  g: GraphBuilder,
+  enc: Float,
+  p: string,
+  dims: AttentionDims,
+  encSeq: SeqShape,
+): { key: F32; value: F32 } {
   const { hidden: H, kvHeads, headDim: D, eps } = dims;
   const k = g.linear(enc, `${p}cross_attn.k_proj.weight`, undefined, { in: H, out: kvHeads * D });
   const v = g.linear(enc, `${p}cross_attn.v_proj.weight`, undefined, { in: H, out: kvHeads * D });
@@ -128,5 +189,8 @@ export function crossKeyValue(g: GraphBuilder, enc: Float, p: string, dims: Atte
 
 /** condition_embedder: encoder_hidden_states [B, Le, E] → enc [B·Le, H] (Linear with bias). */
 export function conditionEmbedder(g: GraphBuilder, ehs: F32, E: number, H: number): F32 {
-  return g.linear(g.reshape(ehs, [-1, E]), "decoder.condition_embedder.weight", "decoder.condition_embedder.bias", { in: E, out: H });
+  return g.linear(g.reshape(ehs, [-1, E]), "decoder.condition_embedder.weight", "decoder.condition_embedder.bias", {
+    in: E,
+    out: H,
+  });
 }

@@ -15,7 +15,14 @@ import { layerTypeOf } from "../../onnx/encoder-layers";
 import { GraphBuilder, type BuiltModel, type F32, type Precision } from "../../onnx/graph";
 import type { Weights } from "../../onnx/weights";
 import { ditStackConfig, encoderWidth, type AceStepDitConfig } from "./config";
-import { chunk, conditionEmbedder, crossKeyValue, ditLayer, timestepEmbedding, type SelfAttentionKind } from "./dit-layer";
+import {
+  chunk,
+  conditionEmbedder,
+  crossKeyValue,
+  ditLayer,
+  timestepEmbedding,
+  type SelfAttentionKind,
+} from "./dit-layer";
 import { matMulParam, modulate, padTimeToMultiple } from "./ops";
 
 export interface DitStepOptions {
@@ -35,13 +42,23 @@ export const crossValueName = (i: number) => `cross_value.${i}`;
 
 export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStepOptions = {}): BuiltModel {
   const fused = o.crossKv === "fused";
-  const g = new GraphBuilder({ weights, precision: o.precision, name: o.name ?? (fused ? "dit_step_fused" : "dit_step") });
+  const g = new GraphBuilder({
+    weights,
+    precision: o.precision,
+    name: o.name ?? (fused ? "dit_step_fused" : "dit_step"),
+  });
   const H = cfg.hidden_size;
   const P = cfg.patch_size;
   const latent = cfg.audio_acoustic_hidden_dim;
   const ctxCh = cfg.in_channels - latent;
   const kvDim = cfg.num_key_value_heads * cfg.head_dim;
-  const dims = { hidden: H, heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, headDim: cfg.head_dim, eps: cfg.rms_norm_eps };
+  const dims = {
+    hidden: H,
+    heads: cfg.num_attention_heads,
+    kvHeads: cfg.num_key_value_heads,
+    headDim: cfg.head_dim,
+    eps: cfg.rms_norm_eps,
+  };
   const stackCfg = ditStackConfig(cfg);
 
   const xt = g.input("hidden_states", "float32", ["batch", "frames", latent]);
@@ -54,7 +71,9 @@ export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStep
     const ehs = g.input("encoder_hidden_states", "float32", ["batch", "enc", E]);
     const encSeq = seqShape(g, ehs);
     const enc = conditionEmbedder(g, ehs, E, H);
-    cross = Array.from({ length: cfg.num_hidden_layers }, (_, i) => crossKeyValue(g, enc, `decoder.layers.${i}.`, dims, encSeq));
+    cross = Array.from({ length: cfg.num_hidden_layers }, (_, i) =>
+      crossKeyValue(g, enc, `decoder.layers.${i}.`, dims, encSeq),
+    );
   } else {
     cross = Array.from({ length: cfg.num_hidden_layers }, (_, i) => ({
       key: g.input(crossKeyName(i), "float32", ["batch", "enc", kvDim]),
@@ -86,7 +105,8 @@ export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStep
   const attentionFor = (i: number): SelfAttentionKind => {
     if (layerTypeOf(stackCfg, i) === "full_attention") return { kind: "full" };
     const window = stackCfg.sliding_window!;
-    if (o.slidingAttention === "mask") return { kind: "mask", mask: (bandMask ??= additiveMask(g, windowKeep(g, seq.s, window))) };
+    if (o.slidingAttention === "mask")
+      return { kind: "mask", mask: (bandMask ??= additiveMask(g, windowKeep(g, seq.s, window))) };
     return { kind: "blocked", window, block: o.slidingBlock };
   };
 
@@ -94,18 +114,37 @@ export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStep
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
     h = g.scope(`decoder.layers.${i}`, () =>
       ditLayer(g, h, `decoder.layers.${i}.`, {
-        dims, intermediate: cfg.intermediate_size, seq, cos, sin, attention: attentionFor(i),
-        timestepProj, crossKey: cross[i].key, crossValue: cross[i].value,
+        dims,
+        intermediate: cfg.intermediate_size,
+        seq,
+        cos,
+        sin,
+        attention: attentionFor(i),
+        timestepProj,
+        crossKey: cross[i].key,
+        crossValue: cross[i].value,
       }),
     );
   }
 
   // 6. output head: AdaLN with the global table, unpatchify, crop
   const ss = g.add(g.toF32(g.param("decoder.scale_shift_table", { shape: [1, 2, H] })), g.unsqueeze(temb, [1])); // [B,2,H]
-  const out = modulate(g, g.rmsNorm(h, "decoder.norm_out.weight", cfg.rms_norm_eps, H), g.add(chunk(g, ss, 1), g.scalarF32(1)), chunk(g, ss, 0));
-  const y = matMulParam(g, g.reshape(out, [-1, H]), "decoder.proj_out.1.weight", { shape: [H, latent, P], view: [H, latent * P], transB: false }); // [B·T2, latent·P]
+  const out = modulate(
+    g,
+    g.rmsNorm(h, "decoder.norm_out.weight", cfg.rms_norm_eps, H),
+    g.add(chunk(g, ss, 1), g.scalarF32(1)),
+    chunk(g, ss, 0),
+  );
+  const y = matMulParam(g, g.reshape(out, [-1, H]), "decoder.proj_out.1.weight", {
+    shape: [H, latent, P],
+    view: [H, latent * P],
+    transB: false,
+  }); // [B·T2, latent·P]
   const frames = g.reshape(g.transpose(g.reshape(y, shapeWith(g, seq.bs, [latent, P])), [0, 1, 3, 2]), [0, -1, latent]); // [B,T',latent]
-  const vt = g.add(g.slice(frames, g.constI64([0]), length, [1]), g.param("decoder.proj_out.1.bias", { shape: [latent] }));
+  const vt = g.add(
+    g.slice(frames, g.constI64([0]), length, [1]),
+    g.param("decoder.proj_out.1.bias", { shape: [latent] }),
+  );
   g.output("vt", vt, ["batch", "frames", latent]);
 
   const crossOnly = /^decoder\.(condition_embedder\.|layers\.\d+\.cross_attn\.(k_proj|v_proj|k_norm)\.)/;

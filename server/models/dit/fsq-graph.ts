@@ -29,7 +29,10 @@ export function fsqQuantize(g: GraphBuilder, z: F32, levels: number[]): { values
   const zc = g.mul(g.node("Tanh", [g.div(z, soft)], "float32"), soft);
   const hard = g.node("Clip", [zc, g.scalarF32(-1), g.scalarF32(1)], "float32");
   const one = g.scalarF32(1);
-  const bracket = g.add(g.div(g.mul(g.constF32(t.lm1, [d], "fsq_levels_minus_1"), g.add(hard, one)), g.scalarF32(2)), g.scalarF32(0.5));
+  const bracket = g.add(
+    g.div(g.mul(g.constF32(t.lm1, [d], "fsq_levels_minus_1"), g.add(hard, one)), g.scalarF32(2)),
+    g.scalarF32(0.5),
+  );
   const k = g.node("Floor", [bracket], "float32"); // [N,d], integral
   const values = g.sub(g.mul(g.constF32(t.scale, [d], "fsq_scale"), k), one);
   const index = g.cast(g.squeeze(g.matMul(k, g.constF32(t.basis, [d, 1], "fsq_basis")), [1]), "int64"); // exact: < 2^24
@@ -41,6 +44,10 @@ export function fsqDequantize(g: GraphBuilder, index: I64, levels: number[]): F3
   const d = levels.length;
   const t = tables(levels);
   const idx = g.unsqueeze(index, [1]); // [N,1]
-  const digits = g.node("Mod", [g.div(idx, g.constI64(t.basis, [d], "fsq_basis")), g.constI64(levels, [d], "fsq_levels")], "int64"); // [N,d]
+  const digits = g.node(
+    "Mod",
+    [g.div(idx, g.constI64(t.basis, [d], "fsq_basis")), g.constI64(levels, [d], "fsq_levels")],
+    "int64",
+  ); // [N,d]
   return g.sub(g.mul(g.cast(digits, "float32"), g.constF32(t.scale, [d], "fsq_scale")), g.scalarF32(1));
 }

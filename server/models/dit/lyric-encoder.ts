@@ -14,15 +14,26 @@ import { encoderStackConfig, type AceStepDitConfig } from "./config";
 
 export const LYRIC_PREFIX = "encoder.lyric_encoder.";
 
-export function buildLyricEncoder(weights: Weights, cfg: AceStepDitConfig, o: { precision?: Precision } = {}): BuiltModel {
+export function buildLyricEncoder(
+  weights: Weights,
+  cfg: AceStepDitConfig,
+  o: { precision?: Precision } = {},
+): BuiltModel {
   const g = new GraphBuilder({ weights, precision: o.precision, name: "lyric_encoder" });
   const ec = encoderStackConfig(cfg);
   const E = ec.hidden_size;
   const x = g.input("inputs_embeds", "float32", ["batch", "seq", cfg.text_hidden_dim]);
   const mask = g.input("attention_mask", "int64", ["batch", "seq"]);
-  const emb = g.linear(g.reshape(x, [-1, cfg.text_hidden_dim]), `${LYRIC_PREFIX}embed_tokens.weight`, `${LYRIC_PREFIX}embed_tokens.bias`, { in: cfg.text_hidden_dim, out: E });
+  const emb = g.linear(
+    g.reshape(x, [-1, cfg.text_hidden_dim]),
+    `${LYRIC_PREFIX}embed_tokens.weight`,
+    `${LYRIC_PREFIX}embed_tokens.bias`,
+    { in: cfg.text_hidden_dim, out: E },
+  );
   const h = aceEncoderLayerStack(g, g.reshape(emb, shapeWith(g, seqShape(g, x).bs, [E])), ec, {
-    prefix: LYRIC_PREFIX, numLayers: cfg.num_lyric_encoder_hidden_layers, keyMask: mask,
+    prefix: LYRIC_PREFIX,
+    numLayers: cfg.num_lyric_encoder_hidden_layers,
+    keyMask: mask,
   });
   g.output("hidden_states", g.rmsNorm(h, `${LYRIC_PREFIX}norm.weight`, ec.rms_norm_eps, E), ["batch", "seq", E]);
   return g.finish({ requireAllUsed: [LYRIC_PREFIX] });

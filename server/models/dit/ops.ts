@@ -20,14 +20,25 @@ export function linearF32(g: GraphBuilder, x: Float, p: string, dims: { in: numb
  * Matrix weights are stored fp16 in fp16 builds; the product is returned fp32.
  */
 export function matMulParam(
-  g: GraphBuilder, x: Float, key: string, o: { shape: number[]; view: [number, number]; transB: boolean },
+  g: GraphBuilder,
+  x: Float,
+  key: string,
+  o: { shape: number[]; view: [number, number]; transB: boolean },
 ): F32 {
   const w = g.reshape(g.param(key, { half: true, shape: o.shape }), o.view);
   return g.toF32(g.gemm(g.toCompute(x), w, null, { transB: o.transB }));
 }
 
 /** Per-head RMSNorm (`q_norm` / `k_norm`): x [N, heads·D] → [B, S, heads·D] with `bs` = [B, S]. */
-export function perHeadRmsNorm(g: GraphBuilder, x: F32, key: string, heads: number, D: number, eps: number, bs: I64): F32 {
+export function perHeadRmsNorm(
+  g: GraphBuilder,
+  x: F32,
+  key: string,
+  heads: number,
+  D: number,
+  eps: number,
+  bs: I64,
+): F32 {
   return g.reshape(g.rmsNorm(g.reshape(x, [-1, heads, D]), key, eps, D), shapeWith(g, bs, [heads * D]));
 }
 

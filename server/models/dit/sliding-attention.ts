@@ -21,7 +21,14 @@ export interface SlidingWindowOptions {
   headDim: number;
 }
 
-export function slidingWindowAttention(g: GraphBuilder, q: F32, k: F32, v: F32, seq: SeqShape, o: SlidingWindowOptions): F32 {
+export function slidingWindowAttention(
+  g: GraphBuilder,
+  q: F32,
+  k: F32,
+  v: F32,
+  seq: SeqShape,
+  o: SlidingWindowOptions,
+): F32 {
   const w = o.window;
   const c = o.block ?? w;
   const K = c + 2 * w;
@@ -34,7 +41,11 @@ export function slidingWindowAttention(g: GraphBuilder, q: F32, k: F32, v: F32, 
   const tail = g.sub(g.mul(nb, cI), seq.s); // padded query rows
   const pad = (x: F32, front: I64 | number, back: I64) => {
     const f = typeof front === "number" ? g.constI64([front]) : front;
-    return g.node("Pad", [x, g.concat([g.constI64([0]), f, g.constI64([0, 0]), g.unsqueeze(back, [0]), g.constI64([0])], 0)], "float32") as F32;
+    return g.node(
+      "Pad",
+      [x, g.concat([g.constI64([0]), f, g.constI64([0, 0]), g.unsqueeze(back, [0]), g.constI64([0])], 0)],
+      "float32",
+    ) as F32;
   };
   const b = g.slice(seq.bs, [0], [1], [0]); // [1] = B
 
@@ -56,7 +67,12 @@ export function slidingWindowAttention(g: GraphBuilder, q: F32, k: F32, v: F32, 
   const perItem = g.expand(additiveMask(g, keep), g.concat([b, g.constI64([1, 1, 1, 1])], 0)); // [B,nb,1,c,K]
   const mask = g.reshape(perItem, [-1, 1, c, K]);
 
-  const y = g.attention(qb, windows(k), windows(v), { mask, qNumHeads: o.heads, kvNumHeads: o.kvHeads, scale: 1 / Math.sqrt(o.headDim) });
+  const y = g.attention(qb, windows(k), windows(v), {
+    mask,
+    qNumHeads: o.heads,
+    kvNumHeads: o.kvHeads,
+    scale: 1 / Math.sqrt(o.headDim),
+  });
   const full = g.reshape(y, g.concat([b, g.constI64([-1, qDim])], 0)); // [B, nb·c, Hq·D]
   return g.slice(full, g.constI64([0]), g.unsqueeze(seq.s, [0]), [1]);
 }

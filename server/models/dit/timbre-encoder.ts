@@ -15,15 +15,25 @@ import { encoderStackConfig, type AceStepDitConfig } from "./config";
 
 export const TIMBRE_PREFIX = "encoder.timbre_encoder.";
 
-export function buildTimbreEncoder(weights: Weights, cfg: AceStepDitConfig, o: { precision?: Precision } = {}): BuiltModel {
+export function buildTimbreEncoder(
+  weights: Weights,
+  cfg: AceStepDitConfig,
+  o: { precision?: Precision } = {},
+): BuiltModel {
   const g = new GraphBuilder({ weights, precision: o.precision, name: "timbre_encoder" });
   const ec = encoderStackConfig(cfg);
   const E = ec.hidden_size;
   const C = cfg.timbre_hidden_dim;
   const x = g.input("refer_latents", "float32", ["refs", "frames", C]);
-  const emb = g.linear(g.reshape(x, [-1, C]), `${TIMBRE_PREFIX}embed_tokens.weight`, `${TIMBRE_PREFIX}embed_tokens.bias`, { in: C, out: E });
+  const emb = g.linear(
+    g.reshape(x, [-1, C]),
+    `${TIMBRE_PREFIX}embed_tokens.weight`,
+    `${TIMBRE_PREFIX}embed_tokens.bias`,
+    { in: C, out: E },
+  );
   const h = aceEncoderLayerStack(g, g.reshape(emb, shapeWith(g, seqShape(g, x).bs, [E])), ec, {
-    prefix: TIMBRE_PREFIX, numLayers: cfg.num_timbre_encoder_hidden_layers,
+    prefix: TIMBRE_PREFIX,
+    numLayers: cfg.num_timbre_encoder_hidden_layers,
   });
   const first = g.squeeze(g.slice(h, [0], [1], [1]), [1]); // [R,E]; RMSNorm is per token, so slicing first is exact
   g.output("timbre_embeds", g.rmsNorm(first, `${TIMBRE_PREFIX}norm.weight`, ec.rms_norm_eps, E), ["refs", E]);

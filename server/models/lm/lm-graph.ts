@@ -37,7 +37,17 @@ import {
   type AttributeProto,
 } from "onnx-buf";
 import { additiveMask, causalKeep, ropeTables, swiGluMlp } from "../../onnx/blocks";
-import { GraphBuilder, ONNX_DTYPE, nbitsOf, type Bool, type BuiltModel, type F32, type Float, type NBitsWeight, type Precision } from "../../onnx/graph";
+import {
+  GraphBuilder,
+  ONNX_DTYPE,
+  nbitsOf,
+  type Bool,
+  type BuiltModel,
+  type F32,
+  type Float,
+  type NBitsWeight,
+  type Precision,
+} from "../../onnx/graph";
 import type { Qwen3Config } from "../../onnx/qwen3";
 import type { QuantBits } from "../../onnx/quantize";
 import type { Weights } from "../../onnx/weights";
@@ -103,7 +113,14 @@ class LmGraphBuilder extends GraphBuilder {
       let out = v.name;
       if (!nodes.some((n) => n.output.includes(v.name))) {
         out = `${name}/${tag}_out`; // a value from the outer scope: pass it through
-        nodes.push(create(NodeProtoSchema, { opType: "Identity", name: `${name}/${tag}/Identity`, input: [v.name], output: [out] }));
+        nodes.push(
+          create(NodeProtoSchema, {
+            opType: "Identity",
+            name: `${name}/${tag}/Identity`,
+            input: [v.name],
+            output: [out],
+          }),
+        );
       }
       return create(GraphProtoSchema, { name: `${name}/${tag}`, node: nodes, output: [floatValueInfo(out)] });
     };
@@ -112,7 +129,15 @@ class LmGraphBuilder extends GraphBuilder {
     const thenG = capture("then", thenBranch);
     const elseG = capture("else", elseBranch);
     const out = `${name}_out`;
-    this.nodes.push(create(NodeProtoSchema, { opType: "If", name, input: [cond.name], output: [out], attribute: [graphAttr("then_branch", thenG), graphAttr("else_branch", elseG)] }));
+    this.nodes.push(
+      create(NodeProtoSchema, {
+        opType: "If",
+        name,
+        input: [cond.name],
+        output: [out],
+        attribute: [graphAttr("then_branch", thenG), graphAttr("else_branch", elseG)],
+      }),
+    );
     return { name: out, dtype: "float32" };
   }
 }
@@ -166,9 +191,20 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
     const p = `${prefix}layers.${l}.`;
     g.scope(`layers.${l}`, () => {
       const x = g.rmsNorm(h, `${p}input_layernorm.weight`, eps, H);
-      const perHead = (t: F32, n: number, key: string) => g.reshape(g.rmsNorm(g.reshape(t, [-1, n, D]), key, eps, D), bsWith(n * D));
-      const qr = g.rotaryEmbedding(perHead(linear(x, `${p}self_attn.q_proj.weight`, H, Hq * D), Hq, `${p}self_attn.q_norm.weight`), cos, sin, { numHeads: Hq });
-      const kr = g.rotaryEmbedding(perHead(linear(x, `${p}self_attn.k_proj.weight`, H, kvw), Hkv, `${p}self_attn.k_norm.weight`), cos, sin, { numHeads: Hkv });
+      const perHead = (t: F32, n: number, key: string) =>
+        g.reshape(g.rmsNorm(g.reshape(t, [-1, n, D]), key, eps, D), bsWith(n * D));
+      const qr = g.rotaryEmbedding(
+        perHead(linear(x, `${p}self_attn.q_proj.weight`, H, Hq * D), Hq, `${p}self_attn.q_norm.weight`),
+        cos,
+        sin,
+        { numHeads: Hq },
+      );
+      const kr = g.rotaryEmbedding(
+        perHead(linear(x, `${p}self_attn.k_proj.weight`, H, kvw), Hkv, `${p}self_attn.k_norm.weight`),
+        cos,
+        sin,
+        { numHeads: Hkv },
+      );
       const v3 = g.reshape(linear(x, `${p}self_attn.v_proj.weight`, H, kvw), bsWith(kvw)); // [B,S,kvw]
 
       // this call's K/V in cache order [S, B·kvw] → graph outputs bound to the cache slots P..T−1
@@ -184,7 +220,8 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
       const vAll = cacheView(g.input(LM_IO.cacheValue(l), "float32", ["slots", "lanes_kv"]), newValue);
       const q3 = g.unsqueeze(g.reshape(g.transpose(qr, [1, 0, 2]), [0, -1]), [0]); // [1, S, B·Hq·D]
 
-      const attend = (lanes: number) => () => g.attention(q3, kAll, vAll, { mask, qNumHeads: lanes * Hq, kvNumHeads: lanes * Hkv, scale: 1 / Math.sqrt(D) });
+      const attend = (lanes: number) => () =>
+        g.attention(q3, kAll, vAll, { mask, qNumHeads: lanes * Hq, kvNumHeads: lanes * Hkv, scale: 1 / Math.sqrt(D) });
       const y = g.ifElse(isPair, attend(2), attend(1)); // [1, S, B·Hq·D] (the If costs ~0.05 ms/layer, measured)
       const yb = g.reshape(g.transpose(g.reshape(g.squeeze(y, [0]), [0, -1, Hq * D]), [1, 0, 2]), [-1, Hq * D]); // [N, Hq·D]
       h = g.add(h, linear(yb, `${p}self_attn.o_proj.weight`, Hq * D, H));
@@ -201,30 +238,48 @@ export function buildLmGraph(weights: Weights, cfg: Qwen3Config, opts: LmGraphOp
   // last position of every lane → final norm → head
   const last = g.gather(g.reshape(h, bsWith(H)), g.sub(g.squeeze(S, [0]), g.scalarI64(1)), 1); // [B,H]
   const normed = g.toCompute(g.rmsNorm(last, `${prefix}norm.weight`, eps, H));
-  const headKey = cfg.tie_word_embeddings ? `${prefix}embed_tokens.weight` : opts.headKey ?? "lm_head.weight";
+  const headKey = cfg.tie_word_embeddings ? `${prefix}embed_tokens.weight` : (opts.headKey ?? "lm_head.weight");
   const qh = q?.head && H % (q.blockSize ?? 32) === 0 ? q : null;
   if (qh && !cfg.tie_word_embeddings) quantized.push(headKey);
   const headShape = [cfg.vocab_size, H];
   // int8/int4 builds keep the (tied) embedding table bf16, so an unquantised head reads that one
-  const table = qh ? null
-    : bits && cfg.tie_word_embeddings ? g.toF32(g.storedParam(headKey, "bfloat16", headShape)) : g.param(headKey, { half: true, shape: headShape });
+  const table = qh
+    ? null
+    : bits && cfg.tie_word_embeddings
+      ? g.toF32(g.storedParam(headKey, "bfloat16", headShape))
+      : g.param(headKey, { half: true, shape: headShape });
   const headData = () => g.weights!.get(headKey).data;
   const blk = qh?.blockSize ?? 32;
   // operands prepared in the outer scope (constant-folded at load); the matmuls run inside the If branches
-  const fullW = opts.noFullHead ? null : qh ? g.nbitsConst(`${headKey}.head`, headData(), cfg.vocab_size, H, qh.bits, blk) : table!;
+  const fullW = opts.noFullHead
+    ? null
+    : qh
+      ? g.nbitsConst(`${headKey}.head`, headData(), cfg.vocab_size, H, qh.bits, blk)
+      : table!;
   let codeW: Float | NBitsWeight | null = null;
   if (opts.codeRows) {
     const [r0, r1] = opts.codeRows;
-    if (!(0 <= r0 && r0 < r1 && r1 <= cfg.vocab_size)) throw new Error(`lm graph: codeRows [${r0}, ${r1}) outside vocab ${cfg.vocab_size}`);
-    codeW = qh ? g.nbitsConst(`${headKey}.code_rows`, headData().subarray(r0 * H, r1 * H), r1 - r0, H, qh.bits, blk) : g.slice(table!, [r0], [r1], [0]);
+    if (!(0 <= r0 && r0 < r1 && r1 <= cfg.vocab_size))
+      throw new Error(`lm graph: codeRows [${r0}, ${r1}) outside vocab ${cfg.vocab_size}`);
+    codeW = qh
+      ? g.nbitsConst(`${headKey}.code_rows`, headData().subarray(r0 * H, r1 * H), r1 - r0, H, qh.bits, blk)
+      : g.slice(table!, [r0], [r1], [0]);
   }
   const headOf = (w: Float | NBitsWeight | null) => (): F32 =>
-    w === null ? g.slice(g.toF32(normed), [0], [0], [1]) // [lanes, 0]: this head was not built
-      : "scales" in w ? g.matMulNBits(normed, w, qh!.accuracyLevel ?? 4) : g.toF32(g.gemm(normed, w, null, { transB: true }));
+    w === null
+      ? g.slice(g.toF32(normed), [0], [0], [1]) // [lanes, 0]: this head was not built
+      : "scales" in w
+        ? g.matMulNBits(normed, w, qh!.accuracyLevel ?? 4)
+        : g.toF32(g.gemm(normed, w, null, { transB: true }));
   const sel = g.input(LM_IO.head, "int64", [1]);
   const is = (v: number) => g.squeeze(g.equal(sel, g.constI64([v])), [0]);
   // ORT runs every node of a graph whatever the fetches, so the heads sit behind If: only one is computed
-  const logits = g.ifElse(is(HEAD_SELECT.codes), headOf(codeW), () => g.ifElse(is(HEAD_SELECT.full), headOf(fullW), headOf(null)));
+  const logits = g.ifElse(is(HEAD_SELECT.codes), headOf(codeW), () =>
+    g.ifElse(is(HEAD_SELECT.full), headOf(fullW), headOf(null)),
+  );
   g.output(LM_IO.logits, logits, ["lanes", "head_rows"]);
-  return g.finish({ requireAllUsed: [""], ignoreUnused: [...(cfg.tie_word_embeddings ? ["lm_head.weight"] : []), ...quantized] });
+  return g.finish({
+    requireAllUsed: [""],
+    ignoreUnused: [...(cfg.tie_word_embeddings ? ["lm_head.weight"] : []), ...quantized],
+  });
 }

@@ -6,7 +6,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openCheckpointWeights, writeTinyCheckpoints } from "../../checkpoints";
-import { createMetadataFsm, generateWithLogits, loadLmTokenizer, applyCfg, AUDIO_CODE_BASE, AUDIO_CODE_END, IM_END_ID } from "../../lm";
+import {
+  createMetadataFsm,
+  generateWithLogits,
+  loadLmTokenizer,
+  applyCfg,
+  AUDIO_CODE_BASE,
+  AUDIO_CODE_END,
+  IM_END_ID,
+} from "../../lm";
 import { builderWeights } from "../convert/weights-adapter";
 import { headLogits, qwen3Forward } from "../../../test/parity/reference/transformer";
 import { qwen3Dims } from "../../../test/parity/fixtures";
@@ -47,7 +55,12 @@ describe("LM runner on the tiny checkpoint", () => {
     const [logits] = (await lm.step(c, [ids.slice(10)]))!;
     const cfg = lm.config;
     const r = qwen3Forward((k) => w.get(k), qwen3Dims(cfg), [ids], [ids.map(() => 1)], { prefix: "model." });
-    const ref = headLogits(r.hidden[0].subarray((ids.length - 1) * cfg.hidden_size), w.get("model.embed_tokens.weight"), 0, cfg.vocab_size);
+    const ref = headLogits(
+      r.hidden[0].subarray((ids.length - 1) * cfg.hidden_size),
+      w.get("model.embed_tokens.weight"),
+      0,
+      cfg.vocab_size,
+    );
     cw.close();
     errors["checkpoint logits vs reference"] = maxAbsDiff(logits, ref);
     expect(errors["checkpoint logits vs reference"]).toBeLessThanOrEqual(1e-5);
@@ -106,7 +119,11 @@ describe("LM runner on the tiny checkpoint", () => {
     for (let step = 0; step < 12; step++) {
       const c = await batched(cond, "cond");
       const u = await batched(unc, "uncond");
-      worst = Math.max(worst, maxAbsDiff(c, await separate(cond, "cond")), maxAbsDiff(u, await separate(unc, "uncond")));
+      worst = Math.max(
+        worst,
+        maxAbsDiff(c, await separate(cond, "cond")),
+        maxAbsDiff(u, await separate(unc, "uncond")),
+      );
       scale1 = Math.max(scale1, maxAbsDiff(applyCfg(c, u, 1), c));
       const tok = 151669 + step * 11;
       cond = [...cond, tok];
@@ -121,10 +138,20 @@ describe("LM runner on the tiny checkpoint", () => {
   });
 
   it("seeded generation through generateWithLogits: reproducible; CFG scale 1 == no CFG; batched == unbatched CFG", async () => {
-    const run = async (o: { uncondPrompt?: number[]; cfgScale: number; batched?: boolean; seed?: number; temperature?: number }) => {
+    const run = async (o: {
+      uncondPrompt?: number[];
+      cfgScale: number;
+      batched?: boolean;
+      seed?: number;
+      temperature?: number;
+    }) => {
       const fn = createLmLogitsFn(lm, { uncondPrompt: o.batched ? o.uncondPrompt : undefined });
       const r = await generateWithLogits(fn, {
-        prompt, uncondPrompt: o.uncondPrompt, maxNewTokens: 12, seed: o.seed ?? 7, stopIds: [],
+        prompt,
+        uncondPrompt: o.uncondPrompt,
+        maxNewTokens: 12,
+        seed: o.seed ?? 7,
+        stopIds: [],
         sampling: { temperature: o.temperature ?? 1, topP: 0.95, cfgScale: o.cfgScale },
       });
       return r.tokens;
@@ -137,14 +164,23 @@ describe("LM runner on the tiny checkpoint", () => {
     // tiny model's nearly flat distribution to the neighbouring id; greedy decoding compares exactly
     const greedy = await run({ cfgScale: 2.5, uncondPrompt: uncond, batched: true, temperature: 0 });
     expect(await run({ cfgScale: 2.5, uncondPrompt: uncond, batched: false, temperature: 0 })).toEqual(greedy);
-    expect(await run({ cfgScale: 1, uncondPrompt: uncond, batched: true, temperature: 0 })).toEqual(await run({ cfgScale: 1, temperature: 0 }));
+    expect(await run({ cfgScale: 1, uncondPrompt: uncond, batched: true, temperature: 0 })).toEqual(
+      await run({ cfgScale: 1, temperature: 0 }),
+    );
   });
 
   it("code pass with the FSM, CFG and the restricted head: exactly N codes then EOS", async () => {
     const tokenizer = loadLmTokenizer(lmDir);
     const fn = createLmLogitsFn(lm, { head: "codes", uncondPrompt: uncond });
     const fsm = createMetadataFsm({ tokenizer, mode: "codes", targetCodes: 15 });
-    const r = await generateWithLogits(fn, { prompt, uncondPrompt: uncond, fsm, maxNewTokens: 40, seed: 3, sampling: { cfgScale: 2 } });
+    const r = await generateWithLogits(fn, {
+      prompt,
+      uncondPrompt: uncond,
+      fsm,
+      maxNewTokens: 40,
+      seed: 3,
+      sampling: { cfgScale: 2 },
+    });
     expect(r.tokens.length).toBe(16);
     expect(r.tokens.slice(0, 15).every((t) => t >= AUDIO_CODE_BASE && t < AUDIO_CODE_END)).toBe(true);
     expect(r.tokens[15]).toBe(IM_END_ID);

@@ -44,7 +44,12 @@ class Lanes {
   readonly logits: (Float32Array | null)[];
   readonly heads: (LmHead | null)[];
 
-  constructor(private readonly model: LmModel, lanes: 1 | 2, capacity: number, private readonly chunk: number) {
+  constructor(
+    private readonly model: LmModel,
+    lanes: 1 | 2,
+    capacity: number,
+    private readonly chunk: number,
+  ) {
     this.cache = model.newCache(lanes, capacity);
     this.logits = new Array(lanes).fill(null);
     this.heads = new Array(lanes).fill(null);
@@ -64,7 +69,9 @@ class Lanes {
     // cached but the logits for its last token are missing (or were computed with the other head)
     const stale = (b: number) =>
       !startsWith(want[b], c.tokens[b]) ||
-      (targets[b] !== null && want[b].length === c.tokens[b].length && (this.logits[b] === null || this.heads[b] !== head));
+      (targets[b] !== null &&
+        want[b].length === c.tokens[b].length &&
+        (this.logits[b] === null || this.heads[b] !== head));
     if (want.some((_, b) => stale(b))) {
       if (c.lanes === 1) {
         const keep = Math.min(commonPrefix(want[0], c.tokens[0]), want[0].length - 1);
@@ -129,7 +136,8 @@ export function createLmLogitsFn(model: LmModel, opts: LmLogitsFnOptions = {}): 
       // predict the uncond sequence so both lanes run in this one call
       let predicted: number[] | null = null;
       if (lastCond === null) predicted = lastUncond;
-      else if (lastUncond && startsWith(tokenIds, lastCond)) predicted = [...lastUncond, ...tokenIds.slice(lastCond.length)];
+      else if (lastUncond && startsWith(tokenIds, lastCond))
+        predicted = [...lastUncond, ...tokenIds.slice(lastCond.length)];
       lastCond = [...tokenIds];
       await pair.advance([tokenIds, predicted], head);
       return expand(pair.logits[0]);

@@ -158,7 +158,8 @@ export class LmModel {
     const cw = openCheckpointWeights(dir);
     try {
       const prefix = opts.prefix ?? (cw.has("model.embed_tokens.weight") ? "model." : "");
-      const codeRows = opts.codeRows === undefined ? (config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null) : opts.codeRows;
+      const codeRows =
+        opts.codeRows === undefined ? (config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null) : opts.codeRows;
       return await LmModel.fromWeights(builderWeights(cw), config, { ...opts, prefix, codeRows });
     } finally {
       cw.close();
@@ -170,16 +171,34 @@ export class LmModel {
    * checkpoint's config.json (readLmConfig); `codeRows` (default CODE_HEAD_ROWS when the vocabulary has
    * the codes) and `fullHead` (default true) must match how the file was built (a mismatch throws at step).
    */
-  static async fromFile(onnxPath: string, config: Qwen3Config, o: { codeRows?: [number, number] | null; fullHead?: boolean; threads?: number; sessionOptions?: ort.InferenceSession.SessionOptions } = {}): Promise<LmModel> {
+  static async fromFile(
+    onnxPath: string,
+    config: Qwen3Config,
+    o: {
+      codeRows?: [number, number] | null;
+      fullHead?: boolean;
+      threads?: number;
+      sessionOptions?: ort.InferenceSession.SessionOptions;
+    } = {},
+  ): Promise<LmModel> {
     const session = await ort.InferenceSession.create(onnxPath, {
-      intraOpNumThreads: o.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: "all", logSeverityLevel: 3, ...o.sessionOptions,
+      intraOpNumThreads: o.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: "all",
+      logSeverityLevel: 3,
+      ...o.sessionOptions,
     });
-    const codeRows = o.codeRows === undefined ? (config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null) : o.codeRows;
+    const codeRows =
+      o.codeRows === undefined ? (config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null) : o.codeRows;
     return LmModel.fromSession(session, config, { codeRows, fullHead: o.fullHead ?? true });
   }
 
   /** Wrap an already created session of a lm-graph.ts model (any backend with the same contract). */
-  static fromSession(session: LmSessionLike, config: Qwen3Config, o: { codeRows: [number, number] | null; fullHead?: boolean }): LmModel {
+  static fromSession(
+    session: LmSessionLike,
+    config: Qwen3Config,
+    o: { codeRows: [number, number] | null; fullHead?: boolean },
+  ): LmModel {
     return new LmModel(session, config, o.codeRows, o.fullHead ?? true);
   }
 
@@ -192,16 +211,24 @@ export class LmModel {
    * its last real position (full vocabulary, or the code rows [r0, r1) for head "codes"; null for "none").
    * A lane given no tokens returns the logits of a masked pad row: meaningless, ignore them.
    */
-  async step(cache: LmKvCache, tokens: readonly (readonly number[])[], o: StepOptions = {}): Promise<Float32Array[] | null> {
+  async step(
+    cache: LmKvCache,
+    tokens: readonly (readonly number[])[],
+    o: StepOptions = {},
+  ): Promise<Float32Array[] | null> {
     const L = cache.lanes;
     if (tokens.length !== L) throw new Error(`lm step: ${tokens.length} token lists for a ${L}-lane cache`);
     const head = o.head ?? "full";
-    if (head === "codes" && !this.codeRows) throw new Error("lm step: this model was built without the code head (codeRows)");
+    if (head === "codes" && !this.codeRows)
+      throw new Error("lm step: this model was built without the code head (codeRows)");
     if (head === "full" && !this.hasFullHead) throw new Error("lm step: this model was built without the full head");
     const S = Math.max(...tokens.map((t) => t.length));
     if (S === 0) throw new Error("lm step: no tokens");
     const vocab = this.config.vocab_size;
-    for (const t of tokens) for (const id of t) if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`lm step: token id ${id} outside vocabulary ${vocab}`);
+    for (const t of tokens)
+      for (const id of t)
+        if (!(Number.isInteger(id) && id >= 0 && id < vocab))
+          throw new Error(`lm step: token id ${id} outside vocabulary ${vocab}`);
     const chunk = Math.max(1, o.chunk ?? 256);
     cache.ensure(cache.length + S);
     let result: Float32Array[] | null = null;
@@ -214,7 +241,14 @@ export class LmModel {
   }
 
   /** One session call: padded positions [a, a+n) of every lane's left-padded sequence of length S. */
-  private async run(cache: LmKvCache, tokens: readonly (readonly number[])[], S: number, a: number, n: number, head: LmHead): Promise<Float32Array[] | null> {
+  private async run(
+    cache: LmKvCache,
+    tokens: readonly (readonly number[])[],
+    S: number,
+    a: number,
+    n: number,
+    head: LmHead,
+  ): Promise<Float32Array[] | null> {
     const L = cache.lanes;
     const kvw = this.kvWidth;
     const P = cache.length;
@@ -257,12 +291,16 @@ export class LmModel {
     if (L === 2) this.stats.pairCalls++;
     this.stats.slots += n;
     cache.length = T;
-    if (cache.layers > 0) checkWrittenInPlace(out[LM_IO.newKey(0)].data as Float32Array, cache.keys[0].subarray(P * w, T * w));
+    if (cache.layers > 0)
+      checkWrittenInPlace(out[LM_IO.newKey(0)].data as Float32Array, cache.keys[0].subarray(P * w, T * w));
     if (head === "none") return null;
     const data = out[LM_IO.logits].data as Float32Array;
     const width = data.length / L;
     const expected = head === "full" ? this.config.vocab_size : this.codeRows![1] - this.codeRows![0];
-    if (width !== expected) throw new Error(`lm step: the model returned ${width} logits per lane for head "${head}", expected ${expected} (was it built with this head?)`);
+    if (width !== expected)
+      throw new Error(
+        `lm step: the model returned ${width} logits per lane for head "${head}", expected ${expected} (was it built with this head?)`,
+      );
     return Array.from({ length: L }, (_, b) => data.slice(b * width, (b + 1) * width));
   }
 

@@ -28,14 +28,24 @@ describe("LoRA key names", () => {
   });
 
   it("maps MLP, condition embedder and timestep modules", () => {
-    expect(parseLoraKey("lora_unet_layers_0_mlp_down_proj.lora_up.weight", "f").target).toBe("decoder.layers.0.mlp.down_proj.weight");
-    expect(parseLoraKey("base_model.model.condition_embedder.lora_A.weight", "f").target).toBe("decoder.condition_embedder.weight");
-    expect(parseLoraKey("lycoris_time_embed_r_time_proj.lora_down.weight", "f").target).toBe("decoder.time_embed_r.time_proj.weight");
+    expect(parseLoraKey("lora_unet_layers_0_mlp_down_proj.lora_up.weight", "f").target).toBe(
+      "decoder.layers.0.mlp.down_proj.weight",
+    );
+    expect(parseLoraKey("base_model.model.condition_embedder.lora_A.weight", "f").target).toBe(
+      "decoder.condition_embedder.weight",
+    );
+    expect(parseLoraKey("lycoris_time_embed_r_time_proj.lora_down.weight", "f").target).toBe(
+      "decoder.time_embed_r.time_proj.weight",
+    );
   });
 
   it("refuses other models and adapter kinds, naming the key", () => {
-    expect(() => parseLoraKey("lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", "x.safetensors")).toThrow(/x\.safetensors: key "lora_te1_text_model.*not part of the ACE-Step DiT decoder/);
-    expect(() => parseLoraKey("diffusion_model.encoder.lyric_encoder.layers.0.self_attn.q_proj.lora_A.weight", "f")).toThrow(/encoder\.lyric_encoder/);
+    expect(() =>
+      parseLoraKey("lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", "x.safetensors"),
+    ).toThrow(/x\.safetensors: key "lora_te1_text_model.*not part of the ACE-Step DiT decoder/);
+    expect(() =>
+      parseLoraKey("diffusion_model.encoder.lyric_encoder.layers.0.self_attn.q_proj.lora_A.weight", "f"),
+    ).toThrow(/encoder\.lyric_encoder/);
     expect(() => parseLoraKey("lycoris_layers_0_self_attn_q_proj.lokr_w1", "f")).toThrow(/LoKr/);
     expect(() => parseLoraKey("base_model.model.layers.0.self_attn.q_proj.lora_magnitude_vector", "f")).toThrow(/DoRA/);
     expect(() => parseLoraKey("base_model.model.layers.0.self_attn.q_proj.weight", "f")).toThrow(/not a LoRA tensor/);
@@ -49,17 +59,33 @@ describe("reading adapters", () => {
     const p = join(dir, "peft");
     writePeftAdapter(p, f, { r: 4, alpha: 16, rslora: true, dtype: "BF16" });
     const cfgPath = join(p, "adapter_config.json");
-    writeFileSync(cfgPath, JSON.stringify({ peft_type: "LORA", r: 4, lora_alpha: 16, use_rslora: true, alpha_pattern: { "layers.1.self_attn.q_proj": 9 } }));
+    writeFileSync(
+      cfgPath,
+      JSON.stringify({
+        peft_type: "LORA",
+        r: 4,
+        lora_alpha: 16,
+        use_rslora: true,
+        alpha_pattern: { "layers.1.self_attn.q_proj": 9 },
+      }),
+    );
     const a = readLoraAdapter(p);
     expect(a.format).toBe("peft");
-    expect(a.modules.map((m) => m.target)).toEqual(["decoder.layers.0.cross_attn.q_proj.weight", "decoder.layers.0.self_attn.q_proj.weight", "decoder.layers.1.cross_attn.q_proj.weight", "decoder.layers.1.self_attn.q_proj.weight"]);
+    expect(a.modules.map((m) => m.target)).toEqual([
+      "decoder.layers.0.cross_attn.q_proj.weight",
+      "decoder.layers.0.self_attn.q_proj.weight",
+      "decoder.layers.1.cross_attn.q_proj.weight",
+      "decoder.layers.1.self_attn.q_proj.weight",
+    ]);
     const byTarget = Object.fromEntries(a.modules.map((m) => [m.target, m]));
     expect(byTarget["decoder.layers.0.self_attn.q_proj.weight"].scaling).toBeCloseTo(16 / 2, 12); // alpha / √r
     expect(byTarget["decoder.layers.1.self_attn.q_proj.weight"].alpha).toBe(9);
     expect(byTarget["decoder.layers.1.cross_attn.q_proj.weight"].alpha).toBe(16);
     const m0 = byTarget["decoder.layers.0.self_attn.q_proj.weight"];
     const src = f.find((x) => x.module === "layers.0.self_attn.q_proj")!;
-    expect(Math.max(...m0.a.map((v, i) => Math.abs(v - src.a[i])))).toBeLessThan(Math.max(...src.a.map(Math.abs)) / 128); // bf16
+    expect(Math.max(...m0.a.map((v, i) => Math.abs(v - src.a[i])))).toBeLessThan(
+      Math.max(...src.a.map(Math.abs)) / 128,
+    ); // bf16
     expect(loraMismatch(a, TINY_DIT_TURBO_CONFIG)).toBeNull();
   });
 
@@ -83,8 +109,12 @@ describe("reading adapters", () => {
   it("refuses incomplete pairs, rank mismatches and DoRA configs", () => {
     const [x] = f;
     const half = join(dir, "half.safetensors");
-    writeSafetensors(half, [{ name: `base_model.model.${x.module}.lora_A.weight`, dtype: "F32", shape: [4, x.in], data: x.a }]);
-    expect(() => readLoraAdapter(half)).toThrow(`key "base_model.model.${x.module}.lora_A.weight": has no matching lora_B`);
+    writeSafetensors(half, [
+      { name: `base_model.model.${x.module}.lora_A.weight`, dtype: "F32", shape: [4, x.in], data: x.a },
+    ]);
+    expect(() => readLoraAdapter(half)).toThrow(
+      `key "base_model.model.${x.module}.lora_A.weight": has no matching lora_B`,
+    );
     const ranks = join(dir, "ranks.safetensors");
     writeSafetensors(ranks, [
       { name: `${x.module}.lora_A.weight`, dtype: "F32", shape: [4, x.in], data: x.a },
@@ -93,7 +123,10 @@ describe("reading adapters", () => {
     expect(() => readLoraAdapter(ranks)).toThrow(/lora_B\.weight": rank 8 does not match/);
     const dora = join(dir, "dora");
     writePeftAdapter(dora, f, { r: 4, alpha: 4 });
-    writeFileSync(join(dora, "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 4, lora_alpha: 4, use_dora: true }));
+    writeFileSync(
+      join(dora, "adapter_config.json"),
+      JSON.stringify({ peft_type: "LORA", r: 4, lora_alpha: 4, use_dora: true }),
+    );
     expect(() => readLoraAdapter(dora)).toThrow(/DoRA/);
   });
 });

@@ -119,7 +119,9 @@ function locate(path: string): { weightsFile: string; configFile: string | null;
     }
     const configFile = join(path, PEFT_CONFIG_FILE);
     if (!existsSync(configFile)) {
-      throw new LoraFormatError(`LoRA ${path}: the folder has no ${PEFT_CONFIG_FILE} (PEFT adapters need it for r and lora_alpha)`);
+      throw new LoraFormatError(
+        `LoRA ${path}: the folder has no ${PEFT_CONFIG_FILE} (PEFT adapters need it for r and lora_alpha)`,
+      );
     }
     return { weightsFile, configFile, format: "peft" };
   }
@@ -142,7 +144,8 @@ export function readLoraAdapter(path: string): LoraAdapter {
     for (const key of st.keys()) {
       const { target, part } = parseLoraKey(key, weightsFile);
       const entry = parts.get(target) ?? {};
-      if (entry[part]) throw new LoraKeyError(key, `a second ${part} tensor for ${target} (first: ${entry[part]})`, weightsFile);
+      if (entry[part])
+        throw new LoraKeyError(key, `a second ${part} tensor for ${target} (first: ${entry[part]})`, weightsFile);
       entry[part] = key;
       parts.set(target, entry);
     }
@@ -152,12 +155,18 @@ export function readLoraAdapter(path: string): LoraAdapter {
       const p = parts.get(target)!;
       const named = p.A ?? p.B ?? p.alpha!;
       if (!p.A || !p.B) {
-        throw new LoraKeyError(named, `has no matching ${p.A ? "lora_B/lora_up" : "lora_A/lora_down"} tensor`, weightsFile);
+        throw new LoraKeyError(
+          named,
+          `has no matching ${p.A ? "lora_B/lora_up" : "lora_A/lora_down"} tensor`,
+          weightsFile,
+        );
       }
       const a = st.getFloat32(p.A);
       const b = st.getFloat32(p.B);
-      if (a.shape.length !== 2) throw new LoraKeyError(p.A, `expected a 2-D [rank, in] matrix, got [${a.shape}]`, weightsFile);
-      if (b.shape.length !== 2) throw new LoraKeyError(p.B, `expected a 2-D [out, rank] matrix, got [${b.shape}]`, weightsFile);
+      if (a.shape.length !== 2)
+        throw new LoraKeyError(p.A, `expected a 2-D [rank, in] matrix, got [${a.shape}]`, weightsFile);
+      if (b.shape.length !== 2)
+        throw new LoraKeyError(p.B, `expected a 2-D [out, rank] matrix, got [${b.shape}]`, weightsFile);
       const [rank, inFeatures] = a.shape;
       const [outFeatures, rankB] = b.shape;
       if (rank !== rankB || rank === 0) {
@@ -167,20 +176,40 @@ export function readLoraAdapter(path: string): LoraAdapter {
       let alpha: number | undefined;
       if (p.alpha) {
         const t = st.getFloat32(p.alpha);
-        if (t.data.length !== 1) throw new LoraKeyError(p.alpha, `expected a scalar, got shape [${t.shape}]`, weightsFile);
+        if (t.data.length !== 1)
+          throw new LoraKeyError(p.alpha, `expected a scalar, got shape [${t.shape}]`, weightsFile);
         alpha = t.data[0];
       }
       alpha ??= patternValue(cfg?.alpha_pattern, module) ?? cfg?.lora_alpha ?? rank;
       const scaling = cfg?.use_rslora ? alpha / Math.sqrt(rank) : alpha / rank;
-      modules.push({ target, keyA: p.A, keyB: p.B, rank, inFeatures, outFeatures, alpha, scaling, a: a.data, b: b.data });
+      modules.push({
+        target,
+        keyA: p.A,
+        keyB: p.B,
+        rank,
+        inFeatures,
+        outFeatures,
+        alpha,
+        scaling,
+        a: a.data,
+        b: b.data,
+      });
     }
     const files = [weightsFile, ...(configFile ? [configFile] : [])];
-    const fingerprint = files.map((f) => { const s = statSync(f); return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`; }).join("|");
+    const fingerprint = files
+      .map((f) => {
+        const s = statSync(f);
+        return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`;
+      })
+      .join("|");
     const config = cfg
       ? {
-        r: cfg.r, loraAlpha: cfg.lora_alpha, useRslora: Boolean(cfg.use_rslora),
-        targetModules: cfg.target_modules, baseModel: cfg.base_model_name_or_path,
-      }
+          r: cfg.r,
+          loraAlpha: cfg.lora_alpha,
+          useRslora: Boolean(cfg.use_rslora),
+          targetModules: cfg.target_modules,
+          baseModel: cfg.base_model_name_or_path,
+        }
       : null;
     return { path, weightsFile, format, config, modules, fingerprint };
   } finally {

@@ -60,9 +60,14 @@ export class DitLoras {
   readonly attached: AttachedLora[];
   private readonly feeds = new Map<LoraRole, Record<string, TensorData>>();
 
-  constructor(readonly mm: ModelManager, readonly entry: ManifestEntry, uses: readonly LoraUse[]) {
+  constructor(
+    readonly mm: ModelManager,
+    readonly entry: ManifestEntry,
+    uses: readonly LoraUse[],
+  ) {
     this.attached = uses.map((u) => {
-      if (!Number.isFinite(u.scale)) throw new LoraFormatError(`LoRA ${u.path}: scale must be a finite number, got ${u.scale}`);
+      if (!Number.isFinite(u.scale))
+        throw new LoraFormatError(`LoRA ${u.path}: scale must be a finite number, got ${u.scale}`);
       const adapter = loadLoraAdapter(u.path);
       assertLoraFits(adapter, entry.config, entry.name);
       return { adapter, scale: u.scale };
@@ -97,18 +102,32 @@ export class DitLoras {
   }
 
   /** Runs `role` of the DiT with the adapters applied (the base graph when nothing is active or touched). */
-  async run(role: LoraRole, feeds: Record<string, TensorData>, signal?: AbortSignal): Promise<Record<string, TensorData>> {
+  async run(
+    role: LoraRole,
+    feeds: Record<string, TensorData>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, TensorData>> {
     const sites = this.active ? this.touched(role) : [];
     if (sites.length === 0) return this.mm.run(this.entry, role, feeds, signal);
     const base = this.mm.file(this.entry, role);
     const keys = sites.map((s) => s.key);
-    const variant = createHash("sha256").update(`${PATCH_VERSION}\n${base.sha256}\n${keys.join("\n")}`).digest("hex").slice(0, 16);
+    const variant = createHash("sha256")
+      .update(`${PATCH_VERSION}\n${base.sha256}\n${keys.join("\n")}`)
+      .digest("hex")
+      .slice(0, 16);
     let extra = this.feeds.get(role);
     if (!extra) this.feeds.set(role, (extra = loraFeeds(sites, this.attached)));
-    return this.mm.runDerived(this.entry, role, `lora-${variant}`, (b) => {
-      const path = b.abs.replace(/\.onnx$/, "") + `.lora-${variant}.onnx`;
-      if (!existsSync(path)) writeFileAtomicSync(path, modelBytes(patchLinearsWithLora(readModelProto(b.abs), keys)));
-      return path;
-    }, { ...feeds, ...extra }, signal);
+    return this.mm.runDerived(
+      this.entry,
+      role,
+      `lora-${variant}`,
+      (b) => {
+        const path = b.abs.replace(/\.onnx$/, "") + `.lora-${variant}.onnx`;
+        if (!existsSync(path)) writeFileAtomicSync(path, modelBytes(patchLinearsWithLora(readModelProto(b.abs), keys)));
+        return path;
+      },
+      { ...feeds, ...extra },
+      signal,
+    );
   }
 }

@@ -19,7 +19,10 @@ export function loraFeeds(sites: LinearSite[], attached: AttachedLora[]): Record
       const c = scale * (m?.scaling ?? 0);
       return m && c !== 0 ? [{ m, c }] : [];
     });
-    const rank = Math.max(1, parts.reduce((s, p) => s + p.m.rank, 0));
+    const rank = Math.max(
+      1,
+      parts.reduce((s, p) => s + p.m.rank, 0),
+    );
     const a = new Float32Array(rank * site.in);
     const b = new Float32Array(site.out * rank);
     let row = 0;

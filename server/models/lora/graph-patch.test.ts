@@ -9,7 +9,10 @@ import { linearSites, loraInputA, loraInputB, modelBytes, patchLinearsWithLora }
 import { fromBinary } from "@bufbuild/protobuf";
 import { ModelProtoSchema } from "onnx-buf";
 
-const IN = 64, OUT = 48, N = 5, R = 3;
+const IN = 64,
+  OUT = 48,
+  N = 5,
+  R = 3;
 const rng = createRng(4);
 const W = rng.fillNormal(new Float32Array(OUT * IN), 0.2);
 const bias = rng.fillNormal(new Float32Array(OUT), 0.1);
@@ -18,7 +21,10 @@ const a = rng.fillNormal(new Float32Array(R * IN), 0.3);
 const b = rng.fillNormal(new Float32Array(OUT * R), 0.3);
 
 function build(precision: Precision): Uint8Array {
-  const weights = new MemoryWeights([["w", { shape: [OUT, IN], data: W }], ["bias", { shape: [OUT], data: bias }]]);
+  const weights = new MemoryWeights([
+    ["w", { shape: [OUT, IN], data: W }],
+    ["bias", { shape: [OUT], data: bias }],
+  ]);
   const g = new GraphBuilder({ weights, precision, name: `lin_${precision}` });
   const y = g.linear(g.input("x", "float32", ["n", IN]), "w", "bias", { in: IN, out: OUT });
   g.output("y", g.mul(y, g.scalarF32(1)), ["n", OUT]);
@@ -42,8 +48,13 @@ describe("LoRA branch spliced into a Linear", () => {
     const patched = modelBytes(patchLinearsWithLora(model, ["w"]));
     const xs = new ort.Tensor("float32", x, [N, IN]);
     const base = await run(bytes, { x: xs });
-    const withLora = await run(patched, { x: xs, [loraInputA("w")]: new ort.Tensor("float32", a, [R, IN]), [loraInputB("w")]: new ort.Tensor("float32", b, [OUT, R]) });
-    let se = 0, scale = 0;
+    const withLora = await run(patched, {
+      x: xs,
+      [loraInputA("w")]: new ort.Tensor("float32", a, [R, IN]),
+      [loraInputB("w")]: new ort.Tensor("float32", b, [OUT, R]),
+    });
+    let se = 0,
+      scale = 0;
     for (let n = 0; n < N; n++) {
       for (let o = 0; o < OUT; o++) {
         let d = 0;
@@ -60,14 +71,19 @@ describe("LoRA branch spliced into a Linear", () => {
     expect(Math.sqrt(se / (N * OUT))).toBeLessThanOrEqual(1e-5);
     // zero factors: the base output, bitwise for Gemm weights; MatMulNBits may lose ORT's bias fusion (rounding
     // differs), which is why DitLoras runs the unpatched graphs when every scale is 0
-    const zeros = { [loraInputA("w")]: new ort.Tensor("float32", new Float32Array(IN), [1, IN]), [loraInputB("w")]: new ort.Tensor("float32", new Float32Array(OUT), [OUT, 1]) };
+    const zeros = {
+      [loraInputA("w")]: new ort.Tensor("float32", new Float32Array(IN), [1, IN]),
+      [loraInputB("w")]: new ort.Tensor("float32", new Float32Array(OUT), [OUT, 1]),
+    };
     const zero = await run(patched, { x: xs, ...zeros });
-    if (precision === "int8" || precision === "int4") expect(Math.max(...zero.map((v, i) => Math.abs(v - base[i])))).toBeLessThan(1e-5);
+    if (precision === "int8" || precision === "int4")
+      expect(Math.max(...zero.map((v, i) => Math.abs(v - base[i])))).toBeLessThan(1e-5);
     else expect(Buffer.from(zero.buffer).equals(Buffer.from(base.buffer))).toBe(true);
   });
 
   it("refuses a key the graph has no Linear for", () => {
-    expect(() => patchLinearsWithLora(fromBinary(ModelProtoSchema, build("fp32")), ["decoder.layers.9.self_attn.q_proj.weight"]))
-      .toThrow(/has no Linear weight decoder\.layers\.9\.self_attn\.q_proj\.weight/);
+    expect(() =>
+      patchLinearsWithLora(fromBinary(ModelProtoSchema, build("fp32")), ["decoder.layers.9.self_attn.q_proj.weight"]),
+    ).toThrow(/has no Linear weight decoder\.layers\.9\.self_attn\.q_proj\.weight/);
   });
 });

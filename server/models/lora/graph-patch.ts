@@ -98,11 +98,21 @@ export function patchLinearsWithLora(model: ModelProto, keys: string[]): ModelPr
   const g = m.graph!;
   const linears = linearNodes(m);
   const added: NodeProto[] = [];
-  const node = (opType: string, input: string[], output: string, attrs: Record<string, ReturnType<typeof attr.int>> = {}) => {
-    added.push(create(NodeProtoSchema, {
-      opType, name: `${output}/${opType}`, input, output: [output],
-      attribute: Object.entries(attrs).map(([k, a]) => attrProto(k, a)),
-    }));
+  const node = (
+    opType: string,
+    input: string[],
+    output: string,
+    attrs: Record<string, ReturnType<typeof attr.int>> = {},
+  ) => {
+    added.push(
+      create(NodeProtoSchema, {
+        opType,
+        name: `${output}/${opType}`,
+        input,
+        output: [output],
+        attribute: Object.entries(attrs).map(([k, a]) => attrProto(k, a)),
+      }),
+    );
     return output;
   };
   for (const key of [...new Set(keys)].sort()) {
@@ -110,7 +120,10 @@ export function patchLinearsWithLora(model: ModelProto, keys: string[]): ModelPr
     if (!lin) throw new LoraPatchError(`the graph ${g.name} has no Linear weight ${key} to patch`);
     const { site, node: mm, kind } = lin;
     const r = `lora_rank.${key}`;
-    g.input.push(valueInfo(loraInputA(key), "float32", [r, site.in]), valueInfo(loraInputB(key), "float32", [site.out, r]));
+    g.input.push(
+      valueInfo(loraInputA(key), "float32", [r, site.in]),
+      valueInfo(loraInputB(key), "float32", [site.out, r]),
+    );
     const base = `/lora/${key}`;
     // x in fp32 (fp16 builds cast it to fp16 for the Gemm: take the Cast's fp32 input instead)
     let x = mm.input[0];
@@ -124,7 +137,8 @@ export function patchLinearsWithLora(model: ModelProto, keys: string[]): ModelPr
     let producer: NodeProto = mm;
     if (kind === "gemm16") {
       const next = consumers(g.node, mm.output[0]);
-      const toF32 = (n: NodeProto) => n.attribute.some((a) => a.name === "to" && a.i === BigInt(TensorProto_DataType.FLOAT));
+      const toF32 = (n: NodeProto) =>
+        n.attribute.some((a) => a.name === "to" && a.i === BigInt(TensorProto_DataType.FLOAT));
       if (next.length !== 1 || next[0].opType !== "Cast" || !toF32(next[0])) {
         throw new LoraPatchError(`the fp16 Linear ${key} in ${g.name} is not followed by a Cast to fp32`);
       }
@@ -149,7 +163,10 @@ function topologicalSort(nodes: NodeProto[]): void {
     const stack: Array<{ n: NodeProto; i: number }> = [{ n: root, i: 0 }];
     while (stack.length) {
       const top = stack[stack.length - 1];
-      if (done.has(top.n)) { stack.pop(); continue; }
+      if (done.has(top.n)) {
+        stack.pop();
+        continue;
+      }
       if (top.i < top.n.input.length) {
         const p = producerOf.get(top.n.input[top.i++]);
         if (p && !done.has(p)) stack.push({ n: p, i: 0 });

@@ -29,7 +29,9 @@ function targetsOf(a: LoraAdapter): LoraReport["targets"] {
     if (mm) set.add(Number(mm[1]));
     kinds.set(kind, set);
   }
-  return [...kinds].sort(([x], [y]) => x.localeCompare(y)).map(([kind, layers]) => ({ kind, layers: uniq([...layers]) }));
+  return [...kinds]
+    .sort(([x], [y]) => x.localeCompare(y))
+    .map(([kind, layers]) => ({ kind, layers: uniq([...layers]) }));
 }
 
 export function inspectLora(path: string, modelsDir?: string): LoraReport {
@@ -47,10 +49,16 @@ export function inspectLora(path: string, modelsDir?: string): LoraReport {
     return why ? { dit, ok: false, why } : { dit, ok: true };
   });
   return {
-    path, weightsFile: a.weightsFile, format: a.format, modules: a.modules.length,
-    ranks: uniq(a.modules.map((m) => m.rank)), alphas: uniq(a.modules.map((m) => m.alpha)),
-    scalings: uniq(a.modules.map((m) => m.scaling)), rslora: a.config?.useRslora ?? false,
-    targets: targetsOf(a), fits,
+    path,
+    weightsFile: a.weightsFile,
+    format: a.format,
+    modules: a.modules.length,
+    ranks: uniq(a.modules.map((m) => m.rank)),
+    alphas: uniq(a.modules.map((m) => m.alpha)),
+    scalings: uniq(a.modules.map((m) => m.scaling)),
+    rslora: a.config?.useRslora ?? false,
+    targets: targetsOf(a),
+    fits,
   };
 }
 
@@ -66,9 +74,10 @@ const ranges = (xs: number[]) => {
 };
 
 export function formatLoraReport(r: LoraReport): string {
-  const fmt = r.format === "peft"
-    ? "PEFT (adapter_config.json + adapter_model.safetensors)"
-    : "single .safetensors (ComfyUI-style keys)";
+  const fmt =
+    r.format === "peft"
+      ? "PEFT (adapter_config.json + adapter_model.safetensors)"
+      : "single .safetensors (ComfyUI-style keys)";
   const scalings = r.scalings.map((s) => +s.toPrecision(6)).join(", ");
   const lines = [
     `file:     ${r.weightsFile}`,

@@ -45,7 +45,11 @@ const UNDERSCORED: Array<[RegExp, (m: RegExpMatchArray) => string]> = [
 ];
 
 export class LoraKeyError extends Error {
-  constructor(readonly key: string, reason: string, readonly file: string) {
+  constructor(
+    readonly key: string,
+    reason: string,
+    readonly file: string,
+  ) {
     super(`LoRA ${file}: key "${key}": ${reason}`);
     this.name = "LoraKeyError";
   }

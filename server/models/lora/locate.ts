@@ -21,7 +21,8 @@ export function loraSearchRoots(o: { dataDir?: string; modelsDir?: string }): st
 /** The absolute path of a PEFT adapter folder or .safetensors file; throws naming the folders searched. */
 export function resolveLoraPath(file: string, o: { dataDir?: string; modelsDir?: string }): string {
   const name = file.trim();
-  if (!name) throw new LoraFormatError("choose a LoRA: a PEFT adapter folder or a .safetensors file in the loras folder");
+  if (!name)
+    throw new LoraFormatError("choose a LoRA: a PEFT adapter folder or a .safetensors file in the loras folder");
   const roots = loraSearchRoots(o);
   for (const root of roots) {
     const p = confinePath(root, name);
@@ -45,11 +46,17 @@ export function stageLoraPath(dataDir: string, path: string, outside: "copy" | "
   }
   if (!existsSync(full)) throw new LoraFormatError(`LoRA ${path}: no such file or folder`);
   const files = statSync(full).isDirectory()
-    ? readdirSync(full).sort().map((f) => join(full, f)).filter((f) => statSync(f).isFile())
+    ? readdirSync(full)
+        .sort()
+        .map((f) => join(full, f))
+        .filter((f) => statSync(f).isFile())
     : [full];
   const h = createHash("sha256");
   for (const f of files) h.update(`${basename(f)}\n`).update(readFileSync(f));
-  const name = basename(full).replace(/[^A-Za-z0-9_.-]+/g, "_").slice(0, 60) || "lora";
+  const name =
+    basename(full)
+      .replace(/[^A-Za-z0-9_.-]+/g, "_")
+      .slice(0, 60) || "lora";
   const staged = `${LORA_FOLDER}/${h.digest("hex").slice(0, 16)}-${name}`;
   const target = join(root, staged);
   if (!existsSync(target)) {

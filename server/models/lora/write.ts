@@ -67,7 +67,8 @@ export function writePeftAdapter(dir: string, factors: LoraFactors[], o: PeftAda
  * match), shapes from the DiT config. A ~ N(0, 1/in), B ~ N(0, std).
  */
 export function randomLoraFactors(
-  ditConfig: unknown, o: { rank: number; seed?: number; std?: number; targetModules?: string[] },
+  ditConfig: unknown,
+  o: { rank: number; seed?: number; std?: number; targetModules?: string[] },
 ): LoraFactors[] {
   const targets = o.targetModules ?? OFFICIAL_TARGET_MODULES;
   const out: LoraFactors[] = [];

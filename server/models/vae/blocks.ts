@@ -38,7 +38,9 @@ function convWeight(g: GraphBuilder, key: string, shape: number[]): Float {
 
 /** Conv1d with a prepared (folded) weight; pads symmetric. */
 export function conv1d(
-  g: GraphBuilder, x: Float, p: string,
+  g: GraphBuilder,
+  x: Float,
+  p: string,
   o: { inCh: number; outCh: number; kernel: number; stride?: number; dilation?: number; pad: number; bias?: boolean },
 ): Float {
   const w = convWeight(g, `${p}.weight`, [o.outCh, o.inCh, o.kernel]);
@@ -50,7 +52,13 @@ export function conv1d(
 export function residualUnit(g: GraphBuilder, x: Float, p: string, ch: number, dilation: number): Float {
   return g.scope(p, () => {
     let y = snake(g, x, `${p}.snake1`, ch);
-    y = conv1d(g, y, `${p}.conv1`, { inCh: ch, outCh: ch, kernel: RES_UNIT_KERNEL, dilation, pad: ((RES_UNIT_KERNEL - 1) * dilation) / 2 });
+    y = conv1d(g, y, `${p}.conv1`, {
+      inCh: ch,
+      outCh: ch,
+      kernel: RES_UNIT_KERNEL,
+      dilation,
+      pad: ((RES_UNIT_KERNEL - 1) * dilation) / 2,
+    });
     y = snake(g, y, `${p}.snake2`, ch);
     y = conv1d(g, y, `${p}.conv2`, { inCh: ch, outCh: ch, kernel: 1, pad: 0 });
     // lengths are equal ("same" padding), so diffusers' centre crop of the skip path is a no-op
@@ -58,7 +66,13 @@ export function residualUnit(g: GraphBuilder, x: Float, p: string, ch: number, d
   });
 }
 
-export function residualUnits(g: GraphBuilder, x: Float, p: string, ch: number, count: number = RES_UNIT_DILATIONS.length): Float {
+export function residualUnits(
+  g: GraphBuilder,
+  x: Float,
+  p: string,
+  ch: number,
+  count: number = RES_UNIT_DILATIONS.length,
+): Float {
   for (let i = 0; i < count; i++) x = residualUnit(g, x, `${p}.res_unit${i + 1}`, ch, RES_UNIT_DILATIONS[i]);
   return x;
 }
@@ -66,7 +80,12 @@ export function residualUnits(g: GraphBuilder, x: Float, p: string, ch: number, 
 export type UpsampleMode = "subpixel" | "convtranspose";
 
 /** ConvTranspose1d(in→out, k=2s, stride s, pad ⌈s/2⌉) as ONNX ConvTranspose. */
-export function convTranspose1d(g: GraphBuilder, x: Float, p: string, o: { inCh: number; outCh: number; stride: number }): Float {
+export function convTranspose1d(
+  g: GraphBuilder,
+  x: Float,
+  p: string,
+  o: { inCh: number; outCh: number; stride: number },
+): Float {
   const s = o.stride;
   const w = convWeight(g, `${p}.weight`, [o.inCh, o.outCh, 2 * s]);
   const b = g.param(`${p}.bias`, { shape: [o.outCh] });
@@ -82,7 +101,12 @@ export function convTranspose1d(g: GraphBuilder, x: Float, p: string, o: { inCh:
  * Reshape [B, out, s, T+1] → Transpose [B, out, T+1, s] → Reshape [B, out, (T+1)s] → drop the padding
  * ⌈s/2⌉ at both ends → [B, out, (T+1)s − 2⌈s/2⌉] (= T·s for even s), exactly ConvTranspose's output.
  */
-export function subpixelConvTranspose1d(g: GraphBuilder, x: Float, p: string, o: { inCh: number; outCh: number; stride: number }): Float {
+export function subpixelConvTranspose1d(
+  g: GraphBuilder,
+  x: Float,
+  p: string,
+  o: { inCh: number; outCh: number; stride: number },
+): Float {
   const s = o.stride;
   const w = convWeight(g, `${p}.subpixel_weight`, [o.outCh * s, o.inCh, 2]);
   const b = g.param(`${p}.subpixel_bias`, { shape: [o.outCh * s] });
@@ -118,7 +142,10 @@ export function subpixelBias(b: Float32Array, s: number): Float32Array {
 }
 
 /** `prepared` plus derived `<p>.subpixel_weight` / `<p>.subpixel_bias` for each listed ConvTranspose prefix (lazy). */
-export function withSubpixelWeights(prepared: Weights, convs: { prefix: string; inCh: number; outCh: number; stride: number }[]): Weights {
+export function withSubpixelWeights(
+  prepared: Weights,
+  convs: { prefix: string; inCh: number; outCh: number; stride: number }[],
+): Weights {
   const entries = new Map<string, () => WeightTensor>();
   for (const k of prepared.keys()) entries.set(k, () => prepared.get(k));
   for (const c of convs) {

@@ -42,7 +42,10 @@ export function oobleckConfigFromJson(raw: unknown): OobleckConfig {
     latentChannels: c.decoder_input_channels,
     channelMultiples: [...c.channel_multiples],
     downsamplingRatios: [...c.downsampling_ratios],
-    samplingRate: typeof (raw as { sampling_rate?: unknown }).sampling_rate === "number" ? (raw as { sampling_rate: number }).sampling_rate : 48000,
+    samplingRate:
+      typeof (raw as { sampling_rate?: unknown }).sampling_rate === "number"
+        ? (raw as { sampling_rate: number }).sampling_rate
+        : 48000,
   };
   validateOobleckConfig(cfg);
   return cfg;
@@ -50,9 +53,12 @@ export function oobleckConfigFromJson(raw: unknown): OobleckConfig {
 
 export function validateOobleckConfig(cfg: OobleckConfig): void {
   if (cfg.channelMultiples.length !== cfg.downsamplingRatios.length) {
-    throw new Error(`vae: channel_multiples (${cfg.channelMultiples.length}) and downsampling_ratios (${cfg.downsamplingRatios.length}) differ in length`);
+    throw new Error(
+      `vae: channel_multiples (${cfg.channelMultiples.length}) and downsampling_ratios (${cfg.downsamplingRatios.length}) differ in length`,
+    );
   }
-  if (cfg.encoderHiddenSize % 2 !== 0) throw new Error(`vae: encoder_hidden_size ${cfg.encoderHiddenSize} must be even (mean ++ scale)`);
+  if (cfg.encoderHiddenSize % 2 !== 0)
+    throw new Error(`vae: encoder_hidden_size ${cfg.encoderHiddenSize} must be even (mean ++ scale)`);
   for (const s of cfg.downsamplingRatios) {
     // ConvTranspose1d(k=2s, stride s, pad ceil(s/2)) gives T·s samples only for even s (odd s: T·s − 1).
     if (!Number.isInteger(s) || s < 1) throw new Error(`vae: stride ${s} is not a positive integer`);
@@ -72,14 +78,20 @@ export function encoderLatentChannels(cfg: OobleckConfig): number {
 /** Encoder block i: [input width, output width, stride]. */
 export function encoderLevels(cfg: OobleckConfig): { inCh: number; outCh: number; stride: number }[] {
   const m = [1, ...cfg.channelMultiples];
-  return cfg.downsamplingRatios.map((stride, i) => ({ inCh: cfg.encoderHiddenSize * m[i], outCh: cfg.encoderHiddenSize * m[i + 1], stride }));
+  return cfg.downsamplingRatios.map((stride, i) => ({
+    inCh: cfg.encoderHiddenSize * m[i],
+    outCh: cfg.encoderHiddenSize * m[i + 1],
+    stride,
+  }));
 }
 
 /** Decoder block i: [input width, output width, stride] (strides reversed). */
 export function decoderLevels(cfg: OobleckConfig): { inCh: number; outCh: number; stride: number }[] {
   const m = [1, ...cfg.channelMultiples];
   const n = cfg.downsamplingRatios.length;
-  return [...cfg.downsamplingRatios].reverse().map((stride, i) => ({ inCh: cfg.decoderChannels * m[n - i], outCh: cfg.decoderChannels * m[n - i - 1], stride }));
+  return [...cfg.downsamplingRatios]
+    .reverse()
+    .map((stride, i) => ({ inCh: cfg.decoderChannels * m[n - i], outCh: cfg.decoderChannels * m[n - i - 1], stride }));
 }
 
 /** Encoder output length for N input samples: each strided conv (k=2s, stride s, pad ⌈s/2⌉) maps L → ⌊(L + 2⌈s/2⌉ − 2s)/s⌋ + 1. */

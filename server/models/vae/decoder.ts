@@ -12,7 +12,15 @@
 import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph";
 import type { Float } from "../../onnx/graph-core";
 import type { Weights } from "../../onnx/weights";
-import { type UpsampleMode, conv1d, convTranspose1d, residualUnits, snake, subpixelConvTranspose1d, withSubpixelWeights } from "./blocks";
+import {
+  type UpsampleMode,
+  conv1d,
+  convTranspose1d,
+  residualUnits,
+  snake,
+  subpixelConvTranspose1d,
+  withSubpixelWeights,
+} from "./blocks";
 import { type OobleckConfig, decoderLevels, validateOobleckConfig } from "./config";
 import { unusedResUnits } from "./encoder";
 import { ensurePrepared } from "./weights";
@@ -28,10 +36,21 @@ export interface DecoderBuildOptions {
 }
 
 /** Body of the decoder: latents [B, latent, T] → audio [B, audio_channels, T·hop]. */
-export function oobleckDecoderBody(g: GraphBuilder, z: Float, cfg: OobleckConfig, upsample: UpsampleMode = "subpixel", resUnits = 3): Float {
+export function oobleckDecoderBody(
+  g: GraphBuilder,
+  z: Float,
+  cfg: OobleckConfig,
+  upsample: UpsampleMode = "subpixel",
+  resUnits = 3,
+): Float {
   const p = "decoder";
   const levels = decoderLevels(cfg);
-  let x = conv1d(g, z, `${p}.conv1`, { inCh: cfg.latentChannels, outCh: levels[0]?.inCh ?? cfg.decoderChannels, kernel: 7, pad: 3 });
+  let x = conv1d(g, z, `${p}.conv1`, {
+    inCh: cfg.latentChannels,
+    outCh: levels[0]?.inCh ?? cfg.decoderChannels,
+    kernel: 7,
+    pad: 3,
+  });
   levels.forEach((lv, i) => {
     const bp = `${p}.block.${i}`;
     x = g.scope(bp, () => {
@@ -42,7 +61,13 @@ export function oobleckDecoderBody(g: GraphBuilder, z: Float, cfg: OobleckConfig
     });
   });
   x = snake(g, x, `${p}.snake1`, cfg.decoderChannels);
-  return conv1d(g, x, `${p}.conv2`, { inCh: cfg.decoderChannels, outCh: cfg.audioChannels, kernel: 7, pad: 3, bias: false });
+  return conv1d(g, x, `${p}.conv2`, {
+    inCh: cfg.decoderChannels,
+    outCh: cfg.audioChannels,
+    kernel: 7,
+    pad: 3,
+    bias: false,
+  });
 }
 
 /**
@@ -55,7 +80,10 @@ export function buildOobleckDecoder(weights: Weights, cfg: OobleckConfig, opts: 
   const resUnits = opts.resUnits ?? 3;
   let w = ensurePrepared(weights);
   if (upsample === "subpixel") {
-    w = withSubpixelWeights(w, decoderLevels(cfg).map((lv, i) => ({ prefix: `decoder.block.${i}.conv_t1`, ...lv })));
+    w = withSubpixelWeights(
+      w,
+      decoderLevels(cfg).map((lv, i) => ({ prefix: `decoder.block.${i}.conv_t1`, ...lv })),
+    );
   }
   const g = new GraphBuilder({ weights: w, precision: opts.precision, name: opts.name ?? "vae_decoder" });
   const z = g.input("latents", "float32", ["batch", cfg.latentChannels, "frames"]);
@@ -63,6 +91,9 @@ export function buildOobleckDecoder(weights: Weights, cfg: OobleckConfig, opts: 
   g.output("audio", audio, ["batch", cfg.audioChannels, "samples"]);
   return g.finish({
     requireAllUsed: ["decoder."],
-    ignoreUnused: [upsample === "subpixel" ? /\.conv_t1\.(weight|bias)$/ : /\.subpixel_(weight|bias)$/, ...unusedResUnits(resUnits)],
+    ignoreUnused: [
+      upsample === "subpixel" ? /\.conv_t1\.(weight|bias)$/ : /\.subpixel_(weight|bias)$/,
+      ...unusedResUnits(resUnits),
+    ],
   });
 }

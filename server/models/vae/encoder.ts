@@ -38,7 +38,13 @@ export function oobleckEncoderBody(g: GraphBuilder, audio: Float, cfg: OobleckCo
     x = g.scope(bp, () => {
       let y = residualUnits(g, x, bp, lv.inCh, resUnits);
       y = snake(g, y, `${bp}.snake1`, lv.inCh);
-      return conv1d(g, y, `${bp}.conv1`, { inCh: lv.inCh, outCh: lv.outCh, kernel: 2 * lv.stride, stride: lv.stride, pad: Math.ceil(lv.stride / 2) });
+      return conv1d(g, y, `${bp}.conv1`, {
+        inCh: lv.inCh,
+        outCh: lv.outCh,
+        kernel: 2 * lv.stride,
+        stride: lv.stride,
+        pad: Math.ceil(lv.stride / 2),
+      });
     });
   });
   const last = encoderLevels(cfg).at(-1)?.outCh ?? ehs;
@@ -54,7 +60,11 @@ export function oobleckEncoderBody(g: GraphBuilder, audio: Float, cfg: OobleckCo
 export function buildOobleckEncoder(weights: Weights, cfg: OobleckConfig, opts: EncoderBuildOptions = {}): BuiltModel {
   validateOobleckConfig(cfg);
   const resUnits = opts.resUnits ?? 3;
-  const g = new GraphBuilder({ weights: ensurePrepared(weights), precision: opts.precision, name: opts.name ?? "vae_encoder" });
+  const g = new GraphBuilder({
+    weights: ensurePrepared(weights),
+    precision: opts.precision,
+    name: opts.name ?? "vae_encoder",
+  });
   const audio = g.input("audio", "float32", ["batch", cfg.audioChannels, "samples"]);
   const h = oobleckEncoderBody(g, audio, cfg, resUnits);
   const lat = encoderLatentChannels(cfg);

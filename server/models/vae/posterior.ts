@@ -8,7 +8,8 @@ import { Xoshiro128 } from "./prng";
 export type PosteriorMode = { kind: "mean" } | { kind: "sample"; seed: number };
 
 export function samplePosterior(mean: Float32Array, std: Float32Array, seed: number): Float32Array {
-  if (mean.length !== std.length) throw new Error(`posterior: mean (${mean.length}) and std (${std.length}) differ in size`);
+  if (mean.length !== std.length)
+    throw new Error(`posterior: mean (${mean.length}) and std (${std.length}) differ in size`);
   const rng = new Xoshiro128(seed);
   const out = new Float32Array(mean.length);
   for (let i = 0; i < out.length; i++) out[i] = mean[i] + std[i] * rng.normal();
@@ -16,6 +17,10 @@ export function samplePosterior(mean: Float32Array, std: Float32Array, seed: num
 }
 
 /** The latents for a posterior mode: `mean` itself for "mean", a fresh sampled array for "sample". */
-export function posteriorLatents(mean: Float32Array, std: Float32Array, mode: PosteriorMode = { kind: "mean" }): Float32Array {
+export function posteriorLatents(
+  mean: Float32Array,
+  std: Float32Array,
+  mode: PosteriorMode = { kind: "mean" },
+): Float32Array {
   return mode.kind === "mean" ? mean : samplePosterior(mean, std, mode.seed);
 }

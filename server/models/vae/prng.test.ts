@@ -7,7 +7,9 @@ describe("xoshiro128** posterior PRNG", () => {
     const r = new Xoshiro128(42);
     expect([r.nextU32(), r.nextU32(), r.nextU32()]).toEqual([660444221, 3652823732, 77672526]);
     const q = new Xoshiro128(42);
-    expect([q.normal(), q.normal(), q.normal()].map(Math.fround)).toEqual([0.5741420388221741, 0.06552115082740784, -0.1762818843126297]);
+    expect([q.normal(), q.normal(), q.normal()].map(Math.fround)).toEqual([
+      0.5741420388221741, 0.06552115082740784, -0.1762818843126297,
+    ]);
     expect(new Xoshiro128(0).nextU32()).toBe(1789933344);
   });
 
@@ -19,7 +21,8 @@ describe("xoshiro128** posterior PRNG", () => {
 
   it("normals have mean ≈ 0 and variance ≈ 1", () => {
     const g = new Xoshiro128(7);
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     const n = 100_000;
     for (let i = 0; i < n; i++) {
       const v = g.normal();

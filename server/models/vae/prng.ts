@@ -26,7 +26,8 @@ export class Xoshiro128 {
   private spare: number | undefined;
 
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 53) throw new Error(`prng: seed must be an integer in [0, 2^53), got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 53)
+      throw new Error(`prng: seed must be an integer in [0, 2^53), got ${seed}`);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 2 ** 32) >>> 0;
     let st = lo;

@@ -1,16 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { DECODE_TILING, ENCODE_TILING, Stitcher, type Tensor3, planDecode, planEncode, planTiles, pyRound, sliceTime, tiledDecode, tiledEncode, trimFor } from "./tiling";
+import {
+  DECODE_TILING,
+  ENCODE_TILING,
+  Stitcher,
+  type Tensor3,
+  planDecode,
+  planEncode,
+  planTiles,
+  pyRound,
+  sliceTime,
+  tiledDecode,
+  tiledEncode,
+  trimFor,
+} from "./tiling";
 
 /** A pointwise "decoder" with upsampling factor f: out[c, t·f + j] = in[c, t] + j/1000 (no receptive field). */
 function pointwise(f: number) {
   return async (x: Tensor3): Promise<Tensor3> => {
     const [B, C, L] = x.dims;
     const out = new Float32Array(B * C * L * f);
-    for (let r = 0; r < B * C; r++) for (let t = 0; t < L; t++) for (let j = 0; j < f; j++) out[r * L * f + t * f + j] = x.data[r * L + t] + j / 1000;
+    for (let r = 0; r < B * C; r++)
+      for (let t = 0; t < L; t++) for (let j = 0; j < f; j++) out[r * L * f + t * f + j] = x.data[r * L + t] + j / 1000;
     return { data: out, dims: [B, C, L * f] };
   };
 }
-const ramp = (B: number, C: number, L: number): Tensor3 => ({ data: Float32Array.from({ length: B * C * L }, (_, i) => i), dims: [B, C, L] });
+const ramp = (B: number, C: number, L: number): Tensor3 => ({
+  data: Float32Array.from({ length: B * C * L }, (_, i) => i),
+  dims: [B, C, L],
+});
 
 describe("tile plans", () => {
   it("official decode defaults: 512-frame chunks, 64-frame overlap, stride 384", () => {
@@ -31,7 +48,13 @@ describe("tile plans", () => {
     const p = planEncode(240 * 48000);
     expect(p.stride).toBe(1_248_000);
     expect(p.windows.length).toBe(10);
-    expect(p.windows[9]).toEqual({ index: 9, coreStart: 11_232_000, coreEnd: 11_520_000, winStart: 11_136_000, winEnd: 11_520_000 });
+    expect(p.windows[9]).toEqual({
+      index: 9,
+      coreStart: 11_232_000,
+      coreEnd: 11_520_000,
+      winStart: 11_136_000,
+      winEnd: 11_520_000,
+    });
     expect(planEncode(30 * 48000).windows.length).toBe(1);
   });
 
@@ -45,8 +68,14 @@ describe("tile plans", () => {
 
   it("Python rounding (half to even) for trims", () => {
     expect([0.5, 1.5, 2.5, 3.49, 3.5].map(pyRound)).toEqual([0, 2, 2, 3, 4]);
-    expect(trimFor({ index: 1, coreStart: 384, coreEnd: 768, winStart: 320, winEnd: 832 }, 1920)).toEqual({ trimStart: 64 * 1920, trimEnd: 64 * 1920 });
-    expect(trimFor({ index: 1, coreStart: 15, coreEnd: 30, winStart: 10, winEnd: 35 }, 0.5)).toEqual({ trimStart: 2, trimEnd: 2 });
+    expect(trimFor({ index: 1, coreStart: 384, coreEnd: 768, winStart: 320, winEnd: 832 }, 1920)).toEqual({
+      trimStart: 64 * 1920,
+      trimEnd: 64 * 1920,
+    });
+    expect(trimFor({ index: 1, coreStart: 15, coreEnd: 30, winStart: 10, winEnd: 35 }, 0.5)).toEqual({
+      trimStart: 2,
+      trimEnd: 2,
+    });
   });
 });
 
@@ -66,7 +95,13 @@ describe("stitching", () => {
   it("tiled decode with a pointwise model equals one shot for any chunk/overlap, batch 2", async () => {
     const z = ramp(2, 3, 37);
     const whole = await pointwise(4)(z);
-    for (const [chunk, overlap] of [[8, 2], [5, 0], [9, 4], [40, 3], [3, 1]]) {
+    for (const [chunk, overlap] of [
+      [8, 2],
+      [5, 0],
+      [9, 4],
+      [40, 3],
+      [3, 1],
+    ]) {
       const got = await tiledDecode(z, pointwise(4), { chunk, overlap });
       expect(got.dims).toEqual([2, 3, 148]);
       expect(Array.from(got.data)).toEqual(Array.from(whole.data));
@@ -78,25 +113,44 @@ describe("stitching", () => {
       const [B, C, L] = x.dims;
       const m = new Float32Array(B * C * (L / 4));
       for (let r = 0; r < B * C; r++) for (let t = 0; t < L / 4; t++) m[r * (L / 4) + t] = x.data[r * L + 4 * t];
-      return { mean: { data: m, dims: [B, C, L / 4] as [number, number, number] }, std: { data: m.map(() => 0.5), dims: [B, C, L / 4] as [number, number, number] } };
+      return {
+        mean: { data: m, dims: [B, C, L / 4] as [number, number, number] },
+        std: { data: m.map(() => 0.5), dims: [B, C, L / 4] as [number, number, number] },
+      };
     };
     const x = ramp(1, 2, 4 * 50);
     const whole = await down(x);
     const got = await tiledEncode(x, down, { chunk: 4 * 12, overlap: 4 * 3, hop: 4 });
     expect(Array.from(got.latents.data)).toEqual(Array.from(whole.mean.data));
-    const a = await tiledEncode(x, down, { chunk: 4 * 12, overlap: 4 * 3, hop: 4, posterior: { kind: "sample", seed: 1 } });
-    const b = await tiledEncode(x, down, { chunk: 4 * 20, overlap: 4 * 2, hop: 4, posterior: { kind: "sample", seed: 1 } });
+    const a = await tiledEncode(x, down, {
+      chunk: 4 * 12,
+      overlap: 4 * 3,
+      hop: 4,
+      posterior: { kind: "sample", seed: 1 },
+    });
+    const b = await tiledEncode(x, down, {
+      chunk: 4 * 20,
+      overlap: 4 * 2,
+      hop: 4,
+      posterior: { kind: "sample", seed: 1 },
+    });
     expect(Array.from(a.latents.data)).toEqual(Array.from(b.latents.data));
     expect(a.latents.data).not.toEqual(whole.mean.data);
   });
 
   it("reports progress per window and stops when aborted", async () => {
     const seen: string[] = [];
-    await tiledDecode(ramp(1, 1, 20), pointwise(2), { chunk: 8, overlap: 2, onProgress: (p) => seen.push(`${p.done}/${p.total}@${p.window.coreStart}`) });
+    await tiledDecode(ramp(1, 1, 20), pointwise(2), {
+      chunk: 8,
+      overlap: 2,
+      onProgress: (p) => seen.push(`${p.done}/${p.total}@${p.window.coreStart}`),
+    });
     expect(seen).toEqual(["1/5@0", "2/5@4", "3/5@8", "4/5@12", "5/5@16"]);
     const ac = new AbortController();
     ac.abort();
-    await expect(tiledDecode(ramp(1, 1, 20), pointwise(2), { chunk: 8, overlap: 2, signal: ac.signal })).rejects.toThrow();
+    await expect(
+      tiledDecode(ramp(1, 1, 20), pointwise(2), { chunk: 8, overlap: 2, signal: ac.signal }),
+    ).rejects.toThrow();
     await expect(tiledDecode(ramp(1, 1, 0), pointwise(2))).rejects.toThrow(/empty/);
   });
 });

@@ -54,11 +54,22 @@ export const DECODE_TILING = { chunk: 512, overlap: 64 } as const;
 export const ENCODE_TILING = { chunk: 48000 * 30, overlap: 48000 * 2 } as const;
 
 export function planTiles(length: number, chunk: number, overlap: number): TilePlan {
-  for (const [n, v] of [["length", length], ["chunk", chunk], ["overlap", overlap]] as const) {
+  for (const [n, v] of [
+    ["length", length],
+    ["chunk", chunk],
+    ["overlap", overlap],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`tiling: ${n} must be a non-negative integer, got ${v}`);
   }
   if (chunk < 1) throw new Error(`tiling: chunk must be ≥ 1, got ${chunk}`);
-  if (length <= chunk) return { length, chunk, overlap, stride: length, windows: [{ index: 0, coreStart: 0, coreEnd: length, winStart: 0, winEnd: length }] };
+  if (length <= chunk)
+    return {
+      length,
+      chunk,
+      overlap,
+      stride: length,
+      windows: [{ index: 0, coreStart: 0, coreEnd: length, winStart: 0, winEnd: length }],
+    };
   const stride = chunk - 2 * overlap;
   if (stride <= 0) throw new Error(`tiling: chunk_size ${chunk} must be > 2 * overlap ${overlap}`);
   const n = Math.ceil(length / stride);
@@ -66,7 +77,13 @@ export function planTiles(length: number, chunk: number, overlap: number): TileP
   for (let i = 0; i < n; i++) {
     const coreStart = i * stride;
     const coreEnd = Math.min(coreStart + stride, length);
-    windows.push({ index: i, coreStart, coreEnd, winStart: Math.max(0, coreStart - overlap), winEnd: Math.min(length, coreEnd + overlap) });
+    windows.push({
+      index: i,
+      coreStart,
+      coreEnd,
+      winStart: Math.max(0, coreStart - overlap),
+      winEnd: Math.min(length, coreEnd + overlap),
+    });
   }
   return { length, chunk, overlap, stride, windows };
 }
@@ -82,7 +99,9 @@ export function planEncode(samples: number, o: TilingOptions & { hop?: number } 
   const overlap = o.overlap ?? ENCODE_TILING.overlap;
   const hop = o.hop ?? 1920;
   if (chunk % hop !== 0 || overlap % hop !== 0) {
-    throw new Error(`tiling: encode chunk (${chunk}) and overlap (${overlap}) must be multiples of the hop ${hop} samples`);
+    throw new Error(
+      `tiling: encode chunk (${chunk}) and overlap (${overlap}) must be multiples of the hop ${hop} samples`,
+    );
   }
   return planTiles(samples, chunk, overlap);
 }
@@ -114,7 +133,11 @@ export class Stitcher {
   private cap: number;
   private pos = 0;
 
-  constructor(readonly batch: number, readonly channels: number, capacity: number) {
+  constructor(
+    readonly batch: number,
+    readonly channels: number,
+    capacity: number,
+  ) {
     this.cap = Math.max(0, capacity);
     this.buf = new Float32Array(batch * channels * this.cap);
   }
@@ -122,19 +145,22 @@ export class Stitcher {
   /** Append out[:, :, trimStart : L − trimEnd] (trimEnd 0 = to the end, as upstream). */
   append(out: Tensor3, trimStart: number, trimEnd: number): void {
     const [B, C, L] = out.dims;
-    if (B !== this.batch || C !== this.channels) throw new Error(`tiling: chunk output [${out.dims}] does not match [${this.batch}, ${this.channels}, …]`);
+    if (B !== this.batch || C !== this.channels)
+      throw new Error(`tiling: chunk output [${out.dims}] does not match [${this.batch}, ${this.channels}, …]`);
     const end = trimEnd > 0 ? L - trimEnd : L;
     const n = end - trimStart;
     if (n < 0) throw new Error(`tiling: trims ${trimStart}+${trimEnd} exceed the chunk output length ${L}`);
     if (this.pos + n > this.cap) this.grow(this.pos + n);
-    for (let r = 0; r < B * C; r++) this.buf.set(out.data.subarray(r * L + trimStart, r * L + end), r * this.cap + this.pos);
+    for (let r = 0; r < B * C; r++)
+      this.buf.set(out.data.subarray(r * L + trimStart, r * L + end), r * this.cap + this.pos);
     this.pos += n;
   }
 
   private grow(need: number): void {
     const cap = Math.max(need, Math.ceil(this.cap * 1.25));
     const nb = new Float32Array(this.batch * this.channels * cap);
-    for (let r = 0; r < this.batch * this.channels; r++) nb.set(this.buf.subarray(r * this.cap, r * this.cap + this.pos), r * cap);
+    for (let r = 0; r < this.batch * this.channels; r++)
+      nb.set(this.buf.subarray(r * this.cap, r * this.cap + this.pos), r * cap);
     this.buf = nb;
     this.cap = cap;
   }
@@ -183,7 +209,8 @@ export async function runTiled(
     const outs = await run(chunk, w);
     if (outs.length === 0) throw new Error("tiling: runChunk returned no outputs");
     const outLen = outs[0].dims[2];
-    for (const o of outs) if (o.dims[2] !== outLen) throw new Error(`tiling: chunk outputs differ in length (${o.dims[2]} vs ${outLen})`);
+    for (const o of outs)
+      if (o.dims[2] !== outLen) throw new Error(`tiling: chunk outputs differ in length (${o.dims[2]} vs ${outLen})`);
     if (w.index === 0) {
       factor = outLen / (w.winEnd - w.winStart);
       stitchers = outs.map((o) => new Stitcher(o.dims[0], o.dims[1], pyRound(L * factor)));
@@ -201,7 +228,11 @@ export type DecodeChunk = (latents: Tensor3, w: TileWindow) => Promise<Tensor3>;
 export type EncodeChunk = (audio: Tensor3, w: TileWindow) => Promise<{ mean: Tensor3; std: Tensor3 }>;
 
 /** Tiled decode (defaults 512 / 64 latent frames). */
-export async function tiledDecode(latents: Tensor3, runChunk: DecodeChunk, opts: TilingOptions & TiledRunOptions = {}): Promise<Tensor3> {
+export async function tiledDecode(
+  latents: Tensor3,
+  runChunk: DecodeChunk,
+  opts: TilingOptions & TiledRunOptions = {},
+): Promise<Tensor3> {
   const plan = planDecode(latents.dims[2], opts);
   const [audio] = await runTiled(latents, plan, async (c, w) => [await runChunk(c, w)], opts);
   return audio;
@@ -221,11 +252,19 @@ export async function tiledEncode(
   opts: TilingOptions & TiledRunOptions & { hop?: number; posterior?: PosteriorMode } = {},
 ): Promise<EncodeResult> {
   const plan = planEncode(audio.dims[2], opts);
-  const [mean, std] = await runTiled(audio, plan, async (c, w) => {
-    const r = await runChunk(c, w);
-    return [r.mean, r.std];
-  }, opts);
-  const latents = opts.posterior && opts.posterior.kind === "sample" ? { data: posteriorLatents(mean.data, std.data, opts.posterior), dims: mean.dims } : mean;
+  const [mean, std] = await runTiled(
+    audio,
+    plan,
+    async (c, w) => {
+      const r = await runChunk(c, w);
+      return [r.mean, r.std];
+    },
+    opts,
+  );
+  const latents =
+    opts.posterior && opts.posterior.kind === "sample"
+      ? { data: posteriorLatents(mean.data, std.data, opts.posterior), dims: mean.dims }
+      : mean;
   return { latents, mean, std };
 }
 
@@ -251,6 +290,7 @@ export function sessionEncodeChunk(session: SessionLike, tensor: (t: Tensor3) =>
 }
 
 function asTensor3(t: { data: unknown; dims: readonly number[] } | undefined, name: string): Tensor3 {
-  if (!t || !(t.data instanceof Float32Array) || t.dims.length !== 3) throw new Error(`tiling: session output ${name} is not a float32 [B, C, L] tensor`);
+  if (!t || !(t.data instanceof Float32Array) || t.dims.length !== 3)
+    throw new Error(`tiling: session output ${name} is not a float32 [B, C, L] tensor`);
   return { data: t.data, dims: [t.dims[0], t.dims[1], t.dims[2]] };
 }

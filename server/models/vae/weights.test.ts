@@ -12,7 +12,14 @@ import { subpixelBias, subpixelWeight } from "./blocks";
 import { oobleckConfigFromJson, ACESTEP_VAE, decoderLevels, encoderLevels, hopLength } from "./config";
 import { buildOobleckDecoder } from "./decoder";
 import { buildOobleckEncoder } from "./encoder";
-import { SNAKE_ALPHA, SNAKE_INV_BETA, checkpointAsWeights, ensurePrepared, foldWeightNorm, prepareOobleckWeights } from "./weights";
+import {
+  SNAKE_ALPHA,
+  SNAKE_INV_BETA,
+  checkpointAsWeights,
+  ensurePrepared,
+  foldWeightNorm,
+  prepareOobleckWeights,
+} from "./weights";
 
 const f = (...v: number[]) => Float32Array.from(v);
 
@@ -41,7 +48,14 @@ describe("weight-norm folding", () => {
       ["s.beta", { shape: [1, 2, 1], data: f(Math.log(2), 0) }],
     ]);
     const p = prepareOobleckWeights(src);
-    expect([...p.keys()].sort()).toEqual(["a.conv.bias", "a.conv.weight", "b.conv.weight", "c.conv.weight", `s.${SNAKE_ALPHA}`, `s.${SNAKE_INV_BETA}`]);
+    expect([...p.keys()].sort()).toEqual([
+      "a.conv.bias",
+      "a.conv.weight",
+      "b.conv.weight",
+      "c.conv.weight",
+      `s.${SNAKE_ALPHA}`,
+      `s.${SNAKE_INV_BETA}`,
+    ]);
     expect(Array.from(p.get("a.conv.weight").data)).toEqual([6, 8]);
     expect(Array.from(p.get("b.conv.weight").data)).toEqual([0, 1]);
     expect(Array.from(p.get("c.conv.weight").data)).toEqual([7]);
@@ -51,7 +65,10 @@ describe("weight-norm folding", () => {
     expect(p.get(`s.${SNAKE_INV_BETA}`).shape).toEqual([1, 2, 1]);
     expect(ensurePrepared(p)).toBe(p);
     expect(ensurePrepared(src)).not.toBe(src);
-    expect(Array.from(prepareOobleckWeights(src, { snakeLogScale: false }).get(`s.${SNAKE_ALPHA}`).data)).toEqual([0, Math.fround(Math.log(3))]);
+    expect(Array.from(prepareOobleckWeights(src, { snakeLogScale: false }).get(`s.${SNAKE_ALPHA}`).data)).toEqual([
+      0,
+      Math.fround(Math.log(3)),
+    ]);
   });
 
   it("sub-pixel weights: channel co·s + r takes taps W[:, co, s + r] (x[q−1]) and W[:, co, r] (x[q])", () => {
@@ -64,8 +81,20 @@ describe("weight-norm folding", () => {
 describe("config", () => {
   it("official widths and hop", () => {
     expect(hopLength(ACESTEP_VAE)).toBe(1920);
-    expect(encoderLevels(ACESTEP_VAE).map((l) => [l.inCh, l.outCh, l.stride])).toEqual([[128, 128, 2], [128, 256, 4], [256, 512, 4], [512, 1024, 6], [1024, 2048, 10]]);
-    expect(decoderLevels(ACESTEP_VAE).map((l) => [l.inCh, l.outCh, l.stride])).toEqual([[2048, 1024, 10], [1024, 512, 6], [512, 256, 4], [256, 128, 4], [128, 128, 2]]);
+    expect(encoderLevels(ACESTEP_VAE).map((l) => [l.inCh, l.outCh, l.stride])).toEqual([
+      [128, 128, 2],
+      [128, 256, 4],
+      [256, 512, 4],
+      [512, 1024, 6],
+      [1024, 2048, 10],
+    ]);
+    expect(decoderLevels(ACESTEP_VAE).map((l) => [l.inCh, l.outCh, l.stride])).toEqual([
+      [2048, 1024, 10],
+      [1024, 512, 6],
+      [512, 256, 4],
+      [256, 128, 4],
+      [128, 128, 2],
+    ]);
   });
 });
 
@@ -89,7 +118,8 @@ describe("official-layout tiny checkpoint (server/checkpoints writer, bf16 safet
       const out = await s.run({ latents: new ort.Tensor("float32", z, [1, cfg.latentChannels, T]) });
       expect(out.audio.dims).toEqual([1, 2, 1920 * T]);
       const ref = refDecode((k) => cw.getFloat32(k), cfg, { c: cfg.latentChannels, l: T, data: z });
-      let err = 0, peak = 0;
+      let err = 0,
+        peak = 0;
       for (let i = 0; i < ref.data.length; i++) {
         err = Math.max(err, Math.abs(ref.data[i] - (out.audio.data as Float32Array)[i]));
         peak = Math.max(peak, Math.abs(ref.data[i]));

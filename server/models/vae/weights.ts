@@ -33,7 +33,8 @@ const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 export function foldWeightNorm(g: Float32Array, v: Float32Array, vShape: readonly number[]): Float32Array {
   const rows = vShape[0];
   if (g.length !== rows) throw new Error(`vae weights: weight_g has ${g.length} values but weight_v dim 0 is ${rows}`);
-  if (v.length !== numel(vShape)) throw new Error(`vae weights: weight_v data (${v.length}) does not match shape [${vShape}]`);
+  if (v.length !== numel(vShape))
+    throw new Error(`vae weights: weight_v data (${v.length}) does not match shape [${vShape}]`);
   const per = v.length / rows;
   const out = new Float32Array(v.length);
   for (let r = 0; r < rows; r++) {
@@ -46,7 +47,11 @@ export function foldWeightNorm(g: Float32Array, v: Float32Array, vShape: readonl
 }
 
 /** Snake parameters as the graph uses them: alpha = exp(logAlpha), invBeta = 1/(exp(logBeta) + 1e-9). */
-export function snakeParams(alpha: Float32Array, beta: Float32Array, logScale = true): { alpha: Float32Array; invBeta: Float32Array } {
+export function snakeParams(
+  alpha: Float32Array,
+  beta: Float32Array,
+  logScale = true,
+): { alpha: Float32Array; invBeta: Float32Array } {
   const a = new Float32Array(alpha.length);
   const ib = new Float32Array(beta.length);
   for (let i = 0; i < alpha.length; i++) a[i] = logScale ? Math.exp(alpha[i]) : alpha[i];
@@ -110,10 +115,13 @@ export function prepareOobleckWeights(src: Weights, opts: PrepareOptions = {}): 
       const p = m[1];
       const vKey = k.endsWith(".weight_g") ? `${p}.weight_v` : `${p}.parametrizations.weight.original1`;
       if (!srcKeys.has(vKey)) throw new Error(`vae weights: ${k} has no matching ${vKey}`);
-      out.set(`${p}.weight`, once(() => {
-        const shape = shapeOf(vKey);
-        return lazyTensor([...shape], () => foldWeightNorm(src.get(k).data, src.get(vKey).data, shape));
-      }));
+      out.set(
+        `${p}.weight`,
+        once(() => {
+          const shape = shapeOf(vKey);
+          return lazyTensor([...shape], () => foldWeightNorm(src.get(k).data, src.get(vKey).data, shape));
+        }),
+      );
     } else if (k.endsWith(".weight_v") || k.endsWith(".parametrizations.weight.original1")) {
       continue; // consumed with its g
     } else if ((m = k.match(/^(.*)\.alpha$/))) {
@@ -122,10 +130,19 @@ export function prepareOobleckWeights(src: Weights, opts: PrepareOptions = {}): 
       if (!srcKeys.has(bKey)) throw new Error(`vae weights: ${k} has no matching ${bKey}`);
       const sp = once(() => {
         const s = snakeParams(src.get(k).data, src.get(bKey).data, logScale);
-        return { alpha: { shape: [...shapeOf(k)], data: s.alpha }, invBeta: { shape: [...shapeOf(bKey)], data: s.invBeta } };
+        return {
+          alpha: { shape: [...shapeOf(k)], data: s.alpha },
+          invBeta: { shape: [...shapeOf(bKey)], data: s.invBeta },
+        };
       });
-      out.set(`${p}.${SNAKE_ALPHA}`, once(() => lazyTensor([...shapeOf(k)], () => sp().alpha.data)));
-      out.set(`${p}.${SNAKE_INV_BETA}`, once(() => lazyTensor([...shapeOf(bKey)], () => sp().invBeta.data)));
+      out.set(
+        `${p}.${SNAKE_ALPHA}`,
+        once(() => lazyTensor([...shapeOf(k)], () => sp().alpha.data)),
+      );
+      out.set(
+        `${p}.${SNAKE_INV_BETA}`,
+        once(() => lazyTensor([...shapeOf(bKey)], () => sp().invBeta.data)),
+      );
     } else if (k.endsWith(".beta") && srcKeys.has(k.replace(/\.beta$/, ".alpha"))) {
       continue; // consumed with its alpha
     } else {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_BATCH, assertBatchSize, batchFrames, codesToFrames, durationToFrames, framesToSeconds, itemView, padBatchLatents,
+  MAX_BATCH,
+  assertBatchSize,
+  batchFrames,
+  codesToFrames,
+  durationToFrames,
+  framesToSeconds,
+  itemView,
+  padBatchLatents,
   silenceSlice,
 } from "./latent-frames";
 

@@ -8,7 +8,13 @@
 //
 // The frame arithmetic itself lives in server/acestep (latentFramesForDuration / latentFramesForCodes).
 
-import { DURATION_MAX, DURATION_MIN, MIN_LATENT_FRAMES, latentFramesForCodes, latentFramesForDuration } from "../../acestep/sampling/schedule";
+import {
+  DURATION_MAX,
+  DURATION_MIN,
+  MIN_LATENT_FRAMES,
+  latentFramesForCodes,
+  latentFramesForDuration,
+} from "../../acestep/sampling/schedule";
 
 /** Latent channels of ACE-Step 1.5 (`audio_acoustic_hidden_dim`). */
 export const LATENT_CHANNELS = 64;
@@ -61,7 +67,9 @@ export function batchFrames(itemFrames: readonly number[]): number {
 export function silenceSlice(silence: Float32Array, length: number, channels = LATENT_CHANNELS): Float32Array {
   const available = silence.length / channels;
   if (!Number.isInteger(available) || available < 1) {
-    throw new RangeError(`silence latent has ${silence.length} values, not a positive multiple of ${channels} channels`);
+    throw new RangeError(
+      `silence latent has ${silence.length} values, not a positive multiple of ${channels} channels`,
+    );
   }
   const out = new Float32Array(length * channels);
   for (let at = 0; at < length; at += available) {

@@ -95,7 +95,9 @@ describe("schedules the loop follows (sampling.md §4, §5.1)", () => {
   it("turbo runs the 8-step shift-3 table, ignores steps, and finishes with x0 = x − t·v", async () => {
     const { calls, velocity } = linearField();
     const seen: number[] = [];
-    const r = await sampleLatents(base({ variant: "turbo", shift: 3, steps: 50, velocity, onStep: (s) => seen.push(s.t) }));
+    const r = await sampleLatents(
+      base({ variant: "turbo", shift: 3, steps: 50, velocity, onStep: (s) => seen.push(s.t) }),
+    );
     expect(calls.map((c) => c.t)).toEqual(TURBO_SHIFT_TIMESTEPS[3]);
     expect(seen).toEqual(TURBO_SHIFT_TIMESTEPS[3]);
     expect(r.modelCalls).toBe(8);
@@ -124,8 +126,15 @@ describe("schedules the loop follows (sampling.md §4, §5.1)", () => {
 
   it("reports progress once per step", async () => {
     const steps: Array<[number, number]> = [];
-    await sampleLatents(base({ steps: 4, guidance: { scale: 1 }, onStep: (s) => steps.push([s.stepIndex, s.numSteps]) }));
-    expect(steps).toEqual([[0, 4], [1, 4], [2, 4], [3, 4]]);
+    await sampleLatents(
+      base({ steps: 4, guidance: { scale: 1 }, onStep: (s) => steps.push([s.stepIndex, s.numSteps]) }),
+    );
+    expect(steps).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 4],
+      [3, 4],
+    ]);
   });
 });
 
@@ -177,7 +186,14 @@ describe("CFG (sampling.md §5.3–5.5, conditioning.md §6)", () => {
 
     // compared on raw t, not 1 − t (diffusers): an early window guides the first (noisy) steps
     const early: boolean[] = [];
-    await sampleLatents(base({ steps: 10, shift: 1, guidance: { scale: 5, cfgIntervalStart: 0.85, cfgIntervalEnd: 1 }, onStep: (s) => early.push(s.guided) }));
+    await sampleLatents(
+      base({
+        steps: 10,
+        shift: 1,
+        guidance: { scale: 5, cfgIntervalStart: 0.85, cfgIntervalEnd: 1 },
+        onStep: (s) => early.push(s.guided),
+      }),
+    );
     expect(early.slice(0, 3)).toEqual([true, true, false]);
   });
 
@@ -254,8 +270,12 @@ describe("audio_cover_strength (sampling.md §8)", () => {
     for (const [variant, strength, steps, nCover] of cases) {
       const { calls, velocity } = linearField();
       await sampleLatents(base({ variant, steps, coverStrength: strength, guidance: { scale: 3 }, velocity }));
-      expect(calls.map((c) => c.condition)).toEqual(Array.from({ length: steps }, (_, i) => (i < nCover ? "main" : "nonCover")));
-      expect(calls.filter((c) => c.conditionChanged).map((c) => c.stepIndex)).toEqual(nCover > 0 && nCover < steps ? [0, nCover] : [0]);
+      expect(calls.map((c) => c.condition)).toEqual(
+        Array.from({ length: steps }, (_, i) => (i < nCover ? "main" : "nonCover")),
+      );
+      expect(calls.filter((c) => c.conditionChanged).map((c) => c.stepIndex)).toEqual(
+        nCover > 0 && nCover < steps ? [0, nCover] : [0],
+      );
       if (variant !== "turbo") expect(calls.every((c) => c.branches.length === 2)).toBe(true); // CFG continues after the switch
     }
   });
@@ -284,8 +304,16 @@ describe("repaint injection and crossfade (tasks.md §5)", () => {
     return { calls, velocity };
   };
   const opts = (over: Partial<SampleLatentsOptions>): SampleLatentsOptions => ({
-    variant: "base", batch: 2, frames: TT, channels: C, noise: nz, steps: 8, shift: 3, guidance: { scale: 1 },
-    velocity: field().velocity, ...over,
+    variant: "base",
+    batch: 2,
+    frames: TT,
+    channels: C,
+    noise: nz,
+    steps: 8,
+    shift: 3,
+    guidance: { scale: 1 },
+    velocity: field().velocity,
+    ...over,
   });
 
   it("re-noises the source outside the window for steps i < round(0.5·N), then blends it back", async () => {
@@ -295,7 +323,10 @@ describe("repaint injection and crossfade (tasks.md §5)", () => {
     const injected = (x: Float32Array, tAfter: number, frame: number) => {
       for (let c = 0; c < C; c++) {
         const i = frame * C + c;
-        if (x[i] !== Math.fround(Math.fround(Math.fround(tAfter) * nz[i]) + Math.fround(Math.fround(1 - tAfter) * src[i]))) return false;
+        if (
+          x[i] !== Math.fround(Math.fround(Math.fround(tAfter) * nz[i]) + Math.fround(Math.fround(1 - tAfter) * src[i]))
+        )
+          return false;
       }
       return true;
     };
@@ -323,19 +354,31 @@ describe("repaint injection and crossfade (tasks.md §5)", () => {
 
   it("injects with the SDE re-noise time and honours ratio/crossfade 0", async () => {
     const { calls, velocity } = field();
-    await sampleLatents(opts({ velocity, inferMethod: "sde", seeds: [5, 6], repaint: { mask: mk(), cleanSrc: src, crossfadeFrames: 0 } }));
+    await sampleLatents(
+      opts({ velocity, inferMethod: "sde", seeds: [5, 6], repaint: { mask: mk(), cleanSrc: src, crossfadeFrames: 0 } }),
+    );
     // base SDE re-noises to the unshifted 1 − (i+1)/N; step 1's input was injected at t_after = 7/8
     const i0 = 0;
-    expect(calls[1].x[i0]).toBe(Math.fround(Math.fround(Math.fround(0.875) * nz[i0]) + Math.fround(Math.fround(0.125) * src[i0])));
+    expect(calls[1].x[i0]).toBe(
+      Math.fround(Math.fround(Math.fround(0.875) * nz[i0]) + Math.fround(Math.fround(0.125) * src[i0])),
+    );
 
-    const off = await sampleLatents(opts({ repaint: { mask: mk(), cleanSrc: src, injectionRatio: 0, crossfadeFrames: 0 } }));
+    const off = await sampleLatents(
+      opts({ repaint: { mask: mk(), cleanSrc: src, injectionRatio: 0, crossfadeFrames: 0 } }),
+    );
     const plain = await sampleLatents(opts({}));
     expect(Array.from(off.latents)).toEqual(Array.from(plain.latents));
   });
 
   it("turbo never injects after its final x0 step", async () => {
     const { calls, velocity } = field();
-    const r = await sampleLatents(opts({ variant: "turbo", velocity, repaint: { mask: mk(), cleanSrc: src, injectionRatio: 1, crossfadeFrames: 0 } }));
+    const r = await sampleLatents(
+      opts({
+        variant: "turbo",
+        velocity,
+        repaint: { mask: mk(), cleanSrc: src, injectionRatio: 1, crossfadeFrames: 0 },
+      }),
+    );
     const last = calls[7].x;
     const v = new Float32Array(last.length);
     for (let i = 0; i < v.length; i++) v[i] = last[i] - tgt[i];
@@ -346,7 +389,12 @@ describe("repaint injection and crossfade (tasks.md §5)", () => {
 describe("seeds, SDE noise and batch (sampling.md §3, §6)", () => {
   const TT = 5;
   const o = (over: Partial<SampleLatentsOptions>): SampleLatentsOptions => ({
-    variant: "turbo", batch: 3, frames: TT, channels: C, noise: undefined, velocity: linearField(data(3 * TT * C, 4)).velocity,
+    variant: "turbo",
+    batch: 3,
+    frames: TT,
+    channels: C,
+    noise: undefined,
+    velocity: linearField(data(3 * TT * C, 4)).velocity,
     ...over,
   });
 
@@ -362,7 +410,15 @@ describe("seeds, SDE noise and batch (sampling.md §3, §6)", () => {
   });
 
   it("replaces negative seeds with fresh ones and reports them", async () => {
-    const r = await sampleLatents(o({ seeds: [-1, 3, -1], rand: (() => { let k = 100; return () => k++; })() }));
+    const r = await sampleLatents(
+      o({
+        seeds: [-1, 3, -1],
+        rand: (() => {
+          let k = 100;
+          return () => k++;
+        })(),
+      }),
+    );
     expect(r.seeds).toEqual([100, 3, 101]);
   });
 
@@ -390,8 +446,16 @@ describe("seeds, SDE noise and batch (sampling.md §3, §6)", () => {
   });
 
   it("SDE without seeds needs a stepNoise source", async () => {
-    await expect(sampleLatents(o({ inferMethod: "sde", noise: new Float32Array(3 * TT * C) }))).rejects.toThrow(/stepNoise/);
-    const r = await sampleLatents(o({ inferMethod: "sde", noise: new Float32Array(3 * TT * C), stepNoise: (_i, _b, len) => new Float32Array(len).fill(1) }));
+    await expect(sampleLatents(o({ inferMethod: "sde", noise: new Float32Array(3 * TT * C) }))).rejects.toThrow(
+      /stepNoise/,
+    );
+    const r = await sampleLatents(
+      o({
+        inferMethod: "sde",
+        noise: new Float32Array(3 * TT * C),
+        stepNoise: (_i, _b, len) => new Float32Array(len).fill(1),
+      }),
+    );
     expect(r.latents.length).toBe(3 * TT * C);
   });
 
@@ -400,7 +464,9 @@ describe("seeds, SDE noise and batch (sampling.md §3, §6)", () => {
     await expect(sampleLatents(o({ seeds: [1, 2] }))).rejects.toThrow(/seeds has 2 entries/);
     await expect(sampleLatents(o({}))).rejects.toThrow(/noise.*seeds/);
     await expect(sampleLatents(o({ noise: new Float32Array(3) }))).rejects.toThrow(/noise has 3 values/);
-    await expect(sampleLatents(o({ seeds: [1, 2, 3], velocity: async () => new Float32Array(1) }))).rejects.toThrow(/velocity returned 1/);
+    await expect(sampleLatents(o({ seeds: [1, 2, 3], velocity: async () => new Float32Array(1) }))).rejects.toThrow(
+      /velocity returned 1/,
+    );
     await expect(sampleLatents(o({ seeds: [1, 2, 3], coverStrength: 1.5 }))).rejects.toThrow(/coverStrength/);
   });
 });
@@ -415,7 +481,9 @@ describe("cancellation", () => {
       return new Float32Array(req.x.length);
     };
     const seen: number[] = [];
-    const p = sampleLatents(base({ variant: "turbo", velocity, signal: ac.signal, onStep: (s) => seen.push(s.stepIndex) }));
+    const p = sampleLatents(
+      base({ variant: "turbo", velocity, signal: ac.signal, onStep: (s) => seen.push(s.stepIndex) }),
+    );
     await expect(p).rejects.toMatchObject({ name: "AbortError" });
     expect(count).toBe(3);
     expect(seen).toEqual([0, 1]);
@@ -425,7 +493,17 @@ describe("cancellation", () => {
     const ac = new AbortController();
     ac.abort();
     let count = 0;
-    await expect(sampleLatents(base({ velocity: async () => { count++; return new Float32Array(n); }, signal: ac.signal }))).rejects.toMatchObject({ name: "AbortError" });
+    await expect(
+      sampleLatents(
+        base({
+          velocity: async () => {
+            count++;
+            return new Float32Array(n);
+          },
+          signal: ac.signal,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "AbortError" });
     expect(count).toBe(0);
     const ac2 = new AbortController();
     const { calls, velocity } = linearField();

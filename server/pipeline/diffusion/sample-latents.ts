@@ -30,8 +30,21 @@ import { coverSteps } from "../../acestep/sampling/cover-strength";
 import type { RandnOptions } from "../../acestep/sampling/noise";
 import { type Schedule, buildSchedule } from "../../acestep/sampling/schedule";
 import { type SeedSource, batchNoise, randomSeed, sdeStepNoise } from "../../acestep/sampling/seeds";
-import { INFER_METHOD_TO_SOLVER, type Solver, type SolverName, getSolver, predictX0, sdeRenoiseTime } from "../../acestep/sampling/solvers";
-import { REPAINT_CROSSFADE_FRAMES, REPAINT_INJECTION_RATIO, applyBoundaryBlend, applyRepaintInjection, injectionCutoff } from "../../acestep/tasks/repaint";
+import {
+  INFER_METHOD_TO_SOLVER,
+  type Solver,
+  type SolverName,
+  getSolver,
+  predictX0,
+  sdeRenoiseTime,
+} from "../../acestep/sampling/solvers";
+import {
+  REPAINT_CROSSFADE_FRAMES,
+  REPAINT_INJECTION_RATIO,
+  applyBoundaryBlend,
+  applyRepaintInjection,
+  injectionCutoff,
+} from "../../acestep/tasks/repaint";
 import type { ModelVariant } from "../../acestep/tasks/instructions";
 import type { FloatDtype } from "../../acestep/numeric";
 import { LATENT_CHANNELS, assertBatchSize, itemView } from "./latent-frames";
@@ -189,7 +202,8 @@ function resolveSolver(opts: SampleLatentsOptions): Solver {
   if (opts.solver && typeof opts.solver === "object") return opts.solver;
   if (opts.solver) return getSolver(opts.solver);
   const method = opts.inferMethod ?? "ode";
-  if (method !== "ode" && method !== "sde") throw new RangeError(`inferMethod "${String(method)}" must be "ode" or "sde"`);
+  if (method !== "ode" && method !== "sde")
+    throw new RangeError(`inferMethod "${String(method)}" must be "ode" or "sde"`);
   return getSolver(INFER_METHOD_TO_SOLVER[method]);
 }
 
@@ -221,13 +235,15 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
   const per = T * C;
 
   // --- schedule and solver
-  const schedule = opts.schedule ?? buildSchedule({
-    model: variant,
-    shift: opts.shift ?? 3.0,
-    steps: opts.steps,
-    timesteps: opts.timesteps,
-    dtype: opts.scheduleDtype,
-  });
+  const schedule =
+    opts.schedule ??
+    buildSchedule({
+      model: variant,
+      shift: opts.shift ?? 3.0,
+      steps: opts.steps,
+      timesteps: opts.timesteps,
+      dtype: opts.scheduleDtype,
+    });
   warnings.push(...schedule.warnings);
   const ts = schedule.timesteps;
   const N = ts.length - 1;
@@ -246,7 +262,8 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
     doCfg = false;
   }
   const method: GuidanceMethod = g.method ?? (g.useAdg ? "adg" : "apg");
-  if (method !== "apg" && method !== "adg" && method !== "cfg") throw new RangeError(`guidance method "${String(method)}" must be apg, adg or cfg`);
+  if (method !== "apg" && method !== "adg" && method !== "cfg")
+    throw new RangeError(`guidance method "${String(method)}" must be apg, adg or cfg`);
   const momentum = new MomentumBuffer(); // one per generation, updated only on guided steps
   const shape = { B, T, C };
 
@@ -260,20 +277,24 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
   let cutoff = 0;
   let crossfade = 0;
   if (rp) {
-    if (rp.mask.length !== B * T) throw new RangeError(`repaint mask has ${rp.mask.length} values, expected B·T = ${B * T}`);
-    if (rp.cleanSrc.length !== n) throw new RangeError(`repaint cleanSrc has ${rp.cleanSrc.length} values, expected ${n}`);
+    if (rp.mask.length !== B * T)
+      throw new RangeError(`repaint mask has ${rp.mask.length} values, expected B·T = ${B * T}`);
+    if (rp.cleanSrc.length !== n)
+      throw new RangeError(`repaint cleanSrc has ${rp.cleanSrc.length} values, expected ${n}`);
     const ratio = rp.injectionRatio ?? REPAINT_INJECTION_RATIO;
     checkFinite("repaint injectionRatio", ratio, 0, 1);
     cutoff = injectionCutoff(N, ratio);
     crossfade = rp.crossfadeFrames ?? REPAINT_CROSSFADE_FRAMES;
-    if (!Number.isInteger(crossfade) || crossfade < 0) throw new RangeError(`repaint crossfadeFrames ${crossfade} must be a non-negative integer`);
+    if (!Number.isInteger(crossfade) || crossfade < 0)
+      throw new RangeError(`repaint crossfadeFrames ${crossfade} must be a non-negative integer`);
   }
 
   // --- noise and seeds (after the cheap checks: drawing seeded noise is the slow part)
   let seeds: number[] | null = null;
   let noise: Float32Array;
   const rand = opts.rand ?? randomSeed;
-  if (opts.seeds && opts.seeds.length !== B) throw new RangeError(`seeds has ${opts.seeds.length} entries for batch ${B}`);
+  if (opts.seeds && opts.seeds.length !== B)
+    throw new RangeError(`seeds has ${opts.seeds.length} entries for batch ${B}`);
   if (opts.noise) {
     if (opts.noise.length !== n) throw new RangeError(`noise has ${opts.noise.length} values, expected B·T·C = ${n}`);
     noise = opts.noise;
@@ -288,9 +309,13 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
   let randn: ((len: number) => Float32Array) | undefined;
   let stepIndexForNoise = 0;
   if (solver.stochastic) {
-    const itemNoise = opts.stepNoise
-      ?? (seeds ? (i: number, b: number, len: number) => sdeStepNoise((seeds as number[])[b], i, len, opts.noiseOptions) : undefined);
-    if (!itemNoise) throw new RangeError(`solver "${solver.name}" needs per-item seeds or a stepNoise source for its re-noise`);
+    const itemNoise =
+      opts.stepNoise ??
+      (seeds
+        ? (i: number, b: number, len: number) => sdeStepNoise((seeds as number[])[b], i, len, opts.noiseOptions)
+        : undefined);
+    if (!itemNoise)
+      throw new RangeError(`solver "${solver.name}" needs per-item seeds or a stepNoise source for its re-noise`);
     randn = (len: number) => {
       if (len !== n) throw new RangeError(`solver asked for ${len} noise values, expected ${n}`);
       const out = new Float32Array(n);
@@ -333,7 +358,9 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
     lastSet = condition;
     if (signal?.aborted) throw diffusionAbortError(signal, i, N);
     if (!(out instanceof Float32Array) || out.length !== branches.length * n) {
-      throw new RangeError(`velocity returned ${out?.length} values at step ${i}, expected ${branches.length}·B·T·C = ${branches.length * n}`);
+      throw new RangeError(
+        `velocity returned ${out?.length} values at step ${i}, expected ${branches.length}·B·T·C = ${branches.length * n}`,
+      );
     }
 
     let v: Float32Array;
@@ -364,7 +391,14 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
     if (rp && i < cutoff && !(variant === "turbo" && last)) {
       for (let b = 0; b < B; b++) {
         const mask = rp.mask.subarray(b * T, (b + 1) * T);
-        const injected = applyRepaintInjection(itemView(x, b, T, C), itemView(rp.cleanSrc, b, T, C), mask, tAfter, itemView(noise, b, T, C), C);
+        const injected = applyRepaintInjection(
+          itemView(x, b, T, C),
+          itemView(rp.cleanSrc, b, T, C),
+          mask,
+          tAfter,
+          itemView(noise, b, T, C),
+          C,
+        );
         x.set(injected, b * per);
       }
     }

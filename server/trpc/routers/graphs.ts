@@ -20,23 +20,40 @@ export const graphsRouter = router({
     if (!g) throw new TRPCError({ code: "NOT_FOUND", message: `no saved graph has the id "${input.id}"` });
     return g;
   }),
-  save: publicProcedure.input(z.object({ id: zId.optional(), name: z.string().min(1).max(200), graph: z.unknown() })).mutation(({ ctx, input }) => {
-    const shape = checkShape(input.graph);
-    if (shape.length) throw new TRPCError({ code: "BAD_REQUEST", message: shape[0].message, cause: new GraphInvalidError(shape) });
-    const parsed = zGraph.safeParse(input.graph);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ code: "bad_structure" as const, field: i.path.join("."), message: `${i.path.join(".") || "graph"}: ${i.message}` }));
-      throw new TRPCError({ code: "BAD_REQUEST", message: issues[0].message, cause: new GraphInvalidError(issues) });
-    }
-    const saved = ctx.app.store.saveGraph({ id: input.id ?? randomUUID(), name: input.name, graph: parsed.data });
-    return { id: saved.id, name: saved.name, updatedAt: saved.updatedAt };
-  }),
-  delete: publicProcedure.input(z.object({ id: zId })).mutation(({ ctx, input }) => ({ deleted: ctx.app.store.deleteGraph(input.id) })),
+  save: publicProcedure
+    .input(z.object({ id: zId.optional(), name: z.string().min(1).max(200), graph: z.unknown() }))
+    .mutation(({ ctx, input }) => {
+      const shape = checkShape(input.graph);
+      if (shape.length)
+        throw new TRPCError({ code: "BAD_REQUEST", message: shape[0].message, cause: new GraphInvalidError(shape) });
+      const parsed = zGraph.safeParse(input.graph);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({
+          code: "bad_structure" as const,
+          field: i.path.join("."),
+          message: `${i.path.join(".") || "graph"}: ${i.message}`,
+        }));
+        throw new TRPCError({ code: "BAD_REQUEST", message: issues[0].message, cause: new GraphInvalidError(issues) });
+      }
+      const saved = ctx.app.store.saveGraph({ id: input.id ?? randomUUID(), name: input.name, graph: parsed.data });
+      return { id: saved.id, name: saved.name, updatedAt: saved.updatedAt };
+    }),
+  delete: publicProcedure
+    .input(z.object({ id: zId }))
+    .mutation(({ ctx, input }) => ({ deleted: ctx.app.store.deleteGraph(input.id) })),
   validate: publicProcedure
     .input(z.object({ graph: z.unknown().optional(), overrides: z.record(z.string(), z.unknown()).optional() }))
     .query(({ ctx, input }) => {
       if (input.graph === undefined)
-        return { issues: [{ code: "bad_structure" as const, field: "graph", message: 'there is no graph to validate: send {"graph": {...}}' }] };
+        return {
+          issues: [
+            {
+              code: "bad_structure" as const,
+              field: "graph",
+              message: 'there is no graph to validate: send {"graph": {...}}',
+            },
+          ],
+        };
       return { issues: ctx.app.runs.validate(input.graph, input.overrides) };
     }),
 });

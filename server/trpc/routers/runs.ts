@@ -22,7 +22,8 @@ export const runsRouter = router({
         return ctx.app.runs.start(input);
       } catch (e) {
         if (e instanceof GraphInvalidError) throw new TRPCError({ code: "BAD_REQUEST", message: e.message, cause: e });
-        if (e instanceof QueueFullError) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message, cause: e });
+        if (e instanceof QueueFullError)
+          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message, cause: e });
         throw e;
       }
     }),
@@ -32,22 +33,37 @@ export const runsRouter = router({
     return { ...run, position: ctx.app.runs.queued.position(run.id), outputs: ctx.app.store.listOutputs(run.id) };
   }),
   list: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(500).default(50), status: z.enum(["queued", "running", "finished", "failed", "cancelled", "interrupted"]).optional() }).default({ limit: 50 }))
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(500).default(50),
+          status: z.enum(["queued", "running", "finished", "failed", "cancelled", "interrupted"]).optional(),
+        })
+        .default({ limit: 50 }),
+    )
     .query(({ ctx, input }) =>
       ctx.app.store.listRuns(input).map(({ graph, ...r }) => {
         const g = graph as { meta?: { name?: unknown }; nodes?: Record<string, unknown> };
-        return { ...r, graphName: typeof g?.meta?.name === "string" ? g.meta.name : null, nodeCount: Object.keys(g?.nodes ?? {}).length };
+        return {
+          ...r,
+          graphName: typeof g?.meta?.name === "string" ? g.meta.name : null,
+          nodeCount: Object.keys(g?.nodes ?? {}).length,
+        };
       }),
     ),
   cancel: publicProcedure.input(z.object({ runId: zRunId })).mutation(({ ctx, input }) => {
-    if (!ctx.app.store.getRun(input.runId)) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
+    if (!ctx.app.store.getRun(input.runId))
+      throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
     return { cancelled: ctx.app.runs.cancel(input.runId) };
   }),
-  events: publicProcedure.input(z.object({ runId: zRunId, lastEventId: z.string().nullish() })).subscription(async function* ({ ctx, input, signal }) {
-    if (!ctx.app.store.getRun(input.runId)) throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
-    const after = input.lastEventId ? Number(input.lastEventId) || 0 : 0;
-    for await (const e of ctx.app.runs.events(input.runId, after, signal)) yield tracked(String(e.seq), e);
-  }),
+  events: publicProcedure
+    .input(z.object({ runId: zRunId, lastEventId: z.string().nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      if (!ctx.app.store.getRun(input.runId))
+        throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
+      const after = input.lastEventId ? Number(input.lastEventId) || 0 : 0;
+      for await (const e of ctx.app.runs.events(input.runId, after, signal)) yield tracked(String(e.seq), e);
+    }),
   /** Queue length, running runs and the processes or workers that execute them. */
   queue: publicProcedure.query(({ ctx }) => ctx.app.runs.queueStats()),
 });

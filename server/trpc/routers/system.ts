@@ -39,7 +39,12 @@ export const systemRouter = router({
       info.preparingModels = !manifest;
       const entries = manifest ? Object.values(manifest.entries) : [];
       const status = m.registry().status();
-      info.models = entries.map((e) => ({ name: e.name, kind: e.component, loaded: status.loaded.some((l) => l.id.startsWith(`${e.name}/`)), demo: m.demo }));
+      info.models = entries.map((e) => ({
+        name: e.name,
+        kind: e.component,
+        loaded: status.loaded.some((l) => l.id.startsWith(`${e.name}/`)),
+        demo: m.demo,
+      }));
       info.memory = { usedBytes: status.usedBytes, budgetBytes: status.budgetBytes };
     } catch {
       // models not ready yet: the status bar shows what is known

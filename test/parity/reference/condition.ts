@@ -10,7 +10,14 @@ export function refTextProjector(get: Getter, x: Float32Array, s: number): Float
 }
 
 /** AceStepLyricEncoder for one item: embeds [S, text] + key mask [S] → [S, E]. */
-export function refLyricEncoder(get: Getter, d: RefDims, types: string[], window: number | null, x: Float32Array, mask: number[]): Float32Array {
+export function refLyricEncoder(
+  get: Getter,
+  d: RefDims,
+  types: string[],
+  window: number | null,
+  x: Float32Array,
+  mask: number[],
+): Float32Array {
   const p = "encoder.lyric_encoder.";
   const s = mask.length;
   const h = linear(x, s, get(`${p}embed_tokens.weight`), get(`${p}embed_tokens.bias`));
@@ -19,7 +26,14 @@ export function refLyricEncoder(get: Getter, d: RefDims, types: string[], window
 }
 
 /** AceStepTimbreEncoder for one reference: latents [F, C] → [E] (normed output of frame 0). */
-export function refTimbreEncoder(get: Getter, d: RefDims, types: string[], window: number | null, x: Float32Array, frames: number): Float32Array {
+export function refTimbreEncoder(
+  get: Getter,
+  d: RefDims,
+  types: string[],
+  window: number | null,
+  x: Float32Array,
+  frames: number,
+): Float32Array {
   const p = "encoder.timbre_encoder.";
   const h = linear(x, frames, get(`${p}embed_tokens.weight`), get(`${p}embed_tokens.bias`));
   const [out] = encoderForward(get, d, p, types, window, [h]);
@@ -27,9 +41,16 @@ export function refTimbreEncoder(get: Getter, d: RefDims, types: string[], windo
 }
 
 /** pack_sequences for one item: concat, then argsort(mask, descending, stable); new mask = first Σmask positions. */
-export function refPack(a: Float32Array, maskA: number[], b: Float32Array, maskB: number[], width: number): { h: Float32Array; mask: number[] } {
+export function refPack(
+  a: Float32Array,
+  maskA: number[],
+  b: Float32Array,
+  maskB: number[],
+  width: number,
+): { h: Float32Array; mask: number[] } {
   const mask = [...maskA, ...maskB];
-  const rows = [...Array(maskA.length).keys()].map((i) => a.subarray(i * width, (i + 1) * width))
+  const rows = [...Array(maskA.length).keys()]
+    .map((i) => a.subarray(i * width, (i + 1) * width))
     .concat([...Array(maskB.length).keys()].map((i) => b.subarray(i * width, (i + 1) * width)));
   const order = [...mask.keys()].sort((i, j) => mask[j] - mask[i]); // Array.prototype.sort is stable
   const h = new Float32Array(mask.length * width);
@@ -39,7 +60,11 @@ export function refPack(a: Float32Array, maskA: number[], b: Float32Array, maskB
 }
 
 /** unpack_timbre_embeddings: one-hot [N, B·maxCount] scatter of packed rows [N, E]. */
-export function refUnpackTimbre(packed: Float32Array, width: number, order: number[]): { h: Float32Array; mask: number[]; batch: number; count: number } {
+export function refUnpackTimbre(
+  packed: Float32Array,
+  width: number,
+  order: number[],
+): { h: Float32Array; mask: number[]; batch: number; count: number } {
   const N = order.length;
   const B = Math.max(...order) + 1;
   const counts = Array.from({ length: B }, (_, b) => order.filter((o) => o === b).length);

@@ -56,14 +56,25 @@ function headNorm(x: Float32Array, D: number, w: Float32Array, eps: number): Flo
 }
 
 /** norm(x)·(1 + scale) + shift per row, scale/shift [H]. */
-function adaLN(x: Float32Array, H: number, w: Float32Array, eps: number, scale: Float32Array, shift: Float32Array): Float32Array {
+function adaLN(
+  x: Float32Array,
+  H: number,
+  w: Float32Array,
+  eps: number,
+  scale: Float32Array,
+  shift: Float32Array,
+): Float32Array {
   const n = rmsnorm(x, H, w, eps);
   for (let i = 0; i < n.length; i++) n[i] = f(f(n[i] * f(1 + scale[i % H])) + shift[i % H]);
   return n;
 }
 
 /** Cross-attention K/V of every layer from the raw condition enc [Le, E] (condition_embedder applied here). */
-export function refCrossKv(get: Getter, c: DitRefConfig, enc: Float32Array): { key: Float32Array[]; value: Float32Array[] } {
+export function refCrossKv(
+  get: Getter,
+  c: DitRefConfig,
+  enc: Float32Array,
+): { key: Float32Array[]; value: Float32Array[] } {
   const Le = enc.length / c.condition;
   const e = linear(enc, Le, get("decoder.condition_embedder.weight"), get("decoder.condition_embedder.bias"));
   const key: Float32Array[] = [];
@@ -81,7 +92,12 @@ export function refCrossKv(get: Getter, c: DitRefConfig, enc: Float32Array): { k
  * → vt [T, latent].
  */
 export function refDitForward(
-  get: Getter, c: DitRefConfig, xt: Float32Array, ctx: Float32Array, t: number, r: number,
+  get: Getter,
+  c: DitRefConfig,
+  xt: Float32Array,
+  ctx: Float32Array,
+  t: number,
+  r: number,
   cross: { key: Float32Array[]; value: Float32Array[] },
 ): Float32Array {
   const { hidden: H, heads, kvHeads, headDim: D, eps, patch: P, latent } = c;
@@ -110,7 +126,8 @@ export function refDitForward(
   for (let j = 0; j < T2; j++) {
     for (let o = 0; o < H; o++) {
       let s = 0;
-      for (let ch = 0; ch < C; ch++) for (let k = 0; k < P; k++) s += win[(o * C + ch) * P + k] * x[(j * P + k) * C + ch];
+      for (let ch = 0; ch < C; ch++)
+        for (let k = 0; k < P; k++) s += win[(o * C + ch) * P + k] * x[(j * P + k) * C + ch];
       h[j * H + o] = s + bin[o];
     }
   }
@@ -125,8 +142,22 @@ export function refDitForward(
 
     // self-attention
     const sa = adaLN(h, H, get(`${p}self_attn_norm.weight`).data, eps, scale, shift);
-    const q = rope(headNorm(linear(sa, T2, get(`${p}self_attn.q_proj.weight`)), D, get(`${p}self_attn.q_norm.weight`).data, eps), T2, heads, D, positions, c.theta);
-    const k = rope(headNorm(linear(sa, T2, get(`${p}self_attn.k_proj.weight`)), D, get(`${p}self_attn.k_norm.weight`).data, eps), T2, kvHeads, D, positions, c.theta);
+    const q = rope(
+      headNorm(linear(sa, T2, get(`${p}self_attn.q_proj.weight`)), D, get(`${p}self_attn.q_norm.weight`).data, eps),
+      T2,
+      heads,
+      D,
+      positions,
+      c.theta,
+    );
+    const k = rope(
+      headNorm(linear(sa, T2, get(`${p}self_attn.k_proj.weight`)), D, get(`${p}self_attn.k_norm.weight`).data, eps),
+      T2,
+      kvHeads,
+      D,
+      positions,
+      c.theta,
+    );
     const v = linear(sa, T2, get(`${p}self_attn.v_proj.weight`));
     const y = attention(q, k, v, T2, T2, heads, kvHeads, D, (i, j) => !sliding || Math.abs(i - j) <= c.window!);
     const ao = linear(y, T2, get(`${p}self_attn.o_proj.weight`));
@@ -134,13 +165,24 @@ export function refDitForward(
 
     // cross-attention
     const cn = rmsnorm(h, H, get(`${p}cross_attn_norm.weight`).data, eps);
-    const cq = headNorm(linear(cn, T2, get(`${p}cross_attn.q_proj.weight`)), D, get(`${p}cross_attn.q_norm.weight`).data, eps);
+    const cq = headNorm(
+      linear(cn, T2, get(`${p}cross_attn.q_proj.weight`)),
+      D,
+      get(`${p}cross_attn.q_norm.weight`).data,
+      eps,
+    );
     const cy = attention(cq, cross.key[l], cross.value[l], T2, Le, heads, kvHeads, D, () => true);
     addInPlace(h, linear(cy, T2, get(`${p}cross_attn.o_proj.weight`)));
 
     // MLP
     const m = adaLN(h, H, get(`${p}mlp_norm.weight`).data, eps, cScale, cShift);
-    const ff = swiglu(m, T2, get(`${p}mlp.gate_proj.weight`), get(`${p}mlp.up_proj.weight`), get(`${p}mlp.down_proj.weight`));
+    const ff = swiglu(
+      m,
+      T2,
+      get(`${p}mlp.gate_proj.weight`),
+      get(`${p}mlp.up_proj.weight`),
+      get(`${p}mlp.down_proj.weight`),
+    );
     const hn = new Float32Array(h.length);
     for (let i = 0; i < h.length; i++) hn[i] = f(h[i] + f(ff[i] * cGate[i % H]));
     h = hn;

@@ -62,7 +62,14 @@ export function rmsnorm(x: Float32Array, dim: number, w: Float32Array, eps: numb
  * HF rotary embedding (rotate_half / neox layout) on x [S, heads, D] with per-row positions.
  * angle_k = fp32(pos · fp32(theta^(−2k/D))); out = x·cos + rotate_half(x)·sin.
  */
-export function rope(x: Float32Array, s: number, heads: number, d: number, positions: number[], theta: number): Float32Array {
+export function rope(
+  x: Float32Array,
+  s: number,
+  heads: number,
+  d: number,
+  positions: number[],
+  theta: number,
+): Float32Array {
   const y = new Float32Array(x.length);
   const half = d / 2;
   for (let t = 0; t < s; t++) {
@@ -89,8 +96,14 @@ export function rope(x: Float32Array, s: number, heads: number, d: number, posit
  * uniformly (what an additive "very negative" mask yields).
  */
 export function attention(
-  q: Float32Array, k: Float32Array, v: Float32Array,
-  s: number, t: number, hq: number, hkv: number, d: number,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  s: number,
+  t: number,
+  hq: number,
+  hkv: number,
+  d: number,
   keep: (i: number, j: number) => boolean,
 ): Float32Array {
   const y = new Float32Array(s * hq * d);

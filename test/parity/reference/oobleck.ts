@@ -31,7 +31,12 @@ function wnWeight(get: Getter, p: string): Tensor {
 }
 
 /** Conv1d: y[o, t] = b[o] + Σ_i Σ_k w[o, i, k] · x[i, t·stride − pad + k·dilation] (zero outside). */
-export function conv1d(x: Act, w: Tensor, bias: Float32Array | null, o: { stride: number; pad: number; dilation: number }): Act {
+export function conv1d(
+  x: Act,
+  w: Tensor,
+  bias: Float32Array | null,
+  o: { stride: number; pad: number; dilation: number },
+): Act {
   const [O, I, K] = w.shape;
   if (I !== x.c) throw new Error(`ref conv1d: weight in ${I} vs input ${x.c}`);
   const L = Math.floor((x.l + 2 * o.pad - o.dilation * (K - 1) - 1) / o.stride) + 1;
@@ -114,12 +119,19 @@ export function encoderBlock(get: Getter, p: string, x: Act, stride: number): Ac
   y = residualUnit(get, `${p}.res_unit2`, y, 3);
   y = residualUnit(get, `${p}.res_unit3`, y, 9);
   y = snakeAt(get, `${p}.snake1`, y);
-  return conv1d(y, wnWeight(get, `${p}.conv1`), get(`${p}.conv1.bias`).data, { stride, pad: Math.ceil(stride / 2), dilation: 1 });
+  return conv1d(y, wnWeight(get, `${p}.conv1`), get(`${p}.conv1.bias`).data, {
+    stride,
+    pad: Math.ceil(stride / 2),
+    dilation: 1,
+  });
 }
 
 export function decoderBlock(get: Getter, p: string, x: Act, stride: number): Act {
   let y = snakeAt(get, `${p}.snake1`, x);
-  y = convTranspose1d(y, wnWeight(get, `${p}.conv_t1`), get(`${p}.conv_t1.bias`).data, { stride, pad: Math.ceil(stride / 2) });
+  y = convTranspose1d(y, wnWeight(get, `${p}.conv_t1`), get(`${p}.conv_t1.bias`).data, {
+    stride,
+    pad: Math.ceil(stride / 2),
+  });
   y = residualUnit(get, `${p}.res_unit1`, y, 1);
   y = residualUnit(get, `${p}.res_unit2`, y, 3);
   return residualUnit(get, `${p}.res_unit3`, y, 9);
@@ -127,7 +139,11 @@ export function decoderBlock(get: Getter, p: string, x: Act, stride: number): Ac
 
 /** Whole encoder for one item: audio [C_audio, N] → { mean, std } [latent, T] (std = softplus(scale) + 1e-4). */
 export function encode(get: Getter, cfg: RefOobleckConfig, audio: Act): { mean: Act; std: Act } {
-  let x = conv1d(audio, wnWeight(get, "encoder.conv1"), get("encoder.conv1.bias").data, { stride: 1, pad: 3, dilation: 1 });
+  let x = conv1d(audio, wnWeight(get, "encoder.conv1"), get("encoder.conv1.bias").data, {
+    stride: 1,
+    pad: 3,
+    dilation: 1,
+  });
   cfg.downsamplingRatios.forEach((s, i) => (x = encoderBlock(get, `encoder.block.${i}`, x, s)));
   x = snakeAt(get, "encoder.snake1", x);
   x = conv1d(x, wnWeight(get, "encoder.conv2"), get("encoder.conv2.bias").data, { stride: 1, pad: 1, dilation: 1 });

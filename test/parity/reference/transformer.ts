@@ -5,13 +5,25 @@
 import { addInPlace, attention, linear, rmsnorm, rope, roundAll, swiglu, type Getter } from "./math";
 
 export interface RefDims {
-  hidden: number; heads: number; kvHeads: number; headDim: number; eps: number; theta: number; intermediate: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  eps: number;
+  theta: number;
+  intermediate: number;
 }
 
 /** One layer on x [S, H]; returns the new hidden and this layer's post-RoPE keys and values [S, Hkv·D]. */
 export function refLayer(
-  get: Getter, p: string, c: RefDims, x: Float32Array, s: number, positions: number[],
-  keep: (i: number, j: number) => boolean, half: boolean,
+  get: Getter,
+  p: string,
+  c: RefDims,
+  x: Float32Array,
+  s: number,
+  positions: number[],
+  keep: (i: number, j: number) => boolean,
+  half: boolean,
 ): { x: Float32Array; k: Float32Array; v: Float32Array } {
   const { hidden: H, heads, kvHeads, headDim: D, eps, theta } = c;
   const a = rmsnorm(x, H, get(`${p}input_layernorm.weight`).data, eps);
@@ -23,7 +35,10 @@ export function refLayer(
   const y = attention(q, k, v, s, s, heads, kvHeads, D, keep);
   const h = addInPlace(Float32Array.from(x), linear(y, s, get(`${p}self_attn.o_proj.weight`), undefined, half));
   const m = rmsnorm(h, H, get(`${p}post_attention_layernorm.weight`).data, eps);
-  addInPlace(h, swiglu(m, s, get(`${p}mlp.gate_proj.weight`), get(`${p}mlp.up_proj.weight`), get(`${p}mlp.down_proj.weight`), half));
+  addInPlace(
+    h,
+    swiglu(m, s, get(`${p}mlp.gate_proj.weight`), get(`${p}mlp.up_proj.weight`), get(`${p}mlp.down_proj.weight`), half),
+  );
   return { x: h, k, v };
 }
 
@@ -36,14 +51,21 @@ export interface Qwen3RefOut {
 }
 
 export function qwen3Forward(
-  get: Getter, c: RefDims & { layers: number }, ids: number[][], mask: number[][], o: { prefix: string; half?: boolean },
+  get: Getter,
+  c: RefDims & { layers: number },
+  ids: number[][],
+  mask: number[][],
+  o: { prefix: string; half?: boolean },
 ): Qwen3RefOut {
   const half = o.half ?? false;
   const H = c.hidden;
   const table = get(`${o.prefix}embed_tokens.weight`);
   const tdata = half ? roundAll(table.data) : table.data;
   const out: Qwen3RefOut = { hidden: [], keys: [], values: [] };
-  for (let l = 0; l < c.layers; l++) { out.keys.push([]); out.values.push([]); }
+  for (let l = 0; l < c.layers; l++) {
+    out.keys.push([]);
+    out.values.push([]);
+  }
   ids.forEach((row, b) => {
     const s = row.length;
     let x: Float32Array = new Float32Array(s * H);
@@ -62,15 +84,27 @@ export function qwen3Forward(
 }
 
 /** logits of one hidden row [H] against head rows [r0, r1) of `head` [V, H]. */
-export function headLogits(hiddenRow: Float32Array, head: { shape: number[]; data: Float32Array }, r0: number, r1: number, half = false): Float32Array {
+export function headLogits(
+  hiddenRow: Float32Array,
+  head: { shape: number[]; data: Float32Array },
+  r0: number,
+  r1: number,
+  half = false,
+): Float32Array {
   const H = head.shape[1];
   const rows = { shape: [r1 - r0, H], data: head.data.subarray(r0 * H, r1 * H) };
   return linear(hiddenRow, 1, rows, undefined, half);
 }
 
 export function encoderForward(
-  get: Getter, c: RefDims, prefix: string, layerTypes: string[], window: number | null,
-  x: Float32Array[], keyMask?: number[][], half = false,
+  get: Getter,
+  c: RefDims,
+  prefix: string,
+  layerTypes: string[],
+  window: number | null,
+  x: Float32Array[],
+  keyMask?: number[][],
+  half = false,
 ): Float32Array[] {
   return x.map((seq, b) => {
     const s = seq.length / c.hidden;
@@ -78,7 +112,8 @@ export function encoderForward(
     let h = seq;
     layerTypes.forEach((type, l) => {
       const sliding = type === "sliding_attention" && window !== null;
-      const keep = (i: number, j: number) => (!sliding || Math.abs(i - j) <= window!) && (!keyMask || keyMask[b][j] !== 0);
+      const keep = (i: number, j: number) =>
+        (!sliding || Math.abs(i - j) <= window!) && (!keyMask || keyMask[b][j] !== 0);
       h = refLayer(get, `${prefix}layers.${l}.`, c, h, s, positions, keep, half).x;
     });
     return h;

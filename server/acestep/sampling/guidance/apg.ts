@@ -38,7 +38,13 @@ export interface ApgOptions {
  *   u = v_c / max(‖v_c‖_T, 1e-12);  d∥ = (Σ_T d·u)·u;  d⊥ = d − d∥;
  *   v = v_c + (g − 1)·(d⊥ + eta·d∥).
  */
-export function apg(vCond: Float32Array, vUncond: Float32Array, guidanceScale: number, shape: Shape3, opts: ApgOptions = {}): Float32Array {
+export function apg(
+  vCond: Float32Array,
+  vUncond: Float32Array,
+  guidanceScale: number,
+  shape: Shape3,
+  opts: ApgOptions = {},
+): Float32Array {
   assertShape("pred_cond", vCond, shape);
   assertShape("pred_uncond", vUncond, shape);
   const { B, T, C } = shape;

@@ -17,9 +17,11 @@ export function cfgIntervalApplies(t: number, intervalStart: number, intervalEnd
 
 /** `cfg_forward`: v_u + g·(v_c − v_u), float32 per op. */
 export function cfg(vCond: Float32Array, vUncond: Float32Array, guidanceScale: number): Float32Array {
-  if (vCond.length !== vUncond.length) throw new RangeError(`cond has ${vCond.length} values, uncond ${vUncond.length}`);
+  if (vCond.length !== vUncond.length)
+    throw new RangeError(`cond has ${vCond.length} values, uncond ${vUncond.length}`);
   const g = Math.fround(guidanceScale);
   const out = new Float32Array(vCond.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.fround(vUncond[i] + Math.fround(g * Math.fround(vCond[i] - vUncond[i])));
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.fround(vUncond[i] + Math.fround(g * Math.fround(vCond[i] - vUncond[i])));
   return out;
 }

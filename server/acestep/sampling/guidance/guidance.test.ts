@@ -57,7 +57,11 @@ describe("APG (sampling.md §5.4)", () => {
     const buf = new MomentumBuffer();
     expectClose(apg(f(fx.vc1), f(fx.vu1), 7, shape, { buffer: buf }), fx.apg_step1, 2e-6);
     expectClose(apg(f(fx.vc2), f(fx.vu2), 7, shape, { buffer: buf }), fx.apg_step2, 2e-6);
-    expectClose(apg(f(fx.vc2), f(fx.vu2), 4, shape, { eta: 0.5, normThreshold: 0 }), fx.apg_nomomentum_g4_eta05_nothr, 2e-6);
+    expectClose(
+      apg(f(fx.vc2), f(fx.vu2), 4, shape, { eta: 0.5, normThreshold: 0 }),
+      fx.apg_nomomentum_g4_eta05_nothr,
+      2e-6,
+    );
   });
 
   it("checks shapes", () => {

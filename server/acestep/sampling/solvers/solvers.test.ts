@@ -16,7 +16,9 @@ describe("Euler ODE (sampling.md §1)", () => {
   it("turns into x0 = x − t·v at t_next = 0", () => {
     const x = f([0.3, -0.7, 1.1]);
     const v = f([0.2, 0.4, -0.9]);
-    expect(eulerSolver.step(x, v, 0.3, 0, { stepIndex: 7, numSteps: 8, variant: "turbo" })).toEqual(predictX0(x, v, 0.3));
+    expect(eulerSolver.step(x, v, 0.3, 0, { stepIndex: 7, numSteps: 8, variant: "turbo" })).toEqual(
+      predictX0(x, v, 0.3),
+    );
   });
 
   it("recovers x0 exactly along a straight flow-matching path", () => {
@@ -25,12 +27,15 @@ describe("Euler ODE (sampling.md §1)", () => {
     const noise = -1.5;
     let x: Float32Array = f([noise]);
     const ts = [...TURBO_SHIFT_TIMESTEPS[3], 0];
-    for (let i = 0; i < 8; i++) x = eulerSolver.step(x, f([noise - x0]), ts[i], ts[i + 1], { stepIndex: i, numSteps: 8, variant: "turbo" });
+    for (let i = 0; i < 8; i++)
+      x = eulerSolver.step(x, f([noise - x0]), ts[i], ts[i + 1], { stepIndex: i, numSteps: 8, variant: "turbo" });
     expect(x[0]).toBeCloseTo(x0, 6);
   });
 
   it("rejects mismatched shapes", () => {
-    expect(() => eulerSolver.step(f([1]), f([1, 2]), 1, 0, { stepIndex: 0, numSteps: 1, variant: "base" })).toThrow(RangeError);
+    expect(() => eulerSolver.step(f([1]), f([1, 2]), 1, 0, { stepIndex: 0, numSteps: 1, variant: "base" })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -38,7 +43,12 @@ describe("SDE (sampling.md §4, §5.1)", () => {
   const noise = (n: number) => new Float32Array(n).fill(2);
 
   it("re-noises turbo to the next table time", () => {
-    const out = sdeSolver.step(f([1]), f([0.5]), 1, 0.75, { stepIndex: 0, numSteps: 8, variant: "turbo", randn: noise });
+    const out = sdeSolver.step(f([1]), f([0.5]), 1, 0.75, {
+      stepIndex: 0,
+      numSteps: 8,
+      variant: "turbo",
+      randn: noise,
+    });
     // x0 = 1 − 0.5 = 0.5; 0.75·2 + 0.25·0.5
     expect(out[0]).toBeCloseTo(1.625, 6);
   });
@@ -47,7 +57,12 @@ describe("SDE (sampling.md §4, §5.1)", () => {
     expect(sdeRenoiseTime("base", 0, 4, 0.9)).toBe(0.75);
     expect(sdeRenoiseTime("sft", 2, 4, 0.1)).toBe(0.25);
     const t = linearShiftSchedule(4, 3);
-    const out = sdeSolver.step(f([1]), f([0.5]), t[0], t[1], { stepIndex: 0, numSteps: 4, variant: "base", randn: noise });
+    const out = sdeSolver.step(f([1]), f([0.5]), t[0], t[1], {
+      stepIndex: 0,
+      numSteps: 4,
+      variant: "base",
+      randn: noise,
+    });
     expect(out[0]).toBeCloseTo(0.75 * 2 + 0.25 * 0.5, 6);
   });
 
@@ -57,7 +72,9 @@ describe("SDE (sampling.md §4, §5.1)", () => {
   });
 
   it("asks for a noise source", () => {
-    expect(() => sdeSolver.step(f([1]), f([0.5]), 1, 0.5, { stepIndex: 0, numSteps: 2, variant: "turbo" })).toThrow(/randn/);
+    expect(() => sdeSolver.step(f([1]), f([0.5]), 1, 0.5, { stepIndex: 0, numSteps: 2, variant: "turbo" })).toThrow(
+      /randn/,
+    );
   });
 
   it("renoise blends t·noise + (1−t)·x", () => {
