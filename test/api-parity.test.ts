@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { camelToSnake, zGenerationConfigObject, zGenerationParamsObject } from "../server/api/params";
 
-const doc = readFileSync(join(import.meta.dirname, "..", "docs", "api-parity.md"), "utf8");
+const doc = readFileSync(join(import.meta.dirname, "..", "docs/api-parity.md"), "utf8");
 const STATUSES = ["implemented", "differs", "missing", "not applicable"];
 
 /** Rows `| \`name\` | status | notes |` of the table under `## heading`. */

@@ -1,4 +1,4 @@
-// Task latents inspected against tasks.md: instruction, chunk mask, source latents, frames.
+// Task latents inspected against acestep/handler.py `_prepare_batch`: instruction, chunk mask, source latents, frames.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,7 +55,7 @@ describe("length notes", () => {
   });
 });
 
-describe("task latents (tasks.md §3–4)", () => {
+describe("task latents (handler `_prepare_batch`, `prepare_padding_info`)", () => {
   it("text2music: silence source, all-ones chunk mask, text2music instruction, min 128 frames", () => {
     const m = meta(text2musicLatent(turbo, 128));
     expect(m.instruction).toBe("Fill the audio semantic mask based on the given conditions:");

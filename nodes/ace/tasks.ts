@@ -1,5 +1,5 @@
 // Task nodes: each builds the latent a task samples from — source latents, chunk mask and
-// instruction (tasks.md) — for the DiT Sampler and Text Conditioning to read.
+// instruction (server/pipeline/task-latents.ts) — for the DiT Sampler and Text Conditioning to read.
 import { defineNode, type LinkedNodeInfo, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";

@@ -1,4 +1,4 @@
-// Text Conditioning and Lyrics Conditioning (conditioning.md §2–3): the exact DiT prompts,
+// Text Conditioning and Lyrics Conditioning (server/acestep/prompts/): the exact DiT prompts,
 // Qwen3-Embedding for the caption prompt, token embeddings only for the lyric prompt.
 // The DiT-side projection, lyric encoder and packing run in the sampler with the DiT.
 import { defineNode } from "../define-node";

@@ -1,4 +1,4 @@
-// The LM's other modes (lm.md §2.4–2.6): understand_music (codes → SONG), create_sample (query → SONG),
+// The LM's other modes (acestep/inference.py `understand_music`, `create_sample`, `format_sample`): understand_music (codes → SONG), create_sample (query → SONG),
 // format_sample (caption + lyrics + user metadata → SONG). No CFG. Output nodes (they run on their own, as
 // the library API's helpers do) whose results are cached by signature like ordinary nodes.
 import { defineNode } from "../define-node";

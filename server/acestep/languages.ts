@@ -1,6 +1,5 @@
 // Language lists. Ports acestep/constants.py `VALID_LANGUAGES` (ace-step/ACE-Step-1.5 @ f30aee4) and the
-// `language` combo of ComfyUI's `TextEncodeAceStepAudio1.5` (comfy/text_encoders/ace15.py) as documented in
-// shared/reference/acestep/conditioning.md §3.1.
+// `language` combo of ComfyUI's `TextEncodeAceStepAudio1.5` (Comfy-Org/ComfyUI comfy/text_encoders/ace15.py).
 
 /** The 51 official vocal-language codes (50 ISO codes + `unknown`), in upstream order. */
 export const VALID_LANGUAGES = [

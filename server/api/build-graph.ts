@@ -1,7 +1,7 @@
 // GenerationParams + GenerationConfig → a graph JSON v1 made of the editor's own nodes, so a scripted job
 // can be saved and opened in the editor. Every field's destination is listed once in FIELD_MAP /
 // CONFIG_FIELD_MAP; task routing follows acestep/inference.py generate_music (LM skipped for cover and
-// repaint, text2music with codes → cover, cover without any input → text2music; lm.md §6, tasks.md).
+// repaint, text2music with codes → cover, cover without any input → text2music; server/lm/use-cot.ts).
 import type { Graph, GraphNode } from "../graph/format";
 import type { NodeRegistry } from "../../nodes/registry";
 import type { z } from "zod";

@@ -1,4 +1,4 @@
-// The official inference document's examples (ACE-Step-1.5 docs/ja/INFERENCE.md) through the library API on
+// The official inference document's examples (ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md) through the library API on
 // the tiny demo models, one test per example. Long: `npm run test:full`. npm test covers each task once through
 // the example graphs (test/examples.test.ts) and one library run (library.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

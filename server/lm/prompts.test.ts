@@ -18,7 +18,7 @@ const SYS_GEN =
   "<|im_start|>system\n# Instruction\nGenerate audio semantic tokens based on the given conditions:\n\n<|im_end|>\n";
 const USER_CL = "<|im_start|>user\n# Caption\nA calm piano melody\n\n# Lyric\n[Instrumental]\n<|im_end|>\n";
 
-describe("generate_music prompts (lm.md §2.2–2.3)", () => {
+describe("generate_music prompts", () => {
   it("renders the phase-1 CoT prompt byte-exactly", () => {
     expect(buildCotPrompt("A calm piano melody", "[Instrumental]")).toBe(
       "<|im_start|>system\n# Instruction\nGenerate audio semantic tokens based on the given conditions:\n\n<|im_end|>\n" +
@@ -91,7 +91,7 @@ describe("generate_music prompts (lm.md §2.2–2.3)", () => {
   });
 });
 
-describe("understand / create_sample / format_sample prompts (lm.md §2.4–2.6)", () => {
+describe("understand / create_sample / format_sample prompts", () => {
   it("understand: codes as the user turn, NO USER INPUT when empty", () => {
     expect(buildUnderstandPrompt("<|audio_code_1|><|audio_code_2|>")).toBe(
       "<|im_start|>system\n# Instruction\nUnderstand the given musical conditions and describe the audio semantics accordingly:\n\n<|im_end|>\n" +
@@ -139,7 +139,7 @@ describe("CoT re-serialisation (PyYAML 6.0.3 golden outputs)", () => {
   });
 });
 
-describe("parseLmOutput / extractLyrics (lm.md §2.7)", () => {
+describe("parseLmOutput / extractLyrics", () => {
   it("parses the real phase-1 output of upstream issue #1101", () => {
     const { metadata, audioCodes } = parseLmOutput(
       "<think>\nbpm: 168\nduration: 122\nkeyscale: E♭ major\nlanguage: unknown\ntimesignature: 4\n<|im_end|>",

@@ -1,9 +1,10 @@
-// Ports: the prompt builders and output parser of acestep/llm_inference.py @ f30aee4 (lm.md §2):
+// Ports: the prompt builders and output parser of acestep/llm_inference.py @ f30aee4:
 // build_formatted_prompt (L1396), build_formatted_prompt_with_cot (L1444; + the training-aligned layout of
 // upstream #1126/#1127/#1128), build_formatted_prompt_for_understanding (L1506), _for_inspiration (L1692),
 // _for_format (L1868), _format_metadata_as_cot (L1003), parse_lm_output (L2444),
 // _extract_lyrics_from_output (L1654). Instruction texts from acestep/constants.py. The Qwen3 chat
-// template is rendered by hand (byte-exact per lm.md §2.1); no tokenizer is needed here.
+// template is rendered by hand (byte-exact to what the upstream builders get from the
+// tokenizer's `apply_chat_template`); no tokenizer is needed here.
 import { dumpYamlMapping, type YamlScalar } from "./yaml";
 
 export const DEFAULT_LM_INSTRUCTION = "Generate audio semantic tokens based on the given conditions:";

@@ -1,4 +1,4 @@
-// Ports: nothing upstream (torch's global RNG, unseeded for single items — lm.md §4.5). Our own documented,
+// Ports: nothing upstream (torch's global RNG, unseeded for single items — acestep/llm_inference.py `_run_pt`). Our own documented,
 // seedable PRNG so LM sampling is reproducible: xoshiro128** (Blackman & Vigna) with its 128-bit state
 // filled by splitmix32 from a 32-bit seed; uniform doubles use 53 bits from two outputs.
 

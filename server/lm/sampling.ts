@@ -1,6 +1,6 @@
 // Ports: the per-step logit pipeline of the upstream **pt** backend (acestep/llm_inference.py
 // `_generate_with_cfg_custom` L2323 / `_generate_with_constrained_decoding` L2230; MLX uses the same order),
-// lm.md §4.2, recommended over nano-vllm's (whose `prepare_sample` inverts the top-p / repetition-penalty
+// preferred over nano-vllm's (whose `prepare_sample` inverts the top-p / repetition-penalty
 // checks): CFG (fp32) → constraints (FSM mask) → HF repetition penalty → top-k → top-p → temperature →
 // softmax → multinomial (argmax when temperature is 0). Pure: the input logits are never modified.
 // Sampling randomness comes from `Rng` (rng.ts); torch's RNG stream is not reproduced.

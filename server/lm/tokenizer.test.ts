@@ -35,7 +35,7 @@ describe("LmTokenizer on the real Qwen3 tokenizer", () => {
     expect([AUDIO_CODE_BASE, AUDIO_CODE_END, LM_VOCAB_SIZE]).toEqual([151669, 215669, 217204]);
   });
 
-  it("encodes the ids quoted upstream and in stack.md", () => {
+  it("encodes the ids quoted upstream", () => {
     expect(tok.encode("keyscale: G major")).toEqual([10563, 2246, 25, 479, 3598]);
     expect(tok.encode("<|im_start|>system\n# Instruction\n")).toEqual([151644, 8948, 198, 2, 29051, 198]);
     expect(tok.encode("bpm: 120")).toEqual([65, 5187, 25, 220, 16, 17, 15]); // digits are single tokens

@@ -1,5 +1,5 @@
 // Ports: the LM tokenizer of acestep/llm_inference.py (`AutoTokenizer.from_pretrained(lm_dir)`), following
-// lm.md §1.4: the checkpoint's byte-level BPE (tokenizer.json) is run by @huggingface/tokenizers, but the
+// its tokenizer.json: the checkpoint's byte-level BPE (tokenizer.json) is run by @huggingface/tokenizers, but the
 // 65 535 `<|audio_code_n|>` added tokens are stripped before construction and mapped arithmetically
 // (id = 151669 + n), so loading stays ~0.5 s instead of upstream's "80~90 s". `encode` appends nothing
 // (no BOS/EOS), like upstream `tokenizer.encode(prompt)`; `decode` keeps special tokens.

@@ -1,4 +1,4 @@
-// Ports: the special-token table of the ACE-Step 5 Hz LM vocabulary (lm.md §1.3; acestep.cpp src/prompt.h,
+// Ports: the special-token table of the ACE-Step 5 Hz LM vocabulary (acestep-5Hz-lm-* tokenizer.json; acestep.cpp src/prompt.h,
 // ComfyUI comfy/text_encoders/ace15.py audio_start_id/audio_end_id, constrained_logits_processor.py
 // MAX_AUDIO_CODE). Pure constants; tokenizer.test.ts checks them against the real Qwen3 tokenizer.
 
@@ -37,7 +37,7 @@ export const LM_VOCAB_SIZE = AUDIO_CODE_BASE + AUDIO_CODE_TOKENS; // 217204
 
 /** Generation EOS. */
 export const EOS_ID = IM_END_ID;
-/** Stop on both `<|im_end|>` and `<|endoftext|>` (lm.md §1.3 recommendation). */
+/** Stop on both `<|im_end|>` and `<|endoftext|>` (EOS or pad, as acestep/llm_inference.py `_check_eos_token`). */
 export const DEFAULT_STOP_IDS: readonly number[] = [IM_END_ID, ENDOFTEXT_ID];
 
 /** Audio-code rate: 5 codes per second of audio. */

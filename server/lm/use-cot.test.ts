@@ -22,7 +22,7 @@ const base: LmGenerationParams = {
   useCotLanguage: true,
 };
 
-describe("use_cot_* planning (lm.md §6)", () => {
+describe("use_cot_* planning", () => {
   it("builds user metadata only from meaningful values", () => {
     expect(buildUserMetadata({ bpm: 120.7, keyscale: " N/A ", timesignature: " 3/4 ", duration: 61.9 })).toEqual({
       bpm: 120,
@@ -88,7 +88,7 @@ describe("use_cot_* planning (lm.md §6)", () => {
   });
 });
 
-describe("LM outputs → DiT inputs and cot_* fields (lm.md §8)", () => {
+describe("LM outputs → DiT inputs and cot_* fields", () => {
   const lm = {
     bpm: 128,
     caption: "LM caption",

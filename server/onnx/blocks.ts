@@ -1,6 +1,6 @@
 // Transformer blocks shared by the Qwen3 decoder stack and the ACE-Step encoder-layer stack:
 // RoPE tables, attention masks, Qwen3-style self-attention (q/k RMSNorm per head, RoPE, GQA) and the
-// SwiGLU MLP. Ports `Qwen3Attention`/`Qwen3MLP` (HF transformers) and `AceStepAttention` (dit.md §3).
+// SwiGLU MLP. Ports `Qwen3Attention`/`Qwen3MLP` (HF transformers) and `AceStepAttention` (acestep/models/turbo/modeling_acestep_v15_turbo.py).
 //
 // Shapes: hidden activations are 2-D [N = B·S, H]; `bs` is the runtime int64 [B, S] of the sequence.
 //   q  [N, Hq·D] → per-head RMSNorm over D → [B, S, Hq·D] → RotaryEmbedding (neox halves) ┐
@@ -69,7 +69,7 @@ export function causalKeep(g: GraphBuilder, s: I64, t: I64): Bool {
   return g.lessOrEqual(g.unsqueeze(kpos, [0]), g.unsqueeze(qpos, [1]));
 }
 
-/** keep[i, j] = |i − j| ≤ window (eager/SDPA semantics, dit.md §3); Bool [1, 1, S, S]. */
+/** keep[i, j] = |i − j| ≤ window (eager/SDPA semantics of upstream `create_4d_mask`); Bool [1, 1, S, S]. */
 export function windowKeep(g: GraphBuilder, s: I64, window: number): Bool {
   const idx = g.range(g.scalarI64(0), s, g.scalarI64(1));
   const diff = g.abs(g.sub(g.unsqueeze(idx, [1]), g.unsqueeze(idx, [0])));

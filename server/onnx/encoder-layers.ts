@@ -1,4 +1,4 @@
-// ACE-Step encoder-layer stack (`AceStepEncoderLayer`, dit.md §4), shared by the lyric encoder
+// ACE-Step encoder-layer stack (`AceStepEncoderLayer`, acestep/models/turbo/modeling_acestep_v15_turbo.py), shared by the lyric encoder
 // (`encoder.lyric_encoder.`), timbre encoder (`encoder.timbre_encoder.`), attention pooler
 // (`tokenizer.attention_pooler.`) and detokenizer (`detokenizer.`).
 //   x [B, S, H] fp32 (already embedded) → N × { h += SelfAttn(input_layernorm(h)); h += MLP(post_attention_layernorm(h)) }

@@ -1,4 +1,4 @@
-// Task latents (tasks.md §3–4): what each task puts in the DiT context — source latents (silence,
+// Task latents (acestep/handler.py `_prepare_batch`, `prepare_padding_info`): what each task puts in the DiT context — source latents (silence,
 // code hints, VAE of the source, or its FSQ-bottlenecked version) and the chunk mask — plus the
 // instruction. The result is a LATENT whose `meta` the DiT Sampler and Text Conditioning read.
 import type { AudioValue, LatentValue } from "../../nodes/values";
@@ -165,7 +165,7 @@ async function encodeSource(
   return { lat: l.data.subarray(0, l.shape[1] * 64), frames: l.shape[1] };
 }
 
-/** The source through the FSQ bottleneck: tokenize → detokenize (tasks.md: cover from audio). */
+/** The source through the FSQ bottleneck: tokenize → detokenize (handler `convert_src_audio_to_codes`: cover from audio). */
 async function bottleneck(
   runner: DitRunner,
   lat: Float32Array,

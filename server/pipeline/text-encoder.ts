@@ -1,4 +1,4 @@
-// Text side of the conditioning (conditioning.md §2–3): tokenizer of the Qwen3-Embedding folder,
+// Text side of the conditioning (acestep/handler.py `_get_text_hidden_states`, `infer_lyric_embeddings`): tokenizer of the Qwen3-Embedding folder,
 // the full encoder for captions (last_hidden_state) and the bare token-embedding lookup for lyrics.
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { join, dirname } from "node:path";

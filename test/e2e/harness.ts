@@ -1,6 +1,6 @@
 // End-to-end harness: builds the editor when its sources changed, starts the studio
 // (test/e2e/serve.ts) in its own process group on a free port with a fresh data folder,
-// and launches Debian's chromium through playwright-core (flags from stack.md §8).
+// and launches Debian's chromium through playwright-core (headless, no sandbox, no GPU, no background networking).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -16,7 +16,7 @@
 //   encode 60 frames, chunk 24 / overlap 8 frames: 0 everywhere (mean and std)
 //   encode 60 frames, chunk 20 / overlap 1 frame:  0 away from seams; 0.68 near seams; differing frames reach
 //                                          6 frames past a seam → encoder receptive field ≈ 7 frames ≈ 0.28 s
-//   So the official 64-frame decode overlap and 2 s (50-frame) encode overlap are exact (stack.md agrees).
+//   So the official 64-frame decode overlap and 2 s (50-frame) encode overlap are exact.
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { vaeLayout } from "../../server/checkpoints/layout/vae";

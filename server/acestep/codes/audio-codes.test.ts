@@ -9,7 +9,7 @@ import {
   tokenIdToCode,
 } from "./audio-codes";
 
-describe("audio code strings (audio-codes.md §2)", () => {
+describe("audio code strings", () => {
   it("parses concatenated code tokens in order", () => {
     expect(parseAudioCodes("<|audio_code_0|><|audio_code_123|><|audio_code_63999|>")).toEqual([0, 123, 63999]);
   });

@@ -1,7 +1,7 @@
 // Audio-code strings and LM token ids. Ports acestep/handler.py `_parse_audio_code_string` (regex
 // `<\|audio_code_(\d+)\|>`, clamp to [0, 63999], everything else ignored) and the code-token layout of the
 // 5 Hz LM (`<|audio_code_n|>` = 151669 + n; acestep/constrained_logits_processor.py `MAX_AUDIO_CODE`) —
-// ace-step/ACE-Step-1.5 @ f30aee4. Spec: shared/reference/acestep/audio-codes.md §1–2.
+// ace-step/ACE-Step-1.5 @ f30aee4.
 
 /** Largest valid code value (codebook size 64000 = 8·8·8·5·5·5). */
 export const MAX_AUDIO_CODE = 63999;

@@ -12,7 +12,7 @@ import {
   valuesToIndex,
 } from "./fsq";
 
-describe("FSQ levels [8,8,8,5,5,5] (audio-codes.md §3)", () => {
+describe("FSQ levels [8,8,8,5,5,5]", () => {
   it("uses basis [1, 8, 64, 512, 2560, 12800]", () => {
     expect(FSQ_BASIS).toEqual([1, 8, 64, 512, 2560, 12800]);
   });

@@ -2,7 +2,7 @@
 // (one quantizer, `preserve_symmetry=True`, `bound_hard_clamp=True`, soft clamp of the input to
 // 1 + 1/(L−1)) and `FSQ.symmetry_preserving_bound` / `codes_to_indices` / `indices_to_level_indices` /
 // `_scale_and_shift_inverse` (lucidrains/vector-quantize-pytorch, finite_scalar_quantization.py and
-// residual_fsq.py). Spec: shared/reference/acestep/audio-codes.md §3. The 2048↔6 projections are model
+// residual_fsq.py). The 2048↔6 projections are model
 // weights and live elsewhere.
 
 import { CODEBOOK_SIZE } from "./audio-codes";

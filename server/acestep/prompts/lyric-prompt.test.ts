@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LYRIC_GEN_PROMPT, formatLyricPrompt } from "./lyric-prompt";
 
-describe("lyric prompt (conditioning.md §3)", () => {
+describe("lyric prompt", () => {
   it("matches the exact template", () => {
     expect(LYRIC_GEN_PROMPT).toBe("# Languages\n{}\n\n# Lyric\n{}<|endoftext|>");
     expect(formatLyricPrompt("[Verse]\nhello", "en")).toBe("# Languages\nen\n\n# Lyric\n[Verse]\nhello<|endoftext|>");

@@ -1,6 +1,5 @@
 // Lyric-branch prompt. Ports acestep/handler.py `_format_lyrics` (ace-step/ACE-Step-1.5 @ f30aee4; later
 // upstream names the same template `LYRIC_GEN_PROMPT` in acestep/constants.py).
-// Spec: shared/reference/acestep/conditioning.md §3.
 
 /** `LYRIC_GEN_PROMPT` with `{}` placeholders (language, lyrics). Ends in `<|endoftext|>`, no newline. */
 export const LYRIC_GEN_PROMPT = "# Languages\n{}\n\n# Lyric\n{}<|endoftext|>";

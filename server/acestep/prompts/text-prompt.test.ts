@@ -8,7 +8,7 @@ import {
   withTokenizerEos,
 } from "./text-prompt";
 
-describe("SFT_GEN_PROMPT (conditioning.md §2.4)", () => {
+describe("SFT_GEN_PROMPT", () => {
   it("is the exact template", () => {
     expect(SFT_GEN_PROMPT).toBe("# Instruction\n{}\n\n# Caption\n{}\n\n# Metas\n{}<|endoftext|>\n");
   });

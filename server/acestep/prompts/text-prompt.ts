@@ -1,7 +1,6 @@
 // DiT text-encoder prompt. Ports acestep/constants.py `SFT_GEN_PROMPT` and acestep/handler.py
 // `_build_metadata_dict`, `_dict_to_meta_string`, `_create_default_meta`, `extract_caption_from_sft_format`,
 // `_format_instruction`, `prepare_batch_data` (duration for the metas) — ace-step/ACE-Step-1.5 @ f30aee4.
-// Spec: shared/reference/acestep/conditioning.md §2.
 
 import { formatInstruction } from "../tasks/instructions";
 
@@ -17,8 +16,7 @@ export const LYRIC_MAX_TOKENS = 2048;
 
 /**
  * Whether the Qwen3-Embedding tokenizer appends its own `<|endoftext|>` (TemplateProcessing post-processor)
- * when encoding these prompts. UNCONFIRMED for the copy shipped in the ACE-Step checkpoint (conditioning.md
- * §2.3); strong evidence says yes for the public Qwen3-Embedding-0.6B tokenizer. The tokenizer module must
+ * when encoding these prompts. UNCONFIRMED for the copy shipped in the ACE-Step checkpoint; strong evidence says yes for the public Qwen3-Embedding-0.6B tokenizer. The tokenizer module must
  * check `post_processor` of the shipped tokenizer.json; the prompt strings here never contain that extra EOS.
  */
 export const TEXT_TOKENIZER_LIKELY_APPENDS_EOS = true;
@@ -91,7 +89,7 @@ export function formatTextPrompt(input: TextPromptInput): string {
   return `# Instruction\n${instruction}\n\n# Caption\n${caption}\n\n# Metas\n${metas}<|endoftext|>\n`;
 }
 
-/** The text the tokenizer effectively encodes if it appends its own EOS (conditioning.md §2.3). */
+/** The text the tokenizer effectively encodes if it appends its own EOS. */
 export function withTokenizerEos(prompt: string): string {
   return prompt + ENDOFTEXT;
 }

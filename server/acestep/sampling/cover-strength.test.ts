@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NON_COVER_CONDITION, conditionForStep, coverSteps, needsNonCoverCondition } from "./cover-strength";
 
-describe("audio_cover_strength (sampling.md §8)", () => {
+describe("audio_cover_strength", () => {
   it("switches after int(N·strength) steps", () => {
     expect(coverSteps(8, 1)).toBe(8);
     expect(coverSteps(8, 0)).toBe(0);

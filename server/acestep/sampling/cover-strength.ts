@@ -2,7 +2,7 @@
 // `cover_steps = int(num_steps * audio_cover_strength)` and the `step_idx >= cover_steps` switch of
 // `generate_audio` (acestep/models/{turbo,base,sft}/…; the cross-attention KV cache is reset at the switch),
 // plus the non-cover condition rule of handler `_prepare_batch` (text2music instruction, is_cover = 0,
-// src = silence). Spec: sampling.md §8.
+// src = silence).
 
 import { DEFAULT_DIT_INSTRUCTION } from "../tasks/instructions";
 

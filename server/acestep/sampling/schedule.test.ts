@@ -15,7 +15,7 @@ import {
   turboSchedule,
 } from "./schedule";
 
-describe("duration → latent frames (sampling.md §2)", () => {
+describe("duration → latent frames (handler create_target_wavs)", () => {
   it("gives floor(d·25) with a minimum of 128", () => {
     expect(latentFramesForDuration(30)).toBe(750);
     expect(latentFramesForDuration(240)).toBe(6000);
@@ -46,7 +46,7 @@ describe("duration → latent frames (sampling.md §2)", () => {
   });
 });
 
-describe("turbo schedule (sampling.md §4)", () => {
+describe("turbo schedule (turbo generate_audio)", () => {
   it("holds the three reference tables", () => {
     const rounded = (xs: readonly number[]) => xs.map((x) => Math.round(x * 1e5) / 1e5);
     expect(rounded(TURBO_SHIFT_TIMESTEPS[1])).toEqual([1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125]);
@@ -105,7 +105,7 @@ describe("turbo schedule (sampling.md §4)", () => {
   });
 });
 
-describe("base / sft schedule (sampling.md §5.1)", () => {
+describe("base / sft schedule (base generate_audio)", () => {
   it("is linspace(1,0,N+1) without shift", () => {
     expect(linearShiftSchedule(4, 1)).toEqual([1, 0.75, 0.5, 0.25, 0]);
   });

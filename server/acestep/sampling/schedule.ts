@@ -2,7 +2,7 @@
 // acestep/models/turbo/modeling_acestep_v15_turbo.py (VALID_SHIFTS, VALID_TIMESTEPS, SHIFT_TIMESTEPS, custom
 // timesteps), acestep/models/base|sft/modeling_acestep_v15_base.py (linspace + shift; SFT custom timesteps),
 // and acestep/handler.py `create_target_wavs` / `_prepare_batch` (frame count, min 128) —
-// ace-step/ACE-Step-1.5 (Feb f30aee4 for the handler, later in-repo model files). Spec: sampling.md §2, §4, §5.1.
+// ace-step/ACE-Step-1.5 (Feb f30aee4 for the handler, later in-repo model files).
 //
 // All schedules here are CLOSED: they end with the terminal t = 0, so N steps ⇔ N+1 values and step i goes
 // from t[i] to t[i+1]. (Upstream turbo keeps its table open and treats "after the last step" as t = 0.)

@@ -8,7 +8,7 @@ function counter(start = 1000) {
   return () => n++;
 }
 
-describe("prepare_seeds (sampling.md §3)", () => {
+describe("prepare_seeds", () => {
   it("draws fresh seeds when use_random_seed is on", () => {
     expect(prepareSeeds(3, "5,6,7", true, counter())).toEqual({
       seeds: [1000, 1001, 1002],

@@ -13,7 +13,7 @@ import {
   variantSupportsTask,
 } from "./instructions";
 
-describe("task instructions (tasks.md §2)", () => {
+describe("task instructions", () => {
   it("has the exact TASK_INSTRUCTIONS strings", () => {
     expect(TASK_INSTRUCTIONS).toEqual({
       text2music: "Fill the audio semantic mask based on the given conditions:",

@@ -1,7 +1,7 @@
 // Task types, DiT task instructions and track names. Ports acestep/constants.py (`TASK_TYPES`,
 // `TASK_TYPES_TURBO`, `TASK_TYPES_BASE`, `TASK_INSTRUCTIONS`, `TRACK_NAMES`, `DEFAULT_DIT_INSTRUCTION`,
 // `DEFAULT_LM_INSTRUCTION`) and acestep/handler.py `generate_instruction` / `_format_instruction`
-// (ace-step/ACE-Step-1.5 @ f30aee4). Spec: shared/reference/acestep/tasks.md §1–2.
+// (ace-step/ACE-Step-1.5 @ f30aee4).
 
 /** The six task types, in upstream order. */
 export const TASK_TYPES = ["text2music", "repaint", "cover", "extract", "lego", "complete"] as const;

@@ -19,7 +19,7 @@ import {
 
 const SR = 48000;
 
-describe("repaint padding and window (tasks.md §4)", () => {
+describe("repaint padding and window (handler prepare_padding_info)", () => {
   it("keeps an inner window unpadded", () => {
     const p = planRepaintPadding({ srcSamples: 60 * SR, start: 10, end: 20 });
     expect(p).toMatchObject({ leftPadSamples: 0, rightPadSamples: 0, paddedSamples: 60 * SR, start: 10, end: 20 });
@@ -97,7 +97,7 @@ describe("repaint padding and window (tasks.md §4)", () => {
   });
 });
 
-describe("source latents for repaint / lego (tasks.md §3.1)", () => {
+describe("source latents for repaint / lego (handler _prepare_batch)", () => {
   const target = Float32Array.from([1, 1, 2, 2, 3, 3, 4, 4]); // [T=4, C=2]
   const silence = Float32Array.from([9, 9, 9, 9, 9, 9, 9, 9]);
   const w = { startFrame: 1, endFrame: 3 };
@@ -112,7 +112,7 @@ describe("source latents for repaint / lego (tasks.md §3.1)", () => {
   });
 });
 
-describe("newer repaint injection and crossfade (tasks.md §5)", () => {
+describe("newer repaint injection and crossfade (repaint_step_injection.py)", () => {
   it("injects for round(0.5·N) steps with Python rounding", () => {
     expect(injectionCutoff(8)).toBe(4);
     expect(injectionCutoff(5)).toBe(2); // round(2.5) = 2

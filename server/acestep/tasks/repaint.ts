@@ -3,7 +3,7 @@
 // `_prepare_batch` (ace-step/ACE-Step-1.5 @ f30aee4), the newer `conditioning_masks._build_chunk_masks_and_src_latents`
 // (lego keeps its source), and `repaint_step_injection.py` (`apply_repaint_step_injection`,
 // `build_soft_repaint_mask`, `apply_repaint_boundary_blend`) with the `injection_cutoff = round(ratio · steps)`
-// rule of `generate_audio`. Spec: tasks.md §3–5.
+// rule of `generate_audio`.
 
 import { pyFloorDiv, pyRound } from "../numeric";
 import { MIN_LATENT_FRAMES, SAMPLE_RATE, VAE_HOP, torchLinspace } from "../sampling/schedule";

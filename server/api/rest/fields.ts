@@ -1,4 +1,4 @@
-// REST request fields (acestep/api_server.py, upstream docs API.md): the upstream names and aliases of
+// REST request fields (acestep/api_server.py, ace-step/ACE-Step-1.5 docs/en/API.md): the upstream names and aliases of
 // /release_task mapped onto GenerationParams / GenerationConfig, with the REST defaults and coercions.
 import { HttpError } from "../../http/body";
 import type { GenerationConfigInput, GenerationParamsInput } from "../params";

@@ -1,4 +1,4 @@
-// The ACE-Step-compatible REST routes (acestep/api_server.py; upstream docs API.md): POST /release_task,
+// The ACE-Step-compatible REST routes (acestep/api_server.py; ace-step/ACE-Step-1.5 docs/en/API.md): POST /release_task,
 // POST /query_result, GET /v1/audio, GET /v1/stats, GET /health — upstream field names, envelope, status
 // values (0 queued/running, 1 succeeded, 2 failed) and the full-queue 429, so existing clients work unchanged.
 import type { IncomingMessage, ServerResponse } from "node:http";

@@ -1,4 +1,5 @@
-// Layouts from the official configs reproduce the parameter counts and key shapes of checkpoints.md.
+// Layouts from the official configs reproduce the parameter counts and key shapes computed from the
+// upstream modules (acestep/models/*/modeling_acestep_v15_*.py, diffusers AutoencoderOobleck, HF Qwen3).
 import { describe, expect, it } from "vitest";
 import { expectedKeys, expectedLayout, paramCount } from "./index";
 import {
@@ -13,7 +14,7 @@ const sub = (keys: Map<string, number[]>, prefix: string) => new Map([...keys].f
 describe("layouts derived from the official configs", () => {
   const dit = expectedKeys("dit", OFFICIAL_DIT_TURBO_CONFIG);
 
-  it("reproduces the DiT parameter counts of checkpoints.md 2.3, block by block", () => {
+  it("reproduces the DiT parameter counts of the upstream modules, block by block", () => {
     expect(paramCount(sub(dit, "decoder.layers.0."))).toBe(62_933_504);
     expect(paramCount(sub(dit, "decoder."))).toBe(1_575_458_880);
     expect(paramCount(sub(dit, "encoder.text_projector."))).toBe(2_097_152);

@@ -1,5 +1,6 @@
-// config.json contents of the official checkpoints, as documented in
-// shared/reference/acestep/checkpoints.md (sections 2.2, 3, 4, 5). Field names
+// config.json contents of the official checkpoints, as published in the
+// Hugging Face repository ACE-Step/Ace-Step1.5 (acestep-v15-*/config.json, vae/config.json,
+// Qwen3-Embedding-0.6B/config.json, acestep-5Hz-lm-*/config.json). Field names
 // follow the real files; values marked UNCONFIRMED there are noted inline.
 // The tiny writer derives its small configs from these by shrinking widths.
 

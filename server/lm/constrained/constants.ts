@@ -1,6 +1,6 @@
 // Ports: acestep/constants.py (BPM_MIN/BPM_MAX, DURATION_MIN/DURATION_MAX, VALID_TIME_SIGNATURES,
 // VALID_LANGUAGES, the keyscale list) and the field order of acestep/constrained_logits_processor.py
-// `_get_next_field_state` (lm.md §5.1, §5.3).
+// `_get_next_field_state` and `_build_state_transitions`.
 
 export const BPM_MIN = 30;
 export const BPM_MAX = 300;

@@ -1,5 +1,5 @@
 // Ports: `MetadataConstrainedLogitsProcessor` of acestep/constrained_logits_processor.py (`__call__`,
-// `_process_single_sequence`, `update_state`; lm.md §5) as a token-level FSM for a decode loop:
+// `_process_single_sequence`, `update_state`) as a token-level FSM for a decode loop:
 //   <think> \n  bpm: V\n  caption: TEXT\n  duration: V\n  [genres: TEXT\n]  keyscale: V\n  language: V\n
 //   timesignature: V\n  </think>  → EOS (phase 1) | "\n\n" + exactly N codes + EOS | free text (understand)
 // Deviations from upstream, each to keep every output parseable: after a caption line break

@@ -1,4 +1,4 @@
-// Audio detokenizer graph `audio_detokenizer.onnx` (audio-codes.md §5): 5 Hz FSQ codes → 25 Hz "LM hints".
+// Audio detokenizer graph `audio_detokenizer.onnx`: 5 Hz FSQ codes → 25 Hz "LM hints".
 // Ports `ResidualFSQ.get_output_from_indices` + `AudioTokenDetokenizer.forward` (modeling_acestep_v15_*.py).
 // Weights: `tokenizer.quantizer.project_out.{weight,bias}` (6→E) and prefix `detokenizer.`:
 // embed_tokens.{weight,bias} (E→E), special_tokens [1,5,E], layers.0..1, norm.weight, proj_out.{weight,bias} (E→64).

@@ -1,4 +1,4 @@
-// Audio tokenizer graph `audio_tokenizer.onnx` (audio-codes.md §4): 25 Hz VAE latents → 5 Hz FSQ codes.
+// Audio tokenizer graph `audio_tokenizer.onnx`: 25 Hz VAE latents → 5 Hz FSQ codes.
 // Ports `AceStepAudioTokenizer.forward` + `AttentionPooler` + `ResidualFSQ.forward` (modeling_acestep_v15_*.py,
 // vector-quantize-pytorch ≥ 1.27). Weight prefix `tokenizer.`: audio_acoustic_proj.{weight,bias} (64→E),
 // attention_pooler.{embed_tokens.{weight,bias}, special_token [1,1,E], layers.0..1, norm.weight},

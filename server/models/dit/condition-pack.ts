@@ -1,4 +1,4 @@
-// Host-side condition packing and the CFG null condition (conditioning.md §4–6). Plain TypeScript, no graph.
+// Host-side condition packing and the CFG null condition. Plain TypeScript, no graph.
 // Ports `pack_sequences`, `AceStepTimbreEncoder.unpack_timbre_embeddings`, the packing order of
 // `AceStepConditionEncoder.forward` and the `null_condition_emb` broadcast of the CFG branch
 // (modeling_acestep_v15_*.py; generate_audio of the base/sft models).

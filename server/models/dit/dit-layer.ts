@@ -1,4 +1,4 @@
-// DiT building blocks (AceStepDiTModel, dit.md §2–3), used by dit-step.ts and dit-cross-kv.ts.
+// DiT building blocks (AceStepDiTModel of acestep/models/turbo/modeling_acestep_v15_turbo.py), used by dit-step.ts and dit-cross-kv.ts.
 // Ports `TimestepEmbedding`, `AceStepDiTLayer` and the cross-attention branch of `AceStepAttention`
 // (acestep/models/{turbo,base}/modeling_acestep_v15_*.py).
 //

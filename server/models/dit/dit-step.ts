@@ -1,4 +1,4 @@
-// DiT step graph `dit_step.onnx`: one evaluation of AceStepDiTModel.forward (dit.md §1–3) → flow velocity.
+// DiT step graph `dit_step.onnx`: one evaluation of AceStepDiTModel.forward → flow velocity.
 // Ports `AceStepDiTModel.forward` of acestep/models/{turbo,base}/modeling_acestep_v15_*.py.
 // Weight prefix `decoder.` (all of it except the cross-attention K/V weights and condition_embedder, which
 // live in dit_cross_kv.onnx; the `fused` variant takes encoder_hidden_states and uses every decoder key).

@@ -1,4 +1,4 @@
-// In-graph FSQ of the audio tokenizer (audio-codes.md §3): vector-quantize-pytorch ≥ 1.27 `ResidualFSQ` with
+// In-graph FSQ of the audio tokenizer: vector-quantize-pytorch ≥ 1.27 `ResidualFSQ` with
 // one quantizer (scale 1), `preserve_symmetry=True`, `bound_hard_clamp=True`. The host-side twin of this
 // arithmetic is server/acestep/codes/fsq.ts; both follow residual_fsq.py / finite_scalar_quantization.py.
 //

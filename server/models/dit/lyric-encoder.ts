@@ -1,4 +1,4 @@
-// Lyric encoder graph `lyric_encoder.onnx` (conditioning.md §3). Ports `AceStepLyricEncoder`
+// Lyric encoder graph `lyric_encoder.onnx`. Ports `AceStepLyricEncoder`
 // (modeling_acestep_v15_*.py). Weight prefix `encoder.lyric_encoder.`: embed_tokens.{weight,bias}
 // (Linear text_hidden_dim→E), layers.0..7 (AceStepEncoderLayer), norm.weight.
 //

@@ -5,8 +5,8 @@ import type { GraphBuilder } from "../../onnx/graph";
 import { shapeWith } from "../../onnx/blocks";
 
 /**
- * nn.Linear that stays fp32 in every precision (timestep MLPs, AdaLN projections: the fp32 islands of
- * dit.md §7.1). x [N, in] → [N, out]; weight `${p}weight` [out, in], bias `${p}bias` [out].
+ * nn.Linear that stays fp32 in every precision (timestep MLPs, AdaLN projections: see
+ * docs/precision.md). x [N, in] → [N, out]; weight `${p}weight` [out, in], bias `${p}bias` [out].
  */
 export function linearF32(g: GraphBuilder, x: Float, p: string, dims: { in: number; out: number }, bias = true): F32 {
   const w = g.param(`${p}weight`, { shape: [dims.out, dims.in] });

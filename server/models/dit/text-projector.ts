@@ -1,4 +1,4 @@
-// Text projector graph `text_projector.onnx` (conditioning.md §2.1): the Qwen3-Embedding last hidden state
+// Text projector graph `text_projector.onnx`: the Qwen3-Embedding last hidden state
 // mapped to the condition width. Ports `AceStepConditionEncoder.text_projector` (modeling_acestep_v15_*.py).
 // Weight: `encoder.text_projector.weight` [E, text_hidden_dim] (Linear, no bias).
 //

@@ -1,4 +1,4 @@
-// Timbre encoder graph `timbre_encoder.onnx` (conditioning.md §4). Ports `AceStepTimbreEncoder.forward`
+// Timbre encoder graph `timbre_encoder.onnx`. Ports `AceStepTimbreEncoder.forward`
 // up to the packed per-reference embedding (modeling_acestep_v15_*.py); the unpacking by
 // `refer_audio_order_mask` is host code (condition-pack.ts `unpackTimbre`).
 // Weight prefix `encoder.timbre_encoder.`: embed_tokens.{weight,bias} (Linear timbre_hidden_dim→E),

@@ -315,7 +315,7 @@ function checkWrittenInPlace(returned: Float32Array, slot: Float32Array): void {
     if (!Object.is(returned[i], slot[i])) {
       throw new Error(
         "lm runner: onnxruntime did not write new_key into the preallocated cache view (the in-place KV pattern of " +
-          "stack.md is not supported by this onnxruntime-node build; pin onnxruntime-node 1.30.0)",
+          "server/models/lm/README.md is not supported by this onnxruntime-node build; pin onnxruntime-node 1.30.0)",
       );
     }
   }

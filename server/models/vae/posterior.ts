@@ -1,6 +1,6 @@
 // Oobleck posterior on the host (OobleckDiagonalGaussianDistribution): the encoder graph outputs mean and
 // std = softplus(scale) + 1e-4, both [B, latent, T]. mode() = mean (deterministic, our default);
-// sample() = mean + std · N(0, 1). Upstream samples (`latent_dist.sample()`, vae-and-audio.md §1) with torch's
+// sample() = mean + std · N(0, 1). Upstream samples (`latent_dist.sample()`, acestep/handler.py `tiled_encode`) with torch's
 // RNG per tile; here the noise is drawn once over the whole stitched [B, latent, T] tensor in row-major order
 // from a seeded xoshiro128** stream (./prng.ts), so a seed gives the same latents whatever the tiling.
 import { Xoshiro128 } from "./prng";

@@ -1,4 +1,4 @@
-// Tiled VAE decode/encode on the host, as upstream does it (vae-and-audio.md §4.1–4.2; ACE-Step-1.5
+// Tiled VAE decode/encode on the host, as upstream does it (ace-step/ACE-Step-1.5 acestep/handler.py
 // `tiled_decode` / `_tiled_decode_gpu` / `_tiled_decode_offload_cpu` and `tiled_encode`): overlap-discard, no crossfade.
 //
 //   length ≤ chunk               → one call on the whole input

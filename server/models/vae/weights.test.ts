@@ -108,7 +108,7 @@ describe("official-layout tiny checkpoint (server/checkpoints writer, bf16 safet
     const cw = openCheckpointWeights(dirs.vae);
     try {
       const w = checkpointAsWeights(cw);
-      expect([...w.keys()].filter((k) => k.startsWith("decoder.")).length).toBe(decoderLevels(cfg).length * 35 + 7); // 182 for the official config (checkpoints.md §3)
+      expect([...w.keys()].filter((k) => k.startsWith("decoder.")).length).toBe(decoderLevels(cfg).length * 35 + 7); // 182 for the official config (vae/config.json)
       const enc = buildOobleckEncoder(w, cfg);
       expect(enc.outputs.map((o) => o.name)).toEqual(["mean", "std"]);
       const dec = buildOobleckDecoder(w, cfg);

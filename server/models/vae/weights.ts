@@ -1,14 +1,14 @@
 // Weight preparation for the Oobleck VAE graphs: official diffusers `AutoencoderOobleck` keys → plain tensors.
 //
-// Source layout (checkpoints.md §3, server/checkpoints/layout/vae.ts):
+// Source layout (Hugging Face ACE-Step/Ace-Step1.5 vae/, server/checkpoints/layout/vae.ts):
 //   conv   `<p>.weight_g` [out,1,1] + `<p>.weight_v` [out,in,k] (+ `<p>.bias` [out])   torch weight_norm(dim=0)
 //          (ConvTranspose1d: weight_v [in,out,k], weight_g [in,1,1] — dim 0 is the *input* channel there)
 //          also accepted: `<p>.parametrizations.weight.original0/1` (torch.nn.utils.parametrizations.weight_norm)
 //          and an already plain `<p>.weight`.
 //   snake  `<p>.alpha`, `<p>.beta` [1,C,1], stored as logarithms: diffusers `Snake1d(hidden_dim, logscale=True)`
 //          computes alpha = exp(alpha), beta = exp(beta), y = x + 1/(beta + 1e-9) · sin²(alpha·x), and no Oobleck
-//          module passes logscale=False (confirmed in diffusers autoencoder_oobleck.py; vae-and-audio.md §1 had
-//          this as UNCONFIRMED, stack.md says "apply exp at conversion").
+//          module passes logscale=False (diffusers src/diffusers/models/autoencoders/autoencoder_oobleck.py), so the
+//          conversion applies exp.
 //
 // Prepared layout (what the graph builders request through GraphBuilder.param):
 //   `<p>.weight`          folded weight  = g · v / ‖v‖, the norm over every dim but 0 (torch norm_except_dim, dim=0)

@@ -14,7 +14,7 @@ import {
 const C = 2;
 const frames = (t: number, v: number) => new Float32Array(t * C).fill(v);
 
-describe("duration → frames (sampling.md §2)", () => {
+describe("duration → frames", () => {
   it("uses floor(round(d,1)·25) with a minimum of 128", () => {
     expect(durationToFrames(30)).toBe(750);
     expect(durationToFrames(10)).toBe(250);
@@ -35,7 +35,7 @@ describe("duration → frames (sampling.md §2)", () => {
   });
 });
 
-describe("batch padding (sampling.md §6)", () => {
+describe("batch padding", () => {
   it("limits the batch to 1–8", () => {
     expect(() => assertBatchSize(0)).toThrow(/1\.\.8/);
     expect(() => assertBatchSize(MAX_BATCH + 1)).toThrow(RangeError);

@@ -2,7 +2,7 @@
 // batch size limit, and batch padding with silence_latent frames. Ports the padding part of handler
 // `_prepare_batch` / `ConditioningTargetMixin` (ace-step/ACE-Step-1.5; `max_latent_length = max(128, longest)`,
 // shorter items padded at the END with `_get_silence_latent_slice(pad)` = silence_latent[0, :pad] tiled when
-// too short; `latent_masks` records the valid part, which the DiT ignores). Spec: sampling.md §2, §6.
+// too short; `latent_masks` records the valid part, which the DiT ignores).
 //
 //   items [T_i, C] (i < B ≤ 8) ─ pad each to T = max(128, max T_i) with silence frames 0..pad−1 ─► [B, T, C]
 //

@@ -60,7 +60,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-describe("Euler loop on analytic velocity fields (sampling.md §1)", () => {
+describe("Euler loop on analytic velocity fields", () => {
   it("lands exactly on x* for the straight flow-matching field v = (x − x*)/t, any schedule", async () => {
     // x_t = x* + t·(noise − x*) is the exact ODE solution and Euler follows it exactly.
     const velocity = async (req: VelocityRequest) => {
@@ -91,7 +91,7 @@ describe("Euler loop on analytic velocity fields (sampling.md §1)", () => {
   });
 });
 
-describe("schedules the loop follows (sampling.md §4, §5.1)", () => {
+describe("schedules the loop follows", () => {
   it("turbo runs the 8-step shift-3 table, ignores steps, and finishes with x0 = x − t·v", async () => {
     const { calls, velocity } = linearField();
     const seen: number[] = [];
@@ -138,7 +138,7 @@ describe("schedules the loop follows (sampling.md §4, §5.1)", () => {
   });
 });
 
-describe("CFG (sampling.md §5.3–5.5, conditioning.md §6)", () => {
+describe("CFG, APG and ADG with the null condition", () => {
   it("scale 1 equals no CFG: single-branch calls and a plain Euler run on v_c", async () => {
     const { calls, velocity } = linearField();
     const r = await sampleLatents(base({ steps: 6, shift: 2, guidance: { scale: 1 }, velocity }));
@@ -258,7 +258,7 @@ describe("CFG (sampling.md §5.3–5.5, conditioning.md §6)", () => {
   });
 });
 
-describe("audio_cover_strength (sampling.md §8)", () => {
+describe("audio_cover_strength", () => {
   it("switches the condition set after int(N·strength) steps, once", async () => {
     const cases: Array<[SampleLatentsOptions["variant"], number, number, number]> = [
       ["turbo", 0.5, 8, 4],
@@ -281,7 +281,7 @@ describe("audio_cover_strength (sampling.md §8)", () => {
   });
 });
 
-describe("repaint injection and crossfade (tasks.md §5)", () => {
+describe("repaint injection and crossfade", () => {
   const TT = 40;
   const nn = 1 * TT * C;
   const mk = () => {
@@ -386,7 +386,7 @@ describe("repaint injection and crossfade (tasks.md §5)", () => {
   });
 });
 
-describe("seeds, SDE noise and batch (sampling.md §3, §6)", () => {
+describe("seeds, SDE noise and batch", () => {
   const TT = 5;
   const o = (over: Partial<SampleLatentsOptions>): SampleLatentsOptions => ({
     variant: "turbo",

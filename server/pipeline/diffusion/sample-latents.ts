@@ -2,7 +2,6 @@
 // injection) × N → boundary crossfade → x0. Ports the loop of `generate_audio` in
 // acestep/models/turbo/modeling_acestep_v15_turbo.py and acestep/models/{base,sft}/modeling_acestep_v15_base.py
 // (ace-step/ACE-Step-1.5, in-repo copies of the HF model files; Feb f30aee4 + the newer repaint extras).
-// Spec: sampling.md §1, §3–5, §8, §9; tasks.md §5; conditioning.md §6; dit.md §1.
 //
 //   x ← noise [B,T,64]                                  (seeded per item: torch CUDA Philox by default)
 //   for step i of N (t = schedule[i], t' = schedule[i+1]):

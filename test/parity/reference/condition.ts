@@ -1,4 +1,4 @@
-// Plain-TypeScript reference of the condition encoders and packing (conditioning.md §2–6), written
+// Plain-TypeScript reference of the condition encoders and packing, written
 // independently of server/models/dit: text projector, lyric encoder, timbre encoder, pack_sequences (as an
 // argsort, like upstream), unpack_timbre_embeddings (as the one-hot scatter upstream uses) and the null condition.
 import { linear, rmsnorm, type Getter } from "./math";

@@ -1,4 +1,4 @@
-// Plain-TypeScript reference of the audio tokenizer and detokenizer (audio-codes.md §3–5), independent of
+// Plain-TypeScript reference of the audio tokenizer and detokenizer, independent of
 // server/models/dit: AceStepAudioTokenizer (audio_acoustic_proj → AttentionPooler → ResidualFSQ) and
 // AudioTokenDetokenizer, one batch item at a time. The FSQ arithmetic is the host module
 // server/acestep/codes/fsq.ts (itself tested against vector-quantize-pytorch's formulas).

@@ -1,4 +1,4 @@
-// Plain-TypeScript reference of AceStepDiTModel (dit.md §1–3), one batch item at a time, written from the
+// Plain-TypeScript reference of AceStepDiTModel (acestep/models/turbo/modeling_acestep_v15_turbo.py), one batch item at a time, written from the
 // spec and the official modeling file independently of server/models/dit. Naive loops; float64 accumulation
 // inside the shared math.ts primitives, results stored fp32. Layouts: [T, C] row-major per item; checkpoint
 // tensors in their own layout (Conv1d [H, C, k], ConvTranspose1d [H, out, k], Linear [out, in]).

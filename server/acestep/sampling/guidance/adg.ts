@@ -1,6 +1,6 @@
 // Angle-based Dynamic Guidance. Ports `adg_forward` (with `call_cos_tensor`, `compute_perpendicular_component`)
 // of acestep/models/common/apg_guidance.py as called by `generate_audio` when use_adg: sigma = t_curr,
-// angle_clip = 3.14/6 (3.14, not π), apply_norm = False, apply_clip = True. Spec: sampling.md §5.5.
+// angle_clip = 3.14/6 (3.14, not π), apply_norm = False, apply_clip = True.
 // Everything is computed in float64 and the result stored as float32. Like upstream, a row whose x̂ is all
 // zeros gives NaN (cosine of a zero vector), and t = 0 divides by zero.
 

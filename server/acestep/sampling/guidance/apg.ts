@@ -1,7 +1,7 @@
 // Adaptive Projected Guidance. Ports `MomentumBuffer`, `project` and `apg_forward` of
 // acestep/models/common/apg_guidance.py as called by `generate_audio` (base/sft): momentum −0.75, eta 0,
 // norm_threshold 2.5, dims = [1] — the TIME axis of [B, T, C], i.e. one norm per (item, channel).
-// Spec: sampling.md §5.4. Precision follows upstream: difference, momentum and clipping in float32, projection
+// Precision follows upstream: difference, momentum and clipping in float32, projection
 // in float64 (acestep.cpp also does the projection in double).
 
 import { type Shape3, assertShape } from "./shape";

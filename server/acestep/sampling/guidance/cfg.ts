@@ -1,6 +1,6 @@
 // Classifier-free guidance and its interval rule. Ports `cfg_forward` of
 // acestep/models/common/apg_guidance.py and the `apply_cfg_guidance = t_curr >= cfg_interval_start and
-// t_curr <= cfg_interval_end` test of `generate_audio` (base/sft). Spec: sampling.md §5.3.
+// t_curr <= cfg_interval_end` test of `generate_audio` (base/sft).
 
 /** Guidance runs at all only when guidance_scale > 1 (the batch is doubled [cond; null]). Turbo never guides. */
 export function guidanceEnabled(guidanceScale: number): boolean {

@@ -15,7 +15,7 @@ function expectClose(got: Float32Array, want: number[], tol: number) {
   expect(worst).toBeLessThanOrEqual(tol);
 }
 
-describe("CFG (sampling.md §5.3)", () => {
+describe("CFG (base generate_audio)", () => {
   it("computes v_u + g·(v_c − v_u)", () => {
     expect(Array.from(cfg(f([1, 2]), f([0.5, 3]), 7))).toEqual([4, -4]);
     expectClose(cfg(f(fx.vc1), f(fx.vu1), 7), fx.cfg_g7, 0);
@@ -32,7 +32,7 @@ describe("CFG (sampling.md §5.3)", () => {
   });
 });
 
-describe("APG (sampling.md §5.4)", () => {
+describe("APG (apg_guidance.py apg_forward)", () => {
   it("removes the component of the difference parallel to v_c (hand case, T = 2, C = 1)", () => {
     // v_c = [1, 0]; v_u = [0, −1] → d = [1, 1], ‖d‖ = √2 < 2.5; u = [1, 0]; d∥ = [1, 0]; d⊥ = [0, 1]
     // v = v_c + (g − 1)·d⊥ = [1, 6] for g = 7
@@ -69,7 +69,7 @@ describe("APG (sampling.md §5.4)", () => {
   });
 });
 
-describe("ADG (sampling.md §5.5)", () => {
+describe("ADG (apg_guidance.py adg_forward)", () => {
   it("returns v_c when cond and uncond agree (θ ≈ 0 branch uses Δ⊥·w = 0)", () => {
     const x = f([1, 2, 3]);
     const v = f([0.5, -0.5, 1]);

@@ -1,6 +1,6 @@
 // Euler ODE update `x ← x − v·(t − t_next)`. Ports the `infer_method == "ode"` branch of `generate_audio`
 // (acestep/models/*/modeling_acestep_v15_*.py); turbo's final step `x0 = x − t·v` is the same update with
-// t_next = 0. Spec: sampling.md §1, §4 (turbo), §5 (base/sft).
+// t_next = 0 (`generate_audio` of the turbo and base/sft model files).
 
 import type { Solver } from "./types";
 

@@ -7,7 +7,7 @@ import { predictX0 } from "./types";
 
 const f = (xs: number[]) => Float32Array.from(xs);
 
-describe("Euler ODE (sampling.md §1)", () => {
+describe("Euler ODE", () => {
   it("computes x − v·(t − t_next)", () => {
     const out = eulerSolver.step(f([1, 2]), f([0.5, -1]), 1, 0.75, { stepIndex: 0, numSteps: 4, variant: "base" });
     expect(Array.from(out)).toEqual([0.875, 2.25]);
@@ -39,7 +39,7 @@ describe("Euler ODE (sampling.md §1)", () => {
   });
 });
 
-describe("SDE (sampling.md §4, §5.1)", () => {
+describe("SDE (turbo and base generate_audio)", () => {
   const noise = (n: number) => new Float32Array(n).fill(2);
 
   it("re-noises turbo to the next table time", () => {

@@ -1,6 +1,6 @@
 // The solver contract shared by every update rule (one file per solver, collected in ./registry).
 // Mirrors the update branches of `generate_audio` in acestep/models/{turbo,base,sft}/modeling_acestep_v15_*.py
-// (ace-step/ACE-Step-1.5, later in-repo copies of the Feb HF model files). Spec: sampling.md §1, §4, §5.
+// (ace-step/ACE-Step-1.5, later in-repo copies of the Feb HF model files).
 
 import type { ModelVariant } from "../../tasks/instructions";
 
