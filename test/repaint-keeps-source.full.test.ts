@@ -12,16 +12,17 @@ import { encodeWav } from "../server/audio/wav";
 const SR = 48_000;
 let app: AppContext;
 let dir: string;
+let source: Float32Array;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "acestep-repaint-"));
   app = createAppContext({ dataDir: dir, threads: 2 });
   // 6 s of two tones (longer than the 128-frame minimum, so the whole output lies inside the source)
   const n = 6 * SR;
-  const ch = Float32Array.from(
+  const ch = (source = Float32Array.from(
     { length: n },
     (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / SR) + 0.1 * Math.sin((2 * Math.PI * 555 * i) / SR),
-  );
+  ));
   mkdirSync(join(dir, "uploads"), { recursive: true });
   writeFileSync(join(dir, "uploads", "src.wav"), encodeWav({ sampleRate: SR, channels: [ch, ch.slice()] }, "float32"));
 });
@@ -71,6 +72,13 @@ describe("repaint", () => {
     ]);
     expect(inside).toBeGreaterThan(0);
     expect(outside).toBeLessThanOrEqual(0.05 * inside);
+    // the kept part is the source itself: each item is anti-clipped before the splice (upstream's order), so the
+    // generated part's peak does not scale it — and `samples` are what was written
+    for (const item of [a, b]) {
+      const src = [source, source];
+      expect(rmsDiff(item, src, [[0, 1.9 * SR]])).toBeLessThan(1e-6);
+      expect(rmsDiff(item, src, [[4.1 * SR, 6 * SR]])).toBeLessThan(1e-6);
+    }
     // aggressive regenerates everything, as the Feb 2026 upstream did
     const [c, d] = (await repaint({ repaint_mode: "aggressive" })).audios.map((x) => x.samples!);
     expect(

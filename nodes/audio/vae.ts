@@ -4,9 +4,16 @@ import { param } from "../params";
 import { modelsOf } from "../models/loaders";
 import { vaeDecode, vaeEncode } from "../../server/pipeline/vae";
 import { spliceRepaintWaveform } from "../../server/acestep/tasks/repaint";
+import { applyOutputLevels } from "../../server/audio/levels";
 import type { AudioValue, WaveformSplice } from "../values";
 
-/** Puts the repaint source back outside the window of every batch item (the window is the same for all). */
+/**
+ * Puts the repaint source back outside the window of every batch item (the window is the same for all).
+ * Upstream's order (ace-step/ACE-Step-1.5 acestep/core/generation/handler: the decode step divides each item by
+ * its peak when it exceeds 1.0, then `_build_generate_music_success_payload` calls apply_repaint_waveform_splice):
+ * each decoded item is anti-clipped first, so the kept part is the source itself, never scaled by the generated
+ * part's peak. The spliced item then peaks at most 1.0 and Save Audio's anti-clip leaves it as it is.
+ */
 function spliceAudio(audio: AudioValue, s: WaveformSplice): AudioValue {
   const o = {
     startSeconds: s.startSeconds,
@@ -14,7 +21,10 @@ function spliceAudio(audio: AudioValue, s: WaveformSplice): AudioValue {
     sampleRate: audio.sampleRate,
     crossfadeSeconds: s.crossfadeSeconds,
   };
-  const items = (audio.batch ?? [audio.channels]).map((ch) => spliceRepaintWaveform(ch, s.source.channels, o));
+  const items = (audio.batch ?? [audio.channels]).map((ch) => {
+    const clipped = applyOutputLevels({ sampleRate: audio.sampleRate, channels: ch }, "ace-peak").audio.channels;
+    return spliceRepaintWaveform(clipped, s.source.channels, o);
+  });
   return { ...audio, channels: items[0], batch: audio.batch ? items : undefined };
 }
 

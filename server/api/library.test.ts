@@ -9,6 +9,7 @@ import { createAppContext, type AppContext } from "../app-context";
 import { validateGraph } from "../graph/validate";
 import { generateUuidFromParams, pythonJsonDumps } from "../audio/result-key";
 import { encodeWav } from "../audio/wav";
+import { loadAudioFile } from "../audio/decode";
 import {
   TIME_COST_KEYS,
   keyDict,
@@ -233,16 +234,29 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
 });
 
 describe("with this build's real nodes (tiny demo models)", () => {
-  it("text2music runs end to end, and the built graph is the graph that ran", async () => {
+  it("text2music runs end to end; samples are what was written (anti-clipped, equal to the decoded wav within 16-bit rounding)", async () => {
     const r = await generateMusic(
       { ...NO_LM, caption: "y", inference_steps: 2, duration: 10 },
-      { batch_size: 1 },
+      { batch_size: 2, audio_format: "wav" },
       { app: real },
     );
     expect(r.error).toBeNull();
-    expect(r.audios).toHaveLength(1);
-    expect(r.audios[0].key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
-    expect(r.audios[0].samples?.[0].length).toBeGreaterThan(0);
+    for (const a of r.audios) {
+      const file = await loadAudioFile(a.absolutePath, { sampleRate: null });
+      expect(file.channels).toHaveLength(a.samples!.length);
+      let peak = 0;
+      let worst = 0;
+      a.samples!.forEach((ch, c) => {
+        expect(file.channels[c].length).toBe(ch.length);
+        for (let i = 0; i < ch.length; i++) {
+          peak = Math.max(peak, Math.abs(ch[i]));
+          worst = Math.max(worst, Math.abs(ch[i] - file.channels[c][i]));
+        }
+      });
+      expect(peak).toBeLessThanOrEqual(1);
+      expect(peak).toBeGreaterThan(0.5); // the demo decode peaks far above 1.0: anti-clipped to exactly 1.0
+      expect(worst).toBeLessThanOrEqual(1 / 32767);
+    }
     const run = real.store.getRun(r.extraOutputs.runId!);
     const ran = Object.keys((run!.graph as { nodes: object }).nodes).sort();
     expect(ran).toEqual(Object.keys((r.extraOutputs.graph as { nodes: object }).nodes).sort());

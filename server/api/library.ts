@@ -13,6 +13,7 @@ import { confinePath, PathEscapeError } from "../files/confine";
 import { checkAudioFile, hashFile, InputFileError, shownPath } from "./input-files";
 import { formatAudioCodes } from "../acestep/codes/audio-codes";
 import { generateUuidFromParams } from "../audio/result-key";
+import { scale } from "../audio/levels";
 import { mergeLmOutputs } from "../lm/use-cot";
 import type { SeedSource } from "../acestep/sampling/seeds";
 import {
@@ -372,7 +373,6 @@ export function timeCostsOf(
   return t;
 }
 
-/** Each batch item's channels from the decode node's AUDIO value. */
 /**
  * The saved file under its upstream name `{key}.{format}` next to where Save Audio wrote it (upstream inference.py
  * generate_music: os.path.join(save_dir, f"{audio_key}.{file_ext}")). A hard link (a copy where links fail), so the
@@ -396,6 +396,19 @@ function keyNamedFile(app: AppContext, runId: string, saved: string, key: string
   return named;
 }
 
+/**
+ * The samples as written: the decoded item times the gain Save Audio applied (its anti-clip, reported per item),
+ * so `samples` equal the file before encoding — upstream returns the anti-clipped tensor it saves (acestep/handler.py
+ * generate_music: pred_wavs divided by the item's peak above 1.0, then saved). Repaint's kept source is untouched:
+ * the decode node anti-clips each item before splicing the source back in (nodes/audio/vae.ts), so the gain here is 1.
+ */
+function writtenSamples(channels: Float32Array[], gain: unknown): Float32Array[] {
+  return typeof gain === "number" && Number.isFinite(gain) && gain !== 1
+    ? scale({ sampleRate: 0, channels }, gain).channels
+    : channels;
+}
+
+/** Each batch item's channels from the decode node's AUDIO value. */
 function decodedItems(outcome: ExecuteOutcome): { sampleRate: number; items: Float32Array[][] } | undefined {
   const a = (outcome.outputs.get("decode") as { audio?: AudioValue } | undefined)?.audio;
   if (!a) return undefined;
@@ -470,6 +483,7 @@ function collect(
     }
     const r = saveResults[i];
     const key = itemKey(ip, keyMode);
+    const item = decoded?.items[i];
     const path = r?.kind === "audio" && r.path ? keyNamedFile(app, runId, r.path, key) : "";
     audios.push({
       path,
@@ -477,7 +491,7 @@ function collect(
       key,
       sampleRate: Number(r?.meta?.sampleRate ?? decoded?.sampleRate ?? 48000),
       params: ip,
-      samples: decoded?.items[i],
+      samples: item ? writtenSamples(item, r?.meta?.gain) : undefined,
       silent: r?.meta?.silent === true,
     });
   });
