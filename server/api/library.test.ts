@@ -2,7 +2,7 @@
 // user errors as success=false, the LM helpers, and one real run on the tiny demo models. The official
 // examples end to end are in library.full.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppContext, type AppContext } from "../app-context";
@@ -83,6 +83,29 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
     expect(r.audios[0].path).toBe(r.audios[1].path);
     expect(r.audios[0].path.endsWith(`/${r.audios[0].key}.wav`)).toBe(true);
     expect(existsSync(r.audios[0].absolutePath)).toBe(true);
+  });
+
+  it("save_dir: each result is written as {save_dir}/{key}.{format} and path names it; a bad folder is a user error", async () => {
+    const saveDir = join(tmp(), "out", "nested");
+    const r = await generateMusic(
+      { ...NO_LM, caption: "saved" },
+      { batch_size: 2, use_random_seed: false, seeds: [11, 22], audio_format: "wav" },
+      { app, saveDir },
+    );
+    expect(r.error).toBeNull();
+    expect(readdirSync(saveDir).sort()).toEqual(r.audios.map((a) => `${a.key}.wav`).sort());
+    for (const a of r.audios) {
+      expect(a.path).toBe(join(saveDir, `${a.key}.wav`));
+      expect(a.absolutePath).toBe(a.path);
+      // the same bytes as the file the run wrote into its folder
+      const run = app.store.listOutputs(r.extraOutputs.runId!).find((o) => o.path.endsWith(`/${a.key}.wav`));
+      expect(readFileSync(a.path)).toEqual(readFileSync(join(app.config.dataDir, run!.path)));
+    }
+    const notDir = join(tmp(), "a-file");
+    writeFileSync(notDir, "x");
+    const bad = await generateMusic({ ...NO_LM }, { batch_size: 1 }, { app, saveDir: join(notDir, "sub") });
+    expect(bad.success).toBe(false);
+    expect(bad.error).toMatch(/save_dir: cannot create ".*a-file\/sub" \(ENOTDIR\)/);
   });
 
   it("keys are deterministic: the same params and seed give the same key", async () => {

@@ -139,6 +139,13 @@ export interface GenerateOptions extends LibraryOptions {
   onRun?: (runId: string) => void;
   /** How the key hash writes whole-number floats: as a Python caller would ("python") or as the REST server ("rest"). */
   keyMode?: "python" | "rest";
+  /**
+   * upstream generate_music(save_dir): each saved result is also written as `{saveDir}/{key}.{format}` (the folder
+   * is created; a relative folder is taken from the working directory, as Python's os.path.join), and `path` /
+   * `absolutePath` name that file. Without it the files stay in the run's folder under the data folder (upstream
+   * writes none then; the editor and REST serve them from there).
+   */
+  saveDir?: string;
 }
 
 // ---------------------------------------------------------------- input files
@@ -273,6 +280,17 @@ export async function generateMusic(
     if (e instanceof InputFileError) return failure(e.message);
     throw e;
   }
+  if (opts.saveDir !== undefined) {
+    if (typeof opts.saveDir !== "string" || opts.saveDir.trim() === "")
+      return failure(`save_dir must be a folder path, got ${JSON.stringify(opts.saveDir)}`);
+    try {
+      mkdirSync(opts.saveDir, { recursive: true });
+    } catch (e) {
+      return failure(
+        `save_dir: cannot create "${shownPath(opts.saveDir)}" (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
+    }
+  }
   let models = opts.models;
   if (opts.loras?.length) {
     try {
@@ -321,7 +339,7 @@ export async function generateMusic(
       : "the run failed";
     return failure(msg, runExtra);
   }
-  return collect(app, p, built, prepared.itemParams, outcome, runId, opts.keyMode ?? "python");
+  return collect(app, p, built, prepared.itemParams, outcome, runId, opts.keyMode ?? "python", opts.saveDir);
 }
 
 function lmOutputs(outcome: ExecuteOutcome): { song?: SongValue; codes?: AudioCodesValue } {
@@ -408,6 +426,21 @@ function writtenSamples(channels: Float32Array[], gain: unknown): Float32Array[]
     : channels;
 }
 
+/**
+ * save_dir: the saved file copied to `{saveDir}/{key}{ext}` (upstream inference.py generate_music:
+ * os.path.join(save_dir, f"{audio_key}.{audio_format}"); the same key twice writes one file, the later item last).
+ * A file that cannot be written gives path "" and a warning, as upstream logs the error and returns path "".
+ */
+function copyToSaveDir(from: string, saveDir: string, key: string): string | { warning: string } {
+  const to = join(saveDir, `${key}${extname(from)}`);
+  try {
+    copyFileSync(from, to);
+    return to;
+  } catch (e) {
+    return { warning: `save_dir: cannot write "${shownPath(to)}" (${(e as NodeJS.ErrnoException).code ?? "error"})` };
+  }
+}
+
 /** Each batch item's channels from the decode node's AUDIO value. */
 function decodedItems(outcome: ExecuteOutcome): { sampleRate: number; items: Float32Array[][] } | undefined {
   const a = (outcome.outputs.get("decode") as { audio?: AudioValue } | undefined)?.audio;
@@ -423,6 +456,7 @@ function collect(
   outcome: ExecuteOutcome,
   runId: string,
   keyMode: "python" | "rest",
+  saveDir?: string,
 ): GenerationResult {
   const { plan, graph } = built;
   const lmOut = lmOutputs(outcome);
@@ -484,10 +518,19 @@ function collect(
     const r = saveResults[i];
     const key = itemKey(ip, keyMode);
     const item = decoded?.items[i];
-    const path = r?.kind === "audio" && r.path ? keyNamedFile(app, runId, r.path, key) : "";
+    let path = r?.kind === "audio" && r.path ? keyNamedFile(app, runId, r.path, key) : "";
+    let absolutePath = path ? join(app.config.dataDir, path) : "";
+    if (path && saveDir !== undefined) {
+      const copied = copyToSaveDir(absolutePath, saveDir, key);
+      if (typeof copied === "string") [path, absolutePath] = [copied, resolve(copied)];
+      else {
+        plan.warnings.push(copied.warning);
+        [path, absolutePath] = ["", ""];
+      }
+    }
     audios.push({
       path,
-      absolutePath: path ? join(app.config.dataDir, path) : "",
+      absolutePath,
       key,
       sampleRate: Number(r?.meta?.sampleRate ?? decoded?.sampleRate ?? 48000),
       params: ip,

@@ -531,7 +531,10 @@ export type LmMetadata = Record<string, string | number>;
 
 /** One generated audio (upstream audio dict; `samples` is the tensor, planar float32 per channel). */
 export interface GeneratedAudio {
-  /** File path relative to the data folder (served at /api/files/<path> and /v1/audio?path=<path>). */
+  /**
+   * File path relative to the data folder (served at /api/files/<path> and /v1/audio?path=<path>); with the
+   * library's `saveDir` option, the file `{saveDir}/{key}.{format}` as upstream. "" when nothing was saved.
+   */
   path: string;
   /** Absolute path on this machine. */
   absolutePath: string;
