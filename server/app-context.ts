@@ -9,6 +9,8 @@ import { RunStore } from "./runs/store";
 import { RunService } from "./runs/service";
 import { loadConfig, type AppConfig } from "./config";
 import { ModelManager } from "./models/manager";
+import { ScaleOutQueue } from "./runs/scaleout/coordinator";
+import { scaleOutTiming } from "./runs/scaleout/protocol";
 
 export interface AppContext {
   config: AppConfig;
@@ -16,6 +18,8 @@ export interface AppContext {
   store: RunStore;
   runs: RunService;
   models: ModelManager;
+  /** The scale-out queue when this process coordinates workers (serve with ACESTEP_REDIS_URL). */
+  scaleOut: ScaleOutQueue | null;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,8 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     budgetBytes: config.memoryBudgetBytes,
     logger: (m) => console.error(`[models] ${m}`),
   });
+  let scaleOut: ScaleOutQueue | null = null;
+  const redisUrl = overrides.role === "serve" ? config.redisUrl : null;
   const runs = new RunService({
     store,
     registry,
@@ -54,6 +60,9 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     progressIntervalMs: overrides.progressIntervalMs,
     maxQueued: config.queueMaxSize,
     lease: { role: overrides.role ?? "library", adopt: overrides.role === "serve", ...overrides.lease },
+    ...(redisUrl
+      ? { queue: (svc, local) => (scaleOut = new ScaleOutQueue(svc, local, { redisUrl, timing: scaleOutTiming() })) }
+      : {}),
   });
   return {
     config,
@@ -61,9 +70,11 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     store,
     runs,
     models,
+    scaleOut,
     /** Graceful: running runs are re-queued, queued runs stay queued (see RunService.shutdown). */
     async close() {
       await runs.shutdown();
+      await runs.queue.close();
       await models.close();
       store.close();
     },

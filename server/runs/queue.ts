@@ -16,6 +16,9 @@ export class QueueFullError extends Error {
 /** Aborting a running job with this reason re-queues it instead of cancelling it (graceful shutdown). */
 export const REQUEUE = "requeue";
 
+/** Owner of the runs the scale-out queue holds in Redis (no lease: BullMQ's stalled-job check recovers them). */
+export const REDIS_OWNER = "redis";
+
 export interface WorkerInfo {
   id: string;
   host: string;
@@ -51,6 +54,8 @@ export interface RunQueue {
   abortRunning(runId: string, reason?: string): boolean;
   /** Runs this process executes now. */
   readonly active: string[];
+  /** Scale-out: the worker processes that execute runs elsewhere. */
+  remoteWorkers?(): WorkerInfo[];
   /** Looks for work (after a restart, an adoption, a new job kind). */
   pump(): void;
   /** Stops taking jobs; running ones are aborted with REQUEUE; resolves when none runs here. */

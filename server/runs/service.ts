@@ -15,6 +15,7 @@ import {
   LocalQueue,
   QueuedRuns,
   QueueFullError,
+  REDIS_OWNER,
   REQUEUE,
   type QueueStats,
   type RunQueue,
@@ -53,6 +54,11 @@ export interface RunServiceOptions {
   shutdownGraceMs?: number;
   /** How often a stream polls the store for events written by another process (default 250 ms). */
   pollMs?: number;
+  /**
+   * Another queue backend (scale-out: server/runs/scaleout/coordinator.ts); it gets this service and the local
+   * queue, which it may keep for the kinds it does not send elsewhere. Default: the local queue.
+   */
+  queue?: (service: RunService, local: LocalQueue) => RunQueue;
 }
 
 export interface StartRequest {
@@ -104,13 +110,14 @@ export class RunService {
     this.maxQueued = opts.maxQueued ?? 200;
     this.queued = new QueuedRuns(opts.store);
     this.lease = new Lease(opts.store, opts.lease ?? { role: "library" });
-    this.queue = new LocalQueue(
+    const local = new LocalQueue(
       opts.store,
       this.lease.id,
       (runId, signal) => this.execute(runId, signal),
       () => ["graph", ...this.kinds.keys()],
       opts.concurrency ?? 1,
     );
+    this.queue = opts.queue ? opts.queue(this, local) : local;
     this.sweep();
     this.lease.start(() => this.sweep());
   }
@@ -280,6 +287,7 @@ export class RunService {
         jobs: byOwner.get(l.id) ?? [],
         lastSeen: l.heartbeat,
       }));
+    workers.push(...(this.queue.remoteWorkers?.() ?? []));
     return {
       waiting: this.queued.count("queued"),
       running: this.queued.count("running"),
@@ -309,6 +317,8 @@ export class RunService {
         }>;
         for (const r of orphans) {
           if (r.owner && live.has(r.owner)) continue;
+          // Runs held by Redis (scale-out) belong to the workers and BullMQ's stalled-job check, not to leases.
+          if (r.owner === REDIS_OWNER && this.queue.backend === "redis") continue;
           if (r.status === "running") {
             store.db
               .prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE id=? AND status='running'")
@@ -353,13 +363,15 @@ export class RunService {
     this.lease.release();
   }
 
-  private emit(runId: string, event: EngineEvent): void {
+  /** Stores an event of a run and wakes its streams (the scale-out coordinator stores its workers' events). */
+  emit(runId: string, event: EngineEvent): void {
     const at = Date.now();
     const seq = this.opts.store.appendEvent(runId, event, at);
     this.bus.emit(runId, { runId, seq, event, at } satisfies StoredEvent);
   }
 
-  private async cleanup(runId: string): Promise<void> {
+  /** Once a run ended, however it ended: the kind's cleanup. */
+  async cleanup(runId: string): Promise<void> {
     this.stages.delete(runId);
     const run = this.opts.store.getRun(runId);
     const kind = run && this.kinds.get(run.kind);
@@ -412,9 +424,13 @@ export class RunService {
       this.stages.delete(runId);
       return;
     }
-    const finishedAt = Date.now();
-    store.updateRun(runId, { status, finishedAt, error });
-    if (status === "finished") this.emit(runId, { type: "run.finished", ms: finishedAt - started });
+    await this.settle(runId, status, error, Date.now() - started);
+  }
+
+  /** Records how a run ended, stores its terminal event and cleans up after it. */
+  async settle(runId: string, status: JobOutcome["status"], error: RunRecord["error"], ms: number): Promise<void> {
+    this.opts.store.updateRun(runId, { status, finishedAt: Date.now(), error });
+    if (status === "finished") this.emit(runId, { type: "run.finished", ms });
     else if (status === "cancelled") this.emit(runId, { type: "run.cancelled" });
     else
       this.emit(runId, {
@@ -481,7 +497,8 @@ export class RunService {
     });
   }
 
-  private recordOutputs(
+  /** Indexes the files a node wrote (data-relative paths), so the file routes serve them. */
+  recordOutputs(
     runId: string,
     nodeId: string,
     results: Array<{ kind: string; path?: string; meta?: Record<string, unknown>; label?: string }>,

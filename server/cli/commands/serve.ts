@@ -7,6 +7,7 @@ import { createAppContext } from "../../app-context";
 import { checkBindSafety, createHttpServer } from "../../http/server";
 import { loadConfig } from "../../config";
 import { restRoutes } from "../../api/rest";
+import { scaleOutRoutes } from "../../http/worker-routes";
 import { serveUntilSignal } from "../until-signal";
 import { needsBuild, ROOT } from "../editor-build";
 
@@ -18,9 +19,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       host: { type: "string" },
       dev: { type: "boolean" },
       "no-editor": { type: "boolean" },
+      redis: { type: "string" },
     },
   });
   const base = loadConfig();
+  const redisUrl = values.redis ?? base.redisUrl;
   const host = values.host ?? base.host;
   const port = values.port !== undefined ? Number(values.port) : base.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -28,7 +31,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 2;
   }
   checkBindSafety(host, base.apiToken);
-  const app = createAppContext({ host, port, role: "serve" });
+  if (redisUrl && !base.apiToken)
+    throw new Error(
+      "a coordinator (--redis / ACESTEP_REDIS_URL) needs ACESTEP_API_TOKEN: its workers authenticate with it",
+    );
+  const app = createAppContext({ host, port, role: "serve", redisUrl });
 
   let pages:
     ((req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>) | undefined;
@@ -54,13 +61,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
 
   // The ACE-Step-compatible REST facade: /release_task, /query_result, /v1/audio, /v1/stats, /health.
-  const server = createHttpServer({ app, pages, routes: restRoutes(app) });
+  const server = createHttpServer({ app, pages, routes: [...scaleOutRoutes(app), ...restRoutes(app)] });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
   });
   const shown = host.includes(":") ? `[${host}]` : host;
   console.log(`ACE-Step studio on http://${shown}:${port}  (data: ${app.config.dataDir})`);
+  if (app.scaleOut) console.log(`coordinator: runs go to workers through Redis ${redisUrl}`);
   if (app.models.demo)
     console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
   // Prepare models in the background so the first run does not wait for the demo conversion.

@@ -1,0 +1,165 @@
+// The BullMQ queue adapter in one process: a coordinator (store, HTTP worker API) and a worker over a real
+// redis-server. Runs finish on the worker with their events and files at the coordinator; only the worker that
+// started a run's attempt may report it; a run that needs a model no worker holds waits; cancel reaches workers.
+// The multi-process kill -9 check is test/scale-out.full.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { createAppContext, type AppContext } from "../../app-context";
+import { createHttpServer } from "../../http/server";
+import { loadConfig } from "../../config";
+import { testRegistry } from "../../../test/fixtures/fake-nodes";
+import { haveRedis, startRedis, type TestRedis } from "../../../test/helpers/redis";
+import { scaleOutRoutes } from "../../http/worker-routes";
+import { RunWorker } from "./worker";
+import { graphNeeds, missingModel, scaleOutTiming, WORKER_API } from "./protocol";
+
+const TOKEN = "scale-out-test-token";
+const dirs: string[] = [];
+const folder = () => {
+  const d = mkdtempSync(join(tmpdir(), "acestep-scaleout-"));
+  dirs.push(d);
+  return d;
+};
+const tone = JSON.parse(readFileSync("graphs/test-tone.json", "utf8"));
+const slow = (steps: number, ms = 20) => ({
+  version: 1,
+  nodes: {
+    s: { type: "t.slow", params: { steps, ms } },
+    k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
+  },
+});
+
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
+  let redis: TestRedis;
+  let app: AppContext;
+  let server: Server;
+  let url: string;
+  let worker: RunWorker;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    app = createAppContext({
+      dataDir: folder(),
+      registry: testRegistry(),
+      role: "serve",
+      redisUrl: redis.url,
+      apiToken: TOKEN,
+      progressIntervalMs: 0,
+    });
+    server = createHttpServer({ app, routes: scaleOutRoutes(app) });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const config = loadConfig();
+    worker = new RunWorker({
+      redisUrl: redis.url,
+      serverUrl: url,
+      token: TOKEN,
+      concurrency: 2,
+      dataDir: folder(),
+      modelsDir: null,
+      demoModelsDir: config.demoModelsDir,
+      threads: 1,
+      timing: scaleOutTiming({} as NodeJS.ProcessEnv),
+      registry: testRegistry(),
+      heartbeatMs: 100,
+      logger: () => {},
+    });
+    await worker.start();
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await new Promise((r) => server?.close(r));
+    await app?.close();
+    await redis?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("runs finish on the worker: events, attempts, worker and output files at the coordinator", async () => {
+    const ids = [
+      ...Array.from({ length: 3 }, () => app.runs.start({ graph: tone }).runId),
+      ...Array.from({ length: 3 }, () => app.runs.start({ graph: slow(3) }).runId),
+    ];
+    await until(() => ids.every((id) => app.store.getRun(id)?.status === "finished"), "every run finished");
+    for (const id of ids) {
+      const run = app.store.getRun(id)!;
+      expect(run.attempts).toBe(1);
+      expect(run.worker).toBe(worker.id);
+      const types = app.store.eventsAfter(id).map((e) => e.event.type);
+      expect(types[0]).toBe("run.queued");
+      expect(types).toContain("run.started");
+      expect(types.filter((t) => t === "run.finished")).toHaveLength(1);
+      expect(types.at(-1)).toBe("run.finished");
+    }
+    // The tone's flac was uploaded and downloads through /api/files with the token.
+    const outs = app.store.listOutputs(ids[0]);
+    expect(outs.map((o) => o.kind)).toContain("audio");
+    const file = outs.find((o) => o.path.endsWith(".flac"))!;
+    const r = await fetch(`${url}/api/files/${file.path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(r.status).toBe(200);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    expect(new TextDecoder().decode(bytes.slice(0, 4))).toBe("fLaC");
+    // Seeds and timings came back with the finish report.
+    expect(Object.keys(app.store.getRun(ids[0])!.timings)).toContain("save");
+  });
+
+  it("stats list the worker with its host, provider, models and current job", async () => {
+    const id = app.runs.start({ graph: slow(40, 20) }).runId;
+    await until(() => app.store.getRun(id)?.status === "running", "the run is running");
+    await until(() => app.runs.queueStats().workers.some((w) => w.jobs.includes(id)), "the worker reports the job");
+    const stats = app.runs.queueStats();
+    expect(stats.backend).toBe("redis");
+    const w = stats.workers.find((x) => x.role === "worker")!;
+    expect(w).toMatchObject({ id: worker.id, pid: process.pid, provider: "cpu", concurrency: 2 });
+    expect(w.models!.length).toBeGreaterThan(0);
+    // cancel reaches the worker through its next report
+    expect(app.runs.cancel(id)).toBe(true);
+    await until(() => app.store.getRun(id)?.status === "cancelled", "the run is cancelled");
+  });
+
+  it("only the worker of the current attempt may start, report or finish a run", async () => {
+    const id = app.runs.start({ graph: slow(1) }).runId;
+    await until(() => app.store.getRun(id)?.status === "finished", "the run finished");
+    const post = (path: string, body: unknown, token = TOKEN) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const again = await (await post(WORKER_API.start(id), { workerId: "someone-else" })).json();
+    expect(again).toMatchObject({ start: false, reason: "the run is finished" });
+    const fin = await post(WORKER_API.finish(id), { workerId: "someone-else", status: "failed", error: null, ms: 1 });
+    expect(fin.status).toBe(409);
+    expect(app.store.getRun(id)!.status).toBe("finished");
+    expect((await post(WORKER_API.heartbeat, {}, "wrong")).status).toBe(401);
+    const events = app.store.eventsAfter(id).map((e) => e.event.type);
+    expect(events.filter((t) => t === "run.finished")).toHaveLength(1);
+  });
+
+  it("a run that needs a model no worker holds waits in the queue", async () => {
+    const graph = { version: 1, nodes: { dit: { type: "models.dit", params: { name: "no-such-dit" } } } };
+    expect(graphNeeds(graph)).toEqual([{ nodeId: "dit", component: "dit", name: "no-such-dit" }]);
+    expect(missingModel(graphNeeds(graph), new Map([["dit", ["acestep-v15-turbo"]]]))).toMatch(/no-such-dit/);
+    expect(missingModel(graphNeeds(graph), new Map([["dit", ["no-such-dit"]]]))).toBeNull();
+    // Stored directly: the loader node's name is not validated against the models here.
+    const id = crypto.randomUUID();
+    app.store.createRun({ id, graph, graphId: null, outputDir: join(app.config.dataDir, "outputs", id), demo: false });
+    app.runs.queue.submitted(id);
+    const other = app.runs.start({ graph: slow(1) }).runId;
+    await until(() => app.store.getRun(other)?.status === "finished", "a later run finished");
+    expect(app.store.getRun(id)!.status).toBe("queued");
+    expect(app.runs.cancel(id)).toBe(true);
+  });
+});

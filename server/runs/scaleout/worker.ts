@@ -1,0 +1,300 @@
+// A scale-out worker (`acestep worker`): takes run jobs from the coordinator's BullMQ queue, executes them with
+// models it loads once and keeps warm, streams the run's events to the coordinator and uploads the files its
+// nodes write, then reports how the run ended. It needs no shared filesystem: it reads runs and writes results
+// only through the coordinator's worker API (server/http/worker-routes.ts) with the API token.
+import { DelayedError, Worker, type Job } from "bullmq";
+import { randomBytes } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { NodeRegistry } from "../../../nodes/registry";
+import { createDefaultRegistry } from "../../../nodes/index";
+import { executeGraph } from "../../engine/engine";
+import type { EngineEvent } from "../../engine/events";
+import { OutputCache } from "../../engine/cache";
+import { validateGraph } from "../../graph/validate";
+import { ModelManager } from "../../models/manager";
+import type { RunRecord } from "../store";
+import { redisConnection } from "./coordinator";
+import {
+  missingModel,
+  RUN_QUEUE,
+  WORKER_API,
+  type EventsAnswer,
+  type FinishBody,
+  type HeartbeatAnswer,
+  type RunJobData,
+  type ScaleOutTiming,
+  type StartAnswer,
+  type WorkerHello,
+} from "./protocol";
+
+export interface RunWorkerOptions {
+  redisUrl: string;
+  /** The coordinator's base URL (http://host:port). */
+  serverUrl: string;
+  token: string;
+  concurrency: number;
+  /** Local scratch folder: outputs before upload, demo models. */
+  dataDir: string;
+  modelsDir: string | null;
+  demoModelsDir: string | null;
+  threads: number;
+  memoryBudgetBytes?: number;
+  timing: ScaleOutTiming;
+  registry?: NodeRegistry;
+  /** How often the worker says it is alive (default 2 s). */
+  heartbeatMs?: number;
+  logger?: (m: string) => void;
+}
+
+/** A job whose models this worker does not hold waits this long before a worker looks at it again. */
+const NOT_MINE_DELAY_MS = 1000;
+/** How long a report to the coordinator is retried (the coordinator may be restarting). */
+const REPORT_RETRY_MS = 60_000;
+
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RunWorker {
+  readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  readonly models: ModelManager;
+  private readonly registry: NodeRegistry;
+  private readonly running = new Map<string, AbortController>();
+  private bull: Worker<RunJobData> | null = null;
+  private connection: ReturnType<typeof redisConnection> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private held = new Map<string, string[]>();
+  private provider = "cpu";
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly opts: RunWorkerOptions) {
+    this.registry = opts.registry ?? createDefaultRegistry();
+    this.log = opts.logger ?? ((m) => console.error(`[worker] ${m}`));
+    this.models = new ModelManager({
+      modelsDir: opts.modelsDir,
+      dataDir: opts.dataDir,
+      demoModelsDir: opts.demoModelsDir,
+      threads: opts.threads,
+      budgetBytes: opts.memoryBudgetBytes,
+      logger: (m) => this.log(`models: ${m}`),
+    });
+  }
+
+  /** Prepares the models (once), says hello to the coordinator and starts taking jobs. */
+  async start(): Promise<void> {
+    const entries = await this.models.entries();
+    for (const e of entries) this.held.set(e.component, [...(this.held.get(e.component) ?? []), e.name]);
+    this.provider = (await this.models.host().info()).provider;
+    await this.heartbeat(); // fails early on a wrong token or URL
+    this.timer = setInterval(
+      () => void this.heartbeat().catch((e) => this.log(`heartbeat: ${e.message}`)),
+      this.opts.heartbeatMs ?? 2000,
+    );
+    const t = this.opts.timing;
+    this.connection = redisConnection(this.opts.redisUrl);
+    this.bull = new Worker<RunJobData>(RUN_QUEUE, (job, token) => this.process(job, token), {
+      connection: this.connection,
+      concurrency: this.opts.concurrency,
+      name: this.id,
+      lockDuration: t.lockMs,
+      stalledInterval: t.stalledCheckMs,
+      maxStalledCount: t.attempts - 1,
+    });
+    this.bull.on("error", (e) => this.log(`queue: ${e.message}`));
+    this.log(
+      `${this.id} takes runs from ${this.opts.redisUrl} for ${this.opts.serverUrl} (${this.provider}, concurrency ${this.opts.concurrency}, models: ${[...this.held.values()].flat().join(", ") || "none"})`,
+    );
+  }
+
+  /** Stops taking jobs and waits for the running ones to end; then closes the models. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.bull?.close();
+    this.connection?.disconnect();
+    await this.models.close();
+  }
+
+  get active(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private hello(): WorkerHello {
+    return {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      provider: this.provider,
+      models: [...this.held.values()].flat(),
+      demo: this.models.demo,
+      concurrency: this.opts.concurrency,
+      jobs: this.active,
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    const a = await this.call<HeartbeatAnswer>(WORKER_API.heartbeat, JSON.stringify(this.hello()), 0);
+    for (const id of a.cancel) this.running.get(id)?.abort();
+  }
+
+  /** A request to the coordinator, retried while it cannot be reached (not when it answers an error). */
+  private async call<T>(
+    path: string,
+    body: string | Uint8Array<ArrayBuffer>,
+    retryMs = REPORT_RETRY_MS,
+    method = "POST",
+  ): Promise<T> {
+    const end = Date.now() + retryMs;
+    for (;;) {
+      let r: Response;
+      try {
+        r = await fetch(new URL(path, this.opts.serverUrl), {
+          method,
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            "content-type": typeof body === "string" ? "application/json" : "application/octet-stream",
+          },
+          body,
+        });
+      } catch (e) {
+        if (Date.now() > end)
+          throw new Error(`the coordinator ${this.opts.serverUrl} cannot be reached: ${(e as Error).message}`);
+        await new Promise((res) => setTimeout(res, 500));
+        continue;
+      }
+      const json = (await r.json().catch(() => ({}))) as T & { error?: string };
+      if (r.status === 409) return json;
+      if (!r.ok) throw new HttpStatusError(r.status, `${path}: ${r.status} ${json.error ?? r.statusText}`);
+      return json;
+    }
+  }
+
+  private async process(job: Job<RunJobData>, token?: string): Promise<{ runId: string; outcome: string }> {
+    const { runId, needs } = job.data;
+    const missing = missingModel(needs ?? [], this.held);
+    if (missing) {
+      // Not for this worker: back to the queue for a while, where a worker that holds the model takes it.
+      await job.moveToDelayed(Date.now() + NOT_MINE_DELAY_MS, token);
+      throw new DelayedError(`${this.id}: ${missing}`);
+    }
+    const a = await this.call<StartAnswer>(WORKER_API.start(runId), JSON.stringify({ workerId: this.id }));
+    if (!a.start) return { runId, outcome: `not started: ${a.reason}` };
+    const ac = new AbortController();
+    this.running.set(runId, ac);
+    const reporter = new Reporter(this, runId, ac);
+    const started = Date.now();
+    let fin: Omit<FinishBody, "workerId" | "ms">;
+    try {
+      fin = await this.execute(a.run, ac.signal, reporter);
+    } catch (e) {
+      fin = { status: "failed", error: { message: e instanceof Error ? e.message : String(e) } };
+    }
+    try {
+      await reporter.flush();
+      const done = await this.call<{ ok: boolean }>(
+        WORKER_API.finish(runId),
+        JSON.stringify({ ...fin, workerId: this.id, ms: Date.now() - started } satisfies FinishBody),
+      );
+      if (!done.ok) this.log(`run ${runId}: the coordinator gave this attempt to another worker; result dropped`);
+      return { runId, outcome: done.ok ? fin.status : "dropped" };
+    } finally {
+      this.running.delete(runId);
+      await rm(join(this.opts.dataDir, "outputs", runId), { recursive: true, force: true });
+    }
+  }
+
+  /** Executes a graph run as the coordinator's RunService would (server/runs/service.ts runGraphRun). */
+  private async execute(
+    run: Pick<RunRecord, "id" | "kind" | "graph">,
+    signal: AbortSignal,
+    reporter: Reporter,
+  ): Promise<Omit<FinishBody, "workerId" | "ms">> {
+    if (run.kind !== "graph") throw new Error(`this worker cannot run jobs of kind "${run.kind}"`);
+    const v = validateGraph(run.graph, this.registry);
+    if (!v.ok) return { status: "failed", error: { message: v.issues.map((i) => i.message).join("; ") } };
+    reporter.push({ type: "run.started", nodes: [...v.resolved.nodes.keys()] });
+    const outcome = await executeGraph(v.resolved, {
+      runId: run.id,
+      outputDir: join(this.opts.dataDir, "outputs", run.id),
+      cache: new OutputCache(),
+      signal,
+      services: { models: this.models, dataDir: this.opts.dataDir },
+      onEvent: (e) => reporter.push(e),
+    });
+    const graph = structuredClone(v.resolved.graph) as { nodes: Record<string, { params?: Record<string, unknown> }> };
+    for (const [id, ps] of Object.entries(outcome.resolvedSeeds))
+      graph.nodes[id].params = { ...(graph.nodes[id].params ?? {}), ...ps };
+    const demo = [...outcome.outputs.values()].some((o) =>
+      Object.values(o).some((x) => (x as { demo?: boolean } | null)?.demo === true),
+    );
+    return {
+      status: outcome.status,
+      error: outcome.error ?? null,
+      timings: outcome.timings,
+      resolvedSeeds: outcome.resolvedSeeds,
+      graph,
+      demo,
+    };
+  }
+
+  /** Sends events (after uploading the files they name); aborts the run when the coordinator says so. */
+  async report(runId: string, events: EngineEvent[], ac: AbortController): Promise<void> {
+    for (const e of events)
+      if (e.type === "node.finished" || e.type === "node.cached")
+        for (const r of e.results)
+          if (r.path?.startsWith(`outputs/${runId}/`)) {
+            const bytes = new Uint8Array(await readFile(join(this.opts.dataDir, r.path)));
+            await this.call(
+              WORKER_API.file(runId, r.path) + `&worker=${encodeURIComponent(this.id)}`,
+              bytes,
+              REPORT_RETRY_MS,
+              "PUT",
+            );
+          }
+    const a = await this.call<EventsAnswer>(WORKER_API.events(runId), JSON.stringify({ workerId: this.id, events }));
+    if (a.cancel) ac.abort();
+  }
+}
+
+/** Batches a run's events in order: one request in flight at a time, the next batch holds what came meanwhile. */
+class Reporter {
+  private pending: EngineEvent[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly worker: RunWorker,
+    private readonly runId: string,
+    private readonly ac: AbortController,
+  ) {}
+
+  push(e: EngineEvent): void {
+    this.pending.push(e);
+    if (this.pending.length === 1) this.chain = this.chain.then(() => this.send());
+  }
+
+  private async send(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0 || this.failure) return;
+    try {
+      await this.worker.report(this.runId, batch, this.ac);
+    } catch (e) {
+      this.failure = e as Error;
+      this.ac.abort();
+    }
+  }
+
+  /** Resolves when every event was sent; throws what made reporting fail. */
+  async flush(): Promise<void> {
+    await this.chain;
+    if (this.pending.length) await this.send();
+    if (this.failure) throw this.failure;
+  }
+}
