@@ -5,6 +5,7 @@ import { nodesCommand } from "./commands/nodes";
 import { serveCommand } from "./commands/serve";
 import { modelsCommand } from "./commands/models";
 import { debugCommand } from "./commands/debug";
+import { workerCommand } from "./commands/worker";
 
 const USAGE = `usage: acestep <command> [options]
 
@@ -13,8 +14,11 @@ commands:
                          run a graph with a progress bar; prints the output files
   validate <graph.json>  list every problem in a graph (exit 1 if any)
   nodes [type] [--json]  list node types, or describe one
-  serve [--port N] [--host H] [--dev]
-                         start the editor and the API (127.0.0.1:3000 by default)
+  serve [--port N] [--host H] [--dev] [--redis URL]
+                         start the editor and the API (127.0.0.1:3000 by default); with --redis it is the
+                         coordinator of scale-out workers
+  worker --redis URL --server URL --token T [--concurrency N] [--data DIR]
+                         execute the coordinator's runs on this machine (models loaded once, kept warm)
   models fabricate --size tiny|full --out <dir> [--components …] [--dtype bf16|fp32] [--dry-run]
                          write random checkpoints in the official layout (models tiny: --size tiny)
   models convert --from <dir> --to <dir> [--dtype fp32|fp16|bf16|int8|int4 | dit=int8,lm=int4,…]
@@ -24,7 +28,8 @@ commands:
                          print exact prompt strings, timesteps, FSQ decodings, LM prompts
 
 environment: ACESTEP_DATA (data folder, default ./data), ACESTEP_MODELS (converted models),
-ACESTEP_API_TOKEN (required to listen beyond loopback), ACESTEP_THREADS, ACESTEP_CONCURRENCY, ACESTEP_MEMORY_BUDGET`;
+ACESTEP_API_TOKEN (required to listen beyond loopback, and for workers), ACESTEP_THREADS, ACESTEP_CONCURRENCY,
+ACESTEP_MEMORY_BUDGET, ACESTEP_REDIS_URL (scale-out), ACESTEP_RUN_ATTEMPTS (starts of a run before a dead worker fails it)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -38,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return nodesCommand(rest);
       case "serve":
         return await serveCommand(rest);
+      case "worker":
+        return await workerCommand(rest);
       case "models":
         return await modelsCommand(rest);
       case "debug":

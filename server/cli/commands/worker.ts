@@ -1,0 +1,77 @@
+// `acestep worker --redis URL --server URL --token T [--concurrency N] [--data DIR]`: a scale-out worker that
+// executes the coordinator's runs (server/runs/scaleout/worker.ts) until SIGTERM/SIGINT, then finishes the runs
+// it holds and exits.
+import { parseArgs } from "node:util";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../../config";
+import { RunWorker } from "../../runs/scaleout/worker";
+import { scaleOutTiming } from "../../runs/scaleout/protocol";
+
+export const WORKER_USAGE =
+  "usage: acestep worker --redis <redis://host:port> --server <http://coordinator:port> --token <T> [--concurrency N] [--data <dir>]";
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      redis: { type: "string" },
+      server: { type: "string" },
+      token: { type: "string" },
+      concurrency: { type: "string" },
+      data: { type: "string" },
+    },
+  });
+  const config = loadConfig();
+  const redisUrl = values.redis ?? config.redisUrl;
+  const serverUrl = values.server ?? process.env.ACESTEP_SERVER_URL;
+  const token = values.token ?? config.apiToken;
+  const concurrency = Number(values.concurrency ?? config.concurrency);
+  const missing = [!redisUrl && "--redis", !serverUrl && "--server", !token && "--token"].filter(Boolean);
+  if (missing.length) {
+    console.error(`missing ${missing.join(", ")}\n${WORKER_USAGE}`);
+    return 2;
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    console.error(`--concurrency must be a whole number ≥ 1, got "${values.concurrency}"`);
+    return 2;
+  }
+  try {
+    new URL(serverUrl!);
+  } catch {
+    console.error(`--server must be a URL such as http://coordinator:3000, got "${serverUrl}"`);
+    return 2;
+  }
+  const dataDir = values.data
+    ? resolve(values.data)
+    : process.env.ACESTEP_DATA
+      ? resolve(process.env.ACESTEP_DATA)
+      : mkdtempSync(join(tmpdir(), "acestep-worker-"));
+  const worker = new RunWorker({
+    redisUrl: redisUrl!,
+    serverUrl: serverUrl!,
+    token: token!,
+    concurrency,
+    dataDir,
+    modelsDir: config.modelsDir,
+    demoModelsDir: config.demoModelsDir,
+    threads: config.threads,
+    memoryBudgetBytes: config.memoryBudgetBytes,
+    timing: scaleOutTiming(),
+  });
+  await worker.start();
+  console.log(`worker ${worker.id} ready`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      console.error("worker: finishing the runs it holds, then exiting…");
+      done();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await worker.close();
+  return 0;
+}
