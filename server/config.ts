@@ -22,6 +22,8 @@ export interface AppConfig {
   queueMaxSize: number;
   /** Bytes of loaded model sessions kept resident (ACESTEP_MEMORY_BUDGET; server/models/memory-budget.ts). */
   memoryBudgetBytes: number;
+  /** Seconds a non-streaming POST /v1/chat/completions waits for its generation (upstream ACESTEP_GENERATION_TIMEOUT). */
+  generationTimeoutS: number;
   /** Scale-out: the Redis of the BullMQ run queue (ACESTEP_REDIS_URL); `acestep serve` is then the coordinator. */
   redisUrl: string | null;
 }
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedOrigins: envList(env.ACESTEP_ALLOWED_ORIGINS),
     queueMaxSize: Math.max(1, int("ACESTEP_QUEUE_MAXSIZE", 200)),
     memoryBudgetBytes: memoryBudgetBytes(env),
+    generationTimeoutS: Math.max(1, int("ACESTEP_GENERATION_TIMEOUT", 600)),
     redisUrl: env.ACESTEP_REDIS_URL || null,
   };
 }

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { camelToSnake, zGenerationConfigObject, zGenerationParamsObject } from "../server/api/params";
+import { REST_PATHS } from "../server/api/rest/index";
 
 const doc = readFileSync(join(import.meta.dirname, "..", "docs/api-parity.md"), "utf8");
 const STATUSES = ["implemented", "differs", "missing", "not applicable"];
@@ -37,11 +38,17 @@ describe("docs/api-parity.md", () => {
       "GenerationConfig",
       "GenerationResult and the audio entries",
       "Functions",
+      "REST endpoints",
     ])
       for (const r of rows(heading)) {
         expect(STATUSES, `${heading}: ${r.name}`).toContain(r.status);
         if (r.status !== "implemented") expect(r.notes, `${heading}: ${r.name} needs a note`).not.toBe("");
       }
+  });
+
+  it("lists every REST route of the facade", () => {
+    const listed = rows("REST endpoints").map((r) => r.name.split(" ")[1]);
+    expect([...listed].sort()).toEqual([...REST_PATHS].sort());
   });
 
   it("covers the four official functions", () => {

@@ -13,6 +13,11 @@ export function sendData(res: ServerResponse, data: unknown): void {
   sendJson(res, 200, wrap(data));
 }
 
+/** Answers the envelope with HTTP 200 and the given code and error (upstream reports some failures so). */
+export function sendEnvelope(res: ServerResponse, data: unknown, code = 200, error: string | null = null): void {
+  sendJson(res, 200, wrap(data, code, error));
+}
+
 /** FastAPI HTTPException body. */
 export function sendDetail(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { detail: message });

@@ -1,17 +1,19 @@
-// The ACE-Step-compatible REST routes (acestep/api_server.py; ace-step/ACE-Step-1.5 docs/en/API.md): POST /release_task,
-// POST /query_result, GET /v1/audio, GET /v1/stats, GET /health — upstream field names, envelope, status
-// values (0 queued/running, 1 succeeded, 2 failed) and the full-queue 429, so existing clients work unchanged.
+// The ACE-Step-compatible REST routes (acestep/api_server.py; ace-step/ACE-Step-1.5 docs/en/API.md):
+// POST /release_task, POST /query_result, POST /format_input, POST /create_random_sample, GET /v1/audio,
+// GET /v1/stats, GET /health, and the OpenRouter router's POST /v1/chat/completions and GET /v1/models
+// (acestep/openrouter_adapter.py) — upstream field names, envelope, status values (0 queued/running,
+// 1 succeeded, 2 failed) and the full-queue 429, so existing clients work unchanged.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createHash, randomUUID } from "node:crypto";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { AppContext } from "../../app-context";
-import { authorize, type AuthResult } from "../../http/auth";
-import { HttpError, readBody, type RequestBody } from "../../http/body";
+import { HttpError } from "../../http/body";
 import { serveFile } from "../../http/files";
 import { isServedPath } from "../../http/served";
 import { tableRoute, type ExtraRoute, type RouteSpec } from "../../http/routes";
-import { sniffAudio } from "../../files/sniff";
-import { writeFileAtomic } from "../../files/atomic";
+import { readAuthenticated, requireAuth } from "./auth";
+import { ExampleStore } from "./examples";
+import { chatCompletions, listModelsOpenRouter } from "./openrouter";
+import { createRandomSample, formatInput } from "./sample-routes";
+import { dataRelative, storeUpload } from "./uploads";
 import { QueueFullError } from "../../runs/queue";
 import { sendData, sendDetail } from "./envelope";
 import { parseReleaseBody } from "./fields";
@@ -25,12 +27,15 @@ export interface RestFacadeOptions {
 /** The facade of one app context: registers the "generate" job kind and answers the routes. */
 export class RestFacade {
   private readonly route: ExtraRoute;
+  /** Inputs for /create_random_sample. */
+  readonly examples: ExampleStore;
 
   constructor(
     readonly app: AppContext,
     opts: RestFacadeOptions = {},
   ) {
     app.runs.registerKind(TASK_KIND, generateTaskKind(app, opts.generate));
+    this.examples = new ExampleStore(app.config.dataDir);
     this.route = tableRoute(this, ROUTES, {
       refuse: sendDetail,
       fail: (res, e) => {
@@ -61,55 +66,6 @@ export function restRoutes(app: AppContext, opts: RestFacadeOptions = {}): Extra
   return new RestFacade(app, opts).routes();
 }
 
-const AUTH_MESSAGES: Record<Exclude<AuthResult, { ok: true }>["reason"], string> = {
-  unconfigured: "the server is bound beyond loopback without ACESTEP_API_TOKEN",
-  missing: "Missing ai_token or Authorization header",
-  wrong: "Invalid API key",
-  "wrong-body-token": "Invalid ai_token",
-};
-
-/** The server's token rule, with upstream's messages; throws the 401 (or 500) to answer. */
-function requireAuth(app: AppContext, req: IncomingMessage, url: URL, bodyToken?: unknown): void {
-  const r = authorize(app.config, req, url, bodyToken);
-  if (!r.ok) throw new HttpError(r.status, AUTH_MESSAGES[r.reason]);
-}
-
-/** Bodies read before the token is known (for upstream's ai_token field) are capped at this. */
-export const UNAUTHENTICATED_BODY_BYTES = 64 * 1024;
-
-/**
- * The token before the body: with a valid header (or query/cookie) token, or none needed, the body is read up to
- * `max`. Otherwise it is read only up to 64 KiB, for an `ai_token` field; a larger or unreadable body is refused
- * 401 without being read (an unauthenticated client never gets memory or a parse error out of the server).
- */
-async function readAuthenticated(app: AppContext, req: IncomingMessage, url: URL, max: number): Promise<RequestBody> {
-  const header = authorize(app.config, req, url);
-  if (header.ok) return readBody(req, max);
-  if (header.reason === "unconfigured") requireAuth(app, req, url);
-  let body: RequestBody;
-  try {
-    body = await readBody(req, Math.min(max, UNAUTHENTICATED_BODY_BYTES));
-  } catch (e) {
-    if (!(e instanceof HttpError)) throw e;
-    if (header.reason === "wrong") requireAuth(app, req, url);
-    throw new HttpError(
-      401,
-      `Missing ai_token or Authorization header (ai_token in the body is read from bodies up to ${UNAUTHENTICATED_BODY_BYTES} bytes; send larger ones with "Authorization: Bearer <token>")`,
-    );
-  }
-  requireAuth(app, req, url, body.fields.ai_token ?? body.fields.aiToken);
-  return body;
-}
-
-/** A path in the data folder: relative, or absolute under the data folder. */
-function dataRelative(dataDir: string, p: string, field: string): string {
-  if (!isAbsolute(p)) return p;
-  const root = resolve(dataDir);
-  const full = resolve(p);
-  if (full.startsWith(root + sep)) return relative(root, full).split(sep).join("/");
-  throw new HttpError(403, `${field} "${p}" is outside the data folder`);
-}
-
 const UPLOAD_FIELDS: Record<string, "srcAudio" | "referenceAudio"> = {
   src_audio: "srcAudio",
   ctx_audio: "srcAudio",
@@ -135,15 +91,7 @@ async function releaseTask(f: RestFacade, req: IncomingMessage, res: ServerRespo
   for (const [name, file] of Object.entries(body.files)) {
     const field = UPLOAD_FIELDS[name];
     if (!field || file.bytes.length === 0) continue;
-    const format = sniffAudio(file.bytes);
-    if (!format)
-      throw new HttpError(
-        415,
-        `the file "${file.name}" (${name}) is not audio this server can read (wav, flac, mp3, ogg)`,
-      );
-    const hash = createHash("sha256").update(file.bytes).digest("hex").slice(0, 16);
-    const rel = `uploads/api-${hash}-${randomUUID().slice(0, 8)}.${format}`;
-    await writeFileAtomic(join(app.config.dataDir, rel), file.bytes);
+    const rel = await storeUpload(app, file.bytes, `the file "${file.name}" (${name})`);
     uploads.push(rel);
     parsed.params[field] = rel; // an upload overrides the matching *_path field
   }
@@ -190,6 +138,13 @@ function audio(f: RestFacade, req: IncomingMessage, res: ServerResponse, url: UR
 const ROUTES: Record<string, RouteSpec<RestFacade>> = {
   "/release_task": { methods: ["POST"], run: releaseTask },
   "/query_result": { methods: ["POST"], run: queryResult },
+  "/format_input": { methods: ["POST"], run: (f, req, res, url) => formatInput(f.app, req, res, url) },
+  "/create_random_sample": {
+    methods: ["POST"],
+    run: (f, req, res, url) => createRandomSample(f.app, f.examples, req, res, url),
+  },
+  "/v1/chat/completions": { methods: ["POST"], run: (f, req, res, url) => chatCompletions(f.app, req, res, url) },
+  "/v1/models": { methods: ["GET"], run: (f, req, res, url) => listModelsOpenRouter(f.app, req, res, url) },
   "/v1/audio": { methods: ["GET", "HEAD"], run: audio },
   "/v1/stats": {
     methods: ["GET"],

@@ -2,8 +2,6 @@
 // queue, cap and store as every entry point), its run id is the task id, and /query_result reads the store —
 // so a task answers its true status after any restart. The job runs upstream's pipeline (sample mode or
 // format first, then generate_music) with every graph executed inside the task's own run.
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { AppContext } from "../../app-context";
 import type { JobKind, JobOutcome } from "../../runs/service";
 import type { RunRecord, RunStatus } from "../../runs/store";
@@ -12,6 +10,7 @@ import type { Graph } from "../../graph/format";
 import { createSample, formatSample, generateMusic, type GenerateOptions } from "../library";
 import type { GenerationResult } from "../params";
 import type { ParsedRelease } from "./fields";
+import { removeUploads } from "./uploads";
 
 export const TASK_KIND = "generate";
 
@@ -21,9 +20,26 @@ export interface TaskPayload extends ParsedRelease {
   uploads: string[];
 }
 
-/** What a finished task stores: the /query_result items. */
-interface TaskResult {
+/** What a finished task stores: the /query_result items, the files and the song they carry. */
+export interface TaskResult {
   items: Record<string, unknown>[];
+  /** The audio files, data-relative (upstream `raw_audio_paths`). */
+  paths: string[];
+  summary: TaskSummary;
+}
+
+/**
+ * The song of a finished task as upstream's job result describes it (acestep/api_server.py `_blocking_generate`):
+ * the user's prompt (`metas.prompt`) or else the final caption, the final lyrics, and each metadata value from
+ * the LM (`cot_*`) or else from the request.
+ */
+export interface TaskSummary {
+  caption: string;
+  lyrics: string;
+  bpm: number | null;
+  duration: number | null;
+  keyscale: string;
+  timesignature: string;
 }
 
 export type GenerateFn = (
@@ -34,10 +50,8 @@ export type GenerateFn = (
 
 /** The "generate" job kind: runs a stored REST request. `generate` is replaceable for tests. */
 export function generateTaskKind(app: AppContext, generate: GenerateFn = (p, c, o) => generateMusic(p, c, o)): JobKind {
-  const dropUploads = async (run: RunRecord) => {
-    for (const u of (run.payload as TaskPayload | null)?.uploads ?? [])
-      await rm(join(app.config.dataDir, u), { force: true }).catch(() => {});
-  };
+  const dropUploads = (run: RunRecord) =>
+    removeUploads(app.config.dataDir, (run.payload as TaskPayload | null)?.uploads ?? []);
   return {
     async run(ctx): Promise<JobOutcome> {
       const job = ctx.run.payload as TaskPayload;
@@ -111,7 +125,12 @@ export function generateTaskKind(app: AppContext, generate: GenerateFn = (p, c, 
       if (ctx.signal.aborted) return { status: "cancelled" };
       if (error !== undefined || !r) return { status: "failed", error: error ?? "generation failed" };
       const items = succeededItems(r, params, models, ctx.run.createdAt);
-      return { status: "finished", result: { items } satisfies TaskResult };
+      const result: TaskResult = {
+        items,
+        paths: r.audios.map((a) => a.path).filter((p): p is string => !!p),
+        summary: taskSummary(r, job.params, items[0]),
+      };
+      return { status: "finished", result };
     },
     cleanup: dropUploads,
   };
@@ -183,6 +202,20 @@ function succeededItems(
       stage: "succeeded",
     };
   });
+}
+
+function taskSummary(r: GenerationResult, user: Record<string, unknown>, first: { prompt?: unknown } | undefined) {
+  const ap = r.audios[0]?.params;
+  const num = (v: unknown) => (typeof v === "number" && v > 0 ? v : null);
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  return {
+    caption: text(user.caption) || text(first?.prompt),
+    lyrics: text(ap?.lyrics) || text(ap?.cotLyrics) || text(user.lyrics),
+    bpm: num(ap?.cotBpm) ?? num(user.bpm),
+    duration: num(ap?.cotDuration) ?? num(user.duration),
+    keyscale: text(ap?.cotKeyscale) || text(user.keyscale),
+    timesignature: text(ap?.cotTimesignature) || text(user.timesignature),
+  } satisfies TaskSummary;
 }
 
 const STATUS_CODE: Record<RunStatus, 0 | 1 | 2> = {
