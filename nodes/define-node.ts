@@ -97,6 +97,12 @@ export interface NodeDefinition<
   cache?: boolean;
   /** Extra signature material (e.g. a file's content hash) so cached results follow the world. */
   fingerprint?(params: ParamValues<P>, services: NodeServices): string | Promise<string>;
+  /**
+   * The model sessions this node runs, per input port that carries a model handle: the roles of that model's
+   * files (e.g. `{ vae: ["vae_decoder"] }`). The engine passes them to the memory budget before each node, so
+   * sessions the rest of the graph does not need can be released (server/models/memory-plan.ts).
+   */
+  sessions?: Partial<Record<keyof I & string, readonly string[]>>;
   /** Cross-field checks run by the validator, after each param passed its own schema. */
   validate?(params: ParamValues<P>, links: Partial<Record<keyof I & string, LinkedNodeInfo>>): FieldIssue[];
   run(

@@ -5,7 +5,7 @@ import { defineNode, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
 import { NodeError } from "../errors";
-import { DitRunner } from "../../server/pipeline/dit-runner";
+import { DitRunner, SAMPLER_ROLES } from "../../server/pipeline/dit-runner";
 import { generateLatents } from "../../server/pipeline/generate-latents";
 import { isTaskMeta } from "../../server/pipeline/task-latents";
 import { resolveSeeds } from "../../server/acestep/sampling/seeds";
@@ -30,6 +30,7 @@ export function parseNumberList(s: string): number[] | null {
 
 export const DitSamplerNode = defineNode({
   type: "ace.ditSampler",
+  sessions: { dit: SAMPLER_ROLES },
   title: "DiT Sampler",
   category: "sampling",
   description:

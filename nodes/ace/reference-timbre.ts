@@ -38,6 +38,7 @@ export function timbreMontage(audio: AudioValue, seed: number): Float32Array[] {
 
 export const ReferenceTimbreNode = defineNode({
   type: "ace.referenceTimbre",
+  sessions: { vae: ["vae_encoder"] },
   title: "Reference Timbre",
   category: "conditioning",
   description:

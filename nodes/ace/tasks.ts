@@ -121,6 +121,7 @@ export const EmptyLatentNode = defineNode({
 
 export const CoverNode = defineNode({
   type: "ace.cover",
+  sessions: { dit: ["audio_tokenizer", "audio_detokenizer"], vae: ["vae_encoder"] },
   title: "Cover",
   category: "tasks",
   description:
@@ -185,6 +186,7 @@ export const CoverNode = defineNode({
 
 export const RepaintNode = defineNode({
   type: "ace.repaint",
+  sessions: { vae: ["vae_encoder"] },
   title: "Repaint",
   category: "tasks",
   description:
@@ -207,6 +209,7 @@ export const RepaintNode = defineNode({
 
 export const LegoNode = defineNode({
   type: "ace.lego",
+  sessions: { vae: ["vae_encoder"] },
   title: "Lego",
   category: "tasks",
   description: "Generate one stem (track) inside a window of the source, in context (base models only).",
@@ -230,6 +233,7 @@ export const LegoNode = defineNode({
 
 export const ExtractNode = defineNode({
   type: "ace.extract",
+  sessions: { vae: ["vae_encoder"] },
   title: "Extract Stem",
   category: "tasks",
   description: "Extract one stem (track) from the source (base models only).",
@@ -254,6 +258,7 @@ export const ExtractNode = defineNode({
 
 export const CompleteNode = defineNode({
   type: "ace.complete",
+  sessions: { vae: ["vae_encoder"] },
   title: "Complete",
   category: "tasks",
   description: "Add the named stems to the source (base models only).",
@@ -303,6 +308,7 @@ export const CompleteNode = defineNode({
 
 export const AudioToCodesNode = defineNode({
   type: "ace.audioToCodes",
+  sessions: { dit: ["audio_tokenizer"], vae: ["vae_encoder"] },
   title: "Audio to Codes",
   category: "codes",
   description: "Source audio → VAE → audio tokenizer → 5 Hz FSQ codes (for LM Understand or a cover).",

@@ -38,6 +38,7 @@ export function resolveTextFields(
 
 export const TextConditioningNode = defineNode({
   type: "ace.textConditioning",
+  sessions: { textEncoder: ["text_encoder"] },
   title: "Text Conditioning",
   category: "conditioning",
   description:

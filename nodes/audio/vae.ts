@@ -30,6 +30,7 @@ function spliceAudio(audio: AudioValue, s: WaveformSplice): AudioValue {
 
 export const VaeEncodeNode = defineNode({
   type: "vae.encode",
+  sessions: { vae: ["vae_encoder"] },
   title: "VAE Encode",
   category: "latent",
   description:
@@ -83,6 +84,7 @@ export const VaeEncodeNode = defineNode({
 
 export const VaeDecodeNode = defineNode({
   type: "vae.decode",
+  sessions: { vae: ["vae_decoder"] },
   title: "VAE Decode",
   category: "latent",
   description: "Latents → 48 kHz stereo audio, decoded in tiles (512 frames, 64-frame overlap discarded, as upstream).",

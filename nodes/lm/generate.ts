@@ -24,6 +24,7 @@ import {
 
 export const LmGenerateNode = defineNode({
   type: "lm.generate",
+  sessions: { lm: ["lm"] },
   title: "LM Generate",
   category: "lm",
   description:

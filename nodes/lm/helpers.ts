@@ -47,6 +47,7 @@ function report(
 
 export const LmUnderstandNode = defineNode({
   type: "lm.understand",
+  sessions: { lm: ["lm"] },
   title: "LM Understand",
   category: "lm",
   description:
@@ -84,6 +85,7 @@ export const LmUnderstandNode = defineNode({
 
 export const LmCreateSampleNode = defineNode({
   type: "lm.createSample",
+  sessions: { lm: ["lm"] },
   title: "LM Create Sample",
   category: "lm",
   description:
@@ -113,6 +115,7 @@ export const LmCreateSampleNode = defineNode({
 
 export const LmFormatSampleNode = defineNode({
   type: "lm.formatSample",
+  sessions: { lm: ["lm"] },
   title: "LM Format Sample",
   category: "lm",
   description:

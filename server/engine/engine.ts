@@ -14,6 +14,7 @@ import { CancelledError, NodeError, isCancelled } from "../../nodes/errors";
 import type { NodeEvent } from "./events";
 import { nodeSignature } from "./signature";
 import { summarizeValue } from "./summarize";
+import { stageAt, type NodeStage } from "./stages";
 
 export interface ExecuteOptions {
   runId: string;
@@ -25,6 +26,11 @@ export interface ExecuteOptions {
   /** Minimum ms between progress events of one node (the last step always goes out). */
   progressIntervalMs?: number;
   random?: () => number;
+  /**
+   * Called before each node that runs (not before cache hits) with the model sessions it and the nodes after it
+   * use (the memory budget releases what the rest does not need); a rejection fails that node with its message.
+   */
+  beforeNode?: (stage: NodeStage) => Promise<void>;
 }
 
 export interface NodeTiming {
@@ -114,7 +120,7 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
   };
   const sigs = new Map<string, string>();
 
-  for (const id of order) {
+  for (const [index, id] of order.entries()) {
     const node = resolved.nodes.get(id)!;
     if (signal.aborted) {
       outcome.status = "cancelled";
@@ -160,6 +166,7 @@ export async function executeGraph(resolved: ResolvedGraph, opts: ExecuteOptions
       }
 
       emit({ type: "node.started", nodeId: id, nodeType: node.type });
+      await opts.beforeNode?.(stageAt(resolved, order, index, outcome.outputs, opts.runId));
       const results: UiResult[] = [];
       const ctx = makeContext(id, opts, signal, services, interval, emit, results);
       const out = (await node.def.run({ inputs, params }, ctx)) as Record<string, unknown>;

@@ -19,6 +19,9 @@ import {
 import { convertCheckpoints } from "./convert/convert";
 import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
 import type { Component } from "../checkpoints/layout";
+import type { NodeStage, NodeUses } from "../engine/stages";
+import { MemoryBudgetError, planRelease, sessionKeyOf, stageRefusal, type SessionKey } from "./memory-plan";
+import { memoryTier, type MemoryTier } from "./tiers";
 
 export interface ModelManagerOptions {
   /** Converted models (ACESTEP_MODELS); null → demo weights under dataDir. */
@@ -276,6 +279,114 @@ export class ModelManager {
     this.constants.set(key, p);
     p.catch(() => this.constants.delete(key));
     return p;
+  }
+
+  /** The memory tier of this manager's budget (server/models/tiers.ts). */
+  tier(): MemoryTier {
+    return memoryTier(this.opts.budgetBytes ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Bytes a session of `role` holds once loaded (its file and external data, per the manifest). */
+  sessionBytes(entry: ManifestEntry, role: string): number {
+    return entry.files.filter((f) => f.role === role || f.role === `${role}_data`).reduce((a, f) => a + f.bytes, 0);
+  }
+
+  /** The session keys (with bytes) of a node's declared uses; `unknown` when a model is not known yet. */
+  private keysOf(n: NodeUses): { keys: Array<SessionKey & { bytes: number }>; unknown: boolean } {
+    const keys: Array<SessionKey & { bytes: number }> = [];
+    let unknown = false;
+    for (const u of n.uses) {
+      const id = (u.model as { id?: unknown } | undefined)?.id;
+      const entry = typeof id === "string" ? this.manifest?.entries[id] : undefined;
+      if (!entry) {
+        unknown = true;
+        continue;
+      }
+      for (const role of u.roles)
+        if (entry.files.some((f) => f.role === role))
+          keys.push({ model: entry.name, role, bytes: this.sessionBytes(entry, role) });
+    }
+    return { keys, unknown };
+  }
+
+  /** Runs with stages still to come: the sessions they need later (for releases inside a node, doneWith). */
+  private readonly pendingLater = new Map<string, SessionKey[]>();
+
+  /**
+   * Before a node runs (the engine's beforeNode): refuses a run whose stages cannot fit the budget, then releases
+   * the loaded sessions the rest of the run does not need (offload tiers) or that must go for this stage to fit
+   * (server/models/memory-plan.ts). Sessions load on demand when the node runs.
+   */
+  async prepareStage(stage: NodeStage): Promise<void> {
+    const reg = this.registry();
+    const budget = reg.status().budgetBytes;
+    const now = this.keysOf(stage);
+    const later = stage.later.map((n) => ({ n, ...this.keysOf(n) }));
+    for (const s of [{ n: stage as NodeUses, ...now }, ...later]) {
+      const refusal = stageRefusal({ nodeId: s.n.nodeId, nodeType: s.n.nodeType, sessions: s.keys }, budget);
+      if (refusal) throw new MemoryBudgetError(refusal);
+    }
+    if (later.length)
+      this.pendingLater.set(
+        stage.runId,
+        later.flatMap((l) => l.keys),
+      );
+    else this.pendingLater.delete(stage.runId);
+    while (this.pendingLater.size > 32) this.pendingLater.delete(this.pendingLater.keys().next().value!);
+    const st = reg.status();
+    const decision = planRelease({
+      budgetBytes: budget,
+      usedBytes: st.usedBytes,
+      loaded: st.loaded,
+      now: now.keys,
+      later: later.map((l) => l.keys),
+      offload: this.tier().offload,
+      laterUnknown: later.some((l) => l.unknown),
+    });
+    for (const r of decision.release) {
+      await reg.unload(r.id);
+      this.opts.logger?.(`released ${r.id} before node "${stage.nodeId}" (${r.why})`);
+    }
+  }
+
+  /**
+   * Sets the bytes a model outside the registry holds now (the LM worker: weights, plus the KV cache while a pass
+   * runs) and, when that leaves the budget short, releases other idle sessions (those no pending stage needs first).
+   */
+  async reserveResident(id: string, bytes: number): Promise<void> {
+    const reg = this.registry();
+    reg.setResident(id, bytes);
+    const st = reg.status();
+    if (st.usedBytes <= st.budgetBytes) return;
+    const decision = planRelease({
+      budgetBytes: st.budgetBytes,
+      usedBytes: st.usedBytes,
+      loaded: st.loaded.filter((s) => s.id !== id),
+      now: [],
+      later: [[...this.pendingLater.values()].flat()],
+      offload: false,
+    });
+    for (const r of decision.release) {
+      await reg.unload(r.id);
+      this.opts.logger?.(`released ${r.id} for ${id} (${(bytes / 1e9).toFixed(2)} GB with its KV cache)`);
+    }
+  }
+
+  /**
+   * Inside a node: `roles` of `entry` are done for this node (e.g. the DiT's condition encoders once the
+   * conditions are packed). On offload tiers they are released unless a pending stage of some run needs them.
+   */
+  async doneWith(entry: ManifestEntry, roles: readonly string[]): Promise<void> {
+    if (!this.tier().offload || !this.registryInstance) return;
+    const reg = this.registryInstance;
+    const needed = [...this.pendingLater.values()].flat();
+    for (const s of reg.status().loaded) {
+      const { model, role } = sessionKeyOf(s.id);
+      if (model !== entry.name || !roles.includes(role) || s.busy) continue;
+      if (needed.some((k) => k.model === model && k.role === role)) continue;
+      await reg.unload(s.id);
+      this.opts.logger?.(`released ${s.id} (done with it in this node)`);
+    }
   }
 
   async info(): Promise<HostInfo | null> {

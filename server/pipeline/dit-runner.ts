@@ -30,6 +30,11 @@ function readRaw(path: string, dtype: string): Float32Array {
 
 export type CrossKv = Record<string, TensorData>;
 
+/** The DiT's sessions used before the diffusion loop (condition encoders, cross-attention K/V). */
+export const CONDITION_ROLES = ["text_projector", "lyric_encoder", "timbre_encoder", "dit_cross_kv"] as const;
+/** Every session a DiT sampler runs (the memory budget's declaration, nodes/ace/dit-sampler.ts). */
+export const SAMPLER_ROLES = [...CONDITION_ROLES, "dit_step"] as const;
+
 export class DitRunner {
   readonly config: AceStepDitConfig;
   readonly width: number;

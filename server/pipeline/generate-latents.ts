@@ -2,7 +2,7 @@
 // per condition (and for the CFG null condition), then the sampling loop with the step graph as
 // its velocity. Inputs are the conditioning tensors and a task latent (server/pipeline/task-latents.ts).
 import { sampleLatents, type VelocityRequest } from "./diffusion";
-import type { CrossKv, DitRunner } from "./dit-runner";
+import { CONDITION_ROLES, type CrossKv, type DitRunner } from "./dit-runner";
 import type { TaskMeta } from "./task-latents";
 import type { TensorData } from "../runtime";
 
@@ -99,6 +99,8 @@ export async function generateLatents(
     context.nonCover = tile(task.nonCover.context, B);
   }
   const nullKv = guided ? tileKv(await runner.nullCrossKv(1, signal), B) : null;
+  // conditions packed and cross K/V computed: the condition encoders and the K/V graph are done for this node
+  await runner.mm.doneWith(runner.entry, CONDITION_ROLES);
 
   const velocity = async (req: VelocityRequest): Promise<Float32Array> => {
     const per = B * T * 64;

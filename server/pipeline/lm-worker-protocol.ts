@@ -45,6 +45,8 @@ export type LmWorkerRequest =
   | LmPassRequest
   | LmLogitsRequest
   | { op: "stats"; key: string }
+  /** dispose one model after its running passes (the memory budget released it) */
+  | { op: "close"; key: string }
   | { op: "cancel"; target: number }
   | { op: "release" };
 
@@ -67,3 +69,17 @@ export type LmWorkerMessage =
   | { id: number; kind: "ok"; value: unknown }
   | { id: number; kind: "error"; name: string; message: string }
   | { id: number; kind: "progress"; step: number };
+
+/** KV-cache slots a pass allocates up front (the prompt, the new tokens capped at 4096, a margin). */
+export function passCapacity(promptTokens: number, maxNewTokens: number): number {
+  return promptTokens + Math.min(maxNewTokens, 4096) + 8;
+}
+
+/** Bytes of a pass's KV cache (K and V, float32, every layer and lane; server/models/lm/runner.ts LmKvCache). */
+export function kvCacheBytes(
+  config: { num_hidden_layers: number; num_key_value_heads: number; head_dim: number },
+  lanes: number,
+  capacity: number,
+): number {
+  return 2 * config.num_hidden_layers * capacity * lanes * config.num_key_value_heads * config.head_dim * 4;
+}

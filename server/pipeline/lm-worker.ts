@@ -4,13 +4,14 @@
 import { parentPort } from "node:worker_threads";
 import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../lm";
 import { LmModel, createLmLogitsFn, readLmConfig } from "../models/lm";
-import type {
-  LmOpenRequest,
-  LmOpenResult,
-  LmPassRequest,
-  LmPassResult,
-  LmWorkerMessage,
-  LmWorkerRequest,
+import {
+  passCapacity,
+  type LmOpenRequest,
+  type LmOpenResult,
+  type LmPassRequest,
+  type LmPassResult,
+  type LmWorkerMessage,
+  type LmWorkerRequest,
 } from "./lm-worker-protocol";
 
 interface Held {
@@ -74,7 +75,7 @@ async function pass(id: number, r: LmPassRequest): Promise<LmPassResult> {
     if (cancelled.has(id)) throw abortError();
     const fsm = r.fsm ? createMetadataFsm({ tokenizer: h.tokenizer, ...r.fsm }) : undefined;
     const useCfg = r.cfgScale > 1 && r.uncondPrompt !== undefined;
-    const capacity = r.prompt.length + Math.min(r.maxNewTokens, 4096) + 8;
+    const capacity = passCapacity(r.prompt.length, r.maxNewTokens);
     const fn = createLmLogitsFn(h.model, { head: r.head, uncondPrompt: useCfg ? r.uncondPrompt : undefined, capacity });
     let last = 0;
     const res = await generateWithLogits(fn, {
@@ -102,6 +103,14 @@ async function logits(r: Extract<LmWorkerRequest, { op: "logits" }>): Promise<Fl
   return exclusive(h, async () => (await h.model.step(h.model.newCache(1), [r.ids], { head: r.head }))![0]);
 }
 
+async function close(key: string): Promise<void> {
+  const p = held.get(key);
+  if (!p) return;
+  held.delete(key);
+  const h = await p.catch(() => null);
+  if (h) await exclusive(h, () => h.model.dispose());
+}
+
 async function release(): Promise<void> {
   const all = [...held.values()];
   held.clear();
@@ -125,6 +134,8 @@ async function handle(id: number, r: LmWorkerRequest): Promise<unknown> {
     case "cancel":
       cancelled.add(r.target);
       return null;
+    case "close":
+      return close(r.key);
     case "release":
       return release();
   }

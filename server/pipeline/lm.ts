@@ -16,7 +16,14 @@ import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
 import type { LmHead } from "../models/lm";
 import { lmWorkerCall, lmWorkerCancel, onLmWorkerExit, stopLmWorker } from "./lm-worker-client";
-import type { LmOpenResult, LmPassResult, LmProvider, LmStats } from "./lm-worker-protocol";
+import {
+  kvCacheBytes,
+  passCapacity,
+  type LmOpenResult,
+  type LmPassResult,
+  type LmProvider,
+  type LmStats,
+} from "./lm-worker-protocol";
 import {
   loadLmTokenizer,
   buildCotPrompt,
@@ -158,6 +165,12 @@ interface Loaded {
   tokenizer: LmTokenizer;
   provider: LmProvider;
   lock: Promise<unknown>;
+  /** calls in progress or queued on this model (the memory budget does not release it then) */
+  active: number;
+  /** bytes of the weights (the session's files); a pass adds its KV cache while it runs */
+  weights: number;
+  /** the registry id the LM's bytes are reported under ("<entry>/lm") */
+  residentId: string;
   /** drops the LM's resident bytes from the memory budget report */
   forget: () => void;
 }
@@ -208,7 +221,9 @@ const now = () => performance.now();
 export class LmService {
   private constructor(
     readonly entry: ManifestEntry,
-    private readonly l: Loaded,
+    private l: Loaded,
+    private readonly mm: ModelManager,
+    private readonly openOptions: { threads?: number },
   ) {}
 
   get tokenizer(): LmTokenizer {
@@ -234,6 +249,10 @@ export class LmService {
    * worker on the session host's execution provider, its bytes reported to the model registry's budget).
    */
   static async open(mm: ModelManager, entry: ManifestEntry, o: { threads?: number } = {}): Promise<LmService> {
+    return new LmService(entry, await LmService.load(mm, entry, o), mm, o);
+  }
+
+  private static load(mm: ModelManager, entry: ManifestEntry, o: { threads?: number }): Promise<Loaded> {
     const onnx = mm.file(entry, "lm");
     const key = `${onnx.abs}#${onnx.sha256}`;
     let p = loaded.get(key);
@@ -254,26 +273,47 @@ export class LmService {
         });
         if (opened.fallback) console.info(`[lm] ${opened.fallback}`);
         const residentId = `${entry.name}/lm`;
-        mm.registry().setResident(residentId, fileBytes(mm, entry, ["lm", "lm_data"]));
-        return {
+        const weights = fileBytes(mm, entry, ["lm", "lm_data"]);
+        const l: Loaded = {
           key,
           tokenizer,
           provider: opened.provider,
           lock: Promise.resolve(),
+          active: 0,
+          weights,
+          residentId,
           forget: () => mm.registry().setResident(residentId, 0),
         };
+        // the memory budget may release the LM between stages (server/models/memory-plan.ts): close it in the
+        // worker; the next open() loads it again
+        mm.registry().setResident(residentId, weights, {
+          busy: () => l.active > 0,
+          release: async () => {
+            if (loaded.get(key) === p) loaded.delete(key);
+            await lmWorkerCall({ op: "close", key });
+          },
+        });
+        return l;
       })();
       loaded.set(key, p);
       p.catch(() => loaded.delete(key));
     }
-    return new LmService(entry, await p);
+    return p;
   }
 
   /** Run `fn` after every earlier call on this model finished (one decode loop per model at a time). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.l.lock.then(fn, fn);
-    this.l.lock = run.catch(() => undefined);
-    return run;
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // the cached model, or (released by the memory budget since this service was opened) a fresh load
+    this.l = await LmService.load(this.mm, this.entry, this.openOptions);
+    const l = this.l;
+    l.active++;
+    const run = l.lock.then(fn, fn);
+    l.lock = run.catch(() => undefined);
+    try {
+      return await run;
+    } finally {
+      l.active--;
+    }
   }
 
   /** The FSM options of a pass (the worker builds the FSM with its own tokenizer); undefined = unconstrained. */
@@ -312,6 +352,13 @@ export class LmService {
     const onAbort = () => lmWorkerCancel(passId);
     r.signal?.addEventListener("abort", onAbort, { once: true });
     let res: LmPassResult;
+    // the pass's KV cache counts in the memory budget while it runs
+    const kv = kvCacheBytes(
+      this.entry.config as Parameters<typeof kvCacheBytes>[0],
+      useCfg ? 2 : 1,
+      passCapacity(prompt.length, a.maxNewTokens),
+    );
+    await this.mm.reserveResident(this.l.residentId, this.l.weights + kv);
     try {
       res = await lmWorkerCall<LmPassResult>(
         {
@@ -340,6 +387,7 @@ export class LmService {
       throw e;
     } finally {
       r.signal?.removeEventListener("abort", onAbort);
+      if (loaded.has(this.l.key)) this.mm.registry().setResident(this.l.residentId, this.l.weights);
     }
     r.onProgress?.({ phase, step: res.tokens.length, total: a.total });
     const ids = res.tokens;

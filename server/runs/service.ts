@@ -490,6 +490,7 @@ export class RunService {
       signal,
       services: { ...this.opts.services, dataDir: this.opts.dataDir },
       progressIntervalMs: this.opts.progressIntervalMs,
+      beforeNode: (stage) => this.opts.services?.models?.prepareStage(stage) ?? Promise.resolve(),
       onEvent: (e) => {
         this.emit(runId, e);
         if (e.type === "node.finished" || e.type === "node.cached") this.recordOutputs(runId, e.nodeId, e.results);

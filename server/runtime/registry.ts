@@ -53,9 +53,17 @@ export interface ModelRegistry {
   status(): { budgetBytes: number; usedBytes: number; loaded: RegistryEntryStatus[] };
   /**
    * Bytes a model holds outside this registry's worker (the LM worker, server/pipeline/lm-worker.ts); 0 forgets
-   * it. They count toward the budget (loads evict more to fit) and show in status() as pinned; never evicted here.
+   * it. They count toward the budget (loads evict more to fit) and show in status() as pinned; the LRU policy
+   * never evicts them, but unload(id) calls `release` when one was given (and `busy` says it is not in use).
    */
-  setResident(id: string, bytes: number): void;
+  setResident(id: string, bytes: number, hooks?: ResidentHooks): void;
+}
+
+export interface ResidentHooks {
+  /** Frees the model (unload(id) calls it, then forgets the bytes). */
+  release?: () => Promise<void>;
+  /** Whether the model is in use now (status() reports it as busy; it is not released then). */
+  busy?: () => boolean;
 }
 
 interface Entry {
@@ -82,7 +90,7 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
 
   const isBig = (e: { sizeBytes: number }) =>
     opts.keepBigResident !== undefined && e.sizeBytes >= opts.keepBigResident.minBytes;
-  const resident = new Map<string, { bytes: number; since: number }>();
+  const resident = new Map<string, { bytes: number; since: number; hooks?: ResidentHooks }>();
   const residentBytes = () => [...resident.values()].reduce((a, r) => a + r.bytes, 0);
   const usedBytes = () => [...entries.values()].reduce((a, e) => a + e.sizeBytes, 0) + residentBytes();
 
@@ -174,6 +182,13 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
       }
     },
     async unload(id) {
+      const r = resident.get(id);
+      if (r?.hooks?.release) {
+        if (r.hooks.busy?.()) return;
+        resident.delete(id);
+        await r.hooks.release();
+        return;
+      }
       const e = entries.get(id);
       if (!e) return;
       if (e.loading) await e.loading.catch(() => {});
@@ -195,14 +210,21 @@ export function createModelRegistry(opts: RegistryOptions): ModelRegistry {
           busy: e.busy,
         }));
       for (const [id, r] of resident)
-        loaded.push({ id, sizeBytes: r.bytes, lastUsed: r.since, pinned: true, big: false, busy: 0 });
+        loaded.push({
+          id,
+          sizeBytes: r.bytes,
+          lastUsed: r.since,
+          pinned: true,
+          big: false,
+          busy: r.hooks?.busy?.() ? 1 : 0,
+        });
       return { budgetBytes: budget, usedBytes: usedBytes(), loaded };
     },
-    setResident(id, bytes) {
+    setResident(id, bytes, hooks) {
       if (!(Number.isFinite(bytes) && bytes >= 0))
         throw new Error(`ort registry: resident bytes of '${id}' must be ≥ 0 (got ${bytes})`);
       if (bytes === 0) resident.delete(id);
-      else resident.set(id, { bytes, since: ++clock });
+      else resident.set(id, { bytes, since: ++clock, hooks: hooks ?? resident.get(id)?.hooks });
     },
   };
 }

@@ -1,0 +1,106 @@
+// The memory plan that follows the graph: before each node the engine says which model sessions that node runs
+// and which the nodes after it run (server/engine/stages.ts); this decides which loaded sessions to release.
+// - A stage whose own sessions exceed the budget is refused before anything loads (MemoryBudgetError).
+// - Offload tiers (server/models/tiers.ts, budgets below the 16 GB class) release every session the rest of the
+//   run does not need (the LM after its codes, the text encoder after conditioning, the DiT after sampling).
+// - Otherwise sessions stay warm and are released only when the stage would not fit: first those the rest of the
+//   run does not need (least recently used first), then those needed again (the one needed last goes first).
+// Busy sessions (a run in flight) are never released. Pure functions here; ModelManager.prepareStage applies them.
+
+export interface SessionKey {
+  /** Model (manifest entry) name. */
+  model: string;
+  /** Role of the model's file ("dit_step", "lm", …). */
+  role: string;
+}
+
+export interface LoadedSessionInfo {
+  /** Registry id: "<model>/<role>" or "<model>/<role>#<variant>" (a derived graph, e.g. LoRA). */
+  id: string;
+  sizeBytes: number;
+  lastUsed: number;
+  busy: number;
+}
+
+export class MemoryBudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MemoryBudgetError";
+  }
+}
+
+/** The model and role of a registry id. */
+export function sessionKeyOf(id: string): SessionKey {
+  const slash = id.indexOf("/");
+  if (slash < 0) return { model: id, role: "" };
+  return { model: id.slice(0, slash), role: id.slice(slash + 1).split("#")[0] };
+}
+
+const same = (a: SessionKey, b: SessionKey) => a.model === b.model && a.role === b.role;
+
+export interface ReleaseInput {
+  budgetBytes: number;
+  usedBytes: number;
+  loaded: readonly LoadedSessionInfo[];
+  /** Sessions of the stage about to run, with the bytes each holds once loaded. */
+  now: ReadonlyArray<SessionKey & { bytes: number }>;
+  /** Sessions of each later stage, in execution order. */
+  later: ReadonlyArray<readonly SessionKey[]>;
+  /** Release what the rest of the run does not need even when it fits (offload tiers). */
+  offload: boolean;
+  /** A later stage uses a model not known yet: release nothing proactively. */
+  laterUnknown?: boolean;
+}
+
+export interface ReleaseDecision {
+  /** Registry ids to unload, in order, each with why. */
+  release: Array<{ id: string; why: "not needed by the rest of the run" | "to fit the stage" }>;
+  /** Bytes in use after the releases and the stage's loads. */
+  projectedBytes: number;
+}
+
+/** Which loaded sessions to release before a stage. */
+export function planRelease(input: ReleaseInput): ReleaseDecision {
+  const { budgetBytes, loaded, now, later } = input;
+  const isNow = (s: LoadedSessionInfo) => now.some((k) => same(k, sessionKeyOf(s.id)));
+  const nextUse = (s: LoadedSessionInfo) => {
+    const k = sessionKeyOf(s.id);
+    const i = later.findIndex((stage) => stage.some((x) => same(x, k)));
+    return i < 0 ? Number.POSITIVE_INFINITY : i;
+  };
+  const missing = now.filter((k) => !loaded.some((s) => same(k, sessionKeyOf(s.id)))).reduce((a, k) => a + k.bytes, 0);
+  let used = input.usedBytes;
+  const release: ReleaseDecision["release"] = [];
+  const free = (s: LoadedSessionInfo, why: ReleaseDecision["release"][number]["why"]) => {
+    release.push({ id: s.id, why });
+    used -= s.sizeBytes;
+  };
+  const candidates = loaded.filter((s) => s.busy === 0 && !isNow(s));
+  const unneeded = candidates.filter((s) => nextUse(s) === Number.POSITIVE_INFINITY);
+  if (input.offload && !input.laterUnknown) for (const s of unneeded) free(s, "not needed by the rest of the run");
+  const byPreference = [
+    ...unneeded.sort((a, b) => a.lastUsed - b.lastUsed),
+    ...candidates.filter((s) => nextUse(s) !== Number.POSITIVE_INFINITY).sort((a, b) => nextUse(b) - nextUse(a)),
+  ];
+  for (const s of byPreference) {
+    if (used + missing <= budgetBytes) break;
+    if (!release.some((r) => r.id === s.id)) free(s, "to fit the stage");
+  }
+  return { release, projectedBytes: used + missing };
+}
+
+const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
+
+/** The refusal of a stage whose own sessions do not fit in the budget, or null when they do. */
+export function stageRefusal(
+  stage: { nodeId: string; nodeType: string; sessions: ReadonlyArray<SessionKey & { bytes: number }> },
+  budgetBytes: number,
+): string | null {
+  const total = stage.sessions.reduce((a, s) => a + s.bytes, 0);
+  if (total <= budgetBytes) return null;
+  const list = stage.sessions.map((s) => `${s.model}/${s.role} ${gb(s.bytes)}`).join(", ");
+  return (
+    `node "${stage.nodeId}" (${stage.nodeType}) needs ${gb(total)} of model sessions (${list}) but the memory ` +
+    `budget is ${gb(budgetBytes)}: raise ACESTEP_MEMORY_BUDGET or use smaller (lower-precision) models; refused before loading it`
+  );
+}

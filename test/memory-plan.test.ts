@@ -1,0 +1,162 @@
+// The memory budget follows the graph (server/models/memory-plan.ts): the release decisions on their own, then
+// text2music on the demo models under a fake budget — on an offload tier only the sessions of the node that just
+// ran stay resident (the text encoder after conditioning, the DiT's encoders once the conditions are packed), and
+// a stage that cannot fit is refused before any session loads. With the LM, warm runs and the KV cache:
+// memory-plan.full.test.ts.
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAppContext, type AppContext } from "../server/app-context";
+import { planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
+import type { NodeStage } from "../server/engine/stages";
+
+const s = (id: string, sizeBytes: number, lastUsed: number, busy = 0): LoadedSessionInfo => ({
+  id,
+  sizeBytes,
+  lastUsed,
+  busy,
+});
+
+describe("release decisions", () => {
+  const loaded = [
+    s("lm/lm", 300, 1),
+    s("te/text_encoder", 100, 2),
+    s("dit/dit_step", 500, 3),
+    s("vae/vae_decoder", 50, 4),
+  ];
+  const used = 950;
+
+  it("offload: everything the rest of the run does not need goes, what it needs later stays", () => {
+    const d = planRelease({
+      budgetBytes: 10_000,
+      usedBytes: used,
+      loaded,
+      now: [{ model: "dit", role: "dit_step", bytes: 500 }],
+      later: [[{ model: "vae", role: "vae_decoder" }]],
+      offload: true,
+    });
+    expect(d.release.map((r) => r.id)).toEqual(["lm/lm", "te/text_encoder"]);
+    expect(d.projectedBytes).toBe(550);
+  });
+
+  it("no offload: nothing goes while the stage fits; when short, unneeded ones first (oldest first), then the one needed last", () => {
+    const base = {
+      usedBytes: used,
+      loaded,
+      now: [{ model: "x", role: "big", bytes: 400 }],
+      later: [[{ model: "vae", role: "vae_decoder" }], [{ model: "te", role: "text_encoder" }]],
+      offload: false,
+    };
+    expect(planRelease({ ...base, budgetBytes: 1350 }).release).toEqual([]);
+    // 1350 needed, budget 1000: the LM (unneeded, oldest) then the DiT (unneeded) — 350 would do, but order is by preference
+    expect(planRelease({ ...base, budgetBytes: 1000 }).release.map((r) => r.id)).toEqual(["lm/lm", "dit/dit_step"]);
+    // budget 500: all unneeded gone (550 left + 400) still short → the text encoder (needed last) before the VAE
+    expect(planRelease({ ...base, budgetBytes: 500 }).release.map((r) => r.id)).toEqual([
+      "lm/lm",
+      "dit/dit_step",
+      "te/text_encoder",
+    ]);
+  });
+
+  it("never releases a busy session or one the stage itself runs (LoRA variants count as their role)", () => {
+    const d = planRelease({
+      budgetBytes: 1,
+      usedBytes: 900,
+      loaded: [s("lm/lm", 300, 1, 1), s("dit/dit_step#lora-ab", 500, 2), s("te/text_encoder", 100, 3)],
+      now: [{ model: "dit", role: "dit_step", bytes: 500 }],
+      later: [],
+      offload: true,
+    });
+    expect(d.release.map((r) => r.id)).toEqual(["te/text_encoder"]);
+  });
+
+  it("names the node, its sessions and the budget when a stage cannot fit", () => {
+    const msg = stageRefusal(
+      {
+        nodeId: "sampler",
+        nodeType: "ace.ditSampler",
+        sessions: [
+          { model: "acestep-v15-turbo", role: "dit_step", bytes: 9.1e9 },
+          { model: "acestep-v15-turbo", role: "lyric_encoder", bytes: 0.9e9 },
+        ],
+      },
+      8e9,
+    );
+    expect(msg).toBe(
+      'node "sampler" (ace.ditSampler) needs 10.00 GB of model sessions (acestep-v15-turbo/dit_step 9.10 GB, ' +
+        "acestep-v15-turbo/lyric_encoder 0.90 GB) but the memory budget is 8.00 GB: raise ACESTEP_MEMORY_BUDGET or use " +
+        "smaller (lower-precision) models; refused before loading it",
+    );
+    expect(stageRefusal({ nodeId: "a", nodeType: "t", sessions: [{ model: "m", role: "r", bytes: 8e9 }] }, 8e9)).toBe(
+      null,
+    );
+  });
+});
+
+const graph = (file: string, seed: number) => {
+  const g = JSON.parse(readFileSync(join(__dirname, "../graphs", file), "utf8"));
+  g.nodes.sampler.params.seed = seed;
+  g.nodes.sampler.params.steps = 2;
+  return g;
+};
+
+describe("a run under a fake budget", () => {
+  const dirs: string[] = [];
+  const apps: AppContext[] = [];
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const open = (budget: number) => {
+    const dir = mkdtempSync(join(tmpdir(), "acestep-plan-"));
+    dirs.push(dir);
+    const app = createAppContext({ dataDir: dir, threads: 1, memoryBudgetBytes: budget });
+    apps.push(app);
+    return app;
+  };
+  /** Runs the graph; returns, per node that ran, what was resident when it started (before any release). */
+  const run = async (app: AppContext, g: unknown) => {
+    const seen: Array<{ before: string; resident: string[] }> = [];
+    const prepare = app.models.prepareStage.bind(app.models);
+    const spy = vi.spyOn(app.models, "prepareStage").mockImplementation(async (stage: NodeStage) => {
+      seen.push({
+        before: stage.nodeId,
+        resident: app.models
+          .registry()
+          .status()
+          .loaded.map((l) => l.id)
+          .sort(),
+      });
+      return prepare(stage);
+    });
+    const { runId } = app.runs.start({ graph: g });
+    await app.runs.waitFor(runId);
+    spy.mockRestore();
+    return { run: app.store.getRun(runId)!, seen };
+  };
+
+  it("offload tier: after each node only its own sessions are resident (text2music, no LM)", async () => {
+    const app = open(2 ** 30); // 1 GiB: tier1, offload
+    expect(app.models.tier()).toMatchObject({ tier: "tier1", offload: true });
+    const { run: r, seen } = await run(app, graph("text2music.json", 7));
+    expect(r.status).toBe("finished");
+    const after = Object.fromEntries(seen.map((x, i) => [seen[i - 1]?.before ?? "-", x.resident]));
+    expect(after.text).toEqual(["Qwen3-Embedding-0.6B/text_encoder"]);
+    expect(after.lyrics).toEqual([]); // lyrics read token embeddings from a file: the text encoder went before it
+    expect(after.sampler).toEqual(["acestep-v15-turbo/dit_step"]); // the encoders and K/V graph went after packing
+    expect(after.decode).toEqual(["vae/vae_decoder"]);
+  }, 120_000);
+
+  it("a stage that cannot fit is refused before any session loads, naming the node and the budget", async () => {
+    const app = open(5e6); // the demo text encoder's file alone is ~20 MB
+    const load = vi.spyOn(app.models.host(), "load");
+    const { run: r } = await run(app, graph("text2music.json", 7));
+    expect(r.status).toBe("failed");
+    expect(r.error?.message).toMatch(
+      /^node "text" \(ace\.textConditioning\) needs 0\.0\d GB of model sessions \(Qwen3-Embedding-0\.6B\/text_encoder 0\.0\d GB\) but the memory budget is 0\.01 GB: raise ACESTEP_MEMORY_BUDGET/,
+    );
+    expect(load).not.toHaveBeenCalled();
+    expect(app.models.registry().status().loaded).toEqual([]);
+  }, 120_000);
+});
