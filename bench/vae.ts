@@ -3,7 +3,7 @@
 // 10 s of latents (T = 250), decoded through `tiledDecode` (server/models/vae/tiling.ts).
 //
 //   npx tsx bench/vae.ts [--seconds 10] [--threads 1] [--res-units 3] [--upsample subpixel|convtranspose]
-//                        [--tilings 512/64,128/16] [--profile] [--no-upsample-compare]
+//                        [--tilings 512/64,128/16] [--profile] [--no-upsample-compare] [--snake cos|sin|both]
 //
 // The parent builds and writes the ONNX file; each tiling runs in a fresh child process so its peak RSS
 // (process.resourceUsage().maxRSS) is its own: session load + cold decode + warm decode. Each child also measures
@@ -23,6 +23,7 @@ import { toBytes } from "../server/onnx/serialize";
 import {
   ACESTEP_VAE,
   type OobleckConfig,
+  type SnakeForm,
   type UpsampleMode,
   buildOobleckDecoder,
   convTranspose1d,
@@ -113,6 +114,8 @@ interface ChildResult {
   loadMs: number;
   coldMs: number;
   warmMs: number;
+  /** process CPU time of the warm decode (all threads; ORT spin-waits count too) */
+  warmCpuMs: number;
   maxRssMB: number;
   matmulGflops: number;
   profile?: Record<string, number>;
@@ -146,12 +149,16 @@ async function child(): Promise<void> {
     return run(c, w);
   };
   const times: number[] = [];
+  let warmCpuMs = 0;
   for (let i = 0; i < 2; i++) {
+    const c0 = process.cpuUsage();
     framesDecoded = 0;
     windows = 0;
     const t1 = performance.now();
     const audio = await tiledDecode({ data: z, dims: [1, 64, T] }, counted, { chunk, overlap });
     times.push(performance.now() - t1);
+    const c = process.cpuUsage(c0);
+    warmCpuMs = (c.user + c.system) / 1000;
     if (audio.dims[2] !== T * 1920) throw new Error(`bad output length ${audio.dims[2]}`);
   }
   let prof: Record<string, number> | undefined;
@@ -172,6 +179,7 @@ async function child(): Promise<void> {
     loadMs,
     coldMs: times[0],
     warmMs: times[1],
+    warmCpuMs,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     matmulGflops,
     profile: prof,
@@ -253,6 +261,7 @@ async function parent(): Promise<void> {
   const threads = Number(opt("threads", "1"));
   const resUnits = Number(opt("res-units", "3"));
   const upsample = opt("upsample", "subpixel") as UpsampleMode;
+  const snakeForms = (opt("snake", "cos") === "both" ? ["sin", "cos"] : [opt("snake", "cos")]) as SnakeForm[];
   const tilings = opt("tilings", "512/64,128/16").split(",").filter(Boolean);
   const cfg = ACESTEP_VAE;
   const T = Math.round((seconds * cfg.samplingRate) / hopLength(cfg));
@@ -261,55 +270,57 @@ async function parent(): Promise<void> {
   const file = join(dir, "vae_decoder.onnx");
   try {
     let t0 = performance.now();
-    const model = buildOobleckDecoder(randomDecoderWeights(1), cfg, { upsample, resUnits });
-    const bytes = toBytes(model);
-    writeFileSync(file, bytes);
-    console.log(
-      `built decoder (res units ${resUnits}, ${upsample}): ${(bytes.length / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
-    const flops = decoderFlops(cfg, T, resUnits, upsample);
-    console.log(
-      `T = ${T} frames (${seconds} s of audio), ${(flops.total / 1e12).toFixed(3)} TFLOP one-shot; per block GFLOP: ${flops.perBlock.map((f) => (f / 1e9).toFixed(0)).join(", ")}`,
-    );
-    const self = fileURLToPath(import.meta.url);
-    for (const tiling of tilings) {
-      t0 = performance.now();
-      const r = spawnSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          self,
-          "--child",
-          "--run",
-          file,
-          "--threads",
-          String(threads),
-          "--frames",
-          String(T),
-          "--tiling",
-          tiling,
-          ...(flag("profile") ? ["--profile"] : []),
-        ],
-        { encoding: "utf8", maxBuffer: 1 << 24 },
-      );
-      const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      if (!line) {
-        console.log(`tiling ${tiling}: child failed (status ${r.status})\n${r.stderr}`);
-        continue;
-      }
-      const res = JSON.parse(line.slice(7)) as ChildResult;
-      const decodedFlops = decoderFlops(cfg, res.framesDecoded, resUnits, upsample).total; // approx: per-window sums
+    for (const form of snakeForms) {
+      const model = buildOobleckDecoder(randomDecoderWeights(1), cfg, { upsample, resUnits, snake: form });
+      const bytes = toBytes(model);
+      writeFileSync(file, bytes);
       console.log(
-        [
-          `tiling ${res.chunk}/${res.overlap}: ${res.windows} window(s), ${res.framesDecoded} frames decoded for ${T}`,
-          `  session load ${(res.loadMs / 1000).toFixed(1)} s; decode cold ${(res.coldMs / 1000).toFixed(1)} s, warm ${(res.warmMs / 1000).toFixed(1)} s`,
-          `  real-time factor (decode time / audio time): cold ${(res.coldMs / 1000 / seconds).toFixed(2)}, warm ${(res.warmMs / 1000 / seconds).toFixed(2)}` +
-            (resUnits < 3 ? " (reduced depth)" : ""),
-          `  conv throughput warm ≈ ${(decodedFlops / (res.warmMs / 1000) / 1e9).toFixed(0)} GFLOP/s; ORT MatMul 1024³ peak ${res.matmulGflops.toFixed(0)} GFLOP/s (${threads} thread(s))`,
-          `  peak RSS (child: load + 2 decodes) ${res.maxRssMB.toFixed(0)} MB`,
-          ...(res.profile ? [`  profile (ms, both runs): ${JSON.stringify(res.profile)}`] : []),
-        ].join("\n"),
+        `built decoder (res units ${resUnits}, ${upsample}, Snake form ${form}): ${(bytes.length / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
+      const flops = decoderFlops(cfg, T, resUnits, upsample);
+      console.log(
+        `T = ${T} frames (${seconds} s of audio), ${(flops.total / 1e12).toFixed(3)} TFLOP one-shot; per block GFLOP: ${flops.perBlock.map((f) => (f / 1e9).toFixed(0)).join(", ")}`,
+      );
+      const self = fileURLToPath(import.meta.url);
+      for (const tiling of tilings) {
+        t0 = performance.now();
+        const r = spawnSync(
+          process.execPath,
+          [
+            ...process.execArgv,
+            self,
+            "--child",
+            "--run",
+            file,
+            "--threads",
+            String(threads),
+            "--frames",
+            String(T),
+            "--tiling",
+            tiling,
+            ...(flag("profile") ? ["--profile"] : []),
+          ],
+          { encoding: "utf8", maxBuffer: 1 << 24 },
+        );
+        const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+        if (!line) {
+          console.log(`tiling ${tiling}: child failed (status ${r.status})\n${r.stderr}`);
+          continue;
+        }
+        const res = JSON.parse(line.slice(7)) as ChildResult;
+        const decodedFlops = decoderFlops(cfg, res.framesDecoded, resUnits, upsample).total; // approx: per-window sums
+        console.log(
+          [
+            `tiling ${res.chunk}/${res.overlap}: ${res.windows} window(s), ${res.framesDecoded} frames decoded for ${T}`,
+            `  session load ${(res.loadMs / 1000).toFixed(1)} s; decode cold ${(res.coldMs / 1000).toFixed(1)} s, warm ${(res.warmMs / 1000).toFixed(1)} s (CPU ${(res.warmCpuMs / 1000).toFixed(1)} s)`,
+            `  real-time factor (decode time / audio time): cold ${(res.coldMs / 1000 / seconds).toFixed(2)}, warm ${(res.warmMs / 1000 / seconds).toFixed(2)}` +
+              (resUnits < 3 ? " (reduced depth)" : ""),
+            `  conv throughput warm ≈ ${(decodedFlops / (res.warmMs / 1000) / 1e9).toFixed(0)} GFLOP/s; ORT MatMul 1024³ peak ${res.matmulGflops.toFixed(0)} GFLOP/s (${threads} thread(s))`,
+            `  peak RSS (child: load + 2 decodes) ${res.maxRssMB.toFixed(0)} MB`,
+            ...(res.profile ? [`  profile (ms, both runs): ${JSON.stringify(res.profile)}`] : []),
+          ].join("\n"),
+        );
+      }
     }
     if (tilings.length) console.log(`wall ${((performance.now() - t0) / 1000).toFixed(0)} s for the last tiling`);
     if (!flag("no-upsample-compare")) await upsampleCompare(T, threads);

@@ -215,6 +215,32 @@ describe("oobleck VAE graphs vs reference (fp32)", () => {
     ).toBeLessThanOrEqual(1e-5);
   });
 
+  it("Snake forms: the cosine form (default, folded into the residual units) and the literal sin form both match", async () => {
+    const T = 3;
+    const z = randArray(rng(14), 4 * T, 1);
+    const ref = refDecode(realStrides, wReal, z, 1, T);
+    const N = 1920 * 2;
+    const x = audioSignal(1, 2, N, 15);
+    const er = refEncode(realStrides, wReal, x, 1, N);
+    const opsOf = (m: BuiltModel) => m.nodes.map((n) => n.opType);
+    for (const snake of ["cos", "sin"] as const) {
+      const dec = buildOobleckDecoder(wReal, realStrides, { snake });
+      const got = await runDecoder(dec, z, [1, 4, T]);
+      expect(record(`decoder real strides, Snake ${snake}`, maxAbsDiff(got.data, ref))).toBeLessThanOrEqual(1e-5);
+      const enc = await runEncoder(buildOobleckEncoder(wReal, realStrides, { snake }), x, [1, 2, N]);
+      expect(
+        record(`encoder real strides mean, Snake ${snake}`, maxAbsDiff(enc.mean.data, er.mean)),
+      ).toBeLessThanOrEqual(1e-5);
+      const ops = opsOf(dec);
+      // 5 blocks × 3 units × 2 Snakes + 5 block Snakes + the final one = 36 Snakes
+      expect(ops.filter((o) => o === (snake === "cos" ? "Cos" : "Sin")).length).toBe(36);
+      expect(ops.filter((o) => o === (snake === "cos" ? "Sin" : "Cos")).length).toBe(0);
+      // elementwise passes per Snake: sin 5 (Mul, Sin, Mul, Mul, Add); cos 4 (BN, Cos, BN, Add), 3 when folded
+      const passes = ops.filter((o) => ["Mul", "Sin", "Cos", "BatchNormalization"].includes(o)).length;
+      expect(passes).toBe(snake === "cos" ? 15 * 2 + 21 * 3 : 36 * 4);
+    }
+  });
+
   it("accepts already-prepared weights and reports missing keys by name", () => {
     const prepared = prepareOobleckWeights(wSmall);
     expect(() => buildOobleckDecoder(prepared, small)).not.toThrow();

@@ -2,13 +2,14 @@
 // the strided Conv1d of OobleckEncoderBlock and the ConvTranspose1d of OobleckDecoderBlock).
 // Every activation is channel-first [B, C, L]; weights come from the prepared layout of ./weights.ts:
 //   Snake      `<p>.snake_alpha`, `<p>.snake_inv_beta` [1,C,1]:   y = x + inv_beta · sin(alpha·x)²
+//              or its cosine form (default) from the derived keys of weights.ts `withCosSnakeWeights`
 //   Conv1d     `<p>.weight` [out,in,k] (+ `<p>.bias` [out]):     "same" padding (k−1)·d/2 or the block's stride padding
 //   ConvT1d    `<p>.weight` [in,out,2s] + `<p>.bias` [out]:      k = 2s, stride s, pad ⌈s/2⌉ → L·s (even s)
 //   sub-pixel  `<p>.subpixel_weight` [out·s, in, 2] + `<p>.subpixel_bias` [out·s] (derived, see subpixelWeights)
 import type { Float, MatrixDtype } from "../../onnx/graph-core";
 import type { GraphBuilder } from "../../onnx/graph";
 import type { WeightTensor, Weights } from "../../onnx/weights";
-import { DerivedWeights, SNAKE_ALPHA, SNAKE_INV_BETA, lazyTensor } from "./weights";
+import { DerivedWeights, SNAKE_ALPHA, SNAKE_COS, SNAKE_INV_BETA, lazyTensor } from "./weights";
 
 export const RES_UNIT_DILATIONS = [1, 3, 9] as const;
 export const RES_UNIT_KERNEL = 7;
@@ -19,6 +20,39 @@ export function snake(g: GraphBuilder, x: Float, p: string, ch: number): Float {
   const invBeta = g.param(`${p}.${SNAKE_INV_BETA}`, { shape: [1, ch, 1] });
   const s = g.sin(g.mul(x, alpha));
   return g.add(x, g.mul(g.mul(s, s), invBeta));
+}
+
+/**
+ * How Snake is expressed. "sin": Mul, Sin, Mul, Mul, Add (five passes over the activation). "cos" (default): the
+ * identity sin²(u) = (1 − cos 2u)/2 with per-channel affine steps as BatchNormalization (one pass each) —
+ * BN(2α), Cos, BN(−h, +h), Add — and, inside a residual unit, the second Snake folded into the convolutions
+ * around it: Cos, BN(κ), Add (weights.ts `withCosSnakeWeights`). ORT's CPU Sin/Cos are several times the cost of a
+ * Mul per element and every extra elementwise node is another full pass over a tensor that, in the last decoder
+ * block, is 128 channels × 48 000 samples per second of audio; bench/vae.ts `--snake` compares both forms.
+ */
+export type SnakeForm = "cos" | "sin";
+
+/** y = scale·x + bias per channel of [B, C, L] in one pass (BatchNormalization with mean 0, variance 1, ε 0). */
+function channelAffine(g: GraphBuilder, x: Float, scale: Float, bias: Float | null, ch: number): Float {
+  const zeros = g.constF32(new Float32Array(ch), [ch]);
+  const ones = g.constF32(new Float32Array(ch).fill(1), [ch]);
+  return g.node("BatchNormalization", [x, scale, bias ?? zeros, zeros, ones], "float32", {
+    epsilon: { kind: "float", v: 0 },
+  }) as Float;
+}
+
+/** Snake1d in its cosine form: x + h − h·cos(2α·x), h = 1/(2β'). */
+export function snakeCos(g: GraphBuilder, x: Float, p: string, ch: number): Float {
+  const scale = g.param(`${p}.${SNAKE_COS.scale}`, { shape: [ch] });
+  const gain = g.param(`${p}.${SNAKE_COS.gain}`, { shape: [ch] });
+  const bias = g.param(`${p}.${SNAKE_COS.bias}`, { shape: [ch] });
+  const c = g.node("Cos", [channelAffine(g, x, scale, null, ch)], "float32") as Float;
+  return g.add(x, channelAffine(g, c, gain, bias, ch));
+}
+
+/** Snake in the chosen form. */
+export function snakeAs(form: SnakeForm, g: GraphBuilder, x: Float, p: string, ch: number): Float {
+  return form === "cos" ? snakeCos(g, x, p, ch) : snake(g, x, p, ch);
 }
 
 /**
@@ -48,10 +82,34 @@ export function conv1d(
   return g.conv(x, w, b, { strides: [o.stride ?? 1], pads: [o.pad, o.pad], dilations: [o.dilation ?? 1] });
 }
 
-/** OobleckResidualUnit: x + conv2(snake2(conv1(snake1(x)))) — conv1 k7 dilated with "same" padding, conv2 k1. */
-export function residualUnit(g: GraphBuilder, x: Float, p: string, ch: number, dilation: number): Float {
+/**
+ * OobleckResidualUnit: x + conv2(snake2(conv1(snake1(x)))) — conv1 k7 dilated with "same" padding, conv2 k1.
+ * Form "cos": snake2 folded into conv1/conv2 (weights.ts `withCosSnakeWeights`): x + conv2'(u + κ·cos u), u = conv1'(…).
+ */
+export function residualUnit(
+  g: GraphBuilder,
+  x: Float,
+  p: string,
+  ch: number,
+  dilation: number,
+  form: SnakeForm = "sin",
+): Float {
   return g.scope(p, () => {
-    let y = snake(g, x, `${p}.snake1`, ch);
+    let y = snakeAs(form, g, x, `${p}.snake1`, ch);
+    // the fold needs both convolutions; without them fall through, so the ledger names the missing source keys
+    if (form === "cos" && g.weights?.has(`${p}.${SNAKE_COS.conv1}.weight`)) {
+      const u = conv1d(g, y, `${p}.${SNAKE_COS.conv1}`, {
+        inCh: ch,
+        outCh: ch,
+        kernel: RES_UNIT_KERNEL,
+        dilation,
+        pad: ((RES_UNIT_KERNEL - 1) * dilation) / 2,
+      });
+      const kappa = g.param(`${p}.snake2.${SNAKE_COS.foldedGain}`, { shape: [ch] });
+      const c = g.node("Cos", [u], "float32") as Float;
+      y = g.add(u, channelAffine(g, c, kappa, null, ch));
+      return g.add(x, conv1d(g, y, `${p}.${SNAKE_COS.conv2}`, { inCh: ch, outCh: ch, kernel: 1, pad: 0 }));
+    }
     y = conv1d(g, y, `${p}.conv1`, {
       inCh: ch,
       outCh: ch,
@@ -72,8 +130,9 @@ export function residualUnits(
   p: string,
   ch: number,
   count: number = RES_UNIT_DILATIONS.length,
+  form: SnakeForm = "sin",
 ): Float {
-  for (let i = 0; i < count; i++) x = residualUnit(g, x, `${p}.res_unit${i + 1}`, ch, RES_UNIT_DILATIONS[i]);
+  for (let i = 0; i < count; i++) x = residualUnit(g, x, `${p}.res_unit${i + 1}`, ch, RES_UNIT_DILATIONS[i], form);
   return x;
 }
 

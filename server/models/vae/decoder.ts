@@ -13,17 +13,18 @@ import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph"
 import type { Float } from "../../onnx/graph-core";
 import type { Weights } from "../../onnx/weights";
 import {
+  type SnakeForm,
   type UpsampleMode,
   conv1d,
   convTranspose1d,
   residualUnits,
-  snake,
+  snakeAs,
   subpixelConvTranspose1d,
   withSubpixelWeights,
 } from "./blocks";
 import { type OobleckConfig, decoderLevels, validateOobleckConfig } from "./config";
 import { unusedResUnits } from "./encoder";
-import { ensurePrepared } from "./weights";
+import { ensurePrepared, snakeKeysUnused, withCosSnakeWeights } from "./weights";
 
 export interface DecoderBuildOptions {
   name?: string;
@@ -33,6 +34,8 @@ export interface DecoderBuildOptions {
   upsample?: UpsampleMode;
   /** residual units per block (3 in the real model; fewer only for benchmarks) */
   resUnits?: number;
+  /** how Snake is expressed: "cos" (default, fewer passes, see blocks.ts SnakeForm) or the literal "sin" */
+  snake?: SnakeForm;
 }
 
 /** Body of the decoder: latents [B, latent, T] → audio [B, audio_channels, T·hop]. */
@@ -42,6 +45,7 @@ export function oobleckDecoderBody(
   cfg: OobleckConfig,
   upsample: UpsampleMode = "subpixel",
   resUnits = 3,
+  form: SnakeForm = "sin",
 ): Float {
   const p = "decoder";
   const levels = decoderLevels(cfg);
@@ -54,13 +58,13 @@ export function oobleckDecoderBody(
   levels.forEach((lv, i) => {
     const bp = `${p}.block.${i}`;
     x = g.scope(bp, () => {
-      let y = snake(g, x, `${bp}.snake1`, lv.inCh);
+      let y = snakeAs(form, g, x, `${bp}.snake1`, lv.inCh);
       const up = upsample === "subpixel" ? subpixelConvTranspose1d : convTranspose1d;
       y = up(g, y, `${bp}.conv_t1`, lv);
-      return residualUnits(g, y, bp, lv.outCh, resUnits);
+      return residualUnits(g, y, bp, lv.outCh, resUnits, form);
     });
   });
-  x = snake(g, x, `${p}.snake1`, cfg.decoderChannels);
+  x = snakeAs(form, g, x, `${p}.snake1`, cfg.decoderChannels);
   return conv1d(g, x, `${p}.conv2`, {
     inCh: cfg.decoderChannels,
     outCh: cfg.audioChannels,
@@ -78,7 +82,9 @@ export function buildOobleckDecoder(weights: Weights, cfg: OobleckConfig, opts: 
   validateOobleckConfig(cfg);
   const upsample = opts.upsample ?? "subpixel";
   const resUnits = opts.resUnits ?? 3;
+  const form = opts.snake ?? "cos";
   let w = ensurePrepared(weights);
+  if (form === "cos") w = withCosSnakeWeights(w);
   if (upsample === "subpixel") {
     w = withSubpixelWeights(
       w,
@@ -87,13 +93,14 @@ export function buildOobleckDecoder(weights: Weights, cfg: OobleckConfig, opts: 
   }
   const g = new GraphBuilder({ weights: w, precision: opts.precision, name: opts.name ?? "vae_decoder" });
   const z = g.input("latents", "float32", ["batch", cfg.latentChannels, "frames"]);
-  const audio = oobleckDecoderBody(g, z, cfg, upsample, resUnits);
+  const audio = oobleckDecoderBody(g, z, cfg, upsample, resUnits, form);
   g.output("audio", audio, ["batch", cfg.audioChannels, "samples"]);
   return g.finish({
     requireAllUsed: ["decoder."],
     ignoreUnused: [
       upsample === "subpixel" ? /\.conv_t1\.(weight|bias)$/ : /\.subpixel_(weight|bias)$/,
       ...unusedResUnits(resUnits),
+      ...snakeKeysUnused(form),
     ],
   });
 }

@@ -13,9 +13,9 @@
 import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph";
 import type { Float } from "../../onnx/graph-core";
 import type { Weights } from "../../onnx/weights";
-import { conv1d, residualUnits, snake } from "./blocks";
+import { type SnakeForm, conv1d, residualUnits, snakeAs } from "./blocks";
 import { type OobleckConfig, encoderLevels, encoderLatentChannels, validateOobleckConfig } from "./config";
-import { ensurePrepared } from "./weights";
+import { ensurePrepared, snakeKeysUnused, withCosSnakeWeights } from "./weights";
 
 /** Added to softplus(scale), as OobleckDiagonalGaussianDistribution does. */
 export const POSTERIOR_STD_EPS = 1e-4;
@@ -26,18 +26,26 @@ export interface EncoderBuildOptions {
   precision?: Precision;
   /** residual units per block (3 in the real model; fewer only for benchmarks) */
   resUnits?: number;
+  /** how Snake is expressed: "cos" (default, fewer passes, see blocks.ts SnakeForm) or the literal "sin" */
+  snake?: SnakeForm;
 }
 
 /** Body of the encoder: audio [B, C_audio, N] → conv2 output [B, encoder_hidden_size, T]. */
-export function oobleckEncoderBody(g: GraphBuilder, audio: Float, cfg: OobleckConfig, resUnits = 3): Float {
+export function oobleckEncoderBody(
+  g: GraphBuilder,
+  audio: Float,
+  cfg: OobleckConfig,
+  resUnits = 3,
+  form: SnakeForm = "sin",
+): Float {
   const p = "encoder";
   const ehs = cfg.encoderHiddenSize;
   let x = conv1d(g, audio, `${p}.conv1`, { inCh: cfg.audioChannels, outCh: ehs, kernel: 7, pad: 3 });
   encoderLevels(cfg).forEach((lv, i) => {
     const bp = `${p}.block.${i}`;
     x = g.scope(bp, () => {
-      let y = residualUnits(g, x, bp, lv.inCh, resUnits);
-      y = snake(g, y, `${bp}.snake1`, lv.inCh);
+      let y = residualUnits(g, x, bp, lv.inCh, resUnits, form);
+      y = snakeAs(form, g, y, `${bp}.snake1`, lv.inCh);
       return conv1d(g, y, `${bp}.conv1`, {
         inCh: lv.inCh,
         outCh: lv.outCh,
@@ -48,7 +56,7 @@ export function oobleckEncoderBody(g: GraphBuilder, audio: Float, cfg: OobleckCo
     });
   });
   const last = encoderLevels(cfg).at(-1)?.outCh ?? ehs;
-  x = snake(g, x, `${p}.snake1`, last);
+  x = snakeAs(form, g, x, `${p}.snake1`, last);
   return conv1d(g, x, `${p}.conv2`, { inCh: last, outCh: ehs, kernel: 3, pad: 1 });
 }
 
@@ -60,13 +68,15 @@ export function oobleckEncoderBody(g: GraphBuilder, audio: Float, cfg: OobleckCo
 export function buildOobleckEncoder(weights: Weights, cfg: OobleckConfig, opts: EncoderBuildOptions = {}): BuiltModel {
   validateOobleckConfig(cfg);
   const resUnits = opts.resUnits ?? 3;
+  const form = opts.snake ?? "cos";
+  const prepared = ensurePrepared(weights);
   const g = new GraphBuilder({
-    weights: ensurePrepared(weights),
+    weights: form === "cos" ? withCosSnakeWeights(prepared) : prepared,
     precision: opts.precision,
     name: opts.name ?? "vae_encoder",
   });
   const audio = g.input("audio", "float32", ["batch", cfg.audioChannels, "samples"]);
-  const h = oobleckEncoderBody(g, audio, cfg, resUnits);
+  const h = oobleckEncoderBody(g, audio, cfg, resUnits, form);
   const lat = encoderLatentChannels(cfg);
   const mean = g.slice(h, [0], [lat], [1]);
   const scale = g.slice(h, [lat], [2 * lat], [1]);
@@ -75,7 +85,7 @@ export function buildOobleckEncoder(weights: Weights, cfg: OobleckConfig, opts: 
   g.output("std", std, ["batch", lat, "frames"]);
   return g.finish({
     requireAllUsed: ["encoder."],
-    ignoreUnused: unusedResUnits(resUnits),
+    ignoreUnused: [...unusedResUnits(resUnits), ...snakeKeysUnused(form)],
   });
 }
 

@@ -184,3 +184,138 @@ export function ensurePrepared(w: Weights): Weights {
   }
   return w;
 }
+
+/** Derived keys of the cosine form of Snake (blocks.ts `snakeCos`, `residualUnit` with form "cos"). */
+export const SNAKE_COS = {
+  /** 2α [C]: the argument of the cosine */
+  scale: "cos_scale",
+  /** −1/(2β') [C] and +1/(2β') [C] (β' = exp(β) + 1e-9): y = x + bias + gain·cos(2αx) */
+  gain: "cos_gain",
+  bias: "cos_bias",
+  /** a residual unit's second Snake folded into its convolutions: −α/β' [C] */
+  foldedGain: "folded_cos_gain",
+  /** prefixes of the residual unit's convolutions with that fold (`<unit>.conv1_cos.weight` …) */
+  conv1: "conv1_cos",
+  conv2: "conv2_cos",
+} as const;
+
+/**
+ * `prepared` plus the derived tensors of the cosine form of every Snake (see blocks.ts `snakeCos`):
+ * sin²(αx) = (1 − cos(2αx))/2, so Snake(x) = x + h − h·cos(2αx) with h = 1/(2β'). Per Snake `<p>`:
+ * `<p>.cos_scale` = 2α, `<p>.cos_gain` = −h, `<p>.cos_bias` = h.
+ *
+ * In a residual unit (snake1 → conv1 k7 → snake2 → conv2 k1) the second Snake is also folded into the
+ * convolutions around it. With u = 2α₂·conv1(…) (conv1's rows scaled by 2α₂):
+ *   snake2(conv1) = u/(2α₂) + h₂ − h₂·cos(u) = (u − α₂/β'₂·cos(u))/(2α₂) + h₂, so
+ *   conv2(snake2) = W₂'·(u + κ·cos(u)) + b₂'   with κ = −α₂/β'₂, W₂' = W₂·diag(1/(2α₂)), b₂' = b₂ + W₂·h₂.
+ * conv2 is a kernel-1 convolution without padding, so moving the constant h₂ into its bias is exact. The unit's
+ * second Snake then costs one Cos, one per-channel scale and one Add over the activation instead of Mul, Sin, Mul, Mul, Add.
+ */
+export function withCosSnakeWeights(prepared: Weights): Weights {
+  const entries = new Map<string, () => WeightTensor>();
+  for (const k of prepared.keys()) entries.set(k, () => prepared.get(k));
+  const data = (k: string) => prepared.get(k).data;
+  const channelVector = (n: number, f: () => Float32Array) => () => lazyTensor([n], f);
+  for (const k of prepared.keys()) {
+    const m = k.match(new RegExp(`^(.*)\\.${SNAKE_ALPHA}$`));
+    if (!m) continue;
+    const p = m[1];
+    const bKey = `${p}.${SNAKE_INV_BETA}`;
+    if (!prepared.has(bKey)) continue; // reported as missing by the builder's ledger
+    const C = numel(prepared.get(k).shape);
+    const map = (f: (alpha: number, invBeta: number) => number) => () => {
+      const a = data(k);
+      const ib = data(bKey);
+      return Float32Array.from(a, (v, i) => f(v, ib[i]));
+    };
+    entries.set(
+      `${p}.${SNAKE_COS.scale}`,
+      channelVector(
+        C,
+        map((a) => 2 * a),
+      ),
+    );
+    entries.set(
+      `${p}.${SNAKE_COS.gain}`,
+      channelVector(
+        C,
+        map((_, ib) => -ib / 2),
+      ),
+    );
+    entries.set(
+      `${p}.${SNAKE_COS.bias}`,
+      channelVector(
+        C,
+        map((_, ib) => ib / 2),
+      ),
+    );
+
+    const unit = p.match(/^(.*\.res_unit\d+)\.snake2$/)?.[1];
+    if (!unit) continue;
+    const keys = [`${unit}.conv1.weight`, `${unit}.conv1.bias`, `${unit}.conv2.weight`, `${unit}.conv2.bias`];
+    if (!keys.every((key) => prepared.has(key))) continue;
+    const [w1, b1, w2, b2] = keys;
+    entries.set(
+      `${p}.${SNAKE_COS.foldedGain}`,
+      channelVector(
+        C,
+        map((a, ib) => -a * ib),
+      ),
+    );
+    // conv1 rows × 2α₂
+    entries.set(`${unit}.${SNAKE_COS.conv1}.weight`, () => {
+      const shape = prepared.get(w1).shape;
+      return lazyTensor([...shape], () => {
+        const w = data(w1).slice();
+        const a = data(k);
+        const per = w.length / a.length;
+        for (let o = 0; o < a.length; o++) for (let i = o * per; i < (o + 1) * per; i++) w[i] *= 2 * a[o];
+        return w;
+      });
+    });
+    entries.set(`${unit}.${SNAKE_COS.conv1}.bias`, () =>
+      lazyTensor([C], () => {
+        const b = data(b1);
+        const a = data(k);
+        return Float32Array.from(b, (v, o) => v * 2 * a[o]);
+      }),
+    );
+    // conv2 [out, in, 1]: columns ÷ 2α₂, bias + W₂·h₂ (accumulated in float64)
+    entries.set(`${unit}.${SNAKE_COS.conv2}.weight`, () => {
+      const shape = prepared.get(w2).shape;
+      return lazyTensor([...shape], () => {
+        const w = data(w2).slice();
+        const a = data(k);
+        for (let i = 0; i < w.length; i++) w[i] /= 2 * a[i % a.length];
+        return w;
+      });
+    });
+    entries.set(`${unit}.${SNAKE_COS.conv2}.bias`, () =>
+      lazyTensor([prepared.get(b2).shape[0]], () => {
+        const w = data(w2);
+        const ib = data(bKey);
+        const b = data(b2);
+        const out = new Float32Array(b.length);
+        for (let o = 0; o < b.length; o++) {
+          let s = b[o];
+          for (let i = 0; i < C; i++) s += (w[o * C + i] * ib[i]) / 2;
+          out[o] = s;
+        }
+        return out;
+      }),
+    );
+  }
+  return new DerivedWeights(entries);
+}
+
+/** Prepared keys a graph built with the given Snake form leaves unused (the other form's keys). */
+export function snakeKeysUnused(form: "cos" | "sin"): RegExp[] {
+  const cos = Object.values(SNAKE_COS).join("|");
+  return form === "cos"
+    ? [
+        new RegExp(`\\.(${SNAKE_ALPHA}|${SNAKE_INV_BETA})$`),
+        /\.res_unit\d+\.conv[12]\.(weight|bias)$/,
+        /\.res_unit\d+\.snake2\.cos_(scale|gain|bias)$/,
+      ]
+    : [new RegExp(`\\.(${cos})(\\.(weight|bias))?$`)];
+}
