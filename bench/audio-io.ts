@@ -2,12 +2,13 @@
 // Run: npx tsx bench/audio-io.ts [seconds...]
 import { encodeAudio, loadAudio, resample, type EncodeOptions } from "../server/audio/index";
 import type { Audio } from "../server/audio/types";
+import { uniforms } from "../server/random/prng";
 
 /** Music-like test signal: a few partials with slow vibrato plus low-level noise (so FLAC has work to do). */
 function testSignal(seconds: number, rate = 48000): Audio {
   const n = Math.round(seconds * rate);
-  let seed = 1;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const rand = uniforms(1);
+  const rnd = () => rand() * 2 - 1;
   const channels = [0, 1].map((c) => {
     const x = new Float32Array(n);
     for (let i = 0; i < n; i++) {

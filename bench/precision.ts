@@ -24,7 +24,7 @@ import {
 import { ditLayout } from "../server/checkpoints/layout/dit";
 import { qwen3Layout } from "../server/checkpoints/layout/qwen3";
 import { vaeLayout } from "../server/checkpoints/layout/vae";
-import { mulberry32 } from "../server/checkpoints/tiny/prng";
+import { uniforms } from "../server/random/prng";
 import { ditConfigFromJson } from "../server/models/dit/config";
 import { buildDitStep } from "../server/models/dit/dit-step";
 import { CODE_HEAD_ROWS, LmModel } from "../server/models/lm/runner";
@@ -78,7 +78,7 @@ function lazyRandomWeights(
       if (t) return t;
       const shape = spec.get(k);
       if (!shape) throw new Error(`bench weights: no ${k}`);
-      const r = mulberry32(seeds.get(k)!);
+      const r = uniforms(seeds.get(k)!);
       const n = shape.reduce((a, b) => a * b, 1);
       const fanIn = shape.length >= 2 ? n / shape[0] : 1;
       const data =
@@ -125,7 +125,7 @@ async function matmul(): Promise<void> {
     [2, 1024, 3072],
     [2, 3072, 1024],
   ]) {
-    const r = mulberry32(M + K + N);
+    const r = uniforms(M + K + N);
     const w = randArray(r, N * K, 1 / Math.sqrt(K));
     const x = f32(randArray(r, M * K, 1), [M, K]);
     const weights: Weights = { has: (k) => k === "w", keys: () => ["w"], get: () => ({ shape: [N, K], data: w }) };
@@ -182,7 +182,7 @@ async function dit(): Promise<void> {
     LE = 100,
     B = 1;
   const latent = cfg.audio_acoustic_hidden_dim;
-  const r = mulberry32(42);
+  const r = uniforms(42);
   const noise = randArray(r, B * T * latent, 1.7); // ~unit variance
   const ctx = f32(randArray(r, B * T * (cfg.in_channels - latent), 1.7), [B, T, cfg.in_channels - latent]);
   const enc = f32(randArray(r, B * LE * cfg.hidden_size, 1.7), [B, LE, cfg.hidden_size]);
@@ -237,7 +237,7 @@ async function lm(): Promise<void> {
   const json = { ...OFFICIAL_LM_06B_CONFIG, num_hidden_layers: LM_LAYERS };
   const cfg = json as unknown as Qwen3Config;
   const w = lazyRandomWeights(qwen3Layout(json, { prefix: "model.", causalLm: true }).required, 2);
-  const r = mulberry32(7);
+  const r = uniforms(7);
   const prompt = Array.from({ length: 64 }, () => Math.floor(r() * 151_000));
   const run = async (p: Precision, forced?: number[]) => {
     const model = await LmModel.fromWeights(w, cfg, {
@@ -290,7 +290,7 @@ async function textEncoder(): Promise<void> {
   const json = { ...OFFICIAL_TEXT_ENCODER_CONFIG, num_hidden_layers: 4 };
   const cfg = json as unknown as Qwen3Config;
   const w = lazyRandomWeights(qwen3Layout(json, { prefix: "", causalLm: false }).required, 3);
-  const r = mulberry32(8);
+  const r = uniforms(8);
   const ids = Array.from({ length: 64 }, () => Math.floor(r() * 150_000));
   const feeds = {
     input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, 64]),
@@ -324,7 +324,7 @@ async function vae(): Promise<void> {
     return randArray(r, n, 0.5);
   });
   const T = 25;
-  const z = f32(randArray(mulberry32(9), cfg.latentChannels * T, 1.7), [1, cfg.latentChannels, T]);
+  const z = f32(randArray(uniforms(9), cfg.latentChannels * T, 1.7), [1, cfg.latentChannels, T]);
   const run = async (p: Precision) => {
     const s = await open(buildOobleckDecoder(w, cfg, { precision: p }));
     const out = (await s.run({ latents: z })).audio.data as Float32Array;

@@ -35,6 +35,7 @@ import {
   tiledDecode,
   withSubpixelWeights,
 } from "../server/models/vae";
+import { uniforms } from "../server/random/prng";
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -68,8 +69,8 @@ function decoderFlops(
 }
 
 function randomDecoderWeights(seed: number): MemoryWeights {
-  let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const rand = uniforms(seed >>> 0);
+  const rnd = () => rand() * 2 - 1;
   const w = new MemoryWeights();
   for (const [k, shape] of vaeLayout(OFFICIAL_VAE_CONFIG).required) {
     if (!k.startsWith("decoder.")) continue;
@@ -138,8 +139,8 @@ async function child(): Promise<void> {
     ...(profile ? { enableProfiling: true, profileFilePrefix: join(tmpdir(), profilePrefix) } : {}),
   });
   const loadMs = performance.now() - t0;
-  let s = 12345;
-  const z = new Float32Array(64 * T).map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
+  const rand = uniforms(12345);
+  const z = new Float32Array(64 * T).map(() => rand() * 2 - 1);
   const run = sessionDecodeChunk(session, (t) => new ort.Tensor("float32", t.data, t.dims));
   let framesDecoded = 0,
     windows = 0;

@@ -6,7 +6,7 @@ import { param } from "../params";
 import { modelsOf } from "../models/loaders";
 import { NodeError } from "../errors";
 import { vaeEncode } from "../../server/pipeline/vae";
-import { mulberry32 } from "../../server/checkpoints/tiny/prng";
+import { uniforms } from "../../server/random/prng";
 import type { AudioValue } from "../values";
 
 const SR = 48_000;
@@ -26,7 +26,7 @@ export function timbreMontage(audio: AudioValue, seed: number): Float32Array[] {
     });
     n = src[0].length;
   }
-  const rand = mulberry32(seed >>> 0);
+  const rand = uniforms(seed >>> 0);
   const third = Math.floor(n / 3);
   const starts = [0, 1, 2].map((k) => k * third + Math.floor(rand() * Math.max(1, third - SEG + 1)));
   return src.map((c) => {

@@ -9,6 +9,7 @@ import { loadAudio, loadAudioFile } from "./decode";
 import { encodeAudio } from "./encode";
 import { buildWav, pcm16 } from "./testing";
 import { AudioDecodeError } from "./types";
+import { Prng } from "../random/prng";
 
 const short = sineTone({ freq: [440, 660], seconds: 0.3 });
 const pcm = pcm16(short);
@@ -28,8 +29,8 @@ async function rejects(bytes: Uint8Array, name: string, reason: RegExp, opts = {
 /** Deterministic pseudo-random bytes. */
 function noise(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  const g = new Prng(seed);
+  for (let i = 0; i < n; i++) out[i] = g.nextU32() >>> 24;
   return out;
 }
 

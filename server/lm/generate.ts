@@ -3,7 +3,7 @@
 // with the FSM as the constraint step → FSM update → the SAME token appended to both streams → stop on a
 // stop id. Model-agnostic: `logitsFn` is any model (a fake in tests, the ONNX LM later).
 import type { MetadataFsm } from "./constrained/fsm";
-import { createRng, type Rng } from "./rng";
+import { createRng, type Prng } from "../random/prng";
 import { sampleToken, type SamplingParams } from "./sampling";
 import { DEFAULT_STOP_IDS } from "./tokens";
 
@@ -20,9 +20,9 @@ export interface GenerateOptions {
   maxNewTokens: number;
   /** Default [151645 <|im_end|>, 151643 <|endoftext|>]. The stop token is included in `tokens`. */
   stopIds?: readonly number[];
-  /** Seed for a fresh `createRng`, or an Rng to share. Default seed 0. */
+  /** Seed for a fresh `createRng` (server/random/prng.ts; taken as uint32), or a Prng to share. Default seed 0. */
   seed?: number;
-  rng?: Rng;
+  rng?: Prng;
   /**
    * Skip the model call on steps where the FSM forces one token (default true). The distribution is
    * unchanged (a single allowed token has probability 1); the next call simply sees the forced tokens.
@@ -40,7 +40,7 @@ export interface GenerateResult {
 }
 
 export async function generateWithLogits(logitsFn: LogitsFn, o: GenerateOptions): Promise<GenerateResult> {
-  const rng = o.rng ?? createRng(o.seed ?? 0);
+  const rng = o.rng ?? createRng((o.seed ?? 0) >>> 0);
   const stop = new Set(o.stopIds ?? DEFAULT_STOP_IDS);
   const sampling = o.sampling ?? {};
   const useCfg = !!o.uncondPrompt && (sampling.cfgScale ?? 2) > 1;

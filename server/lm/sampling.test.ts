@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "./rng";
+import { createRng } from "../random/prng";
 import {
   applyCfg,
   applyRepetitionPenalty,
@@ -155,15 +155,17 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
       return v[v.length - 1];
     };
     for (let t = 0; t < 200; t++) {
-      const n = 5 + Math.floor(r.next() * 400);
-      const l = new Float32Array(n).map(() => (r.next() < 0.2 ? -Infinity : Math.round((r.next() * 10 - 5) * 8) / 8));
+      const n = 5 + Math.floor(r.uniform() * 400);
+      const l = new Float32Array(n).map(() =>
+        r.uniform() < 0.2 ? -Infinity : Math.round((r.uniform() * 10 - 5) * 8) / 8,
+      );
       if (!l.some((x) => x > -Infinity)) continue;
-      const p = 0.05 + r.next() * 0.9;
+      const p = 0.05 + r.uniform() * 0.9;
       const a = l.slice();
       applyTopP(a, p);
       const thr = refTopP(l, p);
       expect(finite(a)).toEqual(finite(l).filter((i) => l[i] >= thr));
-      const k = 1 + Math.floor(r.next() * 20);
+      const k = 1 + Math.floor(r.uniform() * 20);
       const b = l.slice();
       applyTopK(b, k);
       const sorted = [...l].filter((x) => x > -Infinity).sort((x, y) => y - x);
@@ -176,7 +178,7 @@ describe("sampling pipeline (pt order: CFG → mask → rep. penalty → top-k �
     const r = createRng(5);
     let s = 0;
     for (let i = 0; i < 10000; i++) {
-      const x = r.next();
+      const x = r.uniform();
       expect(x >= 0 && x < 1).toBe(true);
       s += x;
     }

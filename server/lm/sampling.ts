@@ -3,8 +3,9 @@
 // preferred over nano-vllm's (whose `prepare_sample` inverts the top-p / repetition-penalty
 // checks): CFG (fp32) → constraints (FSM mask) → HF repetition penalty → top-k → top-p → temperature →
 // softmax → multinomial (argmax when temperature is 0). Pure: the input logits are never modified.
-// Sampling randomness comes from `Rng` (rng.ts); torch's RNG stream is not reproduced.
-import type { Rng } from "./rng";
+// Sampling randomness comes from the project's seeded PRNG (server/random/prng.ts); torch's global RNG, which
+// upstream leaves unseeded for single items (acestep/llm_inference.py `_run_pt`), is not reproduced.
+import type { Prng } from "../random/prng";
 
 export interface SamplingParams {
   /** `lm_temperature` (default 0.85); 0 → argmax. */
@@ -158,7 +159,7 @@ export function argmax(logits: Float32Array): number {
 let scratch = new Float64Array(0);
 
 /** Temperature (float32 division) → softmax → one multinomial draw with `rng`. */
-export function sampleFromLogits(logits: Float32Array, temperature: number, rng: Rng): number {
+export function sampleFromLogits(logits: Float32Array, temperature: number, rng: Prng): number {
   if (!(temperature > 0)) {
     const i = argmax(logits);
     if (i < 0) throw new Error("sampling: every logit is -Infinity (over-constrained step)");
@@ -180,7 +181,7 @@ export function sampleFromLogits(logits: Float32Array, temperature: number, rng:
     scratch[i] = e;
     z += e;
   }
-  const u = rng.next() * z;
+  const u = rng.uniform() * z;
   let acc = 0;
   let last = -1;
   for (let i = 0; i < logits.length; i++) {
@@ -206,7 +207,7 @@ export function processLogits(input: SampleInput, params: SamplingParams = {}): 
 }
 
 /** One token from fp32 logits, in the pt-backend order (see the file header). */
-export function sampleToken(input: SampleInput, params: SamplingParams, rng: Rng): number {
+export function sampleToken(input: SampleInput, params: SamplingParams, rng: Prng): number {
   const logits = processLogits(input, params);
   return sampleFromLogits(logits, params.temperature ?? DEFAULT_SAMPLING.temperature, rng);
 }

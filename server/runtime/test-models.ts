@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tinyModel } from "./tiny-onnx";
+import { uniforms } from "../random/prng";
 
 /** y[N] f32 = x[N] * 2 + 1, N symbolic. */
 export function affineModel(): Uint8Array {
@@ -45,12 +46,9 @@ export function dtypesModel(): Uint8Array {
 /** x[S,S] → `steps` chained MatMuls with one S×S weight (near-orthogonal scale); a slow model. */
 export function matmulChainModel(size: number, steps: number): Uint8Array {
   const w = new Float32Array(size * size);
-  let seed = 12345;
+  const rand = uniforms(12345);
   const scale = Math.sqrt(3 / size); // uniform(-a, a) with variance 1/size keeps the norm stable
-  for (let i = 0; i < w.length; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    w[i] = (seed / 2 ** 32 - 0.5) * 2 * scale;
-  }
+  for (let i = 0; i < w.length; i++) w[i] = (rand() - 0.5) * 2 * scale;
   const nodes = Array.from({ length: steps }, (_, i) => ({
     op: "MatMul",
     inputs: [i === 0 ? "x" : `h${i}`, "W"],

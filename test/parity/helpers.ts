@@ -1,10 +1,10 @@
 // Test helpers: seeded random weights, ORT session runner, error metrics.
 import * as ort from "onnxruntime-node";
 import { MemoryWeights } from "../../server/onnx/weights";
+import { uniforms } from "../../server/random/prng";
 
-/** mulberry32: tiny seeded PRNG, uniform in [0, 1) (the tiny-checkpoint writer's generator). */
-import { mulberry32 } from "../../server/checkpoints/tiny/prng";
-export const rng = mulberry32;
+/** Seeded uniforms in [0, 1) from the project's PRNG (server/random/prng.ts). */
+export const rng = uniforms;
 
 export function randArray(r: () => number, n: number, scale = 1, offset = 0): Float32Array {
   const a = new Float32Array(n);

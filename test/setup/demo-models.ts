@@ -23,7 +23,7 @@ import { ensureDemoLora } from "../../server/models/lora/write";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** Folders whose code decides the demo set's files: tiny checkpoints, converters, ONNX graph builders. */
-const SOURCE_FOLDERS = ["server/checkpoints", "server/models", "server/onnx"];
+const SOURCE_FOLDERS = ["server/checkpoints", "server/models", "server/onnx", "server/random"];
 const CACHE = join(ROOT, "node_modules", ".cache", "acestep-studio");
 const PREFIX = "demo-models-";
 /** Sets for other sources are removed once unused this long (a run still going on older sources keeps its set). */

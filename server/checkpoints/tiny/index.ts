@@ -11,7 +11,7 @@ export {
   TINY_VAE_CONFIG,
 } from "./configs";
 export { initTensor, tinySilenceLatent } from "./init";
-export { createRng, deriveSeed, mulberry32, type Rng } from "./prng";
+export { createRng, deriveSeed, type Prng } from "./prng";
 export {
   AUDIO_CODE_BASE_ID,
   AUDIO_CODE_COUNT,

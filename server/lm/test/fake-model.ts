@@ -5,7 +5,7 @@
 import type { MetadataFsm } from "../constrained/fsm";
 import type { Allowed } from "../constrained/mask";
 import { argmax } from "../sampling";
-import { createRng, type Rng } from "../rng";
+import { createRng, type Prng } from "../../random/prng";
 import { LM_VOCAB_SIZE } from "../tokens";
 
 let pool: Float32Array[] | null = null;
@@ -15,7 +15,7 @@ export function logitsPool(): Float32Array[] {
     pool = Array.from({ length: 32 }, (_, k) => {
       const r = createRng(10_000 + k);
       const a = new Float32Array(LM_VOCAB_SIZE);
-      for (let i = 0; i < a.length; i++) a[i] = r.next() * 8 - 4;
+      for (let i = 0; i < a.length; i++) a[i] = r.uniform() * 8 - 4;
       return a;
     });
   }
@@ -36,16 +36,16 @@ const asSet = (a: Int32Array) => {
   return s;
 };
 
-export function pickUniform(a: Allowed, rng: Rng): number {
+export function pickUniform(a: Allowed, rng: Prng): number {
   switch (a.kind) {
     case "forced":
       return a.id;
     case "all":
-      return Math.floor(rng.next() * LM_VOCAB_SIZE);
+      return Math.floor(rng.uniform() * LM_VOCAB_SIZE);
     case "only": {
       const sizes = (a.ranges ?? []).map(([f, t]) => t - f);
       const total = a.ids.length + sizes.reduce((x, y) => x + y, 0);
-      let k = Math.floor(rng.next() * total);
+      let k = Math.floor(rng.uniform() * total);
       if (k < a.ids.length) return a.ids[k];
       k -= a.ids.length;
       for (const [i, [f]] of (a.ranges ?? []).entries()) {
@@ -57,14 +57,14 @@ export function pickUniform(a: Allowed, rng: Rng): number {
     case "except": {
       const blocked = asSet(a.ids);
       for (;;) {
-        const id = Math.floor(rng.next() * LM_VOCAB_SIZE);
+        const id = Math.floor(rng.uniform() * LM_VOCAB_SIZE);
         if (!blocked.has(id) && !(a.ranges ?? []).some(([f, t]) => id >= f && id < t)) return id;
       }
     }
   }
 }
 
-export function fakeStep(fsm: MetadataFsm, rng: Rng): number {
+export function fakeStep(fsm: MetadataFsm, rng: Prng): number {
   const forced = fsm.forcedToken();
   if (forced !== null) return forced;
   if (fsm.needsLogits()) {

@@ -9,4 +9,3 @@ export * from "./encoder";
 export * from "./decoder";
 export * from "./tiling";
 export * from "./posterior";
-export * from "./prng";

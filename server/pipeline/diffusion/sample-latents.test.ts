@@ -5,6 +5,7 @@ import { batchNoise, sdeStepNoise } from "../../acestep/sampling/seeds";
 import { eulerSolver, predictX0, renoise } from "../../acestep/sampling/solvers";
 import { softRepaintMask } from "../../acestep/tasks/repaint";
 import { type SampleLatentsOptions, type VelocityRequest, sampleLatents } from "./sample-latents";
+import { uniforms } from "../../random/prng";
 
 // Small shapes keep the loop fast; C is an option of the loop (64 in production).
 const B = 2;
@@ -15,11 +16,8 @@ const n = B * T * C;
 /** Deterministic pseudo-random values (not the torch PRNG; just test data). */
 function data(len: number, seed: number): Float32Array {
   const out = new Float32Array(len);
-  let s = seed >>> 0;
-  for (let i = 0; i < len; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = Math.fround((s / 4294967296) * 2 - 1);
-  }
+  const rand = uniforms(seed >>> 0);
+  for (let i = 0; i < len; i++) out[i] = Math.fround(rand() * 2 - 1);
   return out;
 }
 
