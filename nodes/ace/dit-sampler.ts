@@ -9,6 +9,7 @@ import { DitRunner, SAMPLER_ROLES } from "../../server/pipeline/dit-runner";
 import { generateLatents } from "../../server/pipeline/generate-latents";
 import { isTaskMeta } from "../../server/pipeline/task-latents";
 import { resolveSeeds } from "../../server/acestep/sampling/seeds";
+import { SAMPLER_MODES } from "../../server/acestep/sampling/solvers";
 import { REPAINT_MODES, resolveRepaintConfig, type RepaintConfig } from "../../server/acestep/tasks/repaint";
 import type { TaskMeta } from "../../server/pipeline/task-latents";
 import type { WaveformSplice } from "../values";
@@ -88,6 +89,11 @@ export const DitSamplerNode = defineNode({
       description: "Timestep shift (turbo snaps to 1, 2 or 3)",
     }),
     inferMethod: param.enum(["ode", "sde"], { default: "ode", description: "infer_method: ode (Euler) or sde" }),
+    samplerMode: param.enum(SAMPLER_MODES, {
+      default: "euler",
+      description:
+        "sampler_mode (newer upstream): euler, or heun — 2nd-order ODE steps with a second DiT call each (sde ignores it)",
+    }),
     timesteps: param.string({
       default: "",
       maxLength: 2000,
@@ -191,6 +197,7 @@ export const DitSamplerNode = defineNode({
         shift: params.shift,
         timesteps: parseNumberList(params.timesteps),
         inferMethod: params.inferMethod,
+        samplerMode: params.samplerMode,
         guidanceScale: params.guidanceScale,
         useAdg: params.useAdg,
         cfgIntervalStart: params.cfgIntervalStart,

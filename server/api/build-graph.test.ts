@@ -168,6 +168,7 @@ const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
   cfgIntervalEnd: [{ context: NO_LM, value: 0.8, expect: ["sampler", "cfgIntervalEnd", 0.8] }],
   shift: [{ context: NO_LM, value: 3, expect: ["sampler", "shift", 3] }],
   inferMethod: [{ context: NO_LM, value: "sde", expect: ["sampler", "inferMethod", "sde"] }],
+  samplerMode: [{ context: NO_LM, value: "heun", expect: ["sampler", "samplerMode", "heun"] }],
   timesteps: [{ context: NO_LM, value: [0.97, 0.5, 0], expect: ["sampler", "timesteps", "0.97, 0.5, 0"] }],
   repaintingStart: [
     { context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 10, expect: ["latent", "start", 10] },

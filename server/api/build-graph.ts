@@ -210,6 +210,7 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
   cfgIntervalEnd: { params: [sampler("cfgIntervalEnd")] },
   shift: { params: [sampler("shift")] },
   inferMethod: { params: [sampler("inferMethod")] },
+  samplerMode: { params: [sampler("samplerMode")] },
   timesteps: { params: [sampler("timesteps", (s) => (s.p.timesteps ? s.p.timesteps.join(", ") : ""))] },
   repaintingStart: {
     params: [latent("start", (s) => (s.task === "repaint" || s.task === "lego" ? s.p.repaintingStart : undefined))],

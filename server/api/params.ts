@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { TASK_TYPES, DEFAULT_DIT_INSTRUCTION } from "../acestep/tasks/instructions";
 import { REPAINT_MODES } from "../acestep/tasks/repaint";
+import { SAMPLER_MODES } from "../acestep/sampling/solvers";
 import { VALID_LANGUAGES } from "../acestep/languages";
 import { KEYSCALES } from "../lm/constrained/constants";
 import { MAX_SEED } from "../../nodes/params";
@@ -142,6 +143,12 @@ export const zGenerationParamsObject = z
     cfgIntervalEnd: fraction("cfg_interval_end").default(1.0),
     shift: z.number().min(1, "shift must be 1.0–5.0").max(5, "shift must be 1.0–5.0").default(1.0),
     inferMethod: z.enum(["ode", "sde"]).default("ode"),
+    // newer upstream GenerationParams field: Heun is an ODE option (with infer_method sde the SDE runs)
+    samplerMode: z
+      .enum(SAMPLER_MODES, {
+        error: (i) => `sampler_mode must be "euler" or "heun", got ${shortValue(i.input)}`,
+      })
+      .default("euler"),
     timesteps: z.array(fraction("each timestep")).min(1).max(200).nullable().default(null),
     repaintingStart: z
       .number()
@@ -460,7 +467,7 @@ export const PY_FLOAT_FIELDS: Record<string, "float" | "int" | "none"> = {
 };
 
 /** Fields newer than the seed document's GenerationParams: left out of the hashed dict so keys stay as upstream's. */
-export const NOT_IN_SEED_DICT = ["repaint_mode", "repaint_strength"] as const;
+export const NOT_IN_SEED_DICT = ["repaint_mode", "repaint_strength", "sampler_mode"] as const;
 
 /**
  * The dict upstream hashes for the key, with Python's int/float distinction decided per field:

@@ -5,6 +5,7 @@ import { sampleLatents, type VelocityRequest } from "./diffusion";
 import { CONDITION_ROLES, type CrossKv, type DitRunner } from "./dit-runner";
 import type { TaskMeta } from "./task-latents";
 import type { TensorData } from "../runtime";
+import type { SamplerMode } from "../acestep/sampling/solvers";
 
 export interface CondTensors {
   textHidden: Float32Array;
@@ -24,6 +25,8 @@ export interface SamplerSettings {
   shift: number;
   timesteps?: number[] | null;
   inferMethod: "ode" | "sde";
+  /** sampler_mode (newer upstream): "euler" or "heun" (an ODE option). Default "euler". */
+  samplerMode?: SamplerMode;
   guidanceScale: number;
   useAdg: boolean;
   cfgIntervalStart: number;
@@ -137,6 +140,7 @@ export async function generateLatents(
     steps: s.steps,
     timesteps: s.timesteps,
     inferMethod: s.inferMethod,
+    samplerMode: s.samplerMode,
     guidance: {
       scale: s.guidanceScale,
       useAdg: s.useAdg,

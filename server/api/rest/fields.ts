@@ -47,6 +47,7 @@ export const REST_FIELDS: RestField[] = [
   { names: ["batch_size", "batchSize"], to: { config: "batchSize" }, type: "int" },
   { names: ["shift"], to: { params: "shift" }, type: "float", restDefault: 3.0 },
   { names: ["infer_method", "inferMethod"], to: { params: "inferMethod" }, type: "str" },
+  { names: ["sampler_mode", "samplerMode"], to: { params: "samplerMode" }, type: "str" },
   { names: ["timesteps"], to: { params: "timesteps" }, type: "floatList" },
   { names: ["use_adg", "useAdg"], to: { params: "useAdg" }, type: "bool" },
   { names: ["cfg_interval_start", "cfgIntervalStart"], to: { params: "cfgIntervalStart" }, type: "float" },

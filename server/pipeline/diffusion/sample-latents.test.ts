@@ -89,6 +89,91 @@ describe("Euler loop on analytic velocity fields", () => {
   });
 });
 
+describe("Heun (sampler_mode heun)", () => {
+  // v(x, t) = a·x + b·t for the cond rows and v = c·x for the null rows: a hand-made field whose corrector value
+  // differs from the predictor's, so each of upstream's operations shows in the result.
+  const a = 0.7;
+  const b = -0.9;
+  const c = 0.2;
+  const field = () => {
+    const calls: VelocityRequest[] = [];
+    const velocity = async (req: VelocityRequest) => {
+      calls.push({ ...req, x: Float32Array.from(req.x) });
+      const per = req.batch * req.frames * req.channels;
+      return Float32Array.from(req.x, (x, i) =>
+        req.branches[Math.floor(i / per)] === "cond" ? a * x + b * req.t : c * x,
+      );
+    };
+    return { calls, velocity };
+  };
+
+  it("makes the corrector call at t_next on the predicted state and applies upstream's update", async () => {
+    const { calls, velocity } = field();
+    const r = await sampleLatents(base({ samplerMode: "heun", steps: 4, shift: 3, guidance: { scale: 1 }, velocity }));
+    const ts = r.schedule.timesteps;
+    expect(r.modelCalls).toBe(8);
+    expect(calls.map((q) => q.t)).toEqual([ts[0], ts[1], ts[1], ts[2], ts[2], ts[3], ts[3], ts[4]]);
+    // reference in float64, written from generate_audio's heun branch
+    const want = Array.from(noise, (x0) => {
+      let x = x0;
+      for (let i = 0; i < 4; i++) {
+        const dt = ts[i] - ts[i + 1];
+        const v = a * x + b * ts[i];
+        const xPred = x - v * dt;
+        const v2 = a * xPred + b * ts[i + 1];
+        x = x - 0.5 * (v + v2) * dt;
+      }
+      return x;
+    });
+    expect(maxDiff(r.latents, Float32Array.from(want))).toBeLessThan(1e-5);
+    // the corrector's input is the Euler prediction of its step
+    const v0 = Float32Array.from(noise, (x) => a * x + b * ts[0]);
+    expect(
+      maxDiff(calls[1].x, eulerSolver.step(noise, v0, ts[0], ts[1], { stepIndex: 0, numSteps: 4, variant: "base" })),
+    ).toBe(0);
+  });
+
+  it("guides the corrector with plain CFG (APG updates its momentum once per step); ADG at t_next > 0", async () => {
+    const g = 3;
+    const shape = { B, T, C };
+    for (const useAdg of [false, true]) {
+      const { calls, velocity } = field();
+      const r = await sampleLatents(
+        base({ samplerMode: "heun", steps: 3, shift: 1, guidance: { scale: g, useAdg }, velocity }),
+      );
+      expect(calls.every((q) => q.branches.length === 2)).toBe(true);
+      const ts = r.schedule.timesteps;
+      const momentum = new MomentumBuffer();
+      let x = Float32Array.from(noise);
+      for (let i = 0; i < 3; i++) {
+        const [t, t2] = [ts[i], ts[i + 1]];
+        const vc = Float32Array.from(x, (xi) => a * xi + b * t);
+        const vu = Float32Array.from(x, (xi) => c * xi);
+        const v = useAdg ? adg(x, vc, vu, t, g, shape) : apg(vc, vu, g, shape, { buffer: momentum });
+        const dt = t - t2;
+        const xPred = Float32Array.from(x, (xi, k) => xi - v[k] * dt);
+        const vc2 = Float32Array.from(xPred, (xi) => a * xi + b * t2);
+        const vu2 = Float32Array.from(xPred, (xi) => c * xi);
+        const v2 = useAdg && t2 > 0 ? adg(xPred, vc2, vu2, t2, g, shape) : vu2.map((u, k) => u + g * (vc2[k] - u)); // CFG
+        x = Float32Array.from(x, (xi, k) => xi - 0.5 * (v[k] + v2[k]) * dt);
+      }
+      expect(maxDiff(r.latents, x)).toBeLessThan(1e-4);
+    }
+  });
+
+  it("turbo: Heun on every step but the last (x0 = x − t·v); with infer_method sde it runs the SDE", async () => {
+    const { calls, velocity } = field();
+    const r = await sampleLatents(base({ variant: "turbo", samplerMode: "heun", shift: 3, velocity }));
+    expect(r.modelCalls).toBe(8 + 7);
+    expect(calls.at(-1)!.t).toBe(r.schedule.timesteps[7]);
+    const sde = await sampleLatents(
+      base({ samplerMode: "heun", inferMethod: "sde", steps: 3, stepNoise: (_i, _b, len) => new Float32Array(len) }),
+    );
+    expect(sde.modelCalls).toBe(3);
+    expect(sde.warnings.join()).toMatch(/Heun sampler is an ODE method/);
+  });
+});
+
 describe("schedules the loop follows", () => {
   it("turbo runs the 8-step shift-3 table, ignores steps, and finishes with x0 = x − t·v", async () => {
     const { calls, velocity } = linearField();

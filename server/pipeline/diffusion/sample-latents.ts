@@ -9,7 +9,9 @@
 //     base/sft with g > 1: v_c, v_u = velocity([x; x], t, set, ["cond","null"])  (one doubled call)
 //                          v = cfgStart ≤ t ≤ cfgEnd (raw t) ? APG(v_c, v_u; momentum) | ADG(x, v_c, v_u, σ=t) : v_c
 //     otherwise (turbo always): v = velocity(x, t, set, ["cond"])
-//     turbo last step: x ← x − t·v (x0);  else x ← solver.step(x, v, t, t')   (euler | sde, registry)
+//     turbo last step: x ← x − t·v (x0);  else x ← solver.step(x, v, t, t')   (euler | sde | heun, registry)
+//     heun (sampler_mode, ODE only): x' = x − v·(t − t'), v2 = velocity(x', t') guided with plain CFG (ADG: ADG at
+//         t' > 0), x ← x − ½(v + v2)·(t − t')   — a second DiT call per step
 //     repaint, i < round(0.5·N) (never after turbo's last step): outside the window
 //         x ← t_after·noise + (1 − t_after)·clean_src     (t_after = t', or the SDE re-noise time)
 //   repaint: x ← soft·x + (1 − soft)·clean_src (10-frame linear ramps outside the window)
@@ -30,12 +32,13 @@ import type { RandnOptions } from "../../acestep/sampling/noise";
 import { type Schedule, buildSchedule } from "../../acestep/sampling/schedule";
 import { type SeedSource, batchNoise, randomSeed, sdeStepNoise } from "../../acestep/sampling/seeds";
 import {
-  INFER_METHOD_TO_SOLVER,
+  type SamplerMode,
   type Solver,
   type SolverName,
   getSolver,
   predictX0,
   sdeRenoiseTime,
+  solverFor,
 } from "../../acestep/sampling/solvers";
 import {
   REPAINT_CROSSFADE_FRAMES,
@@ -165,7 +168,9 @@ export interface SampleLatentsOptions {
   scheduleDtype?: FloatDtype;
   /** infer_method: "ode" (Euler) or "sde". Default "ode". */
   inferMethod?: "ode" | "sde";
-  /** A solver from the registry (overrides inferMethod). */
+  /** sampler_mode (newer upstream): "euler" (default) or "heun" — an ODE option; with "sde" the SDE runs. */
+  samplerMode?: SamplerMode;
+  /** A solver from the registry (overrides inferMethod and samplerMode). */
   solver?: SolverName | Solver;
 
   guidance?: GuidanceOptions;
@@ -197,13 +202,18 @@ export function diffusionAbortError(signal: AbortSignal, step: number, numSteps:
   return e;
 }
 
-function resolveSolver(opts: SampleLatentsOptions): Solver {
+function resolveSolver(opts: SampleLatentsOptions, warnings: string[]): Solver {
   if (opts.solver && typeof opts.solver === "object") return opts.solver;
   if (opts.solver) return getSolver(opts.solver);
   const method = opts.inferMethod ?? "ode";
   if (method !== "ode" && method !== "sde")
     throw new RangeError(`inferMethod "${String(method)}" must be "ode" or "sde"`);
-  return getSolver(INFER_METHOD_TO_SOLVER[method]);
+  const mode = opts.samplerMode ?? "euler";
+  if (mode !== "euler" && mode !== "heun")
+    throw new RangeError(`samplerMode "${String(mode)}" must be "euler" or "heun"`);
+  if (mode === "heun" && method === "sde")
+    warnings.push("the Heun sampler is an ODE method; infer_method sde runs the SDE");
+  return getSolver(solverFor(method, mode));
 }
 
 function checkFinite(name: string, v: number | undefined, lo: number, hi: number): void {
@@ -247,7 +257,7 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
   const ts = schedule.timesteps;
   const N = ts.length - 1;
   if (N < 1) throw new RangeError(`schedule needs at least 2 timesteps (got ${ts.length})`);
-  const solver = resolveSolver(opts);
+  const solver = resolveSolver(opts, warnings);
 
   // --- guidance (base/sft only)
   const g = opts.guidance ?? {};
@@ -380,6 +390,42 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
     if (variant === "turbo" && last) {
       x = predictX0(x, v, t); // turbo's final step: x0 = x − t·v directly
       tAfter = 0;
+    } else if (solver.correct) {
+      // second-order: the corrector's DiT call at the predicted state and t_next, same conditioning set
+      const ctx = { stepIndex: i, numSteps: N, variant, randn };
+      const xPred = solver.step(x, v, t, tNext, ctx);
+      const guided2 = doCfg && cfgIntervalApplies(tNext, intervalStart, intervalEnd);
+      const branches2: readonly Branch[] =
+        doCfg && (guided2 || !g.skipUncondOutsideInterval) ? ["cond", "null"] : ["cond"];
+      const out2 = await opts.velocity({
+        x: repeatBatch(xPred, branches2.length),
+        t: tNext,
+        condition,
+        branches: branches2,
+        conditionChanged: false,
+        stepIndex: i,
+        numSteps: N,
+        batch: B,
+        frames: T,
+        channels: C,
+        signal,
+      });
+      modelCalls++;
+      if (signal?.aborted) throw diffusionAbortError(signal, i, N);
+      if (!(out2 instanceof Float32Array) || out2.length !== branches2.length * n)
+        throw new RangeError(
+          `velocity returned ${out2?.length} values for the corrector of step ${i}, expected ${branches2.length * n}`,
+        );
+      let v2: Float32Array;
+      if (branches2.length === 2) {
+        const vCond = out2.subarray(0, n);
+        const vNull = out2.subarray(n, 2 * n);
+        if (!guided2) v2 = Float32Array.from(vCond);
+        else if (method === "adg" && tNext > 0) v2 = adg(xPred, vCond, vNull, tNext, scale, shape);
+        else v2 = cfg(vCond, vNull, scale); // APG's corrector is plain CFG (one momentum update per step)
+      } else v2 = out2;
+      x = solver.correct(x, v, v2, t, tNext, ctx).x;
+      tAfter = tNext;
     } else {
       stepIndexForNoise = i;
       x = solver.step(x, v, t, tNext, { stepIndex: i, numSteps: N, variant, randn });

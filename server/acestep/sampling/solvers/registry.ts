@@ -1,20 +1,34 @@
 // Solver registry: one row per solver file; also the source of the sampler dropdown. A new solver is one new
 // file plus one row here. Upstream offers `infer_method` "ode" (→ euler) and "sde"; newer upstream adds
-// `sampler_mode="heun"` (2 evals/step, needs a second model call inside the step, so it is not expressible
-// through `Solver.step` and is not listed).
+// `sampler_mode` "euler" | "heun" (an ODE option: heun with infer_method "sde" runs the SDE, as upstream).
 
 import { eulerSolver } from "./euler";
+import { heunSolver } from "./heun";
 import { sdeSolver } from "./sde";
 import type { Solver } from "./types";
 
 /** Names in registry order, usable as a zod enum / node-declaration option list. */
-export const SOLVER_NAMES = ["euler", "sde"] as const;
+export const SOLVER_NAMES = ["euler", "sde", "heun"] as const;
 export type SolverName = (typeof SOLVER_NAMES)[number];
 
 export const SOLVERS: Readonly<Record<SolverName, Solver>> = {
   euler: eulerSolver,
   sde: sdeSolver,
+  heun: heunSolver,
 };
+
+/** Upstream `sampler_mode` values (newer GenerationParams; "euler" is the default). */
+export const SAMPLER_MODES = ["euler", "heun"] as const;
+export type SamplerMode = (typeof SAMPLER_MODES)[number];
+
+/**
+ * The solver of an upstream `infer_method` + `sampler_mode` pair: sde whatever the sampler mode (upstream warns
+ * "Heun sampler is not compatible with SDE; falling back to Euler" and runs the SDE update), else euler or heun.
+ */
+export function solverFor(inferMethod: "ode" | "sde", samplerMode: SamplerMode = "euler"): SolverName {
+  if (inferMethod === "sde") return "sde";
+  return samplerMode === "heun" ? "heun" : "euler";
+}
 
 /** Upstream `infer_method` values → solver names. */
 export const INFER_METHOD_TO_SOLVER: Readonly<Record<"ode" | "sde", SolverName>> = { ode: "euler", sde: "sde" };

@@ -32,6 +32,19 @@ export interface Solver {
   /** Whether the solver draws fresh noise (needs ctx.randn). */
   readonly stochastic: boolean;
   step(x: Float32Array, v: Float32Array, t: number, tNext: number, ctx: SolverContext): Float32Array;
+  /**
+   * Second-order solvers (evalsPerStep 2): `step` is the predictor; the loop then evaluates the (guided)
+   * velocity `v2` at the predicted state and `tNext` and calls `correct` for the step's result. Returns the new
+   * state and the velocity the step used.
+   */
+  correct?(
+    x: Float32Array,
+    v: Float32Array,
+    v2: Float32Array,
+    t: number,
+    tNext: number,
+    ctx: SolverContext,
+  ): { x: Float32Array; v: Float32Array };
 }
 
 /** x0 estimate `x − t·v` (upstream `get_x0_from_noise`), float32 per op. */
