@@ -12,7 +12,13 @@ import {
   buildGeneration,
   tracksFromInstruction,
 } from "./build-graph";
-import { parseGenerationConfig, parseGenerationParams, type GenerationConfig, type GenerationParams } from "./params";
+import {
+  camelToSnake,
+  parseGenerationConfig,
+  parseGenerationParams,
+  type GenerationConfig,
+  type GenerationParams,
+} from "./params";
 import { fakeRegistry } from "./testing";
 
 const registry = fakeRegistry();
@@ -287,8 +293,6 @@ const CONFIG_CASES: Record<keyof GenerationConfig, Case[]> = {
   audioFormat: [{ context: NO_LM, value: "wav", expect: ["save", "format", "wav"] }],
 };
 
-const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 describe("every field has a row in the table", () => {
   it("GenerationParams", () => expect(Object.keys(PARAM_CASES).sort()).toEqual(Object.keys(FIELD_MAP).sort()));
   it("GenerationConfig", () => expect(Object.keys(CONFIG_CASES).sort()).toEqual(Object.keys(CONFIG_FIELD_MAP).sort()));
@@ -300,8 +304,8 @@ function runCase(kind: "params" | "config", field: string, c: Case) {
   const before = kind === "params" ? build(ctx, cfg).graph : build(ctx, cfg).graph;
   const after =
     kind === "params"
-      ? build({ ...ctx, [snake(field)]: c.value }, cfg).graph
-      : build(ctx, { ...cfg, [snake(field)]: c.value }).graph;
+      ? build({ ...ctx, [camelToSnake(field)]: c.value }, cfg).graph
+      : build(ctx, { ...cfg, [camelToSnake(field)]: c.value }).graph;
   if (typeof c.expect === "function") c.expect(after, before);
   else {
     const [node, name, value] = c.expect;
@@ -315,7 +319,7 @@ function runCase(kind: "params" | "config", field: string, c: Case) {
 describe("GenerationParams field table", () => {
   for (const [field, cases] of Object.entries(PARAM_CASES))
     cases.forEach((c, i) =>
-      it(`${snake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () =>
+      it(`${camelToSnake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () =>
         runCase("params", field, c)),
     );
 });
@@ -323,7 +327,7 @@ describe("GenerationParams field table", () => {
 describe("GenerationConfig field table", () => {
   for (const [field, cases] of Object.entries(CONFIG_CASES))
     cases.forEach((c, i) =>
-      it(`${snake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () =>
+      it(`${camelToSnake(field)} #${i + 1} → ${typeof c.expect === "function" ? (c.expect === unchanged ? "recorded only" : "graph") : `${c.expect[0]}.${c.expect[1]}`}`, () =>
         runCase("config", field, c)),
     );
 });

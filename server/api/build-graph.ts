@@ -23,6 +23,7 @@ import {
   lyricsMeanInstrumental,
   normalizeKeyscale,
   normalizeTimesignature,
+  camelToSnake,
 } from "./params";
 
 /** A request the current node set cannot run; generateMusic turns it into success=false. */
@@ -620,15 +621,13 @@ function setParam(
     // Tolerated while the value is the upstream default: nothing is lost.
     if (isDefault) return;
     throw new GenerationUnsupportedError(
-      `${fieldName(field)} needs param "${param}" on node "${node.type}" (graph node "${id}"), which it does not declare yet`,
+      `${camelToSnake(field)} needs param "${param}" on node "${node.type}" (graph node "${id}"), which it does not declare yet`,
     );
   }
   const r = schema.safeParse(value);
   if (!r.success)
     throw new GenerationUnsupportedError(
-      `${fieldName(field)}=${JSON.stringify(value)} is refused by node "${node.type}" param "${param}": ${r.error.issues[0]?.message}`,
+      `${camelToSnake(field)}=${JSON.stringify(value)} is refused by node "${node.type}" param "${param}": ${r.error.issues[0]?.message}`,
     );
   node.params = { ...(node.params ?? {}), [param]: value as never };
 }
-
-const fieldName = (f: string) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

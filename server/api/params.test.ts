@@ -8,6 +8,7 @@ import {
   parseGenerationParams,
   safeParseGenerationConfig,
   safeParseGenerationParams,
+  snakeToCamel,
   toUpstreamDict,
   zGenerationConfigObject,
   zGenerationParamsObject,
@@ -133,9 +134,7 @@ describe("snake_case and camelCase input", () => {
     instrumental: true,
   };
   it("give the same params", () => {
-    const camel = Object.fromEntries(
-      Object.entries(sample).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
-    );
+    const camel = Object.fromEntries(Object.entries(sample).map(([k, v]) => [snakeToCamel(k), v]));
     expect(parseGenerationParams(sample)).toEqual(parseGenerationParams(camel));
   });
   it("accept a mix, and the same field twice with the same value", () => {
