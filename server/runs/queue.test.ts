@@ -177,4 +177,44 @@ describe("the durable queue", () => {
     expect(app.runs.cancel(queued)).toBe(true);
     expect(app.store.getRun(queued)!.status).toBe("cancelled");
   });
+
+  it("moves a waiting run to another place: positions, events, start order; later runs still come last", async () => {
+    const dir = folder();
+    const app = open(dir);
+    const caller = createCaller({ app });
+    const first = app.runs.start({ graph: slow(400) }).runId;
+    await until(() => app.store.getRun(first)!.status === "running", "the first run started");
+    // queued in one burst: several share a creation millisecond
+    const q = [0, 1, 2, 3].map(() => app.runs.start({ graph: slow(1) }).runId);
+    const expected = [...q];
+    const moveTo = async (id: string, to: number) => {
+      const want = Math.min(to, expected.length);
+      expected.splice(want - 1, 0, ...expected.splice(expected.indexOf(id), 1));
+      expect(await caller.runs.move({ runId: id, to })).toEqual({ position: want });
+      expect(app.runs.queued.order()).toEqual(expected);
+      expect(expected.map((x) => app.runs.queued.position(x))).toEqual(expected.map((_, i) => i + 1));
+    };
+    await moveTo(q[3]!, 1);
+    await moveTo(q[0]!, 3);
+    await moveTo(q[2]!, 99); // clamped to the last place
+    expect(app.store.eventsAfter(q[0]!).at(-1)!.event).toEqual({ type: "run.queued", position: 3 });
+    const later = app.runs.start({ graph: slow(1) });
+    expected.push(later.runId);
+    expect(later.position).toBe(5);
+    expect(app.runs.queued.order()).toEqual(expected);
+    // the list the editor shows carries the same places
+    const listed = await caller.runs.list({ limit: 50, status: "queued" });
+    expect(Object.fromEntries(listed.map((r) => [r.id, r.position]))).toEqual(
+      Object.fromEntries(expected.map((id, i) => [id, i + 1])),
+    );
+    await expect(caller.runs.move({ runId: first, to: 1 })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(caller.runs.move({ runId: crypto.randomUUID(), to: 1 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    app.runs.cancel(first);
+    for (const id of expected) await app.runs.waitFor(id);
+    // the order they started in, read from the store's event log
+    const started = app.store.db
+      .prepare("SELECT run_id FROM run_events WHERE json LIKE '%\"run.started\"%' ORDER BY rowid")
+      .all() as { run_id: string }[];
+    expect(started.map((r) => r.run_id).filter((id) => id !== first)).toEqual(expected);
+  });
 });

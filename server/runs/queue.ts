@@ -65,6 +65,14 @@ export interface RunQueue {
   close(): Promise<void>;
 }
 
+/**
+ * A queued run's place in the queue: its creation time in microseconds, unless it was moved (QueuedRuns.move
+ * then set queue_rank). Every query that picks or counts queued runs orders by QUEUE_ORDER, so a backend that
+ * claims runs from the store (LocalQueue, or a scale-out dispatcher) follows the order the user set.
+ */
+export const QUEUE_KEY = "COALESCE(queue_rank, created_at * 1000)";
+export const QUEUE_ORDER = `${QUEUE_KEY}, rowid`;
+
 /** Store queries about queued runs, shared by every queue backend. */
 export class QueuedRuns {
   constructor(private readonly store: RunStore) {}
@@ -73,29 +81,68 @@ export class QueuedRuns {
     return (this.store.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status=?").get(status) as { n: number }).n;
   }
 
-  /** 1-based place among all queued runs (oldest first), 0 when running, -1 when not waiting or running. */
+  /** 1-based place among all queued runs (in QUEUE_ORDER), 0 when running, -1 when not waiting or running. */
   position(runId: string): number {
-    const r = this.store.db.prepare("SELECT rowid AS rid, status, created_at FROM runs WHERE id=?").get(runId) as
-      { rid: number; status: string; created_at: number } | undefined;
+    const r = this.store.db
+      .prepare(`SELECT rowid AS rid, status, ${QUEUE_KEY} AS k FROM runs WHERE id=?`)
+      .get(runId) as { rid: number; status: string; k: number } | undefined;
     if (!r) return -1;
     if (r.status === "running") return 0;
     if (r.status !== "queued") return -1;
     const before = this.store.db
       .prepare(
-        "SELECT COUNT(*) AS n FROM runs WHERE status='queued' AND (created_at < ? OR (created_at = ? AND rowid <= ?))",
+        `SELECT COUNT(*) AS n FROM runs WHERE status='queued' AND (${QUEUE_KEY} < ? OR (${QUEUE_KEY} = ? AND rowid <= ?))`,
       )
-      .get(r.created_at, r.created_at, r.rid) as { n: number };
+      .get(r.k, r.k, r.rid) as { n: number };
     return before.n;
   }
 
-  /** Atomically takes the oldest queued run of `owner` whose kind is in `kinds`, marking it running. */
+  /** The queued runs' ids in the order they will start. */
+  order(): string[] {
+    const rows = this.store.db.prepare(`SELECT id FROM runs WHERE status='queued' ORDER BY ${QUEUE_ORDER}`).all() as {
+      id: string;
+    }[];
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Moves a queued run to place `to` (1-based, clamped to the queue) among all queued runs; answers its new
+   * place, or -1 when it is not waiting (started, ended or unknown). The runs keep their keys' range: the keys
+   * in order are handed out again in the new order (each at least one above the one before), so runs queued
+   * later still come after them.
+   */
+  move(runId: string, to: number): number {
+    const db = this.store.db;
+    return db
+      .transaction((): number => {
+        const rows = db
+          .prepare(`SELECT id, ${QUEUE_KEY} AS k FROM runs WHERE status='queued' ORDER BY ${QUEUE_ORDER}`)
+          .all() as { id: string; k: number }[];
+        const from = rows.findIndex((r) => r.id === runId);
+        if (from < 0) return -1;
+        const place = Math.min(Math.max(Math.trunc(to), 1), rows.length) - 1;
+        const ids = rows.map((r) => r.id);
+        ids.splice(place, 0, ...ids.splice(from, 1));
+        const set = db.prepare("UPDATE runs SET queue_rank=? WHERE id=?");
+        let prev = -Infinity;
+        ids.forEach((id, i) => {
+          const rank = Math.max(rows[i]!.k, prev + 1);
+          prev = rank;
+          set.run(rank, id);
+        });
+        return place + 1;
+      })
+      .immediate();
+  }
+
+  /** Atomically takes the first queued run (QUEUE_ORDER) of `owner` whose kind is in `kinds`, marking it running. */
   claim(owner: string, kinds: string[], now = Date.now()): string | undefined {
     if (kinds.length === 0) return undefined;
     const marks = kinds.map(() => "?").join(",");
     const row = this.store.db
       .prepare(
         `UPDATE runs SET status='running', started_at=?, attempts=attempts+1 WHERE id=(SELECT id FROM runs WHERE status='queued' ` +
-          `AND owner=? AND kind IN (${marks}) ORDER BY created_at, rowid LIMIT 1) AND status='queued' RETURNING id`,
+          `AND owner=? AND kind IN (${marks}) ORDER BY ${QUEUE_ORDER} LIMIT 1) AND status='queued' RETURNING id`,
       )
       .get(now, owner, ...kinds) as { id: string } | undefined;
     return row?.id;
@@ -113,7 +160,7 @@ export class QueuedRuns {
   }
 }
 
-/** Executes this process's queued runs, `concurrency` at a time, in creation order. */
+/** Executes this process's queued runs, `concurrency` at a time, in queue order (QUEUE_ORDER). */
 export class LocalQueue implements RunQueue {
   readonly backend = "sqlite" as const;
   private readonly running = new Map<string, AbortController>();

@@ -211,6 +211,20 @@ export class RunService {
     );
   }
 
+  /**
+   * Moves a waiting run to place `to` (1-based) of the queue, any process's; answers its new place, or -1 when it
+   * no longer waits. Each moved run's subscribers hear its new place.
+   */
+  move(runId: string, to: number): number {
+    const before = this.queued.order();
+    const place = this.queued.move(runId, to);
+    if (place < 0) return place;
+    this.queued.order().forEach((id, i) => {
+      if (before[i] !== id) this.emit(id, { type: "run.queued", position: i + 1 });
+    });
+    return place;
+  }
+
   /** Resolves with the outcome when the run ends (undefined when it ran elsewhere or was cancelled while queued). */
   async waitFor(runId: string, signal?: AbortSignal): Promise<ExecuteOutcome | undefined> {
     for await (const _ of this.events(runId, 0, signal)) {

@@ -80,6 +80,8 @@ const RUN_COLUMNS: Array<[string, string]> = [
   ["attempts", "INTEGER NOT NULL DEFAULT 0"],
   ["cancel_requested", "INTEGER NOT NULL DEFAULT 0"],
   ["worker", "TEXT"],
+  // Set only when a queued run was moved in the queue (QueuedRuns.move); see QUEUE_ORDER in queue.ts.
+  ["queue_rank", "INTEGER"],
 ];
 
 export class RunStore {

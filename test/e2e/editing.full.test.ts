@@ -1,6 +1,6 @@
 // Browser tests (Debian chromium) for everyday editing: search by ComfyUI names and param
 // names, paste at the pointer, the download named after the graph, the Ctrl+S name box
-// selected, and the dark theme's scrollbars.
+// selected, the dark theme's scrollbars, and the queue list (reorder, remove).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
@@ -81,20 +81,35 @@ describe.sequential("editing", () => {
     expect(css).toMatch(/\.zoom-slider/);
   });
 
-  it("lists the queue and removes a waiting run from it", async (ctx) => {
+  it("lists the queue, moves a waiting run up, and removes runs from it", async (ctx) => {
     if (typeof s !== "object") return ctx.skip();
-    await openGraphFile(page, "queue.json", slowGraph(40, 150));
-    await page.click("[data-testid=run]");
-    await page.waitForSelector("[data-testid=run-status][data-status=running]");
-    await page.click("[data-testid=run]");
-    await page.waitForSelector("[data-testid=run-status][data-status=queued]");
+    await openGraphFile(page, "queue.json", slowGraph(60, 150));
+    const status = page.locator("[data-testid=run-status]");
+    const ids: string[] = [];
+    for (const want of ["running", "queued", "queued"]) {
+      await page.click("[data-testid=run]");
+      await page.waitForSelector(`[data-testid=run-status][data-status=${want}]`);
+      await expect.poll(async () => (await status.getAttribute("data-run-id")) ?? ids.at(-1)).not.toBe(ids.at(-1));
+      ids.push((await status.getAttribute("data-run-id"))!);
+    }
+    const [a, b, c] = ids as [string, string, string];
     const list = page.locator("[data-testid=queue-list]");
-    await list.locator("li[data-queue-status=queued]").waitFor();
-    expect(await list.locator("li").count()).toBe(2);
-    await list.locator("li[data-queue-status=queued] button[aria-label=remove]").click();
+    const row = (id: string) => list.locator(`li[data-run-id="${id}"]`);
+    const waiting = () =>
+      list.locator("li[data-queue-status=queued]").evaluateAll((els) => els.map((e) => e.getAttribute("data-run-id")));
+    await expect.poll(waiting).toEqual([b, c]);
+    await expect.poll(() => status.textContent()).toBe("queued · position 2");
+    expect(await row(b).locator("button[aria-label='move up']").isDisabled()).toBe(true);
+    await row(c).locator("button[aria-label='move up']").click();
+    await expect.poll(waiting).toEqual([c, b]);
+    // the server's own answer for the followed run (runs.get) moved too
+    await expect.poll(() => status.textContent()).toBe("queued · position 1");
+    await row(c).locator("button[aria-label=remove]").click();
     await page.waitForSelector("[data-testid=run-status][data-status=cancelled]");
-    await expect.poll(() => list.locator("li[data-queue-status=queued]").count()).toBe(0);
-    await list.locator("li[data-queue-status=running] button[aria-label=remove]").click();
+    await expect.poll(waiting).toEqual([b]);
+    await row(a).locator("button[aria-label=remove]").click();
+    await row(b).and(list.locator("li[data-queue-status=running]")).waitFor();
+    await row(b).locator("button[aria-label=remove]").click();
     await page.waitForSelector("[data-testid=queue-list]", { state: "detached" });
   });
 

@@ -48,6 +48,8 @@ export const runsRouter = router({
           ...r,
           graphName: typeof g?.meta?.name === "string" ? g.meta.name : null,
           nodeCount: Object.keys(g?.nodes ?? {}).length,
+          /** Place in the queue (1-based) while queued, 0 while running, -1 after. */
+          position: r.status === "queued" ? ctx.app.runs.queued.position(r.id) : r.status === "running" ? 0 : -1,
         };
       }),
     ),
@@ -55,6 +57,15 @@ export const runsRouter = router({
     if (!ctx.app.store.getRun(input.runId))
       throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
     return { cancelled: ctx.app.runs.cancel(input.runId) };
+  }),
+  /** Moves a waiting run to place `to` (1-based) of the queue; CONFLICT when it no longer waits. */
+  move: publicProcedure.input(z.object({ runId: zRunId, to: z.number().int().min(1) })).mutation(({ ctx, input }) => {
+    if (!ctx.app.store.getRun(input.runId))
+      throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
+    const position = ctx.app.runs.move(input.runId, input.to);
+    if (position < 0)
+      throw new TRPCError({ code: "CONFLICT", message: `run "${input.runId}" is not waiting in the queue` });
+    return { position };
   }),
   events: publicProcedure
     .input(z.object({ runId: zRunId, lastEventId: z.string().nullish() }))
