@@ -27,11 +27,13 @@ export interface AudioPlayerProps {
   compact?: boolean;
   onHandle?(h: PlayerHandle | null): void;
   onPlay?(): void;
+  /** The playback position while it changes (seconds). */
+  onTime?(t: number): void;
   /** Lets the user drag a region on the waveform (e.g. a repaint window), reported in seconds. */
   onRegion?(r: { start: number; end: number } | null): void;
 }
 
-export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }: AudioPlayerProps) {
+export function AudioPlayer({ path, label, compact, onHandle, onPlay, onTime, onRegion }: AudioPlayerProps) {
   const box = useRef<HTMLDivElement>(null);
   const spec = useRef<HTMLDivElement>(null);
   const ws = useRef<WaveSurfer | null>(null);
@@ -44,8 +46,8 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
   const [error, setError] = useState<string | null>(null);
   const url = fileUrl(path);
   const regionMode = onRegion !== undefined;
-  const handles = useRef({ onHandle, onPlay, onRegion });
-  handles.current = { onHandle, onPlay, onRegion };
+  const handles = useRef({ onHandle, onPlay, onTime, onRegion });
+  handles.current = { onHandle, onPlay, onTime, onRegion };
 
   useEffect(() => {
     let live = true;
@@ -82,7 +84,10 @@ export function AudioPlayer({ path, label, compact, onHandle, onPlay, onRegion }
           playing: () => me.isPlaying(),
         });
       });
-      inst.on("timeupdate", (t) => setTime(t));
+      inst.on("timeupdate", (t) => {
+        setTime(t);
+        handles.current.onTime?.(t);
+      });
       inst.on("play", () => {
         for (const other of players) if (other !== me && other.isPlaying()) other.pause();
         handles.current.onPlay?.();

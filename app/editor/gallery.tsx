@@ -1,11 +1,12 @@
 "use client";
-// The results gallery: one card per generated item (seed, bpm, key, caption, duration),
-// one sound at a time, A/B at the same position, a star to keep, "use this seed", and
-// "send to Cover / Repaint / Load Audio" (the repaint window dragged on the waveform).
+// The results gallery: one card per generated item (seed, bpm, key, caption, duration, lyrics synced to
+// playback when they carry LRC times), one sound at a time, A/B at the same position, a star to keep,
+// "use this seed", and "send to Cover / Repaint / Load Audio" (the repaint window dragged on the waveform).
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { GalleryCard } from "../graph-model/gallery";
 import type { Window } from "../graph-model/send-to";
 import { AudioPlayer, type PlayerHandle } from "./audio-player";
+import { LyricsView } from "./lyrics-view";
 
 const STARS_KEY = "acestep-studio.starred.v1";
 
@@ -45,6 +46,20 @@ export function Gallery({ cards, onUseSeed, onSend }: GalleryProps) {
   const [ab, setAb] = useState<{ a?: string; b?: string }>({});
   const [lastPlayed, setLastPlayed] = useState<string | null>(null);
   const [windows, setWindows] = useState<Record<string, Window | null>>({});
+  // Each card's lyrics listen to its player's time without re-rendering the gallery.
+  const timeListeners = useRef(new Map<string, (t: number) => void>());
+  const listeners = useRef(new Map<string, (onTime: (t: number) => void) => () => void>());
+  const listenTo = (key: string) => {
+    let l = listeners.current.get(key);
+    if (!l) {
+      l = (onTime) => {
+        timeListeners.current.set(key, onTime);
+        return () => timeListeners.current.delete(key);
+      };
+      listeners.current.set(key, l);
+    }
+    return l;
+  };
 
   // A and B must be cards of this gallery.
   const keys = cards.map((c) => c.key).join("\n");
@@ -126,8 +141,10 @@ export function Gallery({ cards, onUseSeed, onSend }: GalleryProps) {
                 path={c.path}
                 onHandle={(h) => (h ? handles.current.set(c.key, h) : handles.current.delete(c.key))}
                 onPlay={() => setLastPlayed(c.key)}
+                onTime={(t) => timeListeners.current.get(c.key)?.(t)}
                 onRegion={(r) => setWindows((w) => ({ ...w, [c.key]: r }))}
               />
+              {c.lyrics && <LyricsView lyrics={c.lyrics} listen={listenTo(c.key)} />}
               {windows[c.key] && (
                 <div className="text-[10px] text-sky-300" data-testid="card-window">
                   window {windows[c.key]!.start.toFixed(2)}–{windows[c.key]!.end.toFixed(2)} s

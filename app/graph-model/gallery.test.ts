@@ -55,4 +55,11 @@ describe("gallery cards", () => {
     expect(galleryCards(v)[0]).toMatchObject({ caption: "planned", bpm: 120, keyscale: "A minor", seed: undefined });
     expect(galleryCards(null)).toEqual([]);
   });
+  it("carries the lyrics the item was made with, an LM's over the typed ones", () => {
+    const typed = { status: "done" as const, params: { lyrics: "[00:01.00]typed line", language: "en" } };
+    const save = { status: "done" as const, results: [{ kind: "audio" as const, path: "x.wav" }] };
+    expect(galleryCards(view({ lyrics: typed, save }))[0]!.lyrics).toBe("[00:01.00]typed line");
+    const lm = { status: "done" as const, results: [{ kind: "song" as const, value: { lyrics: "[verse]\nplanned" } }] };
+    expect(galleryCards(view({ lyrics: typed, lm, save }))[0]!.lyrics).toBe("[verse]\nplanned");
+  });
 });

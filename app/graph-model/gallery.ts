@@ -1,6 +1,6 @@
 // The results gallery's cards, derived from a run: one card per saved audio item, with the
 // seed the sampler reported for that item and the song facts the run had (an LM's song
-// result, else the params the nodes ran with), and the audio's own length.
+// result, else the params the nodes ran with: caption, bpm, key, lyrics), and the audio's own length.
 import type { RunView } from "./run-state";
 
 export interface GalleryCard {
@@ -18,12 +18,15 @@ export interface GalleryCard {
   caption?: string;
   bpm?: number;
   keyscale?: string;
+  /** The lyrics the item was made with (LRC when they carry times). */
+  lyrics?: string;
 }
 
-const SONG_FIELDS = ["caption", "bpm", "keyscale"] as const;
+const SONG_FIELDS = ["caption", "bpm", "keyscale", "lyrics"] as const;
+type SongFacts = Pick<GalleryCard, (typeof SONG_FIELDS)[number]>;
 
-function songFacts(v: RunView): Pick<GalleryCard, "caption" | "bpm" | "keyscale"> {
-  const out: Pick<GalleryCard, "caption" | "bpm" | "keyscale"> = {};
+function songFacts(v: RunView): SongFacts {
+  const out: SongFacts = {};
   const take = (src: Record<string, unknown>) => {
     for (const f of SONG_FIELDS) {
       const x = src[f];

@@ -1,7 +1,7 @@
 // Browser test (Debian chromium) of simple mode on the demo models: type a prompt, press
 // Generate, get a gallery card per batch item with its seed and facts; one sound at a time;
-// A/B switches at the same position; "use this seed"; "send to Repaint" with a window dragged
-// on the waveform. Screenshots for the README go to docs/img/.
+// A/B switches at the same position; LRC lyrics follow playback; "use this seed"; "send to
+// Repaint" with a window dragged on the waveform. Screenshots for the README go to docs/img/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -12,6 +12,9 @@ let s: Session | string | undefined;
 let page: Page;
 const card = (i: number) => `[data-testid=gallery-card][data-item="${i}"]`;
 const playerOf = (i: number) => `${card(i)} [data-testid=audio-player]`;
+/** Lyrics with LRC times (upstream's `[mm:ss.xx]` lines), and the line each time falls in. */
+const LRC = "[00:00.00][verse]\n[00:01.00]Neon rain on the window\n[00:04.00]Hold on to the night";
+const lineAt = (t: number) => (t < 1 ? "[verse]" : t < 4 ? "Neon rain on the window" : "Hold on to the night");
 
 beforeAll(async () => {
   s = await openSession();
@@ -29,6 +32,7 @@ describe.sequential("simple mode and the results gallery", () => {
     const panel = page.locator("[data-testid=simple-mode]");
     await panel.waitFor();
     await panel.getByLabel("Prompt").fill("dreamy synthwave, analog pads, gated drums");
+    await panel.getByLabel("Lyrics").fill(LRC);
     await panel.locator("[data-simple-field='Duration (s)'] input").fill("10");
     await panel.locator("[data-simple-field=Batch] input").fill("2");
     await page.screenshot({ path: join(ROOT, "docs/img/simple-mode.png") });
@@ -70,6 +74,27 @@ describe.sequential("simple mode and the results gallery", () => {
     expect(await page.getAttribute(playerOf(2), "data-playing")).toBe("false");
     await page.click(`${playerOf(1)} button[aria-label=pause]`);
     await shot(page, "simple-02-ab");
+  });
+
+  it("shows LRC lyrics synced to playback, the line being sung highlighted", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    const lyrics = page.locator(`${card(1)} [data-testid=card-lyrics]`);
+    expect(await lyrics.getAttribute("data-synced")).toBe("true");
+    const active = () => lyrics.locator("[data-testid=lyric-line][data-active=true]").textContent();
+    // paused where the A/B test left it
+    const t0 = Number(await page.getAttribute(playerOf(1), "data-time"));
+    expect(await active()).toBe(lineAt(t0));
+    await page.click(`${playerOf(1)} button[aria-label=play]`);
+    await expect.poll(async () => Number(await page.getAttribute(playerOf(1), "data-time"))).toBeGreaterThan(4.2);
+    await page.click(`${playerOf(1)} button[aria-label=pause]`);
+    const t1 = Number(await page.getAttribute(playerOf(1), "data-time"));
+    expect(lineAt(t1)).toBe("Hold on to the night");
+    expect(await active()).toBe(lineAt(t1));
+    expect(await lyrics.locator("[data-testid=lyric-line]").allTextContents()).toEqual([
+      "[verse]",
+      "Neon rain on the window",
+      "Hold on to the night",
+    ]);
   });
 
   it("uses an item's seed, and sends an item to Repaint with a window dragged on its waveform", async (ctx) => {
