@@ -12,8 +12,8 @@ export function QueueList({ onChanged }: { onChanged(): void }) {
   // runs.list is newest first; the server gives each waiting run its place in the queue
   const waiting = [...(queued.data ?? [])].sort((a, b) => a.position - b.position || a.createdAt - b.createdAt);
   const rows = [
-    ...(running.data ?? []).map((r) => ({ ...r, label: "running" })),
-    ...waiting.map((r, i) => ({ ...r, label: `#${i + 1}` })),
+    ...(running.data ?? []).map((r) => ({ ...r, label: "running", place: 0 })),
+    ...waiting.map((r, i) => ({ ...r, label: `#${i + 1}`, place: i + 1 })),
   ];
   if (rows.length === 0) return null;
   const refresh = () => {
@@ -34,8 +34,7 @@ export function QueueList({ onChanged }: { onChanged(): void }) {
     <div className="flex flex-col border-b border-neutral-800 pb-1" data-testid="queue-list">
       <div className="px-2 py-1.5 text-[11px] font-semibold uppercase tracking-wide text-neutral-500">Queue</div>
       <ul>
-        {rows.map((r) => {
-          const place = r.status === "queued" ? waiting.indexOf(r) + 1 : 0;
+        {rows.map(({ place, ...r }) => {
           return (
             <li
               key={r.id}

@@ -85,7 +85,9 @@ describe.sequential("simple mode and the results gallery", () => {
     const t0 = Number(await page.getAttribute(playerOf(1), "data-time"));
     expect(await active()).toBe(lineAt(t0));
     await page.click(`${playerOf(1)} button[aria-label=play]`);
-    await expect.poll(async () => Number(await page.getAttribute(playerOf(1), "data-time"))).toBeGreaterThan(4.2);
+    await expect
+      .poll(async () => Number(await page.getAttribute(playerOf(1), "data-time")), { timeout: 20_000 })
+      .toBeGreaterThan(4.2);
     await page.click(`${playerOf(1)} button[aria-label=pause]`);
     const t1 = Number(await page.getAttribute(playerOf(1), "data-time"));
     expect(lineAt(t1)).toBe("Hold on to the night");

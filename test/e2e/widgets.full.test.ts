@@ -1,6 +1,7 @@
 // Browser tests (Debian chromium) for the param widgets: number fields show the graph's
 // value, take select-all + delete, refuse words and out-of-range values while typing (with
-// the range shown); the seed control after a run and the seed a run used; the keyscale list.
+// the range shown); the seed control after a run and the seed a run used; the keyscale list;
+// an LM plan's metadata under readable labels, with its audio codes viewable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import {
@@ -162,6 +163,47 @@ describe.sequential("param widgets", () => {
     await page.waitForSelector("[data-testid=run-status][data-status=finished]");
     await expect.poll(() => used.locator("b").textContent()).toBe(String(drawn));
     await shot(page, "widgets-03-seed-control");
+  });
+
+  it("labels an LM plan's metadata readably and shows its audio codes, not only their count", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    await openGraphFile(page, "lm-plan.json", {
+      version: 1,
+      nodes: {
+        lmModel: { type: "models.lm", ui: { x: 0, y: 0 } },
+        lm: {
+          type: "lm.generate",
+          params: {
+            caption: "lo-fi piano",
+            lyrics: "[verse]\nRain on the window",
+            duration: 10,
+            thinking: true,
+            seed: 7,
+          },
+          inputs: { lm: { node: "lmModel", output: "lm" } },
+          ui: { x: 320, y: 0 },
+        },
+        show: { type: "core.showSong", inputs: { song: { node: "lm", output: "song" } }, ui: { x: 720, y: 0 } },
+      },
+    });
+    await page.click("[data-testid=run]");
+    await page.waitForSelector("[data-testid=run-status][data-status=finished]", { timeout: 240_000 });
+    const song = page.locator(`${node("lm")} [data-testid=song-result]`);
+    const labels = await song.locator("dt").allTextContents();
+    expect(labels.length).toBeGreaterThan(3);
+    // upstream's raw keys (cot_bpm, phase1, cotMs, …) are not what a musician reads
+    expect(labels.filter((l) => /^cot_|_|^[a-z]+[A-Z]|^phase\d$/.test(l))).toEqual([]);
+    expect(labels).toContain("Thinking time");
+    const codes = song.locator("[data-testid=audio-codes]");
+    const summary = (await codes.locator("summary").textContent()) ?? "";
+    const count = Number(/\((\d+), 5 per second\)/.exec(summary)?.[1]);
+    expect(count).toBe(50); // 10 s at 5 codes per second
+    await codes.locator("summary").click();
+    const text = (await codes.locator("pre").textContent()) ?? "";
+    const values = text.trim().split(/\s+/).map(Number);
+    expect(values).toHaveLength(count);
+    expect(values.every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
+    await shot(page, "widgets-04-lm-plan");
   });
 
   it("logged no page errors", (ctx) => {
