@@ -8,7 +8,7 @@ import { createAppContext, type AppContext, type AppContextOptions } from "../ap
 import { createCaller } from "../trpc/app-router";
 import { testRegistry } from "../../test/fixtures/fake-nodes";
 import { RunStore } from "./store";
-import { QueueFullError, QUEUE_FULL_MESSAGE } from "./queue";
+import { QueueFullError, QUEUE_FULL_MESSAGE, REDIS_OWNER } from "./queue";
 
 const dirs: string[] = [];
 const apps: AppContext[] = [];
@@ -101,7 +101,7 @@ describe("the durable queue", () => {
   it("a CLI process on the server's folder runs its own run and does not touch the server's", async () => {
     const dir = folder();
     const server = open(dir, { role: "serve" });
-    const a = server.runs.start({ graph: slow(40) }).runId;
+    const a = server.runs.start({ graph: slow(400) }).runId; // 2 s: still running after the CLI run under load
     const b = server.runs.start({ graph: slow(1) }).runId;
     await until(() => server.store.getRun(a)!.status === "running", "the server runs its job");
     const cli = open(dir, { role: "cli" });
@@ -209,6 +209,13 @@ describe("the durable queue", () => {
     );
     await expect(caller.runs.move({ runId: first, to: 1 })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(caller.runs.move({ runId: crypto.randomUUID(), to: 1 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // a run handed to the scale-out queue waits in Redis, in BullMQ's order
+    const remote = leftBehind(dir, "queued", REDIS_OWNER);
+    await expect(caller.runs.move({ runId: remote, to: 1 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/scale-out.*cannot be moved/),
+    });
+    app.runs.cancel(remote);
     app.runs.cancel(first);
     for (const id of expected) await app.runs.waitFor(id);
     // the order they started in, read from the store's event log

@@ -38,6 +38,13 @@ export class GraphInvalidError extends Error {
   }
 }
 
+export class QueueOrderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "QueueOrderError";
+  }
+}
+
 export interface RunServiceOptions {
   store: RunStore;
   registry: NodeRegistry;
@@ -213,9 +220,14 @@ export class RunService {
 
   /**
    * Moves a waiting run to place `to` (1-based) of the queue, any process's; answers its new place, or -1 when it
-   * no longer waits. Each moved run's subscribers hear its new place.
+   * no longer waits. Each moved run's subscribers hear its new place. Runs handed to the scale-out queue wait in
+   * Redis in BullMQ's order, which the store's order does not steer: moving one is refused (QueueOrderError).
    */
   move(runId: string, to: number): number {
+    if (this.opts.store.getRun(runId)?.owner === REDIS_OWNER)
+      throw new QueueOrderError(
+        "runs waiting in the scale-out (Redis) queue start in BullMQ's order: they cannot be moved",
+      );
     const before = this.queued.order();
     const place = this.queued.move(runId, to);
     if (place < 0) return place;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { TRPCError, tracked } from "@trpc/server";
 import { router, publicProcedure } from "../init";
-import { GraphInvalidError } from "../../runs/service";
+import { GraphInvalidError, QueueOrderError } from "../../runs/service";
 import { QueueFullError } from "../../runs/queue";
 
 const zRunId = z.string().uuid();
@@ -58,11 +58,18 @@ export const runsRouter = router({
       throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
     return { cancelled: ctx.app.runs.cancel(input.runId) };
   }),
-  /** Moves a waiting run to place `to` (1-based) of the queue; CONFLICT when it no longer waits. */
+  /** Moves a waiting run to place `to` (1-based) of the queue; CONFLICT when it no longer waits, BAD_REQUEST when
+   * it waits in the scale-out queue. */
   move: publicProcedure.input(z.object({ runId: zRunId, to: z.number().int().min(1) })).mutation(({ ctx, input }) => {
     if (!ctx.app.store.getRun(input.runId))
       throw new TRPCError({ code: "NOT_FOUND", message: `no run has the id "${input.runId}"` });
-    const position = ctx.app.runs.move(input.runId, input.to);
+    let position: number;
+    try {
+      position = ctx.app.runs.move(input.runId, input.to);
+    } catch (e) {
+      if (e instanceof QueueOrderError) throw new TRPCError({ code: "BAD_REQUEST", message: e.message, cause: e });
+      throw e;
+    }
     if (position < 0)
       throw new TRPCError({ code: "CONFLICT", message: `run "${input.runId}" is not waiting in the queue` });
     return { position };
