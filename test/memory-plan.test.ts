@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
-import { planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
+import { fitBatch, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
 import type { NodeStage } from "../server/engine/stages";
 
 const s = (id: string, sizeBytes: number, lastUsed: number, busy = 0): LoadedSessionInfo => ({
@@ -94,6 +94,45 @@ describe("release decisions", () => {
   });
 });
 
+describe("batch fit", () => {
+  const base = {
+    nodeId: "sampler",
+    nodeType: "ace.ditSampler",
+    tierMax: 8,
+    tierName: "unlimited",
+    withLm: false,
+    budgetBytes: 10e9,
+    sessionBytes: 6e9,
+  };
+
+  it("keeps a batch that fits", () => {
+    expect(fitBatch({ ...base, batch: 4, itemBytes: 1e9 })).toEqual({ batch: 4 });
+  });
+
+  it("reduces the batch to what fits next to the sessions, saying so", () => {
+    expect(fitBatch({ ...base, batch: 6, itemBytes: 1.5e9 })).toEqual({
+      batch: 2,
+      message:
+        "batch size 6 does not fit the memory budget of 10.00 GB (6.00 GB of model sessions + 1.50 GB per item): at most 2; reduced to 2",
+    });
+  });
+
+  it("clamps to the tier's limit first, as upstream's generate_music", () => {
+    expect(fitBatch({ ...base, batch: 4, tierMax: 2, tierName: "tier4 (10 GiB)", withLm: true, itemBytes: 1 })).toEqual(
+      {
+        batch: 2,
+        message: "batch size 4 exceeds the limit of memory tier4 (10 GiB): at most 2 with the LM; reduced to 2",
+      },
+    );
+  });
+
+  it("refuses when not even one item fits", () => {
+    expect(() => fitBatch({ ...base, batch: 1, itemBytes: 4.5e9 })).toThrow(
+      'node "sampler" (ace.ditSampler) needs 6.00 GB of model sessions and 4.50 GB per batch item, more than the memory budget of 10.00 GB even for one item: raise ACESTEP_MEMORY_BUDGET, shorten the song or use smaller (lower-precision) models',
+    );
+  });
+});
+
 const graph = (file: string, seed: number) => {
   const g = JSON.parse(readFileSync(join(__dirname, "../graphs", file), "utf8"));
   g.nodes.sampler.params.seed = seed;
@@ -131,9 +170,9 @@ describe("a run under a fake budget", () => {
       return prepare(stage);
     });
     const { runId } = app.runs.start({ graph: g });
-    await app.runs.waitFor(runId);
+    const outcome = await app.runs.waitFor(runId);
     spy.mockRestore();
-    return { run: app.store.getRun(runId)!, seen };
+    return { run: app.store.getRun(runId)!, seen, outcome, outputs: app.store.listOutputs(runId) };
   };
 
   it("offload tier: after each node only its own sessions are resident (text2music, no LM)", async () => {
@@ -146,6 +185,20 @@ describe("a run under a fake budget", () => {
     expect(after.lyrics).toEqual([]); // lyrics read token embeddings from a file: the text encoder went before it
     expect(after.sampler).toEqual(["acestep-v15-turbo/dit_step"]); // the encoders and K/V graph went after packing
     expect(after.decode).toEqual(["vae/vae_decoder"]);
+  }, 120_000);
+
+  it("the tier's batch limit reduces the sampler's batch with a message (1 GiB: tier1, one item)", async () => {
+    const app = open(2 ** 30);
+    const g = graph("text2music.json", 11);
+    g.nodes.sampler.params.batchSize = 3;
+    const { run: r, outcome, outputs } = await run(app, g);
+    expect(r.status).toBe("finished");
+    expect(outputs).toHaveLength(1);
+    expect(outcome?.results.sampler).toContainEqual({
+      kind: "text",
+      label: "memory",
+      value: "batch size 3 exceeds the limit of memory tier1 (1 GiB): at most 1 without the LM; reduced to 1",
+    });
   }, 120_000);
 
   it("a stage that cannot fit is refused before any session loads, naming the node and the budget", async () => {

@@ -173,11 +173,30 @@ export const DitSamplerNode = defineNode({
         `the latent holds ${items} items (one per code list); set batchSize to ${items} or 1`,
         "batchSize",
       );
-    const batch = items > 1 ? items : params.batchSize;
+    // the memory budget: the tier's batch limit, then what fits next to the sampler's sessions (a message says so)
+    const encoderLength = text.shape[1] + lyr.shape[1] + 1;
+    const fit = mm.fitBatch({
+      runId: ctx.runId,
+      nodeId: ctx.nodeId,
+      nodeType: "ace.ditSampler",
+      entry: runner.entry,
+      roles: SAMPLER_ROLES,
+      batch: items > 1 ? items : params.batchSize,
+      itemBytes: runner.itemBytes(task.frames, encoderLength),
+    });
+    const notes = [...(task.notes ?? [])];
+    if (fit.message) {
+      notes.push(fit.message);
+      ctx.log(fit.message);
+      ctx.result({ kind: "text", label: "memory", value: fit.message });
+    }
+    const batch = fit.batch;
     const seedList = parseNumberList(params.seeds);
     const seeds = seedList
       ? resolveSeeds({ batchSize: batch, seeds: seedList, useRandomSeed: false }).seeds
       : Array.from({ length: batch }, (_, i) => (params.seed + i) % 2 ** 32);
+    const kept =
+      batch < items ? { ...task, items: batch, context: task.context.slice(0, batch * task.frames * 128) } : task;
     const r = await generateLatents(
       runner,
       {
@@ -189,7 +208,7 @@ export const DitSamplerNode = defineNode({
         lyricLength: lyr.shape[1],
         timbreLatents: tim ? { data: tim.data, refs: tim.shape[0], frames: tim.shape[1] } : undefined,
       },
-      task,
+      kept,
       {
         batch,
         seeds,
@@ -222,7 +241,7 @@ export const DitSamplerNode = defineNode({
           seeds: r.seeds,
           variant: runner.variant,
           splice: waveformSplice(task, repaint),
-          notes: task.notes ?? [],
+          notes,
         },
         demo: mm.demo || inputs.latent.demo,
       },

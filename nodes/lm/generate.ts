@@ -110,6 +110,21 @@ export const LmGenerateNode = defineNode({
     if (duration !== undefined && duration > p.maxDuration)
       throw new NodeError(`duration ${duration} s is above the LM's cap of ${p.maxDuration} s`, "duration");
 
+    // the memory tier's batch limit with the LM (upstream's generate_music clamp; one code pass at a time, so the
+    // batch adds no resident bytes here)
+    const fit = mm.fitBatch({
+      runId: ctx.runId,
+      nodeId: ctx.nodeId,
+      nodeType: "lm.generate",
+      entry: lm.entry,
+      roles: ["lm"],
+      batch: p.batchSize,
+      itemBytes: 0,
+    });
+    if (fit.message) {
+      ctx.log(fit.message);
+      ctx.result({ kind: "text", label: "memory", value: fit.message });
+    }
     const r = await lm.generate(
       {
         caption: f.caption,
@@ -128,7 +143,7 @@ export const LmGenerateNode = defineNode({
         ...runOptions(p, ctx),
         cfgScale: p.cfgScale,
         negativePrompt: p.negativePrompt,
-        batchSize: p.batchSize,
+        batchSize: fit.batch,
       },
     );
     if (p.constrainedDecodingDebug) {

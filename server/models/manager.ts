@@ -20,7 +20,7 @@ import { convertCheckpoints } from "./convert/convert";
 import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
 import type { Component } from "../checkpoints/layout";
 import type { NodeStage, NodeUses } from "../engine/stages";
-import { MemoryBudgetError, planRelease, sessionKeyOf, stageRefusal, type SessionKey } from "./memory-plan";
+import { MemoryBudgetError, fitBatch, planRelease, sessionKeyOf, stageRefusal, type SessionKey } from "./memory-plan";
 import { memoryTier, type MemoryTier } from "./tiers";
 
 export interface ModelManagerOptions {
@@ -311,6 +311,36 @@ export class ModelManager {
 
   /** Runs with stages still to come: the sessions they need later (for releases inside a node, doneWith). */
   private readonly pendingLater = new Map<string, SessionKey[]>();
+  /** Runs that use an LM somewhere (upstream's batch limits differ with and without it). */
+  private readonly runsWithLm = new Set<string>();
+
+  /**
+   * The batch a node may run now (fitBatch in server/models/memory-plan.ts): the tier's limit for this run (with
+   * or without an LM), then what fits next to `roles` of `entry` at `itemBytes` per item.
+   */
+  fitBatch(o: {
+    runId: string;
+    nodeId: string;
+    nodeType: string;
+    entry: ManifestEntry;
+    roles: readonly string[];
+    batch: number;
+    itemBytes: number;
+  }): { batch: number; message?: string } {
+    const tier = this.tier();
+    const withLm = this.runsWithLm.has(o.runId);
+    return fitBatch({
+      nodeId: o.nodeId,
+      nodeType: o.nodeType,
+      batch: o.batch,
+      tierMax: withLm ? tier.maxBatchWithLm : tier.maxBatchWithoutLm,
+      tierName: `${tier.tier} (${tier.budgetGiB} GiB)`,
+      withLm,
+      budgetBytes: this.opts.budgetBytes ?? Number.POSITIVE_INFINITY,
+      sessionBytes: o.roles.reduce((a, r) => a + this.sessionBytes(o.entry, r), 0),
+      itemBytes: o.itemBytes,
+    });
+  }
 
   /**
    * Before a node runs (the engine's beforeNode): refuses a run whose stages cannot fit the budget, then releases
@@ -333,6 +363,9 @@ export class ModelManager {
       );
     else this.pendingLater.delete(stage.runId);
     while (this.pendingLater.size > 32) this.pendingLater.delete(this.pendingLater.keys().next().value!);
+    if ([stage, ...stage.later].some((n) => n.uses.some((u) => u.roles.includes("lm"))))
+      this.runsWithLm.add(stage.runId);
+    while (this.runsWithLm.size > 32) this.runsWithLm.delete(this.runsWithLm.values().next().value!);
     const st = reg.status();
     const decision = planRelease({
       budgetBytes: budget,

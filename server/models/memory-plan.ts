@@ -104,3 +104,51 @@ export function stageRefusal(
     `budget is ${gb(budgetBytes)}: raise ACESTEP_MEMORY_BUDGET or use smaller (lower-precision) models; refused before loading it`
   );
 }
+
+export interface BatchFitInput {
+  nodeId: string;
+  nodeType: string;
+  batch: number;
+  /** The tier's limit for this run (upstream's max_batch_size_with_lm / _without_lm). */
+  tierMax: number;
+  tierName: string;
+  withLm: boolean;
+  budgetBytes: number;
+  /** Bytes of the sessions the node runs. */
+  sessionBytes: number;
+  /** Bytes one batch item adds while the node runs (activations, per-item tensors). */
+  itemBytes: number;
+}
+
+/**
+ * The batch a node can run: upstream clamps the batch to the tier's limit with a warning (acestep/inference.py
+ * generate_music, check_batch_size_limit in acestep/gpu_config.py); here the batch is also reduced until the
+ * node's sessions plus its per-item bytes fit the budget, with a message; when not even one item fits the node is
+ * refused (MemoryBudgetError).
+ */
+export function fitBatch(o: BatchFitInput): { batch: number; message?: string } {
+  const messages: string[] = [];
+  let batch = o.batch;
+  if (batch > o.tierMax) {
+    messages.push(
+      `batch size ${batch} exceeds the limit of memory ${o.tierName}: at most ${o.tierMax} ${o.withLm ? "with" : "without"} the LM`,
+    );
+    batch = o.tierMax;
+  }
+  const fits = (b: number) => o.sessionBytes + b * o.itemBytes <= o.budgetBytes;
+  if (!fits(1))
+    throw new MemoryBudgetError(
+      `node "${o.nodeId}" (${o.nodeType}) needs ${gb(o.sessionBytes)} of model sessions and ${gb(o.itemBytes)} per ` +
+        `batch item, more than the memory budget of ${gb(o.budgetBytes)} even for one item: raise ` +
+        `ACESTEP_MEMORY_BUDGET, shorten the song or use smaller (lower-precision) models`,
+    );
+  if (!fits(batch)) {
+    const max = Math.max(1, Math.floor((o.budgetBytes - o.sessionBytes) / o.itemBytes));
+    messages.push(
+      `batch size ${batch} does not fit the memory budget of ${gb(o.budgetBytes)} (${gb(o.sessionBytes)} of model ` +
+        `sessions + ${gb(o.itemBytes)} per item): at most ${max}`,
+    );
+    batch = Math.min(batch, max);
+  }
+  return messages.length ? { batch, message: `${messages.join("; ")}; reduced to ${batch}` } : { batch };
+}

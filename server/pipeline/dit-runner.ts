@@ -163,6 +163,22 @@ export class DitRunner {
     );
   }
 
+  /**
+   * Bytes one batch item adds while the sampler runs (an estimate for the memory budget): its latents, context and
+   * velocity buffers on this side ([T, 64] ×4, [T, 128]); its cross-attention K/V (every layer, K and V over the
+   * encoder sequence, tiled per item); and the step graph's temporaries per layer at the patched length S = T / patch:
+   * ~8 hidden-width tensors (norms, q/k/v, attention output, residuals), 3 MLP-width ones (gate, up, activation) and
+   * the self- and cross-attention scores (heads × S × S, heads × S × Le). float32 throughout.
+   */
+  itemBytes(frames: number, encoderLength: number): number {
+    const c = this.config;
+    const S = Math.ceil(frames / c.patch_size);
+    const host = frames * 64 * 4 + frames * 128;
+    const crossKv = c.num_hidden_layers * 2 * encoderLength * c.hidden_size;
+    const step = 8 * S * c.hidden_size + 3 * S * c.intermediate_size + c.num_attention_heads * S * (S + encoderLength);
+    return 4 * (host + crossKv + step);
+  }
+
   /** Cross-attention K/V for an encoder sequence [B, Le, E] (once per generation and condition). */
   async crossKv(enc: Float32Array, batch: number, length: number, signal?: AbortSignal): Promise<CrossKv> {
     return this.runDecoder("dit_cross_kv", { encoder_hidden_states: f32([batch, length, this.width], enc) }, signal);
