@@ -7,8 +7,23 @@ import { createRng, type Prng } from "../random/prng";
 import { sampleToken, type SamplingParams } from "./sampling";
 import { DEFAULT_STOP_IDS } from "./tokens";
 
-/** Last-position logits (vocab-sized fp32) for the full token sequence of one stream. */
-export type LogitsFn = (tokenIds: readonly number[], stream: "cond" | "uncond") => Float32Array | Promise<Float32Array>;
+/** Logits of the ids [offset, offset + logits.length) only; every id outside the window is −Infinity. */
+export interface WindowedLogits {
+  logits: Float32Array;
+  offset: number;
+}
+
+/**
+ * Last-position logits (vocab-sized fp32) for the full token sequence of one stream. A model whose head covers
+ * a window of ids (the LM's code head) may also offer `windowed`: the same logits without the −Infinity
+ * padding, or null when it currently returns the full vocabulary. The loop then samples over the window alone.
+ */
+export type LogitsFn = ((
+  tokenIds: readonly number[],
+  stream: "cond" | "uncond",
+) => Float32Array | Promise<Float32Array>) & {
+  windowed?: (tokenIds: readonly number[], stream: "cond" | "uncond") => Promise<WindowedLogits | null>;
+};
 
 export interface GenerateOptions {
   /** Conditional prompt ids. */
@@ -57,14 +72,29 @@ export async function generateWithLogits(logitsFn: LogitsFn, o: GenerateOptions)
       id = forced;
     } else {
       forwardCalls++;
-      const c = await logitsFn(cond, "cond");
+      // the window path needs a step whose constraint does not read the full-vocabulary logits
+      const wc = o.fsm?.needsLogits() ? null : ((await logitsFn.windowed?.(cond, "cond")) ?? null);
+      let wu: WindowedLogits | null = null;
+      if (wc && useCfg) {
+        wu = await logitsFn.windowed!(uncond, "uncond");
+        if (!wu || wu.offset !== wc.offset || wu.logits.length !== wc.logits.length)
+          throw new Error("lm generate: cond and uncond logits cover different id windows");
+      }
+      const offset = wc?.offset ?? 0;
+      const c = wc ? wc.logits : await logitsFn(cond, "cond");
       let u: Float32Array | undefined;
       if (useCfg) {
         forwardCalls++;
-        u = await logitsFn(uncond, "uncond");
+        u = wu ? wu.logits : await logitsFn(uncond, "uncond");
       }
       id = sampleToken(
-        { cond: c, uncond: u, constrain: o.fsm ? (l) => void o.fsm!.applyMask(l) : undefined, penaltyIds: cond },
+        {
+          cond: c,
+          uncond: u,
+          offset,
+          constrain: o.fsm ? (l) => void o.fsm!.applyMask(l, offset) : undefined,
+          penaltyIds: cond,
+        },
         sampling,
         rng,
       );

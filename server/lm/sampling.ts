@@ -37,6 +37,13 @@ export interface SampleInput {
   constrain?: (logits: Float32Array) => void;
   /** Ids seen so far for the repetition penalty (pt path: the whole conditional sequence, prompt included). */
   penaltyIds?: Iterable<number>;
+  /**
+   * The logits (cond and uncond) cover ids [offset, offset + length) only and every id outside is −Infinity
+   * (e.g. the LM's code head: 64 024 rows of a 217 204 vocabulary). Every step then works on the window alone;
+   * `constrain` must take window logits too (`fsm.applyMask(l, offset)`), and sampleToken returns the full id.
+   * The result equals sampling the full-vocabulary logits. Default 0 (full vocabulary).
+   */
+  offset?: number;
 }
 
 /** `uncond + s·(cond − uncond)` in float32 (each op rounded like torch fp32). */
@@ -199,8 +206,11 @@ export function processLogits(input: SampleInput, params: SamplingParams = {}): 
   const p = { ...DEFAULT_SAMPLING, ...params };
   const logits = input.uncond && p.cfgScale > 1 ? applyCfg(input.cond, input.uncond, p.cfgScale) : input.cond.slice();
   input.constrain?.(logits);
-  if (p.repetitionPenalty !== 1 && input.penaltyIds)
-    applyRepetitionPenalty(logits, input.penaltyIds, p.repetitionPenalty);
+  if (p.repetitionPenalty !== 1 && input.penaltyIds) {
+    const off = input.offset ?? 0;
+    const ids = off ? Array.from(input.penaltyIds, (id) => id - off) : input.penaltyIds; // out-of-window ids: skipped
+    applyRepetitionPenalty(logits, ids, p.repetitionPenalty);
+  }
   if (p.topK > 0) applyTopK(logits, p.topK);
   if (p.topP > 0 && p.topP < 1) applyTopP(logits, p.topP);
   return logits;
@@ -209,5 +219,5 @@ export function processLogits(input: SampleInput, params: SamplingParams = {}): 
 /** One token from fp32 logits, in the pt-backend order (see the file header). */
 export function sampleToken(input: SampleInput, params: SamplingParams, rng: Prng): number {
   const logits = processLogits(input, params);
-  return sampleFromLogits(logits, params.temperature ?? DEFAULT_SAMPLING.temperature, rng);
+  return (input.offset ?? 0) + sampleFromLogits(logits, params.temperature ?? DEFAULT_SAMPLING.temperature, rng);
 }

@@ -149,10 +149,16 @@ export class MetadataFsm {
     );
   }
 
-  /** Set every disallowed logit to -Infinity in place; returns the `Allowed` used. */
-  applyMask(logits: Float32Array): Allowed {
-    const a = this.allowedTokens(logits);
-    applyAllowed(logits, a);
+  /**
+   * Set every disallowed logit to -Infinity in place; returns the `Allowed` used. `offset`: the logits are a
+   * window of ids [offset, offset + length) (see mask.ts applyAllowed); a step whose rule reads the logits
+   * (`needsLogits`) needs the full vocabulary.
+   */
+  applyMask(logits: Float32Array, offset = 0): Allowed {
+    if (offset !== 0 && !this.cur && this.needsLogits())
+      throw new Error("constrained: this step's rule reads the full-vocabulary logits, got a window");
+    const a = this.allowedTokens(offset === 0 ? logits : undefined);
+    applyAllowed(logits, a, offset);
     return a;
   }
 

@@ -13,30 +13,43 @@ export type Allowed =
   /** Everything except `ids` ∪ `ranges`. */
   | { kind: "except"; ids: Int32Array; ranges?: readonly IdRange[] };
 
-/** Apply an `Allowed` to logits in place. */
-export function applyAllowed(logits: Float32Array, a: Allowed): void {
+/**
+ * Apply an `Allowed` to logits in place. `offset`: the logits hold ids [offset, offset + logits.length) only (a
+ * window such as the LM's code head, every id outside it already −Infinity); ids and ranges are clipped to it.
+ */
+export function applyAllowed(logits: Float32Array, a: Allowed, offset = 0): void {
+  const n = logits.length;
+  const at = (id: number) => (id >= offset && id < offset + n ? id - offset : -1);
+  const clip = ([f, t]: IdRange): [number, number] => [Math.max(0, f - offset), Math.min(n, t - offset)];
   switch (a.kind) {
     case "all":
       return;
     case "forced": {
-      const v = logits[a.id];
+      const i = at(a.id);
+      const v = i >= 0 ? logits[i] : -Infinity;
       logits.fill(-Infinity);
-      logits[a.id] = v;
+      if (i >= 0) logits[i] = v;
       return;
     }
     case "only": {
-      const saved = new Float32Array(a.ids.length);
-      for (let i = 0; i < a.ids.length; i++) saved[i] = logits[a.ids[i]];
-      const ranges = a.ranges ?? [];
-      const keep = ranges.map(([f, t]) => logits.slice(f, Math.min(t, logits.length)));
+      const idx = Array.from(a.ids, at).filter((i) => i >= 0);
+      const saved = idx.map((i) => logits[i]);
+      const ranges = (a.ranges ?? []).map(clip).filter(([f, t]) => t > f);
+      const keep = ranges.map(([f, t]) => logits.slice(f, t));
       logits.fill(-Infinity);
-      for (let i = 0; i < a.ids.length; i++) logits[a.ids[i]] = saved[i];
-      ranges.forEach(([f], i) => logits.set(keep[i], f));
+      idx.forEach((i, k) => (logits[i] = saved[k]));
+      ranges.forEach(([f], k) => logits.set(keep[k], f));
       return;
     }
     case "except": {
-      for (let i = 0; i < a.ids.length; i++) logits[a.ids[i]] = -Infinity;
-      for (const [f, t] of a.ranges ?? []) logits.fill(-Infinity, f, t);
+      for (const id of a.ids) {
+        const i = at(id);
+        if (i >= 0) logits[i] = -Infinity;
+      }
+      for (const r of a.ranges ?? []) {
+        const [f, t] = clip(r);
+        if (t > f) logits.fill(-Infinity, f, t);
+      }
       return;
     }
   }

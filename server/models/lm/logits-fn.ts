@@ -31,6 +31,11 @@ export interface LmLogitsFnOptions {
 
 export interface LmLogitsFn {
   (tokenIds: readonly number[], stream?: LmStream): Promise<Float32Array>;
+  /**
+   * With head "codes": the code rows' logits alone ({ logits, offset: first code-head row }), as the decode
+   * loop's window path samples them (server/lm/generate.ts); null with the full head. Not a copy: read-only.
+   */
+  windowed(tokenIds: readonly number[], stream?: LmStream): Promise<{ logits: Float32Array; offset: number } | null>;
   setHead(head: Exclude<LmHead, "none">): void;
   /** drop all cached state (the next call prefills from scratch) */
   reset(): void;
@@ -124,13 +129,17 @@ export function createLmLogitsFn(model: LmModel, opts: LmLogitsFnOptions = {}): 
     return out;
   };
 
-  const fn = async (tokenIds: readonly number[], stream: LmStream = "cond"): Promise<Float32Array> => {
+  const fn = async (tokenIds: readonly number[], stream: LmStream = "cond"): Promise<Float32Array> =>
+    expand(await raw(tokenIds, stream));
+
+  /** This stream's logits as the head returned them (code rows only with head "codes"). */
+  const raw = async (tokenIds: readonly number[], stream: LmStream): Promise<Float32Array | null> => {
     if (tokenIds.length === 0) throw new Error("lm logits: empty token sequence");
     if (!pair) {
       let s = single.get(stream);
       if (!s) single.set(stream, (s = new Lanes(model, 1, capacity, chunk)));
       await s.advance([tokenIds], head);
-      return expand(s.logits[0]);
+      return s.logits[0];
     }
     if (stream === "cond") {
       // predict the uncond sequence so both lanes run in this one call
@@ -140,14 +149,20 @@ export function createLmLogitsFn(model: LmModel, opts: LmLogitsFnOptions = {}): 
         predicted = [...lastUncond, ...tokenIds.slice(lastCond.length)];
       lastCond = [...tokenIds];
       await pair.advance([tokenIds, predicted], head);
-      return expand(pair.logits[0]);
+      return pair.logits[0];
     }
     lastUncond = [...tokenIds];
     await pair.advance([null, tokenIds], head); // a no-op when the prediction was right
-    return expand(pair.logits[1]);
+    return pair.logits[1];
   };
 
   return Object.assign(fn, {
+    async windowed(tokenIds: readonly number[], stream: LmStream = "cond") {
+      if (head !== "codes") return null;
+      const l = await raw(tokenIds, stream);
+      if (!l || l.length === vocab) return null;
+      return { logits: l, offset: model.codeRows![0] };
+    },
     setHead(h: Exclude<LmHead, "none">) {
       head = h;
     },

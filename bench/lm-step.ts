@@ -1,0 +1,136 @@
+// Real-size LM decode step with CFG, at the project's default precision: the fabricated official-layout 0.6B
+// checkpoint (`acestep models fabricate --size full`, random weights, real shapes), a prompt of CONTEXT tokens
+// for each CFG lane, then decode steps with the code head as the pipeline runs them (server/models/lm
+// createLmLogitsFn: both lanes in one session call; server/lm sampleToken with the codes-phase FSM mask over the
+// code-row window, as server/lm/generate.ts does). Prints: prefill of both lanes as one batched call vs one call
+// per lane, the session call per decode step, the host work per step (CFG, mask, top-p, draw) over the window
+// and, for comparison, over the −Infinity-padded full vocabulary, and the whole step.
+//
+//   npx tsx bench/lm-step.ts [--dtype int8] [--context 500] [--steps 24] [--threads 2] [--checkpoint DIR]
+//
+// The checkpoint is fabricated once under ~/.cache/acestep-bench/full/checkpoints (shared with bench:e2e).
+// Heavy (≈ 1.5 GB checkpoint, 1–2 CPU-minutes): on a shared machine run it under `flock /work/heavy.lock`.
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fabricateCheckpoints } from "../server/checkpoints";
+import { createRng } from "../server/lm/rng";
+import { DEFAULT_SAMPLING, sampleToken } from "../server/lm/sampling";
+import { applyAllowed } from "../server/lm/constrained";
+import { AUDIO_CODE_BASE, AUDIO_CODE_END } from "../server/lm/tokens";
+import { LmModel, createLmLogitsFn } from "../server/models/lm";
+import type { Precision } from "../server/onnx/graph-core";
+
+const { values } = parseArgs({
+  options: {
+    dtype: { type: "string", default: "int8" },
+    context: { type: "string", default: "500" },
+    steps: { type: "string", default: "24" },
+    threads: { type: "string", default: "2" },
+    checkpoint: { type: "string" },
+  },
+});
+const precision = values.dtype as Precision;
+const ctx = Number(values.context);
+const steps = Number(values.steps);
+const threads = Number(values.threads);
+const ckDir = join(homedir(), ".cache", "acestep-bench", "full", "checkpoints");
+const dir = values.checkpoint ?? join(ckDir, "acestep-5Hz-lm-0.6B");
+if (!existsSync(join(dir, "config.json"))) {
+  console.log(`fabricating the full-size 0.6B LM into ${ckDir} …`);
+  fabricateCheckpoints(ckDir, { size: "full", components: ["lm-0.6B"] });
+}
+const ms = (x: number) => x.toFixed(1);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+
+let t0 = performance.now();
+const model = await LmModel.fromCheckpoint(dir, { precision, threads });
+console.log(
+  `LM ${precision}, ${model.config.num_hidden_layers} layers: built + session in ${ms(performance.now() - t0)} ms`,
+);
+
+// prompts: text-token ids (below the audio codes); the uncond prompt is shorter, as without the caption
+let s = 7;
+const tok = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 150000) + 100;
+const cond = Array.from({ length: ctx }, tok);
+const uncond = Array.from({ length: Math.round(ctx * 0.8) }, tok);
+
+// prefill: both lanes in one batched call vs one call per lane (same chunking)
+const prefill: { batched: number[]; perLane: number[] } = { batched: [], perLane: [] };
+for (let r = 0; r < 2; r++) {
+  const pair = model.newCache(2, ctx + 8);
+  t0 = performance.now();
+  await model.step(pair, [cond, uncond], { head: "codes" });
+  prefill.batched.push(performance.now() - t0);
+  const a = model.newCache(1, ctx + 8);
+  const b = model.newCache(1, ctx + 8);
+  t0 = performance.now();
+  await model.step(a, [cond], { head: "codes" });
+  await model.step(b, [uncond], { head: "codes" });
+  prefill.perLane.push(performance.now() - t0);
+}
+console.log(
+  `prefill ${cond.length} + ${uncond.length} tokens: both lanes in one call ${ms(Math.min(...prefill.batched))} ms, one call per lane ${ms(Math.min(...prefill.perLane))} ms`,
+);
+
+// decode: the pipeline's loop (logits fn + sampling with the codes-phase mask)
+const fn = createLmLogitsFn(model, { head: "codes", uncondPrompt: uncond, capacity: ctx + steps + 8 });
+const rng = createRng(42);
+const mask = { kind: "only" as const, ids: new Int32Array(0), ranges: [[AUDIO_CODE_BASE, AUDIO_CODE_END] as const] };
+const c = [...cond],
+  u = [...uncond];
+await fn(c, "cond"); // prefill through the adapter
+await fn(u, "uncond");
+const session: number[] = [],
+  host: number[] = [],
+  hostFull: number[] = [],
+  whole: number[] = [],
+  cpu: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const cpu0 = process.cpuUsage();
+  const a = performance.now();
+  const calls = model.stats.calls;
+  const wc = (await fn.windowed(c, "cond"))!;
+  const wu = (await fn.windowed(u, "uncond"))!;
+  const b = performance.now();
+  if (model.stats.calls !== calls + 1) throw new Error("bench: the CFG pair did not run as one session call");
+  // the loop's window path (server/lm/generate.ts): CFG, mask, top-p and the draw over the 64 024 code rows
+  const id = sampleToken(
+    {
+      cond: wc.logits,
+      uncond: wu.logits,
+      offset: wc.offset,
+      constrain: (l) => applyAllowed(l, mask, wc.offset),
+      penaltyIds: c,
+    },
+    DEFAULT_SAMPLING,
+    rng,
+  );
+  const e = performance.now();
+  c.push(id);
+  u.push(id);
+  session.push(b - a);
+  host.push(e - b);
+  whole.push(e - a);
+  cpu.push(cpuMs(process.cpuUsage(cpu0)));
+  // for comparison, not part of the step: the same draw over the −Infinity-padded full vocabulary
+  const f0 = performance.now();
+  const lc = await fn(c.slice(0, -1), "cond"); // cached: no session call
+  const lu = await fn(u.slice(0, -1), "uncond");
+  const same = sampleToken(
+    { cond: lc, uncond: lu, constrain: (l) => applyAllowed(l, mask), penaltyIds: c.slice(0, -1) },
+    DEFAULT_SAMPLING,
+    createRng(1),
+  );
+  hostFull.push(performance.now() - f0);
+  if (!(same >= AUDIO_CODE_BASE && same < AUDIO_CODE_END))
+    throw new Error("bench: full-vocabulary draw left the codes");
+}
+console.log(
+  `decode at context ${ctx}…${ctx + steps} with CFG (${threads} threads), median of ${steps} steps: ` +
+    `step ${ms(median(whole))} ms = logits (session call) ${ms(median(session))} ms + sampling over the code window ${ms(median(host))} ms ` +
+    `(over the padded full vocabulary: ${ms(median(hostFull))} ms); best step ${ms(Math.min(...whole))} ms; CPU ${ms(median(cpu))} ms/step`,
+);
+await model.dispose();
