@@ -15,7 +15,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fabricateCheckpoints } from "../server/checkpoints";
-import { createRng } from "../server/lm/rng";
+import { createRng } from "../server/random/prng";
 import { DEFAULT_SAMPLING, sampleToken } from "../server/lm/sampling";
 import { applyAllowed } from "../server/lm/constrained";
 import { AUDIO_CODE_BASE, AUDIO_CODE_END } from "../server/lm/tokens";
