@@ -94,6 +94,15 @@ export const DitSamplerNode = defineNode({
       description:
         "sampler_mode (newer upstream): euler, or heun — 2nd-order ODE steps with a second DiT call each (sde ignores it)",
     }),
+    coverNoiseStrength: param.float({
+      default: 0,
+      min: 0,
+      max: 1,
+      step: 0.05,
+      description:
+        "cover_noise_strength (newer upstream): 0 starts from noise; s > 0 starts from the source latents re-noised to the schedule time nearest 1 − s and skips the earlier steps (1 = closest to the source)",
+      advanced: true,
+    }),
     timesteps: param.string({
       default: "",
       maxLength: 2000,
@@ -217,6 +226,7 @@ export const DitSamplerNode = defineNode({
         timesteps: parseNumberList(params.timesteps),
         inferMethod: params.inferMethod,
         samplerMode: params.samplerMode,
+        coverNoiseStrength: params.coverNoiseStrength,
         guidanceScale: params.guidanceScale,
         useAdg: params.useAdg,
         cfgIntervalStart: params.cfgIntervalStart,

@@ -175,6 +175,13 @@ const PARAM_CASES: Record<keyof GenerationParams, Case[]> = {
   shift: [{ context: NO_LM, value: 3, expect: ["sampler", "shift", 3] }],
   inferMethod: [{ context: NO_LM, value: "sde", expect: ["sampler", "inferMethod", "sde"] }],
   samplerMode: [{ context: NO_LM, value: "heun", expect: ["sampler", "samplerMode", "heun"] }],
+  coverNoiseStrength: [
+    {
+      context: { ...NO_LM, task_type: "cover", src_audio: SRC },
+      value: 0.4,
+      expect: ["sampler", "coverNoiseStrength", 0.4],
+    },
+  ],
   timesteps: [{ context: NO_LM, value: [0.97, 0.5, 0], expect: ["sampler", "timesteps", "0.97, 0.5, 0"] }],
   repaintingStart: [
     { context: { ...NO_LM, task_type: "repaint", src_audio: SRC }, value: 10, expect: ["latent", "start", 10] },

@@ -212,6 +212,7 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
   shift: { params: [sampler("shift")] },
   inferMethod: { params: [sampler("inferMethod")] },
   samplerMode: { params: [sampler("samplerMode")] },
+  coverNoiseStrength: { params: [sampler("coverNoiseStrength")] },
   timesteps: { params: [sampler("timesteps", (s) => (s.p.timesteps ? s.p.timesteps.join(", ") : ""))] },
   repaintingStart: {
     params: [latent("start", (s) => (s.task === "repaint" || s.task === "lego" ? s.p.repaintingStart : undefined))],

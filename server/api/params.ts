@@ -158,6 +158,10 @@ export const zGenerationParamsObject = z
       .describe("Seconds; negative = out-paint before the song (the source is padded on the left, as upstream)"),
     repaintingEnd: z.number().nullable().default(-1).describe("Seconds; -1 or null = end of the audio"),
     audioCoverStrength: fraction("audio_cover_strength").default(1.0),
+    // newer upstream GenerationParams field: 0 = from pure noise, 1 = closest to the source
+    coverNoiseStrength: fraction("cover_noise_strength")
+      .default(0.0)
+      .describe("Start from the source latents re-noised to t ≈ 1 − strength (0 = from noise)"),
     // newer upstream (generate_music @ 01aeee3), not in the seed document: how much of the source a repaint keeps
     repaintMode: z
       .enum(REPAINT_MODES, {
@@ -467,7 +471,7 @@ export const PY_FLOAT_FIELDS: Record<string, "float" | "int" | "none"> = {
 };
 
 /** Fields newer than the seed document's GenerationParams: left out of the hashed dict so keys stay as upstream's. */
-export const NOT_IN_SEED_DICT = ["repaint_mode", "repaint_strength", "sampler_mode"] as const;
+export const NOT_IN_SEED_DICT = ["repaint_mode", "repaint_strength", "sampler_mode", "cover_noise_strength"] as const;
 
 /**
  * The dict upstream hashes for the key, with Python's int/float distinction decided per field:

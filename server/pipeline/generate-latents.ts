@@ -27,6 +27,8 @@ export interface SamplerSettings {
   inferMethod: "ode" | "sde";
   /** sampler_mode (newer upstream): "euler" or "heun" (an ODE option). Default "euler". */
   samplerMode?: SamplerMode;
+  /** cover_noise_strength (newer upstream): start from the task's src_latents re-noised to t ≈ 1 − s. Default 0. */
+  coverNoiseStrength?: number;
   guidanceScale: number;
   useAdg: boolean;
   cfgIntervalStart: number;
@@ -48,6 +50,22 @@ function tileKv(kv: CrossKv, B: number): CrossKv {
   for (const [k, v] of Object.entries(kv))
     out[k] = { type: "float32", dims: [B, ...v.dims.slice(1)], data: tile(v.data as Float32Array, B) } as TensorData;
   return out;
+}
+
+/**
+ * The src_latents cover_noise_strength blends with, `[B, T, 64]`: the task's own (cover from audio: the VAE
+ * latents before the bottleneck), else the source channels of its context (upstream passes the same src_latents
+ * to prepare_condition and to the re-noise: silence for text2music, decoded codes, the windowed source).
+ */
+function noiseSource(task: TaskMeta, B: number): Float32Array {
+  const items = task.items ?? 1;
+  const T = task.frames;
+  let src = task.noiseSrc;
+  if (!src) {
+    src = new Float32Array(items * T * 64);
+    for (let r = 0; r < items * T; r++) src.set(task.context.subarray(r * 128, r * 128 + 64), r * 64);
+  }
+  return items === B ? src : tile(src, B);
 }
 
 export async function generateLatents(
@@ -131,6 +149,8 @@ export async function generateLatents(
         })()
       : undefined;
 
+  const coverNoise = s.coverNoiseStrength ? { strength: s.coverNoiseStrength, src: noiseSource(task, B) } : undefined;
+
   const r = await sampleLatents({
     variant,
     batch: B,
@@ -148,11 +168,16 @@ export async function generateLatents(
       cfgIntervalEnd: s.cfgIntervalEnd,
     },
     coverStrength: task.coverStrength,
+    coverNoise,
     repaint,
     velocity,
     signal,
     onStep: (info) => hooks.onStep?.(info.stepIndex + 1, info.numSteps, info.t),
   });
   for (const w of r.warnings) hooks.log?.(w);
+  if (coverNoise)
+    hooks.log?.(
+      `cover_noise_strength ${coverNoise.strength}: started from the source at t = ${r.schedule.timesteps[0].toFixed(4)}, ${r.schedule.timesteps.length - 1} steps`,
+    );
   return { latents: r.latents, seeds: r.seeds ?? s.seeds, warnings: r.warnings };
 }

@@ -44,6 +44,12 @@ export interface TaskMeta {
   notes?: string[];
   /** The (padded) source waveform of a repaint/lego window, for the waveform splice after decoding. */
   srcAudio?: AudioValue;
+  /**
+   * `[items, T, 64]` src_latents for cover_noise_strength where they differ from the context's source channels:
+   * cover from audio keeps the source's VAE latents here (upstream's src_latents; the context holds the FSQ
+   * bottleneck of them).
+   */
+  noiseSrc?: Float32Array;
   /** lego/extract/complete run on base models only. */
   requiresBase: boolean;
   srcKind: "silence" | "code-hints" | "source-tokenized" | "source" | "source-window-silenced";
@@ -200,7 +206,8 @@ export async function coverFromAudio(
 ): Promise<LatentValue> {
   const { lat, frames: T0 } = await encodeSource(runner.mm, vae, audio, signal);
   const frames = Math.max(T0, 128);
-  const src = await bottleneck(runner, fitFrames(runner, lat, frames), frames, signal);
+  const raw = fitFrames(runner, lat, frames);
+  const src = await bottleneck(runner, raw, frames, signal);
   const meta: TaskMeta = {
     kind: "task",
     task: "cover",
@@ -210,6 +217,7 @@ export async function coverFromAudio(
     coverStrength: 1,
     requiresBase: false,
     srcKind: "source-tokenized",
+    noiseSrc: raw,
     notes: minimumLengthNote(audio.channels[0].length, frames),
   };
   return latentOf(src, withCoverStrength(runner, meta, strength), runner.mm.demo);

@@ -67,6 +67,7 @@ export const REST_FIELDS: RestField[] = [
   { names: ["repainting_start", "repaintingStart"], to: { params: "repaintingStart" }, type: "float" },
   { names: ["repainting_end", "repaintingEnd"], to: { params: "repaintingEnd" }, type: "float" },
   { names: ["audio_cover_strength", "audioCoverStrength"], to: { params: "audioCoverStrength" }, type: "float" },
+  { names: ["cover_noise_strength", "coverNoiseStrength"], to: { params: "coverNoiseStrength" }, type: "float" },
   { names: ["lm_temperature", "lmTemperature"], to: { params: "lmTemperature" }, type: "float" },
   { names: ["lm_cfg_scale", "lmCfgScale"], to: { params: "lmCfgScale" }, type: "float", restDefault: 2.5 },
   { names: ["lm_negative_prompt", "lmNegativePrompt"], to: { params: "lmNegativePrompt" }, type: "str" },

@@ -364,6 +364,73 @@ describe("audio_cover_strength", () => {
   });
 });
 
+describe("cover_noise_strength", () => {
+  const src = data(n, 9);
+
+  it("starts from t*·noise + (1 − t*)·src at the schedule time nearest 1 − s and runs only the rest", async () => {
+    const { calls, velocity } = linearField();
+    const full = linearShiftSchedule(8, 1); // 1, 0.875, …, 0.125, 0
+    const r = await sampleLatents(
+      base({ steps: 8, shift: 1, guidance: { scale: 1 }, velocity, coverNoise: { strength: 0.3, src } }),
+    );
+    // 1 − 0.3 = 0.7: nearest is 0.75 (|0.05|) before 0.625 (|0.075|) → 6 of the 8 steps remain
+    expect(calls.map((q) => q.t)).toEqual(full.slice(2, 8));
+    expect(r.schedule.timesteps).toEqual(full.slice(2));
+    expect(r.modelCalls).toBe(6);
+    const start = Float32Array.from(noise, (e, i) => Math.fround(0.75 * e) + Math.fround(0.25 * src[i]));
+    expect(maxDiff(calls[0].x, start)).toBeLessThan(1e-7);
+  });
+
+  it("takes the first of two equally near times (Python's min), and strength 1 leaves one step", async () => {
+    const first = linearField();
+    await sampleLatents(
+      base({
+        steps: 8,
+        shift: 1,
+        guidance: { scale: 1 },
+        velocity: first.velocity,
+        coverNoise: { strength: 0.1875, src },
+      }),
+    ); // 0.8125 is halfway between 0.875 and 0.75
+    expect(first.calls[0].t).toBe(0.875);
+    const one = linearField();
+    await sampleLatents(
+      base({ steps: 8, shift: 1, guidance: { scale: 1 }, velocity: one.velocity, coverNoise: { strength: 1, src } }),
+    );
+    expect(one.calls.map((q) => q.t)).toEqual([0.125]);
+    const none = linearField();
+    await sampleLatents(
+      base({ steps: 8, shift: 1, guidance: { scale: 1 }, velocity: none.velocity, coverNoise: { strength: 0, src } }),
+    );
+    expect(none.calls).toHaveLength(8);
+    expect(Array.from(none.calls[0].x)).toEqual(Array.from(noise));
+  });
+
+  it("counts the cover switch on the remaining steps; turbo ends with its x0 step", async () => {
+    const sets: string[] = [];
+    await sampleLatents(
+      base({
+        steps: 8,
+        shift: 1,
+        guidance: { scale: 1 },
+        coverStrength: 0.5,
+        coverNoise: { strength: 0.3, src },
+        onStep: (st) => sets.push(st.condition),
+      }),
+    );
+    expect(sets).toEqual(["main", "main", "main", "nonCover", "nonCover", "nonCover"]); // int(6 · 0.5) = 3
+    const turbo = linearField();
+    const r = await sampleLatents(
+      base({ variant: "turbo", shift: 3, velocity: turbo.velocity, coverNoise: { strength: 0.5, src } }),
+    );
+    expect(turbo.calls.map((q) => q.t)).toEqual([0.5, 0.3]);
+    // the last step is x0 = x − t·v from the state after the 0.5 step
+    const last = turbo.calls[1];
+    const v = Float32Array.from(last.x, (x, i) => x - target[i]);
+    expect(Array.from(r.latents)).toEqual(Array.from(predictX0(last.x, v, 0.3)));
+  });
+});
+
 describe("repaint injection and crossfade", () => {
   const TT = 40;
   const nn = 1 * TT * C;

@@ -4,6 +4,8 @@
 // (ace-step/ACE-Step-1.5, in-repo copies of the HF model files; Feb f30aee4 + the newer repaint extras).
 //
 //   x ← noise [B,T,64]                                  (seeded per item: torch CUDA Philox by default)
+//   cover_noise_strength s > 0: t* = the schedule value t_0 … t_{N−1} nearest 1 − s, x ← t*·noise + (1 − t*)·src,
+//       the schedule starts at t* (N shrinks; cover steps, injection cutoff and SDE times follow the new N)
 //   for step i of N (t = schedule[i], t' = schedule[i+1]):
 //     set   = i < int(N·coverStrength) ? "main" : "nonCover"            (switch once; DiT cross-KV reset)
 //     base/sft with g > 1: v_c, v_u = velocity([x; x], t, set, ["cond","null"])  (one doubled call)
@@ -37,6 +39,7 @@ import {
   type SolverName,
   getSolver,
   predictX0,
+  renoise,
   sdeRenoiseTime,
   solverFor,
 } from "../../acestep/sampling/solvers";
@@ -176,6 +179,12 @@ export interface SampleLatentsOptions {
   guidance?: GuidanceOptions;
   /** audio_cover_strength in [0, 1]: steps i < int(N·strength) use "main", the rest "nonCover". Default 1. */
   coverStrength?: number;
+  /**
+   * cover_noise_strength (newer upstream `generate_audio`): start from `src` (the task's src_latents `[B, T, C]`)
+   * re-noised to the schedule time nearest 1 − strength instead of pure noise, skipping the earlier steps.
+   * 0 (default) = from noise; 1 = the closest to the source.
+   */
+  coverNoise?: { strength: number; src: Float32Array };
   repaint?: RepaintOptions;
 
   velocity: VelocityFn;
@@ -188,7 +197,8 @@ export interface SampleLatentsResult {
   latents: Float32Array;
   /** The seed each item used (null when the caller passed noise and no seeds). */
   seeds: number[] | null;
-  /** The schedule that ran (closed: N + 1 values ending at 0 unless a custom SFT list did not). */
+  /** The schedule that ran (closed: N + 1 values ending at 0 unless a custom SFT list did not; with
+   *  cover_noise_strength the part from its start time). */
   schedule: Schedule;
   /** DiT calls made (a doubled CFG call counts once). */
   modelCalls: number;
@@ -254,7 +264,19 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
       dtype: opts.scheduleDtype,
     });
   warnings.push(...schedule.warnings);
-  const ts = schedule.timesteps;
+  let ts = schedule.timesteps;
+  // cover_noise_strength: the nearest of t_0 … t_{N−1} to 1 − s (the first on a tie, as Python's min) starts the run
+  const cn = opts.coverNoise;
+  let startT: number | null = null;
+  if (cn && cn.strength !== 0) {
+    checkFinite("coverNoise strength", cn.strength, 0, 1);
+    if (cn.src.length !== n) throw new RangeError(`coverNoise src has ${cn.src.length} values, expected B·T·C = ${n}`);
+    const level = 1 - cn.strength;
+    let best = 0;
+    for (let i = 1; i < ts.length - 1; i++) if (Math.abs(ts[i] - level) < Math.abs(ts[best] - level)) best = i;
+    ts = ts.slice(best);
+    startT = ts[0];
+  }
   const N = ts.length - 1;
   if (N < 1) throw new RangeError(`schedule needs at least 2 timesteps (got ${ts.length})`);
   const solver = resolveSolver(opts, warnings);
@@ -338,7 +360,7 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
   }
 
   // --- the loop
-  let x: Float32Array = Float32Array.from(noise);
+  let x: Float32Array = startT === null ? Float32Array.from(noise) : renoise(cn!.src, startT, noise);
   let lastSet: ConditionSet | null = null;
   let modelCalls = 0;
   for (let i = 0; i < N; i++) {
@@ -456,5 +478,6 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
       x.set(applyBoundaryBlend(itemView(x, b, T, C), itemView(rp.cleanSrc, b, T, C), mask, C, crossfade), b * per);
     }
   }
-  return { latents: x, seeds, schedule, modelCalls, warnings };
+  const ran = startT === null ? schedule : { ...schedule, timesteps: ts, steps: N };
+  return { latents: x, seeds, schedule: ran, modelCalls, warnings };
 }
