@@ -3,7 +3,11 @@
 // the wall time, the time spent creating ORT sessions, the peak RSS while it ran and the event loop's longest gap.
 //
 //   npm run bench:e2e -- [--size full|tiny] [--seconds 30] [--dtype SPEC as for models convert] [--cache DIR]
-//                        [--threads N] [--set node.param=v]…
+//                        [--threads N] [--set node.param=v]… [--peer BUILD_DIR,GGUF_DIR]
+//
+// --peer runs acestep.cpp (its ace-lm and ace-synth in BUILD_DIR, random GGUF weights in GGUF_DIR) on the same
+// request right after our two runs, with the same thread count, and prints each stage's time ratio
+// (bench/peer.ts). Our graph then takes the peer request's caption, lyrics and metadata.
 //
 // Checkpoints are fabricated once (`acestep models fabricate`) and converted once under the cache folder
 // (default ~/.cache/acestep-bench/<size>); later runs reuse both. At --size full this needs ~15–20 GB of disk for
@@ -18,6 +22,7 @@ import { fabricateCheckpoints, type FabricateSize } from "../server/checkpoints"
 import { convertCheckpoints, resolvePrecisions } from "../server/models/convert/convert";
 import { parseDtypeSpec } from "../server/models/convert/precision";
 import { parseSetArgs } from "../server/runs/overrides";
+import { PEER_REQUEST, ourOverrides, runPeer, type PeerStages } from "./peer";
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +32,12 @@ const { values } = parseArgs({
     cache: { type: "string" },
     set: { type: "string", multiple: true },
     threads: { type: "string" },
+    peer: { type: "string" },
   },
 });
+const peer = values.peer?.split(",").map((p) => resolve(p));
+if (peer && (peer.length !== 2 || !existsSync(join(peer[0], "ace-synth")) || !existsSync(peer[1])))
+  throw new Error(`--peer expects BUILD_DIR,GGUF_DIR (BUILD_DIR holding ace-lm and ace-synth), got "${values.peer}"`);
 const size = values.size as FabricateSize;
 if (size !== "full" && size !== "tiny") throw new Error(`--size must be full or tiny, got "${values.size}"`);
 const seconds = Number(values.seconds);
@@ -89,6 +98,7 @@ async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number
     `lm.duration=${seconds}`,
     `lm.seed=${seed}`,
     `sampler.seed=${seed}`,
+    ...(peer ? ourOverrides(PEER_REQUEST) : []),
     ...(values.set ?? []),
   ]);
   const rows = new Map<string, NodeRow>();
@@ -145,12 +155,51 @@ function print(label: string, r: Awaited<ReturnType<typeof runOnce>>): void {
   );
 }
 
+/** Per stage: the peer's time, ours (cold, warm) and peer ÷ ours (how many times faster we are). */
+function printPeer(p: PeerStages, cold: Awaited<ReturnType<typeof runOnce>>, warm: typeof cold): void {
+  const node = (r: typeof cold, ...ids: string[]) => {
+    const rows = r.rows.filter((x) => ids.includes(x.node));
+    return rows.length ? rows.reduce((a, x) => a + x.ms, 0) : undefined;
+  };
+  const line = (stage: string, peerMs: number | undefined, c: number | undefined, w: number | undefined) => {
+    const f = (v: number | undefined) => (v === undefined ? "–" : s(v)).padStart(10);
+    const ratio = (o: number | undefined) =>
+      (peerMs !== undefined && o ? `${(peerMs / o).toFixed(2)}×` : "–").padStart(9);
+    console.log(`${stage.padEnd(34)}${f(peerMs)}${f(c)}${f(w)}${ratio(c)}${ratio(w)}`);
+  };
+  const steps = p.ditStepMs;
+  const meanStep = steps.length ? steps.reduce((a, b) => a + b, 0) / steps.length : undefined;
+  console.log(
+    `\n${"stage".padEnd(34)}${"peer".padStart(10)}${"ours cold".padStart(10)}${"ours warm".padStart(10)}${"÷ cold".padStart(9)}${"÷ warm".padStart(9)}`,
+  );
+  line("LM (CoT + codes, with CFG)", p.lmMs, node(cold, "lm"), node(warm, "lm"));
+  line("detokenizer (codes → hints)", p.detokenizerMs, node(cold, "cover"), node(warm, "cover"));
+  line("conditioning (ours: text + lyrics)", p.encodeMs, node(cold, "text", "lyrics"), node(warm, "text", "lyrics"));
+  line("DiT, all steps", p.ditMs, node(cold, "sampler"), node(warm, "sampler"));
+  line("VAE decode", p.vaeMs, node(cold, "decode"), node(warm, "decode"));
+  line("whole song (peer: both processes)", p.lmWallMs + p.synthWallMs, cold.totalMs, warm.totalMs);
+  console.log(
+    `peer: LM prefill ${p.lmPrefillMs === undefined ? "–" : s(p.lmPrefillMs)}, LM decode ${p.lmDecodeMs === undefined ? "–" : s(p.lmDecodeMs)}, ` +
+      `DiT step mean ${meanStep === undefined ? "–" : s(meanStep)} (${steps.map((x) => (x / 1000).toFixed(1)).join(", ")} s), ` +
+      `peak RSS LM ${p.lmPeakRssMB?.toFixed(0) ?? "–"} MB, synth ${p.synthPeakRssMB?.toFixed(0) ?? "–"} MB ` +
+      "(its condition encoder time excludes the text encoder, which it does not time)",
+  );
+}
+
 try {
   console.log(
     `\ntext2music with thinking, ${seconds} s, ${size} size, models ${modelsDir}; host ${JSON.stringify(await app.models.info())}`,
   );
-  print("cold", await runOnce(42));
-  print("warm", await runOnce(43));
+  const cold = await runOnce(42);
+  print("cold", cold);
+  const warm = await runOnce(43);
+  print("warm", warm);
+  if (peer) {
+    const outDir = mkdtempSync(join(tmpdir(), "acestep-bench-peer-"));
+    const threads = Number(values.threads ?? app.config?.threads ?? 2);
+    console.log(`\nacestep.cpp (${peer[0]}, ${threads} threads) on the same request; logs in ${outDir} …`);
+    printPeer(await runPeer(peer[0], peer[1], outDir, { ...PEER_REQUEST, duration: seconds }, threads), cold, warm);
+  }
   console.log(`\nprocess max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
   console.log(
     "(the LM's ORT session lives on the main thread, server/models/lm/runner.ts: its creation is in the lm row's time, not in 'sessions')",
