@@ -91,7 +91,18 @@ export function RunHistory({ currentRunId, onOpen }: { currentRunId?: string; on
               title="Reopen this run with its graph and outputs"
             >
               <div className="flex justify-between">
-                <span className={STATUS_COLOR[r.status] ?? ""}>{r.status}</span>
+                <span className={STATUS_COLOR[r.status] ?? ""}>
+                  {r.status}
+                  {r.attempts > 1 && (
+                    <span
+                      className="ml-1 text-amber-400"
+                      data-testid="run-attempt"
+                      title={`started ${r.attempts} times (a worker stopped or the server restarted during an earlier attempt)${r.worker ? `; last on worker ${r.worker}` : ""}`}
+                    >
+                      · attempt {r.attempts}
+                    </span>
+                  )}
+                </span>
                 <span className="text-neutral-500">{new Date(r.createdAt).toLocaleTimeString()}</span>
               </div>
               <div className="flex justify-between text-[10px] text-neutral-500">

@@ -31,6 +31,8 @@ export function DemoBanner() {
 export function StatusBar() {
   const q = useSystemInfo();
   const info = q.data;
+  // Scale-out: the worker processes (the coordinator itself is listed too, for the REST tasks it runs).
+  const remote = info?.queue.workers.filter((w) => w.role === "worker") ?? [];
   return (
     <footer
       className="flex h-7 items-center gap-4 border-t border-neutral-800 bg-neutral-900 px-3 text-[11px] text-neutral-400"
@@ -79,11 +81,15 @@ export function StatusBar() {
               title={info.queue.workers
                 .map(
                   (w) =>
-                    `${w.role} on ${w.host} (pid ${w.pid})${w.jobs.length ? `: running ${w.jobs.join(", ")}` : ""}`,
+                    `${w.role} on ${w.host} (pid ${w.pid}${w.provider ? `, ${w.provider}` : ""}${
+                      w.concurrency ? `, ${w.concurrency} at a time` : ""
+                    })${w.jobs.length ? `: running ${w.jobs.join(", ")}` : ": idle"}`,
                 )
                 .join("\n")}
             >
-              {info.queue.workers.length} {info.queue.workers.length === 1 ? "process" : "processes"}
+              {info.queue.backend === "redis"
+                ? `${remote.length} ${remote.length === 1 ? "worker" : "workers"} · ${remote.filter((w) => w.jobs.length).length} busy`
+                : `${info.queue.workers.length} ${info.queue.workers.length === 1 ? "process" : "processes"}`}
             </span>
           </span>
           {info.demoWeights && <span className="rounded bg-amber-800 px-1.5 text-amber-100">DEMO WEIGHTS</span>}

@@ -8,6 +8,7 @@
 // (the run fails with that reason). A run is started only from `queued` or from the stalled attempt, and only the
 // worker that started the last attempt may finish it, so no run is recorded as done twice.
 import { Queue, QueueEvents } from "bullmq";
+import { rmSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { LocalQueue, RunQueue, WorkerInfo } from "../queue";
 import { REDIS_OWNER } from "../queue";
@@ -236,6 +237,11 @@ export class ScaleOutQueue implements RunQueue {
     if (updated.cancel_requested) {
       void this.service.settle(runId, "cancelled", null, 0);
       return { start: false, reason: "the run was cancelled", retry: false };
+    }
+    if (updated.attempts > 1) {
+      // Files of an earlier attempt that died are not this run's outputs: the new attempt writes its own.
+      this.store.db.prepare("DELETE FROM outputs WHERE run_id=?").run(runId);
+      rmSync(run.outputDir, { recursive: true, force: true });
     }
     if (run.status === "running")
       this.service.emit(runId, {

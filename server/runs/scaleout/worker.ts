@@ -13,7 +13,7 @@ import { executeGraph } from "../../engine/engine";
 import type { EngineEvent } from "../../engine/events";
 import { OutputCache } from "../../engine/cache";
 import { validateGraph } from "../../graph/validate";
-import { ModelManager } from "../../models/manager";
+import { ModelManager, ModelsUnavailableError } from "../../models/manager";
 import type { RunRecord } from "../store";
 import { redisConnection } from "./coordinator";
 import {
@@ -89,7 +89,14 @@ export class RunWorker {
 
   /** Prepares the models (once), says hello to the coordinator and starts taking jobs. */
   async start(): Promise<void> {
-    const entries = await this.models.entries();
+    let entries: Awaited<ReturnType<ModelManager["entries"]>> = [];
+    try {
+      entries = await this.models.entries();
+    } catch (e) {
+      // Without models it still runs graphs that load none (test tones, audio tools).
+      if (!(e instanceof ModelsUnavailableError)) throw e;
+      this.log(`no models: ${e.message}`);
+    }
     for (const e of entries) this.held.set(e.component, [...(this.held.get(e.component) ?? []), e.name]);
     this.provider = (await this.models.host().info()).provider;
     await this.heartbeat(); // fails early on a wrong token or URL
