@@ -264,6 +264,33 @@ describe("POST /v1/chat/completions (stand-in generation)", () => {
   });
 });
 
+describe("/query_result metas (upstream metas_out)", () => {
+  it("CoT values win over the request's, which win over the LM metadata; missing ones are N/A; prompt/lyrics are the user's", async () => {
+    const s = await start({
+      generate: async (p, c, o) => {
+        const r = await stubGenerate(() => s.dataDir)(p, c, o); // cot bpm 111, cot key D minor
+        return { ...r, extraOutputs: { ...r.extraOutputs, lmMetadata: { bpm: 90, timesignature: "3", duration: 42 } } };
+      },
+    });
+    const body = { prompt: "folk", lyrics: "[Verse]\nla", bpm: 100, time_signature: "4", audio_format: "wav" };
+    const { data } = await (await post(s, "/release_task", body)).json();
+    let done: { status: number; result: string } | undefined;
+    for (let i = 0; i < 200 && !(done && done.status !== 0); i++) {
+      done = (await (await post(s, "/query_result", { task_id_list: [data.task_id] })).json()).data[0];
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(JSON.parse(done!.result)[0].metas).toEqual({
+      bpm: 111, // cot_bpm
+      duration: 42, // neither CoT nor request: the LM metadata
+      genres: "N/A",
+      keyscale: "D minor",
+      timesignature: "4", // the request's, over the LM's "3"
+      prompt: "folk",
+      lyrics: "[Verse]\nla",
+    });
+  });
+});
+
 describe("POST /create_random_sample", () => {
   it("answers an example of the asked kind; custom ones also carry the documented field names", async () => {
     const s = await start();

@@ -142,7 +142,7 @@ describe("POST /release_task → /query_result → /v1/audio", () => {
       });
       expect(it.metas).toMatchObject({
         duration: 30,
-        genres: "",
+        genres: "N/A",
         prompt: "warm acoustic folk",
         lyrics: "[Instrumental]",
       });

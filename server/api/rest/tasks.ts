@@ -124,11 +124,12 @@ export function generateTaskKind(app: AppContext, generate: GenerateFn = (p, c, 
       }
       if (ctx.signal.aborted) return { status: "cancelled" };
       if (error !== undefined || !r) return { status: "failed", error: error ?? "generation failed" };
-      const items = succeededItems(r, params, models, ctx.run.createdAt);
+      const metas = metasOut(r, params, job.params);
+      const items = succeededItems(r, params, metas, models, ctx.run.createdAt);
       const result: TaskResult = {
         items,
         paths: r.audios.map((a) => a.path).filter((p): p is string => !!p),
-        summary: taskSummary(r, job.params, items[0]),
+        summary: taskSummary(metas, items[0]),
       };
       return { status: "finished", result };
     },
@@ -167,6 +168,7 @@ const base = (createdAt: number) => ({ wave: "", create_time: Math.floor(created
 function succeededItems(
   r: GenerationResult,
   p: Record<string, unknown>,
+  metas: Metas,
   models: { dit?: string; lm?: string },
   createdAt: number,
 ) {
@@ -184,15 +186,7 @@ function succeededItems(
       status: 1,
       prompt: ap.cotCaption || lmCaption,
       lyrics: ap.lyrics || ap.cotLyrics,
-      metas: {
-        bpm: p.bpm ?? null,
-        duration: typeof p.duration === "number" && p.duration > 0 ? p.duration : null,
-        genres: "",
-        keyscale: p.keyscale ?? "",
-        timesignature: p.timesignature ?? "",
-        prompt: p.caption ?? "",
-        lyrics: p.lyrics ?? "",
-      },
+      metas,
       generation_info: r.statusMessage,
       seed_value: seedValue,
       lm_model: usesLm ? (models.lm ?? "default") : "",
@@ -204,17 +198,43 @@ function succeededItems(
   });
 }
 
-function taskSummary(r: GenerationResult, user: Record<string, unknown>, first: { prompt?: unknown } | undefined) {
+/** The `metas` of a result element; missing values are "N/A", as upstream's `_normalize_metas`. */
+type Metas = Record<"bpm" | "duration" | "genres" | "keyscale" | "timesignature", string | number> &
+  Record<"prompt" | "lyrics", string>;
+
+/**
+ * upstream's `metas_out` (acestep/api_server.py `_blocking_generate`): the LM's metadata, each value overridden by
+ * the LM's CoT value or else the request's (`p`, after sample mode / format filled it), and the user's original
+ * prompt and lyrics (`original`, the request as it came).
+ */
+function metasOut(r: GenerationResult, p: Record<string, unknown>, original: Record<string, unknown>): Metas {
   const ap = r.audios[0]?.params;
+  const lm = (r.extraOutputs.lmMetadata ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === "number" && v > 0 ? v : null);
-  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const text = (v: unknown) => (typeof v === "string" && v !== "" && v !== "N/A" ? v : null);
+  const text0 = (v: unknown) => (typeof v === "string" ? v : "");
   return {
-    caption: text(user.caption) || text(first?.prompt),
-    lyrics: text(ap?.lyrics) || text(ap?.cotLyrics) || text(user.lyrics),
-    bpm: num(ap?.cotBpm) ?? num(user.bpm),
-    duration: num(ap?.cotDuration) ?? num(user.duration),
-    keyscale: text(ap?.cotKeyscale) || text(user.keyscale),
-    timesignature: text(ap?.cotTimesignature) || text(user.timesignature),
+    bpm: num(ap?.cotBpm) ?? num(p.bpm) ?? num(lm.bpm) ?? "N/A",
+    duration: num(ap?.cotDuration) ?? num(p.duration) ?? num(lm.duration) ?? "N/A",
+    genres: text(lm.genres) ?? "N/A",
+    keyscale: text(ap?.cotKeyscale) ?? text(p.keyscale) ?? text(lm.keyscale) ?? "N/A",
+    timesignature: text(ap?.cotTimesignature) ?? text(p.timesignature) ?? text(lm.timesignature) ?? "N/A",
+    prompt: text0(original.caption),
+    lyrics: text0(original.lyrics),
+  };
+}
+
+/** The chat completion's song: upstream `_format_lm_content` reads the metas, the final lyrics and caption. */
+function taskSummary(m: Metas, first: { prompt?: unknown; lyrics?: unknown } | undefined) {
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+  const text = (v: unknown) => (typeof v === "string" && v !== "N/A" ? v : "");
+  return {
+    caption: m.prompt || text(first?.prompt),
+    lyrics: text(first?.lyrics),
+    bpm: num(m.bpm),
+    duration: num(m.duration),
+    keyscale: text(m.keyscale),
+    timesignature: text(m.timesignature),
   } satisfies TaskSummary;
 }
 
