@@ -1,0 +1,171 @@
+// Scale-out across processes: a redis-server, a coordinator (`acestep serve --redis`) and two workers
+// (`acestep worker`) run 20 test-tone jobs; one worker is killed with SIGKILL in the middle of a job. Every run
+// must end finished (or failed with a reason after its attempts), none lost or recorded twice, and every
+// output must download through the coordinator's /api/files. Checked against the coordinator's store.
+import { afterAll, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { RunStore, type RunRecord } from "../server/runs/store";
+import { freePort, haveRedis, startRedis, type TestRedis } from "./helpers/redis";
+
+const TOKEN = "scale-out-full-token";
+const JOBS = 20;
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+let redis: TestRedis | undefined;
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await redis?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function folder(): string {
+  const d = mkdtempSync(join(tmpdir(), "acestep-scaleout-full-"));
+  dirs.push(d);
+  return d;
+}
+
+/** Short locks and checks so a killed worker is found in seconds (defaults: 30 s lock, 15 s check). */
+const TIMING = {
+  ACESTEP_WORKER_LOCK_MS: "2000",
+  ACESTEP_WORKER_STALLED_CHECK_MS: "1000",
+  ACESTEP_RUN_ATTEMPTS: "2",
+  ACESTEP_WORKER_TTL_MS: "3000",
+};
+
+/** Spawns the CLI; resolves with the first stdout line that matches. */
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ["bin/acestep.mjs", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...TIMING, ACESTEP_THREADS: "1", ...env },
+  });
+  children.push(child);
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n").find((l) => ready.test(l));
+      if (line) resolve({ child, line });
+    });
+    child.once("exit", (code) => reject(new Error(`acestep ${args[0]} exited early (${code}): ${err}`)));
+  });
+}
+
+const tone = (i: number) => ({
+  version: 1,
+  meta: { name: `tone ${i}` },
+  nodes: {
+    tone: { type: "audio.testTone", params: { frequency: 220 + i, seconds: 10, amplitude: 0.5 } },
+    save: {
+      type: "audio.save",
+      params: { format: "flac", prefix: `tone${i}` },
+      inputs: { audio: { node: "tone", output: "audio" } },
+    },
+  },
+});
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis", () => {
+  it("20 jobs, one worker killed mid-job: every run ends once, none lost, outputs download", async () => {
+    redis = await startRedis();
+    const data = folder();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    await cli(
+      ["serve", "--no-editor", "--port", String(port), "--redis", redis.url],
+      { ACESTEP_DATA: data, ACESTEP_API_TOKEN: TOKEN },
+      /^ACE-Step studio on /,
+    );
+    const workerArgs = ["worker", "--redis", redis.url, "--server", url, "--token", TOKEN, "--concurrency", "1"];
+    const [w1, w2] = await Promise.all([
+      cli([...workerArgs, "--data", folder()], {}, /^worker \S+ ready/),
+      cli([...workerArgs, "--data", folder()], {}, /^worker \S+ ready/),
+    ]);
+    const w1Id = w1.line.split(" ")[1];
+
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i++) {
+      const r = await fetch(`${url}/api/trpc/runs.start`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ graph: tone(i) }),
+      });
+      expect(r.status).toBe(200);
+      ids.push(((await r.json()) as { result: { data: { runId: string } } }).result.data.runId);
+    }
+    const store = new RunStore(join(data, "acestep.sqlite"));
+    const runs = () => ids.map((id) => store.getRun(id)!);
+    try {
+      // Kill worker 1 while it runs a job.
+      let victim: RunRecord | undefined;
+      await until(() => {
+        victim = runs().find((r) => r.status === "running" && r.worker === w1Id);
+        return victim !== undefined;
+      }, "worker 1 runs a job");
+      w1.child.kill("SIGKILL");
+
+      // The status bar's source lists both workers while they are alive; the killed one drops out after its ttl.
+      await until(
+        () => runs().every((r) => r.status !== "queued" && r.status !== "running"),
+        "every run ended",
+        180_000,
+      );
+      const ended = runs();
+      const failed = ended.filter((r) => r.status === "failed");
+      for (const r of failed) expect(r.error?.message).toMatch(/attempt/);
+      expect(ended.filter((r) => r.status !== "finished" && r.status !== "failed")).toEqual([]);
+      expect(ended.filter((r) => r.status === "finished").length).toBeGreaterThanOrEqual(JOBS - 1);
+
+      // The killed job was re-queued by BullMQ's stalled-job check and ran again on the other worker.
+      const again = store.getRun(victim!.id)!;
+      expect(again.attempts).toBe(2);
+      expect(again.status).toBe("finished");
+      expect(again.worker).not.toBe(w1Id);
+      const types = store.eventsAfter(victim!.id).map((e) => e.event.type);
+      expect(types).toContain("run.requeued");
+
+      for (const r of ended) {
+        const terminal = store
+          .eventsAfter(r.id)
+          .filter((e) => ["run.finished", "run.failed", "run.cancelled", "run.interrupted"].includes(e.event.type));
+        expect(terminal, `run ${r.id} ends once`).toHaveLength(1);
+        if (r.id !== victim!.id) expect(r.attempts, `run ${r.id}`).toBe(1);
+        if (r.status !== "finished") continue;
+        // One flac per run (a dead attempt's files are dropped), downloadable from the coordinator.
+        const outs = store.listOutputs(r.id);
+        expect(outs.map((o) => o.nodeId)).toEqual(["save"]);
+        const res = await fetch(`${url}/api/files/${outs[0].path}`, { headers: auth });
+        expect(res.status).toBe(200);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        expect(new TextDecoder().decode(bytes.slice(0, 4))).toBe("fLaC");
+        expect(bytes.length).toBeGreaterThan(10_000);
+      }
+      // Worker 2 survived and took over; after the kill only it is listed.
+      expect(w2.child.exitCode).toBeNull();
+      await until(async () => {
+        const s = (await (await fetch(`${url}/v1/stats`, { headers: auth })).json()) as {
+          data: { queue: { backend: string; workers: Array<{ role: string; id: string }> } };
+        };
+        const workers = s.data.queue.workers.filter((w) => w.role === "worker");
+        return s.data.queue.backend === "redis" && workers.length === 1 && workers[0].id !== w1Id;
+      }, "stats list only the live worker");
+    } finally {
+      store.close();
+    }
+  });
+});
