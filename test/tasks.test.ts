@@ -95,6 +95,10 @@ describe("task latents (handler `_prepare_batch`, `prepare_padding_info`)", () =
     expect(codes.every((c) => Number.isInteger(c) && c >= 0 && c < 64000)).toBe(true);
     const hints = await turbo.detokenize([codes]);
     expect(srcRow(m, 7)).toEqual(Array.from(hints.subarray(7 * 64, 8 * 64)));
+    // cover_noise_strength re-noises upstream's src_latents: the VAE latents, not the bottlenecked hints
+    const lat = await vaeEncode(app.models, vae, src);
+    expect(Array.from(m.noiseSrc!.subarray(7 * 64, 8 * 64))).toEqual(Array.from(lat.data.subarray(7 * 64, 8 * 64)));
+    expect(m.noiseSrc).toHaveLength(m.frames * 64);
 
     const fromCodes = meta(await coverFromCodes(turbo, codes, 0.5));
     expect(fromCodes.frames).toBe(128);
