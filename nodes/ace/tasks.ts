@@ -306,6 +306,20 @@ export const CompleteNode = defineNode({
   },
 });
 
+/**
+ * Audio → 5 Hz codes (VAE encode, then the DiT's audio tokenizer): the one home of the conversion for the
+ * Audio to Codes node and LM Understand's audio input (upstream handler.convert_src_audio_to_codes).
+ */
+export async function encodeAudioToCodes(
+  dit: ModelHandle,
+  vae: ModelHandle,
+  audio: AudioValue,
+  ctx: NodeContext,
+): Promise<number[]> {
+  const runner = await runnerFor(dit, ctx);
+  return audioToCodes(runner, await vaeFor(vae, ctx), audio, ctx.signal);
+}
+
 export const AudioToCodesNode = defineNode({
   type: "ace.audioToCodes",
   sessions: { dit: ["audio_tokenizer"], vae: ["vae_encoder"] },
@@ -316,12 +330,7 @@ export const AudioToCodesNode = defineNode({
   outputs: { codes: { type: "AUDIO_CODES" } },
   params: {},
   run: async ({ inputs }, ctx) => {
-    const runner = await runnerFor(inputs.dit, ctx);
-    return {
-      codes: {
-        codes: [await audioToCodes(runner, await vaeFor(inputs.vae, ctx), inputs.audio, ctx.signal)],
-        demo: runner.mm.demo,
-      },
-    };
+    const codes = await encodeAudioToCodes(inputs.dit, inputs.vae, inputs.audio, ctx);
+    return { codes: { codes: [codes], demo: modelsOf(ctx.services).demo } };
   },
 });

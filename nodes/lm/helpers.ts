@@ -1,7 +1,8 @@
 // The LM's other modes (acestep/inference.py `understand_music`, `create_sample`, `format_sample`): understand_music (codes → SONG), create_sample (query → SONG),
 // format_sample (caption + lyrics + user metadata → SONG). No CFG. Output nodes (they run on their own, as
 // the library API's helpers do) whose results are cached by signature like ordinary nodes.
-import { defineNode } from "../define-node";
+import { defineNode, type FieldIssue } from "../define-node";
+import { encodeAudioToCodes } from "../ace/tasks";
 import { param } from "../params";
 import { captionParam, lyricsParam, metaParams } from "../ace/song-params";
 import { resolveTextFields } from "../ace/text-conditioning";
@@ -45,13 +46,25 @@ function report(
   return { song };
 }
 
+/** LM Understand reads codes or audio, not both; audio needs the DiT (its tokenizer) and the VAE. */
+function audioInputIssues(linked: Partial<Record<"codes" | "audio" | "dit" | "vae", unknown>>): FieldIssue[] {
+  if (!linked.audio) return [];
+  if (linked.codes)
+    return [{ field: "audio", message: "connect codes or audio, not both (the audio is encoded to codes here)" }];
+  const missing = (["dit", "vae"] as const).filter((k) => !linked[k]);
+  return missing.map((k) => ({
+    field: k,
+    message: `the audio input needs a ${k === "dit" ? "DiT (Load DiT: its audio tokenizer)" : "VAE (Load VAE)"} connected to "${k}" to encode it to codes`,
+  }));
+}
+
 export const LmUnderstandNode = defineNode({
   type: "lm.understand",
   sessions: { lm: ["lm"] },
   title: "LM Understand",
   category: "lm",
   description:
-    "understand_music: audio codes → caption, metadata, language and lyrics. Without codes the LM invents a random sample (NO USER INPUT).",
+    "understand_music: audio codes (or audio, with a DiT and a VAE to encode it) → caption, metadata, language and lyrics. Without either the LM invents a random sample (NO USER INPUT).",
   inputs: {
     lm: { type: "LM" },
     codes: {
@@ -59,6 +72,13 @@ export const LmUnderstandNode = defineNode({
       optional: true,
       description: "5 Hz codes (Audio to Codes, Audio Codes or LM Generate)",
     },
+    audio: {
+      type: "AUDIO",
+      optional: true,
+      description: "Audio to understand: encoded to codes here (as Audio to Codes does); needs dit and vae",
+    },
+    dit: { type: "DIT", optional: true, description: "The DiT whose audio tokenizer encodes the audio input" },
+    vae: { type: "VAE", optional: true, description: "The VAE that encodes the audio input" },
   },
   outputs: { song: { type: "SONG" } },
   params: {
@@ -73,8 +93,21 @@ export const LmUnderstandNode = defineNode({
   },
   output: true,
   cache: true,
+  validate: (_p, links) => audioInputIssues(links),
   run: async ({ inputs, params: p }, ctx) => {
-    const codes = inputs.codes ? inputs.codes.codes[p.item] : [];
+    const issue = audioInputIssues({
+      codes: inputs.codes ? true : undefined,
+      audio: inputs.audio ? true : undefined,
+      dit: inputs.dit ? true : undefined,
+      vae: inputs.vae ? true : undefined,
+    })[0];
+    if (issue) throw new NodeError(issue.message, issue.field);
+    let codes: number[] | undefined;
+    if (inputs.audio && inputs.dit && inputs.vae) {
+      ctx.progress({ fraction: 0, message: "encoding the audio to codes" });
+      codes = await encodeAudioToCodes(inputs.dit, inputs.vae, inputs.audio, ctx);
+      ctx.log(`encoded the audio to ${codes.length} codes (${(codes.length / 5).toFixed(1)} s)`);
+    } else codes = inputs.codes ? inputs.codes.codes[p.item] : [];
     if (!codes) throw new NodeError(`the codes have no batch item ${p.item}`, "item");
     const lm = await lmServiceFor(inputs.lm, ctx);
     const r = await lm.understand(codes, runOptions(p, ctx));

@@ -20,6 +20,7 @@ import {
   itemKey,
   parseGenerationParams,
   understandMusic,
+  type ProgressInfo,
 } from "./library";
 import { fakeRegistry } from "./testing";
 
@@ -106,6 +107,38 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
     const bad = await generateMusic({ ...NO_LM }, { batch_size: 1 }, { app, saveDir: join(notDir, "sub") });
     expect(bad.success).toBe(false);
     expect(bad.error).toMatch(/save_dir: cannot create ".*a-file\/sub" \(ENOTDIR\)/);
+  });
+
+  it("progress inside a job (REST): only this graph's stages, in order, ending at 1; a throwing callback is ignored", async () => {
+    const seen: Array<{ fraction: number; stage: string; event: string }> = [];
+    let result: Awaited<ReturnType<typeof generateMusic>> | undefined;
+    app.runs.registerKind("progress-test", {
+      run: async (ctx) => {
+        ctx.setStage("before");
+        result = await generateMusic(
+          { ...NO_LM, caption: "job" },
+          { batch_size: 1 },
+          {
+            app,
+            inside: { runId: ctx.run.id, runGraph: (g) => ctx.runGraph(g) },
+            progress: (fraction, _desc, info) => {
+              seen.push({ fraction, stage: info.stage, event: info.event });
+              throw new Error("a caller's bug");
+            },
+          },
+        );
+        return { status: result.success ? "finished" : "failed" };
+      },
+    });
+    const { runId } = app.runs.submit("progress-test", {});
+    await app.runs.waitFor(runId);
+    expect(result?.error).toBeNull();
+    const fractions = seen.map((c) => c.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(seen.at(-1)).toMatchObject({ fraction: 1, stage: "done" });
+    const finished = seen.filter((c) => c.event === "finished").map((c) => c.stage);
+    expect(new Set(finished)).toEqual(new Set(Object.keys((result!.extraOutputs.graph as { nodes: object }).nodes)));
+    expect(finished.indexOf("sampler")).toBeLessThan(finished.indexOf("save"));
   });
 
   it("keys are deterministic: the same params and seed give the same key", async () => {
@@ -257,13 +290,25 @@ describe("generateMusic (stand-in nodes with the real declarations)", () => {
 });
 
 describe("with this build's real nodes (tiny demo models)", () => {
-  it("text2music runs end to end; samples are what was written (anti-clipped, equal to the decoded wav within 16-bit rounding)", async () => {
+  it("text2music runs end to end with progress; samples are what was written (anti-clipped, equal to the decoded wav within 16-bit rounding)", async () => {
+    const calls: Array<{ fraction: number; desc: string; info: ProgressInfo }> = [];
     const r = await generateMusic(
       { ...NO_LM, caption: "y", inference_steps: 2, duration: 10 },
       { batch_size: 2, audio_format: "wav" },
-      { app: real },
+      { app: real, progress: (fraction, desc, info) => calls.push({ fraction, desc, info }) },
     );
     expect(r.error).toBeNull();
+    // progress: per stage and per step, the overall fraction never decreasing and ending at 1
+    const fractions = calls.map((c) => c.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(calls.at(-1)).toMatchObject({ fraction: 1, info: { stage: "done", event: "done" } });
+    const samplerSteps = calls.filter((c) => c.info.stage === "sampler" && c.info.event === "step");
+    // the turbo DiT runs its fixed 8-step table, as upstream; the last step is always reported
+    expect(samplerSteps.at(-1)?.info).toMatchObject({ step: 8, total: 8, nodeType: "ace.ditSampler" });
+    const finishedOrder = calls.filter((c) => c.info.event === "finished").map((c) => c.info.stage);
+    expect(new Set(finishedOrder)).toEqual(new Set(Object.keys((r.extraOutputs.graph as { nodes: object }).nodes)));
+    expect(finishedOrder.indexOf("sampler")).toBeLessThan(finishedOrder.indexOf("decode"));
+    expect(finishedOrder.indexOf("decode")).toBeLessThan(finishedOrder.indexOf("save"));
     for (const a of r.audios) {
       const file = await loadAudioFile(a.absolutePath, { sampleRate: null });
       expect(file.channels).toHaveLength(a.samples!.length);
@@ -321,6 +366,46 @@ describe("LM helpers (stand-in nodes)", () => {
     });
     expect(r).toMatchObject({ success: true, caption: "lm.formatSample caption" });
   });
+  it("understandMusic takes audio: the file is staged like src_audio and fed to LM Understand with a DiT and a VAE", async () => {
+    const outside = join(tmp(), "listen.wav");
+    writeFileSync(
+      outside,
+      encodeWav({ sampleRate: 48000, channels: [new Float32Array(4800), new Float32Array(4800)] }),
+    );
+    const r = await understandMusic({ audio: outside }, { app });
+    expect(r).toMatchObject({ success: true, caption: "lm.understand caption" });
+    expect(readdirSync(join(app.config.dataDir, "uploads")).some((f) => f.endsWith("-listen.wav"))).toBe(true);
+    const missing = await understandMusic({ audio: "uploads/nope.wav" }, { app });
+    expect(missing.error).toMatch(/audio: no file "uploads\/nope.wav"/);
+    const refused = await understandMusic({ audio: outside }, { app, outsidePaths: "refuse" });
+    expect(refused.error).toMatch(/outside the data folder/);
+  });
+
+  it("LM Understand's audio input needs a DiT and a VAE, and not codes as well", () => {
+    const L = (node: string, output: string) => ({ node, output });
+    const nodes = {
+      lmModel: { type: "models.lm" },
+      dit: { type: "models.dit" },
+      vae: { type: "models.vae" },
+      src: { type: "audio.load", params: { file: "uploads/x.wav" } },
+      codes: { type: "ace.audioCodes", params: { codes: "<|audio_code_1|>" } },
+    };
+    const issues = (inputs: Record<string, { node: string; output: string }>) =>
+      real.runs
+        .validate({
+          version: 1,
+          nodes: { ...nodes, u: { type: "lm.understand", inputs: { lm: L("lmModel", "lm"), ...inputs } } },
+        })
+        .map((i) => i.message)
+        .join("\n");
+    expect(issues({ audio: L("src", "audio"), dit: L("dit", "dit"), vae: L("vae", "vae") })).toBe("");
+    expect(issues({ audio: L("src", "audio"), vae: L("vae", "vae") })).toMatch(/needs a DiT .* connected to "dit"/);
+    expect(issues({ audio: L("src", "audio"), dit: L("dit", "dit") })).toMatch(/needs a VAE .* connected to "vae"/);
+    expect(
+      issues({ audio: L("src", "audio"), codes: L("codes", "codes"), dit: L("dit", "dit"), vae: L("vae", "vae") }),
+    ).toMatch(/codes or audio, not both/);
+  });
+
   it("bad sampling values are user errors", async () => {
     expect((await understandMusic("", { app, temperature: 5 })).error).toMatch(/temperature must be 0.0–2.0/);
   });

@@ -7,6 +7,8 @@ import { createAppContext, type AppContext } from "../app-context";
 import { GraphInvalidError } from "../runs/service";
 import { QueueFullError } from "../runs/queue";
 import type { ExecuteOutcome } from "../engine/engine";
+import type { EngineEvent } from "../engine/events";
+import { progressTracker, type ProgressCallback } from "./progress";
 import type { Graph, GraphNode } from "../graph/format";
 import type { AudioCodesValue, AudioValue, SongValue } from "../../nodes/values";
 import { confinePath, PathEscapeError } from "../files/confine";
@@ -42,6 +44,7 @@ import { LoraFormatError } from "../models/lora/adapter";
 import { stageLoraPath } from "../models/lora/locate";
 
 export * from "./params";
+export type { ProgressCallback, ProgressInfo } from "./progress";
 export { InputFileError } from "./input-files";
 export {
   buildGenerationGraph,
@@ -86,6 +89,11 @@ export interface LibraryOptions {
    * their own: a job must not wait in the queue behind itself.
    */
   inside?: InsideRun;
+  /**
+   * upstream's `progress` argument: called per stage (graph node) and per step with the job's overall fraction
+   * (0–1, never decreasing), a description and the stage (server/api/progress.ts).
+   */
+  progress?: ProgressCallback;
 }
 
 /** A run that executes now and can execute graphs as part of itself (RunService's JobContext). */
@@ -103,12 +111,21 @@ async function runOnEngine(
   graph: Graph,
   opts: LibraryOptions,
 ): Promise<{ runId: string; outcome: ExecuteOutcome | undefined } | { refused: GraphInvalidError | QueueFullError }> {
+  const track = opts.progress ? progressTracker(graph, opts.progress) : undefined;
   if (opts.inside) {
+    const inside = opts.inside;
+    // follow this graph's events on the enclosing run: those after the ones already stored
+    const follow = track ? followEvents(app, inside.runId, app.store.lastEventSeq(inside.runId), track) : undefined;
     try {
-      return { runId: opts.inside.runId, outcome: await opts.inside.runGraph(graph) };
+      const outcome = await inside.runGraph(graph);
+      await follow?.stop();
+      if (outcome.status === "finished") track?.({ type: "run.finished", ms: 0 });
+      return { runId: inside.runId, outcome };
     } catch (e) {
       if (e instanceof GraphInvalidError) return { refused: e };
       throw e;
+    } finally {
+      await follow?.stop();
     }
   }
   let runId: string;
@@ -121,11 +138,34 @@ async function runOnEngine(
   const onAbort = () => app.runs.cancel(runId);
   opts.signal?.addEventListener("abort", onAbort);
   try {
-    await app.runs.waitFor(runId);
+    if (track) for await (const e of app.runs.events(runId, 0)) track(e.event);
+    else await app.runs.waitFor(runId);
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
   }
   return { runId, outcome: app.runs.takeOutcome(runId) };
+}
+
+/** Feeds a run's events after `afterSeq` to `track` until stopped; stop() delivers the ones still stored. */
+function followEvents(app: AppContext, runId: string, afterSeq: number, track: (e: EngineEvent) => void) {
+  const ac = new AbortController();
+  let seen = afterSeq;
+  const loop = (async () => {
+    for await (const e of app.runs.events(runId, afterSeq, ac.signal)) {
+      seen = e.seq;
+      track(e.event);
+    }
+  })();
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      return (stopped ??= (async () => {
+        ac.abort();
+        await loop;
+        for (const e of app.store.eventsAfter(runId, seen)) track(e.event);
+      })());
+    },
+  };
 }
 
 export interface GenerateOptions extends LibraryOptions {
@@ -568,6 +608,8 @@ export const LM_HELPER_NODES = {
 } as const;
 
 export interface LmHelperOptions extends LibraryOptions {
+  /** Model folder names: the LM, and for audio input the DiT (its audio tokenizer) and the VAE. */
+  models?: Pick<ModelNames, "lm" | "dit" | "vae">;
   temperature?: number;
   topK?: number | null;
   topP?: number | null;
@@ -617,7 +659,7 @@ async function runLmHelper(
   const graph: Graph = {
     version: 1,
     nodes: {
-      lmModel: { type: NODE_TYPES.lmModel },
+      lmModel: { type: NODE_TYPES.lmModel, ...(o.models?.lm ? { params: { name: o.models.lm } } : {}) },
       ...extraNodes,
       [kind]: { type, params: params as never, inputs: { lm: { node: "lmModel", output: "lm" }, ...inputs } },
     },
@@ -657,18 +699,125 @@ function songResult(song: SongValue): UnderstandResult {
   };
 }
 
-/** understand_music(audio_codes): caption, lyrics and metadata from audio codes (the LM). */
-export async function understandMusic(audioCodes: string, opts: LmHelperOptions = {}): Promise<UnderstandResult> {
+/** Audio for understandMusic / audioToCodes: a file path, as upstream's src_audio (copied in like src_audio). */
+export interface AudioSource {
+  audio: string;
+}
+
+/**
+ * The nodes that load `src` and the DiT and VAE that encode it to codes (the ids LM Understand's and Audio to
+ * Codes' inputs link to). A path outside the data folder is copied in (or refused, per `outsidePaths`).
+ */
+function audioEncodeNodes(
+  app: AppContext,
+  src: string,
+  o: LibraryOptions & { models?: Pick<ModelNames, "dit" | "vae"> },
+): Record<string, GraphNode> {
+  const file = stageAudioPath(app.config.dataDir, "audio", src, o.outsidePaths ?? "copy", app.config.maxUploadBytes);
+  const named = (name?: string) => (name ? { params: { name } } : {});
+  return {
+    src: { type: NODE_TYPES.src, params: { file } },
+    dit: { type: NODE_TYPES.dit, ...named(o.models?.dit) },
+    vae: { type: NODE_TYPES.vae, ...named(o.models?.vae) },
+  };
+}
+
+const AUDIO_ENCODE_INPUTS = {
+  audio: { node: "src", output: "audio" },
+  dit: { node: "dit", output: "dit" },
+  vae: { node: "vae", output: "vae" },
+};
+
+/**
+ * understand_music(audio_codes): caption, lyrics and metadata from audio codes (the LM). Also takes audio
+ * (`{ audio: path }`), which LM Understand encodes to codes first (VAE + the DiT's audio tokenizer, as the Audio
+ * to Codes node); upstream needs convert_src_audio_to_codes first for that.
+ */
+export async function understandMusic(
+  input: string | AudioSource,
+  opts: LmHelperOptions = {},
+): Promise<UnderstandResult> {
   const bad = checkSampling(opts);
   if (bad) return lmHelperFailure(bad);
-  const nodes: Record<string, GraphNode> = {};
-  const inputs: Record<string, { node: string; output: string }> = {};
-  if (audioCodes.trim() !== "") {
-    nodes.codes = { type: NODE_TYPES.codes, params: { codes: audioCodes } };
+  let nodes: Record<string, GraphNode> = {};
+  let inputs: Record<string, { node: string; output: string }> = {};
+  if (typeof input === "object" && input !== null) {
+    if (typeof input.audio !== "string" || input.audio.trim() === "")
+      return lmHelperFailure("audio must be a file path");
+    try {
+      nodes = audioEncodeNodes(opts.app ?? defaultAppContext(), input.audio, opts);
+    } catch (e) {
+      if (e instanceof InputFileError) return lmHelperFailure(e.message);
+      throw e;
+    }
+    inputs = AUDIO_ENCODE_INPUTS;
+  } else if (typeof input !== "string") return lmHelperFailure("audio_codes must be a string or { audio: path }");
+  else if (input.trim() !== "") {
+    nodes.codes = { type: NODE_TYPES.codes, params: { codes: input } };
     inputs.codes = { node: "codes", output: "codes" };
   }
   const r = await runLmHelper("understand", {}, nodes, inputs, opts);
   return r.ok ? songResult(r.song) : lmHelperFailure(r.error);
+}
+
+export interface AudioToCodesResult {
+  /** `<|audio_code_N|>` tokens, 5 per second (what audio_codes / understand_music take). */
+  audioCodes: string;
+  /** Number of codes. */
+  codeCount: number;
+  statusMessage: string;
+  success: boolean;
+  error: string | null;
+}
+
+/**
+ * Audio → `<|audio_code_N|>` codes (upstream AceStepHandler.convert_src_audio_to_codes): the file is loaded as a
+ * source, encoded by the VAE and quantised by the DiT's audio tokenizer — a graph of Load Audio → Audio to Codes →
+ * Codes to Text. User errors come back as success=false.
+ */
+export async function audioToCodes(
+  src: string,
+  opts: LibraryOptions & { models?: Pick<ModelNames, "dit" | "vae"> } = {},
+): Promise<AudioToCodesResult> {
+  const fail = (error: string): AudioToCodesResult => ({
+    audioCodes: "",
+    codeCount: 0,
+    statusMessage: `Error: ${error}`,
+    success: false,
+    error,
+  });
+  if (typeof src !== "string" || src.trim() === "") return fail("src must be an audio file path");
+  const app = opts.app ?? defaultAppContext();
+  let nodes: Record<string, GraphNode>;
+  try {
+    nodes = audioEncodeNodes(app, src, opts);
+  } catch (e) {
+    if (e instanceof InputFileError) return fail(e.message);
+    throw e;
+  }
+  const graph: Graph = {
+    version: 1,
+    nodes: {
+      ...nodes,
+      toCodes: { type: "ace.audioToCodes", inputs: AUDIO_ENCODE_INPUTS },
+      text: { type: "ace.codesToText", inputs: { codes: { node: "toCodes", output: "codes" } } },
+      show: { type: "core.showText", inputs: { text: { node: "text", output: "text" } } },
+    },
+  };
+  const ran = await runOnEngine(app, graph, opts);
+  if ("refused" in ran) return fail(ran.refused.message);
+  const { outcome } = ran;
+  if (!outcome || outcome.status === "cancelled") return fail("cancelled");
+  if (outcome.status === "failed") return fail(`${outcome.error?.nodeId}: ${outcome.error?.message}`);
+  const codes = (outcome.outputs.get("toCodes") as { codes?: AudioCodesValue } | undefined)?.codes?.codes[0] ?? [];
+  const text = (outcome.outputs.get("text") as { text?: string } | undefined)?.text ?? "";
+  return {
+    audioCodes: text,
+    codeCount: codes.length,
+    statusMessage: `Encoded ${codes.length} codes (${(codes.length / 5).toFixed(1)} s)`,
+    success: true,
+    error: null,
+  };
 }
 
 /** create_sample(query): a caption, lyrics and metadata from a description ("simple mode"). */

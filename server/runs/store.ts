@@ -225,6 +225,14 @@ export class RunStore {
     return (this.stmts.insertEvent.get(runId, JSON.stringify(event), now, runId) as { seq: number }).seq;
   }
 
+  /** The seq of the run's latest event (0 when it has none). */
+  lastEventSeq(runId: string): number {
+    const row = this.db.prepare("SELECT COALESCE(MAX(seq),0) AS seq FROM run_events WHERE run_id=?").get(runId) as {
+      seq: number;
+    };
+    return row.seq;
+  }
+
   /** Events with seq greater than `afterSeq`, in order. */
   eventsAfter(runId: string, afterSeq = 0): StoredEvent[] {
     const rows = this.db

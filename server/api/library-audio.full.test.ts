@@ -1,0 +1,81 @@
+// audioToCodes on the tiny demo models (5 codes per second of audio) and LM Understand reading audio: the same
+// SONG as from the Audio to Codes node's codes (greedy).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAppContext, type AppContext } from "../app-context";
+import { encodeWav } from "../audio/wav";
+import { releaseLmModels } from "../pipeline/lm";
+import { audioToCodes } from "./library";
+
+const SR = 48_000;
+let app: AppContext;
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "acestep-lib-audio-"));
+  app = createAppContext({ dataDir: dir, threads: 2 });
+  const tone = Float32Array.from({ length: 3 * SR }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 330 * i) / SR));
+  mkdirSync(join(dir, "uploads"), { recursive: true });
+  writeFileSync(join(dir, "uploads", "tone.wav"), encodeWav({ sampleRate: SR, channels: [tone, tone.slice()] }));
+});
+afterAll(async () => {
+  await app.close();
+  await releaseLmModels();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("audioToCodes", () => {
+  it("encodes a 3 s file to 15 codes (5 Hz) as a <|audio_code_N|> string; a missing file is a user error", async () => {
+    const r = await audioToCodes("uploads/tone.wav", { app });
+    expect(r.error).toBeNull();
+    expect(r.codeCount).toBe(15);
+    const tokens = r.audioCodes.match(/<\|audio_code_(\d+)\|>/g) ?? [];
+    expect(tokens).toHaveLength(15);
+    expect(tokens.join("")).toBe(r.audioCodes);
+    for (const t of tokens) expect(Number(/\d+/.exec(t)![0])).toBeLessThan(64000);
+    const missing = await audioToCodes("uploads/nope.wav", { app });
+    expect(missing.success).toBe(false);
+    expect(missing.error).toMatch(/audio: no file "uploads\/nope.wav"/);
+  });
+});
+
+describe("LM Understand from audio", () => {
+  const L = (node: string, output: string) => ({ node, output });
+  const caps = { captionMaxTokens: 8, genresMaxTokens: 4, maxNewTokens: 64, temperature: 0 };
+
+  it("understanding the audio equals understanding its Audio to Codes codes (greedy)", async () => {
+    const { runId } = app.runs.start({
+      graph: {
+        version: 1,
+        nodes: {
+          lmModel: { type: "models.lm" },
+          dit: { type: "models.dit" },
+          vae: { type: "models.vae" },
+          src: { type: "audio.load", params: { file: "uploads/tone.wav" } },
+          toCodes: {
+            type: "ace.audioToCodes",
+            inputs: { dit: L("dit", "dit"), vae: L("vae", "vae"), audio: L("src", "audio") },
+          },
+          viaCodes: {
+            type: "lm.understand",
+            params: caps,
+            inputs: { lm: L("lmModel", "lm"), codes: L("toCodes", "codes") },
+          },
+          viaAudio: {
+            type: "lm.understand",
+            params: caps,
+            inputs: { lm: L("lmModel", "lm"), audio: L("src", "audio"), dit: L("dit", "dit"), vae: L("vae", "vae") },
+          },
+        },
+      },
+    });
+    await app.runs.waitFor(runId);
+    const o = app.runs.takeOutcome(runId)!;
+    expect(o.error ?? null).toBeNull();
+    const song = (id: string) => (o.outputs.get(id) as { song: unknown }).song;
+    expect(song("viaAudio")).toEqual(song("viaCodes"));
+    expect(app.store.getRun(runId)!.status).toBe("finished");
+  });
+});
