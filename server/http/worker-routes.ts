@@ -51,6 +51,9 @@ export function workerRoutes(opts: WorkerRoutesOptions): ExtraRoute {
         const events = (body as unknown as EventsBody).events;
         if (!Array.isArray(events)) throw new HttpError(400, "events must be an array");
         for (const e of events) storeEvent(opts.service, runId, e);
+        const stage = (body as unknown as EventsBody).stage;
+        if (stage && typeof stage.stage === "string")
+          opts.service.setStage(runId, stage.stage.slice(0, 200), Number(stage.progress) || 0);
         return answer(res, 200, { cancel: opts.queue.cancelRequested(runId, workerId) } satisfies EventsAnswer);
       }
       const fin = body as unknown as FinishBody;
@@ -99,6 +102,7 @@ function workerHello(b: Record<string, unknown>): WorkerHello {
     models: strings(b.models, "models"),
     demo: b.demo === true,
     concurrency: Math.max(1, Number(b.concurrency) || 1),
+    kinds: b.kinds === undefined ? [] : strings(b.kinds, "kinds"),
     jobs: strings(b.jobs, "jobs"),
   };
 }

@@ -28,6 +28,8 @@ export interface WorkerInfo {
   provider?: string;
   models?: string[];
   concurrency?: number;
+  /** Run kinds it executes (scale-out workers). */
+  kinds?: string[];
   /** Runs it executes now. */
   jobs: string[];
   lastSeen: number;

@@ -252,6 +252,11 @@ export class RunService {
     return o;
   }
 
+  /** Sets what a running job does now (the scale-out coordinator relays its workers' stages). */
+  setStage(runId: string, stage: string, progress: number): void {
+    this.stages.set(runId, { stage, progress });
+  }
+
   /** What a running job of a registered kind does now (in-memory; null when unknown here). */
   stage(runId: string): { stage: string; progress: number } | null {
     return this.stages.get(runId) ?? null;

@@ -8,6 +8,8 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../../config";
 import { RunWorker } from "../../runs/scaleout/worker";
 import { scaleOutTiming } from "../../runs/scaleout/protocol";
+import { createAppContext } from "../../app-context";
+import { generateTaskKind, TASK_KIND } from "../../api/rest/tasks";
 
 export const WORKER_USAGE =
   "usage: acestep worker --redis <redis://host:port> --server <http://coordinator:port> --token <T> [--concurrency N] [--data <dir>]";
@@ -48,6 +50,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
     : process.env.ACESTEP_DATA
       ? resolve(process.env.ACESTEP_DATA)
       : mkdtempSync(join(tmpdir(), "acestep-worker-"));
+  // A context of its own on the scratch folder: its model manager (models loaded once, kept warm) and the REST
+  // task kind, whose graphs run inside the coordinator's run.
+  const app = createAppContext({ dataDir, role: "library" });
   const worker = new RunWorker({
     redisUrl: redisUrl!,
     serverUrl: serverUrl!,
@@ -59,6 +64,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
     threads: config.threads,
     memoryBudgetBytes: config.memoryBudgetBytes,
     timing: scaleOutTiming(),
+    models: app.models,
+    registry: app.registry,
+    kinds: { [TASK_KIND]: generateTaskKind(app) },
+    localOutputs: (runId) => app.store.listOutputs(runId),
   });
   await worker.start();
   console.log(`worker ${worker.id} ready`);
@@ -73,5 +82,6 @@ export async function workerCommand(argv: string[]): Promise<number> {
     process.on("SIGTERM", stop);
   });
   await worker.close();
+  await app.close();
   return 0;
 }

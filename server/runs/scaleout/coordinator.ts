@@ -86,7 +86,7 @@ export class ScaleOutQueue implements RunQueue {
     try {
       await this.bull.add(
         "run",
-        { runId: run.id, needs: graphNeeds(run.graph) },
+        { runId: run.id, kind: run.kind, needs: graphNeeds(run.graph) },
         { jobId: run.id, attempts: 1, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } },
       );
     } catch (e) {
@@ -204,6 +204,7 @@ export class ScaleOutQueue implements RunQueue {
       provider: hello.provider,
       models: hello.models,
       concurrency: hello.concurrency,
+      kinds: hello.kinds,
       jobs: hello.jobs,
       lastSeen: Date.now(),
     });
@@ -251,7 +252,7 @@ export class ScaleOutQueue implements RunQueue {
       });
     return {
       start: true,
-      run: { id: run.id, kind: run.kind, graph: run.graph, payload: run.payload },
+      run: { id: run.id, kind: run.kind, graph: run.graph, payload: run.payload, createdAt: run.createdAt },
       attempt: updated.attempts,
     };
   }
@@ -281,6 +282,9 @@ export class ScaleOutQueue implements RunQueue {
         ...(body.result !== undefined ? { result: body.result } : {}),
       });
     if (body.demo) store.db.prepare("UPDATE runs SET demo=1 WHERE id=?").run(runId);
+    for (const o of body.outputs ?? [])
+      if (typeof o?.path === "string" && o.path.startsWith(`outputs/${runId}/`) && !o.path.includes(".."))
+        store.addOutput({ runId, nodeId: String(o.nodeId), path: o.path, kind: String(o.kind), meta: o.meta ?? {} });
     await this.service.settle(runId, body.status, body.error, body.ms);
     return true;
   }

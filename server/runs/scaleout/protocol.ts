@@ -8,8 +8,11 @@ import type { RunRecord } from "../store";
 /** The BullMQ queue every run of the scale-out queue goes through. */
 export const RUN_QUEUE = "acestep-runs";
 
-/** Run kinds that workers execute; other kinds (REST tasks with their uploads) run in the coordinator. */
-export const REMOTE_KINDS = new Set(["graph"]);
+/**
+ * Run kinds that workers execute: graph runs and REST tasks ("generate", server/api/rest/tasks.ts; their uploads
+ * are fetched from the coordinator). Kinds registered by other modules run in the coordinator.
+ */
+export const REMOTE_KINDS = new Set(["graph", "generate"]);
 
 /** A model a run loads: a loader node's component and folder name (null = the default model of its kind). */
 export interface ModelNeed {
@@ -20,6 +23,7 @@ export interface ModelNeed {
 
 export interface RunJobData {
   runId: string;
+  kind: string;
   needs: ModelNeed[];
 }
 
@@ -35,6 +39,8 @@ export interface WorkerHello {
   /** Whether its models are the demo weights. */
   demo: boolean;
   concurrency: number;
+  /** Run kinds it executes. */
+  kinds: string[];
   /** Runs it executes now. */
   jobs: string[];
 }
@@ -46,13 +52,23 @@ export interface HeartbeatAnswer {
 
 /** The coordinator's answer to a start request. */
 export type StartAnswer =
-  | { start: true; run: Pick<RunRecord, "id" | "kind" | "graph" | "payload">; attempt: number }
+  | { start: true; run: Pick<RunRecord, "id" | "kind" | "graph" | "payload" | "createdAt">; attempt: number }
   /** The run must not be executed (cancelled while queued, already finished, running on a live worker). */
   | { start: false; reason: string; retry: boolean };
 
 export interface EventsBody {
   workerId: string;
   events: EngineEvent[];
+  /** What a REST task does now (its `progress_text` and progress). */
+  stage?: { stage: string; progress: number };
+}
+
+/** A file a run recorded outside node events (e.g. a REST result under its upstream name). */
+export interface ReportedOutput {
+  nodeId: string;
+  path: string;
+  kind: string;
+  meta: Record<string, unknown>;
 }
 
 export interface EventsAnswer {
@@ -70,6 +86,7 @@ export interface FinishBody {
   graph?: unknown;
   demo?: boolean;
   result?: unknown;
+  outputs?: ReportedOutput[];
 }
 
 /** Loader node types and the model component each loads (nodes/models/loaders.ts). */

@@ -14,6 +14,9 @@ import { loadConfig } from "../../config";
 import { testRegistry } from "../../../test/fixtures/fake-nodes";
 import { haveRedis, startRedis, type TestRedis } from "../../../test/helpers/redis";
 import { scaleOutRoutes } from "../../http/worker-routes";
+import { restRoutes } from "../../api/rest";
+import { generateTaskKind, TASK_KIND } from "../../api/rest/tasks";
+import type { GenerationResult } from "../../api/params";
 import { RunWorker } from "./worker";
 import { graphNeeds, missingModel, scaleOutTiming, WORKER_API } from "./protocol";
 
@@ -47,6 +50,7 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
   let server: Server;
   let url: string;
   let worker: RunWorker;
+  let workerApp: AppContext;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -58,10 +62,24 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
       apiToken: TOKEN,
       progressIntervalMs: 0,
     });
-    server = createHttpServer({ app, routes: scaleOutRoutes(app) });
+    server = createHttpServer({ app, routes: [...scaleOutRoutes(app), ...restRoutes(app)] });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = loadConfig();
+    // The worker's REST task kind with a stand-in generation: one test-tone graph inside the task's run.
+    const workerData = folder();
+    workerApp = createAppContext({ dataDir: workerData, registry: testRegistry(), progressIntervalMs: 0 });
+    const generate = async (
+      params: Record<string, unknown>,
+      _config: unknown,
+      opts: { inside?: { runGraph(g: unknown): Promise<{ results: Record<string, Array<{ path?: string }>> }> } },
+    ): Promise<GenerationResult> => {
+      const outcome = await opts.inside!.runGraph(tone);
+      const path = outcome.results.save[0].path!;
+      const extraOutputs = { timeCosts: {}, lmMetadata: null, seedValue: "7", runId: null, graph: null, warnings: [] };
+      const audio = { path, absolutePath: join(workerData, path), key: "k1", sampleRate: 48000, params, silent: false };
+      return { audios: [audio], statusMessage: "ok", extraOutputs, success: true, error: null } as never;
+    };
     worker = new RunWorker({
       redisUrl: redis.url,
       serverUrl: url,
@@ -73,6 +91,9 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
       threads: 1,
       timing: scaleOutTiming({} as NodeJS.ProcessEnv),
       registry: testRegistry(),
+      models: workerApp.models,
+      kinds: { [TASK_KIND]: generateTaskKind(workerApp, generate as never) },
+      localOutputs: (runId) => workerApp.store.listOutputs(runId),
       heartbeatMs: 100,
       logger: () => {},
     });
@@ -81,6 +102,7 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
 
   afterAll(async () => {
     await worker?.close();
+    await workerApp?.close();
     await new Promise((r) => server?.close(r));
     await app?.close();
     await redis?.stop();
@@ -113,6 +135,31 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
     expect(new TextDecoder().decode(bytes.slice(0, 4))).toBe("fLaC");
     // Seeds and timings came back with the finish report.
     expect(Object.keys(app.store.getRun(ids[0])!.timings)).toContain("save");
+  });
+
+  it("a REST task runs on the worker: /query_result answers from the store and its audio downloads", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const r = await fetch(`${url}/release_task`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "a tone" }),
+    });
+    expect(r.status).toBe(200);
+    const taskId = ((await r.json()) as { data: { task_id: string } }).data.task_id;
+    await until(() => app.store.getRun(taskId)?.status === "finished", "the task finished");
+    expect(app.store.getRun(taskId)!.worker).toBe(worker.id);
+    const q = await fetch(`${url}/query_result`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ task_id_list: [taskId] }),
+    });
+    const item = ((await q.json()) as { data: Array<{ status: number; result: string }> }).data[0];
+    expect(item.status).toBe(1);
+    const [first] = JSON.parse(item.result) as Array<{ file: string; seed_value: string }>;
+    expect(first.seed_value).toBe("7");
+    const audio = await fetch(`${url}${first.file}`, { headers: auth });
+    expect(audio.status).toBe(200);
+    expect(new TextDecoder().decode(new Uint8Array(await audio.arrayBuffer()).slice(0, 4))).toBe("fLaC");
   });
 
   it("stats list the worker with its host, provider, models and current job", async () => {
