@@ -45,7 +45,7 @@ const ms = (x: number) => x.toFixed(1);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 
-let t0 = performance.now();
+const t0 = performance.now();
 const model = await LmModel.fromCheckpoint(dir, { precision, threads });
 console.log(
   `LM ${precision}, ${model.config.num_hidden_layers} layers: built + session in ${ms(performance.now() - t0)} ms`,
