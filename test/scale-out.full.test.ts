@@ -155,6 +155,33 @@ describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis
         expect(new TextDecoder().decode(bytes.slice(0, 4))).toBe("fLaC");
         expect(bytes.length).toBeGreaterThan(10_000);
       }
+      // A REST task (upstream's pipeline on the demo weights) runs on the surviving worker; its result, named
+      // as upstream names it, downloads through /v1/audio on the coordinator.
+      const rel = await fetch(`${url}/release_task`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "a short test", audio_duration: 10, thinking: false, batch_size: 1 }),
+      });
+      expect(rel.status).toBe(200);
+      const taskId = ((await rel.json()) as { data: { task_id: string } }).data.task_id;
+      let item: { status: number; result: string } | undefined;
+      await until(async () => {
+        const q = await fetch(`${url}/query_result`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ task_id_list: [taskId] }),
+        });
+        item = ((await q.json()) as { data: Array<{ status: number; result: string }> }).data[0];
+        return item.status !== 0;
+      }, "the REST task ended");
+      expect(item!.status, item!.result).toBe(1);
+      expect(store.getRun(taskId)!.worker).not.toBe(w1Id);
+      const [first] = JSON.parse(item!.result) as Array<{ file: string; key: string }>;
+      expect(first.file).toContain(encodeURIComponent(first.key));
+      const audio = await fetch(`${url}${first.file}`, { headers: auth });
+      expect(audio.status).toBe(200);
+      expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+
       // Worker 2 survived and took over; after the kill only it is listed.
       expect(w2.child.exitCode).toBeNull();
       await until(async () => {
