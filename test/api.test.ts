@@ -10,6 +10,7 @@ import type { AppRouter } from "../server/trpc/app-router";
 import { createAppContext } from "../server/app-context";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { testRegistry } from "./fixtures/fake-nodes";
+import { memoryTier } from "../server/models/tiers";
 
 let srv: TestServer;
 let client: ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -170,6 +171,7 @@ describe("tRPC API", () => {
     expect(later.memory).toEqual({
       usedBytes: srv.app.models.registry().status().usedBytes,
       budgetBytes: srv.app.config.memoryBudgetBytes,
+      tier: memoryTier(srv.app.config.memoryBudgetBytes),
     });
     expect(later.models.map((m) => m.kind).sort()).toEqual(["dit", "dit", "lm", "text-encoder", "vae"]);
   });

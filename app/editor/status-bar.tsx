@@ -73,6 +73,14 @@ export function StatusBar() {
               {`${(info.memory.usedBytes / 2 ** 30).toFixed(1)} / ${(info.memory.budgetBytes / 2 ** 30).toFixed(1)} GiB`}
             </span>
           )}
+          {info.memory?.tier && (
+            <span
+              data-testid="memory-tier"
+              title={`memory tier (after upstream's GPU tiers): LM ${info.memory.tier.lmSizes.join(", ") || "none"}; batch ≤ ${info.memory.tier.maxBatchWithLm} with the LM, ≤ ${info.memory.tier.maxBatchWithoutLm} without; songs ≤ ${info.memory.tier.maxDurationWithLm} s with the LM, ≤ ${info.memory.tier.maxDurationWithoutLm} s without; ${info.memory.tier.offload ? "models released between stages (offload)" : "models kept warm within the budget"}`}
+            >
+              {`${info.memory.tier.tier} · LM ${info.memory.tier.recommendedLm ?? "none"} · batch ≤ ${info.memory.tier.maxBatchWithLm}${info.memory.tier.offload ? " · offload" : ""}`}
+            </span>
+          )}
           <span className="ml-auto">
             queue {info.queue.running} running · {info.queue.waiting} waiting
             <span

@@ -1,6 +1,7 @@
 // system.info: what the status bar shows (execution provider, loaded models, demo weights).
 import { router, publicProcedure } from "../init";
 import type { QueueStats } from "../../runs/queue";
+import { memoryTier, type MemoryTier } from "../../models/tiers";
 
 export interface SystemInfo {
   version: string;
@@ -11,8 +12,11 @@ export interface SystemInfo {
   queue: QueueStats;
   /** True while the models are still being prepared (demo conversion on first start). */
   preparingModels: boolean;
-  /** Bytes of loaded model sessions and the budget they are kept under (ACESTEP_MEMORY_BUDGET). */
-  memory: { usedBytes: number; budgetBytes: number };
+  /**
+   * Bytes of loaded model sessions and the budget they are kept under (ACESTEP_MEMORY_BUDGET), and the memory tier
+   * the budget picks (LM sizes, batch and duration limits, offload; server/models/tiers.ts).
+   */
+  memory: { usedBytes: number; budgetBytes: number; tier: MemoryTier };
 }
 
 export const systemRouter = router({
@@ -25,7 +29,11 @@ export const systemRouter = router({
       models: [],
       queue: ctx.app.runs.queueStats(),
       preparingModels: false,
-      memory: { usedBytes: 0, budgetBytes: ctx.app.config.memoryBudgetBytes },
+      memory: {
+        usedBytes: 0,
+        budgetBytes: ctx.app.config.memoryBudgetBytes,
+        tier: memoryTier(ctx.app.config.memoryBudgetBytes),
+      },
     };
     const m = ctx.app.models;
     info.demoWeights = m.demo;
@@ -45,7 +53,7 @@ export const systemRouter = router({
         loaded: status.loaded.some((l) => l.id.startsWith(`${e.name}/`)),
         demo: m.demo,
       }));
-      info.memory = { usedBytes: status.usedBytes, budgetBytes: status.budgetBytes };
+      info.memory = { usedBytes: status.usedBytes, budgetBytes: status.budgetBytes, tier: m.tier() };
     } catch {
       // models not ready yet: the status bar shows what is known
     }
