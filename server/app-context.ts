@@ -47,6 +47,7 @@ export function createAppContext(overrides: AppContextOptions = {}): AppContext 
     demoModelsDir: config.demoModelsDir,
     threads: config.threads,
     budgetBytes: config.memoryBudgetBytes,
+    ortCacheDir: config.ortCacheDir,
     logger: (m) => console.error(`[models] ${m}`),
   });
   let scaleOut: ScaleOutQueue | null = null;

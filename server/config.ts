@@ -24,6 +24,11 @@ export interface AppConfig {
   memoryBudgetBytes: number;
   /** Seconds a non-streaming POST /v1/chat/completions waits for its generation (upstream ACESTEP_GENERATION_TIMEOUT). */
   generationTimeoutS: number;
+  /**
+   * ORT's optimized-model cache (ACESTEP_ORT_CACHE): a folder, "off", or undefined for `<dataDir>/ort-cache`
+   * (ModelManagerOptions.ortCacheDir).
+   */
+  ortCacheDir?: string | null;
   /** Scale-out: the Redis of the BullMQ run queue (ACESTEP_REDIS_URL); `acestep serve` is then the coordinator. */
   redisUrl: string | null;
 }
@@ -53,6 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     memoryBudgetBytes: memoryBudgetBytes(env),
     generationTimeoutS: Math.max(1, int("ACESTEP_GENERATION_TIMEOUT", 600)),
     redisUrl: env.ACESTEP_REDIS_URL || null,
+    ortCacheDir:
+      env.ACESTEP_ORT_CACHE === "off" ? null : env.ACESTEP_ORT_CACHE ? resolve(env.ACESTEP_ORT_CACHE) : undefined,
   };
 }
 

@@ -36,6 +36,11 @@ export interface ModelManagerOptions {
   executionProvider?: "auto" | "cpu" | "cuda";
   /** Memory budget for loaded sessions (bytes). */
   budgetBytes?: number;
+  /**
+   * ORT's optimized-model cache (server/runtime/ort-worker.mjs createWithCache): a second cold process creates its
+   * sessions from the saved optimized graphs. Default `<dataDir>/ort-cache`; null turns it off.
+   */
+  ortCacheDir?: string | null;
   logger?: (m: string) => void;
 }
 
@@ -213,7 +218,18 @@ export class ModelManager {
     if (!this.registered.has(id)) {
       this.registered.add(id);
       const data = entry.files.find((x) => x.role === `${role}_data`);
-      reg.register(id, { path: f.abs, dataFiles: data ? [join(this.modelsDir, data.path)] : undefined });
+      const cacheDir =
+        this.opts.ortCacheDir === undefined ? join(this.opts.dataDir, "ort-cache") : this.opts.ortCacheDir;
+      // keyed by the content of the model and its external data (a reconverted model gets a fresh entry)
+      const key = createHash("sha256")
+        .update(`${f.sha256}\n${data?.sha256 ?? ""}`)
+        .digest("hex")
+        .slice(0, 24);
+      reg.register(id, {
+        path: f.abs,
+        dataFiles: data ? [join(this.modelsDir, data.path)] : undefined,
+        options: cacheDir ? { optimizedCache: { dir: cacheDir, key: `${entry.name}.${role}.${key}` } } : undefined,
+      });
     }
     return reg.run(id, feeds, { signal, transfer });
   }

@@ -5,7 +5,10 @@
 //   worker → host  { seq, ok: true, result } | { seq, ok: false, error: { name, message, file? } }
 // Tensors cross as { type, dims, data: TypedArray } with their ArrayBuffers in the transfer list.
 import { parentPort, workerData } from "node:worker_threads";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { arch, cpus } from "node:os";
+import { basename, join } from "node:path";
 import ort from "onnxruntime-node";
 
 const testHooks = Boolean(workerData?.testHooks);
@@ -57,6 +60,70 @@ function providersFor(options) {
   return state.providers;
 }
 
+/**
+ * Where the optimized graph of a model is cached: named by the caller's key (the model's content hash) and what
+ * shapes the optimized graph — ORT version, provider, optimization level, free-dimension overrides and the CPU
+ * (level "all" adds hardware-specific layouts such as NCHWc; ORT says such a model is only for the machine that
+ * optimized it).
+ */
+function optimizedCachePath(cache, options, provider) {
+  const level = options.graphOptimizationLevel ?? "all";
+  const shape = createHash("sha256")
+    .update(
+      JSON.stringify([
+        ort.env.versions?.common ?? "",
+        provider,
+        level,
+        options.freeDimensionOverrides ?? null,
+        arch(),
+        cpus()[0]?.model ?? "",
+      ]),
+    )
+    .digest("hex")
+    .slice(0, 16);
+  return join(cache.dir, `${cache.key}-${provider}-${level}-${shape}.onnx`);
+}
+
+/**
+ * Session creation through the optimized-model cache (options.optimizedCache = { dir, key }): a cached graph is
+ * loaded with graph optimization off; otherwise the session is created as usual and ORT writes the optimized
+ * graph (SessionOptions.optimizedModelFilePath, initializers in an external file) which is renamed into place
+ * only once complete. Returns { session, cache: "hit" | "saved" | "off" }.
+ */
+async function createWithCache(source, options, providers) {
+  const cache = typeof source === "string" ? options.optimizedCache : undefined;
+  if (!cache)
+    return { session: await ort.InferenceSession.create(source, sessionOptions(options, providers)), cache: "off" };
+  const file = optimizedCachePath(cache, options, providers[0]);
+  if (existsSync(file)) {
+    try {
+      const so = sessionOptions({ ...options, graphOptimizationLevel: "disabled" }, providers);
+      return { session: await ort.InferenceSession.create(file, so), cache: "hit" };
+    } catch {
+      rmSync(file, { force: true }); // unreadable (e.g. its data file went away): optimize again
+    }
+  }
+  mkdirSync(cache.dir, { recursive: true });
+  const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = `${file}.tmp-${tag}`;
+  const so = sessionOptions(options, providers);
+  so.optimizedModelFilePath = tmp;
+  so.extra = {
+    session: {
+      optimized_model_external_initializers_file_name: `${basename(file)}.${tag}.data`,
+      optimized_model_external_initializers_min_size_in_bytes: "1024",
+    },
+  };
+  const session = await ort.InferenceSession.create(source, so);
+  try {
+    renameSync(tmp, file);
+    return { session, cache: "saved" };
+  } catch {
+    rmSync(tmp, { force: true });
+    return { session, cache: "off" };
+  }
+}
+
 async function createSession(source, options, providers) {
   const label = sourceLabel(source, options);
   if (typeof source === "string") {
@@ -66,7 +133,7 @@ async function createSession(source, options, providers) {
       throw new WorkerError("ModelLoadError", `model path is not a file: ${source}`, { file: source });
   }
   try {
-    return await ort.InferenceSession.create(source, sessionOptions(options, providers));
+    return await createWithCache(source, options, providers);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new WorkerError("ModelLoadError", `cannot load model ${label} (${providers[0]}): ${msg}`, { file: label });
@@ -80,17 +147,20 @@ async function load({ id, source, options = {} }) {
     await old.session.release();
   }
   let providers = providersFor(options);
-  let session;
+  let created;
   let fallback;
+  const started = performance.now();
   try {
-    session = await createSession(source, options, providers);
+    created = await createSession(source, options, providers);
   } catch (e) {
     // A CUDA session that fails for a reason other than a missing file retries on CPU.
     if (providers[0] !== "cuda" || e.message.startsWith("model file not found")) throw e;
     fallback = { id, from: "cuda", to: "cpu", reason: e.message };
     providers = ["cpu"];
-    session = await createSession(source, options, providers);
+    created = await createSession(source, options, providers);
   }
+  const { session, cache } = created;
+  const createMs = performance.now() - started;
   const provider = providers[0];
   // Keep the source only where an OOM fallback may need to rebuild the session on CPU.
   sessions.set(id, { session, provider, source: provider === "cuda" ? source : null, options, simulateOom: false });
@@ -101,6 +171,8 @@ async function load({ id, source, options = {} }) {
     outputMetadata: plainMetadata(session.outputMetadata),
     provider,
     fallback,
+    optimizedCache: cache,
+    createMs,
   };
 }
 
@@ -152,7 +224,7 @@ async function run({ id, feeds, fetches }) {
     if (entry.provider !== "cuda" || !OOM_RE.test(msg))
       throw new WorkerError("RunError", `run of model '${id}' failed: ${msg}`);
     // CUDA out of memory: rebuild this model on CPU, free the GPU session, retry once.
-    const cpu = await createSession(entry.source, entry.options, ["cpu"]);
+    const { session: cpu } = await createSession(entry.source, entry.options, ["cpu"]);
     await entry.session.release().catch(() => {});
     Object.assign(entry, { session: cpu, provider: "cpu", source: null });
     fallback = { id, from: "cuda", to: "cpu", reason: msg };

@@ -40,6 +40,12 @@ export interface LoadOptions {
   fileName?: string;
   /** Move (detach) the caller's byte buffers instead of copying them (default true). */
   transfer?: boolean;
+  /**
+   * ORT's optimized-model cache (file models only): the first creation saves the optimized graph under `dir`, keyed
+   * by `key` (the model's content hash) plus ORT version, provider, optimization level and CPU; later creations
+   * (in any process) load it with graph optimization off. See ort-worker.mjs createWithCache.
+   */
+  optimizedCache?: { dir: string; key: string };
 }
 
 export interface ValueMetadata {
@@ -55,6 +61,10 @@ export interface LoadedSession {
   inputMetadata?: ValueMetadata[];
   outputMetadata?: ValueMetadata[];
   provider: Provider;
+  /** Whether the session came from the optimized-model cache ("hit"), wrote it ("saved") or did not use it. */
+  optimizedCache?: "hit" | "saved" | "off";
+  /** Milliseconds the session creation took in the worker. */
+  createMs?: number;
 }
 
 export interface RunOptions {

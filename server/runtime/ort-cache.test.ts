@@ -1,0 +1,58 @@
+// ORT's optimized-model cache through the real worker (ort-worker.mjs createWithCache): the first session writes
+// the optimized graph (with its initializers in an external file), a fresh worker — a second cold process —
+// creates its session from it with the same numbers as without the cache; a cache entry that cannot be read is
+// rebuilt; the key carries the model's hash, so another model never reuses it.
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSessionHost, type SessionHost } from "./session-host";
+import { matmulChainModel, writeModels } from "./test-models";
+
+const files = writeModels({ chain: matmulChainModel(48, 4), other: matmulChainModel(40, 3) });
+const dir = mkdtempSync(join(tmpdir(), "acestep-ortcache-"));
+const hosts: SessionHost[] = [];
+afterAll(async () => {
+  for (const h of hosts) await h.close();
+  rmSync(files.dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh worker (what a new process gets), loading `name` through the cache under `key`. */
+async function loadFresh(name: "chain" | "other", key: string, cache = true) {
+  const host = createSessionHost({ threads: 1 });
+  hosts.push(host);
+  const s = await host.load(name, files.paths[name], cache ? { optimizedCache: { dir, key } } : {});
+  const n = name === "chain" ? 48 : 40;
+  const x = new Float32Array(n * n).map((_, i) => Math.sin(i) * 0.1);
+  const out = await host.run(name, { x: { type: "float32", dims: [n, n], data: x } });
+  await host.close();
+  return { s, y: Array.from(Object.values(out)[0].data as Float32Array) };
+}
+
+describe("optimized-model cache", () => {
+  it("saves the optimized graph once; a fresh worker loads it with the same numbers", async () => {
+    const plain = await loadFresh("chain", "k1", false);
+    expect(plain.s.optimizedCache).toBe("off");
+    const first = await loadFresh("chain", "k1");
+    expect(first.s.optimizedCache).toBe("saved");
+    const names = readdirSync(dir);
+    expect(names.filter((f) => f.endsWith(".onnx"))).toHaveLength(1);
+    expect(names.filter((f) => f.endsWith(".data"))).toHaveLength(1);
+    expect(names.filter((f) => f.includes(".tmp-"))).toEqual([]);
+    const second = await loadFresh("chain", "k1");
+    expect(second.s.optimizedCache).toBe("hit");
+    expect(second.y).toEqual(plain.y);
+    expect(first.y).toEqual(plain.y);
+  });
+
+  it("rebuilds an entry whose data file went away, and keys entries by the caller's key", async () => {
+    for (const f of readdirSync(dir)) if (f.endsWith(".data")) rmSync(join(dir, f));
+    const rebuilt = await loadFresh("chain", "k1");
+    expect(rebuilt.s.optimizedCache).toBe("saved");
+    expect((await loadFresh("chain", "k1")).s.optimizedCache).toBe("hit");
+    const other = await loadFresh("other", "k2");
+    expect(other.s.optimizedCache).toBe("saved");
+    expect(other.y).toEqual((await loadFresh("other", "k2", false)).y);
+  });
+});
