@@ -223,7 +223,9 @@ export async function coverFromAudio(
   return latentOf(src, withCoverStrength(runner, meta, strength), runner.mm.demo);
 }
 
+/** The audio with silence around it; the same object when there is none (so its VAE encode is reused). */
 function padAudio(audio: AudioValue, left: number, right: number): AudioValue {
+  if (left === 0 && right === 0) return audio;
   const ch = audio.channels.map((c) => {
     const out = new Float32Array(left + c.length + right);
     out.set(c, left);
