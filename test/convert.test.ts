@@ -11,7 +11,8 @@ import { parseDtypeSpec } from "../server/models/convert/precision";
 let ck: string;
 beforeAll(() => {
   ck = mkdtempSync(join(tmpdir(), "acestep-ck-"));
-  writeTinyCheckpoints(ck);
+  // the folders these tests convert or refuse (the other tiny models cost seconds to write)
+  writeTinyCheckpoints(ck, { only: ["textEncoder", "lm", "vae"] });
 });
 
 const onlyQwen = ["Qwen3-Embedding-0.6B", "acestep-5Hz-lm-0.6B"];

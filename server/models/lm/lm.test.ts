@@ -31,7 +31,7 @@ const errors: Record<string, number> = {};
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "lm-runner-"));
-  lmDir = writeTinyCheckpoints(dir).lm;
+  lmDir = writeTinyCheckpoints(dir, { only: ["lm"] }).lm;
   lm = await LmModel.fromCheckpoint(lmDir);
 });
 afterAll(async () => {
