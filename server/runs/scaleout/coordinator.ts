@@ -114,17 +114,22 @@ export class ScaleOutQueue implements RunQueue {
     }
   }
 
-  /** Running runs whose job is no longer active in Redis: back to the queue, or failed with BullMQ's reason. */
+  /**
+   * Runs whose job is no longer active in Redis: back to the queue, or failed with BullMQ's reason; queued runs
+   * missing from Redis (restarted without persistence) are sent again by pump.
+   */
   async reconcile(): Promise<void> {
     if (this.closed) return;
     try {
-      const rows = this.store.db.prepare("SELECT id FROM runs WHERE status='running' AND owner=?").all(REDIS_OWNER) as {
-        id: string;
-      }[];
-      for (const { id } of rows) {
+      const rows = this.store.db
+        .prepare("SELECT id, status FROM runs WHERE status IN ('running','queued') AND owner=?")
+        .all(REDIS_OWNER) as { id: string; status: string }[];
+      for (const { id, status } of rows) {
         const job = await this.bull.getJob(id);
         const state = job ? await job.getState() : "missing";
+        // A job that failed before a worker could start its run (the coordinator could not be reached) fails it.
         if (state === "failed") await this.onFailed(id, job?.failedReason ?? "failed in the queue");
+        else if (status !== "running") continue;
         else if (state === "waiting" || state === "delayed" || state === "prioritized") this.onStalled(id);
         else if (state === "missing" || state === "unknown") {
           const run = this.store.getRun(id);

@@ -18,6 +18,7 @@ import { restRoutes } from "../../api/rest";
 import { generateTaskKind, TASK_KIND } from "../../api/rest/tasks";
 import type { GenerationResult } from "../../api/params";
 import { RunWorker } from "./worker";
+import { REDIS_OWNER } from "../queue";
 import { graphNeeds, missingModel, scaleOutTiming, WORKER_API } from "./protocol";
 
 const TOKEN = "scale-out-test-token";
@@ -193,6 +194,23 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
     expect((await post(WORKER_API.heartbeat, {}, "wrong")).status).toBe(401);
     const events = app.store.eventsAfter(id).map((e) => e.event.type);
     expect(events.filter((t) => t === "run.finished")).toHaveLength(1);
+  });
+
+  it("a queued run whose job Redis lost (restarted without persistence) is sent again and runs once", async () => {
+    const id = crypto.randomUUID();
+    app.store.createRun({
+      id,
+      graph: slow(1),
+      graphId: null,
+      outputDir: join(app.config.dataDir, "outputs", id),
+      demo: false,
+      owner: REDIS_OWNER,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(app.store.getRun(id)!.status).toBe("queued"); // nothing in Redis: no worker saw it
+    await app.scaleOut!.reconcile();
+    await until(() => app.store.getRun(id)?.status === "finished", "the run finished");
+    expect(app.store.getRun(id)!.attempts).toBe(1);
   });
 
   it("a run that needs a model no worker holds waits in the queue", async () => {
