@@ -37,6 +37,7 @@ const cfg: Qwen3Config = {
   rope_theta: 1e6,
   rms_norm_eps: 1e-6,
   tie_word_embeddings: true,
+  attention_bias: false,
 };
 const H = cfg.hidden_size;
 const KVW = cfg.num_key_value_heads * cfg.head_dim;

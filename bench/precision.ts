@@ -22,7 +22,7 @@ import {
   OFFICIAL_VAE_CONFIG,
 } from "../server/checkpoints/layout/official-configs";
 import { ditLayout } from "../server/checkpoints/layout/dit";
-import { qwen3Layout } from "../server/checkpoints/layout/qwen3";
+import { qwen3ConfigSchema, qwen3Layout } from "../server/checkpoints/layout/qwen3";
 import { vaeLayout } from "../server/checkpoints/layout/vae";
 import { uniforms } from "../server/random/prng";
 import { ditConfigFromJson } from "../server/models/dit/config";
@@ -31,7 +31,7 @@ import { CODE_HEAD_ROWS, LmModel } from "../server/models/lm/runner";
 import { buildOobleckDecoder, oobleckConfigFromJson } from "../server/models/vae";
 import { argmax, klFromLogits, relativeRmse, snrDb } from "../server/onnx/error-metrics";
 import { GraphBuilder, type BuiltModel, type Precision } from "../server/onnx/graph";
-import { buildQwen3TextEncoder, type Qwen3Config } from "../server/onnx/qwen3";
+import { buildQwen3TextEncoder } from "../server/onnx/qwen3";
 import { toBytes, toBytesWithExternalData, totalInitializerBytes } from "../server/onnx/serialize";
 import type { WeightTensor, Weights } from "../server/onnx/weights";
 
@@ -235,7 +235,7 @@ async function dit(): Promise<void> {
 // ---- LM ---------------------------------------------------------------------------------------
 async function lm(): Promise<void> {
   const json = { ...OFFICIAL_LM_06B_CONFIG, num_hidden_layers: LM_LAYERS };
-  const cfg = json as unknown as Qwen3Config;
+  const cfg = qwen3ConfigSchema.parse(json);
   const w = lazyRandomWeights(qwen3Layout(json, { prefix: "model.", causalLm: true }).required, 2);
   const r = uniforms(7);
   const prompt = Array.from({ length: 64 }, () => Math.floor(r() * 151_000));
@@ -288,7 +288,7 @@ async function lm(): Promise<void> {
 // ---- text encoder -----------------------------------------------------------------------------
 async function textEncoder(): Promise<void> {
   const json = { ...OFFICIAL_TEXT_ENCODER_CONFIG, num_hidden_layers: 4 };
-  const cfg = json as unknown as Qwen3Config;
+  const cfg = qwen3ConfigSchema.parse(json);
   const w = lazyRandomWeights(qwen3Layout(json, { prefix: "", causalLm: false }).required, 3);
   const r = uniforms(8);
   const ids = Array.from({ length: 64 }, () => Math.floor(r() * 150_000));

@@ -22,20 +22,9 @@ import {
 } from "./blocks";
 import { GraphBuilder, type BuiltModel, type F32, type I64, type Precision } from "./graph";
 import type { Weights } from "./weights";
+import type { Qwen3Config } from "../checkpoints/layout/qwen3";
 
-/** Field names as in the checkpoint's config.json. */
-export interface Qwen3Config {
-  vocab_size: number;
-  hidden_size: number;
-  intermediate_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  num_key_value_heads: number;
-  head_dim: number;
-  rope_theta: number;
-  rms_norm_eps: number;
-  tie_word_embeddings: boolean;
-}
+export type { Qwen3Config } from "../checkpoints/layout/qwen3";
 
 export interface Qwen3StackInputs {
   ids: I64; // [B, S]

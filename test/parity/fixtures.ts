@@ -14,6 +14,7 @@ export const tinyQwen3: Qwen3Config = {
   rope_theta: 10000,
   rms_norm_eps: 1e-6,
   tie_word_embeddings: true,
+  attention_bias: false,
 };
 
 export const tinyEncoder: AceStepEncoderConfig = {

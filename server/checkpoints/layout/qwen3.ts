@@ -18,7 +18,11 @@ export const qwen3ConfigSchema = z.looseObject({
   head_dim: int,
   attention_bias: z.boolean().default(false),
   tie_word_embeddings: z.boolean().default(true),
+  // Not part of the key layout, but of the graphs built from it; defaults as in the Qwen3 releases' config.json.
+  rope_theta: z.number().positive().default(1_000_000),
+  rms_norm_eps: z.number().positive().default(1e-6),
 });
+/** A Qwen3 config.json as the layout and the graph builders (server/onnx/qwen3.ts, server/models/lm) read it. */
 export type Qwen3Config = z.infer<typeof qwen3ConfigSchema>;
 
 /** `prefix` is "" for the text encoder and "model." for a causal LM; `causalLm` adds the lm_head rule. */

@@ -4,7 +4,9 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Component } from "../../checkpoints/layout";
 import type { CheckpointWeights } from "../../checkpoints";
-import { buildQwen3TextEncoder, writeModel, type BuiltModel, type Precision, type Qwen3Config } from "../../onnx";
+import { buildQwen3TextEncoder, writeModel, type BuiltModel, type Precision } from "../../onnx";
+import { qwen3ConfigSchema } from "../../checkpoints/layout/qwen3";
+import { parseConfig } from "../../checkpoints/layout/shapes";
 import { buildLmGraph, CODE_HEAD_ROWS, readLmConfig } from "../lm";
 import { builderWeights } from "./weights-adapter";
 import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
@@ -78,10 +80,14 @@ export const textEncoderConverter: ComponentConverter = {
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });
     ctx.progress("building the Qwen3 text encoder graph");
-    const m = buildQwen3TextEncoder(builderWeights(ctx.weights), ctx.config as unknown as Qwen3Config, {
-      precision: ctx.dtype,
-      prefix: "",
-    });
+    const m = buildQwen3TextEncoder(
+      builderWeights(ctx.weights),
+      parseConfig(qwen3ConfigSchema, ctx.config, "text encoder"),
+      {
+        precision: ctx.dtype,
+        prefix: "",
+      },
+    );
     return [
       writeOnnx(ctx, m, "text_encoder.onnx", "text_encoder"),
       // Lyrics use only the token-embedding table (acestep/handler.py `infer_lyric_embeddings`): a row lookup, no graph.

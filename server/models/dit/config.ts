@@ -10,42 +10,13 @@ import { parseConfig } from "../../checkpoints/layout/shapes";
 import { ditConfigSchema } from "../../checkpoints/layout/dit";
 import type { AceStepEncoderConfig } from "../../onnx/encoder-layers";
 
-export interface AceStepDitConfig {
-  hidden_size: number;
-  intermediate_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  num_key_value_heads: number;
-  head_dim: number;
-  rms_norm_eps: number;
-  rope_theta: number;
-  use_sliding_window: boolean;
-  sliding_window: number | null;
-  layer_types?: string[];
-  patch_size: number;
-  in_channels: number;
-  audio_acoustic_hidden_dim: number;
-  text_hidden_dim: number;
-  timbre_hidden_dim: number;
-  num_lyric_encoder_hidden_layers: number;
-  num_timbre_encoder_hidden_layers: number;
-  num_attention_pooler_hidden_layers: number;
-  pool_window_size: number;
-  fsq_dim: number;
-  fsq_input_levels: number[];
-  encoder_hidden_size?: number | null;
-  encoder_intermediate_size?: number | null;
-  encoder_num_attention_heads?: number | null;
-  encoder_num_key_value_heads?: number | null;
-}
-
-/** Sinusoid width of `TimestepEmbedding` (hard-coded `in_channels=256` upstream). */
-export const TIMESTEP_SINUSOID_DIM = 256;
+export { TIMESTEP_SINUSOID_DIM } from "../../checkpoints/layout/dit";
 /** `TimestepEmbedding.scale`: the sinusoid is taken of 1000·t. */
 export const TIMESTEP_SCALE = 1000;
 /** `timestep_embedding(max_period=10000)`. */
 export const TIMESTEP_MAX_PERIOD = 10000;
 
+/** The layout schema (server/checkpoints/layout/dit.ts) plus the fields only the graph builders read. */
 const schema = ditConfigSchema.extend({
   rms_norm_eps: z.number().positive(),
   rope_theta: z.number().positive(),
@@ -53,10 +24,11 @@ const schema = ditConfigSchema.extend({
   sliding_window: z.number().int().positive().nullable(),
   layer_types: z.array(z.string()).optional(),
 });
+export type AceStepDitConfig = z.infer<typeof schema>;
 
 /** Parse a `config.json` object; throws naming every invalid field. */
 export function ditConfigFromJson(raw: unknown): AceStepDitConfig {
-  return parseConfig(schema, raw, "DiT") as AceStepDitConfig;
+  return parseConfig(schema, raw, "DiT");
 }
 
 /** Width of the condition encoders, tokenizer and detokenizer (`encoder_hidden_size` or `hidden_size`). */

@@ -48,7 +48,7 @@ import {
   type NBitsWeight,
   type Precision,
 } from "../../onnx/graph";
-import type { Qwen3Config } from "../../onnx/qwen3";
+import type { Qwen3Config } from "../../checkpoints/layout/qwen3";
 import type { QuantBits } from "../../onnx/quantize";
 import type { Weights } from "../../onnx/weights";
 

@@ -18,7 +18,8 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { openCheckpointWeights } from "../../checkpoints";
 import { toBytes, toBytesWithExternalData, totalInitializerBytes } from "../../onnx/serialize";
-import type { Qwen3Config } from "../../onnx/qwen3";
+import { qwen3ConfigSchema, type Qwen3Config } from "../../checkpoints/layout/qwen3";
+import { parseConfig } from "../../checkpoints/layout/shapes";
 import type { Weights } from "../../onnx/weights";
 import { builderWeights } from "../convert/weights-adapter";
 import { buildLmGraph, HEAD_SELECT, LM_IO, type LmGraphOptions } from "./lm-graph";
@@ -321,31 +322,14 @@ function checkWrittenInPlace(returned: Float32Array, slot: Float32Array): void {
   }
 }
 
-/** config.json of an LM checkpoint folder, as the Qwen3Config the builders take. */
+/** config.json of an LM checkpoint folder, parsed by the layout schema (server/checkpoints/layout/qwen3.ts). */
 export function readLmConfig(dir: string): Qwen3Config {
   const file = path.join(dir, "config.json");
-  let raw: Record<string, unknown>;
+  let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new Error(`lm: cannot read ${file} (${(e as Error).message})`);
   }
-  const num = (k: string, dflt?: number): number => {
-    const v = raw[k] ?? dflt;
-    if (typeof v !== "number") throw new Error(`lm: ${file}: "${k}" missing or not a number`);
-    return v;
-  };
-  const heads = num("num_attention_heads");
-  return {
-    vocab_size: num("vocab_size"),
-    hidden_size: num("hidden_size"),
-    intermediate_size: num("intermediate_size"),
-    num_hidden_layers: num("num_hidden_layers"),
-    num_attention_heads: heads,
-    num_key_value_heads: num("num_key_value_heads", heads),
-    head_dim: num("head_dim", num("hidden_size") / heads),
-    rope_theta: num("rope_theta", 1_000_000),
-    rms_norm_eps: num("rms_norm_eps", 1e-6),
-    tie_word_embeddings: raw.tie_word_embeddings === undefined ? true : raw.tie_word_embeddings === true,
-  };
+  return parseConfig(qwen3ConfigSchema, raw, `LM (${file})`);
 }
