@@ -1,16 +1,15 @@
 // 5 Hz LM decode benchmark at 0.6B width (hidden 1024, 16 q / 8 kv heads × 128, intermediate 3072,
 // vocab 217 204, tied head) with reduced depth, projected per layer to 28 layers, at 100 / 1000 / 3000
 // tokens of context (timings: fastest of STEPS decode steps after a warm-up). In the same run: memory bandwidth (JS stream-sum and an ORT GEMV over a 256 MiB
-// weight), bytes moved per token, the in-place KV recipe (server/models/lm) against the in-graph Concat
-// baseline (server/onnx buildQwen3Lm), the CFG pair (2 lanes in one call), MatMulNBits int8/int4, and
-// the GroupQueryAttention shared past/present buffer probe.
+// weight), bytes moved per token, the in-place KV recipe (server/models/lm), the CFG pair (2 lanes in one call),
+// MatMulNBits int8/int4, and the GroupQueryAttention shared past/present buffer probe.
 //
 //   npx tsx bench/lm.ts        # LAYERS=8 (per layer = (t(8) − t(0 layers)) / 8), THREADS=2, STEPS=12
 //   LAYERS=8 THREADS=2 STEPS=12 CONTEXTS=100,1000,3000 QUANT=1 GQA=1 npx tsx bench/lm.ts
 import os from "node:os";
 import * as ort from "onnxruntime-node";
 import { GraphBuilder } from "../server/onnx/graph";
-import { buildQwen3Lm, type Qwen3Config } from "../server/onnx/qwen3";
+import type { Qwen3Config } from "../server/onnx/qwen3";
 import { toBytes } from "../server/onnx/serialize";
 import type { Weights, WeightTensor } from "../server/onnx/weights";
 import { attr } from "../server/onnx/graph-core";
@@ -174,30 +173,6 @@ function recipeStepper(lm: LmModel, lanes: 1 | 2, ctx: number, o: StepOptions): 
   for (const t of c.tokens) for (let i = 0; i < ctx; i++) t.push(1);
   const toks = Array.from({ length: lanes }, () => [151669 + 5]);
   return () => lm.step(c, toks, o);
-}
-
-/** Baseline (server/onnx buildQwen3Lm): past views in, Concat of past + new in the graph, new K/V copied out, JS appends. */
-function baselineStepper(s: ort.InferenceSession, layers: number, ctx: number): Stepper {
-  const lmax = ctx + 2 * STEPS + 8;
-  const cache = Array.from({ length: layers }, () => ({ k: fill(lmax * KVW, 0.5, 11), v: fill(lmax * KVW, 0.5, 12) }));
-  let p = ctx;
-  return async () => {
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", BigInt64Array.from([151674n]), [1, 1]),
-      position_ids: new ort.Tensor("int64", BigInt64Array.from([BigInt(p)]), [1, 1]),
-      attention_mask: new ort.Tensor("int64", new BigInt64Array(p + 1).fill(1n), [1, p + 1]),
-    };
-    for (let l = 0; l < layers; l++) {
-      feeds[`past_key.${l}`] = new ort.Tensor("float32", cache[l].k.subarray(0, p * KVW), [1, p, KVW]);
-      feeds[`past_value.${l}`] = new ort.Tensor("float32", cache[l].v.subarray(0, p * KVW), [1, p, KVW]);
-    }
-    const out = await s.run(feeds);
-    for (let l = 0; l < layers; l++) {
-      cache[l].k.set(out[`new_key.${l}`].data as Float32Array, p * KVW);
-      cache[l].v.set(out[`new_value.${l}`].data as Float32Array, p * KVW);
-    }
-    if (p < lmax - 1) p++;
-  };
 }
 
 /**
@@ -379,27 +354,6 @@ async function main() {
     await mL.dispose();
     console.log(`  ${gr.tag} done (${el()})`);
   }
-  // baseline: server/onnx buildQwen3Lm with the code rows (Concat of past + new inside the graph)
-  const base = async (L: number) =>
-    ort.InferenceSession.create(
-      toBytes(buildQwen3Lm(weightsFor(all, L), cfgAt(L), { headRows: CODE_HEAD_ROWS })),
-      sessionOptions,
-    );
-  const b0 = await base(0);
-  const bL = await base(LAYERS);
-  for (const ctx of CONTEXTS) {
-    const [a, b] = await interleaved([baselineStepper(b0, 0, ctx), baselineStepper(bL, LAYERS, ctx)]);
-    rows.push({
-      name: "baseline in-graph Concat (buildQwen3Lm), code head",
-      ctx,
-      lanes: 1,
-      ms: [a, b],
-      head: codeRows,
-    });
-  }
-  await b0.release();
-  await bL.release();
-  console.log(`  baseline done (${el()})`);
 
   console.log(
     `\n| variant | ctx | ms/step @0 layers (head, embed, call) | ms/step @${LAYERS} | ms/layer | projected ms/step @28 | tok/s @28 (per stream) | MB read/step @28 (weights + head + KV) | implied GB/s |`,

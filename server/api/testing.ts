@@ -1,33 +1,14 @@
-// Test helpers for the library API: which nodes this build has, and a registry of cheap stand-ins with the
-// SAME declarations (ports and params) as the real nodes — copied from the real declaration — so the graph
-// builder and the result collection can be tested fast and without models. When a node's params change,
-// the field-table tests fail and point at FIELD_MAP.
+// Test helpers for the library API: a registry of cheap stand-ins with the SAME declarations (ports and params)
+// as the real nodes — copied from the real declaration — so the graph builder and the result collection can be
+// tested fast and without models. When a node's params change, the field-table tests fail and point at FIELD_MAP.
 import { createDefaultRegistry } from "../../nodes/index";
 import { NodeRegistry } from "../../nodes/registry";
-import {
-  defineNode,
-  type AnyNodeDefinition,
-  type InputSpecs,
-  type OutputSpecs,
-  type ParamShape,
-} from "../../nodes/define-node";
+import { defineNode, type AnyNodeDefinition } from "../../nodes/define-node";
 import { SaveAudioNode } from "../../nodes/audio/save-audio";
 import { NODE_TYPES, TASK_NODE_TYPES } from "./build-graph";
 import { LM_HELPER_NODES } from "./library";
 
 const realRegistry = createDefaultRegistry();
-
-/** Whether this build declares the node type (tests of real generation turn on by themselves). */
-export function hasNode(type: string): boolean {
-  return realRegistry.has(type);
-}
-
-/**
- * Declarations for node types this build does not have (none at the moment: every node the builder uses
- * exists). A stand-in for a missing type needs its expected declaration here.
- */
-export const EXPECTED_DECLARATIONS: Record<string, { inputs: InputSpecs; outputs: OutputSpecs; params: ParamShape }> =
-  {};
 
 const SR = 48000;
 
@@ -148,20 +129,17 @@ export function fakeRegistry(opts: { without?: string[] } = {}): NodeRegistry {
       continue;
     }
     const real = realRegistry.get(type);
-    const decl = real
-      ? { inputs: real.inputs, outputs: real.outputs, params: real.params }
-      : EXPECTED_DECLARATIONS[type];
-    if (!decl) throw new Error(`no declaration for ${type}`);
+    if (!real) throw new Error(`fakeRegistry: this build has no node "${type}" to copy the declaration of`);
     reg.add(
       defineNode({
         type,
         title: `${type} (stand-in)`,
         category: "test",
         description: "test stand-in",
-        inputs: decl.inputs,
-        outputs: decl.outputs,
-        params: decl.params,
-        output: real?.output ?? (Object.values(LM_HELPER_NODES) as string[]).includes(type),
+        inputs: real.inputs,
+        outputs: real.outputs,
+        params: real.params,
+        output: real.output ?? (Object.values(LM_HELPER_NODES) as string[]).includes(type),
         cache: false,
         run: fakeRun(type) as never,
       }) as AnyNodeDefinition,

@@ -1,10 +1,7 @@
-// Qwen3 decoder stack (HF transformers `Qwen3Model` / `Qwen3ForCausalLM`) and its two graphs:
-//   text encoder (Qwen3-Embedding-0.6B, keys without prefix: `embed_tokens.weight`, `layers.N.…`, `norm.weight`)
-//     input_ids [B,S] int64, attention_mask [B,S] int64 → last_hidden_state [B,S,H] fp32 (after final norm)
-//   5 Hz LM (keys `model.embed_tokens.weight`, `model.layers.N.…`, `model.norm.weight`, `lm_head.weight` or tied)
-//     prefill and decode share one graph; the KV cache is JS-owned fp32, sequence-major, one tensor per layer:
-//     input_ids [B,S], position_ids [B,S], attention_mask [B,P+S] int64, past_key.N / past_value.N [B,P,Hkv·D]
-//     → logits [B,V'] (last position only), new_key.N / new_value.N [B,S,Hkv·D] (this call's positions only).
+// Qwen3 decoder stack (HF transformers `Qwen3Model` / `Qwen3ForCausalLM`) and the text-encoder graph
+// (Qwen3-Embedding-0.6B, keys without prefix: `embed_tokens.weight`, `layers.N.…`, `norm.weight`):
+//   input_ids [B,S] int64, attention_mask [B,S] int64 → last_hidden_state [B,S,H] fp32 (after final norm).
+// The 5 Hz LM's step graph (in-place KV cache) is server/models/lm/lm-graph.ts.
 // Layer N: h += o_proj(attn(q_norm(q_proj(x')), k_norm(k_proj(x')), v_proj(x'))) with x' = input_layernorm(h),
 //          h += down(SiLU(gate(x'')) · up(x'')) with x'' = post_attention_layernorm(h); causal + padding mask.
 
@@ -112,54 +109,4 @@ export function buildQwen3TextEncoder(weights: Weights, cfg: Qwen3Config, opts: 
     cfg.hidden_size,
   ]);
   return g.finish({ requireAllUsed: [prefix], ignoreUnused: ["lm_head.weight"] });
-}
-
-export interface Qwen3LmBuildOptions extends Qwen3BuildOptions {
-  /** restrict the LM head to vocabulary rows [start, end) (e.g. the audio-code range); logits width end − start */
-  headRows?: [number, number];
-  /** key of an untied head (default `lm_head.weight`); ignored when tie_word_embeddings */
-  headKey?: string;
-}
-
-/** LM graph for prefill (P = 0) and decode (S = 1) with a JS-owned sequence-major fp32 KV cache. */
-export function buildQwen3Lm(weights: Weights, cfg: Qwen3Config, opts: Qwen3LmBuildOptions = {}): BuiltModel {
-  const prefix = opts.prefix ?? "model.";
-  const kvw = cfg.num_key_value_heads * cfg.head_dim;
-  const g = new GraphBuilder({ weights, precision: opts.precision, name: opts.name ?? "qwen3_lm" });
-  const ids = g.input("input_ids", "int64", ["batch", "seq"]);
-  const positions = g.input("position_ids", "int64", ["batch", "seq"]);
-  const am = g.input("attention_mask", "int64", ["batch", "total"]);
-  const past = Array.from({ length: cfg.num_hidden_layers }, (_, i) => ({
-    key: g.input(`past_key.${i}`, "float32", ["batch", "past", kvw]),
-    value: g.input(`past_value.${i}`, "float32", ["batch", "past", kvw]),
-  }));
-  const seq = seqShape(g, ids);
-  const total = g.gather(g.shape(am), g.scalarI64(1));
-  const keep = g.and(causalKeep(g, seq.s, total), keyPaddingKeep(g, am)); // [B,1,S,T]
-  const { hidden, keys, values } = qwen3Stack(g, cfg, prefix, {
-    ids,
-    positions,
-    seq,
-    mask: additiveMask(g, keep),
-    past,
-  });
-
-  const h3 = g.reshape(hidden, shapeWith(g, seq.bs, [cfg.hidden_size]));
-  const last = g.gather(h3, g.sub(seq.s, g.scalarI64(1)), 1); // [B,H]
-  const normed = g.rmsNorm(last, `${prefix}norm.weight`, cfg.rms_norm_eps, cfg.hidden_size);
-  const headKey = cfg.tie_word_embeddings ? `${prefix}embed_tokens.weight` : (opts.headKey ?? "lm_head.weight");
-  let table = g.param(headKey, { half: true, shape: [cfg.vocab_size, cfg.hidden_size] });
-  let width = cfg.vocab_size;
-  if (opts.headRows) {
-    const [r0, r1] = opts.headRows;
-    if (!(0 <= r0 && r0 < r1 && r1 <= cfg.vocab_size))
-      throw new Error(`qwen3 lm: headRows [${r0}, ${r1}) outside vocab ${cfg.vocab_size}`);
-    table = g.slice(table, [r0], [r1], [0]); // constant-folded by ORT at load
-    width = r1 - r0;
-  }
-  const logits = g.toF32(g.gemm(g.toCompute(normed), table, null, { transB: true }));
-  g.output("logits", logits, ["batch", width]);
-  keys.forEach((k, i) => g.output(`new_key.${i}`, k, ["batch", "seq", kvw]));
-  values.forEach((v, i) => g.output(`new_value.${i}`, v, ["batch", "seq", kvw]));
-  return g.finish({ requireAllUsed: [""], ignoreUnused: cfg.tie_word_embeddings ? ["lm_head.weight"] : [] });
 }

@@ -134,6 +134,24 @@ describe("LM step graph with an in-place KV cache", async () => {
     expect(record("restricted head vs full head rows", err)).toBeLessThanOrEqual(1e-6);
   });
 
+  it("an untied head reads lm_head.weight (full and restricted rows)", async () => {
+    const ucfg: Qwen3Config = { ...cfg, tie_word_embeddings: false };
+    const wu = randomWeights(qwen3Spec(ucfg, "model.", true), 22);
+    const um = await LmModel.fromWeights(wu, ucfg, { codeRows: [10, 40] });
+    try {
+      const ids = randomTokens(5, 8);
+      const [full] = (await um.step(um.newCache(1, 8), [ids], { head: "full" }))!;
+      const [rows] = (await um.step(um.newCache(1, 8), [ids], { head: "codes" }))!;
+      const r = qwen3Forward((k) => wu.get(k), qwen3Dims(ucfg), [ids], [ids.map(() => 1)], { prefix: "model." });
+      const ref = headLogits(r.hidden[0].subarray((ids.length - 1) * H), wu.get("lm_head.weight"), 0, cfg.vocab_size);
+      expect(record("untied head logits", maxAbsDiff(full, ref))).toBeLessThanOrEqual(1e-5);
+      expect(rows.length).toBe(30);
+      expect(maxAbsDiff(rows, ref.subarray(10, 40))).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await um.dispose();
+    }
+  });
+
   it("fp16 weights: decode equals the fp16-rounded reference", async () => {
     const h = await LmModel.fromWeights(w, cfg, { precision: "fp16" });
     const ids = randomTokens(14, 9);

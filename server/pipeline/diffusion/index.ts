@@ -1,3 +1,3 @@
-// Model-agnostic ACE-Step diffusion: the sampling loop over a DiT velocity callback, and latent-frame helpers.
+// Model-agnostic ACE-Step diffusion: the sampling loop over a DiT velocity callback, and latent batch helpers.
 export * from "./latent-frames";
 export * from "./sample-latents";
