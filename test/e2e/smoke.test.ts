@@ -22,6 +22,10 @@ describe("editor smoke", () => {
     await page.waitForSelector(node("sampler"));
     expect(await page.locator("[data-testid=palette] button[data-type]").count()).toBeGreaterThan(20);
     await page.locator("[data-testid=status-bar]", { hasText: "provider" }).waitFor({ timeout: 60_000 });
+    // the memory tier the budget picks (server/models/tiers.ts), e.g. "tier6 · LM 4B · batch ≤ 4"
+    expect(await page.textContent("[data-testid=memory-tier]")).toMatch(
+      /^(tier[1-6]|unlimited) · LM (none|0\.6B|1\.7B|4B) · batch ≤ \d/,
+    );
     await page.click("[data-testid=mode-toggle]");
     await page.locator("[data-testid=simple-mode]").getByLabel("Prompt").waitFor();
     expect(await page.inputValue("[data-testid=simple-mode] textarea >> nth=0")).toContain("lo-fi");
