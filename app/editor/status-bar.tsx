@@ -31,7 +31,7 @@ export function DemoBanner() {
 export function StatusBar() {
   const q = useSystemInfo();
   const info = q.data;
-  // Scale-out: the worker processes (the coordinator itself is listed too, for the REST tasks it runs).
+  // Scale-out: the worker processes (the coordinator's own process is listed too, with role "serve").
   const remote = info?.queue.workers.filter((w) => w.role === "worker") ?? [];
   return (
     <footer
