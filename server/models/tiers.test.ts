@@ -1,5 +1,5 @@
-// Memory tiers against upstream's table (ace-step/ACE-Step-1.5 acestep/gpu_config.py GPU_TIER_CONFIGS,
-// get_gpu_tier; docs/en/GPU_COMPATIBILITY.md): thresholds in GiB, limits, offload below the 16 GB class.
+// Memory tiers against upstream's table (acestep/gpu_config.py GPU_TIER_CONFIGS, get_gpu_tier;
+// ace-step/ACE-Step-1.5 docs/en/GPU_COMPATIBILITY.md): thresholds in GiB, limits, offload below the 16 GB class.
 import { describe, expect, it } from "vitest";
 import { clampBatch, lmSizeOf, memoryTier, tierName } from "./tiers";
 
