@@ -103,11 +103,10 @@ export class ScaleOutQueue implements RunQueue {
   pump(): void {
     this.local.pump();
     if (this.closed) return;
+    // Only runs of this process and Redis's own: a CLI or library process on this data folder runs its own.
     const rows = this.store.db
-      .prepare("SELECT id FROM runs WHERE status='queued' ORDER BY created_at, rowid")
-      .all() as {
-      id: string;
-    }[];
+      .prepare("SELECT id FROM runs WHERE status='queued' AND owner IN (?, ?) ORDER BY created_at, rowid")
+      .all(REDIS_OWNER, this.service.lease.id) as { id: string }[];
     for (const { id } of rows) {
       const run = this.store.getRun(id);
       if (run && REMOTE_KINDS.has(run.kind)) void this.send(run);

@@ -213,6 +213,28 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
     expect(app.store.getRun(id)!.attempts).toBe(1);
   });
 
+  it("a CLI process on the coordinator's data folder keeps its own runs (they do not go to Redis)", async () => {
+    const cli = createAppContext({ dataDir: app.config.dataDir, registry: testRegistry(), role: "cli" });
+    try {
+      const id = crypto.randomUUID();
+      cli.store.createRun({
+        id,
+        graph: slow(1),
+        graphId: null,
+        outputDir: join(app.config.dataDir, "outputs", id),
+        demo: false,
+        owner: cli.runs.lease.id,
+      });
+      await app.scaleOut!.reconcile();
+      expect(app.store.getRun(id)).toMatchObject({ status: "queued", owner: cli.runs.lease.id });
+      cli.runs.queue.pump();
+      await until(() => app.store.getRun(id)?.status === "finished", "the CLI ran its run");
+      expect(app.store.getRun(id)!.worker).toBeNull();
+    } finally {
+      await cli.close();
+    }
+  });
+
   it("a run that needs a model no worker holds waits in the queue", async () => {
     const graph = { version: 1, nodes: { dit: { type: "models.dit", params: { name: "no-such-dit" } } } };
     expect(graphNeeds(graph)).toEqual([{ nodeId: "dit", component: "dit", name: "no-such-dit" }]);
