@@ -201,6 +201,40 @@ describe("a run under a fake budget", () => {
     });
   }, 120_000);
 
+  it("offload never releases what another run in flight still needs", async () => {
+    const app = open(2 ** 30);
+    const mm = app.models;
+    const te = await mm.find("text-encoder");
+    await mm.run(te, "text_encoder", {
+      input_ids: { type: "int64", dims: [1, 2], data: BigInt64Array.from([1n, 2n]) },
+      attention_mask: { type: "int64", dims: [1, 2], data: BigInt64Array.from([1n, 1n]) },
+    });
+    const handle = { kind: "TEXT_ENCODER", id: te.name };
+    const teUse = {
+      nodeId: "text",
+      nodeType: "ace.textConditioning",
+      uses: [{ nodeId: "text", port: "textEncoder", model: handle, roles: ["text_encoder"] }],
+    };
+    const idle = (runId: string, nodeId: string, later: (typeof teUse)[]): NodeStage => ({
+      runId,
+      nodeId,
+      nodeType: "x",
+      uses: [],
+      later,
+    });
+    const loaded = () =>
+      mm
+        .registry()
+        .status()
+        .loaded.map((l) => l.id);
+    await mm.prepareStage(idle("B", "first", [teUse])); // run B will encode text later
+    await mm.prepareStage(idle("A", "other", [])); // run A needs nothing more: offload, but B's session stays
+    expect(loaded()).toEqual(["Qwen3-Embedding-0.6B/text_encoder"]);
+    await mm.prepareStage(idle("B", "last", [])); // B is past it
+    await mm.prepareStage(idle("A", "other", []));
+    expect(loaded()).toEqual([]);
+  });
+
   it("a stage that cannot fit is refused before any session loads, naming the node and the budget", async () => {
     const app = open(5e6); // the demo text encoder's file alone is ~20 MB
     const load = vi.spyOn(app.models.host(), "load");

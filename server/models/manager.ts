@@ -388,7 +388,11 @@ export class ModelManager {
       usedBytes: st.usedBytes,
       loaded: st.loaded,
       now: now.keys,
-      later: later.map((l) => l.keys),
+      // the stages of other runs in flight count as needed after this run's own (never offloaded under them)
+      later: [
+        ...later.map((l) => l.keys),
+        [...this.pendingLater].filter(([runId]) => runId !== stage.runId).flatMap(([, keys]) => keys),
+      ],
       offload: this.tier().offload,
       laterUnknown: later.some((l) => l.unknown),
     });
