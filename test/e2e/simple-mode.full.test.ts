@@ -1,7 +1,8 @@
 // Browser test (Debian chromium) of simple mode on the demo models: type a prompt, press
 // Generate, get a gallery card per batch item with its seed and facts; one sound at a time;
 // A/B switches at the same position; LRC lyrics follow playback; "use this seed"; "send to
-// Repaint" with a window dragged on the waveform. Screenshots for the README go to docs/img/.
+// Repaint" with a window dragged on the waveform; a star keeps an item; "send to Load Audio /
+// Cover". Screenshots for the README go to docs/img/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -130,6 +131,59 @@ describe.sequential("simple mode and the results gallery", () => {
     expect(Number(await page.inputValue(`${node("task")} input[aria-label=start]`))).toBeCloseTo(Number(start), 2);
     expect(Number(await page.inputValue(`${node("task")} input[aria-label=end]`))).toBeCloseTo(Number(end), 2);
     await shot(page, "simple-03-repaint");
+  });
+
+  it("stars an item to keep it, and sends items to a new Load Audio node and to Cover", async (ctx) => {
+    if (typeof s !== "object") return ctx.skip();
+    // back to the text2music run (the Repaint graph holds no results yet)
+    await page.click('[data-testid=run-history] li:has-text("finished") button[data-run-id] >> nth=0');
+    await page.waitForSelector("[data-testid=run-status][data-status=finished]");
+    if ((await page.textContent("[data-testid=mode-toggle]")) === "Simple mode")
+      await page.click("[data-testid=mode-toggle]");
+    await page.locator(`${playerOf(2)}[data-ready=true]`).waitFor();
+    const pathOf = async (i: number) =>
+      decodeURIComponent(
+        (await page.getAttribute(`${playerOf(i)} a[download]`, "href"))!.replace(/^\/api\/files\//, ""),
+      );
+    const [p1, p2] = [await pathOf(1), await pathOf(2)];
+    expect(p1).not.toBe(p2);
+    const star = page.locator(`${card(2)} button[aria-label=star]`);
+    const starred = () =>
+      page.evaluate(() => JSON.parse(localStorage.getItem("acestep-studio.starred.v1") ?? "[]") as string[]);
+    await star.click();
+    expect(await star.getAttribute("aria-pressed")).toBe("true");
+    expect(await starred()).toContain(p2);
+    const graph = () =>
+      page.evaluate(
+        () =>
+          (
+            JSON.parse(localStorage.getItem("acestep-studio.working-graph.v1") ?? "{}") as {
+              graph?: {
+                nodes: Record<
+                  string,
+                  { type: string; params?: { file?: string }; inputs?: Record<string, { node: string }> }
+                >;
+              };
+            }
+          ).graph?.nodes ?? {},
+      );
+    const loadsOf = (nodes: Awaited<ReturnType<typeof graph>>, path: string) =>
+      Object.entries(nodes)
+        .filter(([, n]) => n.type === "audio.load" && n.params?.file === path)
+        .map(([id]) => id);
+    // → Load Audio: a new node in this graph, holding item 1's file
+    await page.click(`${card(1)} [data-testid=send-load]`);
+    await expect.poll(async () => loadsOf(await graph(), p1)).toHaveLength(1);
+    // → Cover: the Cover example with item 2's file as the task's source audio
+    await page.click(`${card(2)} [data-testid=send-cover]`);
+    await expect.poll(() => page.textContent("[data-testid=doc-name]")).toBe("Cover of #2");
+    await expect
+      .poll(async () => {
+        const nodes = await graph();
+        const task = Object.values(nodes).find((n) => n.type === "ace.cover");
+        return task?.inputs?.audio && loadsOf(nodes, p2).includes(task.inputs.audio.node);
+      })
+      .toBe(true);
   });
 
   it("logged no page errors", (ctx) => {
