@@ -61,7 +61,6 @@ describe("task latents (handler `_prepare_batch`, `prepare_padding_info`)", () =
     expect(m.instruction).toBe("Fill the audio semantic mask based on the given conditions:");
     expect(maskOf(m).every((x) => x === 1)).toBe(true);
     expect(srcRow(m, 5)).toEqual(Array.from(turbo.silenceFrames(6).subarray(5 * 64, 6 * 64)));
-    expect(m.requiresBase).toBe(false);
   });
 
   it("repaint: window mask, source kept outside, silence inside; out-painting pads and shifts the window", async () => {
@@ -108,10 +107,9 @@ describe("task latents (handler `_prepare_batch`, `prepare_padding_info`)", () =
     expect(meta(await coverFromCodes(turbo, [...codes, ...codes, ...codes], 1)).frames).toBe(150);
   });
 
-  it("lego, extract and complete carry their exact instructions and require a base model", async () => {
+  it("lego, extract and complete carry their exact instructions", async () => {
     const lego = meta(await windowTask(turbo, vae, src, { task: "lego", track: "guitar", start: 0, end: null }));
     expect(lego.instruction).toBe("Generate the GUITAR track based on the audio context:");
-    expect(lego.requiresBase).toBe(true);
     const ex = meta(await sourceTask(turbo, vae, src, { task: "extract", tracks: ["vocals"] }));
     expect(ex.instruction).toBe("Extract the VOCALS track from the audio:");
     expect(maskOf(ex).every((x) => x === 1)).toBe(true);

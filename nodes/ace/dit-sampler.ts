@@ -11,6 +11,7 @@ import { isTaskMeta } from "../../server/pipeline/task-latents";
 import { resolveSeeds } from "../../server/acestep/sampling/seeds";
 import { SAMPLER_MODES } from "../../server/acestep/sampling/solvers";
 import { REPAINT_MODES, resolveRepaintConfig, type RepaintConfig } from "../../server/acestep/tasks/repaint";
+import { variantSupportsTask } from "../../server/acestep/tasks/instructions";
 import type { TaskMeta } from "../../server/pipeline/task-latents";
 import type { WaveformSplice } from "../values";
 
@@ -160,8 +161,8 @@ export const DitSamplerNode = defineNode({
         "the latent is not a task latent: connect Empty Latent, Cover, Repaint, Lego, Extract Stem or Complete (a VAE Encode latent has no task)",
         "latent",
       );
-    if (task.requiresBase && runner.variant === "turbo")
-      throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is turbo`, "dit");
+    if (!variantSupportsTask(runner.variant, task.task))
+      throw new NodeError(`${task.task} needs a base DiT; "${runner.entry.name}" is ${runner.variant}`, "dit");
     const repaint = resolveRepaintConfig(params.repaintMode, params.repaintStrength);
     for (const note of task.notes ?? []) ctx.log(note);
     const text = inputs.text.tensors.text_hidden;

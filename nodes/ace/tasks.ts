@@ -14,7 +14,8 @@ import {
   windowTask,
 } from "../../server/pipeline/task-latents";
 import { latentFramesForDuration } from "../../server/acestep/sampling/schedule";
-import { TRACK_NAMES } from "../../server/acestep/tasks/instructions";
+import { TRACK_NAMES, variantSupportsTask, type TaskType } from "../../server/acestep/tasks/instructions";
+import { ditVariant } from "../../server/models/catalog";
 import type { NodeContext } from "../define-node";
 import type { AudioValue, ModelHandle } from "../values";
 
@@ -27,12 +28,15 @@ async function vaeFor(vae: ModelHandle, ctx: NodeContext) {
   return modelsOf(ctx.services).find("vae", vae.id);
 }
 
-/** Refuses base-only tasks on a turbo DiT at validation (the loader's folder name tells) and at run time. */
-function baseOnly(task: string, links: { dit?: LinkedNodeInfo }): FieldIssue[] {
+/**
+ * Refuses a task the DiT variant cannot run (TASKS_BY_VARIANT: lego, extract and complete need base) at validation,
+ * where the loader's folder name tells the variant, and at run time.
+ */
+function baseOnly(task: TaskType, links: { dit?: LinkedNodeInfo }): FieldIssue[] {
   const d = links.dit;
   if (d?.type === "models.dit") {
     const name = String(d.params.name ?? "");
-    if (name === "" || /turbo/i.test(name))
+    if (name === "" || !variantSupportsTask(ditVariant(name, {}), task))
       return [
         {
           field: "dit",
@@ -43,8 +47,8 @@ function baseOnly(task: string, links: { dit?: LinkedNodeInfo }): FieldIssue[] {
   return [];
 }
 
-function checkBase(task: string, runner: DitRunner): void {
-  if (runner.variant === "turbo")
+function checkBase(task: TaskType, runner: DitRunner): void {
+  if (!variantSupportsTask(runner.variant, task))
     throw new NodeError(`${task} needs a base DiT; "${runner.entry.name}" is ${runner.variant}`, "dit");
 }
 

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { createDefaultRegistry } from "../../nodes/index";
 import {
   DEFAULT_DIT_INSTRUCTION,
+  TASK_TRAITS,
   TRACK_NAMES,
   generateInstruction,
   type TaskType,
@@ -143,7 +144,7 @@ function tracksOf(s: BuildState): string {
 function textInstruction(s: BuildState): string {
   const i = s.p.instruction.trim();
   if (i === "" || i === DEFAULT_DIT_INSTRUCTION) return "";
-  if (s.task === "lego" || s.task === "extract" || s.task === "complete") return ""; // the track goes to the task node
+  if (TASK_TRAITS[s.task].tracks !== "none") return ""; // the track goes to the task node
   if (i === generateInstruction(s.task)) return "";
   return i;
 }
@@ -163,9 +164,13 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
       {
         node: "latent",
         param: "track",
-        value: (s) => (s.task === "lego" || s.task === "extract" ? trackOf(s) : undefined),
+        value: (s) => (TASK_TRAITS[s.task].tracks === "one" ? trackOf(s) : undefined),
       },
-      { node: "latent", param: "tracks", value: (s) => (s.task === "complete" ? tracksOf(s) : undefined) },
+      {
+        node: "latent",
+        param: "tracks",
+        value: (s) => (TASK_TRAITS[s.task].tracks === "many" ? tracksOf(s) : undefined),
+      },
     ],
     effect: "default instruction → the task's own; lego/extract/complete: the track name(s) parsed into the task node",
   },
@@ -215,10 +220,10 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
   coverNoiseStrength: { params: [sampler("coverNoiseStrength")] },
   timesteps: { params: [sampler("timesteps", (s) => (s.p.timesteps ? s.p.timesteps.join(", ") : ""))] },
   repaintingStart: {
-    params: [latent("start", (s) => (s.task === "repaint" || s.task === "lego" ? s.p.repaintingStart : undefined))],
+    params: [latent("start", (s) => (TASK_TRAITS[s.task].window ? s.p.repaintingStart : undefined))],
   },
   repaintingEnd: {
-    params: [latent("end", (s) => (s.task === "repaint" || s.task === "lego" ? (s.p.repaintingEnd ?? -1) : undefined))],
+    params: [latent("end", (s) => (TASK_TRAITS[s.task].window ? (s.p.repaintingEnd ?? -1) : undefined))],
   },
   repaintMode: {
     params: [sampler("repaintMode")],
@@ -320,7 +325,7 @@ export function planGeneration(
     warnings.push("cover without src_audio, reference_audio or audio_codes runs as text2music (as upstream)");
     task = "text2music";
   }
-  if ((task === "repaint" || task === "lego" || task === "extract" || task === "complete") && !p.srcAudio)
+  if (TASK_TRAITS[task].source === "required" && !p.srcAudio)
     throw new GenerationUnsupportedError(`task_type "${task}" needs src_audio (the source audio file)`);
   const lmAvailable = registry.has(NODE_TYPES.lm);
   const lmPlan = planLm(

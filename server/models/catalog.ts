@@ -4,6 +4,7 @@
 import type { Component } from "../checkpoints/layout";
 import type { ManifestEntry } from "./convert/manifest";
 import { ModelsUnavailableError, type ModelManager } from "./manager";
+import type { ModelVariant } from "../acestep/tasks/instructions";
 
 /** Component names as the editor and the API use them. */
 export type ModelComponent = "dit" | "lm" | "vae" | "textEncoder";
@@ -120,7 +121,8 @@ export function checkpointComponent(c: ModelComponent): Component {
   return c === "textEncoder" ? "text-encoder" : c;
 }
 
-export type DitVariant = "turbo" | "base" | "sft";
+/** DiT checkpoint families (server/acestep/tasks/instructions.ts MODEL_VARIANTS). */
+export type DitVariant = ModelVariant;
 
 /** A DiT's variant from its config (is_turbo, model_version) or folder name. */
 export function ditVariant(name: string, config: Record<string, unknown>): DitVariant {

@@ -50,8 +50,6 @@ export interface TaskMeta {
    * bottleneck of them).
    */
   noiseSrc?: Float32Array;
-  /** lego/extract/complete run on base models only. */
-  requiresBase: boolean;
   srcKind: "silence" | "code-hints" | "source-tokenized" | "source" | "source-window-silenced";
 }
 
@@ -100,7 +98,6 @@ export function text2musicLatent(runner: DitRunner, frames: number): LatentValue
       frames,
       context: buildContext(src, chunkMask(frames, null)),
       coverStrength: 1,
-      requiresBase: false,
       srcKind: "silence",
     },
     runner.mm.demo,
@@ -147,7 +144,6 @@ export async function coverFromCodes(
     context,
     items: lists.length,
     coverStrength: 1,
-    requiresBase: false,
     srcKind: "code-hints",
   };
   const data = new Float32Array(lists.length * frames * 64);
@@ -215,7 +211,6 @@ export async function coverFromAudio(
     frames,
     context: buildContext(src, chunkMask(frames, null)),
     coverStrength: 1,
-    requiresBase: false,
     srcKind: "source-tokenized",
     noiseSrc: raw,
     notes: minimumLengthNote(audio.channels[0].length, frames),
@@ -264,7 +259,6 @@ export async function windowTask(
     padding,
     srcAudio: padded,
     notes: minimumLengthNote(padding.paddedSamples, frames),
-    requiresBase: o.task === "lego",
     srcKind: o.task === "lego" && o.era === "newer" ? "source" : "source-window-silenced",
   };
   return latentOf(src, meta, runner.mm.demo);
@@ -291,7 +285,6 @@ export async function sourceTask(
     frames,
     context: buildContext(src, chunkMask(frames, null)),
     coverStrength: 1,
-    requiresBase: true,
     srcKind: "source",
     notes: minimumLengthNote(audio.channels[0].length, frames),
   };

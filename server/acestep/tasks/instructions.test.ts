@@ -5,6 +5,7 @@ import {
   TASK_INSTRUCTIONS,
   TASK_TYPES,
   TASKS_BY_VARIANT,
+  TASK_TRAITS,
   TRACK_NAMES,
   TRACK_NAMES_UI_ORDER,
   formatInstruction,
@@ -68,6 +69,18 @@ describe("task instructions", () => {
     expect(TASKS_BY_VARIANT.base).toEqual(TASK_TYPES);
     expect(variantSupportsTask("turbo", "lego")).toBe(false);
     expect(variantSupportsTask("base", "complete")).toBe(true);
+  });
+
+  it("the task table's track kinds match the instruction placeholders", () => {
+    for (const t of TASK_TYPES) {
+      const instruction: string = TASK_INSTRUCTIONS[t];
+      const kind = instruction.includes("{TRACK_NAME}")
+        ? "one"
+        : instruction.includes("{TRACK_CLASSES}")
+          ? "many"
+          : "none";
+      expect([t, TASK_TRAITS[t].tracks]).toEqual([t, kind]);
+    }
   });
 
   it("upper-cases the track name for extract and lego", () => {

@@ -18,12 +18,33 @@ export const TASKS_BY_VARIANT: Readonly<Record<ModelVariant, readonly TaskType[]
   base: TASK_TYPES,
 };
 
-/** Tasks only a base model can run. */
-export const BASE_ONLY_TASKS: readonly TaskType[] = ["extract", "lego", "complete"];
-
 export function variantSupportsTask(variant: ModelVariant, task: TaskType): boolean {
   return TASKS_BY_VARIANT[variant].includes(task);
 }
+
+/** What a task reads besides the caption and lyrics (handler `_prepare_batch`, `prepare_padding_info`). */
+export interface TaskTraits {
+  /** The source audio: required, optional (cover: source audio, audio codes or a reference) or not read. */
+  source: "required" | "optional" | "none";
+  /** A repaint window (`repainting_start` / `repainting_end`). */
+  window: boolean;
+  /** Stem names the instruction carries: one (`{TRACK_NAME}`), several (`{TRACK_CLASSES}`) or none. */
+  tracks: "one" | "many" | "none";
+}
+
+/**
+ * The one task table: the graph builder (server/api/build-graph.ts), the task latents
+ * (server/pipeline/task-latents.ts) and the task nodes (nodes/ace/tasks.ts) read it; which model variant runs a
+ * task is TASKS_BY_VARIANT.
+ */
+export const TASK_TRAITS: Readonly<Record<TaskType, TaskTraits>> = {
+  text2music: { source: "none", window: false, tracks: "none" },
+  cover: { source: "optional", window: false, tracks: "none" },
+  repaint: { source: "required", window: true, tracks: "none" },
+  lego: { source: "required", window: true, tracks: "one" },
+  extract: { source: "required", window: false, tracks: "one" },
+  complete: { source: "required", window: false, tracks: "many" },
+};
 
 /** `TASK_INSTRUCTIONS`, exact strings including the `{TRACK_NAME}` / `{TRACK_CLASSES}` placeholders. */
 export const TASK_INSTRUCTIONS = {
