@@ -4,7 +4,7 @@
 // BullMQ mode (scale-out, needs redis-server): the same trivial jobs through a coordinator and 1 or 2 worker
 // processes, and the recovery time after a worker is killed (-9) mid-job: from the kill until another worker
 // finished that run. The figures depend on the machine's load; run it alone for stable numbers.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { testRegistry } from "../test/fixtures/fake-nodes";
 import { createHttpServer } from "../server/http/server";
 import { scaleOutRoutes } from "../server/http/worker-routes";
 import { haveRedis, startRedis, type TestRedis } from "../test/helpers/redis";
+import { exited, slowGraph, spawnFixture, startRunOverTrpc, startServeFixture } from "../test/helpers/processes";
 import type { AddressInfo } from "node:net";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
@@ -59,47 +60,23 @@ async function throughput(concurrency: number): Promise<void> {
   }
 }
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/serve-fixture.ts", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
-    child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
-  });
-  return { child, url };
-}
-
 async function recovery(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "acestep-bench-recovery-"));
-  const post = (url: string, graph: unknown) =>
-    fetch(`${url}/api/trpc/runs.start`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ graph }),
-    }).then(async (r) => ((await r.json()) as { result: { data: { runId: string } } }).result.data.runId);
   try {
-    const a = await startServer(dir);
-    const long = {
-      version: 1,
-      nodes: {
-        s: { type: "t.slow", params: { steps: 10_000, ms: 5 } },
-        k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
-      },
-    };
-    await post(a.url, long);
-    const next = await post(a.url, trivial);
+    const a = await startServeFixture(dir);
+    await startRunOverTrpc(a.url, slowGraph(10_000));
+    const next = await startRunOverTrpc(a.url, trivial);
     await new Promise((r) => setTimeout(r, 300));
     const killedAt = performance.now();
     a.child.kill("SIGKILL");
-    await new Promise((r) => a.child.once("exit", r));
-    const b = await startServer(dir);
+    await exited(a.child);
+    const b = await startServeFixture(dir);
     const store = new RunStore(join(dir, "acestep.sqlite"));
     while (store.getRun(next)?.status !== "finished") await new Promise((r) => setTimeout(r, 5));
     const ms = performance.now() - killedAt;
     store.close();
     b.child.kill("SIGTERM");
-    await new Promise((r) => b.child.once("exit", r));
+    await exited(b.child);
     console.log(
       `recovery after kill -9 of the serving process: ${(ms / 1000).toFixed(2)} s until a restarted process finished the next queued run (process start included)`,
     );
@@ -136,17 +113,18 @@ async function coordinator(redis: TestRedis, dir: string) {
 
 async function startWorker(redis: TestRedis, url: string): Promise<{ child: ChildProcess; id: string }> {
   const data = mkdtempSync(join(tmpdir(), "acestep-bench-worker-"));
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "test/fixtures/worker-fixture.ts", redis.url, url, TOKEN, data],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...TIMING, ACESTEP_MODELS: join(data, "none") } },
-  );
-  child.once("exit", () => rmSync(data, { recursive: true, force: true }));
-  const id = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim().split(" ")[1]));
-    child.once("exit", (code) => reject(new Error(`the worker exited early (${code})`)));
+  const removeData = () => rmSync(data, { recursive: true, force: true });
+  const { child, firstLine } = await spawnFixture("test/fixtures/worker-fixture.ts", [redis.url, url, TOKEN, data], {
+    ...process.env,
+    ...TIMING,
+    ACESTEP_MODELS: join(data, "none"),
+  }).catch((e: unknown) => {
+    removeData();
+    throw e;
   });
-  return { child, id };
+  if (child.exitCode !== null || child.signalCode !== null) removeData();
+  else child.once("exit", removeData);
+  return { child, id: firstLine.split(" ")[1] };
 }
 
 const stop = async (child: ChildProcess) => {

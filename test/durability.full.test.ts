@@ -1,11 +1,17 @@
 // Runs survive their processes: kill -9 with runs queued through tRPC and REST, a CLI on the server's data
 // folder, and SIGTERM with queued runs — each checked against the store afterwards.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { RunStore } from "../server/runs/store";
+import {
+  exited,
+  slowGraph as slow,
+  startRunOverTrpc as startRun,
+  startServeFixture as startServer,
+} from "./helpers/processes";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -15,40 +21,6 @@ function folder(): string {
   const d = mkdtempSync(join(tmpdir(), "acestep-durable-"));
   dirs.push(d);
   return d;
-}
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/serve-fixture.ts", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
-    child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
-  });
-  return { child, url };
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((r) =>
-    child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code)),
-  );
-
-const slow = (steps: number) => ({
-  version: 1,
-  nodes: {
-    s: { type: "t.slow", params: { steps, ms: 5 } },
-    k: { type: "t.sink", inputs: { x: { node: "s", output: "out" } } },
-  },
-});
-
-async function startRun(url: string, graph: unknown): Promise<string> {
-  const r = await fetch(`${url}/api/trpc/runs.start`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ graph }),
-  });
-  expect(r.status).toBe(200);
-  return ((await r.json()) as { result: { data: { runId: string } } }).result.data.runId;
 }
 
 async function releaseTask(url: string, prompt: string): Promise<string> {
