@@ -114,7 +114,10 @@ describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis
       // Kill worker 1 while it runs a job.
       let victim: RunRecord | undefined;
       await until(() => {
-        victim = runs().find((r) => r.status === "running" && r.worker === w1Id);
+        // One it has just started, so that it is surely still running when the signal lands.
+        victim = runs().find(
+          (r) => r.status === "running" && r.worker === w1Id && Date.now() - (r.startedAt ?? 0) < 150,
+        );
         return victim !== undefined;
       }, "worker 1 runs a job");
       w1.child.kill("SIGKILL");
