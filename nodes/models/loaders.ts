@@ -82,7 +82,7 @@ export const LoadLmNode = defineNode({
   description: "The ACE-Step 5 Hz language model (planner): metadata, captions, lyrics and audio codes.",
   inputs: {},
   outputs: { lm: { type: "LM" } },
-  params: { name: nameParam("LM (the first installed)", "lm") },
+  params: { name: nameParam("LM (the largest installed one the memory tier runs)", "lm") },
   fingerprint: fingerprint("lm"),
   run: async ({ params }, ctx) => ({ lm: await load("LM", "lm", params.name, ctx) }),
 });

@@ -21,7 +21,7 @@ import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } fr
 import type { Component } from "../checkpoints/layout";
 import type { NodeStage, NodeUses } from "../engine/stages";
 import { MemoryBudgetError, fitBatch, planRelease, sessionKeyOf, stageRefusal, type SessionKey } from "./memory-plan";
-import { memoryTier, type MemoryTier } from "./tiers";
+import { lmSizeOf, memoryTier, type LmSize, type MemoryTier } from "./tiers";
 
 export interface ModelManagerOptions {
   /** Converted models (ACESTEP_MODELS); null → demo weights under dataDir. */
@@ -166,7 +166,8 @@ export class ModelManager {
         );
       return e;
     }
-    const preferred = component === "dit" ? list.find((x) => /turbo/.test(x.name)) : undefined;
+    const preferred =
+      component === "dit" ? list.find((x) => /turbo/.test(x.name)) : component === "lm" ? this.tierLm(list) : undefined;
     const e = preferred ?? list[0];
     if (!e)
       throw new ModelsUnavailableError(
@@ -295,6 +296,17 @@ export class ModelManager {
     this.constants.set(key, p);
     p.catch(() => this.constants.delete(key));
     return p;
+  }
+
+  /**
+   * The default LM: the largest installed one the memory tier runs (upstream's get_recommended_lm_model), else the
+   * smallest installed (tiers 1–2 run none by default upstream; here the user still gets one when it is asked for).
+   */
+  private tierLm(list: ManifestEntry[]): ManifestEntry | undefined {
+    const order: LmSize[] = ["0.6B", "1.7B", "4B"];
+    const bySize = [...list].sort((a, b) => order.indexOf(lmSizeOf(a.name)) - order.indexOf(lmSizeOf(b.name)));
+    const allowed = this.tier().lmSizes;
+    return bySize.filter((e) => allowed.includes(lmSizeOf(e.name))).at(-1) ?? bySize[0];
   }
 
   /** The memory tier of this manager's budget (server/models/tiers.ts). */

@@ -1,7 +1,12 @@
 // Memory tiers against upstream's table (acestep/gpu_config.py GPU_TIER_CONFIGS, get_gpu_tier;
 // ace-step/ACE-Step-1.5 docs/en/GPU_COMPATIBILITY.md): thresholds in GiB, limits, offload below the 16 GB class.
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { clampBatch, lmSizeOf, memoryTier, tierName } from "./tiers";
+import { ModelManager } from "./manager";
+import { MANIFEST_VERSION } from "./convert/manifest";
 
 const GiB = 2 ** 30;
 
@@ -54,5 +59,33 @@ describe("memory tiers", () => {
     expect(lmSizeOf("acestep-5Hz-lm-1.7B")).toBe("1.7B");
     expect(lmSizeOf("acestep-5Hz-lm-4B")).toBe("4B");
     expect(lmSizeOf("my-lm")).toBe("0.6B");
+  });
+});
+
+describe("the default LM follows the tier", () => {
+  const dir = mkdtempSync(join(tmpdir(), "acestep-tier-lm-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // a manifest with three LM entries (find() reads only the manifest)
+  const lm = (name: string) => ({ name, component: "lm", files: [], config: {}, sourceFingerprint: name });
+  mkdirSync(join(dir, "models"), { recursive: true });
+  writeFileSync(
+    join(dir, "models", "manifest.json"),
+    JSON.stringify({
+      version: MANIFEST_VERSION,
+      entries: Object.fromEntries(
+        ["acestep-5Hz-lm-4B", "acestep-5Hz-lm-0.6B", "acestep-5Hz-lm-1.7B"].map((n) => [n, lm(n)]),
+      ),
+    }),
+  );
+  const pick = async (gib: number, name?: string) =>
+    (await new ModelManager({ modelsDir: join(dir, "models"), dataDir: dir, budgetBytes: gib * GiB }).find("lm", name))
+      .name;
+
+  it("is the largest installed LM the tier runs (upstream's recommended LM), else the smallest", async () => {
+    expect(await pick(8)).toBe("acestep-5Hz-lm-0.6B"); // tier3: 0.6B
+    expect(await pick(14)).toBe("acestep-5Hz-lm-1.7B"); // tier5: 0.6B, 1.7B
+    expect(await pick(64)).toBe("acestep-5Hz-lm-4B"); // unlimited
+    expect(await pick(3)).toBe("acestep-5Hz-lm-0.6B"); // tier1 runs none: the smallest when asked for
+    expect(await pick(8, "acestep-5Hz-lm-4B")).toBe("acestep-5Hz-lm-4B"); // a named model is never replaced
   });
 });
