@@ -1,42 +1,14 @@
+// The metadata FSM: constrained vocabulary, injected values, codes mode, masks and the sampling pipeline; the
+// random-walk property tests are server/lm/test/fsm-properties.ts (a sample of seeds here, all in fsm.full.test.ts).
 import { describe, expect, it } from "vitest";
 import { generateWithLogits } from "../generate";
-import { parseLmOutput, type ParsedLmMetadata } from "../prompts";
+import { parseLmOutput } from "../prompts";
 import { fakeLogitsFn, walk } from "../test/fake-model";
-import { realTokenizer } from "../test/real-tokenizer";
-import { AUDIO_CODE_BASE, AUDIO_CODE_END, EOS_ID, IM_END_ID, THINK_END_ID } from "../tokens";
-import { KEYSCALES, VALID_LANGUAGES } from "./constants";
-import { createMetadataFsm, type MetadataFsmOptions } from "./fsm";
+import { CAP, describeFsmProperties, expectValidMetadata, tok } from "../test/fsm-properties";
+import { AUDIO_CODE_BASE, AUDIO_CODE_END, EOS_ID } from "../tokens";
+import { createMetadataFsm } from "./fsm";
 import { applyAllowed, isAllowed } from "./mask";
 import { forcedSequence, getFsmVocab } from "./vocab";
-
-const tok = realTokenizer();
-const CAP = 12; // memory-tier style duration cap: ≤ 60 codes per generation
-
-function expectValidMetadata(
-  m: ParsedLmMetadata,
-  o: { caption: boolean; language: boolean; genres?: boolean; maxDuration: number },
-) {
-  expect(typeof m.bpm).toBe("number");
-  expect(m.bpm as number).toBeGreaterThanOrEqual(30);
-  expect(m.bpm as number).toBeLessThanOrEqual(300);
-  expect(typeof m.duration).toBe("number");
-  expect(m.duration as number).toBeGreaterThanOrEqual(10);
-  expect(m.duration as number).toBeLessThanOrEqual(o.maxDuration);
-  expect(KEYSCALES).toContain(m.keyscale);
-  expect(["2", "3", "4", "6"]).toContain(m.timesignature);
-  if (o.language) expect(VALID_LANGUAGES).toContain(m.language);
-  else expect(m.language).toBeUndefined();
-  if (o.caption) expect((m.caption ?? "").length).toBeGreaterThan(0);
-  else expect(m.caption).toBeUndefined();
-  if (o.genres) expect((m.genres ?? "").length).toBeGreaterThan(0);
-}
-
-/** Field names at line starts, in order. */
-const fieldOrder = (cot: string) =>
-  cot
-    .split("\n")
-    .map((l) => /^(\w+):/.exec(l)?.[1])
-    .filter(Boolean);
 
 describe("constrained vocab (real Qwen3 tokenizer)", () => {
   it("forces fixed strings by the longest single-token prefix, like upstream", () => {
@@ -69,54 +41,9 @@ describe("constrained vocab (real Qwen3 tokenizer)", () => {
   });
 });
 
-describe("metadata FSM — property tests with a seeded random-logits model", () => {
-  it("1000 single-pass generations: metadata parses, every value is allowed, codes = duration·5 exactly", () => {
-    for (let seed = 0; seed < 1000; seed++) {
-      const opts: MetadataFsmOptions = {
-        tokenizer: tok,
-        mode: "cot+codes",
-        maxDuration: CAP,
-        captionMaxTokens: seed % 10 === 0 ? 512 : 24,
-        skipCaption: seed % 5 === 1,
-        skipLanguage: seed % 7 === 2,
-      };
-      const fsm = createMetadataFsm(opts);
-      const ids = walk(fsm, seed);
-      expect(fsm.done).toBe(true);
-      expect(ids[0]).toBe(151667);
-      const end = ids.indexOf(THINK_END_ID);
-      expect(end).toBeGreaterThan(0);
-      expect(ids[end + 1]).toBe(271); // "\n\n"
-      const head = ids.slice(0, end + 1);
-      expect(head.some((i) => i >= AUDIO_CODE_BASE || i === IM_END_ID)).toBe(false);
-      const codes = ids.slice(end + 2, -1);
-      expect(ids[ids.length - 1]).toBe(EOS_ID);
-      expect(codes.every((i) => i >= AUDIO_CODE_BASE && i < AUDIO_CODE_END)).toBe(true);
-      const text = tok.decode(ids);
-      const { metadata, audioCodes } = parseLmOutput(text);
-      expectValidMetadata(metadata, { caption: !opts.skipCaption, language: !opts.skipLanguage, maxDuration: CAP });
-      expect(codes.length).toBe((metadata.duration as number) * 5);
-      expect(audioCodes.split("<|audio_code_").length - 1).toBe(codes.length);
-      const expectedOrder = ["bpm", "caption", "duration", "keyscale", "language", "timesignature"].filter(
-        (f) => !(f === "caption" && opts.skipCaption) && !(f === "language" && opts.skipLanguage),
-      );
-      expect(fieldOrder(text.slice(0, text.indexOf("</think>")))).toEqual(expectedOrder);
-    }
-  });
+describeFsmProperties({ singlePass: 150, cot: 40, understand: 20 });
 
-  it("phase 1 (cot) stops with EOS where </think> would go (stop_at_reasoning)", () => {
-    for (let seed = 0; seed < 200; seed++) {
-      const fsm = createMetadataFsm({ tokenizer: tok, mode: "cot", captionMaxTokens: 24 });
-      const ids = walk(fsm, seed);
-      expect(ids[ids.length - 1]).toBe(EOS_ID);
-      expect(ids.includes(THINK_END_ID)).toBe(false);
-      const text = tok.decode(ids);
-      expect(text).toMatch(/^<think>\nbpm: \d+\ncaption:/);
-      expect(text).toMatch(/\ntimesignature: [2346]\n<\|im_end\|>$/);
-      expectValidMetadata(parseLmOutput(text).metadata, { caption: true, language: true, maxDuration: 600 });
-    }
-  });
-
+describe("metadata FSM — injected values, codes mode and masks", () => {
   it("injects user values verbatim (unvalidated) and still completes", () => {
     const userValues = {
       bpm: 123,
@@ -161,28 +88,6 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
     }
   });
 
-  it("understand mode: genres line, then free text that never contains audio codes", () => {
-    for (let seed = 0; seed < 100; seed++) {
-      const fsm = createMetadataFsm({ tokenizer: tok, mode: "understand", captionMaxTokens: 24, genresMaxTokens: 12 });
-      const ids = walk(fsm, seed, 400);
-      const end = ids.indexOf(THINK_END_ID);
-      expect(end).toBeGreaterThan(0);
-      expect(ids.slice(end + 1).some((i) => i >= AUDIO_CODE_BASE)).toBe(false);
-      const text = tok.decode(ids.slice(0, end + 1));
-      const m = parseLmOutput(text).metadata;
-      expectValidMetadata(m, { caption: true, language: true, genres: true, maxDuration: 600 });
-      expect(fieldOrder(text)).toEqual([
-        "bpm",
-        "caption",
-        "duration",
-        "genres",
-        "keyscale",
-        "language",
-        "timesignature",
-      ]);
-    }
-  });
-
   it("codes mode: only valid codes, EOS forced at exactly targetDuration·5", () => {
     const fsm = createMetadataFsm({ tokenizer: tok, mode: "codes", targetDuration: 7.5 });
     const ids = walk(fsm, 3);
@@ -201,11 +106,13 @@ describe("metadata FSM — property tests with a seeded random-logits model", ()
     const l = new Float32Array(217204).fill(1);
     const a = fsm.applyMask(l);
     let finite = 0;
+    const finiteButBlocked: number[] = [];
     for (let i = 0; i < l.length; i++)
       if (l[i] > -Infinity) {
         finite++;
-        expect(isAllowed(a, i)).toBe(true);
+        if (!isAllowed(a, i)) finiteButBlocked.push(i);
       }
+    expect(finiteButBlocked).toEqual([]);
     expect(finite).toBe(64000);
     const l2 = new Float32Array(10).fill(0);
     applyAllowed(l2, { kind: "only", ids: Int32Array.of(3), ranges: [[6, 8]] });
