@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
 import { fitBatch, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
 import type { NodeStage } from "../server/engine/stages";
+import { kvCacheBytes, passCapacity } from "../server/pipeline/lm-worker-protocol";
 
 const s = (id: string, sizeBytes: number, lastUsed: number, busy = 0): LoadedSessionInfo => ({
   id,
@@ -91,6 +92,23 @@ describe("release decisions", () => {
     expect(stageRefusal({ nodeId: "a", nodeType: "t", sessions: [{ model: "m", role: "r", bytes: 8e9 }] }, 8e9)).toBe(
       null,
     );
+  });
+});
+
+describe("LM KV cache bytes", () => {
+  it("counts K and V of every layer and lane in float32 (Qwen3-0.6B shape: 28 layers, 8 KV heads of 128)", () => {
+    const c = { num_hidden_layers: 28, num_key_value_heads: 8, head_dim: 128 };
+    expect(kvCacheBytes(c, 2, 1000)).toBe(458_752_000); // 2 · 28 · 1000 slots · 2 lanes · 1024 · 4 B
+    expect(
+      kvCacheBytes(
+        { num_hidden_layers: 28, num_key_value_heads: 8, hidden_size: 1024, num_attention_heads: 16 },
+        1,
+        10,
+      ),
+    ).toBe(2 * 28 * 10 * 8 * 64 * 4);
+    expect(kvCacheBytes({}, 2, 1000)).toBe(0);
+    expect(passCapacity(300, 150)).toBe(458);
+    expect(passCapacity(300, 10_000)).toBe(300 + 4096 + 8);
   });
 });
 

@@ -75,11 +75,23 @@ export function passCapacity(promptTokens: number, maxNewTokens: number): number
   return promptTokens + Math.min(maxNewTokens, 4096) + 8;
 }
 
-/** Bytes of a pass's KV cache (K and V, float32, every layer and lane; server/models/lm/runner.ts LmKvCache). */
+/**
+ * Bytes of a pass's KV cache (K and V, float32, every layer and lane; server/models/lm/runner.ts LmKvCache). A
+ * config without head_dim uses hidden_size / num_attention_heads (Qwen3's default); 0 when the config says too little.
+ */
 export function kvCacheBytes(
-  config: { num_hidden_layers: number; num_key_value_heads: number; head_dim: number },
+  config: {
+    num_hidden_layers?: number;
+    num_key_value_heads?: number;
+    head_dim?: number;
+    hidden_size?: number;
+    num_attention_heads?: number;
+  },
   lanes: number,
   capacity: number,
 ): number {
-  return 2 * config.num_hidden_layers * capacity * lanes * config.num_key_value_heads * config.head_dim * 4;
+  const headDim = config.head_dim ?? (config.hidden_size ?? NaN) / (config.num_attention_heads ?? NaN);
+  const bytes =
+    2 * (config.num_hidden_layers ?? NaN) * capacity * lanes * (config.num_key_value_heads ?? NaN) * headDim * 4;
+  return Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
 }
