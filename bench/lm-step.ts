@@ -6,7 +6,7 @@
 // per lane, the session call per decode step, the host work per step (CFG, mask, top-p, draw) over the window
 // and, for comparison, over the −Infinity-padded full vocabulary, and the whole step.
 //
-//   npx tsx bench/lm-step.ts [--dtype int8] [--context 500] [--steps 24] [--threads 2] [--checkpoint DIR]
+//   npx tsx bench/lm-step.ts [--dtype int8] [--context 500] [--steps 24] [--threads 2] [--checkpoint DIR] [--no-spin]
 //
 // The checkpoint is fabricated once under ~/.cache/acestep-bench/full/checkpoints (shared with bench:e2e).
 // Heavy (≈ 1.5 GB checkpoint, 1–2 CPU-minutes): on a shared machine run it under `flock /work/heavy.lock`.
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     steps: { type: "string", default: "24" },
     threads: { type: "string", default: "2" },
     checkpoint: { type: "string" },
+    "no-spin": { type: "boolean", default: false },
   },
 });
 const precision = values.dtype as Precision;
@@ -46,7 +47,9 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 
 const t0 = performance.now();
-const model = await LmModel.fromCheckpoint(dir, { precision, threads });
+// --no-spin: ORT's pool threads sleep instead of spin-waiting, so the CPU time printed is work (for loaded machines)
+const spin = values["no-spin"] ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {};
+const model = await LmModel.fromCheckpoint(dir, { precision, threads, sessionOptions: spin });
 console.log(
   `LM ${precision}, ${model.config.num_hidden_layers} layers: built + session in ${ms(performance.now() - t0)} ms`,
 );
