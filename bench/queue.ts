@@ -86,8 +86,13 @@ async function recovery(): Promise<void> {
 }
 
 const TOKEN = "bench-token";
-/** Worker lock and stalled-check period for the recovery figure (defaults: 30 s and 15 s). */
-const TIMING = { ACESTEP_WORKER_LOCK_MS: "5000", ACESTEP_WORKER_STALLED_CHECK_MS: "1000", ACESTEP_RUN_ATTEMPTS: "2" };
+/** Worker lock, stalled-check period and worker ttl for the recovery figure (defaults: 30 s, 15 s, 20 s). */
+const TIMING = {
+  ACESTEP_WORKER_LOCK_MS: "5000",
+  ACESTEP_WORKER_STALLED_CHECK_MS: "1000",
+  ACESTEP_RUN_ATTEMPTS: "2",
+  ACESTEP_WORKER_TTL_MS: "5000",
+};
 
 async function coordinator(redis: TestRedis, dir: string) {
   Object.assign(process.env, TIMING);
@@ -186,7 +191,7 @@ async function bullRecovery(redis: TestRedis): Promise<void> {
     const ms = performance.now() - killedAt;
     console.log(
       `BullMQ recovery after kill -9 of a worker mid-job: started again on the other worker after ${(restartedMs / 1000).toFixed(2)} s, ` +
-        `finished after ${(ms / 1000).toFixed(2)} s (a 2 s job; lock ${Number(TIMING.ACESTEP_WORKER_LOCK_MS) / 1000} s, stalled check every ${
+        `finished after ${(ms / 1000).toFixed(2)} s (a 2 s job; lock ${Number(TIMING.ACESTEP_WORKER_LOCK_MS) / 1000} s, worker ttl ${Number(TIMING.ACESTEP_WORKER_TTL_MS) / 1000} s, stalled check every ${
           Number(TIMING.ACESTEP_WORKER_STALLED_CHECK_MS) / 1000
         } s; attempts ${c.app.store.getRun(id)!.attempts})`,
     );

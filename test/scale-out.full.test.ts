@@ -14,10 +14,10 @@ const TOKEN = "scale-out-full-token";
 const JOBS = 20;
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
-let redis: TestRedis | undefined;
+const redises: TestRedis[] = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await redis?.stop();
+  for (const r of redises) await r.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 function folder(): string {
@@ -26,12 +26,16 @@ function folder(): string {
   return d;
 }
 
-/** Short locks and checks so a killed worker is found in seconds (defaults: 30 s lock, 15 s check). */
+/**
+ * Short locks and checks so a killed worker is found in seconds (defaults: 30 s lock, 15 s check). The lock must
+ * outlast the longest time a live worker's event loop is busy (a loaded machine preparing the demo pipeline took
+ * over 2 s), or BullMQ takes that worker's job for stalled too.
+ */
 const TIMING = {
-  ACESTEP_WORKER_LOCK_MS: "2000",
+  ACESTEP_WORKER_LOCK_MS: "8000",
   ACESTEP_WORKER_STALLED_CHECK_MS: "1000",
   ACESTEP_RUN_ATTEMPTS: "2",
-  ACESTEP_WORKER_TTL_MS: "3000",
+  ACESTEP_WORKER_TTL_MS: "6000",
 };
 
 /** Spawns the CLI; resolves with the first stdout line that matches. */
@@ -42,7 +46,7 @@ function cli(
 ): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(process.execPath, ["bin/acestep.mjs", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...TIMING, ACESTEP_THREADS: "1", ...env },
+    env: { ...process.env, ACESTEP_THREADS: "1", ...env },
   });
   children.push(child);
   let err = "";
@@ -79,48 +83,64 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** A redis-server, a coordinator on a fresh data folder and two workers, all with `timing`. */
+async function cluster(timing: Record<string, string>) {
+  const redis = await startRedis();
+  redises.push(redis);
+  const data = folder();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await cli(
+    ["serve", "--no-editor", "--port", String(port), "--redis", redis.url],
+    { ...timing, ACESTEP_DATA: data, ACESTEP_API_TOKEN: TOKEN },
+    /^ACE-Step studio on /,
+  );
+  const workerArgs = ["worker", "--redis", redis.url, "--server", url, "--token", TOKEN, "--concurrency", "1"];
+  const [w1, w2] = await Promise.all([
+    cli([...workerArgs, "--data", folder()], timing, /^worker \S+ ready/),
+    cli([...workerArgs, "--data", folder()], timing, /^worker \S+ ready/),
+  ]);
+  return { data, url, w1, w2, w1Id: w1.line.split(" ")[1] };
+}
+
+async function startRuns(url: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`${url}/api/trpc/runs.start`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ graph: tone(i) }),
+    });
+    expect(r.status).toBe(200);
+    ids.push(((await r.json()) as { result: { data: { runId: string } } }).result.data.runId);
+  }
+  return ids;
+}
+
+/** Waits until worker `workerId` has just started one of the runs, then kills it; answers that run. */
+async function killMidJob(store: RunStore, ids: string[], workerId: string, child: ChildProcess): Promise<RunRecord> {
+  let victim: RunRecord | undefined;
+  await until(() => {
+    // One it has just started, so that it is surely still running when the signal lands.
+    victim = ids
+      .map((id) => store.getRun(id)!)
+      .find((r) => r.status === "running" && r.worker === workerId && Date.now() - (r.startedAt ?? 0) < 150);
+    return victim !== undefined;
+  }, "the worker runs a job");
+  child.kill("SIGKILL");
+  return victim!;
+}
+
 describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis", () => {
   it("20 jobs, one worker killed mid-job: every run ends once, none lost, outputs download", async () => {
-    redis = await startRedis();
-    const data = folder();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    await cli(
-      ["serve", "--no-editor", "--port", String(port), "--redis", redis.url],
-      { ACESTEP_DATA: data, ACESTEP_API_TOKEN: TOKEN },
-      /^ACE-Step studio on /,
-    );
-    const workerArgs = ["worker", "--redis", redis.url, "--server", url, "--token", TOKEN, "--concurrency", "1"];
-    const [w1, w2] = await Promise.all([
-      cli([...workerArgs, "--data", folder()], {}, /^worker \S+ ready/),
-      cli([...workerArgs, "--data", folder()], {}, /^worker \S+ ready/),
-    ]);
-    const w1Id = w1.line.split(" ")[1];
-
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    const ids: string[] = [];
-    for (let i = 0; i < JOBS; i++) {
-      const r = await fetch(`${url}/api/trpc/runs.start`, {
-        method: "POST",
-        headers: { ...auth, "content-type": "application/json" },
-        body: JSON.stringify({ graph: tone(i) }),
-      });
-      expect(r.status).toBe(200);
-      ids.push(((await r.json()) as { result: { data: { runId: string } } }).result.data.runId);
-    }
+    const { data, url, w1, w2, w1Id } = await cluster(TIMING);
+    const ids = await startRuns(url, JOBS);
     const store = new RunStore(join(data, "acestep.sqlite"));
     const runs = () => ids.map((id) => store.getRun(id)!);
     try {
-      // Kill worker 1 while it runs a job.
-      let victim: RunRecord | undefined;
-      await until(() => {
-        // One it has just started, so that it is surely still running when the signal lands.
-        victim = runs().find(
-          (r) => r.status === "running" && r.worker === w1Id && Date.now() - (r.startedAt ?? 0) < 150,
-        );
-        return victim !== undefined;
-      }, "worker 1 runs a job");
-      w1.child.kill("SIGKILL");
+      const victim = await killMidJob(store, ids, w1Id, w1.child);
 
       // The status bar's source lists both workers while they are alive; the killed one drops out after its ttl.
       await until(
@@ -135,11 +155,11 @@ describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis
       expect(ended.filter((r) => r.status === "finished").length).toBeGreaterThanOrEqual(JOBS - 1);
 
       // The killed job was re-queued by BullMQ's stalled-job check and ran again on the other worker.
-      const again = store.getRun(victim!.id)!;
+      const again = store.getRun(victim.id)!;
       expect(again.attempts).toBe(2);
       expect(again.status).toBe("finished");
       expect(again.worker).not.toBe(w1Id);
-      const types = store.eventsAfter(victim!.id).map((e) => e.event.type);
+      const types = store.eventsAfter(victim.id).map((e) => e.event.type);
       expect(types).toContain("run.requeued");
 
       for (const r of ended) {
@@ -147,7 +167,7 @@ describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis
           .eventsAfter(r.id)
           .filter((e) => ["run.finished", "run.failed", "run.cancelled", "run.interrupted"].includes(e.event.type));
         expect(terminal, `run ${r.id} ends once`).toHaveLength(1);
-        if (r.id !== victim!.id) expect(r.attempts, `run ${r.id}`).toBe(1);
+        if (r.id !== victim.id) expect(r.attempts, `run ${r.id}`).toBe(1);
         if (r.status !== "finished") continue;
         // One flac per run (a dead attempt's files are dropped), downloadable from the coordinator.
         const outs = store.listOutputs(r.id);
@@ -194,6 +214,30 @@ describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis
         const workers = s.data.queue.workers.filter((w) => w.role === "worker");
         return s.data.queue.backend === "redis" && workers.length === 1 && workers[0].id !== w1Id;
       }, "stats list only the live worker");
+    } finally {
+      store.close();
+    }
+  });
+
+  it("with one attempt, the killed worker's run fails with the reason; the others finish", async () => {
+    const { data, url, w1, w1Id } = await cluster({ ...TIMING, ACESTEP_RUN_ATTEMPTS: "1" });
+    const ids = await startRuns(url, 6);
+    const store = new RunStore(join(data, "acestep.sqlite"));
+    try {
+      const victim = await killMidJob(store, ids, w1Id, w1.child);
+      await until(
+        () => ids.every((id) => !["queued", "running"].includes(store.getRun(id)!.status)),
+        "every run ended",
+      );
+      const failed = store.getRun(victim.id)!;
+      expect(failed.status).toBe("failed");
+      expect(failed.error?.message).toMatch(/stopped 1 time .*gave up after 1 attempt/);
+      expect(failed.attempts).toBe(1);
+      const others = ids.filter((id) => id !== victim.id).map((id) => store.getRun(id)!.status);
+      expect(others).toEqual(others.map(() => "finished"));
+      const types = store.eventsAfter(victim.id).map((e) => e.event.type);
+      expect(types.filter((t) => t === "run.failed")).toHaveLength(1);
+      expect(types).not.toContain("run.finished");
     } finally {
       store.close();
     }

@@ -153,6 +153,8 @@ export class ScaleOutQueue implements RunQueue {
   private onStalled(runId: string): void {
     const run = this.store.getRun(runId);
     if (run?.status !== "running") return;
+    // Its worker is alive and still runs it (its event loop was busy past the lock): it may finish it.
+    if (this.stillRunning(run)) return;
     const changed = this.store.db
       .prepare("UPDATE runs SET status='queued', started_at=NULL WHERE id=? AND status='running'")
       .run(runId).changes;
@@ -168,6 +170,8 @@ export class ScaleOutQueue implements RunQueue {
     const run = this.store.getRun(runId);
     if (!run || (run.status !== "running" && run.status !== "queued")) return;
     const stalled = /stalled/i.test(reason);
+    // A live worker that still runs it keeps it (reconcile looks again once that worker is gone).
+    if (stalled && this.stillRunning(run)) return;
     const message = stalled
       ? `the run's worker stopped ${run.attempts} time${run.attempts === 1 ? "" : "s"} (killed or lost); gave up after ${
           this.opts.timing.attempts
@@ -230,6 +234,8 @@ export class ScaleOutQueue implements RunQueue {
       return { start: false, reason: `the run is ${run.status}`, retry: false };
     if (run.status === "running" && run.worker === workerId)
       return { start: false, reason: "this worker runs it already", retry: false };
+    if (this.stillRunning(run))
+      return { start: false, reason: `worker ${run.worker} is alive and still runs it`, retry: true };
     // BullMQ gives an active job to one worker at a time: a second worker holding the job of a `running` run
     // means the last attempt stalled (its stalled event may not have reached us yet).
     const now = Date.now();
@@ -259,6 +265,12 @@ export class ScaleOutQueue implements RunQueue {
       run: { id: run.id, kind: run.kind, graph: run.graph, payload: run.payload, createdAt: run.createdAt },
       attempt: updated.attempts,
     };
+  }
+
+  /** Whether the worker of a running run is alive (heard from within its ttl) and says it runs it. */
+  private stillRunning(run: RunRecord): boolean {
+    if (run.status !== "running" || !run.worker) return false;
+    return this.remoteWorkers().some((w) => w.id === run.worker && w.jobs.includes(run.id));
   }
 
   /** Whether `workerId` executes the run's current attempt. */

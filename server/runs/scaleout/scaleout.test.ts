@@ -235,6 +235,40 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
     }
   });
 
+  it("a run whose worker is alive and still runs it is not given to another worker", async () => {
+    const q = app.scaleOut!;
+    const id = crypto.randomUUID();
+    app.store.createRun({
+      id,
+      graph: slow(1),
+      graphId: null,
+      outputDir: join(app.config.dataDir, "outputs", id),
+      demo: false,
+      owner: "test (not sent to Redis)",
+    });
+    const hello = {
+      id: "busy-worker",
+      host: "h",
+      pid: 1,
+      provider: "cpu",
+      models: [],
+      demo: true,
+      concurrency: 1,
+      kinds: ["graph"],
+      jobs: [id],
+    };
+    expect(q.start(id, "busy-worker")).toMatchObject({ start: true, attempt: 1 });
+    q.heartbeat(hello);
+    // BullMQ took the job for stalled (busy event loop) and another worker holds it: it must wait.
+    expect(q.start(id, "other-worker")).toMatchObject({ start: false, retry: true });
+    expect(app.store.getRun(id)).toMatchObject({ status: "running", worker: "busy-worker", attempts: 1 });
+    // Once the first worker no longer runs it (died: no heartbeat; here: it says so), the other one takes over.
+    q.heartbeat({ ...hello, jobs: [] });
+    expect(q.start(id, "other-worker")).toMatchObject({ start: true, attempt: 2 });
+    expect(app.store.eventsAfter(id).map((e) => e.event.type)).toContain("run.requeued");
+    expect(app.runs.cancel(id)).toBe(true);
+  });
+
   it("a run that needs a model no worker holds waits in the queue", async () => {
     const graph = { version: 1, nodes: { dit: { type: "models.dit", params: { name: "no-such-dit" } } } };
     expect(graphNeeds(graph)).toEqual([{ nodeId: "dit", component: "dit", name: "no-such-dit" }]);

@@ -205,6 +205,11 @@ export class RunWorker {
       throw new DelayedError(`${this.id}: ${missing}`);
     }
     const a = await this.call<StartAnswer>(WORKER_API.start(runId), JSON.stringify({ workerId: this.id }));
+    if (!a.start && a.retry) {
+      // Its last worker still runs it: look again later (it finishes it, or it dies and this one takes over).
+      await job.moveToDelayed(Date.now() + NOT_MINE_DELAY_MS, token);
+      throw new DelayedError(`${this.id}: ${a.reason}`);
+    }
     if (!a.start) return { runId, outcome: `not started: ${a.reason}` };
     const ac = new AbortController();
     this.running.set(runId, ac);
