@@ -4,6 +4,7 @@
 //
 //   npx tsx bench/vae.ts [--seconds 10] [--threads 1] [--res-units 3] [--upsample subpixel|convtranspose]
 //                        [--tilings 512/64,128/16] [--profile] [--no-upsample-compare] [--snake cos|sin|both]
+//                        [--no-spin] (ORT threads sleep instead of spin-waiting: the CPU time printed is work)
 //
 // The parent builds and writes the ONNX file; each tiling runs in a fresh child process so its peak RSS
 // (process.resourceUsage().maxRSS) is its own: session load + cold decode + warm decode. Each child also measures
@@ -136,6 +137,7 @@ async function child(): Promise<void> {
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
     enableMemPattern: false,
+    ...(flag("no-spin") ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
     ...(profile ? { enableProfiling: true, profileFilePrefix: join(tmpdir(), profilePrefix) } : {}),
   });
   const loadMs = performance.now() - t0;
@@ -300,6 +302,7 @@ async function parent(): Promise<void> {
             "--tiling",
             tiling,
             ...(flag("profile") ? ["--profile"] : []),
+            ...(flag("no-spin") ? ["--no-spin"] : []),
           ],
           { encoding: "utf8", maxBuffer: 1 << 24 },
         );
