@@ -43,9 +43,6 @@ export const DEFAULT_STOP_IDS: readonly number[] = [IM_END_ID, ENDOFTEXT_ID];
 /** Audio-code rate: 5 codes per second of audio. */
 export const CODES_PER_SECOND = 5;
 
-export function audioCodeId(code: number): number {
-  return AUDIO_CODE_BASE + code;
-}
 /** Code index of an id, or -1 when the id is not an audio-code token. */
 export function audioCodeOf(id: number): number {
   return id >= AUDIO_CODE_BASE && id < LM_VOCAB_SIZE ? id - AUDIO_CODE_BASE : -1;

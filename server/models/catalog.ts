@@ -117,10 +117,6 @@ export function modelComponent(c: Component): ModelComponent {
   return c === "text-encoder" ? "textEncoder" : c;
 }
 
-export function checkpointComponent(c: ModelComponent): Component {
-  return c === "textEncoder" ? "text-encoder" : c;
-}
-
 /** DiT checkpoint families (server/acestep/tasks/instructions.ts MODEL_VARIANTS). */
 export type DitVariant = ModelVariant;
 

@@ -46,7 +46,6 @@ import {
   unquoteYaml,
   DEFAULT_SAMPLING,
   DURATION_MAX,
-  DURATION_MIN,
   CAPTION_MAX_TOKENS,
   CODES_PER_SECOND,
   NO_USER_INPUT,
@@ -621,6 +620,3 @@ function songResult(r: PassResult & { ids?: number[] }, lyricsFallback: string):
     metadata,
   };
 }
-
-/** The duration bounds the FSM and the nodes use. */
-export const LM_DURATION = { min: DURATION_MIN, max: DURATION_MAX } as const;

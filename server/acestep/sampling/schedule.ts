@@ -42,11 +42,6 @@ export function latentFramesForCodes(codeCount: number): number {
   return Math.max(codeCount * 5, MIN_LATENT_FRAMES);
 }
 
-/** Output audio length in samples for T frames (the output is not trimmed to the requested duration). */
-export function samplesForFrames(frames: number): number {
-  return frames * VAE_HOP;
-}
-
 // ---------------------------------------------------------------- turbo
 
 export const VALID_SHIFTS = [1, 2, 3] as const;

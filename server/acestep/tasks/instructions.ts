@@ -81,9 +81,6 @@ export const TRACK_NAMES = [
 ] as const;
 export type TrackName = (typeof TRACK_NAMES)[number];
 
-/** The Gradio dropdown order (reverse of TRACK_NAMES). */
-export const TRACK_NAMES_UI_ORDER: readonly TrackName[] = [...TRACK_NAMES].reverse();
-
 export interface InstructionOptions {
   /** extract / lego: the stem (upper-cased into the instruction). Empty → the `_default` instruction. */
   trackName?: string | null;
@@ -118,13 +115,4 @@ export function generateInstruction(task: TaskType, opts: InstructionOptions = {
 /** `handler._format_instruction`: append ":" unless the instruction already ends with one. */
 export function formatInstruction(instruction: string): string {
   return instruction.endsWith(":") ? instruction : `${instruction}:`;
-}
-
-/**
- * Feb `_prepare_batch` cover detection from the instruction text: the lower-cased instruction contains both
- * "generate audio semantic tokens" and "based on the given conditions".
- */
-export function instructionLooksLikeCover(instruction: string): boolean {
-  const lower = instruction.toLowerCase();
-  return lower.includes("generate audio semantic tokens") && lower.includes("based on the given conditions");
 }

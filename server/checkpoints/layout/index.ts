@@ -21,7 +21,6 @@ export {
 export { type Qwen3Config, qwen3ConfigSchema, qwen3Layout } from "./qwen3";
 export { type KeyShapes, type Layout, paramCount, type Shape } from "./shapes";
 export {
-  assertValidCheckpointDir,
   formatValidationReport,
   type IssueCode,
   validateCheckpointDir,

@@ -3,7 +3,6 @@
 // side file (silence_latent.pt, tokenizer files) instead of stopping at the first.
 import fs from "node:fs";
 import path from "node:path";
-import { CheckpointError } from "../dtypes";
 import { readTorchTensor } from "../torch-pt";
 import { type CheckpointWeights, openCheckpointWeights } from "../weights";
 import { type Component, expectedLayout } from "./components";
@@ -134,12 +133,6 @@ function checkSilenceLatent(file: string, channels: number | undefined, issues: 
   } catch (e) {
     issues.push({ code: "bad-file", file, message: `dit: ${(e as Error).message}` });
   }
-}
-
-/** Throws one CheckpointError listing every issue when the folder does not validate. */
-export function assertValidCheckpointDir(dir: string, component: Component): void {
-  const r = validateCheckpointDir(dir, component);
-  if (!r.ok) throw new CheckpointError(formatValidationReport(r));
 }
 
 export function formatValidationReport(r: ValidationReport): string {

@@ -15,10 +15,6 @@ const USAGE = `usage:
 
 type Cmd = (argv: string[]) => number | Promise<number>;
 const extra = new Map<string, Cmd>([["lm-prompt", debugLmPromptCommand]]);
-/** The LM subsystem registers `lm-prompt` here. */
-export function registerDebugCommand(name: string, cmd: Cmd): void {
-  extra.set(name, cmd);
-}
 
 function num(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;

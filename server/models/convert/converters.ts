@@ -187,7 +187,3 @@ export const ditConverter: ComponentConverter = {
 
 /** Converters in the order they run. */
 export const CONVERTERS: ComponentConverter[] = [textEncoderConverter, lmConverter, vaeConverter, ditConverter];
-
-export function addConverter(c: ComponentConverter): void {
-  if (!CONVERTERS.includes(c)) CONVERTERS.push(c);
-}

@@ -30,9 +30,6 @@ export function solverFor(inferMethod: "ode" | "sde", samplerMode: SamplerMode =
   return samplerMode === "heun" ? "heun" : "euler";
 }
 
-/** Upstream `infer_method` values → solver names. */
-export const INFER_METHOD_TO_SOLVER: Readonly<Record<"ode" | "sde", SolverName>> = { ode: "euler", sde: "sde" };
-
 export function getSolver(name: string): Solver {
   if (!(SOLVER_NAMES as readonly string[]).includes(name)) {
     throw new RangeError(`unknown solver "${name}"; known solvers: ${SOLVER_NAMES.join(", ")}`);
