@@ -139,6 +139,21 @@ describe("acestep CLI", () => {
     expect(bad.err).toMatch(/key "decoder\.[^"]+": not a LoRA tensor/);
   });
 
+  it("worker: missing or bad options exit 2 naming them; an unreachable coordinator exits 1 saying so", async () => {
+    const none = { ACESTEP_REDIS_URL: "", ACESTEP_API_TOKEN: "" };
+    const missing = await runCliInProcess(["worker"], none);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("missing --redis, --server, --token");
+    const base = ["worker", "--redis", "redis://127.0.0.1:1", "--token", "t"];
+    const badUrl = await runCliInProcess([...base, "--server", "coordinator:3000"], none);
+    expect([badUrl.code, badUrl.err]).toEqual([2, expect.stringContaining("--server must be a URL")]);
+    const badN = await runCliInProcess([...base, "--server", "http://127.0.0.1:1", "--concurrency", "0"], none);
+    expect([badN.code, badN.err]).toEqual([2, expect.stringContaining("--concurrency must be a whole number")]);
+    const away = await runCliInProcess([...base, "--server", "http://127.0.0.1:1", "--data", join(dir, "w")], none);
+    expect(away.code).toBe(1);
+    expect(away.err).toContain("the coordinator http://127.0.0.1:1 cannot be reached");
+  });
+
   it("lists and describes nodes", async () => {
     expect((await cli(["nodes"])).out).toContain("audio.testTone");
     const d = await cli(["nodes", "audio.testTone"]);

@@ -39,9 +39,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     console.error(`--concurrency must be a whole number ≥ 1, got "${values.concurrency}"`);
     return 2;
   }
-  try {
-    new URL(serverUrl!);
-  } catch {
+  if (!URL.canParse(serverUrl!) || !["http:", "https:"].includes(new URL(serverUrl!).protocol)) {
     console.error(`--server must be a URL such as http://coordinator:3000, got "${serverUrl}"`);
     return 2;
   }
@@ -69,7 +67,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
     kinds: { [TASK_KIND]: generateTaskKind(app) },
     localOutputs: (runId) => app.store.listOutputs(runId),
   });
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (e) {
+    await worker.close().catch(() => {});
+    await app.close().catch(() => {});
+    throw e;
+  }
   console.log(`worker ${worker.id} ready`);
   await new Promise<void>((done) => {
     const stop = () => {
