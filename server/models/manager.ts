@@ -219,20 +219,30 @@ export class ModelManager {
     if (!this.registered.has(id)) {
       this.registered.add(id);
       const data = entry.files.find((x) => x.role === `${role}_data`);
-      const cacheDir =
-        this.opts.ortCacheDir === undefined ? join(this.opts.dataDir, "ort-cache") : this.opts.ortCacheDir;
-      // keyed by the content of the model and its external data (a reconverted model gets a fresh entry)
-      const key = createHash("sha256")
-        .update(`${f.sha256}\n${data?.sha256 ?? ""}`)
-        .digest("hex")
-        .slice(0, 24);
+      const optimizedCache = this.optimizedCache(entry, role);
       reg.register(id, {
         path: f.abs,
         dataFiles: data ? [join(this.modelsDir, data.path)] : undefined,
-        options: cacheDir ? { optimizedCache: { dir: cacheDir, key: `${entry.name}.${role}.${key}` } } : undefined,
+        options: optimizedCache ? { optimizedCache } : undefined,
       });
     }
     return reg.run(id, feeds, { signal, transfer });
+  }
+
+  /**
+   * Where ORT's optimized graph of `role` of `entry` is cached (server/runtime/ort-cache.mjs), keyed by the content
+   * of the file and its external data (a reconverted model gets a fresh entry); undefined with the cache off.
+   */
+  optimizedCache(entry: ManifestEntry, role: string): { dir: string; key: string } | undefined {
+    const dir = this.opts.ortCacheDir === undefined ? join(this.opts.dataDir, "ort-cache") : this.opts.ortCacheDir;
+    if (!dir) return undefined;
+    const f = this.file(entry, role);
+    const data = entry.files.find((x) => x.role === `${role}_data`);
+    const key = createHash("sha256")
+      .update(`${f.sha256}\n${data?.sha256 ?? ""}`)
+      .digest("hex")
+      .slice(0, 24);
+    return { dir, key: `${entry.name}.${role}.${key}` };
   }
 
   /**

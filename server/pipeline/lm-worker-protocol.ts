@@ -15,6 +15,8 @@ export interface LmOpenRequest {
   threads: number;
   /** the session host's provider choice (server/runtime/session-host.ts); cuda falls back to cpu */
   provider: LmProvider;
+  /** ORT's optimized-model cache for this file (server/runtime/ort-cache.mjs); absent = off */
+  optimizedCache?: { dir: string; key: string };
 }
 
 export interface LmPassRequest {
@@ -53,6 +55,8 @@ export type LmWorkerRequest =
 export interface LmOpenResult {
   provider: LmProvider;
   fallback?: string;
+  /** whether the session came from the optimized-model cache, wrote it, or did not use it */
+  optimizedCache?: "hit" | "saved" | "off";
 }
 export interface LmPassResult {
   tokens: number[];

@@ -4,12 +4,14 @@
 import { parentPort } from "node:worker_threads";
 import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../lm";
 import { LmModel, createLmLogitsFn, readLmConfig } from "../models/lm";
+import { createCachedSession } from "../runtime/ort-cache.mjs";
 import {
   passCapacity,
   type LmOpenRequest,
   type LmOpenResult,
   type LmPassRequest,
   type LmPassResult,
+  type LmProvider,
   type LmWorkerMessage,
   type LmWorkerRequest,
 } from "./lm-worker-protocol";
@@ -34,26 +36,32 @@ function abortError(): Error {
 async function open(r: LmOpenRequest): Promise<LmOpenResult> {
   const config = readLmConfig(r.configDir);
   const tokenizer = loadLmTokenizer(r.tokenizerPath);
+  // through ORT's optimized-model cache when one is given (server/runtime/ort-cache.mjs), as every other session
+  const create = (p: LmProvider) =>
+    createCachedSession(
+      (path, extra) =>
+        LmModel.fromFile(path as string, config, {
+          threads: r.threads,
+          sessionOptions: { executionProviders: p === "cuda" ? ["cuda", "cpu"] : ["cpu"], ...extra },
+        }),
+      r.onnxPath,
+      r.optimizedCache,
+      { provider: p, level: "all" },
+    );
   let provider = r.provider;
   let fallback: string | undefined;
-  let model: LmModel;
+  let created: Awaited<ReturnType<typeof create>>;
   try {
-    model = await LmModel.fromFile(r.onnxPath, config, {
-      threads: r.threads,
-      sessionOptions: { executionProviders: provider === "cuda" ? ["cuda", "cpu"] : ["cpu"] },
-    });
+    created = await create(provider);
   } catch (e) {
     if (provider !== "cuda") throw e;
     // the same fallback as the session host: a CUDA session that cannot be created runs on the CPU
     fallback = `CUDA session for ${r.onnxPath} failed, using CPU: ${(e as Error).message}`;
     provider = "cpu";
-    model = await LmModel.fromFile(r.onnxPath, config, {
-      threads: r.threads,
-      sessionOptions: { executionProviders: ["cpu"] },
-    });
+    created = await create(provider);
   }
-  held.set(r.key, Promise.resolve({ model, tokenizer, lock: Promise.resolve() }));
-  return { provider, fallback };
+  held.set(r.key, Promise.resolve({ model: created.session, tokenizer, lock: Promise.resolve() }));
+  return { provider, fallback, optimizedCache: created.cache };
 }
 
 async function get(key: string): Promise<Held> {

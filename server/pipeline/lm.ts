@@ -170,6 +170,8 @@ interface Loaded {
   weights: number;
   /** the registry id the LM's bytes are reported under ("<entry>/lm") */
   residentId: string;
+  /** whether the session came from ORT's optimized-model cache ("hit"), wrote it ("saved") or did not use it */
+  optimizedCache?: "hit" | "saved" | "off";
   /** drops the LM's resident bytes from the memory budget report */
   forget: () => void;
 }
@@ -233,6 +235,11 @@ export class LmService {
     return this.l.provider;
   }
 
+  /** How the LM session was created: from ORT's optimized-model cache ("hit"), writing it ("saved"), or without. */
+  get optimizedCache(): "hit" | "saved" | "off" | undefined {
+    return this.l.optimizedCache;
+  }
+
   /** Session calls the worker's model made so far (and how many ran both CFG lanes). */
   stats(): Promise<LmStats> {
     return lmWorkerCall<LmStats>({ op: "stats", key: this.l.key });
@@ -269,6 +276,7 @@ export class LmService {
           tokenizerPath,
           threads: o.threads ?? lmThreads(),
           provider: wanted,
+          optimizedCache: mm.optimizedCache(entry, "lm"),
         });
         if (opened.fallback) console.info(`[lm] ${opened.fallback}`);
         const residentId = `${entry.name}/lm`;
@@ -279,6 +287,7 @@ export class LmService {
           provider: opened.provider,
           lock: Promise.resolve(),
           active: 0,
+          optimizedCache: opened.optimizedCache,
           weights,
           residentId,
           forget: () => mm.registry().setResident(residentId, 0),

@@ -5,11 +5,9 @@
 //   worker → host  { seq, ok: true, result } | { seq, ok: false, error: { name, message, file? } }
 // Tensors cross as { type, dims, data: TypedArray } with their ArrayBuffers in the transfer list.
 import { parentPort, workerData } from "node:worker_threads";
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { createHash } from "node:crypto";
-import { arch, cpus } from "node:os";
-import { basename, join } from "node:path";
+import { existsSync, statSync } from "node:fs";
 import ort from "onnxruntime-node";
+import { createCachedSession } from "./ort-cache.mjs";
 
 const testHooks = Boolean(workerData?.testHooks);
 const state = { threads: 1, providers: ["cpu"] };
@@ -60,68 +58,18 @@ function providersFor(options) {
   return state.providers;
 }
 
-/**
- * Where the optimized graph of a model is cached: named by the caller's key (the model's content hash) and what
- * shapes the optimized graph — ORT version, provider, optimization level, free-dimension overrides and the CPU
- * (level "all" adds hardware-specific layouts such as NCHWc; ORT says such a model is only for the machine that
- * optimized it).
- */
-function optimizedCachePath(cache, options, provider) {
-  const level = options.graphOptimizationLevel ?? "all";
-  const shape = createHash("sha256")
-    .update(
-      JSON.stringify([
-        ort.env.versions?.common ?? "",
-        provider,
-        level,
-        options.freeDimensionOverrides ?? null,
-        arch(),
-        cpus()[0]?.model ?? "",
-      ]),
-    )
-    .digest("hex")
-    .slice(0, 16);
-  return join(cache.dir, `${cache.key}-${provider}-${level}-${shape}.onnx`);
-}
-
-/**
- * Session creation through the optimized-model cache (options.optimizedCache = { dir, key }): a cached graph is
- * loaded with graph optimization off; otherwise the session is created as usual and ORT writes the optimized
- * graph (SessionOptions.optimizedModelFilePath, initializers in an external file) which is renamed into place
- * only once complete. Returns { session, cache: "hit" | "saved" | "off" }.
- */
-async function createWithCache(source, options, providers) {
-  const cache = typeof source === "string" ? options.optimizedCache : undefined;
-  if (!cache)
-    return { session: await ort.InferenceSession.create(source, sessionOptions(options, providers)), cache: "off" };
-  const file = optimizedCachePath(cache, options, providers[0]);
-  if (existsSync(file)) {
-    try {
-      const so = sessionOptions({ ...options, graphOptimizationLevel: "disabled" }, providers);
-      return { session: await ort.InferenceSession.create(file, so), cache: "hit" };
-    } catch {
-      rmSync(file, { force: true }); // unreadable (e.g. its data file went away): optimize again
-    }
-  }
-  mkdirSync(cache.dir, { recursive: true });
-  const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmp = `${file}.tmp-${tag}`;
-  const so = sessionOptions(options, providers);
-  so.optimizedModelFilePath = tmp;
-  so.extra = {
-    session: {
-      optimized_model_external_initializers_file_name: `${basename(file)}.${tag}.data`,
-      optimized_model_external_initializers_min_size_in_bytes: "1024",
+/** Session creation through the optimized-model cache (ort-cache.mjs) when options.optimizedCache is set. */
+function createWithCache(source, options, providers) {
+  return createCachedSession(
+    (path, extra) => ort.InferenceSession.create(path, { ...sessionOptions(options, providers), ...extra }),
+    source,
+    options.optimizedCache,
+    {
+      provider: providers[0],
+      level: options.graphOptimizationLevel ?? "all",
+      freeDimensionOverrides: options.freeDimensionOverrides,
     },
-  };
-  const session = await ort.InferenceSession.create(source, so);
-  try {
-    renameSync(tmp, file);
-    return { session, cache: "saved" };
-  } catch {
-    rmSync(tmp, { force: true });
-    return { session, cache: "off" };
-  }
+  );
 }
 
 async function createSession(source, options, providers) {
