@@ -92,7 +92,7 @@ async function cluster(timing: Record<string, string>) {
   const data = folder();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  await cli(
+  const serve = await cli(
     ["serve", "--no-editor", "--port", String(port), "--redis", redis.url],
     { ...timing, ACESTEP_DATA: data, ACESTEP_API_TOKEN: TOKEN },
     /^ACE-Step studio on /,
@@ -102,7 +102,7 @@ async function cluster(timing: Record<string, string>) {
     cli([...workerArgs, "--data", folder()], timing, /^worker \S+ ready/),
     cli([...workerArgs, "--data", folder()], timing, /^worker \S+ ready/),
   ]);
-  return { data, url, w1, w2, w1Id: w1.line.split(" ")[1] };
+  return { data, url, serve, w1, w2, w1Id: w1.line.split(" ")[1] };
 }
 
 async function startRuns(url: string, n: number): Promise<string[]> {
@@ -135,7 +135,7 @@ async function killMidJob(store: RunStore, ids: string[], workerId: string, chil
 
 describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis", () => {
   it("20 jobs, one worker killed mid-job: every run ends once, none lost, outputs download", async () => {
-    const { data, url, w1, w2, w1Id } = await cluster(TIMING);
+    const { data, url, serve, w1, w2, w1Id } = await cluster(TIMING);
     const ids = await startRuns(url, JOBS);
     const store = new RunStore(join(data, "acestep.sqlite"));
     const runs = () => ids.map((id) => store.getRun(id)!);
@@ -214,6 +214,12 @@ describe.skipIf(!haveRedis())("scale-out: coordinator and two workers over Redis
         const workers = s.data.queue.workers.filter((w) => w.role === "worker");
         return s.data.queue.backend === "redis" && workers.length === 1 && workers[0].id !== w1Id;
       }, "stats list only the live worker");
+
+      // SIGTERM: the worker (idle) and the coordinator exit 0.
+      const exit = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once("exit", r)));
+      w2.child.kill("SIGTERM");
+      serve.child.kill("SIGTERM");
+      expect(await Promise.all([exit(w2.child), exit(serve.child)])).toEqual([0, 0]);
     } finally {
       store.close();
     }
