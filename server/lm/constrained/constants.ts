@@ -4,9 +4,10 @@
 
 export const BPM_MIN = 30;
 export const BPM_MAX = 300;
-export const DURATION_MIN = 10;
-/** ≥ 24 GB tier; `max_duration_with_lm` of smaller GPU tiers is 180…480 (acestep/gpu_config.py). */
-export const DURATION_MAX = 600;
+/** DURATION_MAX: the ≥ 24 GB tier; `max_duration_with_lm` of smaller GPU tiers is 180…480 (acestep/gpu_config.py). */
+export { DURATION_MAX, DURATION_MIN } from "../../acestep/sampling/schedule";
+/** `VALID_LANGUAGES` (51 codes), one list for the DiT side and the LM. */
+export { VALID_LANGUAGES } from "../../acestep/languages";
 /** 2, 3, 4, 6 mean 2/4, 3/4, 4/4, 6/8. */
 export const VALID_TIME_SIGNATURES = [2, 3, 4, 6] as const;
 /** Caption token cap before `\n` is forced. */
@@ -20,61 +21,6 @@ export const KEYSCALES: readonly string[] = (() => {
       for (const mode of ["major", "minor"]) out.push(`${note}${acc} ${mode}`);
   return out;
 })();
-
-/** `VALID_LANGUAGES` (51 codes). */
-export const VALID_LANGUAGES: readonly string[] = [
-  "ar",
-  "az",
-  "bg",
-  "bn",
-  "ca",
-  "cs",
-  "da",
-  "de",
-  "el",
-  "en",
-  "es",
-  "fa",
-  "fi",
-  "fr",
-  "he",
-  "hi",
-  "hr",
-  "ht",
-  "hu",
-  "id",
-  "is",
-  "it",
-  "ja",
-  "ko",
-  "la",
-  "lt",
-  "ms",
-  "ne",
-  "nl",
-  "no",
-  "pa",
-  "pl",
-  "pt",
-  "ro",
-  "ru",
-  "sa",
-  "sk",
-  "sr",
-  "sv",
-  "sw",
-  "ta",
-  "te",
-  "th",
-  "tl",
-  "tr",
-  "uk",
-  "ur",
-  "vi",
-  "yue",
-  "zh",
-  "unknown",
-];
 
 /** CoT field order (alphabetical). */
 export const FIELD_ORDER = ["bpm", "caption", "duration", "genres", "keyscale", "language", "timesignature"] as const;
