@@ -1,5 +1,5 @@
 // VAE Encode / VAE Decode: audio ↔ 25 Hz latents with the Oobleck VAE, tiled as upstream.
-import { defineNode } from "../define-node";
+import { defineNode, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
 import { vaeDecode, vaeEncode } from "../../server/pipeline/vae";
@@ -27,6 +27,18 @@ function spliceAudio(audio: AudioValue, s: WaveformSplice): AudioValue {
   });
   return { ...audio, channels: items[0], batch: audio.batch ? items : undefined };
 }
+
+/** A tile must be longer than its two overlaps (encode and decode alike). */
+const tileIssues = (p: { chunkFrames: number; overlapFrames: number }): FieldIssue[] =>
+  p.chunkFrames <= 2 * p.overlapFrames
+    ? [
+        {
+          field: "overlapFrames",
+          message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`,
+          received: p.overlapFrames,
+        },
+      ]
+    : [];
 
 export const VaeEncodeNode = defineNode({
   type: "vae.encode",
@@ -58,16 +70,7 @@ export const VaeEncodeNode = defineNode({
       advanced: true,
     }),
   },
-  validate: (p) =>
-    p.chunkFrames <= 2 * p.overlapFrames
-      ? [
-          {
-            field: "overlapFrames",
-            message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`,
-            received: p.overlapFrames,
-          },
-        ]
-      : [],
+  validate: tileIssues,
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("vae", inputs.vae.id);
@@ -106,16 +109,7 @@ export const VaeDecodeNode = defineNode({
       advanced: true,
     }),
   },
-  validate: (p) =>
-    p.chunkFrames <= 2 * p.overlapFrames
-      ? [
-          {
-            field: "overlapFrames",
-            message: `the overlap (${p.overlapFrames}) must be less than half the tile (${p.chunkFrames})`,
-            received: p.overlapFrames,
-          },
-        ]
-      : [],
+  validate: tileIssues,
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("vae", inputs.vae.id);

@@ -163,16 +163,7 @@ const orNull = <T>(v: T | null | undefined | ""): T | null =>
   v === undefined || v === null || v === "" ? null : (v as T);
 
 /** A SONG from LM values ("" / NaN → null). */
-export function songOf(v: {
-  caption: string;
-  lyrics: string;
-  bpm?: number | null;
-  keyscale?: string | null;
-  timesignature?: string | null;
-  duration?: number | null;
-  language?: string | null;
-  instrumental?: boolean;
-}): SongValue {
+export function songOf(v: SongValue): SongValue {
   return {
     caption: v.caption,
     lyrics: v.lyrics,
