@@ -43,11 +43,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
     console.error(`--server must be a URL such as http://coordinator:3000, got "${serverUrl}"`);
     return 2;
   }
-  const dataDir = values.data
-    ? resolve(values.data)
-    : process.env.ACESTEP_DATA
-      ? resolve(process.env.ACESTEP_DATA)
-      : mkdtempSync(join(tmpdir(), "acestep-worker-"));
+  // A scratch folder of its own (never ACESTEP_DATA: a worker deletes each run's files there once uploaded, which
+  // must not be the coordinator's outputs when both run on one machine).
+  const dataDir = values.data ? resolve(values.data) : mkdtempSync(join(tmpdir(), "acestep-worker-"));
   // A context of its own on the scratch folder: its model manager (models loaded once, kept warm) and the REST
   // task kind, whose graphs run inside the coordinator's run.
   const app = createAppContext({ dataDir, role: "library" });
