@@ -21,6 +21,23 @@ export interface AttentionDims {
   eps: number;
 }
 
+/** The attention geometry of a config.json (Qwen3, AceStepConfig and its encoder-layer form). */
+export function attentionDims(cfg: {
+  hidden_size: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim: number;
+  rms_norm_eps: number;
+}): AttentionDims {
+  return {
+    hidden: cfg.hidden_size,
+    heads: cfg.num_attention_heads,
+    kvHeads: cfg.num_key_value_heads,
+    headDim: cfg.head_dim,
+    eps: cfg.rms_norm_eps,
+  };
+}
+
 export const MASK_NEG = -1e9;
 
 /** Sequence geometry read once from a [B, S, …] tensor. */

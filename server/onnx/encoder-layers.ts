@@ -11,6 +11,7 @@
 //       `${prefix}layers.${i}.mlp.{gate,up,down}_proj.weight`.
 
 import {
+  attentionDims,
   additiveMask,
   arangePositions,
   keyPaddingKeep,
@@ -58,13 +59,7 @@ export interface EncoderStackOptions {
 
 export function aceEncoderLayerStack(g: GraphBuilder, x: F32, cfg: AceStepEncoderConfig, o: EncoderStackOptions): F32 {
   const H = cfg.hidden_size;
-  const dims = {
-    hidden: H,
-    heads: cfg.num_attention_heads,
-    kvHeads: cfg.num_key_value_heads,
-    headDim: cfg.head_dim,
-    eps: cfg.rms_norm_eps,
-  };
+  const dims = attentionDims(cfg);
   const seq = seqShape(g, x);
   const { cos, sin } = ropeTables(g, arangePositions(g, seq), cfg.head_dim, cfg.rope_theta);
   const pad = o.keyMask ? keyPaddingKeep(g, o.keyMask) : null; // [B,1,1,S]

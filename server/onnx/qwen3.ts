@@ -6,6 +6,7 @@
 //          h += down(SiLU(gate(x'')) · up(x'')) with x'' = post_attention_layernorm(h); causal + padding mask.
 
 import {
+  attentionDims,
   arangePositions,
   additiveMask,
   causalKeep,
@@ -40,13 +41,7 @@ export function qwen3Stack(
   inp: Qwen3StackInputs,
 ): { hidden: F32; keys: F32[]; values: F32[] } {
   const H = cfg.hidden_size;
-  const dims = {
-    hidden: H,
-    heads: cfg.num_attention_heads,
-    kvHeads: cfg.num_key_value_heads,
-    headDim: cfg.head_dim,
-    eps: cfg.rms_norm_eps,
-  };
+  const dims = attentionDims(cfg);
   const emb = g.embedding(inp.ids, `${prefix}embed_tokens.weight`, { vocab: cfg.vocab_size, hidden: H }); // [B,S,H]
   const { cos, sin } = ropeTables(g, inp.positions, cfg.head_dim, cfg.rope_theta);
   let h = g.reshape(emb, [-1, H]); // [N,H]

@@ -7,7 +7,7 @@
 //   encoder_hidden_states [B,Le,E] ─ condition_embedder (Linear E→H, bias) ─► enc [B·Le,H]
 //   per layer i: k_norm(k_proj(enc)) per head ─► cross_key.i [B,Le,Hkv·D];  v_proj(enc) ─► cross_value.i [B,Le,Hkv·D]
 // No RoPE on cross keys. Sequence-major, KV heads packed (same layout as the LM cache).
-import { seqShape } from "../../onnx/blocks";
+import { attentionDims, seqShape } from "../../onnx/blocks";
 import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph";
 import type { Weights } from "../../onnx/weights";
 import { encoderWidth, type AceStepDitConfig } from "./config";
@@ -23,13 +23,7 @@ export function buildDitCrossKv(
   const H = cfg.hidden_size;
   const E = encoderWidth(cfg);
   const kvDim = cfg.num_key_value_heads * cfg.head_dim;
-  const dims = {
-    hidden: H,
-    heads: cfg.num_attention_heads,
-    kvHeads: cfg.num_key_value_heads,
-    headDim: cfg.head_dim,
-    eps: cfg.rms_norm_eps,
-  };
+  const dims = attentionDims(cfg);
   const ehs = g.input("encoder_hidden_states", "float32", ["batch", "enc", E]);
   const encSeq = seqShape(g, ehs);
   const enc = conditionEmbedder(g, ehs, E, H);

@@ -10,7 +10,15 @@
 //   N × AceStepDiTLayer (dit-layer.ts) with cross_key.i / cross_value.i [B,Le,Hkv·D]
 //   ─ norm_out·(1+scale)+shift (scale_shift_table [1,2,H] + temb; shift first)
 //   ─ unpatchify (proj_out.1: ConvTranspose1d k=2 s=2, as one MatMul) ─► [B,2·T2,64] ─ crop to T ─► vt [B,T,64]
-import { additiveMask, arangePositions, ropeTables, seqShape, shapeWith, windowKeep } from "../../onnx/blocks";
+import {
+  additiveMask,
+  arangePositions,
+  attentionDims,
+  ropeTables,
+  seqShape,
+  shapeWith,
+  windowKeep,
+} from "../../onnx/blocks";
 import { layerTypeOf } from "../../onnx/encoder-layers";
 import { GraphBuilder, type BuiltModel, type F32, type Precision } from "../../onnx/graph";
 import type { Weights } from "../../onnx/weights";
@@ -52,13 +60,7 @@ export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStep
   const latent = cfg.audio_acoustic_hidden_dim;
   const ctxCh = cfg.in_channels - latent;
   const kvDim = cfg.num_key_value_heads * cfg.head_dim;
-  const dims = {
-    hidden: H,
-    heads: cfg.num_attention_heads,
-    kvHeads: cfg.num_key_value_heads,
-    headDim: cfg.head_dim,
-    eps: cfg.rms_norm_eps,
-  };
+  const dims = attentionDims(cfg);
   const stackCfg = ditStackConfig(cfg);
 
   const xt = g.input("hidden_states", "float32", ["batch", "frames", latent]);
