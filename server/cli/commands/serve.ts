@@ -8,6 +8,7 @@ import { checkBindSafety, createHttpServer } from "../../http/server";
 import { loadConfig } from "../../config";
 import { restRoutes } from "../../api/rest";
 import { scaleOutRoutes } from "../../http/worker-routes";
+import { shownRedisUrl } from "../../runs/scaleout/protocol";
 import { serveUntilSignal } from "../until-signal";
 import { needsBuild, ROOT } from "../editor-build";
 
@@ -68,7 +69,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const shown = host.includes(":") ? `[${host}]` : host;
   console.log(`ACE-Step studio on http://${shown}:${port}  (data: ${app.config.dataDir})`);
-  if (app.scaleOut) console.log(`coordinator: runs go to workers through Redis ${redisUrl}`);
+  if (app.scaleOut) console.log(`coordinator: runs go to workers through Redis ${shownRedisUrl(redisUrl!)}`);
   if (app.models.demo)
     console.log("DEMO WEIGHTS: no ACESTEP_MODELS configured — running tiny random models; the audio is noise.");
   // Prepare models in the background so the first run does not wait for the demo conversion.

@@ -17,6 +17,7 @@ import type { RunRecord } from "../store";
 import {
   graphNeeds,
   REMOTE_KINDS,
+  shownRedisUrl,
   RUN_QUEUE,
   type FinishBody,
   type RunJobData,
@@ -28,7 +29,7 @@ import {
 /** A Redis connection for BullMQ (built here: BullMQ's ESM build cannot load ioredis from options). */
 export function redisConnection(url: string): Redis {
   const r = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
-  r.on("error", (e) => console.error(`redis ${url}: ${e.message}`));
+  r.on("error", (e) => console.error(`redis ${shownRedisUrl(url)}: ${e.message}`));
   return r;
 }
 

@@ -124,6 +124,14 @@ export function missingModel(needs: ModelNeed[], held: Map<string, string[]>): s
   return null;
 }
 
+/** A Redis URL fit for logs: its password replaced by "***". */
+export function shownRedisUrl(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
 /** The HTTP paths of the worker API on the coordinator. */
 export const WORKER_API = {
   heartbeat: "/api/workers/heartbeat",

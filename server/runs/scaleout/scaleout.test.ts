@@ -19,7 +19,7 @@ import { generateTaskKind, TASK_KIND } from "../../api/rest/tasks";
 import type { GenerationResult } from "../../api/params";
 import { RunWorker } from "./worker";
 import { REDIS_OWNER } from "../queue";
-import { graphNeeds, missingModel, scaleOutTiming, WORKER_API } from "./protocol";
+import { graphNeeds, missingModel, scaleOutTiming, shownRedisUrl, WORKER_API } from "./protocol";
 
 const TOKEN = "scale-out-test-token";
 const dirs: string[] = [];
@@ -274,6 +274,7 @@ describe.skipIf(!haveRedis())("scale-out queue on BullMQ (one process)", () => {
     expect(graphNeeds(graph)).toEqual([{ nodeId: "dit", component: "dit", name: "no-such-dit" }]);
     expect(missingModel(graphNeeds(graph), new Map([["dit", ["acestep-v15-turbo"]]]))).toMatch(/no-such-dit/);
     expect(missingModel(graphNeeds(graph), new Map([["dit", ["no-such-dit"]]]))).toBeNull();
+    expect(shownRedisUrl("redis://user:secret@10.0.0.1:6379/0")).toBe("redis://user:***@10.0.0.1:6379/0");
     // Stored directly: the loader node's name is not validated against the models here.
     const id = crypto.randomUUID();
     app.store.createRun({ id, graph, graphId: null, outputDir: join(app.config.dataDir, "outputs", id), demo: false });

@@ -20,6 +20,7 @@ import { redisConnection } from "./coordinator";
 import {
   missingModel,
   RUN_QUEUE,
+  shownRedisUrl,
   WORKER_API,
   type EventsAnswer,
   type EventsBody,
@@ -126,7 +127,7 @@ export class RunWorker {
     });
     this.bull.on("error", (e) => this.log(`queue: ${e.message}`));
     this.log(
-      `${this.id} takes runs from ${this.opts.redisUrl} for ${this.opts.serverUrl} (${this.provider}, concurrency ${this.opts.concurrency}, models: ${[...this.held.values()].flat().join(", ") || "none"})`,
+      `${this.id} takes runs from ${shownRedisUrl(this.opts.redisUrl)} for ${this.opts.serverUrl} (${this.provider}, concurrency ${this.opts.concurrency}, models: ${[...this.held.values()].flat().join(", ") || "none"})`,
     );
   }
 
