@@ -9,7 +9,7 @@ import { DitRunner, SAMPLER_ROLES } from "../../server/pipeline/dit-runner";
 import { generateLatents } from "../../server/pipeline/generate-latents";
 import { isTaskMeta } from "../../server/pipeline/task-latents";
 import { resolveSeeds } from "../../server/acestep/sampling/seeds";
-import { SAMPLER_MODES } from "../../server/acestep/sampling/solvers";
+import { INFER_METHODS, SAMPLER_MODES } from "../../server/acestep/sampling/solvers";
 import { REPAINT_MODES, resolveRepaintConfig, type RepaintConfig } from "../../server/acestep/tasks/repaint";
 import { variantSupportsTask } from "../../server/acestep/tasks/instructions";
 import type { TaskMeta } from "../../server/pipeline/task-latents";
@@ -89,7 +89,7 @@ export const DitSamplerNode = defineNode({
       step: 0.1,
       description: "Timestep shift (turbo snaps to 1, 2 or 3)",
     }),
-    inferMethod: param.enum(["ode", "sde"], { default: "ode", description: "infer_method: ode (Euler) or sde" }),
+    inferMethod: param.enum(INFER_METHODS, { default: "ode", description: "infer_method: ode (Euler) or sde" }),
     samplerMode: param.enum(SAMPLER_MODES, {
       default: "euler",
       description:

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { TASK_TYPES, DEFAULT_DIT_INSTRUCTION } from "../acestep/tasks/instructions";
 import { REPAINT_MODES } from "../acestep/tasks/repaint";
-import { SAMPLER_MODES } from "../acestep/sampling/solvers";
+import { INFER_METHODS, SAMPLER_MODES } from "../acestep/sampling/solvers";
 import { VALID_LANGUAGES } from "../acestep/languages";
 import { KEYSCALES } from "../lm/constrained/constants";
 import { MAX_SEED } from "../../nodes/params";
@@ -142,7 +142,7 @@ export const zGenerationParamsObject = z
     cfgIntervalStart: fraction("cfg_interval_start").default(0.0),
     cfgIntervalEnd: fraction("cfg_interval_end").default(1.0),
     shift: z.number().min(1, "shift must be 1.0–5.0").max(5, "shift must be 1.0–5.0").default(1.0),
-    inferMethod: z.enum(["ode", "sde"]).default("ode"),
+    inferMethod: z.enum(INFER_METHODS).default("ode"),
     // newer upstream GenerationParams field: Heun is an ODE option (with infer_method sde the SDE runs)
     samplerMode: z
       .enum(SAMPLER_MODES, {

@@ -5,7 +5,7 @@ import { sampleLatents, type VelocityRequest } from "./diffusion";
 import { CONDITION_ROLES, type CrossKv, type DitRunner } from "./dit-runner";
 import type { TaskMeta } from "./task-latents";
 import type { TensorData } from "../runtime";
-import type { SamplerMode } from "../acestep/sampling/solvers";
+import type { InferMethod, SamplerMode } from "../acestep/sampling/solvers";
 
 export interface CondTensors {
   textHidden: Float32Array;
@@ -24,7 +24,7 @@ export interface SamplerSettings {
   steps?: number;
   shift: number;
   timesteps?: number[] | null;
-  inferMethod: "ode" | "sde";
+  inferMethod: InferMethod;
   /** sampler_mode (newer upstream): "euler" or "heun" (an ODE option). Default "euler". */
   samplerMode?: SamplerMode;
   /** cover_noise_strength (newer upstream): start from the task's src_latents re-noised to t ≈ 1 − s. Default 0. */

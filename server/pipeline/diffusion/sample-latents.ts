@@ -42,6 +42,7 @@ import {
   renoise,
   sdeRenoiseTime,
   solverFor,
+  type InferMethod,
 } from "../../acestep/sampling/solvers";
 import {
   REPAINT_CROSSFADE_FRAMES,
@@ -170,7 +171,7 @@ export interface SampleLatentsOptions {
   /** Emulate the upstream tensor dtype of the schedule arithmetic. Default "f64". */
   scheduleDtype?: FloatDtype;
   /** infer_method: "ode" (Euler) or "sde". Default "ode". */
-  inferMethod?: "ode" | "sde";
+  inferMethod?: InferMethod;
   /** sampler_mode (newer upstream): "euler" (default) or "heun" — an ODE option; with "sde" the SDE runs. */
   samplerMode?: SamplerMode;
   /** A solver from the registry (overrides inferMethod and samplerMode). */

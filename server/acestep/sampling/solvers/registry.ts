@@ -17,6 +17,10 @@ export const SOLVERS: Readonly<Record<SolverName, Solver>> = {
   heun: heunSolver,
 };
 
+/** Upstream `infer_method` values (GenerationParams; "ode" is the default). */
+export const INFER_METHODS = ["ode", "sde"] as const;
+export type InferMethod = (typeof INFER_METHODS)[number];
+
 /** Upstream `sampler_mode` values (newer GenerationParams; "euler" is the default). */
 export const SAMPLER_MODES = ["euler", "heun"] as const;
 export type SamplerMode = (typeof SAMPLER_MODES)[number];
@@ -25,7 +29,7 @@ export type SamplerMode = (typeof SAMPLER_MODES)[number];
  * The solver of an upstream `infer_method` + `sampler_mode` pair: sde whatever the sampler mode (upstream warns
  * "Heun sampler is not compatible with SDE; falling back to Euler" and runs the SDE update), else euler or heun.
  */
-export function solverFor(inferMethod: "ode" | "sde", samplerMode: SamplerMode = "euler"): SolverName {
+export function solverFor(inferMethod: InferMethod, samplerMode: SamplerMode = "euler"): SolverName {
   if (inferMethod === "sde") return "sde";
   return samplerMode === "heun" ? "heun" : "euler";
 }
