@@ -103,6 +103,11 @@ export interface NodeDefinition<
    * sessions the rest of the graph does not need can be released (server/models/memory-plan.ts).
    */
   sessions?: Partial<Record<keyof I & string, readonly string[]>>;
+  /**
+   * Roles of `sessions` the node runs one group after another, releasing a group before the next on offload tiers
+   * (the sampler's condition encoders, then the step graph): the budget needs the largest group, not their sum.
+   */
+  sessionPhases?: readonly (readonly string[])[];
   /** Cross-field checks run by the validator, after each param passed its own schema. */
   validate?(params: ParamValues<P>, links: Partial<Record<keyof I & string, LinkedNodeInfo>>): FieldIssue[];
   run(

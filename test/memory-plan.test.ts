@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppContext, type AppContext } from "../server/app-context";
-import { fitBatch, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
+import { fitBatch, peakBytes, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
 import type { NodeStage } from "../server/engine/stages";
 import { kvCacheBytes, passCapacity } from "../server/pipeline/lm-worker-protocol";
 
@@ -92,6 +92,31 @@ describe("release decisions", () => {
     expect(stageRefusal({ nodeId: "a", nodeType: "t", sessions: [{ model: "m", role: "r", bytes: 8e9 }] }, 8e9)).toBe(
       null,
     );
+  });
+});
+
+describe("phased stages", () => {
+  // the full-size fp32 DiT's sampler sessions (bench:session-create): encoders + K/V graph, then the step graph
+  const dit = [
+    { model: "dit", role: "lyric_encoder", bytes: 1.62e9 },
+    { model: "dit", role: "timbre_encoder", bytes: 0.81e9 },
+    { model: "dit", role: "dit_cross_kv", bytes: 0.42e9 },
+    { model: "dit", role: "dit_step", bytes: 5.88e9 },
+  ];
+  const phases = [["lyric_encoder", "timbre_encoder", "dit_cross_kv"], ["dit_step"]];
+
+  it("needs the largest phase on offload tiers, the sum otherwise", () => {
+    expect(peakBytes(dit, phases, true)).toBeCloseTo(5.88e9);
+    expect(peakBytes(dit, phases, false)).toBeCloseTo(8.73e9);
+    expect(peakBytes(dit, undefined, true)).toBeCloseTo(8.73e9);
+    // a role outside every phase stays for the whole node
+    expect(peakBytes([...dit, { model: "x", role: "other", bytes: 1e9 }], phases, true)).toBeCloseTo(6.88e9);
+  });
+
+  it("an 8 GB budget runs the full-size sampler when offloading, and would refuse it all at once", () => {
+    const stage = { nodeId: "sampler", nodeType: "ace.ditSampler", sessions: dit, phases };
+    expect(stageRefusal(stage, 8e9, true)).toBe(null);
+    expect(stageRefusal(stage, 8e9, false)).toMatch(/^node "sampler" \(ace\.ditSampler\) needs 8\.73 GB/);
   });
 });
 

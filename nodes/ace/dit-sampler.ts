@@ -5,7 +5,7 @@ import { defineNode, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
 import { NodeError } from "../errors";
-import { DitRunner, SAMPLER_ROLES } from "../../server/pipeline/dit-runner";
+import { CONDITION_ROLES, DitRunner, SAMPLER_ROLES } from "../../server/pipeline/dit-runner";
 import { generateLatents } from "../../server/pipeline/generate-latents";
 import { isTaskMeta } from "../../server/pipeline/task-latents";
 import { resolveSeeds } from "../../server/acestep/sampling/seeds";
@@ -33,6 +33,7 @@ export function parseNumberList(s: string): number[] | null {
 export const DitSamplerNode = defineNode({
   type: "ace.ditSampler",
   sessions: { dit: SAMPLER_ROLES },
+  sessionPhases: [CONDITION_ROLES, ["dit_step"]],
   title: "DiT Sampler",
   category: "sampling",
   description:
@@ -191,6 +192,7 @@ export const DitSamplerNode = defineNode({
       nodeType: "ace.ditSampler",
       entry: runner.entry,
       roles: SAMPLER_ROLES,
+      phases: [CONDITION_ROLES, ["dit_step"]],
       batch: items > 1 ? items : params.batchSize,
       itemBytes: runner.itemBytes(task.frames, encoderLength),
     });

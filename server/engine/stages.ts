@@ -15,6 +15,8 @@ export interface NodeUses {
   nodeId: string;
   nodeType: string;
   uses: SessionUse[];
+  /** Groups of roles run one after another (NodeDefinition.sessionPhases); absent = all at once. */
+  phases?: readonly (readonly string[])[];
 }
 
 export interface NodeStage extends NodeUses {
@@ -36,7 +38,7 @@ export function usesOf(
     if (!link || !roles?.length) continue;
     uses.push({ nodeId: id, port, model: outputs.get(link.node)?.[link.output], roles });
   }
-  return { nodeId: id, nodeType: node.type, uses };
+  return { nodeId: id, nodeType: node.type, uses, phases: node.def.sessionPhases };
 }
 
 /** The stage of `order[index]`: its uses and those of every node after it. */

@@ -20,7 +20,15 @@ import { convertCheckpoints } from "./convert/convert";
 import { readManifest, type Manifest, type ManifestEntry, type ManifestFile } from "./convert/manifest";
 import type { Component } from "../checkpoints/layout";
 import type { NodeStage, NodeUses } from "../engine/stages";
-import { MemoryBudgetError, fitBatch, planRelease, sessionKeyOf, stageRefusal, type SessionKey } from "./memory-plan";
+import {
+  MemoryBudgetError,
+  fitBatch,
+  peakBytes,
+  planRelease,
+  sessionKeyOf,
+  stageRefusal,
+  type SessionKey,
+} from "./memory-plan";
 import { lmSizeOf, memoryTier, type LmSize, type MemoryTier } from "./tiers";
 
 export interface ModelManagerOptions {
@@ -362,6 +370,8 @@ export class ModelManager {
     nodeType: string;
     entry: ManifestEntry;
     roles: readonly string[];
+    /** Groups of `roles` run one after another (NodeDefinition.sessionPhases). */
+    phases?: readonly (readonly string[])[];
     batch: number;
     itemBytes: number;
   }): { batch: number; message?: string } {
@@ -375,7 +385,11 @@ export class ModelManager {
       tierName: `${tier.tier} (${tier.budgetGiB} GiB)`,
       withLm,
       budgetBytes: this.opts.budgetBytes ?? Number.POSITIVE_INFINITY,
-      sessionBytes: o.roles.reduce((a, r) => a + this.sessionBytes(o.entry, r), 0),
+      sessionBytes: peakBytes(
+        o.roles.map((role) => ({ model: o.entry.name, role, bytes: this.sessionBytes(o.entry, role) })),
+        o.phases,
+        tier.offload,
+      ),
       itemBytes: o.itemBytes,
     });
   }
@@ -391,7 +405,11 @@ export class ModelManager {
     const now = this.keysOf(stage);
     const later = stage.later.map((n) => ({ n, ...this.keysOf(n) }));
     for (const s of [{ n: stage as NodeUses, ...now }, ...later]) {
-      const refusal = stageRefusal({ nodeId: s.n.nodeId, nodeType: s.n.nodeType, sessions: s.keys }, budget);
+      const refusal = stageRefusal(
+        { nodeId: s.n.nodeId, nodeType: s.n.nodeType, sessions: s.keys, phases: s.n.phases },
+        budget,
+        this.tier().offload,
+      );
       if (refusal) throw new MemoryBudgetError(refusal);
     }
     if (later.length)

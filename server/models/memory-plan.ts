@@ -91,12 +91,33 @@ export function planRelease(input: ReleaseInput): ReleaseDecision {
 
 const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
 
+/**
+ * Bytes a stage holds at its peak: every session at once, or — when its roles run in phases and earlier phases
+ * are released first (offload tiers) — the roles outside the phases plus the largest phase.
+ */
+export function peakBytes(
+  sessions: ReadonlyArray<SessionKey & { bytes: number }>,
+  phases: readonly (readonly string[])[] | undefined,
+  offload: boolean,
+): number {
+  const sum = (xs: ReadonlyArray<{ bytes: number }>) => xs.reduce((a, s) => a + s.bytes, 0);
+  if (!offload || !phases?.length) return sum(sessions);
+  const outside = sessions.filter((s) => !phases.some((p) => p.includes(s.role)));
+  return sum(outside) + Math.max(0, ...phases.map((p) => sum(sessions.filter((s) => p.includes(s.role)))));
+}
+
 /** The refusal of a stage whose own sessions do not fit in the budget, or null when they do. */
 export function stageRefusal(
-  stage: { nodeId: string; nodeType: string; sessions: ReadonlyArray<SessionKey & { bytes: number }> },
+  stage: {
+    nodeId: string;
+    nodeType: string;
+    sessions: ReadonlyArray<SessionKey & { bytes: number }>;
+    phases?: readonly (readonly string[])[];
+  },
   budgetBytes: number,
+  offload = false,
 ): string | null {
-  const total = stage.sessions.reduce((a, s) => a + s.bytes, 0);
+  const total = peakBytes(stage.sessions, stage.phases, offload);
   if (total <= budgetBytes) return null;
   const list = stage.sessions.map((s) => `${s.model}/${s.role} ${gb(s.bytes)}`).join(", ");
   return (
