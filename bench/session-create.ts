@@ -4,12 +4,12 @@
 // cold process) — and prints the milliseconds. The page cache is warm for all three (the first pass reads the
 // files), so the figures compare ORT's own work, not the disk.
 //
-//   npx tsx bench/session-create.ts [--models DIR] [--only NAME]… [--threads N] [--fabricate turbo,vae,…]
+//   npx tsx bench/session-create.ts [--models DIR] [--only NAME]… [--role ROLE]… [--threads N] [--fabricate turbo,…]
 //
 // Without --models it fabricates full-size checkpoints of --fabricate (default: turbo, the DiT) once under
 // ~/.cache/acestep-bench/session-create and converts them (fp32). Run under `flock /work/heavy.lock` on a shared
 // machine: the full DiT is 9.6 GB of fp32 ONNX and the cache writes as much again.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +22,7 @@ const { values } = parseArgs({
   options: {
     models: { type: "string" },
     only: { type: "string", multiple: true },
+    role: { type: "string", multiple: true },
     threads: { type: "string", default: "2" },
     fabricate: { type: "string", default: "turbo" },
   },
@@ -63,7 +64,7 @@ const totals = { off: 0, saved: 0, hit: 0 };
 for (const entry of Object.values(manifest.entries)) {
   if (values.only?.length && !values.only.includes(entry.name)) continue;
   for (const f of entry.files) {
-    if (!f.path.endsWith(".onnx")) continue;
+    if (!f.path.endsWith(".onnx") || (values.role?.length && !values.role.includes(f.role))) continue;
     const path = join(modelsDir, f.path);
     const key = `${entry.name}.${f.role}.${f.sha256.slice(0, 16)}`;
     const off = await create(path, {});
@@ -84,4 +85,6 @@ for (const entry of Object.values(manifest.entries)) {
 console.log(
   `\ntotal: off ${totals.off.toFixed(0)} ms, first (saves) ${totals.saved.toFixed(0)} ms, second (from the cache) ${totals.hit.toFixed(0)} ms; ${threads} threads, models ${modelsDir}`,
 );
+const cacheBytes = readdirSync(cacheDir).reduce((a, f) => a + statSync(join(cacheDir, f)).size, 0);
+console.log(`optimized-model cache: ${(cacheBytes / 1e9).toFixed(2)} GB on disk`);
 rmSync(cacheDir, { recursive: true, force: true });

@@ -57,6 +57,8 @@ export async function createCachedSession(create, source, cache, o) {
       session: {
         optimized_model_external_initializers_file_name: `${basename(file)}.${tag}.data`,
         optimized_model_external_initializers_min_size_in_bytes: "1024",
+        // the MatMul weights as the CPU kernels pre-pack them, so a cached session skips packing them again
+        save_external_prepacked_constant_initializers: "1",
       },
     },
   });
