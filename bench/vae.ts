@@ -1,6 +1,7 @@
-// Oobleck VAE decoder benchmark on onnxruntime-node CPU: real width (2048→1024→512→256→128→128, strides
-// 10, 6, 4, 4, 2, the official vae/config.json; server/checkpoints/layout/official-configs.ts), seeded random weights in the official layout (weight-norm pairs, log Snake),
-// 10 s of latents (T = 250), decoded through `tiledDecode` (server/models/vae/tiling.ts).
+// Oobleck VAE decoder benchmark on onnxruntime-node CPU: real width (2048→1024→512→256→128→128, strides 10, 6, 4, 4, 2,
+// the official vae/config.json; server/checkpoints/layout/official-configs.ts), seeded random weights in the official
+// layout (weight-norm pairs, log Snake), 10 s of latents (T = 250), decoded through `tiledDecode`
+// (server/models/vae/tiling.ts).
 //
 //   npx tsx bench/vae.ts [--seconds 10] [--threads 1] [--res-units 3] [--upsample subpixel|convtranspose]
 //                        [--tilings 512/64,128/16] [--profile] [--no-upsample-compare] [--snake cos|sin|both]

@@ -1,6 +1,6 @@
-// Reference Timbre (acestep/handler.py `process_reference_audio`): reference audio → 30 s montage of three 10 s segments
-// (front, middle and back thirds; seeded here, unseeded upstream) → VAE posterior sample
-// → [1, 750, 64] latents for the DiT's timbre encoder. Silent references are ignored.
+// Reference Timbre (acestep/handler.py `process_reference_audio`): reference audio → 30 s montage of three 10 s
+// segments (front, middle and back thirds; seeded here, unseeded upstream) → VAE posterior sample → [1, 750, 64]
+// latents for the DiT's timbre encoder. Silent references are ignored.
 import { defineNode } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";

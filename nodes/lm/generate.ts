@@ -1,6 +1,6 @@
-// LM Generate: generate_music's LM part (acestep/inference.py `generate_music`; server/lm/use-cot.ts) — phase 1 writes the missing metadata
-// (and caption / language) as a constrained CoT, phase 2 ("thinking") writes exactly duration·5 audio codes
-// with CFG. Outputs the merged SONG for Text/Lyrics Conditioning and the codes for Cover (text2music with
+// LM Generate: generate_music's LM part (acestep/inference.py `generate_music`; server/lm/use-cot.ts) — phase 1 writes
+// the missing metadata (and caption / language) as a constrained CoT, phase 2 ("thinking") writes exactly duration·5
+// audio codes with CFG. Outputs the merged SONG for Text/Lyrics Conditioning and the codes for Cover (text2music with
 // LM codes runs as a cover, as upstream).
 import { defineNode } from "../define-node";
 import { param } from "../params";

@@ -1,6 +1,7 @@
-// The LM's other modes (acestep/inference.py `understand_music`, `create_sample`, `format_sample`): understand_music (codes → SONG), create_sample (query → SONG),
-// format_sample (caption + lyrics + user metadata → SONG). No CFG. Output nodes (they run on their own, as
-// the library API's helpers do) whose results are cached by signature like ordinary nodes.
+// The LM's other modes (acestep/inference.py `understand_music`, `create_sample`, `format_sample`): understand_music
+// (codes → SONG), create_sample (query → SONG), format_sample (caption + lyrics + user metadata → SONG). No CFG. Output
+// nodes (they run on their own, as the library API's helpers do) whose results are cached by signature like ordinary
+// nodes.
 import { defineNode, type FieldIssue } from "../define-node";
 import { encodeAudioToCodes } from "../ace/tasks";
 import { param } from "../params";

@@ -14,7 +14,9 @@ import {
   zGenerationParamsObject,
 } from "./params";
 
-/** The upstream dataclass defaults (ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md "GenerationParams" / "GenerationConfig"). */
+/**
+ * The upstream dataclass defaults (ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md "GenerationParams" / "GenerationConfig").
+ */
 /** Newer upstream fields (generate_music @ 01aeee3 defaults) that the seed document does not have. */
 const NEWER_UPSTREAM_PARAMS: Record<string, unknown> = { repaint_mode: "balanced", repaint_strength: 0.5 };
 

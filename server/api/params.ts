@@ -1,7 +1,7 @@
-// The official inference API's parameter and result objects (acestep/inference.py GenerationParams,
-// GenerationConfig, GenerationResult, UnderstandResult, CreateSampleResult, FormatSampleResult), field by
-// field with the upstream defaults and ranges (ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md and the
-// dataclasses of acestep/inference.py; docs/api-parity.md). TypeScript fields are camelCase; JSON input may use the upstream snake_case keys.
+// The official inference API's parameter and result objects (acestep/inference.py GenerationParams, GenerationConfig,
+// GenerationResult, UnderstandResult, CreateSampleResult, FormatSampleResult), field by field with the upstream
+// defaults and ranges (ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md and the dataclasses of acestep/inference.py;
+// docs/api-parity.md). TypeScript fields are camelCase; JSON input may use the upstream snake_case keys.
 import { z } from "zod";
 import { TASK_TYPES, DEFAULT_DIT_INSTRUCTION } from "../acestep/tasks/instructions";
 import { REPAINT_MODES } from "../acestep/tasks/repaint";
@@ -510,7 +510,10 @@ export function configToUpstreamDict(c: GenerationConfig): Record<string, unknow
 
 // ---------------------------------------------------------------- results
 
-/** The upstream `time_costs` keys (acestep/inference.py `generate_music`, `time_costs`); seconds. LM keys only when the LM ran. */
+/**
+ * The upstream `time_costs` keys (acestep/inference.py `generate_music`, `time_costs`); seconds. LM keys only when the
+ * LM ran.
+ */
 export interface TimeCosts {
   lm_phase1_time?: number;
   lm_phase2_time?: number;

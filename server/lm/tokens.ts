@@ -1,5 +1,5 @@
-// Ports: the special-token table of the ACE-Step 5 Hz LM vocabulary (acestep-5Hz-lm-* tokenizer.json; acestep.cpp src/prompt.h,
-// ComfyUI comfy/text_encoders/ace15.py audio_start_id/audio_end_id, constrained_logits_processor.py
+// Ports: the special-token table of the ACE-Step 5 Hz LM vocabulary (acestep-5Hz-lm-* tokenizer.json; acestep.cpp
+// src/prompt.h, ComfyUI comfy/text_encoders/ace15.py audio_start_id/audio_end_id, constrained_logits_processor.py
 // MAX_AUDIO_CODE). Pure constants; tokenizer.test.ts checks them against the real Qwen3 tokenizer.
 
 /** `<|endoftext|>`: Qwen pad token; stop token of the pt path. */

@@ -1,7 +1,7 @@
-// Ports: the use_cot_* decisions of acestep/inference.py `generate_music` (L298) and llm_inference.py `has_all_metas` (L995) / `generate_with_stop_condition`
-// (phase-1 flags, phase-2 target), plus `_update_metadata_from_lm` (the cot_* record) — as pure functions.
-// Fix applied on purpose: the CoT `language` is mapped to the DiT `vocal_language` (upstream reads the
-// never-produced key `vocal_language`, so the CoT language is dropped there).
+// Ports: the use_cot_* decisions of acestep/inference.py `generate_music` (L298) and llm_inference.py `has_all_metas`
+// (L995) / `generate_with_stop_condition` (phase-1 flags, phase-2 target), plus `_update_metadata_from_lm` (the cot_*
+// record) — as pure functions. Fix applied on purpose: the CoT `language` is mapped to the DiT `vocal_language`
+// (upstream reads the never-produced key `vocal_language`, so the CoT language is dropped there).
 import type { ParsedLmMetadata } from "./prompts";
 import type { UserValues } from "./constrained/fsm";
 

@@ -15,9 +15,10 @@ export const TEXT_MAX_TOKENS = 256;
 export const LYRIC_MAX_TOKENS = 2048;
 
 /**
- * Whether the Qwen3-Embedding tokenizer appends its own `<|endoftext|>` (TemplateProcessing post-processor)
- * when encoding these prompts. UNCONFIRMED for the copy shipped in the ACE-Step checkpoint; strong evidence says yes for the public Qwen3-Embedding-0.6B tokenizer. The tokenizer module must
- * check `post_processor` of the shipped tokenizer.json; the prompt strings here never contain that extra EOS.
+ * Whether the Qwen3-Embedding tokenizer appends its own `<|endoftext|>` (TemplateProcessing post-processor) when
+ * encoding these prompts. UNCONFIRMED for the copy shipped in the ACE-Step checkpoint; strong evidence says yes for the
+ * public Qwen3-Embedding-0.6B tokenizer. The tokenizer module must check `post_processor` of the shipped
+ * tokenizer.json; the prompt strings here never contain that extra EOS.
  */
 export const TEXT_TOKENIZER_LIKELY_APPENDS_EOS = true;
 

@@ -1,7 +1,7 @@
 // Per-item seeds and initial noise. Ports acestep/handler.py `prepare_seeds` (Feb f30aee4), the
-// `GenerationConfig.seeds` → seed-string conversion of acestep/inference.py `generate_music`, and the per-item
-// branch of `prepare_noise` in the model files (seed < 0 or None → unseeded noise).
-// Documented in ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md (GenerationConfig.seeds / use_random_seed, GenerationParams.seed).
+// `GenerationConfig.seeds` → seed-string conversion of acestep/inference.py `generate_music`, and the per-item branch
+// of `prepare_noise` in the model files (seed < 0 or None → unseeded noise). Documented in
+// ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md (GenerationConfig.seeds / use_random_seed, GenerationParams.seed).
 
 import { type RandnOptions, seededRandn } from "./noise";
 

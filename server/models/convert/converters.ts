@@ -90,7 +90,8 @@ export const textEncoderConverter: ComponentConverter = {
     );
     return [
       writeOnnx(ctx, m, "text_encoder.onnx", "text_encoder"),
-      // Lyrics use only the token-embedding table (acestep/handler.py `infer_lyric_embeddings`): a row lookup, no graph.
+      // Lyrics use only the token-embedding table (acestep/handler.py `infer_lyric_embeddings`): a row lookup,
+      // no graph.
       writeRawTensor(ctx, "embed_tokens.weight", "token_embeddings.bin", "token_embeddings"),
       ...copySide(ctx, ["config.json", "tokenizer.json", "tokenizer_config.json"]),
     ];

@@ -1,5 +1,5 @@
-// DiT building blocks (AceStepDiTModel of acestep/models/turbo/modeling_acestep_v15_turbo.py), used by dit-step.ts and dit-cross-kv.ts.
-// Ports `TimestepEmbedding`, `AceStepDiTLayer` and the cross-attention branch of `AceStepAttention`
+// DiT building blocks (AceStepDiTModel of acestep/models/turbo/modeling_acestep_v15_turbo.py), used by dit-step.ts and
+// dit-cross-kv.ts. Ports `TimestepEmbedding`, `AceStepDiTLayer` and the cross-attention branch of `AceStepAttention`
 // (acestep/models/{turbo,base}/modeling_acestep_v15_*.py).
 //
 //   timestep t [B] ─ sinusoid(1000·t) [B,256] (cos half first) ─ linear_1 ─ SiLU ─ linear_2 ─► temb [B,H]

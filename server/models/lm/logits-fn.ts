@@ -6,9 +6,9 @@
 // top of the cache). A sequence that does not extend the cached one is handled by rolling back to the
 // common prefix (one-lane cache) or re-prefilling (CFG pair), so any call order stays correct.
 //
-// CFG batching (acestep/llm_inference.py `_generate_with_cfg_custom`): given `uncondPrompt`, cond and uncond share one two-lane cache and run in
-// ONE session call. On each cond call the adapter predicts the uncond sequence (the last uncond sequence
-// + the tokens the cond stream gained since its last call, which is what the loop does), runs both
+// CFG batching (acestep/llm_inference.py `_generate_with_cfg_custom`): given `uncondPrompt`, cond and uncond share one
+// two-lane cache and run in ONE session call. On each cond call the adapter predicts the uncond sequence (the last
+// uncond sequence + the tokens the cond stream gained since its last call, which is what the loop does), runs both
 // lanes, and answers the following uncond call from that result; a wrong prediction only costs a re-run.
 //
 // Logits are full-vocabulary fp32. With head "codes" only the code-pass rows are computed

@@ -21,7 +21,10 @@ export interface OobleckConfig {
   samplingRate: number;
 }
 
-/** The official ACE-Step 1.5 VAE (Hugging Face ACE-Step/Ace-Step1.5 vae/config.json): hop 1920, 48 kHz, 64 latent channels. */
+/**
+ * The official ACE-Step 1.5 VAE (Hugging Face ACE-Step/Ace-Step1.5 vae/config.json): hop 1920, 48 kHz, 64 latent
+ * channels.
+ */
 export const ACESTEP_VAE: OobleckConfig = {
   audioChannels: 2,
   encoderHiddenSize: 128,

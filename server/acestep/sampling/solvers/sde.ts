@@ -1,8 +1,8 @@
 // Stochastic update: predict x0 = x − t·v, then re-noise `x = t'·ε + (1 − t')·x0` with fresh ε. Ports the
 // `infer_method == "sde"` branch of `generate_audio` (acestep/models/*/modeling_acestep_v15_*.py) and its
 // `renoise`. Turbo re-noises to the next table time; base/sft re-noise to `1 − (i+1)/N` — the UNSHIFTED linear
-// time, even when shift ≠ 1 (upstream quirk of the base `generate_audio`). At the last step t' = 0 and the result is x0
-// (no noise is drawn).
+// time, even when shift ≠ 1 (upstream quirk of the base `generate_audio`). At the last step t' = 0 and the result
+// is x0 (no noise is drawn).
 
 import type { ModelVariant } from "../../tasks/instructions";
 import { type Solver, predictX0 } from "./types";
