@@ -18,7 +18,12 @@ import {
  * The upstream dataclass defaults (ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md "GenerationParams" / "GenerationConfig").
  */
 /** Newer upstream fields (generate_music @ 01aeee3 defaults) that the seed document does not have. */
-const NEWER_UPSTREAM_PARAMS: Record<string, unknown> = { repaint_mode: "balanced", repaint_strength: 0.5 };
+const NEWER_UPSTREAM_PARAMS: Record<string, unknown> = {
+  repaint_mode: "balanced",
+  repaint_strength: 0.5,
+  sampler_mode: "euler",
+  cover_noise_strength: 0.0,
+};
 
 const UPSTREAM_PARAMS: Record<string, unknown> = {
   task_type: "text2music",
