@@ -9,7 +9,7 @@ export const sharedTestOptions = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: "forks",
-  globalSetup: ["./test/setup/demo-models.ts"],
+  globalSetup: ["./test/setup/demo-models.ts", "./test/setup/threads.ts"],
   reporters: ["default", "./test/summary-reporter.ts"],
 } as const;
 

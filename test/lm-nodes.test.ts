@@ -29,7 +29,7 @@ let lm: LmService;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "acestep-lm-nodes-"));
-  app = createAppContext({ dataDir: dir, threads: 2 });
+  app = createAppContext({ dataDir: dir });
   entry = await app.models.find("lm");
   lm = await LmService.open(app.models, entry, { threads: 1 });
 }, 120_000);

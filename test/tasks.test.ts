@@ -32,7 +32,7 @@ const src = tone(2); // 50 frames (the tiny VAE encoder is slow: keep sources sh
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "acestep-tasks-"));
-  app = createAppContext({ dataDir: dir, threads: 2 });
+  app = createAppContext({ dataDir: dir });
   turbo = new DitRunner(app.models, await app.models.find("dit", "acestep-v15-turbo"));
   vae = await app.models.find("vae");
 });
