@@ -66,6 +66,11 @@ export interface ModelHandle {
   config?: Record<string, unknown>;
   /** DIT only: LoRA adapters attached by Load LoRA nodes (absolute path, scale), in order. */
   loras?: { path: string; scale: number }[];
+  /**
+   * The loader's `offload` (upstream offload_to_cpu): a run that uses this handle releases the sessions the rest of
+   * the run does not need before each node, whatever the memory tier (ModelManager.prepareStage).
+   */
+  offload?: boolean;
 }
 
 export interface PortValueTypes {

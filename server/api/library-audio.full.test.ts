@@ -1,5 +1,6 @@
-// audioToCodes on the tiny demo models (5 codes per second of audio) and LM Understand reading audio: the same
-// SONG as from the Audio to Codes node's codes (greedy).
+// The library's extras on the tiny demo models: audioToCodes (5 codes per second of audio), LM Understand reading
+// audio (the same SONG as from the Audio to Codes node's codes, greedy) and offloadToCpu (sessions released after
+// their stages, the same audio).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +8,7 @@ import { join } from "node:path";
 import { createAppContext, type AppContext } from "../app-context";
 import { encodeWav } from "../audio/wav";
 import { releaseLmModels } from "../pipeline/lm";
-import { audioToCodes } from "./library";
+import { audioToCodes, generateMusic } from "./library";
 
 const SR = 48_000;
 let app: AppContext;
@@ -77,5 +78,38 @@ describe("LM Understand from audio", () => {
     const song = (id: string) => (o.outputs.get(id) as { song: unknown }).song;
     expect(song("viaAudio")).toEqual(song("viaCodes"));
     expect(app.store.getRun(runId)!.status).toBe("finished");
+  });
+});
+
+describe("offloadToCpu", () => {
+  it("releases the DiT, VAE and text encoder sessions once the run no longer needs them; the audio is the same", async () => {
+    const params = {
+      thinking: false,
+      use_cot_metas: false,
+      use_cot_caption: false,
+      use_cot_language: false,
+      duration: 10,
+    };
+    const config = { batch_size: 1, use_random_seed: false, seeds: [7] };
+    const loaded = () =>
+      app.models
+        .registry()
+        .status()
+        .loaded.map((s) => s.id);
+    const kept = await generateMusic({ ...params, caption: "offload" }, config, { app });
+    expect(kept.error).toBeNull();
+    const models = (await app.models.entries()).filter((e) => ["dit", "vae", "text-encoder"].includes(e.component));
+    const ofModels = (ids: string[]) => ids.filter((id) => models.some((e) => id.startsWith(`${e.name}/`)));
+    expect(ofModels(loaded()).length).toBeGreaterThan(0); // kept loaded without it (not an offload tier here)
+    const off = await generateMusic({ ...params, caption: "offload" }, config, { app, offloadToCpu: true });
+    expect(off.error).toBeNull();
+    expect(ofModels(loaded())).toEqual([]);
+    const g = off.extraOutputs.graph as { nodes: Record<string, { type: string; params?: Record<string, unknown> }> };
+    for (const id of ["dit", "vae", "textEncoder"]) expect(g.nodes[id].params?.offload).toBe(true);
+    const [a, b] = [off.audios[0].samples!, kept.audios[0].samples!];
+    expect(a.map((c) => c.length)).toEqual(b.map((c) => c.length));
+    let worst = 0;
+    a.forEach((c, ch) => c.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - b[ch][i])))));
+    expect(worst).toBeLessThan(1e-4);
   });
 });

@@ -94,7 +94,16 @@ export interface LibraryOptions {
    * (0–1, never decreasing), a description and the stage (server/api/progress.ts).
    */
   progress?: ProgressCallback;
+  /**
+   * upstream offload_to_cpu (initialize_service: models wait on the CPU and move to the accelerator for their
+   * stage): the graph's model loaders get `offload`, so before each node the model manager releases the sessions
+   * the rest of the run does not need, whatever the memory tier; they load again when needed (the next run).
+   */
+  offloadToCpu?: boolean;
 }
+
+/** The model loader node types (their `offload` param is offload_to_cpu). */
+const LOADER_TYPES = new Set<string>([NODE_TYPES.dit, NODE_TYPES.vae, NODE_TYPES.textEncoder, NODE_TYPES.lmModel]);
 
 /** A run that executes now and can execute graphs as part of itself (RunService's JobContext). */
 export interface InsideRun {
@@ -111,6 +120,9 @@ async function runOnEngine(
   graph: Graph,
   opts: LibraryOptions,
 ): Promise<{ runId: string; outcome: ExecuteOutcome | undefined } | { refused: GraphInvalidError | QueueFullError }> {
+  if (opts.offloadToCpu)
+    for (const n of Object.values(graph.nodes))
+      if (LOADER_TYPES.has(n.type)) n.params = { ...(n.params ?? {}), offload: true };
   const track = opts.progress ? progressTracker(graph, opts.progress) : undefined;
   if (opts.inside) {
     const inside = opts.inside;

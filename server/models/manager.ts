@@ -62,6 +62,18 @@ export class ModelsUnavailableError extends Error {
   }
 }
 
+/**
+ * Whether the run asks for offloading (a model handle with `offload`, set by a loader's `offload` param: upstream
+ * offload_to_cpu, acestep/handler.py initialize_service — each model waits on the CPU and moves to the accelerator
+ * only for its stage). Here: the sessions the rest of the run does not need are released before each node, as on
+ * the offload tiers, and load again when a later stage or run needs them.
+ */
+function offloadAsked(stage: NodeStage): boolean {
+  return [stage, ...stage.later].some((n) =>
+    n.uses.some((u) => (u.model as { offload?: unknown } | undefined)?.offload === true),
+  );
+}
+
 export class ModelManager {
   readonly demo: boolean;
   readonly modelsDir: string;
@@ -357,6 +369,8 @@ export class ModelManager {
 
   /** Runs with stages still to come: the sessions they need later (for releases inside a node, doneWith). */
   private readonly pendingLater = new Map<string, SessionKey[]>();
+  /** Runs that asked for offloading (a loader's `offload`, offloadAsked). */
+  private readonly offloadRuns = new Set<string>();
   /** Runs that use an LM somewhere (upstream's batch limits differ with and without it). */
   private readonly runsWithLm = new Set<string>();
 
@@ -422,6 +436,9 @@ export class ModelManager {
     if ([stage, ...stage.later].some((n) => n.uses.some((u) => u.roles.includes("lm"))))
       this.runsWithLm.add(stage.runId);
     while (this.runsWithLm.size > 32) this.runsWithLm.delete(this.runsWithLm.values().next().value!);
+    // remembered for the run: its last nodes (Save Audio) use no model, and before them the rest is released
+    if (offloadAsked(stage)) this.offloadRuns.add(stage.runId);
+    while (this.offloadRuns.size > 32) this.offloadRuns.delete(this.offloadRuns.values().next().value!);
     const st = reg.status();
     const decision = planRelease({
       budgetBytes: budget,
@@ -433,7 +450,7 @@ export class ModelManager {
         ...later.map((l) => l.keys),
         [...this.pendingLater].filter(([runId]) => runId !== stage.runId).flatMap(([, keys]) => keys),
       ],
-      offload: this.tier().offload,
+      offload: this.tier().offload || this.offloadRuns.has(stage.runId),
       laterUnknown: later.some((l) => l.unknown),
     });
     for (const r of decision.release) {
