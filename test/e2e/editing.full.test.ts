@@ -1,20 +1,18 @@
 // Browser tests (Debian chromium) for everyday editing: search by ComfyUI names and param
 // names, paste at the pointer, the download named after the graph, the Ctrl+S name box
 // selected, the dark theme's scrollbars, and the queue list (reorder, remove).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
-import { closeSession, node, openEditor, openGraphFile, openSession, slowGraph, type Session } from "./page-helpers";
+import { node, openEditor, openGraphFile, sessionPerFile, slowGraph, type Session } from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
 
-beforeAll(async () => {
-  s = await openSession();
-  if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
-  else page = s.page;
-}, 600_000);
-afterAll(() => closeSession(s));
+sessionPerFile((x) => {
+  s = x;
+  if (typeof x === "object") page = x.page;
+});
 
 describe.sequential("editing", () => {
   it("finds nodes by ComfyUI names and by the params they set", async (ctx) => {

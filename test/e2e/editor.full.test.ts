@@ -2,78 +2,31 @@
 // tRPC, SSE, file routes). Builds a graph through UI actions, runs it with live progress and
 // a waveform, saves and reopens it, and checks refused links and validation errors in place.
 // Screenshots go to test-output/e2e/.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { ensureBuild, launchBrowser, SHOTS, startStudio, type Studio } from "./harness";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import type { Studio } from "./harness";
+import {
+  addBySearch,
+  center,
+  dragFrom,
+  edgeCount,
+  handle,
+  node,
+  nodeIds,
+  overlaps,
+  sessionPerFile,
+  shot,
+} from "./page-helpers";
 
 let studio: Studio | undefined;
-let browser: Browser | undefined;
 let page: Page;
 let skip: string | null = null;
-const errors: string[] = [];
+let errors: string[] = [];
 let audioOut = { type: "audio.preview", title: "Preview Audio" };
 
-const node = (id: string) => `.react-flow__node[data-id="${id}"]`;
-const handle = (id: string, name: string, kind: "source" | "target") =>
-  `${node(id)} .react-flow__handle.${kind}[data-handleid="${name}"]`;
-const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
-
-async function center(selector: string) {
-  const box = await page.locator(selector).boundingBox();
-  if (!box) throw new Error(`${selector} is not visible`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags a connection from one handle to a point (slowly enough for React Flow's pointer logic). */
-async function dragFrom(selector: string, to: { x: number; y: number }) {
-  const a = await center(selector);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + to.x) / 2, (a.y + to.y) / 2, { steps: 5 });
-  await page.mouse.move(to.x, to.y, { steps: 5 });
-  await page.mouse.up();
-}
-
-/** Double-clicks empty canvas at (x, y), searches and picks the first hit. */
-async function addBySearch(x: number, y: number, query: string) {
-  await page.mouse.dblclick(x, y);
-  const search = page.locator("[data-testid=node-search]");
-  await search.waitFor({ timeout: 5000 }).catch(async (e: Error) => {
-    await shot(`failed-search-${query.replace(/\W+/g, "-")}`);
-    throw new Error(`no search popup after double-clicking (${x}, ${y}) for "${query}": ${e.message}`);
-  });
-  await search.getByLabel("Search nodes").fill(query);
-  await page.keyboard.press("Enter");
-  await search.waitFor({ state: "detached" });
-}
-
-const nodeIds = () => page.$$eval(".react-flow__node", (els) => els.map((e) => e.getAttribute("data-id")));
-const edgeCount = () => page.locator(".react-flow__edge").count();
-
-beforeAll(async () => {
-  const b = await launchBrowser();
-  if (typeof b === "string") {
-    skip = b;
-    console.warn(`e2e skipped: ${b}`);
-    return;
-  }
-  browser = b;
-  ensureBuild();
-  studio = await startStudio();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.setDefaultTimeout(30_000); // generous: CI runs other suites beside this one on 2 cores
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    // favicon 404s and the 400 answer of runs.start for the deliberately invalid graph are expected
-    if (m.type() === "error" && !/favicon|runs\.start/.test(m.location().url))
-      errors.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on("dialog", (d) => void d.accept());
-}, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await studio?.close();
+sessionPerFile((x) => {
+  if (typeof x === "string") skip = x;
+  else ({ studio, page, errors } = x);
 });
 
 describe.sequential("editor end to end", () => {
@@ -85,7 +38,7 @@ describe.sequential("editor end to end", () => {
     await page.waitForSelector('.react-flow__node[data-id="sampler"]');
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
-    await expect.poll(async () => (await nodeIds()).length).toBe(0);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(0);
     // system.info's first answer can take seconds (model probing)
     await expect
       .poll(() => page.textContent("[data-testid=execution-provider]", { timeout: 60_000 }), { timeout: 60_000 })
@@ -99,47 +52,55 @@ describe.sequential("editor end to end", () => {
       audioOut = types.includes("audio.save")
         ? { type: "audio.save", title: "Save Audio" }
         : { type: "e2e.saveWav", title: "Save WAV" };
-    await shot("01-open");
+    await shot(page, "01-open");
   });
 
   it("builds a graph through search, connecting ports and setting params", async (ctx) => {
     if (skip) return ctx.skip();
-    await addBySearch(230, 250, "test tone");
+    await addBySearch(page, 230, 250, "test tone");
     await page.waitForSelector(node("testTone1"));
-    await addBySearch(560, 250, "slow steps");
+    await addBySearch(page, 560, 250, "slow steps");
     await page.waitForSelector(node("steps1"));
     // port → port
-    await dragFrom(handle("testTone1", "audio", "source"), await center(handle("steps1", "audio", "target")));
-    await expect.poll(edgeCount).toBe(1);
+    await dragFrom(
+      page,
+      handle("testTone1", "audio", "source"),
+      await center(page, handle("steps1", "audio", "target")),
+    );
+    await expect.poll(() => edgeCount(page)).toBe(1);
     // port → empty canvas: the search offers only nodes that take AUDIO
-    await dragFrom(handle("steps1", "audio", "source"), { x: 880, y: 200 });
+    await dragFrom(page, handle("steps1", "audio", "source"), { x: 880, y: 200 });
     const search = page.locator("[data-testid=node-search]");
     await search.waitFor();
     expect(await search.textContent()).toContain("Nodes that take AUDIO");
     expect(await search.locator("li[data-type=core\\.showNumber]").count()).toBe(0);
     await search.getByLabel("Search nodes").fill(audioOut.title);
     await page.keyboard.press("Enter");
-    const outId = (await nodeIds()).find((id) => id && !["testTone1", "steps1"].includes(id))!;
+    const outId = (await nodeIds(page)).find((id) => id && !["testTone1", "steps1"].includes(id))!;
     expect(outId).toBeTruthy();
-    await expect.poll(edgeCount).toBe(2);
+    await expect.poll(() => edgeCount(page)).toBe(2);
     // params
     await page.locator(`${node("testTone1")} input[aria-label=seconds]`).fill("1.5");
     await page.locator(`${node("steps1")} input[aria-label=steps]`).fill("6");
     await page.locator(`${node("steps1")} input[aria-label=ms]`).fill("200");
     expect(await page.isVisible("[data-testid=dirty]")).toBe(true);
-    await shot("02-built");
+    await shot(page, "02-built");
   });
 
   it("refuses an invalid connection and says why", async (ctx) => {
     if (skip) return ctx.skip();
-    await addBySearch(560, 620, "show number");
+    await addBySearch(page, 560, 620, "show number");
     await page.waitForSelector(node("showNumber1"));
-    await dragFrom(handle("testTone1", "audio", "source"), await center(handle("showNumber1", "value", "target")));
+    await dragFrom(
+      page,
+      handle("testTone1", "audio", "source"),
+      await center(page, handle("showNumber1", "value", "target")),
+    );
     const toast = page.locator("[data-testid=toast][role=alert]", { hasText: "Connection refused" });
     await toast.waitFor();
     expect(await toast.textContent()).toContain("a AUDIO output cannot feed a FLOAT input");
-    await expect.poll(edgeCount).toBe(2);
-    await shot("03-refused");
+    await expect.poll(() => edgeCount(page)).toBe(2);
+    await shot(page, "03-refused");
   });
 
   it("shows a validation error on the node and field it names", async (ctx) => {
@@ -150,7 +111,7 @@ describe.sequential("editor end to end", () => {
     expect(await issue.textContent()).toMatch(/not connected/);
     // the other nodes are not marked
     expect(await page.locator(`${node("testTone1")} [data-testid=field-issue]`).count()).toBe(0);
-    await shot("04-validation");
+    await shot(page, "04-validation");
     // Delete removes the selected node
     await page.click(`${node("showNumber1")} .text-neutral-100 >> nth=0`);
     await page.keyboard.press("Delete");
@@ -166,7 +127,7 @@ describe.sequential("editor end to end", () => {
     await steps.waitFor({ timeout: 15_000 });
     expect(await steps.textContent()).toMatch(/step \d \/ 6/);
     expect(await page.isVisible(`${node("steps1")} [data-testid=node-progress]`)).toBe(true);
-    await shot("05-progress");
+    await shot(page, "05-progress");
     await page.waitForSelector("[data-testid=run-status][data-status=finished]", { timeout: 30_000 });
     const statuses = await page.$$eval(".react-flow__node [data-status]", (els) =>
       els.map((e) => e.getAttribute("data-status")),
@@ -180,7 +141,7 @@ describe.sequential("editor end to end", () => {
       return host?.shadowRoot?.querySelectorAll("canvas").length ?? el.querySelectorAll("canvas").length;
     });
     expect(canvases).toBeGreaterThan(0);
-    await shot("06-finished");
+    await shot(page, "06-finished");
     // the spectrogram option renders through wavesurfer's Spectrogram plugin
     await page.locator("[data-testid=audio-player] button[title=Spectrogram]").click();
     await expect
@@ -196,7 +157,7 @@ describe.sequential("editor end to end", () => {
       )
       .toBeGreaterThan(0);
     await page.waitForTimeout(1000); // the spectrogram paints after its FFT
-    await shot("06b-spectrogram");
+    await shot(page, "06b-spectrogram");
     await page.locator("[data-testid=audio-player] button[title=Spectrogram]").click();
   });
 
@@ -220,19 +181,19 @@ describe.sequential("editor end to end", () => {
 
   it("undoes, redoes, copies and pastes", async (ctx) => {
     if (skip) return ctx.skip();
-    const n0 = (await nodeIds()).length;
+    const n0 = (await nodeIds(page)).length;
     await page.click(`${node("testTone1")} .text-neutral-100 >> nth=0`);
     await page.keyboard.press("Control+C");
     await page.keyboard.press("Control+V");
-    await expect.poll(async () => (await nodeIds()).length).toBe(n0 + 1);
-    expect(await nodeIds()).toContain("testTone2");
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(n0 + 1);
+    expect(await nodeIds(page)).toContain("testTone2");
     await page.keyboard.press("Control+Z");
-    await expect.poll(async () => (await nodeIds()).length).toBe(n0);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(n0);
     await page.keyboard.press("Control+Shift+Z");
-    await expect.poll(async () => (await nodeIds()).length).toBe(n0 + 1);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(n0 + 1);
     await page.click(`${node("testTone2")} .text-neutral-100 >> nth=0`);
     await page.keyboard.press("Delete");
-    await expect.poll(async () => (await nodeIds()).length).toBe(n0);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(n0);
   });
 
   it("saves under a name, reloads, and reopens the saved graph", async (ctx) => {
@@ -242,23 +203,23 @@ describe.sequential("editor end to end", () => {
     await page.click("[data-testid=save-confirm]");
     await page.locator("[data-testid=toast]", { hasText: 'Saved "e2e graph"' }).waitFor();
     await page.waitForSelector("[data-testid=dirty]", { state: "detached" });
-    const before = (await nodeIds()).sort();
+    const before = (await nodeIds(page)).sort();
     await page.waitForTimeout(400); // autosave debounce
     await page.reload();
     await page.waitForSelector("[data-testid=editor][data-ready=true]");
     // the working graph survives a reload (autosave)
-    await expect.poll(async () => (await nodeIds()).sort()).toEqual(before);
+    await expect.poll(async () => (await nodeIds(page)).sort()).toEqual(before);
     expect(await page.textContent("[data-testid=doc-name]")).toBe("e2e graph");
     // start a new graph, then reopen the saved one from the server
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
-    await expect.poll(async () => (await nodeIds()).length).toBe(0);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(0);
     await page.click("[data-testid=menu-open]");
     await page.click('[data-testid="saved-e2e graph"]');
-    await expect.poll(async () => (await nodeIds()).sort()).toEqual(before);
-    await expect.poll(edgeCount).toBe(2);
+    await expect.poll(async () => (await nodeIds(page)).sort()).toEqual(before);
+    await expect.poll(() => edgeCount(page)).toBe(2);
     expect(await page.inputValue(`${node("testTone1")} input[aria-label=seconds]`)).toBe("1.5");
-    await shot("07-reopened");
+    await shot(page, "07-reopened");
   });
 
   it("downloads the graph JSON and opens it again from a file", async (ctx) => {
@@ -273,18 +234,18 @@ describe.sequential("editor end to end", () => {
       meta?: { name?: string };
     };
     expect(json.version).toBe(1);
-    expect(Object.keys(json.nodes).sort()).toEqual((await nodeIds()).sort());
+    expect(Object.keys(json.nodes).sort()).toEqual((await nodeIds(page)).sort());
     expect(json.meta?.name).toBe("e2e graph");
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
-    await expect.poll(async () => (await nodeIds()).length).toBe(0);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(0);
     await page.setInputFiles("[data-testid=file-input]", {
       name: "mine.json",
       mimeType: "application/json",
       buffer: Buffer.from(JSON.stringify(json)),
     });
-    await expect.poll(async () => (await nodeIds()).sort()).toEqual(Object.keys(json.nodes).sort());
-    await expect.poll(edgeCount).toBe(2);
+    await expect.poll(async () => (await nodeIds(page)).sort()).toEqual(Object.keys(json.nodes).sort());
+    await expect.poll(() => edgeCount(page)).toBe(2);
     // a file that is not a graph is refused with the reason
     await page.setInputFiles("[data-testid=file-input]", {
       name: "bad.json",
@@ -299,12 +260,12 @@ describe.sequential("editor end to end", () => {
     await page.click('[data-testid=run-history] li:has-text("finished") button[data-run-id] >> nth=0');
     await page.waitForSelector("[data-testid=run-status][data-status=finished]");
     await page.locator("[data-testid=audio-player][data-ready=true]").waitFor({ timeout: 15_000 });
-    await shot("08-history");
+    await shot(page, "08-history");
   });
 
   it("uploads a file into a file param", async (ctx) => {
     if (skip) return ctx.skip();
-    await addBySearch(600, 700, "load audio");
+    await addBySearch(page, 600, 700, "load audio");
     const id = await page.$eval('.react-flow__node:has([data-type="audio.load"])', (el) => el.getAttribute("data-id")!);
     const wav = Buffer.alloc(44 + 4800 * 2);
     wav.write("RIFF", 0);
@@ -325,15 +286,15 @@ describe.sequential("editor end to end", () => {
       buffer: wav,
     });
     await expect.poll(() => page.inputValue(`${node(id)} input[aria-label=file]`)).toMatch(/^uploads\/.+/);
-    await shot("10-upload");
+    await shot(page, "10-upload");
   });
 
   it("feeds a param from a link: the widget becomes an input", async (ctx) => {
     if (skip) return ctx.skip();
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
-    await addBySearch(250, 200, "float");
-    await addBySearch(600, 200, "test tone");
+    await addBySearch(page, 250, 200, "float");
+    await addBySearch(page, 600, 200, "test tone");
     const float = await page.$eval('.react-flow__node:has([data-type="core.float"])', (el) =>
       el.getAttribute("data-id")!,
     );
@@ -341,11 +302,11 @@ describe.sequential("editor end to end", () => {
       el.getAttribute("data-id")!,
     );
     expect(await page.locator(`${node(tone)} input[aria-label=frequency]`).count()).toBe(1);
-    await dragFrom(handle(float, "value", "source"), await center(handle(tone, "frequency", "target")));
-    await expect.poll(edgeCount).toBe(1);
+    await dragFrom(page, handle(float, "value", "source"), await center(page, handle(tone, "frequency", "target")));
+    await expect.poll(() => edgeCount(page)).toBe(1);
     expect(await page.locator(`${node(tone)} input[aria-label=frequency]`).count()).toBe(0);
     expect(await page.textContent(`${node(tone)} [data-field=frequency]`)).toContain("linked");
-    await shot("11-linked-param");
+    await shot(page, "11-linked-param");
   });
 
   it("builds a text2music graph through the UI and runs it on the demo models", { timeout: 300_000 }, async (ctx) => {
@@ -367,7 +328,7 @@ describe.sequential("editor end to end", () => {
       expect(types).toContain(t);
     await page.click("[data-testid=menu-file]");
     await page.getByText("New", { exact: true }).click();
-    await expect.poll(async () => (await nodeIds()).length).toBe(0);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(0);
     // zoom out so nine nodes fit the canvas
     await page.click(".react-flow__controls-zoomout");
     await page.click(".react-flow__controls-zoomout");
@@ -383,13 +344,13 @@ describe.sequential("editor end to end", () => {
       [780, 90, "vae decode", "decode1"],
     ];
     for (const [x, y, q, id] of place) {
-      await addBySearch(x, y, q);
+      await addBySearch(page, x, y, q);
       await page.waitForSelector(node(id));
     }
     const link = async (from: string, out: string, to: string, input: string) => {
-      const n = await edgeCount();
-      await dragFrom(handle(from, out, "source"), await center(handle(to, input, "target")));
-      await expect.poll(edgeCount, { message: `${from}.${out} → ${to}.${input}` }).toBe(n + 1);
+      const n = await edgeCount(page);
+      await dragFrom(page, handle(from, out, "source"), await center(page, handle(to, input, "target")));
+      await expect.poll(() => edgeCount(page), { message: `${from}.${out} → ${to}.${input}` }).toBe(n + 1);
     };
     await link("dit1", "dit", "emptyLatent1", "dit");
     await link("textEncoder1", "textEncoder", "textConditioning1", "textEncoder");
@@ -402,11 +363,11 @@ describe.sequential("editor end to end", () => {
     await link("vae1", "vae", "decode1", "vae");
     await link("ditSampler1", "latent", "decode1", "latent");
     // the last node comes from dropping the decoder's AUDIO output on empty canvas
-    await dragFrom(handle("decode1", "audio", "source"), { x: 960, y: 120 });
+    await dragFrom(page, handle("decode1", "audio", "source"), { x: 960, y: 120 });
     await page.locator("[data-testid=node-search]").getByLabel("Search nodes").fill("save audio");
     await page.keyboard.press("Enter");
     await page.waitForSelector(node("save1"));
-    await expect.poll(edgeCount).toBe(11);
+    await expect.poll(() => edgeCount(page)).toBe(11);
     // params: a caption and lyrics typed in, the shortest duration
     await page
       .locator(`${node("textConditioning1")} textarea[aria-label=caption]`)
@@ -415,7 +376,7 @@ describe.sequential("editor end to end", () => {
       .locator(`${node("lyricsConditioning1")} textarea[aria-label=lyrics]`)
       .fill("[verse]\nRain on the window");
     await page.locator(`${node("emptyLatent1")} input[aria-label=duration]`).fill("10");
-    await shot("12-text2music-built");
+    await shot(page, "12-text2music-built");
     // record every step counter the sampler shows while it runs
     await page.evaluate(() => {
       const seen: string[] = ((window as unknown as { __steps: string[] }).__steps = []);
@@ -436,7 +397,7 @@ describe.sequential("editor end to end", () => {
         undefined,
         { timeout: 120_000 },
       )
-      .finally(() => shot("13-text2music-running"));
+      .finally(() => shot(page, "13-text2music-running"));
     expect(await page.locator("[data-testid=field-issue], [data-testid=global-issues]").count()).toBe(0);
     const st = page.locator("[data-testid=run-status]");
     await page.waitForFunction(
@@ -456,7 +417,7 @@ describe.sequential("editor end to end", () => {
     const player = page.locator(`${node("save1")} [data-testid=audio-player][data-ready=true]`);
     await player.waitFor({ timeout: 30_000 });
     expect(Number(await player.getAttribute("data-duration"))).toBeCloseTo(10, 0);
-    await shot("14-text2music-finished");
+    await shot(page, "14-text2music-finished");
   });
 
   it("opens and runs every example graph", async (ctx) => {
@@ -474,19 +435,7 @@ describe.sequential("editor end to end", () => {
       // Arrange leaves no two nodes overlapping
       await page.click("[data-testid=arrange]");
       await page.waitForTimeout(300);
-      const overlaps = await page.$$eval(".react-flow__node", (els) => {
-        const r = els.map((e) => [e.getAttribute("data-id"), e.getBoundingClientRect()] as const);
-        const out: string[] = [];
-        for (let i = 0; i < r.length; i++)
-          for (let j = i + 1; j < r.length; j++) {
-            const [a, A] = r[i];
-            const [b, B] = r[j];
-            if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1)
-              out.push(`${a}/${b}`);
-          }
-        return out;
-      });
-      expect(overlaps, `example ${id}`).toEqual([]);
+      expect(await overlaps(page), `example ${id}`).toEqual([]);
       const before = await page
         .locator("[data-testid=run-status]")
         .getAttribute("data-run-id", { timeout: 500 })
@@ -516,7 +465,7 @@ describe.sequential("editor end to end", () => {
         { timeout: 240_000 },
       );
       expect(await outcome.jsonValue(), `example ${id}`).toBe("finished");
-      await shot(`09-example-${id}`);
+      await shot(page, `09-example-${id}`);
     }
   }, 600_000);
 

@@ -2,12 +2,11 @@
 // run that made them, undo/redo shows on screen, autosave survives an immediate reload, a
 // reload mid-run reattaches to the run, the status bar's queue count follows the run, and a
 // refused run says so in the toolbar with the node and field outlined.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import {
   addBySearch,
   center,
-  closeSession,
   dragFrom,
   edgeCount,
   handle,
@@ -15,7 +14,7 @@ import {
   nodeIds,
   openEditor,
   openGraphFile,
-  openSession,
+  sessionPerFile,
   runStatus,
   shot,
   slowGraph,
@@ -26,12 +25,10 @@ let s: Session | string | undefined;
 let page: Page;
 const ready = () => typeof s === "object";
 
-beforeAll(async () => {
-  s = await openSession();
-  if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
-  else page = s.page;
-}, 600_000);
-afterAll(() => closeSession(s));
+sessionPerFile((x) => {
+  s = x;
+  if (typeof x === "object") page = x.page;
+});
 
 const box = async (id: string) => (await page.locator(node(id)).boundingBox())!;
 

@@ -1,33 +1,16 @@
 // Browser tests (Debian chromium): a first visit opens text2music, and every example opens
 // with no two nodes overlapping (node boxes measured on screen, without pressing Arrange).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { closeSession, openEditor, openSession, shot, type Session } from "./page-helpers";
+import { openEditor, overlaps, sessionPerFile, shot, type Session } from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
 
-beforeAll(async () => {
-  s = await openSession();
-  if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
-  else page = s.page;
-}, 600_000);
-afterAll(() => closeSession(s));
-
-/** Pairs of node ids whose on-screen boxes overlap. */
-const overlaps = () =>
-  page.$$eval(".react-flow__node", (els) => {
-    const r = els.map((e) => [e.getAttribute("data-id"), e.getBoundingClientRect()] as const);
-    const out: string[] = [];
-    for (let i = 0; i < r.length; i++)
-      for (let j = i + 1; j < r.length; j++) {
-        const [a, A] = r[i];
-        const [b, B] = r[j];
-        if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1)
-          out.push(`${a}/${b}`);
-      }
-    return out;
-  });
+sessionPerFile((x) => {
+  s = x;
+  if (typeof x === "object") page = x.page;
+});
 
 describe.sequential("examples open clean", () => {
   it("opens text2music on a first visit, untangled and unmodified", async (ctx) => {
@@ -35,7 +18,7 @@ describe.sequential("examples open clean", () => {
     await openEditor(page, s.studio.url);
     await page.waitForSelector('.react-flow__node[data-id="sampler"]');
     expect(await page.textContent("[data-testid=doc-name]")).toBe("Text to music");
-    await expect.poll(overlaps, { timeout: 20_000 }).toEqual([]);
+    await expect.poll(() => overlaps(page), { timeout: 20_000 }).toEqual([]);
     expect(await page.isVisible("[data-testid=dirty]")).toBe(false);
     await shot(page, "layout-01-first-visit");
   });
@@ -52,7 +35,7 @@ describe.sequential("examples open clean", () => {
       await page.click(`[data-testid="example-${id}"]`);
       await page.locator("[data-testid=toast]").last().waitFor();
       await page.waitForSelector(".react-flow__node");
-      await expect.poll(overlaps, { timeout: 20_000, message: `example ${id}` }).toEqual([]);
+      await expect.poll(() => overlaps(page), { timeout: 20_000, message: `example ${id}` }).toEqual([]);
       expect(await page.isVisible("[data-testid=dirty]"), `example ${id} opens unmodified`).toBe(false);
       await shot(page, `layout-02-${id}`);
     }

@@ -3,6 +3,7 @@
 // graph from a file).
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { ensureBuild, launchBrowser, SHOTS, startStudio, type Studio } from "./harness";
 
 export interface Session {
@@ -38,6 +39,20 @@ export async function closeSession(s: Session | string | undefined): Promise<voi
   await s.studio.close();
 }
 
+/**
+ * The one studio + page of a test file: registers the file's beforeAll (openSession; logs why the browser tests
+ * are skipped when they cannot run here) and afterAll (closeSession). `use` receives the session, or the reason.
+ */
+export function sessionPerFile(use: (s: Session | string) => void): void {
+  let s: Session | string | undefined;
+  beforeAll(async () => {
+    s = await openSession();
+    if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
+    use(s);
+  }, 600_000);
+  afterAll(() => closeSession(s));
+}
+
 export const node = (id: string) => `.react-flow__node[data-id="${id}"]`;
 export const handle = (id: string, name: string, kind: "source" | "target") =>
   `${node(id)} .react-flow__handle.${kind}[data-handleid="${name}"]`;
@@ -67,7 +82,10 @@ export async function dragFrom(page: Page, selector: string, to: { x: number; y:
 export async function addBySearch(page: Page, x: number, y: number, query: string) {
   await page.mouse.dblclick(x, y);
   const search = page.locator("[data-testid=node-search]");
-  await search.waitFor({ timeout: 5000 });
+  await search.waitFor({ timeout: 5000 }).catch(async (e: Error) => {
+    await shot(page, `failed-search-${query.replace(/\W+/g, "-")}`);
+    throw new Error(`no search popup after double-clicking (${x}, ${y}) for "${query}": ${e.message}`);
+  });
   await search.getByLabel("Search nodes").fill(query);
   await page.keyboard.press("Enter");
   await search.waitFor({ state: "detached" });
@@ -76,6 +94,21 @@ export async function addBySearch(page: Page, x: number, y: number, query: strin
 export const nodeIds = (page: Page) =>
   page.$$eval(".react-flow__node", (els) => els.map((e) => e.getAttribute("data-id") ?? ""));
 export const edgeCount = (page: Page) => page.locator(".react-flow__edge").count();
+
+/** Pairs of node ids whose on-screen boxes overlap. */
+export const overlaps = (page: Page) =>
+  page.$$eval(".react-flow__node", (els) => {
+    const r = els.map((e) => [e.getAttribute("data-id"), e.getBoundingClientRect()] as const);
+    const out: string[] = [];
+    for (let i = 0; i < r.length; i++)
+      for (let j = i + 1; j < r.length; j++) {
+        const [a, A] = r[i];
+        const [b, B] = r[j];
+        if (A.left < B.right - 1 && B.left < A.right - 1 && A.top < B.bottom - 1 && B.top < A.bottom - 1)
+          out.push(`${a}/${b}`);
+      }
+    return out;
+  });
 
 /** Opens the editor on a fresh page load and waits until it is ready. */
 export async function openEditor(page: Page, url: string) {

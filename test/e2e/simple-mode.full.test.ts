@@ -3,11 +3,11 @@
 // A/B switches at the same position; LRC lyrics follow playback; "use this seed"; "send to
 // Repaint" with a window dragged on the waveform; a star keeps an item; "send to Load Audio /
 // Cover". Screenshots for the README go to docs/img/.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { ROOT } from "./harness";
-import { closeSession, node, openEditor, openSession, shot, type Session } from "./page-helpers";
+import { node, openEditor, sessionPerFile, shot, type Session } from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
@@ -17,12 +17,10 @@ const playerOf = (i: number) => `${card(i)} [data-testid=audio-player]`;
 const LRC = "[00:00.00][verse]\n[00:01.00]Neon rain on the window\n[00:04.00]Hold on to the night";
 const lineAt = (t: number) => (t < 1 ? "[verse]" : t < 4 ? "Neon rain on the window" : "Hold on to the night");
 
-beforeAll(async () => {
-  s = await openSession();
-  if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
-  else page = s.page;
-}, 600_000);
-afterAll(() => closeSession(s));
+sessionPerFile((x) => {
+  s = x;
+  if (typeof x === "object") page = x.page;
+});
 
 describe.sequential("simple mode and the results gallery", () => {
   it("generates from a typed prompt and shows a card per item that plays", { timeout: 400_000 }, async (ctx) => {

@@ -1,19 +1,17 @@
 // Browser smoke test for `npm test` (the long browser suites are the *.full.test.ts files):
 // the editor opens in Debian chromium, a first visit shows the text2music example with its
 // palette and status bar, and simple mode opens over it with no page errors.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { closeSession, node, openEditor, openSession, type Session } from "./page-helpers";
+import { node, openEditor, sessionPerFile, type Session } from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
 
-beforeAll(async () => {
-  s = await openSession();
-  if (typeof s === "string") console.warn(`browser smoke test skipped: ${s}`);
-  else page = s.page;
-}, 600_000);
-afterAll(() => closeSession(s));
+sessionPerFile((x) => {
+  s = x;
+  if (typeof x === "object") page = x.page;
+});
 
 describe("editor smoke", () => {
   it("opens text2music on a first visit, with the palette, status bar and simple mode", async (ctx) => {

@@ -2,28 +2,17 @@
 // value, take select-all + delete, refuse words and out-of-range values while typing (with
 // the range shown); the seed control after a run and the seed a run used; the keyscale list;
 // an LM plan's metadata under readable labels, with its audio codes viewable.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import {
-  closeSession,
-  node,
-  openEditor,
-  openGraphFile,
-  openSession,
-  shot,
-  slowGraph,
-  type Session,
-} from "./page-helpers";
+import { node, openEditor, openGraphFile, sessionPerFile, shot, slowGraph, type Session } from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
 
-beforeAll(async () => {
-  s = await openSession();
-  if (typeof s === "string") console.warn(`browser tests skipped: ${s}`);
-  else page = s.page;
-}, 600_000);
-afterAll(() => closeSession(s));
+sessionPerFile((x) => {
+  s = x;
+  if (typeof x === "object") page = x.page;
+});
 
 /** The working graph as autosaved (after its debounce). */
 async function storedParam(nodeId: string, param: string): Promise<unknown> {
