@@ -202,7 +202,7 @@ try {
   }
   console.log(`\nprocess max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
   console.log(
-    "(the LM's ORT session lives on the main thread, server/models/lm/runner.ts: its creation is in the lm row's time, not in 'sessions')",
+    "(the LM's ORT session lives in its worker thread, server/pipeline/lm-worker.ts: its creation is in the lm row's time, not in 'sessions')",
   );
   console.log("(timings on a shared machine are noisy: compare only figures from the same window)");
 } finally {
