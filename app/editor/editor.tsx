@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import dynamic from "next/dynamic";
 import { zGraph, type Graph } from "../../server/graph/format";
 import { declMap as toDeclMap, type NodeDecl } from "../graph-model/decls";
 import { editorReducer, initialEditorState, isDirty, type DocInfo } from "../graph-model/editor-state";
@@ -35,7 +36,6 @@ import { galleryCards, type GalleryCard } from "../graph-model/gallery";
 import { setField, simpleFields, type SimpleField } from "../graph-model/simple-mode";
 import { addLoadAudio, withSourceAudio, type Window } from "../graph-model/send-to";
 import { paramSchemas, widgetKind } from "../graph-model/decls";
-import { SimpleMode } from "./simple-mode";
 import { QueueList } from "./queue-list";
 import type { SendTo } from "./gallery";
 import { TRPCProvider, makeTrpcClient, useTRPC, useTRPCClient } from "./trpc";
@@ -47,6 +47,10 @@ import { Button, Menu, MenuItem, RunStatus } from "./toolbar";
 import { Toasts, useToasts } from "./toasts";
 import { useRun } from "./use-run";
 import { MESSAGES } from "./messages";
+
+// Simple mode and its gallery/audio player load on first use, not with the editor's first page (issue 18:
+// time to interactive); next/dynamic, https://nextjs.org/docs/app/guides/lazy-loading
+const SimpleMode = dynamic(() => import("./simple-mode").then((m) => m.SimpleMode), { ssr: false });
 
 export function Editor() {
   const [queryClient] = useState(
@@ -516,18 +520,24 @@ function Studio() {
     setFirstVisit(false);
     const ex = examples.data.find((e) => e.id === FIRST_EXAMPLE);
     const g = ex ? zGraph.safeParse(ex.graph) : null;
-    if (ex && g?.success && Object.keys(live.current.graph.nodes).length === 0)
-      load(g.data, { name: ex.name }, undefined, { untangle: true });
+    if (!ex || !g?.success) return;
+    // After the first interactive frame (toolbar, palette, empty canvas) has painted: the example's nodes
+    // render in a task of their own instead of lengthening the one that makes the editor ready.
+    // (requestAnimationFrame runs before that paint, the timeout after it.)
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (Object.keys(live.current.graph.nodes).length === 0)
+          load(g.data, { name: ex.name }, undefined, { untangle: true });
+      }, 0),
+    );
   }, [firstVisit, examples.data, examples.isError, declsQ.isSuccess, load]);
+  const ready = declsQ.isSuccess && restored;
 
   return (
     <NodeActionsContext.Provider value={actions}>
-      <div
-        className="flex h-screen flex-col"
-        data-testid="editor"
-        data-ready={declsQ.isSuccess && restored ? "true" : "false"}
-      >
-        <DemoBanner />
+      <div className="flex h-screen flex-col" data-testid="editor" data-ready={ready ? "true" : "false"}>
+        {/* side data (system.info, runs.list) is asked for once the editor is ready, not alongside nodes.list */}
+        <DemoBanner active={ready} />
         <header className="flex flex-none items-center gap-2 border-b border-neutral-800 bg-neutral-900 px-3 py-1.5">
           <span className="text-sm font-semibold text-neutral-100">ACE-Step Studio</span>
           <span className="text-xs text-neutral-400" data-testid="doc-name">
@@ -722,11 +732,11 @@ function Studio() {
             />
           </main>
           <aside className="w-56 flex-none overflow-auto border-l border-neutral-800 bg-neutral-900/80">
-            <QueueList onChanged={refreshRuns} />
-            <RunHistory currentRunId={run.view?.runId} onOpen={(id) => void openRun(id)} />
+            <QueueList onChanged={refreshRuns} active={ready} />
+            <RunHistory currentRunId={run.view?.runId} onOpen={(id) => void openRun(id)} active={ready} />
           </aside>
         </div>
-        <StatusBar />
+        <StatusBar active={ready} />
         <Toasts toasts={toasts} dismiss={dismiss} />
         {saveDialog !== null && (
           <SaveDialog

@@ -61,9 +61,18 @@ const STATUS_COLOR: Record<string, string> = {
   queued: "text-neutral-300",
 };
 
-export function RunHistory({ currentRunId, onOpen }: { currentRunId?: string; onOpen(runId: string): void }) {
+export function RunHistory({
+  currentRunId,
+  onOpen,
+  active = true,
+}: {
+  currentRunId?: string;
+  onOpen(runId: string): void;
+  /** false holds the first request back (until the editor is interactive) */
+  active?: boolean;
+}) {
   const trpc = useTRPC();
-  const runs = useQuery({ ...trpc.runs.list.queryOptions({ limit: 50 }), refetchInterval: 5000 });
+  const runs = useQuery({ ...trpc.runs.list.queryOptions({ limit: 50 }), refetchInterval: 5000, enabled: active });
   return (
     <div className="flex flex-col" data-testid="run-history">
       <div className="flex items-center justify-between px-2 py-1.5 text-[11px] font-semibold uppercase tracking-wide text-neutral-500">

@@ -4,11 +4,20 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC, useTRPCClient } from "./trpc";
 
-export function QueueList({ onChanged }: { onChanged(): void }) {
+/** `active` false holds the polling back (until the editor is interactive). */
+export function QueueList({ onChanged, active = true }: { onChanged(): void; active?: boolean }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
-  const running = useQuery({ ...trpc.runs.list.queryOptions({ limit: 20, status: "running" }), refetchInterval: 2000 });
-  const queued = useQuery({ ...trpc.runs.list.queryOptions({ limit: 100, status: "queued" }), refetchInterval: 2000 });
+  const running = useQuery({
+    ...trpc.runs.list.queryOptions({ limit: 20, status: "running" }),
+    refetchInterval: 2000,
+    enabled: active,
+  });
+  const queued = useQuery({
+    ...trpc.runs.list.queryOptions({ limit: 100, status: "queued" }),
+    refetchInterval: 2000,
+    enabled: active,
+  });
   // runs.list is newest first; the server gives each waiting run its place in the queue
   const waiting = [...(queued.data ?? [])].sort((a, b) => a.position - b.position || a.createdAt - b.createdAt);
   const rows = [

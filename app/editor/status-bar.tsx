@@ -3,18 +3,22 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "./trpc";
 
-export function useSystemInfo() {
+/**
+ * system.info, polled every second while anything is queued or running, so the queue count follows the run's end.
+ * `enabled` false holds the first request back (the editor asks once its node list is in: see Studio's `ready`).
+ */
+export function useSystemInfo(enabled = true) {
   const trpc = useTRPC();
-  // Polled every second while anything is queued or running, so the queue count follows the run's end.
   return useQuery({
     ...trpc.system.info.queryOptions(),
+    enabled,
     refetchInterval: (q) =>
       q.state.data && q.state.data.queue.running + q.state.data.queue.waiting > 0 ? 1000 : 10_000,
   });
 }
 
-export function DemoBanner() {
-  const info = useSystemInfo().data;
+export function DemoBanner({ active = true }: { active?: boolean }) {
+  const info = useSystemInfo(active).data;
   if (!info?.demoWeights) return null;
   return (
     <div
@@ -28,8 +32,8 @@ export function DemoBanner() {
   );
 }
 
-export function StatusBar() {
-  const q = useSystemInfo();
+export function StatusBar({ active = true }: { active?: boolean }) {
+  const q = useSystemInfo(active);
   const info = q.data;
   // Scale-out: the worker processes (the coordinator's own process is listed too, with role "serve").
   const remote = info?.queue.workers.filter((w) => w.role === "worker") ?? [];
