@@ -373,27 +373,38 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
     const doubled = doCfg && (guided || !g.skipUncondOutsideInterval);
     const branches: readonly Branch[] = doubled ? ["cond", "null"] : ["cond"];
 
-    const out = await opts.velocity({
-      x: repeatBatch(x, branches.length),
-      t,
-      condition,
-      branches,
-      conditionChanged: condition !== lastSet,
-      stepIndex: i,
-      numSteps: N,
-      batch: B,
-      frames: T,
-      channels: C,
-      signal,
-    });
-    modelCalls++;
+    /** One DiT call for `xIn` at `tIn` over `callBranches` (stacked cond ++ null), its length checked. */
+    const callVelocity = async (
+      xIn: Float32Array,
+      tIn: number,
+      callBranches: readonly Branch[],
+      conditionChanged: boolean,
+      what: string,
+    ): Promise<Float32Array> => {
+      const out = await opts.velocity({
+        x: repeatBatch(xIn, callBranches.length),
+        t: tIn,
+        condition,
+        branches: callBranches,
+        conditionChanged,
+        stepIndex: i,
+        numSteps: N,
+        batch: B,
+        frames: T,
+        channels: C,
+        signal,
+      });
+      modelCalls++;
+      if (signal?.aborted) throw diffusionAbortError(signal, i, N);
+      if (!(out instanceof Float32Array) || out.length !== callBranches.length * n) {
+        throw new RangeError(
+          `velocity returned ${out?.length} values ${what}, expected ${callBranches.length}·B·T·C = ${callBranches.length * n}`,
+        );
+      }
+      return out;
+    };
+    const out = await callVelocity(x, t, branches, condition !== lastSet, `at step ${i}`);
     lastSet = condition;
-    if (signal?.aborted) throw diffusionAbortError(signal, i, N);
-    if (!(out instanceof Float32Array) || out.length !== branches.length * n) {
-      throw new RangeError(
-        `velocity returned ${out?.length} values at step ${i}, expected ${branches.length}·B·T·C = ${branches.length * n}`,
-      );
-    }
 
     let v: Float32Array;
     if (doubled) {
@@ -420,25 +431,7 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
       const guided2 = doCfg && cfgIntervalApplies(tNext, intervalStart, intervalEnd);
       const branches2: readonly Branch[] =
         doCfg && (guided2 || !g.skipUncondOutsideInterval) ? ["cond", "null"] : ["cond"];
-      const out2 = await opts.velocity({
-        x: repeatBatch(xPred, branches2.length),
-        t: tNext,
-        condition,
-        branches: branches2,
-        conditionChanged: false,
-        stepIndex: i,
-        numSteps: N,
-        batch: B,
-        frames: T,
-        channels: C,
-        signal,
-      });
-      modelCalls++;
-      if (signal?.aborted) throw diffusionAbortError(signal, i, N);
-      if (!(out2 instanceof Float32Array) || out2.length !== branches2.length * n)
-        throw new RangeError(
-          `velocity returned ${out2?.length} values for the corrector of step ${i}, expected ${branches2.length * n}`,
-        );
+      const out2 = await callVelocity(xPred, tNext, branches2, false, `for the corrector of step ${i}`);
       let v2: Float32Array;
       if (branches2.length === 2) {
         const vCond = out2.subarray(0, n);
