@@ -3,12 +3,11 @@
 // above the offload tiers sessions stay warm, a second run creates none, and the LM's KV cache counts in the
 // budget while each pass runs. (The quick checks, without the LM, are in memory-plan.test.ts.)
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createAppContext, type AppContext } from "../server/app-context";
+import type { AppContext } from "../server/app-context";
 import { releaseLmModels } from "../server/pipeline/lm";
-import type { NodeStage } from "../server/engine/stages";
+import { budgetApps } from "./helpers/budget-runs";
 
 const graph = (seed: number) => {
   const g = JSON.parse(readFileSync(join(__dirname, "../graphs/text2music-thinking.json"), "utf8"));
@@ -20,40 +19,12 @@ const graph = (seed: number) => {
 };
 
 describe("a run under a fake budget", () => {
-  const dirs: string[] = [];
-  const apps: AppContext[] = [];
+  const { open, run: runGraph, closeAll } = budgetApps();
   afterAll(async () => {
-    for (const a of apps) await a.close();
+    await closeAll();
     await releaseLmModels();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
-  const open = (budget: number) => {
-    const dir = mkdtempSync(join(tmpdir(), "acestep-plan-"));
-    dirs.push(dir);
-    const app = createAppContext({ dataDir: dir, threads: 1, memoryBudgetBytes: budget });
-    apps.push(app);
-    return app;
-  };
-  /** Runs the graph; returns, per node that ran after another one, what was resident when it started. */
-  const run = async (app: AppContext, seed: number) => {
-    const seen: Array<{ before: string; resident: string[] }> = [];
-    const prepare = app.models.prepareStage.bind(app.models);
-    const spy = vi.spyOn(app.models, "prepareStage").mockImplementation(async (stage: NodeStage) => {
-      seen.push({
-        before: stage.nodeId,
-        resident: app.models
-          .registry()
-          .status()
-          .loaded.map((l) => l.id)
-          .sort(),
-      });
-      return prepare(stage);
-    });
-    const { runId } = app.runs.start({ graph: graph(seed) });
-    await app.runs.waitFor(runId);
-    spy.mockRestore();
-    return { run: app.store.getRun(runId)!, seen };
-  };
+  const run = (app: AppContext, seed: number) => runGraph(app, graph(seed));
 
   it("offload tier: after each node only its own sessions are resident; they reload when needed again", async () => {
     const app = open(2 ** 30); // 1 GiB: tier1, offload

@@ -4,12 +4,11 @@
 // a stage that cannot fit is refused before any session loads. With the LM, warm runs and the KV cache:
 // memory-plan.full.test.ts.
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createAppContext, type AppContext } from "../server/app-context";
 import { fitBatch, peakBytes, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
 import type { NodeStage } from "../server/engine/stages";
+import { budgetApps } from "./helpers/budget-runs";
 import { kvCacheBytes, passCapacity } from "../server/pipeline/lm-worker-protocol";
 
 const s = (id: string, sizeBytes: number, lastUsed: number, busy = 0): LoadedSessionInfo => ({
@@ -184,39 +183,8 @@ const graph = (file: string, seed: number) => {
 };
 
 describe("a run under a fake budget", () => {
-  const dirs: string[] = [];
-  const apps: AppContext[] = [];
-  afterAll(async () => {
-    for (const a of apps) await a.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const open = (budget: number) => {
-    const dir = mkdtempSync(join(tmpdir(), "acestep-plan-"));
-    dirs.push(dir);
-    const app = createAppContext({ dataDir: dir, threads: 1, memoryBudgetBytes: budget });
-    apps.push(app);
-    return app;
-  };
-  /** Runs the graph; returns, per node that ran, what was resident when it started (before any release). */
-  const run = async (app: AppContext, g: unknown) => {
-    const seen: Array<{ before: string; resident: string[] }> = [];
-    const prepare = app.models.prepareStage.bind(app.models);
-    const spy = vi.spyOn(app.models, "prepareStage").mockImplementation(async (stage: NodeStage) => {
-      seen.push({
-        before: stage.nodeId,
-        resident: app.models
-          .registry()
-          .status()
-          .loaded.map((l) => l.id)
-          .sort(),
-      });
-      return prepare(stage);
-    });
-    const { runId } = app.runs.start({ graph: g });
-    const outcome = await app.runs.waitFor(runId);
-    spy.mockRestore();
-    return { run: app.store.getRun(runId)!, seen, outcome, outputs: app.store.listOutputs(runId) };
-  };
+  const { open, run, closeAll } = budgetApps();
+  afterAll(closeAll);
 
   it("offload tier: after each node only its own sessions are resident (text2music, no LM)", async () => {
     const app = open(2 ** 30); // 1 GiB: tier1, offload
