@@ -39,6 +39,8 @@ import { paramSchemas, widgetKind } from "../graph-model/decls";
 import { QueueList } from "./queue-list";
 import type { SendTo } from "./gallery";
 import { TRPCProvider, makeTrpcClient, useTRPC, useTRPCClient } from "./trpc";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import type { AppRouter } from "../../server/trpc/app-router";
 import { Canvas } from "./canvas";
 import { NodeActionsContext, type NodeActions } from "./actions-context";
 import { Palette, RunHistory } from "./panels";
@@ -52,11 +54,21 @@ import { MESSAGES } from "./messages";
 // time to interactive); next/dynamic, https://nextjs.org/docs/app/guides/lazy-loading
 const SimpleMode = dynamic(() => import("./simple-mode").then((m) => m.SimpleMode), { ssr: false });
 
+const EXAMPLES_STALE_MS = 60_000;
+
 export function Editor() {
   const [queryClient] = useState(
     () => new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } } }),
   );
   const [trpcClient] = useState(makeTrpcClient);
+  // nodes.list (and the examples, for a first visit) are asked for as the page hydrates, not after the whole
+  // tree has committed and useQuery's effects have subscribed: the palette and the canvas wait on them.
+  useState(() => {
+    if (typeof window === "undefined") return; // (server render)
+    const t = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
+    void queryClient.prefetchQuery(t.nodes.list.queryOptions());
+    void queryClient.prefetchQuery({ ...t.graphs.examples.queryOptions(), staleTime: EXAMPLES_STALE_MS });
+  });
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
@@ -469,7 +481,7 @@ function Studio() {
     };
   }, [startRun, save, deleteSelection, copy, paste]);
 
-  const examples = useQuery({ ...trpc.graphs.examples.queryOptions(), staleTime: 60_000 });
+  const examples = useQuery({ ...trpc.graphs.examples.queryOptions(), staleTime: EXAMPLES_STALE_MS });
   const savedList = useQuery({ ...trpc.graphs.list.queryOptions(), enabled: false });
 
   // ---- simple mode and the gallery ----
