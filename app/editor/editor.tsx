@@ -2,7 +2,7 @@
 // ACE-Step Studio's editor: providers, the document state (graph JSON v1 with history),
 // and the wiring between the canvas, menus, run controls and panels. Graph edits are the
 // pure functions of app/graph-model; components render and dispatch.
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import dynamic from "next/dynamic";
@@ -538,8 +538,9 @@ function Studio() {
     // (requestAnimationFrame runs before that paint, the timeout after it.)
     requestAnimationFrame(() =>
       setTimeout(() => {
+        // (a transition: React renders the example's nodes in slices, yielding to input between them)
         if (Object.keys(live.current.graph.nodes).length === 0)
-          load(g.data, { name: ex.name }, undefined, { untangle: true });
+          startTransition(() => void load(g.data, { name: ex.name }, undefined, { untangle: true }));
       }, 0),
     );
   }, [firstVisit, examples.data, examples.isError, declsQ.isSuccess, load]);
