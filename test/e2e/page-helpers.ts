@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { ensureBuild, launchBrowser, SHOTS, startStudio, type Studio } from "./harness";
+import { ensureBuild, launchBrowser, ROOT, SHOTS, startStudio, type Studio } from "./harness";
 
 export interface Session {
   studio: Studio;
@@ -60,6 +60,15 @@ export const handle = (id: string, name: string, kind: "source" | "target") =>
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: `${SHOTS}/${name}.png` });
+}
+
+/**
+ * A README screenshot: docs/img/NAME.png when ACESTEP_UPDATE_SCREENSHOTS=1 (regenerating them on purpose),
+ * else test-output like any other shot, so a test run leaves the repository's files as they were.
+ */
+export async function readmeShot(page: Page, name: string): Promise<void> {
+  if (process.env.ACESTEP_UPDATE_SCREENSHOTS === "1") await page.screenshot({ path: `${ROOT}/docs/img/${name}.png` });
+  else await shot(page, name);
 }
 
 export async function center(page: Page, selector: string) {

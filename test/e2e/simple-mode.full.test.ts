@@ -2,12 +2,10 @@
 // Generate, get a gallery card per batch item with its seed and facts; one sound at a time;
 // A/B switches at the same position; LRC lyrics follow playback; "use this seed"; "send to
 // Repaint" with a window dragged on the waveform; a star keeps an item; "send to Load Audio /
-// Cover". Screenshots for the README go to docs/img/.
+// Cover". README screenshots: ACESTEP_UPDATE_SCREENSHOTS=1 writes them to docs/img/.
 import { describe, expect, it } from "vitest";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT } from "./harness";
-import { node, openEditor, sessionPerFile, shot, type Session } from "./page-helpers";
+import { node, openEditor, readmeShot, sessionPerFile, shot, type Session } from "./page-helpers";
 
 let s: Session | string | undefined;
 let page: Page;
@@ -34,7 +32,7 @@ describe.sequential("simple mode and the results gallery", () => {
     await panel.getByLabel("Lyrics").fill(LRC);
     await panel.locator("[data-simple-field='Duration (s)'] input").fill("10");
     await panel.locator("[data-simple-field=Batch] input").fill("2");
-    await page.screenshot({ path: join(ROOT, "docs/img/simple-mode.png") });
+    await readmeShot(page, "simple-mode");
     await page.click("[data-testid=generate]");
     await page.waitForSelector("[data-testid=run-status][data-status=finished]", { timeout: 360_000 });
     await page.locator(`${playerOf(1)}[data-ready=true]`).waitFor({ timeout: 30_000 });
@@ -52,7 +50,7 @@ describe.sequential("simple mode and the results gallery", () => {
     await page.waitForSelector(`${playerOf(2)}[data-playing=true]`);
     expect(await page.getAttribute(playerOf(1), "data-playing")).toBe("false");
     await page.click(`${playerOf(2)} button[aria-label=pause]`);
-    await page.screenshot({ path: join(ROOT, "docs/img/gallery.png") });
+    await readmeShot(page, "gallery");
   });
 
   it("switches A and B at the same position", async (ctx) => {
