@@ -52,43 +52,39 @@ export function layerSpec(
   };
 }
 
+/** `layers` transformer layers `{prefix}layers.{i}.…` of one attention geometry (Qwen3 stacks and the encoders). */
+function layersSpec(
+  c: Pick<
+    Qwen3Config,
+    "hidden_size" | "num_attention_heads" | "num_key_value_heads" | "head_dim" | "intermediate_size"
+  >,
+  prefix: string,
+  layers: number,
+): Record<string, number[]> {
+  const spec: Record<string, number[]> = {};
+  for (let i = 0; i < layers; i++) {
+    const p = `${prefix}layers.${i}.`;
+    Object.assign(
+      spec,
+      layerSpec(p, c.hidden_size, c.num_attention_heads, c.num_key_value_heads, c.head_dim, c.intermediate_size),
+    );
+  }
+  return spec;
+}
+
 export function qwen3Spec(c: Qwen3Config, prefix: string, withHead = false): Record<string, number[]> {
   const spec: Record<string, number[]> = {
     [`${prefix}embed_tokens.weight`]: [c.vocab_size, c.hidden_size],
     [`${prefix}norm.weight`]: [c.hidden_size],
   };
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    Object.assign(
-      spec,
-      layerSpec(
-        `${prefix}layers.${i}.`,
-        c.hidden_size,
-        c.num_attention_heads,
-        c.num_key_value_heads,
-        c.head_dim,
-        c.intermediate_size,
-      ),
-    );
-  }
+  Object.assign(spec, layersSpec(c, prefix, c.num_hidden_layers));
   if (withHead) spec["lm_head.weight"] = [c.vocab_size, c.hidden_size];
   return spec;
 }
 
 export function encoderSpec(c: AceStepEncoderConfig, prefix: string, layers: number): Record<string, number[]> {
   const spec: Record<string, number[]> = { [`${prefix}norm.weight`]: [c.hidden_size] };
-  for (let i = 0; i < layers; i++) {
-    Object.assign(
-      spec,
-      layerSpec(
-        `${prefix}layers.${i}.`,
-        c.hidden_size,
-        c.num_attention_heads,
-        c.num_key_value_heads,
-        c.head_dim,
-        c.intermediate_size,
-      ),
-    );
-  }
+  Object.assign(spec, layersSpec(c, prefix, layers));
   return spec;
 }
 
