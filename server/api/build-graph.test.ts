@@ -359,6 +359,19 @@ describe("task routing (inference.generate_music)", () => {
     const b = build({ thinking: false, bpm: 120, keyscale: "C major", timesignature: "4", duration: 30 });
     expect(b.graph.nodes.lm).toBeUndefined();
   });
+  it("an unset duration without the LM follows the seed: same seed, same length", () => {
+    const auto = (seeds: number[], random = false) => {
+      const b = build(NO_LM, { batch_size: 1, use_random_seed: random, seeds });
+      expect(b.plan.warnings.join()).toMatch(/duration not set: \d+ s chosen from the seed/);
+      return param(b.graph, "latent", "duration") as number;
+    };
+    const lengths = [7, 42, 1234, 99999].map((s) => auto([s]));
+    expect([7, 42, 1234, 99999].map((s) => auto([s]))).toEqual(lengths);
+    for (const d of lengths) expect(d >= 10 && d <= 120).toBe(true);
+    expect(new Set(lengths).size).toBeGreaterThan(1);
+    // a fresh random seed (the test's rand counts up) gives the length that seed would give when fixed
+    expect(auto([], true)).toBe(auto([1000]));
+  });
   it("text2music with user codes runs as cover and the LM does CoT only", () => {
     const b = build({ audio_codes: CODES });
     expect(b.plan.task).toBe("cover");

@@ -14,6 +14,7 @@ import {
   type TaskType,
 } from "../acestep/tasks/instructions";
 import { resolveSeeds, type SeedSource, randomSeed } from "../acestep/sampling/seeds";
+import { deriveSeed } from "../random/prng";
 import { planLm, type LmPlan } from "../lm/use-cot";
 import { parseAudioCodes } from "../acestep/codes/audio-codes";
 import {
@@ -199,7 +200,7 @@ export const FIELD_MAP: Record<keyof GenerationParams, FieldMapping> = {
       latent("duration", (s) => (s.latentTask === "text2music" && s.duration > 0 ? s.duration : undefined)),
     ],
     effect:
-      "≤ 0: the LM's duration when the LM plans it, else a random 10–120 s (upstream), chosen when the graph is built",
+      "≤ 0: the LM's duration when the LM plans it, else 10–120 s derived from the seed (upstream: random), chosen when the graph is built",
   },
   inferenceSteps: { params: [sampler("steps")] },
   seed: {
@@ -305,7 +306,7 @@ export interface GenerationPlan {
   withLm: boolean;
   seeds: number[];
   seedValue: string;
-  /** Seconds for a text2music latent: the user's, or (automatic) a random 10–120 s as upstream. */
+  /** Seconds for a text2music latent: the user's, or (automatic) 10–120 s derived from the first seed. */
   duration: number;
   warnings: string[];
 }
@@ -366,9 +367,12 @@ export function planGeneration(
   let duration = p.duration !== null && p.duration > 0 ? p.duration : -1;
   const lmGivesDuration = withLm && hasOutput(registry, NODE_TYPES.lm, "duration");
   if (duration === -1 && task === "text2music" && !(withLm && lmPlan.runCodes) && !lmGivesDuration) {
-    // Upstream: an unset duration is the LM's, or a random 10–120 s. Chosen here so the graph is reproducible.
-    duration = 10 + (rand() % 111);
-    warnings.push(`duration not set: ${duration} s chosen at random (upstream picks 10–120 s)`);
+    // Upstream (acestep/handler.py, `random.uniform(10.0, 120.0)`): an unset duration is the LM's, or a random
+    // 10–120 s from the unseeded global RNG. Here it follows the first item's seed, so the same seed gives the same
+    // song length (a fresh random seed still gives a random one), and it is chosen now so the graph is replayable.
+    const first = seeds.seeds[0];
+    duration = 10 + ((first !== undefined && first >= 0 ? deriveSeed(first, "duration") : rand()) % 111);
+    warnings.push(`duration not set: ${duration} s chosen from the seed (upstream picks a random 10–120 s)`);
   }
   return { task, lm: lmPlan, withLm, seeds: seeds.seeds, seedValue: seeds.seedValue, duration, warnings };
 }
