@@ -3,7 +3,11 @@
 // the wall time, the time spent creating ORT sessions, the peak RSS while it ran and the event loop's longest gap.
 //
 //   npm run bench:e2e -- [--size full|tiny] [--seconds 30] [--dtype SPEC as for models convert] [--cache DIR]
-//                        [--threads N] [--set node.param=v]… [--peer BUILD_DIR,GGUF_DIR]
+//                        [--threads N] [--set node.param=v]… [--peer BUILD_DIR,GGUF_DIR] [--ort-cache DIR|off]
+//
+// ORT's optimized-model cache lives in the bench cache folder (default <cache>/ort-cache-<dtype>), as it would in
+// a server's data folder: the first invocation's cold run writes it ("saved"), every later invocation's cold run
+// is a real cold start of a new process ("hit"). Each session's creation and cache state is printed.
 //
 // --peer runs acestep.cpp (its ace-lm and ace-synth in BUILD_DIR, random GGUF weights in GGUF_DIR) on the same
 // request right after our two runs, with the same thread count, and prints each stage's time ratio
@@ -22,6 +26,8 @@ import { fabricateCheckpoints, type FabricateSize } from "../server/checkpoints"
 import { convertCheckpoints, resolvePrecisions } from "../server/models/convert/convert";
 import { parseDtypeSpec } from "../server/models/convert/precision";
 import { parseSetArgs } from "../server/runs/overrides";
+import { CONDITION_ROLES } from "../server/pipeline/dit-runner";
+import { lmSessionsOpened } from "../server/pipeline/lm";
 import { PEER_REQUEST, ourOverrides, runPeer, type PeerStages } from "./peer";
 
 const { values } = parseArgs({
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     set: { type: "string", multiple: true },
     threads: { type: "string" },
     peer: { type: "string" },
+    "ort-cache": { type: "string" },
   },
 });
 const peer = values.peer?.split(",").map((p) => resolve(p));
@@ -68,17 +75,46 @@ if (!existsSync(done)) {
 
 // 3. the app on those models, with the session host instrumented
 const dataDir = mkdtempSync(join(tmpdir(), "acestep-bench-e2e-"));
-const app = createAppContext({ dataDir, modelsDir, ...(values.threads ? { threads: Number(values.threads) } : {}) });
+const ortCacheDir =
+  values["ort-cache"] === "off"
+    ? null
+    : resolve(values["ort-cache"] ?? join(cache, `ort-cache${modelsDir.slice(join(cache, "models").length)}`));
+const app = createAppContext({
+  dataDir,
+  modelsDir,
+  ortCacheDir,
+  ...(values.threads ? { threads: Number(values.threads) } : {}),
+});
 const host = app.models.host();
-const sessions: { id: string; ms: number; node: string }[] = [];
+const sessions: { id: string; ms: number; node: string; cache?: string }[] = [];
+/** Per node and session id: calls and milliseconds of host.run (which phase of a node costs what). */
+const runs = new Map<string, Map<string, { calls: number; ms: number }>>();
 let currentNode = "-";
 const load = host.load.bind(host);
 host.load = async (...args: Parameters<typeof host.load>) => {
   const t0 = performance.now();
+  let cacheState: string | undefined;
   try {
-    return await load(...args);
+    const loaded = await load(...args);
+    cacheState = loaded.optimizedCache;
+    return loaded;
   } finally {
-    sessions.push({ id: args[0], ms: performance.now() - t0, node: currentNode });
+    sessions.push({ id: args[0], ms: performance.now() - t0, node: currentNode, cache: cacheState });
+  }
+};
+const run = host.run.bind(host);
+host.run = async (...args: Parameters<typeof host.run>) => {
+  const node = currentNode;
+  const t0 = performance.now();
+  try {
+    return await run(...args);
+  } finally {
+    const perNode = runs.get(node) ?? new Map<string, { calls: number; ms: number }>();
+    runs.set(node, perNode);
+    const r = perNode.get(args[0]) ?? { calls: 0, ms: 0 };
+    r.calls++;
+    r.ms += performance.now() - t0;
+    perNode.set(args[0], r);
   }
 };
 
@@ -93,7 +129,19 @@ interface NodeRow {
   maxGapMs: number;
 }
 
-async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number; status: string }> {
+interface RunResult {
+  rows: NodeRow[];
+  totalMs: number;
+  status: string;
+  /** host.run per node and session id during this run */
+  runs: Map<string, Map<string, { calls: number; ms: number }>>;
+  /** sessions created during this run (the LM's in its worker included, under node "lm") */
+  created: { id: string; ms: number; node: string; cache?: string }[];
+}
+
+async function runOnce(seed: number): Promise<RunResult> {
+  runs.clear();
+  const lmOpened = lmSessionsOpened().length;
   const overrides = parseSetArgs([
     `lm.duration=${seconds}`,
     `lm.seed=${seed}`,
@@ -117,6 +165,9 @@ async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number
     } else if (e.type === "node.finished") {
       delay.disable();
       peak = Math.max(peak, process.memoryUsage.rss());
+      if (e.nodeId === "lm")
+        for (const o of lmSessionsOpened().slice(lmOpened))
+          sessions.push({ id: `${o.model}/lm`, ms: o.ms, node: "lm", cache: o.optimizedCache });
       const own = sessions.slice(firstSession).filter((x) => x.node === e.nodeId);
       rows.set(e.nodeId, {
         node: e.nodeId,
@@ -130,15 +181,31 @@ async function runOnce(seed: number): Promise<{ rows: NodeRow[]; totalMs: number
     }
   }
   clearInterval(sampler);
-  const run = app.store.getRun(runId)!;
+  const stored = app.store.getRun(runId)!;
   return {
     rows: [...rows.values()],
     totalMs: performance.now() - t0,
-    status: run.status + (run.error ? `: ${run.error.message}` : ""),
+    status: stored.status + (stored.error ? `: ${stored.error.message}` : ""),
+    runs: new Map(runs),
+    created: sessions.slice(firstSession),
   };
 }
 
-function print(label: string, r: Awaited<ReturnType<typeof runOnce>>): void {
+/** Milliseconds of host.run in `node` on sessions whose id ends with one of `roles` (`<model>/<role>`). */
+function runMs(r: RunResult, node: string, roles: readonly string[]): { calls: number; ms: number } | undefined {
+  const per = r.runs.get(node);
+  if (!per) return undefined;
+  let calls = 0;
+  let ms = 0;
+  for (const [id, x] of per)
+    if (roles.some((role) => id.endsWith(`/${role}`))) {
+      calls += x.calls;
+      ms += x.ms;
+    }
+  return calls ? { calls, ms } : undefined;
+}
+
+function print(label: string, r: RunResult): void {
   console.log(`\n== ${label}: ${r.status}, ${s(r.totalMs)} ==`);
   console.log(
     `${"node".padEnd(10)}${"time".padStart(10)}${"sessions".padStart(10)}${"creation".padStart(10)}${"peak RSS".padStart(11)}${"max gap".padStart(10)}`,
@@ -153,10 +220,25 @@ function print(label: string, r: Awaited<ReturnType<typeof runOnce>>): void {
   console.log(
     `sessions created: ${created} in ${s(creationMs)}; peak RSS ${mb(Math.max(0, ...r.rows.map((x) => x.peakRss)))}`,
   );
+  for (const c of r.created)
+    console.log(
+      `  created ${c.id.padEnd(44)} ${s(c.ms).padStart(9)}  (node ${c.node}, optimized cache: ${c.cache ?? "-"})`,
+    );
+  for (const [node, per] of r.runs)
+    for (const [id, x] of per)
+      if (x.ms >= 50)
+        console.log(
+          `  ran ${`${node}: ${id}`.padEnd(48)} ${String(x.calls).padStart(3)}× ${s(x.ms / x.calls).padStart(9)}`,
+        );
 }
 
+/** The sampler's sessions that make up the peer's condition encoder (its text_proj, lyric and timbre encoders). */
+const ENCODER_ROLES = CONDITION_ROLES.filter((r) => r !== "dit_cross_kv");
+const DIT_STEP_ROLES = ["dit_step"];
+const sum = (xs: { ms: number }[]) => xs.reduce((a, x) => a + x.ms, 0);
+
 /** Per stage: the peer's time, ours (cold, warm) and peer ÷ ours (how many times faster we are). */
-function printPeer(p: PeerStages, cold: Awaited<ReturnType<typeof runOnce>>, warm: typeof cold): void {
+function printPeer(p: PeerStages, cold: RunResult, warm: RunResult): void {
   const node = (r: typeof cold, ...ids: string[]) => {
     const rows = r.rows.filter((x) => ids.includes(x.node));
     return rows.length ? rows.reduce((a, x) => a + x.ms, 0) : undefined;
@@ -172,11 +254,36 @@ function printPeer(p: PeerStages, cold: Awaited<ReturnType<typeof runOnce>>, war
   console.log(
     `\n${"stage".padEnd(34)}${"peer".padStart(10)}${"ours cold".padStart(10)}${"ours warm".padStart(10)}${"÷ cold".padStart(9)}${"÷ warm".padStart(9)}`,
   );
-  line("LM (CoT + codes, with CFG)", p.lmMs, node(cold, "lm"), node(warm, "lm"));
-  line("detokenizer (codes → hints)", p.detokenizerMs, node(cold, "cover"), node(warm, "cover"));
-  line("conditioning (ours: text + lyrics)", p.encodeMs, node(cold, "text", "lyrics"), node(warm, "text", "lyrics"));
-  line("DiT, all steps", p.ditMs, node(cold, "sampler"), node(warm, "sampler"));
-  line("VAE decode", p.vaeMs, node(cold, "decode"), node(warm, "decode"));
+  // a stage's compute: the node's time less the sessions it created (the peer's stage times exclude its loads)
+  const compute = (r: RunResult, ...ids: string[]) => {
+    const t = node(r, ...ids);
+    return t === undefined
+      ? undefined
+      : t - r.created.filter((c) => ids.includes(c.node)).reduce((a, c) => a + c.ms, 0);
+  };
+  const roles = (r: RunResult, n: string, rs: readonly string[]) => runMs(r, n, rs)?.ms;
+  const step = (r: RunResult) => {
+    const x = runMs(r, "sampler", DIT_STEP_ROLES);
+    return x ? x.ms / x.calls : undefined;
+  };
+  line(
+    `LM, ${p.lmCodes?.codes ?? "?"} codes with CFG (prefill + decode)`,
+    p.lmCodes?.ms,
+    compute(cold, "lm"),
+    compute(warm, "lm"),
+  );
+  line("text encoder", p.textEncoderMs, compute(cold, "text"), compute(warm, "text"));
+  line(
+    "condition encoder (lyric + timbre)",
+    p.encodeMs,
+    roles(cold, "sampler", ENCODER_ROLES),
+    roles(warm, "sampler", ENCODER_ROLES),
+  );
+  line("detokenizer (codes → hints)", p.detokenizerMs, compute(cold, "cover"), compute(warm, "cover"));
+  line("DiT step (mean)", meanStep, step(cold), step(warm));
+  line("DiT, all steps (ours: the sampler node)", p.ditMs, compute(cold, "sampler"), compute(warm, "sampler"));
+  line("VAE decode", p.vaeMs, compute(cold, "decode"), compute(warm, "decode"));
+  line("loading / session creation", (p.lmLoadMs ?? 0) + (p.synthLoadMs ?? 0), sum(cold.created), sum(warm.created));
   line("whole song (peer: both processes)", p.lmWallMs + p.synthWallMs, cold.totalMs, warm.totalMs);
   console.log(
     `peer: LM prefill ${p.lmPrefillMs === undefined ? "–" : s(p.lmPrefillMs)}, LM decode ${p.lmDecodeMs === undefined ? "–" : s(p.lmDecodeMs)}, ` +
@@ -202,7 +309,7 @@ try {
   }
   console.log(`\nprocess max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
   console.log(
-    "(the LM's ORT session lives in its worker thread, server/pipeline/lm-worker.ts: its creation is in the lm row's time, not in 'sessions')",
+    "(the LM's ORT session lives in its worker thread, server/pipeline/lm-worker.ts; its creation is listed under node lm)",
   );
   console.log("(timings on a shared machine are noisy: compare only figures from the same window)");
 } finally {

@@ -8,7 +8,7 @@
 // The peer sizes its thread pool from the CPU count (logical / 2); a 3-line LD_PRELOAD shim compiled here with
 // gcc reports `threads` × 2 CPUs to get_nprocs() so both engines use the same number of threads.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface PeerRequest {
@@ -44,8 +44,18 @@ export const PEER_REQUEST: PeerRequest = {
 };
 
 export interface PeerStages {
-  /** whole LM process (CoT + codes), its prefills and decodes */
+  /** whole LM pass (CoT + codes, after loading), its prefills and decodes */
   lmMs?: number;
+  /**
+   * the LM up to the request's own code count (5 per second): its prefills plus the decode up to the
+   * "Step N" line (with random weights the peer never samples EOS and decodes on to its cap)
+   */
+  lmCodes?: { codes: number; ms: number };
+  /** seconds the LM and the synth spent loading weights ("[Store] Load …: N ms") */
+  lmLoadMs?: number;
+  synthLoadMs?: number;
+  /** the text encoder: from the line after its load to the condition encoder's load (the peer does not time it) */
+  textEncoderMs?: number;
   lmPrefillMs?: number;
   lmDecodeMs?: number;
   /** the condition encoder (lyric + timbre encoders and projection; the peer times it alone) */
@@ -159,15 +169,49 @@ export async function runPeer(
   writeFileSync(join(outDir, "lm.log"), lm.lines.map((l) => `${(l.ms / 1000).toFixed(3)} ${l.text}`).join("\n"));
   const next = join(outDir, "request0.json"); // ace-lm writes request.json → request0.json with the codes
   if (!existsSync(next)) throw new Error(`peer: ace-lm wrote no ${next}`);
+  // With random weights the LM never samples EOS and decodes to its cap (5·duration + 100 codes), and the synth
+  // sizes the song from the codes: keep the request's 5 codes per second so both engines make the same song.
+  const codesWanted = Math.round(req.duration * 5);
+  const withCodes = JSON.parse(readFileSync(next, "utf8")) as { audio_codes?: string };
+  const codes = (withCodes.audio_codes ?? "").split(",").filter((c) => c.trim() !== "");
+  if (codes.length > codesWanted) {
+    withCodes.audio_codes = codes.slice(0, codesWanted).join(",");
+    writeFileSync(next, JSON.stringify(withCodes, null, 1));
+  }
   const synth = await runTimed([join(buildDir, "ace-synth"), "--models", ggufDir, "--request", next], env);
   writeFileSync(join(outDir, "synth.log"), synth.lines.map((l) => `${(l.ms / 1000).toFixed(3)} ${l.text}`).join("\n"));
   const steps = synth.lines.filter((l) => /\[DiT\] Step \d+\/\d+/.test(l.text)).map((l) => l.ms);
   const start = synth.lines.find((l) => l.text.includes("[Init-Noise] Starting"))?.ms;
   const stepMs = steps.map((t, i) => t - (i === 0 ? (start ?? t) : steps[i - 1]));
   const prefill = sumOf(lm.lines, /\[LM-Phase\d\] Prefill (\d+(?:\.\d+)?)ms/);
+  // the codes pass is the last phase: its prefill line, then "Step k, …, N total codes" every 50 steps
+  const codesPrefill = [...lm.lines].reverse().find((l) => /\[LM-Phase\d\] Prefill/.test(l.text));
+  const stepAt = lm.lines.find((l) => {
+    const m = l.text.match(/\[LM-Phase\d\] Step \d+, .*?(\d+) total codes/);
+    return m !== null && Number(m[1]) >= codesWanted;
+  });
+  const phase1 = sumOf(
+    lm.lines.filter((l) => l !== codesPrefill && /\[LM-Phase1\] (Prefill|Decode)/.test(l.text)),
+    /(\d+(?:\.\d+)?)ms/,
+  );
+  const ownPrefill = codesPrefill?.text.match(/Prefill (\d+(?:\.\d+)?)ms/);
+  const lmCodes =
+    codesPrefill && stepAt && ownPrefill
+      ? {
+          codes: Number(stepAt.text.match(/(\d+) total codes/)![1]),
+          ms: (phase1 ?? 0) + Number(ownPrefill[1]) + (stepAt.ms - codesPrefill.ms),
+        }
+      : undefined;
+  const textLoaded = synth.lines.findIndex((l) => /\[Store\] Load TextEnc/.test(l.text));
+  const condLoad = synth.lines.findIndex((l) => /\[Load\] CondEncoder backend/.test(l.text));
   const decode = sumOf(lm.lines, /\[LM-Phase\d\] Decode (\d+(?:\.\d+)?)ms/);
   return {
     lmMs: sumOf(lm.lines, /\[Ace-LM\] Total (\d+(?:\.\d+)?)ms/),
+    lmCodes,
+    lmLoadMs: sumOf(lm.lines, /\[Store\] Load [^:]+: (\d+(?:\.\d+)?) ms/),
+    synthLoadMs: sumOf(synth.lines, /\[Store\] Load [^:]+: (\d+(?:\.\d+)?) ms/),
+    textEncoderMs:
+      textLoaded >= 0 && condLoad > textLoaded ? synth.lines[condLoad].ms - synth.lines[textLoaded].ms : undefined,
     lmPrefillMs: prefill,
     lmDecodeMs: decode,
     encodeMs: sumOf(synth.lines, /\[Encode-Text Batch\d+\] .*?(\d+(?:\.\d+)?) ms$/),

@@ -57,6 +57,8 @@ export interface LmOpenResult {
   fallback?: string;
   /** whether the session came from the optimized-model cache, wrote it, or did not use it */
   optimizedCache?: "hit" | "saved" | "off";
+  /** milliseconds the session creation took in the worker */
+  createMs: number;
 }
 export interface LmPassResult {
   tokens: number[];

@@ -48,6 +48,7 @@ async function open(r: LmOpenRequest): Promise<LmOpenResult> {
       r.optimizedCache,
       { provider: p, level: "all" },
     );
+  const t0 = performance.now();
   let provider = r.provider;
   let fallback: string | undefined;
   let created: Awaited<ReturnType<typeof create>>;
@@ -61,7 +62,7 @@ async function open(r: LmOpenRequest): Promise<LmOpenResult> {
     created = await create(provider);
   }
   held.set(r.key, Promise.resolve({ model: created.session, tokenizer, lock: Promise.resolve() }));
-  return { provider, fallback, optimizedCache: created.cache };
+  return { provider, fallback, optimizedCache: created.cache, createMs: performance.now() - t0 };
 }
 
 async function get(key: string): Promise<Held> {

@@ -158,6 +158,18 @@ export interface LmGenerateResult {
 
 // ---------------------------------------------------------------------------------------------- cache
 
+/** One LM session creation in this process (benchmarks read them: bench/e2e.ts). */
+export interface LmOpened {
+  model: string;
+  ms: number;
+  optimizedCache?: "hit" | "saved" | "off";
+}
+const openedLog: LmOpened[] = [];
+/** Every LM session this process created so far, oldest first. */
+export function lmSessionsOpened(): readonly LmOpened[] {
+  return openedLog;
+}
+
 interface Loaded {
   /** the model's key in the LM worker */
   key: string;
@@ -279,6 +291,7 @@ export class LmService {
           optimizedCache: mm.optimizedCache(entry, "lm"),
         });
         if (opened.fallback) console.info(`[lm] ${opened.fallback}`);
+        openedLog.push({ model: entry.name, ms: opened.createMs, optimizedCache: opened.optimizedCache });
         const residentId = `${entry.name}/lm`;
         const weights = fileBytes(mm, entry, ["lm", "lm_data"]);
         const l: Loaded = {
