@@ -57,8 +57,9 @@ export async function createCachedSession(create, source, cache, o) {
       session: {
         optimized_model_external_initializers_file_name: `${basename(file)}.${tag}.data`,
         optimized_model_external_initializers_min_size_in_bytes: "1024",
-        // the MatMul weights as the CPU kernels pre-pack them, so a cached session skips packing them again
-        save_external_prepacked_constant_initializers: "1",
+        // Not save_external_prepacked_constant_initializers: with ORT 1.30 an int8 (MatMulNBits) dit_step created
+        // from a cache holding its pre-packed weights crashed the process on its first run (SIGSEGV;
+        // test/ort-cache-int8.full.test.ts), and the packed copies doubled the cache on disk.
       },
     },
   });

@@ -7,9 +7,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSessionHost, type SessionHost } from "./session-host";
-import { matmulChainModel, writeModels } from "./test-models";
+import { matmulChainModel, nbitsChainModel, writeModels } from "./test-models";
 
-const files = writeModels({ chain: matmulChainModel(48, 4), other: matmulChainModel(40, 3) });
+const files = writeModels({
+  chain: matmulChainModel(48, 4),
+  other: matmulChainModel(40, 3),
+  nbits: nbitsChainModel(256, 3),
+});
 const dir = mkdtempSync(join(tmpdir(), "acestep-ortcache-"));
 const hosts: SessionHost[] = [];
 afterAll(async () => {
@@ -19,13 +23,14 @@ afterAll(async () => {
 });
 
 /** A fresh worker (what a new process gets), loading `name` through the cache under `key`. */
-async function loadFresh(name: "chain" | "other", key: string, cache = true) {
-  const host = createSessionHost({ threads: 1 });
+async function loadFresh(name: "chain" | "other" | "nbits", key: string, cache = true) {
+  const host = createSessionHost({ threads: name === "nbits" ? 2 : 1 });
   hosts.push(host);
   const s = await host.load(name, files.paths[name], cache ? { optimizedCache: { dir, key } } : {});
-  const n = name === "chain" ? 48 : 40;
-  const x = new Float32Array(n * n).map((_, i) => Math.sin(i) * 0.1);
-  const out = await host.run(name, { x: { type: "float32", dims: [n, n], data: x } });
+  const n = { chain: 48, other: 40, nbits: 256 }[name];
+  const m = name === "nbits" ? 300 : n;
+  const x = new Float32Array(m * n).map((_, i) => Math.sin(i) * 0.1);
+  const out = await host.run(name, { x: { type: "float32", dims: [m, n], data: x } });
   await host.close();
   return { s, y: Array.from(Object.values(out)[0].data as Float32Array) };
 }
@@ -44,6 +49,16 @@ describe("optimized-model cache", () => {
     expect(second.s.optimizedCache).toBe("hit");
     expect(second.y).toEqual(plain.y);
     expect(first.y).toEqual(plain.y);
+  });
+
+  it("an int8 MatMulNBits graph from the cache runs in a fresh worker with the same numbers", async () => {
+    // the int8 kernels (accuracy level 4) over 2 threads; the full converted models: test/ort-cache-int8.full.test.ts
+    const plain = await loadFresh("nbits", "k3", false);
+    expect((await loadFresh("nbits", "k3")).s.optimizedCache).toBe("saved");
+    const hit = await loadFresh("nbits", "k3");
+    expect(hit.s.optimizedCache).toBe("hit");
+    expect(hit.y).toEqual(plain.y);
+    expect(plain.y.some((v) => v !== 0)).toBe(true);
   });
 
   it("rebuilds an entry whose data file went away, and keys entries by the caller's key", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tinyModel } from "./tiny-onnx";
 import { uniforms } from "../random/prng";
+import { quantizeBlockwise } from "../onnx/quantize";
 
 /** y[N] f32 = x[N] * 2 + 1, N symbolic. */
 export function affineModel(): Uint8Array {
@@ -59,6 +60,35 @@ export function matmulChainModel(size: number, steps: number): Uint8Array {
     outputs: [{ name: "y", type: "float32", dims: [size, size] }],
     initializers: [{ name: "W", type: "float32", dims: [size, size], data: w }],
     nodes,
+  });
+}
+
+/**
+ * x[M, size] → `steps` chained com.microsoft MatMulNBits (8-bit blocks of 32, accuracy level 4: the int8 kernels the
+ * converted DiT and LM run) with one quantised size×size weight; M symbolic.
+ */
+export function nbitsChainModel(size: number, steps: number): Uint8Array {
+  const block = 32;
+  const w = new Float32Array(size * size);
+  const rand = uniforms(777);
+  const scale = Math.sqrt(3 / size);
+  for (let i = 0; i < w.length; i++) w[i] = (rand() - 0.5) * 2 * scale;
+  const q = quantizeBlockwise(w, size, size, 8, block);
+  const blocks = size / block;
+  return tinyModel({
+    inputs: [{ name: "x", type: "float32", dims: ["m", size] }],
+    outputs: [{ name: "y", type: "float32", dims: ["m", size] }],
+    initializers: [
+      { name: "Wq", type: "uint8", dims: [size, blocks, block], data: q.packed },
+      { name: "Ws", type: "float32", dims: [size, blocks], data: q.scales },
+    ],
+    nodes: Array.from({ length: steps }, (_, i) => ({
+      op: "MatMulNBits",
+      domain: "com.microsoft",
+      inputs: [i === 0 ? "x" : `h${i}`, "Wq", "Ws"],
+      outputs: [i === steps - 1 ? "y" : `h${i + 1}`],
+      attrs: { K: size, N: size, bits: 8, block_size: block, accuracy_level: 4 },
+    })),
   });
 }
 

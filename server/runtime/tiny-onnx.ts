@@ -106,7 +106,13 @@ export function tinyModel(g: TinyGraph): Uint8Array {
   const model = create(ModelProtoSchema, {
     irVersion: opset >= 23 ? 11n : 10n,
     producerName: "acestep-runtime-tiny",
-    opsetImport: [{ domain: "", version: BigInt(opset) }],
+    opsetImport: [
+      { domain: "", version: BigInt(opset) },
+      // contrib domains (e.g. com.microsoft for MatMulNBits) are at version 1
+      ...[...new Set(g.nodes.map((n) => n.domain ?? ""))]
+        .filter((d) => d !== "")
+        .map((domain) => ({ domain, version: 1n })),
+    ],
     graph,
   });
   return toBinary(ModelProtoSchema, model);
