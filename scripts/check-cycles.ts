@@ -31,12 +31,19 @@ export function folderOf(relPath: string): string {
 
 const IMPORT_RE =
   /(?:^|[\s;])(?:import|export)\s(?!type\s)(?:[^'"`;]*?\sfrom\s)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const ANY_IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Options of the import scan: `types` also counts `import type` / `export type` (dependency direction checks). */
+export interface ImportScanOptions {
+  types?: boolean;
+}
 
 /** Relative run-time import specifiers of a source text (static, re-exports, dynamic imports with a literal). */
-export function importSpecifiers(text: string): string[] {
+export function importSpecifiers(text: string, o: ImportScanOptions = {}): string[] {
   const noComments = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
   const out: string[] = [];
-  for (const m of noComments.matchAll(IMPORT_RE)) {
+  for (const m of noComments.matchAll(o.types ? ANY_IMPORT_RE : IMPORT_RE)) {
     const spec = m[1] ?? m[2];
     if (spec.startsWith(".")) out.push(spec);
   }
@@ -51,11 +58,11 @@ function resolveImport(fromFile: string, spec: string): string | null {
 }
 
 /** Folder → folders it imports from, with one example import per edge. */
-export function folderGraph(root = ROOT): Map<string, Map<string, string>> {
+export function folderGraph(root = ROOT, o: ImportScanOptions = {}): Map<string, Map<string, string>> {
   const graph = new Map<string, Map<string, string>>();
   for (const file of SOURCE_ROOTS.flatMap((r) => sourceFiles(join(root, r)))) {
     const from = folderOf(relative(root, file).split("\\").join("/"));
-    for (const spec of importSpecifiers(readFileSync(file, "utf8"))) {
+    for (const spec of importSpecifiers(readFileSync(file, "utf8"), o)) {
       const target = resolveImport(file, spec);
       if (!target) continue;
       const to = folderOf(relative(root, target).split("\\").join("/"));

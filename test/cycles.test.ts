@@ -15,6 +15,7 @@ describe("folder cycle check", () => {
       '// import { f } from "./commented";',
     ].join("\n");
     expect(importSpecifiers(text)).toEqual(["./a", "./c", "./e", "./side-effect"]);
+    expect(importSpecifiers(text, { types: true })).toEqual(["./a", "../b", "./c", "./d", "./e", "./side-effect"]);
   });
 
   it("groups files by top-level folder, and by sub-folder below server/", () => {
@@ -36,5 +37,12 @@ describe("folder cycle check", () => {
 
   it("the repository has no cycle between folders", () => {
     expect(folderCycles(folderGraph())).toEqual([]);
+  });
+
+  // server/runtime/README.md: every ORT session lives in server/runtime, below the models and the pipeline that use it
+  it("server/runtime imports neither server/models nor server/pipeline, not even types", () => {
+    const out = folderGraph(undefined, { types: true }).get("server/runtime") ?? new Map<string, string>();
+    for (const folder of ["server/models", "server/pipeline"])
+      expect(out.get(folder), `server/runtime → ${folder}`).toBeUndefined();
   });
 });

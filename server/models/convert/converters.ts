@@ -7,7 +7,7 @@ import type { CheckpointWeights } from "../../checkpoints";
 import { buildQwen3TextEncoder, writeModel, type BuiltModel, type Precision } from "../../onnx";
 import { qwen3ConfigSchema } from "../../checkpoints/layout/qwen3";
 import { parseConfig } from "../../checkpoints/layout/shapes";
-import { buildLmGraph, CODE_HEAD_ROWS, readLmConfig } from "../lm";
+import { buildLmGraph, defaultCodeRows, readLmConfig } from "../lm";
 import { builderWeights } from "./weights-adapter";
 import { buildOobleckDecoder, buildOobleckEncoder, oobleckConfigFromJson } from "../vae";
 import {
@@ -109,8 +109,8 @@ export const lmConverter: ComponentConverter = {
     ctx.progress("building the 5 Hz LM step graph");
     const prefix = ctx.weights.has("model.embed_tokens.weight") ? "model." : "";
     const cfg = readLmConfig(ctx.srcDir);
-    // the same rule LmModel.fromFile uses to expect the code head
-    const codeRows = cfg.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null;
+    // the same rule LmModel.fromFile and the LM worker use to expect the code head
+    const codeRows = defaultCodeRows(cfg);
     const m = buildLmGraph(builderWeights(ctx.weights), cfg, { precision: ctx.dtype, prefix, codeRows });
     return [
       writeOnnx(ctx, m, "lm.onnx", "lm"),

@@ -51,6 +51,10 @@ import {
 import type { Qwen3Config } from "../../checkpoints/layout/qwen3";
 import type { QuantBits } from "../../onnx/quantize";
 import type { Weights } from "../../onnx/weights";
+import { HEAD_SELECT, LM_IO } from "../../runtime/lm/kv-session";
+
+// the I/O names the session binds (server/runtime/lm/kv-session.ts), re-exported for the graph's users
+export { HEAD_SELECT, LM_IO };
 
 export interface LmGraphOptions {
   precision?: Precision;
@@ -80,22 +84,6 @@ export interface LmGraphOptions {
   };
   name?: string;
 }
-
-/** Graph I/O names, shared by the builder and the runner. */
-export const LM_IO = {
-  ids: "input_ids",
-  positions: "position_ids",
-  slotValid: "slot_valid",
-  cacheKey: (l: number) => `cache_key.${l}`,
-  cacheValue: (l: number) => `cache_value.${l}`,
-  newKey: (l: number) => `new_key.${l}`,
-  newValue: (l: number) => `new_value.${l}`,
-  head: "head_select",
-  logits: "logits",
-} as const;
-
-/** Values of the `head_select` input. */
-export const HEAD_SELECT = { none: 0, full: 1, codes: 2 } as const;
 
 /** GraphBuilder plus the one thing the LM graph needs beyond it: If nodes whose branches are built with the usual helpers. */
 class LmGraphBuilder extends GraphBuilder {

@@ -19,7 +19,7 @@ import { builderWeights } from "../convert/weights-adapter";
 import { headLogits, qwen3Forward } from "../../../test/parity/reference/transformer";
 import { qwen3Dims } from "../../../test/parity/fixtures";
 import { maxAbsDiff } from "../../../test/parity/helpers";
-import { createLmLogitsFn } from "./logits-fn";
+import { createLmLogitsFn } from "../../runtime/lm/logits-fn";
 import { buildLmGraph } from "./lm-graph";
 import { CODE_HEAD_ROWS, LmModel, readLmConfig } from "./runner";
 import { writeModel } from "../../onnx/serialize";

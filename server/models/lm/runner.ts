@@ -1,151 +1,60 @@
-// LM runner: one ORT session of the lm-graph.ts step graph plus JS-owned KV caches that never move.
+// The 5 Hz LM as a model: graph building from checkpoint weights (lm-graph.ts), config.json, the code-head rows.
+// The ORT session of the step graph and its in-place KV cache live in server/runtime/lm/kv-session.ts
+// (LmKvSession; LmModel adds the factories that know the checkpoint).
 //
 //   const lm = await LmModel.fromCheckpoint(".../acestep-5Hz-lm-0.6B");
 //   const cache = lm.newCache(2);                                   // lanes: 1 = plain, 2 = CFG pair
 //   const [c, u] = await lm.step(cache, [condPrompt, uncondPrompt]); // batched prefill (chunked, padded)
 //   const [c2, u2] = await lm.step(cache, [[tok], [tok]], { head: "codes" }); // one decode step
-//
-// Per call the cache gets S new slots (S = the longest lane's token count); a lane with fewer tokens is
-// left-padded with masked slots, so both lanes always write the same slots. Feeds are zero-copy views
-// of slots 0..T−1; the new K/V are written by ORT straight into slots P..T−1 through preallocated
-// fetches (the only bytes that move are this call's K/V and the logits). The session is used from the
-// thread that owns the cache: onnxruntime-node 1.30 refuses SharedArrayBuffer feeds, so a worker-thread
-// deployment runs this whole runner (and the decode loop) inside the worker (server/runtime's
-// transfer-based host would move the cache on every call).
 
 import fs from "node:fs";
 import path from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import { openCheckpointWeights } from "../../checkpoints";
 import { toBytes, toBytesWithExternalData, totalInitializerBytes } from "../../onnx/serialize";
 import { qwen3ConfigSchema, type Qwen3Config } from "../../checkpoints/layout/qwen3";
 import { parseConfig } from "../../checkpoints/layout/shapes";
 import type { Weights } from "../../onnx/weights";
+import {
+  createLmOrtSession,
+  LmKvSession,
+  type LmSessionLike,
+  type LmSessionOptions,
+} from "../../runtime/lm/kv-session";
 import { builderWeights } from "../convert/weights-adapter";
-import { buildLmGraph, HEAD_SELECT, LM_IO, type LmGraphOptions } from "./lm-graph";
+import { buildLmGraph, type LmGraphOptions } from "./lm-graph";
+
+export {
+  LmKvCache,
+  type LmHead,
+  type LmSessionLike,
+  type LmStepConfig,
+  type StepOptions,
+} from "../../runtime/lm/kv-session";
 
 /** The head rows of the code pass: `<|im_end|>` 151645 … last valid code 215668 (ids 151646–151668 ride along). */
 export const CODE_HEAD_ROWS: [number, number] = [151645, 215669];
 
-/** The part of an ORT session the runner uses (swap in another backend with the same contract). */
-export interface LmSessionLike {
-  run(
-    feeds: Record<string, ort.Tensor>,
-    fetches: Record<string, ort.Tensor | null>,
-  ): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
-  release?(): Promise<void>;
+/** The code head a converted LM has by default: CODE_HEAD_ROWS when the vocabulary holds the audio codes. */
+export function defaultCodeRows(config: { vocab_size: number }): [number, number] | null {
+  return config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null;
 }
 
-export type LmHead = "full" | "codes" | "none";
+export interface LmModelOptions extends LmGraphOptions, LmSessionOptions {}
 
-export interface LmModelOptions extends LmGraphOptions {
-  /** intra-op threads (default 1) */
-  threads?: number;
-  /** extra session options merged over the defaults */
-  sessionOptions?: ort.InferenceSession.SessionOptions;
-}
-
-export interface StepOptions {
-  /** which logits to return (default "full"); "codes" needs a model built with codeRows */
-  head?: LmHead;
-  /** longest run of slots per session call (default 256); longer inputs are prefilled in chunks */
-  chunk?: number;
-}
-
-/** A lane-interleaved, slot-major fp32 KV cache: per layer K and V as [capacity, lanes, Hkv·D]. */
-export class LmKvCache {
-  keys: Float32Array[];
-  values: Float32Array[];
-  /** [capacity, lanes] int64, 1 = the slot holds a real token of that lane */
-  valid: BigInt64Array;
-  /** slots in use */
-  length = 0;
-  /** per lane: tokens in the cache (real ones only), i.e. the next RoPE position is tokens[b].length */
-  readonly tokens: number[][];
-
-  constructor(
-    readonly lanes: number,
-    readonly layers: number,
-    readonly kvWidth: number,
-    public capacity: number,
-  ) {
-    const n = capacity * lanes * kvWidth;
-    this.keys = Array.from({ length: layers }, () => new Float32Array(n));
-    this.values = Array.from({ length: layers }, () => new Float32Array(n));
-    this.valid = new BigInt64Array(capacity * lanes);
-    this.tokens = Array.from({ length: lanes }, () => []);
-  }
-
-  /** Forget everything (keeps the memory). */
-  reset(): void {
-    this.length = 0;
-    this.valid.fill(0n);
-    for (const t of this.tokens) t.length = 0;
-  }
-
-  /** Keep the first `n` tokens of a one-lane cache (slots = positions there). */
-  truncate(n: number): void {
-    if (this.lanes !== 1) throw new Error("lm cache: truncate needs a one-lane cache (reset a pair instead)");
-    if (n > this.length) throw new Error(`lm cache: cannot truncate ${this.length} slots to ${n}`);
-    this.length = n;
-    this.valid.fill(0n, n);
-    this.tokens[0].length = n;
-  }
-
-  /** Grow to at least `slots` (doubling; copies once per growth). */
-  ensure(slots: number): void {
-    if (slots <= this.capacity) return;
-    let cap = this.capacity;
-    while (cap < slots) cap *= 2;
-    const grow = (a: Float32Array) => {
-      const b = new Float32Array(cap * this.lanes * this.kvWidth);
-      b.set(a.subarray(0, this.length * this.lanes * this.kvWidth));
-      return b;
-    };
-    this.keys = this.keys.map(grow);
-    this.values = this.values.map(grow);
-    const v = new BigInt64Array(cap * this.lanes);
-    v.set(this.valid.subarray(0, this.length * this.lanes));
-    this.valid = v;
-    this.capacity = cap;
-  }
-
-  /** Bytes held by K and V. */
-  get bytes(): number {
-    return 2 * this.layers * this.capacity * this.lanes * this.kvWidth * 4;
-  }
-}
-
-export class LmModel {
-  readonly kvWidth: number;
-  /** session calls made, and how many of them were batched (2 lanes) */
-  readonly stats = { calls: 0, pairCalls: 0, slots: 0 };
-
-  private constructor(
-    readonly session: LmSessionLike,
-    readonly config: Qwen3Config,
-    readonly codeRows: [number, number] | null,
-    readonly hasFullHead: boolean,
-  ) {
-    this.kvWidth = config.num_key_value_heads * config.head_dim;
-  }
-
+export class LmModel extends LmKvSession<Qwen3Config> {
   /** Build the graph from in-memory weights and open it on the ORT CPU provider. */
   static async fromWeights(weights: Weights, config: Qwen3Config, opts: LmModelOptions = {}): Promise<LmModel> {
     const built = buildLmGraph(weights, config, opts);
-    const so: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: opts.threads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-      logSeverityLevel: 3,
-      ...opts.sessionOptions,
-    };
     let session: ort.InferenceSession;
     if (totalInitializerBytes(built) > 1.5 * 1024 ** 3) {
       const { model, data } = toBytesWithExternalData(built, "lm.onnx.data");
-      session = await ort.InferenceSession.create(model, { ...so, externalData: [{ path: "lm.onnx.data", data }] });
+      session = await createLmOrtSession(model, {
+        threads: opts.threads,
+        sessionOptions: { ...opts.sessionOptions, externalData: [{ path: "lm.onnx.data", data }] },
+      });
     } else {
-      session = await ort.InferenceSession.create(toBytes(built), so);
+      session = await createLmOrtSession(toBytes(built), opts);
     }
     return LmModel.fromSession(session, config, { codeRows: opts.codeRows ?? null, fullHead: !opts.noFullHead });
   }
@@ -159,8 +68,7 @@ export class LmModel {
     const cw = openCheckpointWeights(dir);
     try {
       const prefix = opts.prefix ?? (cw.has("model.embed_tokens.weight") ? "model." : "");
-      const codeRows =
-        opts.codeRows === undefined ? (config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null) : opts.codeRows;
+      const codeRows = opts.codeRows === undefined ? defaultCodeRows(config) : opts.codeRows;
       return await LmModel.fromWeights(builderWeights(cw), config, { ...opts, prefix, codeRows });
     } finally {
       cw.close();
@@ -175,22 +83,10 @@ export class LmModel {
   static async fromFile(
     onnxPath: string,
     config: Qwen3Config,
-    o: {
-      codeRows?: [number, number] | null;
-      fullHead?: boolean;
-      threads?: number;
-      sessionOptions?: ort.InferenceSession.SessionOptions;
-    } = {},
+    o: LmSessionOptions & { codeRows?: [number, number] | null; fullHead?: boolean } = {},
   ): Promise<LmModel> {
-    const session = await ort.InferenceSession.create(onnxPath, {
-      intraOpNumThreads: o.threads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-      logSeverityLevel: 3,
-      ...o.sessionOptions,
-    });
-    const codeRows =
-      o.codeRows === undefined ? (config.vocab_size >= CODE_HEAD_ROWS[1] ? CODE_HEAD_ROWS : null) : o.codeRows;
+    const session = await createLmOrtSession(onnxPath, o);
+    const codeRows = o.codeRows === undefined ? defaultCodeRows(config) : o.codeRows;
     return LmModel.fromSession(session, config, { codeRows, fullHead: o.fullHead ?? true });
   }
 
@@ -201,124 +97,6 @@ export class LmModel {
     o: { codeRows: [number, number] | null; fullHead?: boolean },
   ): LmModel {
     return new LmModel(session, config, o.codeRows, o.fullHead ?? true);
-  }
-
-  newCache(lanes: 1 | 2, capacity = 256): LmKvCache {
-    return new LmKvCache(lanes, this.config.num_hidden_layers, this.kvWidth, Math.max(1, capacity));
-  }
-
-  /**
-   * Append tokens to every lane (`tokens[b]`, may be empty for some lanes) and return each lane's logits at
-   * its last real position (full vocabulary, or the code rows [r0, r1) for head "codes"; null for "none").
-   * A lane given no tokens returns the logits of a masked pad row: meaningless, ignore them.
-   */
-  async step(
-    cache: LmKvCache,
-    tokens: readonly (readonly number[])[],
-    o: StepOptions = {},
-  ): Promise<Float32Array[] | null> {
-    const L = cache.lanes;
-    if (tokens.length !== L) throw new Error(`lm step: ${tokens.length} token lists for a ${L}-lane cache`);
-    const head = o.head ?? "full";
-    if (head === "codes" && !this.codeRows)
-      throw new Error("lm step: this model was built without the code head (codeRows)");
-    if (head === "full" && !this.hasFullHead) throw new Error("lm step: this model was built without the full head");
-    const S = Math.max(...tokens.map((t) => t.length));
-    if (S === 0) throw new Error("lm step: no tokens");
-    const vocab = this.config.vocab_size;
-    for (const t of tokens)
-      for (const id of t)
-        if (!(Number.isInteger(id) && id >= 0 && id < vocab))
-          throw new Error(`lm step: token id ${id} outside vocabulary ${vocab}`);
-    const chunk = Math.max(1, o.chunk ?? 256);
-    cache.ensure(cache.length + S);
-    let result: Float32Array[] | null = null;
-    for (let a = 0; a < S; a += chunk) {
-      const n = Math.min(chunk, S - a);
-      const lastChunk = a + n === S;
-      result = await this.run(cache, tokens, S, a, n, lastChunk ? head : "none");
-    }
-    return result;
-  }
-
-  /** One session call: padded positions [a, a+n) of every lane's left-padded sequence of length S. */
-  private async run(
-    cache: LmKvCache,
-    tokens: readonly (readonly number[])[],
-    S: number,
-    a: number,
-    n: number,
-    head: LmHead,
-  ): Promise<Float32Array[] | null> {
-    const L = cache.lanes;
-    const kvw = this.kvWidth;
-    const P = cache.length;
-    const T = P + n;
-    const ids = new BigInt64Array(L * n);
-    const pos = new BigInt64Array(L * n);
-    for (let b = 0; b < L; b++) {
-      const pad = S - tokens[b].length;
-      const lane = cache.tokens[b];
-      for (let i = 0; i < n; i++) {
-        const j = a + i - pad; // index into this lane's new tokens, < 0 for a pad slot
-        const slot = (P + i) * L + b;
-        if (j >= 0) {
-          ids[b * n + i] = BigInt(tokens[b][j]);
-          pos[b * n + i] = BigInt(lane.length);
-          lane.push(tokens[b][j]);
-          cache.valid[slot] = 1n;
-        } else {
-          cache.valid[slot] = 0n; // ids/pos stay 0: a masked slot
-        }
-      }
-    }
-    const feeds: Record<string, ort.Tensor> = {
-      [LM_IO.ids]: new ort.Tensor("int64", ids, [L, n]),
-      [LM_IO.positions]: new ort.Tensor("int64", pos, [L, n]),
-      [LM_IO.slotValid]: new ort.Tensor("int64", cache.valid.subarray(0, T * L), [T, L]),
-    };
-    const fetches: Record<string, ort.Tensor | null> = {};
-    const w = L * kvw;
-    for (let l = 0; l < this.config.num_hidden_layers; l++) {
-      feeds[LM_IO.cacheKey(l)] = new ort.Tensor("float32", cache.keys[l].subarray(0, T * w), [T, w]);
-      feeds[LM_IO.cacheValue(l)] = new ort.Tensor("float32", cache.values[l].subarray(0, T * w), [T, w]);
-      fetches[LM_IO.newKey(l)] = new ort.Tensor("float32", cache.keys[l].subarray(P * w, T * w), [n, w]);
-      fetches[LM_IO.newValue(l)] = new ort.Tensor("float32", cache.values[l].subarray(P * w, T * w), [n, w]);
-    }
-    feeds[LM_IO.head] = new ort.Tensor("int64", BigInt64Array.from([BigInt(HEAD_SELECT[head])]), [1]);
-    fetches[LM_IO.logits] = null;
-    const out = await this.session.run(feeds, fetches);
-    this.stats.calls++;
-    if (L === 2) this.stats.pairCalls++;
-    this.stats.slots += n;
-    cache.length = T;
-    if (cache.layers > 0)
-      checkWrittenInPlace(out[LM_IO.newKey(0)].data as Float32Array, cache.keys[0].subarray(P * w, T * w));
-    if (head === "none") return null;
-    const data = out[LM_IO.logits].data as Float32Array;
-    const width = data.length / L;
-    const expected = head === "full" ? this.config.vocab_size : this.codeRows![1] - this.codeRows![0];
-    if (width !== expected)
-      throw new Error(
-        `lm step: the model returned ${width} logits per lane for head "${head}", expected ${expected} (was it built with this head?)`,
-      );
-    return Array.from({ length: L }, (_, b) => data.slice(b * width, (b + 1) * width));
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release?.();
-  }
-}
-
-/** run() returns a copy of each output; the cache slot must already hold the same values (ORT wrote it). */
-function checkWrittenInPlace(returned: Float32Array, slot: Float32Array): void {
-  for (let i = 0; i < slot.length; i += 97) {
-    if (!Object.is(returned[i], slot[i])) {
-      throw new Error(
-        "lm runner: onnxruntime did not write new_key into the preallocated cache view (the in-place KV pattern of " +
-          "server/models/lm/README.md is not supported by this onnxruntime-node build; pin onnxruntime-node 1.30.0)",
-      );
-    }
   }
 }
 

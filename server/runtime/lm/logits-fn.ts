@@ -14,7 +14,7 @@
 // Logits are full-vocabulary fp32. With head "codes" only the code-pass rows are computed
 // (CODE_HEAD_ROWS: <|im_end|> … last valid audio code) and every other id is −Infinity.
 
-import type { LmHead, LmKvCache, LmModel } from "./runner";
+import type { LmHead, LmKvCache, LmKvSession } from "./kv-session";
 
 export type LmStream = "cond" | "uncond";
 
@@ -40,7 +40,7 @@ export interface LmLogitsFn {
   /** drop all cached state (the next call prefills from scratch) */
   reset(): void;
   /** cache slots held per stream and session calls made */
-  readonly model: LmModel;
+  readonly model: LmKvSession;
 }
 
 /** One KV cache (one or two lanes) plus each lane's latest logits. */
@@ -50,7 +50,7 @@ class Lanes {
   readonly heads: (LmHead | null)[];
 
   constructor(
-    private readonly model: LmModel,
+    private readonly model: LmKvSession,
     lanes: 1 | 2,
     capacity: number,
     private readonly chunk: number,
@@ -111,7 +111,7 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
   return i;
 }
 
-export function createLmLogitsFn(model: LmModel, opts: LmLogitsFnOptions = {}): LmLogitsFn {
+export function createLmLogitsFn(model: LmKvSession, opts: LmLogitsFnOptions = {}): LmLogitsFn {
   let head: Exclude<LmHead, "none"> = opts.head ?? "full";
   const capacity = opts.capacity ?? 256;
   const chunk = opts.chunk ?? 256;
