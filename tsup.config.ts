@@ -2,7 +2,7 @@
 // dist/, so plain Node can import the package. Dependencies stay external; the ORT worker script (and the
 // optimized-model cache it imports) is copied next to the bundle (server/runtime/session-host.ts resolves it beside
 // itself); the LM worker thread is its own entry
-// (dist/lm-worker.js, which server/pipeline/lm-worker-client.ts resolves beside itself).
+// (dist/lm-worker.js, which server/runtime/lm/lm-worker-client.ts resolves beside itself).
 import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
@@ -10,7 +10,7 @@ export default defineConfig({
   entry: {
     index: "server/api/library.ts",
     rest: "server/api/rest/index.ts",
-    "lm-worker": "server/pipeline/lm-worker.ts",
+    "lm-worker": "server/runtime/lm/lm-worker.ts",
   },
   outDir: "dist",
   format: ["esm"],

@@ -309,7 +309,7 @@ try {
   }
   console.log(`\nprocess max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
   console.log(
-    "(the LM's ORT session lives in its worker thread, server/pipeline/lm-worker.ts; its creation is listed under node lm)",
+    "(the LM's ORT session lives in its own worker thread, server/runtime/lm/lm-worker.ts; its creation is listed under node lm)",
   );
   console.log("(timings on a shared machine are noisy: compare only figures from the same window)");
 } finally {

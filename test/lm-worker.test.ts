@@ -1,4 +1,4 @@
-// The LM decode loop runs in the LM worker (server/pipeline/lm-worker.ts), not on the main event loop:
+// The LM decode loop runs in the LM worker (server/runtime/lm/lm-worker.ts), not on the main event loop:
 // during a decode on the demo weights the main loop is mostly idle (event-loop utilisation; the same
 // decode on this thread keeps it ~fully busy) and never stalls long (generous bounds: the shared test
 // machine deschedules threads; behaviour checks, not speed tests); the LM's bytes show in the model

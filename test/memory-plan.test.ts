@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fitBatch, peakBytes, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
 import type { NodeStage } from "../server/engine/stages";
 import { budgetApps } from "./helpers/budget-runs";
-import { kvCacheBytes, passCapacity } from "../server/pipeline/lm-worker-protocol";
+import { kvCacheBytes, passCapacity } from "../server/runtime/lm/lm-worker-protocol";
 
 const s = (id: string, sizeBytes: number, lastUsed: number, busy = 0): LoadedSessionInfo => ({
   id,

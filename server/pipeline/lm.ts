@@ -1,21 +1,22 @@
 // The 5 Hz LM service over one converted manifest entry: composes server/lm (tokenizer, exact prompts,
-// metadata FSM, use_cot_* planning, decode loop) with server/models/lm (ORT step graph + in-place KV cache,
-// batched CFG lanes, code-row head). One LmModel per converted file is opened in the LM worker and cached.
+// metadata FSM, use_cot_* planning, decode loop), server/models/lm (the step graph's config and code-row head)
+// and server/runtime/lm (ORT session + in-place KV cache, batched CFG lanes, the LM worker). One session per
+// converted file is opened in the LM worker and cached.
 //
 //   const lm = await LmService.open(models, await models.find("lm"));
 //   const r = await lm.generate({ caption, lyrics, thinking: true, useCotMetas: true, … }, { seed: 42 });
 //
 // The ORT session, its KV cache and the whole decode loop (FSM mask, CFG, top-p over the 217 204-entry
-// logits) run in one worker thread (lm-worker.ts): the zero-copy KV cache cannot cross a worker boundary,
-// so the loop goes to the cache. Here: prompts, tokenizer decode, planning; tokens/progress come back by
-// message and an abort cancels by message. Calls on one model are serialised (one decode loop at a time).
+// logits) run in one worker thread (server/runtime/lm/lm-worker.ts): the zero-copy KV cache cannot cross a
+// worker boundary, so the loop goes to the cache. Here: the checkpoint's config and code-head rows, prompts,
+// tokenizer decode, planning; tokens/progress come back by message and an abort cancels by message. Calls on one model are serialised (one decode loop at a time).
 import { cpus } from "node:os";
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
-import type { LmHead } from "../models/lm";
-import { lmWorkerCall, lmWorkerCancel, onLmWorkerExit, stopLmWorker } from "./lm-worker-client";
+import { defaultCodeRows, readLmConfig, type LmHead } from "../models/lm";
+import { lmWorkerCall, lmWorkerCancel, onLmWorkerExit, stopLmWorker } from "../runtime/lm/lm-worker-client";
 import {
   kvCacheBytes,
   passCapacity,
@@ -23,7 +24,7 @@ import {
   type LmPassResult,
   type LmProvider,
   type LmStats,
-} from "./lm-worker-protocol";
+} from "../runtime/lm/lm-worker-protocol";
 import {
   loadLmTokenizer,
   buildCotPrompt,
@@ -276,7 +277,7 @@ export class LmService {
     let p = loaded.get(key);
     if (!p) {
       p = (async () => {
-        const configDir = dirname(mm.file(entry, "config").abs);
+        const config = readLmConfig(dirname(mm.file(entry, "config").abs));
         const tokenizerPath = mm.file(entry, "tokenizer").abs;
         const tokenizer = loadLmTokenizer(tokenizerPath);
         const wanted = (await mm.host().info()).provider;
@@ -284,7 +285,8 @@ export class LmService {
           op: "open",
           key,
           onnxPath: onnx.abs,
-          configDir,
+          config,
+          codeRows: defaultCodeRows(config),
           tokenizerPath,
           threads: o.threads ?? lmThreads(),
           provider: wanted,

@@ -1,5 +1,5 @@
 // ORT's optimized-model cache, shared by the ORT worker (ort-worker.mjs) and the LM worker
-// (server/pipeline/lm-worker.ts). The first session of a model file writes the optimized graph
+// (server/runtime/lm/lm-worker.ts). The first session of a model file writes the optimized graph
 // (SessionOptions.optimizedModelFilePath, initializers in an external file; onnxruntime
 // include/onnxruntime/core/session/onnxruntime_session_options_config_keys.h,
 // session.optimized_model_external_initializers_*), renamed into place only once complete; later sessions

@@ -52,7 +52,7 @@ export interface ModelRegistry {
   unloadAll(): Promise<void>;
   status(): { budgetBytes: number; usedBytes: number; loaded: RegistryEntryStatus[] };
   /**
-   * Bytes a model holds outside this registry's worker (the LM worker, server/pipeline/lm-worker.ts); 0 forgets
+   * Bytes a model holds outside this registry's worker (the LM worker, server/runtime/lm/lm-worker.ts); 0 forgets
    * it. They count toward the budget (loads evict more to fit) and show in status() as pinned; the LRU policy
    * never evicts them, but unload(id) calls `release` when one was given (and `busy` says it is not in use).
    */

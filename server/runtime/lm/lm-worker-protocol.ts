@@ -1,8 +1,8 @@
 // Messages between LmService (main thread, server/pipeline/lm.ts) and the LM worker (lm-worker.ts).
 // The LM session, its in-place KV cache and the whole decode loop live in the worker: onnxruntime-node
-// 1.30 refuses SharedArrayBuffer feeds, so the cache cannot be shared across threads (server/models/lm/runner.ts).
-import type { MetadataFsmOptions, SamplingParams } from "../lm";
-import type { LmHead } from "../models/lm";
+// 1.30 refuses SharedArrayBuffer feeds, so the cache cannot be shared across threads (kv-session.ts).
+import type { MetadataFsmOptions, SamplingParams } from "../../lm";
+import type { LmHead, LmStepConfig } from "./kv-session";
 
 export type LmProvider = "cpu" | "cuda";
 
@@ -10,7 +10,10 @@ export interface LmOpenRequest {
   op: "open";
   key: string;
   onnxPath: string;
-  configDir: string;
+  /** the checkpoint's config.json (server/models/lm readLmConfig, read by the caller) */
+  config: LmStepConfig;
+  /** the code-head rows the file was built with (server/models/lm defaultCodeRows) */
+  codeRows: [number, number] | null;
   tokenizerPath: string;
   threads: number;
   /** the session host's provider choice (server/runtime/session-host.ts); cuda falls back to cpu */
@@ -82,7 +85,7 @@ export function passCapacity(promptTokens: number, maxNewTokens: number): number
 }
 
 /**
- * Bytes of a pass's KV cache (K and V, float32, every layer and lane; server/models/lm/runner.ts LmKvCache). A
+ * Bytes of a pass's KV cache (K and V, float32, every layer and lane; kv-session.ts LmKvCache). A
  * config without head_dim uses hidden_size / num_attention_heads (Qwen3's default); 0 when the config says too little.
  */
 export function kvCacheBytes(

@@ -1,10 +1,12 @@
-// The LM worker thread: owns every LmModel (ORT session + in-place KV caches) and runs whole decode passes,
-// so the main event loop never runs a session step or the per-token sampling work. Started by
-// lm-worker-client.ts through lm-worker-boot.mjs (tsx loader); protocol in lm-worker-protocol.ts.
+// The LM worker thread: owns every LM session (ORT session + in-place KV caches, kv-session.ts) and runs whole
+// decode passes, so the main event loop never runs a session step or the per-token sampling work. Started by
+// lm-worker-client.ts through lm-worker-boot.mjs (tsx loader); protocol in lm-worker-protocol.ts. The caller
+// (server/pipeline/lm.ts) reads the checkpoint's config and code-head rows, so nothing here knows the model.
 import { parentPort } from "node:worker_threads";
-import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../lm";
-import { LmModel, createLmLogitsFn, readLmConfig } from "../models/lm";
-import { createCachedSession } from "../runtime/ort-cache.mjs";
+import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../../lm";
+import { openLmKvSession, type LmKvSession } from "./kv-session";
+import { createLmLogitsFn } from "./logits-fn";
+import { createCachedSession } from "../ort-cache.mjs";
 import {
   passCapacity,
   type LmOpenRequest,
@@ -17,7 +19,7 @@ import {
 } from "./lm-worker-protocol";
 
 interface Held {
-  model: LmModel;
+  model: LmKvSession;
   tokenizer: LmTokenizer;
   lock: Promise<unknown>;
 }
@@ -34,13 +36,13 @@ function abortError(): Error {
 }
 
 async function open(r: LmOpenRequest): Promise<LmOpenResult> {
-  const config = readLmConfig(r.configDir);
   const tokenizer = loadLmTokenizer(r.tokenizerPath);
   // through ORT's optimized-model cache when one is given (server/runtime/ort-cache.mjs), as every other session
   const create = (p: LmProvider) =>
     createCachedSession(
       (path, extra) =>
-        LmModel.fromFile(path as string, config, {
+        openLmKvSession(path as string, r.config, {
+          codeRows: r.codeRows,
           threads: r.threads,
           sessionOptions: { executionProviders: p === "cuda" ? ["cuda", "cpu"] : ["cpu"], ...extra },
         }),
