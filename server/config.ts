@@ -1,7 +1,7 @@
 // Process configuration from the environment, in one place.
 import { resolve } from "node:path";
-import { cpus } from "node:os";
 import { memoryBudgetBytes } from "./models/memory-budget";
+import { ortThreads } from "./runtime/threads";
 
 export interface AppConfig {
   dataDir: string;
@@ -51,7 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiToken: env.ACESTEP_API_TOKEN || null,
     concurrency: Math.max(1, int("ACESTEP_CONCURRENCY", 1)),
     maxUploadBytes: int("ACESTEP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
-    threads: int("ACESTEP_THREADS", cpus().length),
+    threads: ortThreads(env),
     allowedHosts: envList(env.ACESTEP_ALLOWED_HOSTS),
     allowedOrigins: envList(env.ACESTEP_ALLOWED_ORIGINS),
     queueMaxSize: Math.max(1, int("ACESTEP_QUEUE_MAXSIZE", 200)),

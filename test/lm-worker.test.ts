@@ -2,7 +2,8 @@
 // during a decode on the demo weights the main loop is mostly idle (event-loop utilisation; the same
 // decode on this thread keeps it ~fully busy) and never stalls long (generous bounds: the shared test
 // machine deschedules threads; behaviour checks, not speed tests); the LM's bytes show in the model
-// registry's budget; an abort stops the worker's pass by message.
+// registry's budget; an abort stops the worker's pass by message; opened without `threads` the session takes
+// ACESTEP_THREADS.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,5 +71,21 @@ describe("LM worker", () => {
     await expect(p).rejects.toThrow(/abort/i);
     const again = await lm.generateCodes({ ...input, targetDuration: 2 }, { seed: 2 });
     expect(again.codes).toHaveLength(10);
+  });
+
+  // last: it stops the worker and reopens the model with other threads
+  it("opened without threads, the LM session takes ACESTEP_THREADS (server/runtime/threads.ts), as the session host does", async () => {
+    const saved = process.env.ACESTEP_THREADS;
+    await releaseLmModels();
+    process.env.ACESTEP_THREADS = "2";
+    try {
+      const other = await LmService.open(app.models, entry);
+      expect(other.threads).toBe(2);
+      expect((await other.generateCodes({ ...input, targetDuration: 1 }, { seed: 3 })).codes).toHaveLength(5);
+    } finally {
+      if (saved === undefined) delete process.env.ACESTEP_THREADS;
+      else process.env.ACESTEP_THREADS = saved;
+      await releaseLmModels();
+    }
   });
 });

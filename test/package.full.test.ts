@@ -1,5 +1,6 @@
 // The published package: `npm pack` (which builds dist/ through `prepare`), installed into a scratch project
-// outside the repository, imported by plain Node (no TypeScript loader), running generateMusic on demo weights.
+// outside the repository, imported by plain Node (no TypeScript loader), running generateMusic on demo weights
+// without and with the LM (whose worker thread is the bundle's second entry, dist/lm-worker.js).
 // Long (build, install, tiny models): `npm run test:full`.
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -36,8 +37,14 @@ import { buildGraph, closeDefaultApp, createSample, formatSample, generateMusic,
 import { RestFacade, restRoutes } from "acestep-studio/rest";
 const noLm = { thinking: false, use_cot_metas: false, use_cot_caption: false, use_cot_language: false };
 const r = await generateMusic({ ...noLm, caption: "plain node", inference_steps: 2, duration: 10 }, { batch_size: 1, audio_format: "wav" });
+// the LM's code pass runs in the LM worker thread (dist/lm-worker.js beside the bundle)
+const lm = await generateMusic(
+  { ...noLm, thinking: true, caption: "plain node", bpm: 90, keyscale: "C major", timesignature: "4", inference_steps: 2, duration: 10 },
+  { batch_size: 1, audio_format: "wav" },
+);
+const lmRun = { success: lm.success, error: lm.error, codes: (lm.audios[0]?.params.audioCodes ?? "").length > 0 };
 const fns = [buildGraph, createSample, formatSample, understandMusic, restRoutes, RestFacade].map((f) => typeof f);
-console.log(JSON.stringify({ success: r.success, error: r.error, file: r.audios[0]?.absolutePath, fns }));
+console.log(JSON.stringify({ success: r.success, error: r.error, file: r.audios[0]?.absolutePath, fns, lmRun }));
 await closeDefaultApp();
 `;
 
@@ -61,5 +68,6 @@ describe("the packed package in a scratch project", () => {
     expect(result.file.startsWith(join(scratch, "data"))).toBe(true);
     expect(readFileSync(result.file).subarray(0, 4).toString()).toBe("RIFF");
     expect(result.fns).toEqual(["function", "function", "function", "function", "function", "function"]);
+    expect(result.lmRun).toEqual({ success: true, error: null, codes: true });
   }, 1_800_000); // build, install and fabricating demo weights: up to half an hour on a loaded 2-core machine
 });

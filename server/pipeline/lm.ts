@@ -9,14 +9,15 @@
 // The ORT session, its KV cache and the whole decode loop (FSM mask, CFG, top-p over the 217 204-entry
 // logits) run in one worker thread (server/runtime/lm/lm-worker.ts): the zero-copy KV cache cannot cross a
 // worker boundary, so the loop goes to the cache. Here: the checkpoint's config and code-head rows, prompts,
-// tokenizer decode, planning; tokens/progress come back by message and an abort cancels by message. Calls on one model are serialised (one decode loop at a time).
-import { cpus } from "node:os";
+// tokenizer decode, planning; tokens/progress come back by message and an abort cancels by message. Calls on
+// one model are serialised (one decode loop at a time).
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
 import { defaultCodeRows, readLmConfig, type LmHead } from "../models/lm";
 import { lmWorkerCall, lmWorkerCancel, onLmWorkerExit, stopLmWorker } from "../runtime/lm/lm-worker-client";
+import { ortThreads } from "../runtime/threads";
 import {
   kvCacheBytes,
   passCapacity,
@@ -176,6 +177,8 @@ interface Loaded {
   key: string;
   tokenizer: LmTokenizer;
   provider: LmProvider;
+  /** intra-op threads of the session (LmService.open's `threads`, else ortThreads()) */
+  threads: number;
   lock: Promise<unknown>;
   /** calls in progress or queued on this model (the memory budget does not release it then) */
   active: number;
@@ -199,12 +202,6 @@ onLmWorkerExit(() => {
     );
   loaded.clear();
 });
-
-/** Threads for the LM session (ACESTEP_THREADS, else all cores). */
-function lmThreads(): number {
-  const env = Number.parseInt(process.env.ACESTEP_THREADS ?? "", 10);
-  return Number.isFinite(env) && env > 0 ? env : Math.max(1, cpus().length);
-}
 
 /** Release every cached LM session and stop the LM worker (tests, shutdown). */
 export async function releaseLmModels(): Promise<void> {
@@ -247,6 +244,10 @@ export class LmService {
   get provider(): LmProvider {
     return this.l.provider;
   }
+  /** The LM session's intra-op threads (the first open's `threads`, else ACESTEP_THREADS or the cores). */
+  get threads(): number {
+    return this.l.threads;
+  }
 
   /** How the LM session was created: from ORT's optimized-model cache ("hit"), writing it ("saved"), or without. */
   get optimizedCache(): "hit" | "saved" | "off" | undefined {
@@ -281,6 +282,7 @@ export class LmService {
         const tokenizerPath = mm.file(entry, "tokenizer").abs;
         const tokenizer = loadLmTokenizer(tokenizerPath);
         const wanted = (await mm.host().info()).provider;
+        const threads = o.threads ?? ortThreads();
         const opened = await lmWorkerCall<LmOpenResult>({
           op: "open",
           key,
@@ -288,7 +290,7 @@ export class LmService {
           config,
           codeRows: defaultCodeRows(config),
           tokenizerPath,
-          threads: o.threads ?? lmThreads(),
+          threads,
           provider: wanted,
           optimizedCache: mm.optimizedCache(entry, "lm"),
         });
@@ -300,6 +302,7 @@ export class LmService {
           key,
           tokenizer,
           provider: opened.provider,
+          threads,
           lock: Promise.resolve(),
           active: 0,
           optimizedCache: opened.optimizedCache,

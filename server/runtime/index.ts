@@ -5,3 +5,4 @@ export * from "./errors"; // ModelLoadError, WorkerCrashedError, RunError, Sessi
 export * from "./self-test"; // runtimeInfo, runSelfTest
 export * from "./providers"; // cudaBinariesPresent, ortBinDir, ExecutionProviderChoice
 export { feedProblem, type TensorData, type TensorType, type TensorArrays } from "./tensor";
+export * from "./threads"; // ortThreads

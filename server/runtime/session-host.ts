@@ -3,17 +3,17 @@
 // queued call can still be aborted), moves tensor buffers with transfer lists, picks the execution
 // provider once (CUDA probe → CPU), and restarts the worker on the next call after a crash.
 import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
 import { ModelLoadError, RunError, SessionNotLoadedError, WorkerCrashedError, abortError } from "./errors";
 import { cudaBinariesPresent, type ExecutionProviderChoice } from "./providers";
 import { checkSelfTestOutputs, selfTestFeeds, selfTestModelBytes } from "./self-test-model";
 import { feedProblem, transferList, type TensorData, type TensorType } from "./tensor";
+import { ortThreads } from "./threads";
 
 export type { TensorData, TensorType } from "./tensor";
 export type Provider = "cpu" | "cuda";
 
 export interface SessionHostOptions {
-  /** intra-op threads per session (default: number of cores). */
+  /** intra-op threads per session (default: ortThreads(), i.e. ACESTEP_THREADS or the available cores). */
   threads?: number;
   executionProvider?: ExecutionProviderChoice;
   /** Where the provider choice and fallbacks are reported (default console.info). */
@@ -129,7 +129,7 @@ const WORKER_URL = new URL("./ort-worker.mjs", import.meta.url);
 const PROBE_ID = "__ort_runtime_probe__";
 
 export function createSessionHost(opts: SessionHostOptions = {}): SessionHost {
-  const threads = Math.max(1, opts.threads ?? availableParallelism());
+  const threads = Math.max(1, opts.threads ?? ortThreads());
   const choice: ExecutionProviderChoice = opts.executionProvider ?? "auto";
   const log = opts.logger ?? ((m: string) => console.info(m));
   const exitListeners = new Set<(e: WorkerCrashedError) => void>();
