@@ -5,9 +5,10 @@
 //   npm run bench:e2e -- [--size full|tiny] [--seconds 30] [--dtype SPEC as for models convert] [--cache DIR]
 //                        [--threads N] [--set node.param=v]… [--peer BUILD_DIR,GGUF_DIR] [--ort-cache DIR|off]
 //
-// ORT's optimized-model cache lives in the bench cache folder (default <cache>/ort-cache-<dtype>), as it would in
-// a server's data folder: the first invocation's cold run writes it ("saved"), every later invocation's cold run
-// is a real cold start of a new process ("hit"). Each session's creation and cache state is printed.
+// The app's data folder persists in the bench cache folder (<cache>/data-<dtype>), as a server's does: ORT's
+// optimized-model cache (<data>/ort-cache unless --ort-cache says otherwise) and the model constants are written by
+// the first invocation's cold run ("saved"); every later invocation's cold run is a real cold start of a new process
+// ("hit"). Each session's creation and cache state is printed.
 //
 // --peer runs acestep.cpp (its ace-lm and ace-synth in BUILD_DIR, random GGUF weights in GGUF_DIR) on the same
 // request right after our two runs, with the same thread count, and prints each stage's time ratio
@@ -16,7 +17,7 @@
 // Checkpoints are fabricated once (`acestep models fabricate`) and converted once under the cache folder
 // (default ~/.cache/acestep-bench/<size>); later runs reuse both. At --size full this needs ~15–20 GB of disk for
 // fp32 models and many CPU-minutes: on a shared machine run it under `flock /work/heavy.lock`.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -74,15 +75,13 @@ if (!existsSync(done)) {
 }
 
 // 3. the app on those models, with the session host instrumented
-const dataDir = mkdtempSync(join(tmpdir(), "acestep-bench-e2e-"));
+const dataDir = join(cache, `data${modelsDir.slice(join(cache, "models").length)}`);
 const ortCacheDir =
-  values["ort-cache"] === "off"
-    ? null
-    : resolve(values["ort-cache"] ?? join(cache, `ort-cache${modelsDir.slice(join(cache, "models").length)}`));
+  values["ort-cache"] === "off" ? null : values["ort-cache"] ? resolve(values["ort-cache"]) : undefined;
 const app = createAppContext({
   dataDir,
   modelsDir,
-  ortCacheDir,
+  ...(ortCacheDir !== undefined ? { ortCacheDir } : {}),
   ...(values.threads ? { threads: Number(values.threads) } : {}),
 });
 const host = app.models.host();
@@ -314,5 +313,4 @@ try {
   console.log("(timings on a shared machine are noisy: compare only figures from the same window)");
 } finally {
   await app.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
