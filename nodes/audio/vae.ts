@@ -2,7 +2,7 @@
 import { defineNode, type FieldIssue } from "../define-node";
 import { param } from "../params";
 import { modelsOf } from "../models/loaders";
-import { vaeDecode, vaeEncode } from "../../server/pipeline/vae";
+import { decodeTile, VAE_DECODER_ROLES, vaeDecode, vaeEncode } from "../../server/pipeline/vae";
 import { spliceRepaintWaveform } from "../../server/acestep/tasks/repaint";
 import { applyOutputLevels } from "../../server/audio/levels";
 import type { AudioValue, WaveformSplice } from "../values";
@@ -87,18 +87,20 @@ export const VaeEncodeNode = defineNode({
 
 export const VaeDecodeNode = defineNode({
   type: "vae.decode",
-  sessions: { vae: ["vae_decoder"] },
+  sessions: { vae: VAE_DECODER_ROLES },
   title: "VAE Decode",
   category: "latent",
-  description: "Latents → 48 kHz stereo audio, decoded in tiles (512 frames, 64-frame overlap discarded, as upstream).",
+  description:
+    "Latents → 48 kHz stereo audio. Decoded in one tile when the memory budget has room for it, else in the longest tiles that fit (64-frame overlap discarded at each inner edge, as upstream's tiled decode).",
   inputs: { vae: { type: "VAE" }, latent: { type: "LATENT" } },
   outputs: { audio: { type: "AUDIO" } },
   params: {
     chunkFrames: param.int({
-      default: 512,
-      min: 16,
+      default: 0,
+      min: 0,
       max: 15_000,
-      description: "Tile length in latent frames",
+      description:
+        "Tile length in latent frames (≥ 16); 0 = auto: one tile when the memory budget has room, else the longest that fits",
       advanced: true,
     }),
     overlapFrames: param.int({
@@ -109,12 +111,37 @@ export const VaeDecodeNode = defineNode({
       advanced: true,
     }),
   },
-  validate: tileIssues,
+  validate: (p) =>
+    p.chunkFrames === 0
+      ? []
+      : p.chunkFrames < 16
+        ? [
+            {
+              field: "chunkFrames",
+              message: `a tile is at least 16 latent frames (0 = auto), got ${p.chunkFrames}`,
+              received: p.chunkFrames,
+            },
+          ]
+        : tileIssues(p),
   run: async ({ inputs, params }, ctx) => {
     const mm = modelsOf(ctx.services);
     const entry = await mm.find("vae", inputs.vae.id);
+    let chunkFrames = params.chunkFrames;
+    if (chunkFrames === 0) {
+      // auto: from the memory budget (a message says so when the whole latent does not fit in one tile)
+      const fit = decodeTile(mm, entry, inputs.latent, {
+        nodeId: ctx.nodeId,
+        nodeType: "vae.decode",
+        overlapFrames: params.overlapFrames,
+      });
+      chunkFrames = fit.chunk;
+      if (fit.message) {
+        ctx.log(fit.message);
+        ctx.result({ kind: "text", label: "memory", value: fit.message });
+      }
+    }
     const audio = await vaeDecode(mm, entry, inputs.latent, {
-      chunkFrames: params.chunkFrames,
+      chunkFrames,
       overlapFrames: params.overlapFrames,
       signal: ctx.signal,
       onProgress: (p) => ctx.progress({ step: p.done, total: p.total, message: "decoding" }),

@@ -23,6 +23,7 @@ import type { NodeStage, NodeUses } from "../engine/stages";
 import {
   MemoryBudgetError,
   fitBatch,
+  fitDecodeTile,
   peakBytes,
   planRelease,
   sessionKeyOf,
@@ -460,25 +461,71 @@ export class ModelManager {
   }
 
   /**
-   * Sets the bytes a model outside the registry holds now (the LM worker: weights, plus the KV cache while a pass
-   * runs) and, when that leaves the budget short, releases other idle sessions (those no pending stage needs first).
+   * The decode tile for `frames` latent frames of `batch` items (fitDecodeTile in server/models/memory-plan.ts).
+   * The room is the budget minus the node's own sessions and what is in use right now (sessions running for other
+   * runs, their decodes' working bytes): every other loaded session is an idle warm copy, which prepareStage
+   * releases when a stage needs the room and reserveResident releases while the decode holds its working bytes
+   * (vaeDecode reserves them), so counting those would shorten the tiles for memory the budget gets back.
    */
-  async reserveResident(id: string, bytes: number): Promise<void> {
+  fitDecodeTile(o: {
+    nodeId: string;
+    nodeType: string;
+    entry: ManifestEntry;
+    roles: readonly string[];
+    frames: number;
+    batch: number;
+    overlap: number;
+    frameBytes: number;
+  }): { chunk: number; tiles: number; message?: string } {
+    const st = this.registry().status();
+    const own = (s: { id: string }) => {
+      const k = sessionKeyOf(s.id);
+      return k.model === o.entry.name && o.roles.includes(k.role);
+    };
+    const inUse = st.loaded.filter((s) => s.busy > 0 && !own(s)).reduce((a, s) => a + s.sizeBytes, 0);
+    const sessions = o.roles.reduce((a, role) => a + this.sessionBytes(o.entry, role), 0);
+    return fitDecodeTile({
+      nodeId: o.nodeId,
+      nodeType: o.nodeType,
+      frames: o.frames,
+      batch: o.batch,
+      overlap: o.overlap,
+      budgetBytes: st.budgetBytes,
+      residentBytes: sessions + inUse,
+      frameBytes: o.frameBytes,
+    });
+  }
+
+  /**
+   * Sets the bytes a model outside the registry holds now (the LM worker: weights, plus the KV cache while a pass
+   * runs; a VAE decode's working bytes) and, when that leaves the budget short, releases other idle sessions (those
+   * no pending stage needs first). `keep`: sessions about to run, never released for it; `busy`: the bytes are in
+   * use until set to 0 (never released, and counted as such by fitDecodeTile).
+   */
+  async reserveResident(
+    id: string,
+    bytes: number,
+    o: { keep?: readonly SessionKey[]; busy?: boolean } = {},
+  ): Promise<void> {
     const reg = this.registry();
-    reg.setResident(id, bytes);
+    reg.setResident(id, bytes, o.busy ? { busy: () => true } : undefined);
     const st = reg.status();
     if (st.usedBytes <= st.budgetBytes) return;
+    const kept = (s: { id: string }) => {
+      const k = sessionKeyOf(s.id);
+      return (o.keep ?? []).some((x) => x.model === k.model && x.role === k.role);
+    };
     const decision = planRelease({
       budgetBytes: st.budgetBytes,
       usedBytes: st.usedBytes,
-      loaded: st.loaded.filter((s) => s.id !== id),
+      loaded: st.loaded.filter((s) => s.id !== id && !kept(s)),
       now: [],
       later: [[...this.pendingLater.values()].flat()],
       offload: false,
     });
     for (const r of decision.release) {
       await reg.unload(r.id);
-      this.opts.logger?.(`released ${r.id} for ${id} (${(bytes / 1e9).toFixed(2)} GB with its KV cache)`);
+      this.opts.logger?.(`released ${r.id} for ${id} (${(bytes / 1e9).toFixed(2)} GB)`);
     }
   }
 

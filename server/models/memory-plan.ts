@@ -173,3 +173,54 @@ export function fitBatch(o: BatchFitInput): { batch: number; message?: string } 
   }
   return messages.length ? { batch, message: `${messages.join("; ")}; reduced to ${batch}` } : { batch };
 }
+
+/** Auto decode tiles are a multiple of this many latent frames. */
+export const DECODE_TILE_STEP = 16;
+
+export interface DecodeTileFitInput {
+  nodeId: string;
+  nodeType: string;
+  /** Latent frames to decode. */
+  frames: number;
+  /** Batch items decoded together in every tile. */
+  batch: number;
+  /** Frames discarded at each inner tile edge. */
+  overlap: number;
+  budgetBytes: number;
+  /** Bytes that stay resident while the decode runs: the node's own sessions and what cannot be released now. */
+  residentBytes: number;
+  /** Bytes one latent frame of one batch item adds while the decoder runs (decodeBytesPerFrame). */
+  frameBytes: number;
+}
+
+/**
+ * The decode tile length from the memory budget (the role of upstream's `_get_auto_decode_chunk_size`,
+ * ace-step/ACE-Step-1.5 acestep/handler.py, which picks it from free VRAM): the whole latent in one tile when it fits
+ * next to the resident bytes (no overlap is decoded twice), else the longest multiple of DECODE_TILE_STEP frames
+ * that fits, with a message; refused (MemoryBudgetError) when not even the shortest tile (2 × overlap + 16) fits.
+ */
+export function fitDecodeTile(o: DecodeTileFitInput): { chunk: number; tiles: number; message?: string } {
+  const perFrame = Math.max(1, o.batch) * o.frameBytes;
+  const room = o.budgetBytes - o.residentBytes;
+  if (o.frames * perFrame <= room) return { chunk: Math.max(1, o.frames), tiles: 1 };
+  const step = DECODE_TILE_STEP;
+  const shortest = Math.ceil((2 * o.overlap + step) / step) * step;
+  const longest = room > 0 ? Math.floor(room / perFrame / step) * step : 0;
+  const items = o.batch > 1 ? ` × ${o.batch} items` : "";
+  if (longest < shortest)
+    throw new MemoryBudgetError(
+      `node "${o.nodeId}" (${o.nodeType}) needs ${gb(o.residentBytes)} of resident model sessions and ` +
+        `${gb(perFrame)} per latent frame${items}: not even the shortest tile (${shortest} frames with an overlap ` +
+        `of ${o.overlap}) fits the memory budget of ${gb(o.budgetBytes)}: raise ACESTEP_MEMORY_BUDGET, lower ` +
+        `overlapFrames or the batch size, or use smaller (lower-precision) models`,
+    );
+  const tiles = Math.ceil(o.frames / (longest - 2 * o.overlap));
+  return {
+    chunk: longest,
+    tiles,
+    message:
+      `decoding ${o.frames} frames${items} in one tile needs ${gb(o.frames * perFrame)} next to ` +
+      `${gb(o.residentBytes)} of resident model sessions, over the memory budget of ${gb(o.budgetBytes)}: ` +
+      `decoding in ${tiles} tiles of ${longest} frames`,
+  };
+}

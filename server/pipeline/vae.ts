@@ -1,10 +1,14 @@
 // VAE encode/decode on converted models: AUDIO [2 × N] ↔ LATENT [B, T, 64] (25 Hz), tiled as
-// upstream (encode 30 s windows / 2 s overlap, decode 512 / 64 frames), through the ORT worker.
+// upstream (encode 30 s windows / 2 s overlap; decode 64-frame overlaps, the tile from the memory budget unless
+// given, decodeTile), through the ORT worker.
 import type { AudioValue, LatentValue } from "../../nodes/values";
 import type { ModelManager } from "../models/manager";
 import type { ManifestEntry } from "../models/convert/manifest";
 import {
+  DECODE_TILING,
   type EncodeResult,
+  decodeBytesPerFrame,
+  oobleckConfigFromJson,
   posteriorLatents,
   tiledDecode,
   tiledEncode,
@@ -114,11 +118,40 @@ async function encodeMoments(
 }
 
 export interface VaeDecodeOptions {
+  /** Tile length in latent frames (decodeTile picks one from the memory budget); default upstream's 512. */
   chunkFrames?: number;
   overlapFrames?: number;
   signal?: AbortSignal;
   onProgress?: (p: TileProgress) => void;
 }
+
+export const VAE_DECODER_ROLES = ["vae_decoder"] as const;
+
+/** Bytes one latent frame of one batch item adds while `entry`'s decoder runs (from its config.json). */
+export const vaeDecodeFrameBytes = (entry: ManifestEntry): number =>
+  decodeBytesPerFrame(oobleckConfigFromJson(entry.config));
+
+/** The decode tile the memory budget allows for `latent` (ModelManager.fitDecodeTile). */
+export function decodeTile(
+  mm: ModelManager,
+  entry: ManifestEntry,
+  latent: LatentValue,
+  o: { nodeId: string; nodeType: string; overlapFrames?: number },
+): { chunk: number; tiles: number; message?: string } {
+  const [B, T] = latent.shape;
+  return mm.fitDecodeTile({
+    nodeId: o.nodeId,
+    nodeType: o.nodeType,
+    entry,
+    roles: VAE_DECODER_ROLES,
+    frames: T,
+    batch: B,
+    overlap: o.overlapFrames ?? DECODE_TILING.overlap,
+    frameBytes: vaeDecodeFrameBytes(entry),
+  });
+}
+
+let reservations = 0;
 
 export async function vaeDecode(
   mm: ModelManager,
@@ -127,20 +160,33 @@ export async function vaeDecode(
   o: VaeDecodeOptions = {},
 ): Promise<AudioValue> {
   const [B, T, C] = latent.shape;
+  const chunk = o.chunkFrames ?? DECODE_TILING.chunk;
   const input: Tensor3 = { data: swapLastTwo(latent.data, B, T, C), dims: [B, C, T] };
-  const out = await tiledDecode(
-    input,
-    async (chunk) => {
-      const r = await mm.run(
-        entry,
-        "vae_decoder",
-        { latents: { type: "float32", dims: chunk.dims, data: chunk.data } },
-        o.signal,
-      );
-      return { data: r.audio.data as Float32Array, dims: r.audio.dims as [number, number, number] };
-    },
-    { chunk: o.chunkFrames ?? 512, overlap: o.overlapFrames ?? 64, signal: o.signal, onProgress: o.onProgress },
-  );
+  // the tile's working bytes count in the memory budget while the decode runs (idle sessions make room for them,
+  // as for the LM's KV cache); in use until released, so another run's fitDecodeTile counts them
+  const id = `vae-decode#${++reservations}`;
+  await mm.reserveResident(id, B * Math.min(chunk, T) * vaeDecodeFrameBytes(entry), {
+    keep: VAE_DECODER_ROLES.map((role) => ({ model: entry.name, role })),
+    busy: true,
+  });
+  let out: Tensor3;
+  try {
+    out = await tiledDecode(
+      input,
+      async (piece) => {
+        const r = await mm.run(
+          entry,
+          "vae_decoder",
+          { latents: { type: "float32", dims: piece.dims, data: piece.data } },
+          o.signal,
+        );
+        return { data: r.audio.data as Float32Array, dims: r.audio.dims as [number, number, number] };
+      },
+      { chunk, overlap: o.overlapFrames ?? DECODE_TILING.overlap, signal: o.signal, onProgress: o.onProgress },
+    );
+  } finally {
+    mm.registry().setResident(id, 0);
+  }
   const [, ch, N] = out.dims;
   const items: Float32Array[][] = [];
   for (let b = 0; b < B; b++)

@@ -97,6 +97,31 @@ export function decoderLevels(cfg: OobleckConfig): { inCh: number; outCh: number
     .map((stride, i) => ({ inCh: cfg.decoderChannels * m[n - i], outCh: cfg.decoderChannels * m[n - i - 1], stride }));
 }
 
+/**
+ * Live float32 tensors of the decoder's widest level at its peak: a residual unit holds its input, the Snake output,
+ * the conv outputs and the sum at once. Fitted to peak RSS measured above the loaded session, one tile in a fresh
+ * process (onnxruntime-node CPU, 2 threads): official widths (decoder_channels 128) 4.5–5.7 MiB per frame for 64–576
+ * frames; the demo VAE (decoder_channels 16, channel_multiples all 1) 0.62–0.65 MB per frame for 256–1024 frames.
+ */
+export const DECODE_LIVE_TENSORS = 6;
+
+/**
+ * Bytes one latent frame of one batch item adds while the decoder runs (an estimate for the memory budget):
+ * DECODE_LIVE_TENSORS float32 tensors of the widest level, width × samples per frame there (a level's input
+ * before its upsampling, or its output; for the official config the last level's output, 128 × 1920, so ≈ 5.9 MB
+ * per frame: 512 frames, 20.48 s, ≈ 3 GB).
+ */
+export function decodeBytesPerFrame(cfg: OobleckConfig): number {
+  let rate = 1;
+  let widest = 0;
+  for (const lv of decoderLevels(cfg)) {
+    widest = Math.max(widest, lv.inCh * rate);
+    rate *= lv.stride;
+    widest = Math.max(widest, lv.outCh * rate);
+  }
+  return 4 * DECODE_LIVE_TENSORS * Math.max(widest, cfg.audioChannels * rate);
+}
+
 /** Encoder output length for N input samples: each strided conv (k=2s, stride s, pad ⌈s/2⌉) maps L → ⌊(L + 2⌈s/2⌉ − 2s)/s⌋ + 1. */
 export function encodedLength(cfg: OobleckConfig, samples: number): number {
   let l = samples;
