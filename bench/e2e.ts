@@ -22,6 +22,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { relaunchWithMallocSettings } from "../bin/relaunch.mjs";
 import { createAppContext } from "../server/app-context";
 import { fabricateCheckpoints, type FabricateSize } from "../server/checkpoints";
 import { convertCheckpoints, resolvePrecisions } from "../server/models/convert/convert";
@@ -30,6 +31,9 @@ import { parseSetArgs } from "../server/runs/overrides";
 import { CONDITION_ROLES } from "../server/pipeline/dit-runner";
 import { lmSessionsOpened } from "../server/pipeline/lm";
 import { PEER_REQUEST, ourOverrides, runPeer, type PeerStages } from "./peer";
+
+// the same process memory settings as the acestep command (peak RSS is one of the figures)
+await relaunchWithMallocSettings();
 
 const { values } = parseArgs({
   options: {
