@@ -4,7 +4,15 @@
 // include/onnxruntime/core/session/onnxruntime_session_options_config_keys.h,
 // session.optimized_model_external_initializers_*), renamed into place only once complete; later sessions
 // (in any process) are created from it with graph optimization off. Plain ESM JavaScript like ort-worker.mjs.
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+//
+// A graph without com.microsoft MatMulNBits also keeps ORT's pre-packed weights in the cache
+// (session.save_external_prepacked_constant_initializers): a later session maps them instead of packing every
+// MatMul weight again (full-size fp32 text encoder: 1.5–2.0 s → 0.8–1.2 s to create; 1.8 GB → 0.1 GB resident
+// after creation, the mapped pages come in on the first run), at the price of the packed copies on disk (+1.8 GB). Not with MatMulNBits: with ORT 1.30 two MatMulNBits
+// nodes on distinct weights (int8, accuracy level 4) created from saved pre-packed weights compute zeros, and the
+// int8 dit_step crashes (SIGSEGV) on its first run (server/runtime/ort-cache.test.ts,
+// test/ort-cache-int8.full.test.ts).
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { arch, cpus } from "node:os";
 import { basename, join } from "node:path";
@@ -24,6 +32,7 @@ export function optimizedCachePath(cache, o) {
         o.provider,
         o.level,
         o.freeDimensionOverrides ?? null,
+        "prepacked-unless-nbits", // what the entry holds besides the graph (see the top of this file)
         arch(),
         cpus()[0]?.model ?? "",
       ]),
@@ -49,6 +58,7 @@ export async function createCachedSession(create, source, cache, o) {
     }
   }
   mkdirSync(cache.dir, { recursive: true });
+  const prepacked = !mentions(source, "MatMulNBits");
   const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const tmp = `${file}.tmp-${tag}`;
   const session = await create(source, {
@@ -57,9 +67,7 @@ export async function createCachedSession(create, source, cache, o) {
       session: {
         optimized_model_external_initializers_file_name: `${basename(file)}.${tag}.data`,
         optimized_model_external_initializers_min_size_in_bytes: "1024",
-        // Not save_external_prepacked_constant_initializers: with ORT 1.30 an int8 (MatMulNBits) dit_step created
-        // from a cache holding its pre-packed weights crashed the process on its first run (SIGSEGV;
-        // test/ort-cache-int8.full.test.ts), and the packed copies doubled the cache on disk.
+        ...(prepacked ? { save_external_prepacked_constant_initializers: "1" } : {}),
       },
     },
   });
@@ -69,5 +77,31 @@ export async function createCachedSession(create, source, cache, o) {
   } catch {
     rmSync(tmp, { force: true });
     return { session, cache: "off" };
+  }
+}
+
+/**
+ * Whether the bytes of the file at `path` contain the ASCII string `word` (an op type in the model's NodeProtos;
+ * our serializer writes the nodes before the initializers, so a graph that uses the op matches in its first chunk).
+ * Read in 16 MiB chunks; a match inside weight bytes only errs on the safe side.
+ */
+function mentions(path, word) {
+  const needle = Buffer.from(word, "latin1");
+  const chunk = Buffer.allocUnsafe(16 << 20);
+  const fd = openSync(path, "r");
+  try {
+    let pos = 0;
+    let keep = 0; // bytes carried over from the previous chunk, so a match across chunks is found
+    for (;;) {
+      const n = readSync(fd, chunk, keep, chunk.length - keep, pos);
+      if (n === 0) return false;
+      const end = keep + n;
+      if (chunk.subarray(0, end).includes(needle)) return true;
+      pos += n;
+      keep = Math.min(needle.length - 1, end);
+      chunk.copy(chunk, 0, end - keep, end);
+    }
+  } finally {
+    closeSync(fd);
   }
 }

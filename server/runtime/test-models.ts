@@ -65,27 +65,31 @@ export function matmulChainModel(size: number, steps: number): Uint8Array {
 
 /**
  * x[M, size] → `steps` chained com.microsoft MatMulNBits (8-bit blocks of 32, accuracy level 4: the int8 kernels the
- * converted DiT and LM run) with one quantised size×size weight; M symbolic.
+ * converted DiT and LM run) with one quantised size×size weight shared by every step, or (`distinct`) one per step
+ * as in the converted models; M symbolic.
  */
-export function nbitsChainModel(size: number, steps: number): Uint8Array {
+export function nbitsChainModel(size: number, steps: number, distinct = false): Uint8Array {
   const block = 32;
-  const w = new Float32Array(size * size);
   const rand = uniforms(777);
   const scale = Math.sqrt(3 / size);
-  for (let i = 0; i < w.length; i++) w[i] = (rand() - 0.5) * 2 * scale;
-  const q = quantizeBlockwise(w, size, size, 8, block);
   const blocks = size / block;
+  const weights = Array.from({ length: distinct ? steps : 1 }, (_, i) => {
+    const w = new Float32Array(size * size);
+    for (let j = 0; j < w.length; j++) w[j] = (rand() - 0.5) * 2 * scale;
+    const q = quantizeBlockwise(w, size, size, 8, block);
+    return [
+      { name: `Wq${i}`, type: "uint8" as const, dims: [size, blocks, block], data: q.packed },
+      { name: `Ws${i}`, type: "float32" as const, dims: [size, blocks], data: q.scales },
+    ];
+  });
   return tinyModel({
     inputs: [{ name: "x", type: "float32", dims: ["m", size] }],
     outputs: [{ name: "y", type: "float32", dims: ["m", size] }],
-    initializers: [
-      { name: "Wq", type: "uint8", dims: [size, blocks, block], data: q.packed },
-      { name: "Ws", type: "float32", dims: [size, blocks], data: q.scales },
-    ],
+    initializers: weights.flat(),
     nodes: Array.from({ length: steps }, (_, i) => ({
       op: "MatMulNBits",
       domain: "com.microsoft",
-      inputs: [i === 0 ? "x" : `h${i}`, "Wq", "Ws"],
+      inputs: [i === 0 ? "x" : `h${i}`, `Wq${distinct ? i : 0}`, `Ws${distinct ? i : 0}`],
       outputs: [i === steps - 1 ? "y" : `h${i + 1}`],
       attrs: { K: size, N: size, bits: 8, block_size: block, accuracy_level: 4 },
     })),
