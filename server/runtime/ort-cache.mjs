@@ -8,10 +8,10 @@
 // A graph without com.microsoft MatMulNBits also keeps ORT's pre-packed weights in the cache
 // (session.save_external_prepacked_constant_initializers): a later session maps them instead of packing every
 // MatMul weight again (full-size fp32 text encoder: 1.5–2.0 s → 0.8–1.2 s to create; 1.8 GB → 0.1 GB resident
-// after creation, the mapped pages come in on the first run), at the price of the packed copies on disk (+1.8 GB). Not with MatMulNBits: with ORT 1.30 two MatMulNBits
-// nodes on distinct weights (int8, accuracy level 4) created from saved pre-packed weights compute zeros, and the
-// int8 dit_step crashes (SIGSEGV) on its first run (server/runtime/ort-cache.test.ts,
-// test/ort-cache-int8.full.test.ts).
+// after creation, the mapped pages come in on the first run), at the price of the packed copies on disk (+1.8 GB).
+// Not with MatMulNBits: with ORT 1.30 two MatMulNBits nodes on distinct weights (int8, accuracy level 4) created
+// from saved pre-packed weights compute zeros or garbage, and the int8 dit_step crashes (SIGSEGV) on its first run
+// (server/runtime/ort-cache.test.ts, test/ort-cache-int8.full.test.ts).
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { arch, cpus } from "node:os";
