@@ -19,7 +19,7 @@ import {
 import { f32ToBf16, f32ToF16 } from "./float16";
 import type { Weights } from "./weights";
 
-export type DType = "float32" | "float16" | "bfloat16" | "int64" | "int32" | "uint8" | "bool";
+export type DType = "float32" | "float16" | "bfloat16" | "int64" | "int32" | "uint8" | "int8" | "bool";
 /** A graph dimension: a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;
 /**
@@ -53,11 +53,21 @@ export const ONNX_DTYPE: Record<DType, number> = {
   float16: TensorProto_DataType.FLOAT16,
   bfloat16: TensorProto_DataType.BFLOAT16,
   uint8: TensorProto_DataType.UINT8,
+  int8: TensorProto_DataType.INT8,
   int64: TensorProto_DataType.INT64,
   int32: TensorProto_DataType.INT32,
   bool: TensorProto_DataType.BOOL,
 };
-const BYTES: Record<DType, number> = { float32: 4, float16: 2, bfloat16: 2, int64: 8, int32: 4, uint8: 1, bool: 1 };
+const BYTES: Record<DType, number> = {
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  int8: 1,
+  bool: 1,
+};
 
 export type Attr =
   | { kind: "int"; v: number }
@@ -122,7 +132,16 @@ export interface GraphBuilderOptions {
    * weights (tests)
    */
   nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * Kernel of the int8 build's Linear layers: "nbits" (default) = MatMulNBits, 8-bit blocks of 32 inputs;
+   * "dynamic" = com.microsoft DynamicQuantizeMatMul, int8 weights per output channel and activations quantised to
+   * uint8 per tensor at run time (MLAS QGEMM U8S8: 2–3× MatMulNBits on many rows, e.g. the DiT step; see
+   * docs/precision.md). A function chooses per checkpoint weight key. int4 builds always use MatMulNBits.
+   */
+  int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
 }
+
+export type Int8Linear = "nbits" | "dynamic";
 
 export interface FinishOptions {
   /** Every provider key under one of these prefixes must have been used ("" = all keys). */
@@ -148,6 +167,7 @@ export class GraphCore {
   readonly opset: number;
   readonly name: string;
   readonly nbitsAccuracyLevel: number;
+  readonly int8Linear: (weightKey: string) => Int8Linear;
   protected readonly nodes: NodeProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
@@ -168,6 +188,8 @@ export class GraphCore {
     this.opset = opts.opset ?? 23;
     this.name = opts.name ?? "graph";
     this.nbitsAccuracyLevel = opts.nbitsAccuracyLevel ?? 4;
+    const k = opts.int8Linear ?? "nbits";
+    this.int8Linear = typeof k === "function" ? k : () => k;
   }
 
   /** Run `fn` with node/value names prefixed by `name/` (purely cosmetic, helps reading ORT errors). */

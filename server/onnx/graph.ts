@@ -20,6 +20,7 @@ import {
 } from "./graph-core";
 
 import { quantizeBlockwise, type QuantBits, type QuantizedMatrix } from "./quantize";
+import { quantizePerChannelInt8, type Int8Matrix, type Int8Weight } from "./int8-linear";
 
 export * from "./graph-core";
 
@@ -271,6 +272,10 @@ export class GraphBuilder extends GraphCore {
   linear(x: Float, weightKey: string, biasKey?: string, dims?: { in: number; out: number }): F32 {
     const bits = nbitsOf(this.precision);
     const shape = this.shapeOf(weightKey) ?? (dims ? [dims.out, dims.in] : undefined);
+    if (bits === 8 && this.int8Linear(weightKey) === "dynamic" && shape && shape.length === 2) {
+      const y = this.dynamicQuantizeMatMul(x, this.int8Param(weightKey, dims ? [dims.out, dims.in] : undefined));
+      return biasKey ? this.add(y, this.param(biasKey, { shape: [shape[0]] })) : y;
+    }
     if (bits && shape && shape.length === 2 && shape[1] % NBITS_BLOCK === 0) {
       const y = this.matMulNBits(x, this.nbitsParam(weightKey, bits, dims ? [dims.out, dims.in] : undefined));
       return biasKey ? this.add(y, this.param(biasKey, { shape: [shape[0]] })) : y;
@@ -342,6 +347,34 @@ export class GraphBuilder extends GraphCore {
       },
       "com.microsoft",
     );
+  }
+
+  // ---- int8 weights per output channel (com.microsoft DynamicQuantizeMatMul) ---------------------------
+  /**
+   * Checkpoint Linear weight `key` [out, in] quantised at serialisation time (server/onnx/int8-linear.ts layout):
+   * initializers `${key}.q8c` int8 [in, out] and `${key}.scales` fp32 [out].
+   */
+  int8Param(key: string, shape?: number[]): Int8Weight {
+    const dims = this.useKey(key, shape);
+    const [outF, inF] = dims ?? shape ?? [0, 0];
+    const w = this.weights;
+    let cached: Int8Matrix | null = null;
+    let served = 0;
+    // both initializers come from one quantisation, computed when the first is serialised and dropped after the second
+    const take = <T>(pick: (q: Int8Matrix) => T): T => {
+      cached ??= quantizePerChannelInt8(w!.get(key).data, outF, inF);
+      const v = pick(cached);
+      if (++served % 2 === 0) cached = null;
+      return v;
+    };
+    const q = this.lazyInitializer(`${key}.q8c`, "int8", [inF, outF], () => take((m) => m.data));
+    const scales = this.lazyInitializer(`${key}.scales`, "float32", [outF], () => take((m) => m.scales));
+    return { q, scales, outF, inF };
+  }
+
+  /** x [N, in] · dequant(W)ᵀ → [N, out] fp32; x quantised to uint8 per tensor at run time (MLAS QGEMM U8S8). */
+  dynamicQuantizeMatMul(x: Float, w: Int8Weight): F32 {
+    return this.node("DynamicQuantizeMatMul", [this.toF32(x), w.q, w.scales], "float32", {}, "com.microsoft");
   }
 
   /** RMSNorm over the last `axis..` dims with checkpoint weight `key` (kept fp32), computed in fp32. */

@@ -30,12 +30,16 @@ function model(m: BuiltModel) {
   return fromBinary(ModelProtoSchema, toBytes(m));
 }
 
-/** What a precision must change in the stored model: quantised Linear layers or 16-bit matrices. */
-function expectStoredAs(m: BuiltModel, p: Precision): void {
+/**
+ * What a precision must change in the stored model: quantised Linear layers or 16-bit matrices. `int8Ops`: the
+ * int8 build's Linear kernels (the DiT step mixes DynamicQuantizeMatMul and MatMulNBits, the rest MatMulNBits).
+ */
+function expectStoredAs(m: BuiltModel, p: Precision, int8Ops = ["MatMulNBits"]): void {
   const proto = model(m);
   const ops = new Set(proto.graph!.node.map((n) => n.opType));
   const dtypes = new Set(proto.graph!.initializer.map((t) => t.dataType));
-  expect(ops.has("MatMulNBits")).toBe(p === "int8" || p === "int4");
+  const quantOps = p === "int8" ? int8Ops : ["MatMulNBits"];
+  for (const op of quantOps) expect(ops.has(op)).toBe(p === "int8" || p === "int4");
   if (p !== "int8" && p !== "int4") expect(dtypes.has(TensorProto_DataType.BFLOAT16)).toBe(p === "bf16");
   expect(dtypes.has(TensorProto_DataType.FLOAT16)).toBe(p === "fp16");
 }
@@ -66,13 +70,22 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
     for (const p of LOWER) {
       it(`${p}: runs, stores its weights as ${p}, velocity within ${BOUND[p]} relative RMSE`, async () => {
         const m = build(p);
-        expectStoredAs(m, p);
+        expectStoredAs(m, p, ["DynamicQuantizeMatMul", "MatMulNBits"]);
         expect(toBytes(m).byteLength).toBeLessThan(0.75 * bytes32);
         const err = record(`dit_step ${p}`, relativeRmse(await run(m), ref));
         expect(err).toBeGreaterThan(0);
         expect(err).toBeLessThanOrEqual(BOUND[p]);
       });
     }
+
+    it("int8 through MatMulNBits only (int8Linear: nbits, the previous default): within the int8 bound", async () => {
+      const m = buildDitStep(w, tinyDit, { precision: "int8", crossKv: "fused", int8Linear: "nbits" });
+      expectStoredAs(m, "int8");
+      expect(model(m).graph!.node.some((n) => n.opType === "DynamicQuantizeMatMul")).toBe(false);
+      const err = record("dit_step int8 nbits", relativeRmse(await run(m), ref));
+      expect(err).toBeGreaterThan(0);
+      expect(err).toBeLessThanOrEqual(BOUND.int8);
+    });
   });
 
   describe("text encoder (Qwen3)", async () => {

@@ -159,7 +159,9 @@ function writeSilenceLatent(ctx: ConvertContext): ProducedFile {
 
 export const ditConverter: ComponentConverter = {
   component: "dit",
-  version: 1,
+  // 2: int8 dit_step multiplies through DynamicQuantizeMatMul (int8 weights per output channel) instead of
+  // MatMulNBits (docs/precision.md)
+  version: 2,
   matches: (name) => /^acestep-v15-/i.test(name),
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });

@@ -1,0 +1,69 @@
+// W8A8 Linear for ORT's CPU provider: weights int8 per output channel, activations quantised to int8 per row
+// (per token) at run time, multiplied by ai.onnx MatMulInteger (MLAS QGEMM U8S8, VNNI kernels where the CPU has
+// them). Layout: W [N, K] fp32 (checkpoint Linear [out, in]) → q [K, N] int8 (MatMulInteger's B), scales [N].
+//
+//   x [M, K] fp32 ─ a = max|x| per row ─ xq = round(x · 127 / a) + 128 (uint8, zero point 128)
+//   ─ MatMulInteger(xq, q, 128) int32 [M, N] ─ · (a / 127) [M, 1] · scales [N] ─► y [M, N] fp32
+import type { F32, Value } from "./graph-core";
+import type { GraphBuilder } from "./graph";
+
+export interface Int8Matrix {
+  /** [K, N] row-major: column n is output channel n */
+  data: Int8Array;
+  /** [N]: w[n, k] ≈ data[k, n] · scales[n] */
+  scales: Float32Array;
+}
+
+/** Symmetric per-output-channel int8 of W [n, k] (checkpoint layout), transposed to MatMulInteger's [k, n]. */
+export function quantizePerChannelInt8(w: Float32Array, n: number, k: number): Int8Matrix {
+  if (w.length !== n * k) throw new Error(`quantize: ${w.length} values for [${n}, ${k}]`);
+  const data = new Int8Array(k * n);
+  const scales = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    let amax = 0;
+    const off = r * k;
+    for (let i = 0; i < k; i++) amax = Math.max(amax, Math.abs(w[off + i]));
+    const scale = Math.fround(amax / 127 || 1);
+    scales[r] = scale;
+    for (let i = 0; i < k; i++) data[i * n + r] = Math.max(-127, Math.min(127, Math.round(w[off + i] / scale)));
+  }
+  return { data, scales };
+}
+
+/** The fp32 matrix [n, k] the int8 weight stands for (reference checks). */
+export function dequantizePerChannelInt8(m: Int8Matrix, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) out[r * k + i] = Math.fround(m.data[i * n + r] * m.scales[r]);
+  return out;
+}
+
+/** An int8 Linear weight in the graph: q [K, N] int8, scales [N] fp32. */
+export interface Int8Weight {
+  q: Value<"int8">;
+  scales: F32;
+  outF: number;
+  inF: number;
+}
+
+/** x [M, K] fp32 · dequant(W)ᵀ → [M, N] fp32, activations quantised per row (see the file comment). */
+export function int8LinearPerRow(g: GraphBuilder, x: F32, w: Int8Weight): F32 {
+  const amax = g.node("ReduceMax", [g.abs(x), g.constI64([-1], [1], "axes")], "float32", {}); // [M, 1]
+  const safe = g.node("Max", [amax, g.scalarF32(1e-30)], "float32");
+  const xq = g.cast(
+    g.add(g.node("Round", [g.mul(x, g.div(g.scalarF32(127), safe))], "float32"), g.scalarF32(128)),
+    "uint8",
+  );
+  const zp = g.tensor("zp128", "uint8", [], Uint8Array.of(128));
+  const acc = g.node("MatMulInteger", [xq, w.q, zp], "int32");
+  return g.mul(g.mul(g.cast(acc, "float32"), g.mul(safe, g.scalarF32(1 / 127))), w.scales);
+}
+
+/** An int8 weight from a matrix quantised now (benchmarks, export-time matrices). */
+export function int8Const(g: GraphBuilder, name: string, m: Int8Matrix, outF: number, inF: number): Int8Weight {
+  return {
+    q: g.tensor(`${name}.q8`, "int8", [inF, outF], m.data),
+    scales: g.constF32(m.scales, [outF], `${name}.scales`),
+    outF,
+    inF,
+  };
+}

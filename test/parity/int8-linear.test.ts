@@ -1,0 +1,68 @@
+// Int8 Linear layers through com.microsoft DynamicQuantizeMatMul (GraphBuilder int8Linear "dynamic", the DiT step's
+// int8 kernel): the per-output-channel weight quantisation and the graph's product against an independent float64
+// reference with a worst-case bound derived from the quantisation steps.
+import { describe, expect, it } from "vitest";
+import { GraphBuilder } from "../../server/onnx/graph";
+import { dequantizePerChannelInt8, quantizePerChannelInt8 } from "../../server/onnx/int8-linear";
+import { toBytes } from "../../server/onnx/serialize";
+import { MemoryWeights } from "../../server/onnx/weights";
+import { f32, randArray, rng, session } from "./helpers";
+
+describe("int8 Linear, weights per output channel, activations per tensor", () => {
+  const N = 48,
+    K = 80,
+    M = 7;
+  const r = rng(3);
+  const w = randArray(r, N * K, 0.3);
+  for (let n = 0; n < N; n++) w[n * K + ((n * 7) % K)] *= 6; // one large weight per row: scales differ per row
+
+  it("quantises each output row symmetrically to [-127, 127] within half a step, stored [in, out]", () => {
+    const q = quantizePerChannelInt8(w, N, K);
+    expect(q.data.length).toBe(K * N);
+    const d = dequantizePerChannelInt8(q, N, K);
+    for (let n = 0; n < N; n++) {
+      let amax = 0;
+      for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(w[n * K + k]));
+      expect(q.scales[n]).toBeCloseTo(amax / 127, 6);
+      for (let k = 0; k < K; k++) {
+        expect(Math.abs(q.data[k * N + n])).toBeLessThanOrEqual(127);
+        expect(Math.abs(d[n * K + k] - w[n * K + k])).toBeLessThanOrEqual(q.scales[n] / 2 + 1e-7);
+      }
+    }
+  });
+
+  it("GraphBuilder.linear (int8, dynamic) equals x·dequant(W)ᵀ + b within the activation rounding bound", async () => {
+    const b = randArray(r, N, 0.5);
+    const weights = new MemoryWeights([
+      ["w", { shape: [N, K], data: w }],
+      ["b", { shape: [N], data: b }],
+    ]);
+    const g = new GraphBuilder({ weights, precision: "int8", int8Linear: "dynamic" });
+    g.output("y", g.linear(g.input("x", "float32", [M, K]), "w", "b", { in: K, out: N }));
+    const m = g.finish({ requireAllUsed: [""] });
+    const ops = m.nodes.map((n) => n.opType);
+    expect(ops).toContain("DynamicQuantizeMatMul");
+    expect(ops).not.toContain("MatMulNBits");
+
+    const x = randArray(r, M * K, 2, 0.4);
+    const y = (await (await session(toBytes(m))).run({ x: f32(x, [M, K]) })).y.data as Float32Array;
+    const d = dequantizePerChannelInt8(quantizePerChannelInt8(w, N, K), N, K);
+    // DynamicQuantizeLinear: uint8 over [min(x, 0), max(x, 0)], step s; each activation is off by ≤ s/2
+    const s = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
+    let worstRatio = 0;
+    for (let i = 0; i < M; i++)
+      for (let n = 0; n < N; n++) {
+        let ref = b[n];
+        let l1 = 0;
+        for (let k = 0; k < K; k++) {
+          ref += x[i * K + k] * d[n * K + k];
+          l1 += Math.abs(d[n * K + k]);
+        }
+        const bound = (s / 2) * l1 + 1e-4 * (1 + Math.abs(ref));
+        const err = Math.abs(y[i * N + n] - ref);
+        expect(err).toBeLessThanOrEqual(bound);
+        worstRatio = Math.max(worstRatio, err / bound);
+      }
+    expect(worstRatio).toBeGreaterThan(0); // the activations really were quantised
+  });
+});
