@@ -30,6 +30,9 @@ const VARIANTS: Record<string, DitStepOptions> = {
   dynamic: { precision: "int8", int8Linear: "dynamic" },
   // the default (ditInt8Linear): dynamic after an RMSNorm (q/k/v, cross q, MLP gate/up), nbits after attention / SwiGLU
   mixed: { precision: "int8", int8Linear: ditInt8Linear },
+  // dynamic after an RMSNorm, per-token MatMulInteger for o_proj / down_proj
+  row: { precision: "int8", int8Linear: (k) => (ditInt8Linear(k) === "nbits" ? "dynamic-row" : "dynamic") },
+  allrow: { precision: "int8", int8Linear: "dynamic-row" },
 };
 const names = ["fp32", ...opt("--variants", "nbits,dynamic,mixed").split(",")];
 

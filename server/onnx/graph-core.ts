@@ -136,12 +136,14 @@ export interface GraphBuilderOptions {
    * Kernel of the int8 build's Linear layers: "nbits" (default) = MatMulNBits, 8-bit blocks of 32 inputs;
    * "dynamic" = com.microsoft DynamicQuantizeMatMul, int8 weights per output channel and activations quantised to
    * uint8 per tensor at run time (MLAS QGEMM U8S8: 2–3× MatMulNBits on many rows, e.g. the DiT step; see
-   * docs/precision.md). A function chooses per checkpoint weight key. int4 builds always use MatMulNBits.
+   * docs/precision.md); "dynamic-row" = the same weights, activations quantised per row (per token) in the graph
+   * and multiplied by ai.onnx MatMulInteger (server/onnx/int8-linear.ts). A function chooses per checkpoint weight
+   * key. int4 builds always use MatMulNBits.
    */
   int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
 }
 
-export type Int8Linear = "nbits" | "dynamic";
+export type Int8Linear = "nbits" | "dynamic" | "dynamic-row";
 
 export interface FinishOptions {
   /** Every provider key under one of these prefixes must have been used ("" = all keys). */

@@ -20,7 +20,7 @@ import {
 } from "./graph-core";
 
 import { quantizeBlockwise, type QuantBits, type QuantizedMatrix } from "./quantize";
-import { quantizePerChannelInt8, type Int8Matrix, type Int8Weight } from "./int8-linear";
+import { int8LinearPerRow, quantizePerChannelInt8, type Int8Matrix, type Int8Weight } from "./int8-linear";
 
 export * from "./graph-core";
 
@@ -272,8 +272,10 @@ export class GraphBuilder extends GraphCore {
   linear(x: Float, weightKey: string, biasKey?: string, dims?: { in: number; out: number }): F32 {
     const bits = nbitsOf(this.precision);
     const shape = this.shapeOf(weightKey) ?? (dims ? [dims.out, dims.in] : undefined);
-    if (bits === 8 && this.int8Linear(weightKey) === "dynamic" && shape && shape.length === 2) {
-      const y = this.dynamicQuantizeMatMul(x, this.int8Param(weightKey, dims ? [dims.out, dims.in] : undefined));
+    const kernel = bits === 8 ? this.int8Linear(weightKey) : "nbits";
+    if (kernel !== "nbits" && shape && shape.length === 2) {
+      const w = this.int8Param(weightKey, dims ? [dims.out, dims.in] : undefined);
+      const y = kernel === "dynamic" ? this.dynamicQuantizeMatMul(x, w) : int8LinearPerRow(this, this.toF32(x), w);
       return biasKey ? this.add(y, this.param(biasKey, { shape: [shape[0]] })) : y;
     }
     if (bits && shape && shape.length === 2 && shape[1] % NBITS_BLOCK === 0) {

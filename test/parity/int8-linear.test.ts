@@ -1,6 +1,7 @@
-// Int8 Linear layers through com.microsoft DynamicQuantizeMatMul (GraphBuilder int8Linear "dynamic", the DiT step's
-// int8 kernel): the per-output-channel weight quantisation and the graph's product against an independent float64
-// reference with a worst-case bound derived from the quantisation steps.
+// Int8 Linear layers through com.microsoft DynamicQuantizeMatMul and per-token MatMulInteger (GraphBuilder
+// int8Linear "dynamic" / "dynamic-row", the DiT step's int8 kernels): the per-output-channel weight quantisation,
+// and each graph's product against an independent float64 reference with a worst-case bound derived from the
+// activation quantisation step.
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../../server/onnx/graph";
 import { dequantizePerChannelInt8, quantizePerChannelInt8 } from "../../server/onnx/int8-linear";
@@ -31,38 +32,45 @@ describe("int8 Linear, weights per output channel, activations per tensor", () =
     }
   });
 
-  it("GraphBuilder.linear (int8, dynamic) equals x·dequant(W)ᵀ + b within the activation rounding bound", async () => {
-    const b = randArray(r, N, 0.5);
-    const weights = new MemoryWeights([
-      ["w", { shape: [N, K], data: w }],
-      ["b", { shape: [N], data: b }],
-    ]);
-    const g = new GraphBuilder({ weights, precision: "int8", int8Linear: "dynamic" });
-    g.output("y", g.linear(g.input("x", "float32", [M, K]), "w", "b", { in: K, out: N }));
-    const m = g.finish({ requireAllUsed: [""] });
-    const ops = m.nodes.map((n) => n.opType);
-    expect(ops).toContain("DynamicQuantizeMatMul");
-    expect(ops).not.toContain("MatMulNBits");
+  for (const kernel of ["dynamic", "dynamic-row"] as const) {
+    it(`GraphBuilder.linear (int8, ${kernel}) equals x·dequant(W)ᵀ + b within the activation rounding bound`, async () => {
+      const b = randArray(r, N, 0.5);
+      const weights = new MemoryWeights([
+        ["w", { shape: [N, K], data: w }],
+        ["b", { shape: [N], data: b }],
+      ]);
+      const g = new GraphBuilder({ weights, precision: "int8", int8Linear: kernel });
+      g.output("y", g.linear(g.input("x", "float32", [M, K]), "w", "b", { in: K, out: N }));
+      const m = g.finish({ requireAllUsed: [""] });
+      const ops = m.nodes.map((n) => n.opType);
+      expect(ops).toContain(kernel === "dynamic" ? "DynamicQuantizeMatMul" : "MatMulInteger");
+      expect(ops).not.toContain("MatMulNBits");
 
-    const x = randArray(r, M * K, 2, 0.4);
-    const y = (await (await session(toBytes(m))).run({ x: f32(x, [M, K]) })).y.data as Float32Array;
-    const d = dequantizePerChannelInt8(quantizePerChannelInt8(w, N, K), N, K);
-    // DynamicQuantizeLinear: uint8 over [min(x, 0), max(x, 0)], step s; each activation is off by ≤ s/2
-    const s = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
-    let worstRatio = 0;
-    for (let i = 0; i < M; i++)
-      for (let n = 0; n < N; n++) {
-        let ref = b[n];
-        let l1 = 0;
-        for (let k = 0; k < K; k++) {
-          ref += x[i * K + k] * d[n * K + k];
-          l1 += Math.abs(d[n * K + k]);
+      const x = randArray(r, M * K, 2, 0.4);
+      for (let k = 0; k < K; k++) x[2 * K + k] *= 10; // one loud token
+      const y = (await (await session(toBytes(m))).run({ x: f32(x, [M, K]) })).y.data as Float32Array;
+      const d = dequantizePerChannelInt8(quantizePerChannelInt8(w, N, K), N, K);
+      // dynamic: uint8 over [min(x, 0), max(x, 0)] of the whole tensor; dynamic-row: symmetric int8 per row (max|x|/127).
+      // Each activation is off by at most half its step.
+      const all = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;
+      let worstRatio = 0;
+      for (let i = 0; i < M; i++) {
+        const row = x.subarray(i * K, (i + 1) * K);
+        const step = kernel === "dynamic" ? all : Math.max(...row.map(Math.abs)) / 127;
+        for (let n = 0; n < N; n++) {
+          let ref = b[n];
+          let l1 = 0;
+          for (let k = 0; k < K; k++) {
+            ref += row[k] * d[n * K + k];
+            l1 += Math.abs(d[n * K + k]);
+          }
+          const bound = (step / 2) * l1 + 1e-4 * (1 + Math.abs(ref));
+          const err = Math.abs(y[i * N + n] - ref);
+          expect(err).toBeLessThanOrEqual(bound);
+          worstRatio = Math.max(worstRatio, err / bound);
         }
-        const bound = (s / 2) * l1 + 1e-4 * (1 + Math.abs(ref));
-        const err = Math.abs(y[i * N + n] - ref);
-        expect(err).toBeLessThanOrEqual(bound);
-        worstRatio = Math.max(worstRatio, err / bound);
       }
-    expect(worstRatio).toBeGreaterThan(0); // the activations really were quantised
-  });
+      expect(worstRatio).toBeGreaterThan(0); // the activations really were quantised
+    });
+  }
 });
