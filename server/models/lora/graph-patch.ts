@@ -55,8 +55,11 @@ const NBITS_SCALES = /(?:^|\/)([^/]+)\.scales(?:_\d+)?$/;
 interface LinearNode {
   site: LinearSite;
   node: NodeProto;
-  /** "gemm": fp32 Gemm on the (fp32 or bf16-widened) weight; "gemm16": fp16 Gemm then Cast to fp32; "nbits": MatMulNBits. */
-  kind: "gemm" | "gemm16" | "nbits";
+  /**
+   * "gemm": fp32 Gemm on the (fp32 or bf16-widened) weight; "gemm16": fp16 Gemm then Cast to fp32; "nbits":
+   * MatMulNBits; "dq": com.microsoft DynamicQuantizeMatMul (int8 per output channel, server/onnx/int8-linear.ts).
+   */
+  kind: "gemm" | "gemm16" | "nbits" | "dq";
 }
 
 function linearNodes(model: ModelProto): Map<string, LinearNode> {
@@ -76,6 +79,12 @@ function linearNodes(model: ModelProto): Map<string, LinearNode> {
       const m = (n.input[2] ?? "").match(NBITS_SCALES);
       if (!m) continue;
       out.set(m[1], { site: { key: m[1], out: intAttr(n, "N"), in: intAttr(n, "K") }, node: n, kind: "nbits" });
+    } else if (n.opType === "DynamicQuantizeMatMul") {
+      // inputs: x fp32, `${key}.q8c` int8 [in, out], `${key}.scales` fp32 [out]; the output is fp32
+      const m = (n.input[2] ?? "").match(NBITS_SCALES);
+      const q = inits.get(n.input[1]);
+      if (!m || !q || q.dims.length !== 2) continue;
+      out.set(m[1], { site: { key: m[1], out: Number(q.dims[1]), in: Number(q.dims[0]) }, node: n, kind: "dq" });
     }
   }
   return out;
@@ -83,7 +92,8 @@ function linearNodes(model: ModelProto): Map<string, LinearNode> {
 
 /**
  * The Linear weights of a graph, by checkpoint key: the transB operand of a Gemm (nn.Linear in checkpoint
- * layout, fp32 or fp16) or the weight of a com.microsoft MatMulNBits (int8/int4 weight-only builds).
+ * layout, fp32 or fp16) or the weight of a com.microsoft MatMulNBits (int8/int4 weight-only builds) or
+ * DynamicQuantizeMatMul (the CPU default's int8 DiT layers).
  */
 export function linearSites(model: ModelProto): Map<string, LinearSite> {
   return new Map([...linearNodes(model)].map(([k, v]) => [k, v.site]));
