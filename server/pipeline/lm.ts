@@ -8,9 +8,10 @@
 //
 // The ORT session, its KV cache and the whole decode loop (FSM mask, CFG, top-p over the 217 204-entry
 // logits) run in one worker thread (server/runtime/lm/lm-worker.ts): the zero-copy KV cache cannot cross a
-// worker boundary, so the loop goes to the cache. Here: the checkpoint's config and code-head rows, prompts,
-// tokenizer decode, planning; tokens/progress come back by message and an abort cancels by message. Calls on
-// one model are serialised (one decode loop at a time).
+// worker boundary, so the loop goes to the cache. The tokenizer lives there too (prompts are encoded and tokens
+// decoded by message: its ~1 s load never blocks this thread). Here: the checkpoint's config and code-head rows,
+// prompts, planning; tokens/progress come back by message and an abort cancels by message. Calls on one model are
+// serialised (one decode loop at a time).
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ModelManager } from "../models/manager";
@@ -175,7 +176,8 @@ export function lmSessionsOpened(): readonly LmOpened[] {
 interface Loaded {
   /** the model's key in the LM worker */
   key: string;
-  tokenizer: LmTokenizer;
+  /** the checkpoint's tokenizer.json (loaded in the LM worker; here only on demand, LmService.tokenizer) */
+  tokenizerPath: string;
   provider: LmProvider;
   /** intra-op threads of the session (LmService.open's `threads`, else ortThreads()) */
   threads: number;
@@ -237,8 +239,12 @@ export class LmService {
     private readonly openOptions: { threads?: number },
   ) {}
 
+  /**
+   * The checkpoint's tokenizer on the calling thread, loaded on first use (~1 s, blocking: the service itself
+   * encodes and decodes in the LM worker and never needs it here; tests and tools do).
+   */
   get tokenizer(): LmTokenizer {
-    return this.l.tokenizer;
+    return loadLmTokenizer(this.l.tokenizerPath);
   }
   /** The execution provider the LM session runs on (the session host's choice, CPU after a CUDA failure). */
   get provider(): LmProvider {
@@ -265,7 +271,7 @@ export class LmService {
   }
 
   /**
-   * The service for a converted LM entry (tokenizer loaded once per file; the session opened once in the LM
+   * The service for a converted LM entry (tokenizer and session opened once per file in the LM
    * worker on the session host's execution provider, its bytes reported to the model registry's budget).
    */
   static async open(mm: ModelManager, entry: ManifestEntry, o: { threads?: number } = {}): Promise<LmService> {
@@ -280,7 +286,6 @@ export class LmService {
       p = (async () => {
         const config = readLmConfig(dirname(mm.file(entry, "config").abs));
         const tokenizerPath = mm.file(entry, "tokenizer").abs;
-        const tokenizer = loadLmTokenizer(tokenizerPath);
         const wanted = (await mm.host().info()).provider;
         const threads = o.threads ?? ortThreads();
         const opened = await lmWorkerCall<LmOpenResult>({
@@ -300,7 +305,7 @@ export class LmService {
         const weights = fileBytes(mm, entry, ["lm", "lm_data"]);
         const l: Loaded = {
           key,
-          tokenizer,
+          tokenizerPath,
           provider: opened.provider,
           threads,
           lock: Promise.resolve(),
@@ -372,8 +377,12 @@ export class LmService {
   ): Promise<PassResult & { ids: number[] }> {
     r.signal?.throwIfAborted();
     const t0 = now();
-    const prompt = this.tokenizer.encode(a.prompt);
     const useCfg = a.cfgScale > 1 && a.uncond !== undefined;
+    const [prompt, uncondPrompt] = await lmWorkerCall<number[][]>({
+      op: "encode",
+      key: this.l.key,
+      texts: useCfg ? [a.prompt, a.uncond!] : [a.prompt],
+    });
     let passId = 0;
     const onAbort = () => lmWorkerCancel(passId);
     r.signal?.addEventListener("abort", onAbort, { once: true });
@@ -391,7 +400,7 @@ export class LmService {
           op: "pass",
           key: this.l.key,
           prompt,
-          uncondPrompt: useCfg ? this.tokenizer.encode(a.uncond!) : undefined,
+          uncondPrompt,
           cfgScale: useCfg ? a.cfgScale : 1,
           fsm: a.fsm,
           head: a.head,
@@ -417,7 +426,7 @@ export class LmService {
     }
     r.onProgress?.({ phase, step: res.tokens.length, total: a.total });
     const ids = res.tokens;
-    return { ids, text: this.tokenizer.decode(ids), tokens: ids.length, stopReason: res.stopReason, ms: now() - t0 };
+    return { ids, text: res.text, tokens: ids.length, stopReason: res.stopReason, ms: now() - t0 };
   }
 
   /**

@@ -38,6 +38,13 @@ export interface LmPassRequest {
   progressIntervalMs: number;
 }
 
+/** Token ids of each text (the worker's tokenizer: the main thread never loads the 217k-token tokenizer) */
+export interface LmEncodeRequest {
+  op: "encode";
+  key: string;
+  texts: string[];
+}
+
 export interface LmLogitsRequest {
   op: "logits";
   key: string;
@@ -48,6 +55,7 @@ export interface LmLogitsRequest {
 export type LmWorkerRequest =
   | LmOpenRequest
   | LmPassRequest
+  | LmEncodeRequest
   | LmLogitsRequest
   | { op: "stats"; key: string }
   /** dispose one model after its running passes (the memory budget released it) */
@@ -65,6 +73,8 @@ export interface LmOpenResult {
 }
 export interface LmPassResult {
   tokens: number[];
+  /** the generated tokens decoded (special tokens kept) */
+  text: string;
   stopReason: string;
 }
 export interface LmStats {

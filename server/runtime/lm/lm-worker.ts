@@ -1,7 +1,9 @@
 // The LM worker thread: owns every LM session (ORT session + in-place KV caches, kv-session.ts) and runs whole
 // decode passes, so the main event loop never runs a session step or the per-token sampling work. Started by
 // lm-worker-client.ts through lm-worker-boot.mjs (tsx loader); protocol in lm-worker-protocol.ts. The caller
-// (server/pipeline/lm.ts) reads the checkpoint's config and code-head rows, so nothing here knows the model.
+// (server/pipeline/lm.ts) reads the checkpoint's config and code-head rows, so nothing here knows the model. The
+// checkpoint's tokenizer (~1 s to load, 217k tokens) lives only here: prompts are encoded ("encode") and generated
+// tokens decoded (a pass's `text`) in this thread, so the main event loop never blocks on it.
 import { parentPort } from "node:worker_threads";
 import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../../lm";
 import { openLmKvSession, type LmKvSession } from "./kv-session";
@@ -105,7 +107,7 @@ async function pass(id: number, r: LmPassRequest): Promise<LmPassResult> {
         }
       },
     });
-    return { tokens: res.tokens, stopReason: res.stopReason };
+    return { tokens: res.tokens, text: h.tokenizer.decode(res.tokens), stopReason: res.stopReason };
   });
 }
 
@@ -138,6 +140,10 @@ async function handle(id: number, r: LmWorkerRequest): Promise<unknown> {
       return open(r);
     case "pass":
       return pass(id, r);
+    case "encode": {
+      const { tokenizer } = await get(r.key);
+      return r.texts.map((t) => tokenizer.encode(t));
+    }
     case "logits":
       return logits(r);
     case "stats":
