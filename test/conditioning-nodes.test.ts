@@ -8,6 +8,8 @@ import { NodeRegistry } from "../nodes/registry";
 import { ALL_NODES } from "../nodes/index";
 import type { ConditioningValue } from "../nodes/values";
 import { openCheckpointWeights } from "../server/checkpoints";
+import { releaseLmModels } from "../server/pipeline/lm";
+import { watchLoopGaps } from "./helpers/loop-gaps";
 
 const seen: Record<string, ConditioningValue> = {};
 const Sink = defineNode({
@@ -34,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
+  await releaseLmModels(); // stops the LM worker, which tokenized the prompts
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,6 +48,8 @@ async function run(graph: unknown) {
 
 describe("conditioning nodes", () => {
   it("encodes the exact text prompt with Qwen3-Embedding, SONG values taking precedence", async () => {
+    // the first use of the real-size tokenizer in this process: it loads in the LM worker, not on this thread
+    const gaps = watchLoopGaps();
     const r = await run({
       version: 1,
       nodes: {
@@ -58,7 +63,10 @@ describe("conditioning nodes", () => {
         s: { type: "t.condSink", inputs: { c: { node: "t", output: "conditioning" } } },
       },
     });
+    const { maxMs } = gaps.stop();
     expect(r.error).toBeNull();
+    // a tokenizer load here alone stalls the loop ~0.5 s (generous bound: a shared machine deschedules threads)
+    expect(maxMs, `max event-loop gap ${maxMs.toFixed(1)} ms`).toBeLessThan(250);
     const c = seen.s;
     expect(c.meta!.prompt).toBe(
       "# Instruction\nFill the audio semantic mask based on the given conditions:\n\n# Caption\nfrom the song\n\n# Metas\n- bpm: 120\n- timesignature: 4\n- keyscale: G major\n- duration: 30 seconds\n<|endoftext|>\n",

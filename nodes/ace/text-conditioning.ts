@@ -13,7 +13,7 @@ import {
   embedTokens,
   encodeText,
   encoderDir,
-  tokenizeForEncoder,
+  encoderTokens,
   LYRIC_MAX_TOKENS,
 } from "../../server/pipeline/text-encoder";
 
@@ -136,7 +136,7 @@ export const LyricsConditioningNode = defineNode({
     if (!lyrics.trim() && (params.instrumental || song?.instrumental)) lyrics = INSTRUMENTAL_LYRICS;
     const language = song?.language || params.language;
     const prompt = formatLyricPrompt(lyrics, language);
-    const ids = tokenizeForEncoder(encoderDir(mm, entry), prompt, LYRIC_MAX_TOKENS);
+    const ids = await encoderTokens(encoderDir(mm, entry), prompt, LYRIC_MAX_TOKENS);
     const e = embedTokens(mm, entry, ids);
     return {
       conditioning: {

@@ -1,44 +1,23 @@
-// Text side of the conditioning (acestep/handler.py `_get_text_hidden_states`, `infer_lyric_embeddings`): tokenizer of the Qwen3-Embedding folder,
-// the full encoder for captions (last_hidden_state) and the bare token-embedding lookup for lyrics.
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+// Text side of the conditioning (acestep/handler.py `_get_text_hidden_states`, `infer_lyric_embeddings`): tokenizer of
+// the Qwen3-Embedding folder (in the LM worker thread), the full encoder for captions (last_hidden_state) and the
+// bare token-embedding lookup for lyrics.
+import { closeSync, openSync, readSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { Tokenizer } from "@huggingface/tokenizers";
 import { bf16ToF32, f16ToF32 } from "../checkpoints/float16";
 import type { ModelManager } from "../models/manager";
+import { lmWorkerCall } from "../runtime/lm/lm-worker-client";
 import type { ManifestEntry } from "../models/convert/manifest";
 
 export const TEXT_MAX_TOKENS = 256;
 export const LYRIC_MAX_TOKENS = 2048;
 
-interface Loaded {
-  tok: Tokenizer;
-  /** Token ids the post-processor appends to every sequence (e.g. <|endoftext|>), measured once. */
-  suffix: number[];
-}
-const tokenizers = new Map<string, Loaded>();
-
-function loadTokenizer(dir: string): Loaded {
-  const hit = tokenizers.get(dir);
-  if (hit) return hit;
-  const json = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8"));
-  let config: Record<string, unknown> = {};
-  try {
-    config = JSON.parse(readFileSync(join(dir, "tokenizer_config.json"), "utf8"));
-  } catch {
-    // optional
-  }
-  const tok = new Tokenizer(json, config);
-  const withSpecial = tok.encode("", { add_special_tokens: true }).ids;
-  const loaded = { tok, suffix: withSpecial.map(Number) };
-  tokenizers.set(dir, loaded);
-  return loaded;
-}
-
-/** Tokenises like HF with truncation=True, max_length: content truncated, then the post-processor's tokens appended. */
-export function tokenizeForEncoder(dir: string, text: string, maxLength: number): number[] {
-  const { tok, suffix } = loadTokenizer(dir);
-  const body = tok.encode(text, { add_special_tokens: false }).ids.map(Number);
-  return [...body.slice(0, Math.max(0, maxLength - suffix.length)), ...suffix];
+/**
+ * The text encoder's token ids (server/acestep/prompts/encoder-tokenizer.ts tokenizeForEncoder) computed in the
+ * LM worker thread (server/runtime/lm/lm-worker.ts), where the tokenizer is loaded once: its ~0.5 s load (a
+ * 151k-token BPE) would stall this thread's event loop.
+ */
+export function encoderTokens(dir: string, text: string, maxLength: number): Promise<number[]> {
+  return lmWorkerCall<number[]>({ op: "encoderTokens", dir, text, maxLength });
 }
 
 export function encoderDir(mm: ModelManager, entry: ManifestEntry): string {
@@ -52,7 +31,7 @@ export async function encodeText(
   text: string,
   signal?: AbortSignal,
 ): Promise<{ data: Float32Array; shape: [number, number, number]; ids: number[] }> {
-  const ids = tokenizeForEncoder(encoderDir(mm, entry), text, TEXT_MAX_TOKENS);
+  const ids = await encoderTokens(encoderDir(mm, entry), text, TEXT_MAX_TOKENS);
   const L = ids.length;
   const out = await mm.run(
     entry,

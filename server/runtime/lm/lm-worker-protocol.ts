@@ -45,6 +45,17 @@ export interface LmEncodeRequest {
   texts: string[];
 }
 
+/**
+ * The text encoder's token ids of `text` (server/acestep/prompts/encoder-tokenizer.ts tokenizeForEncoder on the
+ * tokenizer.json in `dir`): that tokenizer's ~0.5 s load would block the main thread too, so it lives here as well.
+ */
+export interface EncoderTokensRequest {
+  op: "encoderTokens";
+  dir: string;
+  text: string;
+  maxLength: number;
+}
+
 export interface LmLogitsRequest {
   op: "logits";
   key: string;
@@ -56,6 +67,7 @@ export type LmWorkerRequest =
   | LmOpenRequest
   | LmPassRequest
   | LmEncodeRequest
+  | EncoderTokensRequest
   | LmLogitsRequest
   | { op: "stats"; key: string }
   /** dispose one model after its running passes (the memory budget released it) */

@@ -3,12 +3,14 @@
 // lm-worker-client.ts through lm-worker-boot.mjs (tsx loader); protocol in lm-worker-protocol.ts. The caller
 // (server/pipeline/lm.ts) reads the checkpoint's config and code-head rows, so nothing here knows the model. The
 // checkpoint's tokenizer (~1 s to load, 217k tokens) lives only here: prompts are encoded ("encode") and generated
-// tokens decoded (a pass's `text`) in this thread, so the main event loop never blocks on it.
+// tokens decoded (a pass's `text`) in this thread, so the main event loop never blocks on it. So does the text
+// encoder's tokenizer (Qwen3-Embedding's, "encoderTokens"), for the same reason.
 import { parentPort } from "node:worker_threads";
 import { createMetadataFsm, generateWithLogits, loadLmTokenizer, type LmTokenizer } from "../../lm";
 import { openLmKvSession, type LmKvSession } from "./kv-session";
 import { createLmLogitsFn } from "./logits-fn";
 import { createCachedSession } from "../ort-cache.mjs";
+import { tokenizeForEncoder } from "../../acestep/prompts/encoder-tokenizer";
 import {
   passCapacity,
   type LmOpenRequest,
@@ -144,6 +146,8 @@ async function handle(id: number, r: LmWorkerRequest): Promise<unknown> {
       const { tokenizer } = await get(r.key);
       return r.texts.map((t) => tokenizer.encode(t));
     }
+    case "encoderTokens":
+      return tokenizeForEncoder(r.dir, r.text, r.maxLength);
     case "logits":
       return logits(r);
     case "stats":
