@@ -1,5 +1,6 @@
 // FLAC: STREAMINFO parsing, decoding with @wasm-audio-decoders/flac, encoding with libflacjs (wasm build).
 import { createRequire } from "node:module";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { FLACDecoder } from "@wasm-audio-decoders/flac";
 import {
   checkChannels,
@@ -147,6 +148,9 @@ export async function encodeFlac(audio: Audio, opts: FlacEncodeOptions = {}): Pr
     const block = 1 << 16;
     const buf = new Int32Array(block * ch);
     for (let start = 0; start < n; start += block) {
+      // one block (~1.4 s of 48 kHz audio) takes ~10 ms: let the event loop run between blocks (HTTP, SSE), so a
+      // 30 s song's ~0.25 s of encoding never holds it in one piece
+      if (start > 0) await yieldToEventLoop();
       const len = Math.min(block, n - start);
       for (let i = 0, k = 0; i < len; i++)
         for (let c = 0; c < ch; c++) buf[k++] = quantize(audio.channels[c][start + i], bits);

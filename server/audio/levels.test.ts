@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { audioInfo, sineTone } from "./analysis";
-import { applyOutputLevels, isSilent, levelGain, stdDev } from "./levels";
+import { audioInfo, peakAndRms, sineTone } from "./analysis";
+import { applyOutputLevels, isSilent, levelGain, scale, stdDev, type LevelPolicy } from "./levels";
 import { silence, type Audio } from "./types";
 
 const tone = (amplitude: number): Audio => sineTone({ freq: [440, 660], seconds: 0.1, amplitude });
@@ -27,6 +27,23 @@ describe("output levels", () => {
     const loud = tone(1);
     expect(levelGain(loud, "comfy-std")).toBeCloseTo(1 / (5 * stdDev(loud)), 12);
     expect(stdDev(loud)).toBeCloseTo(Math.SQRT1_2, 2);
+  });
+
+  it("measures in one pass what scale() then peakAndRms() give, bit for bit, for every policy", () => {
+    const noisy = (amplitude: number): Audio => {
+      const a = tone(amplitude);
+      a.channels[1][7] = -amplitude * 1.5; // the peak on a negative sample of the second channel
+      return a;
+    };
+    for (const policy of ["ace-peak", "ace-normalize", "comfy-std", "none"] as LevelPolicy[])
+      for (const a of [noisy(0.3), noisy(3)]) {
+        const r = applyOutputLevels(a, policy, -2);
+        const gain = levelGain(a, policy, -2);
+        const ref = scale(a, gain);
+        expect(r.gain).toBe(gain);
+        expect(r.audio.channels).toEqual(ref.channels);
+        expect({ peak: r.peak, rms: r.rms }).toEqual(peakAndRms(ref));
+      }
   });
 
   it("silence guard: rms ≤ 1e-5 and peak ≤ 1e-5", () => {

@@ -46,17 +46,46 @@ export function isSilent(
 export function levelGain(audio: Audio, policy: LevelPolicy, normalizationDb = -1): number {
   if (policy === "none") return 1;
   if (policy === "comfy-std") return 1 / Math.max(5 * stdDev(audio), 1);
-  const { peak } = peakAndRms(audio);
+  return peakGain(policy, peakAndRms(audio).peak, normalizationDb);
+}
+
+function peakGain(policy: "ace-peak" | "ace-normalize", peak: number, normalizationDb: number): number {
   if (policy === "ace-peak") return peak > 1 ? 1 / peak : 1;
   return peak < 1e-6 ? 1 : 10 ** (normalizationDb / 20) / peak;
 }
 
-/** Applies a level policy and evaluates the silence guard on the result. Returns new arrays when gain ≠ 1. */
+/**
+ * Applies a level policy and evaluates the silence guard on the result. Returns new arrays when gain ≠ 1. One
+ * pass over the samples to measure, one more only when the gain is not 1 (scaling and measuring the result
+ * together, in the same order as peakAndRms): a 30 s stereo song is 2.9 M samples on the main thread.
+ */
 export function applyOutputLevels(audio: Audio, policy: LevelPolicy = "ace-peak", normalizationDb = -1): LevelResult {
-  const gain = levelGain(audio, policy, normalizationDb);
-  const out = scale(audio, gain);
-  const { peak, rms } = peakAndRms(out);
-  return { audio: out, gain, peak, rms, silent: rms <= SILENT_RMS_THRESHOLD && peak <= SILENT_PEAK_THRESHOLD };
+  const before = policy === "ace-peak" || policy === "ace-normalize" ? peakAndRms(audio) : undefined;
+  const gain = before
+    ? peakGain(policy as "ace-peak" | "ace-normalize", before.peak, normalizationDb)
+    : levelGain(audio, policy);
+  const r = gain === 1 ? { audio, ...(before ?? peakAndRms(audio)) } : scaleAndMeasure(audio, gain);
+  return { ...r, gain, silent: r.rms <= SILENT_RMS_THRESHOLD && r.peak <= SILENT_PEAK_THRESHOLD };
+}
+
+/** scale() and peakAndRms() of its result in one pass (the same float32 products, summed in the same order). */
+function scaleAndMeasure(audio: Audio, gain: number): { audio: Audio; peak: number; rms: number } {
+  let peak = 0;
+  let sum = 0;
+  let count = 0;
+  const channels = audio.channels.map((c) => {
+    const o = new Float32Array(c.length);
+    for (let i = 0; i < c.length; i++) {
+      o[i] = c[i] * gain;
+      const x = o[i];
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
+      sum += x * x;
+    }
+    count += c.length;
+    return o;
+  });
+  return { audio: { sampleRate: audio.sampleRate, channels }, peak, rms: count ? Math.sqrt(sum / count) : 0 };
 }
 
 /** Unbiased standard deviation over all channels and samples (torch.std default). */
