@@ -80,7 +80,12 @@ export class LmTokenizer {
     this.tok = new Tokenizer({ ...json, added_tokens: kept }, cfg);
 
     this.symbols = new Array<string>(TEXT_VOCAB_SIZE).fill("");
-    for (const [s, id] of Object.entries(json.model.vocab)) if (id < TEXT_VOCAB_SIZE) this.symbols[id] = s;
+    const vocab = json.model.vocab;
+    // for…in: no [key, value] array per entry (Object.entries cost ~3× as much on the 151k entries)
+    for (const sym in vocab) {
+      const id = vocab[sym];
+      if (id < TEXT_VOCAB_SIZE) this.symbols[id] = sym;
+    }
     for (const t of kept) {
       this.symbols[t.id] = t.content;
       this.specialIds.add(t.id);
