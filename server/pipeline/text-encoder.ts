@@ -2,7 +2,7 @@
 // the Qwen3-Embedding folder (in the LM worker thread), the full encoder for captions (last_hidden_state) and the
 // bare token-embedding lookup for lyrics.
 import { closeSync, openSync, readSync } from "node:fs";
-import { join, dirname } from "node:path";
+import { dirname } from "node:path";
 import { bf16ToF32, f16ToF32 } from "../checkpoints/float16";
 import type { ModelManager } from "../models/manager";
 import { lmWorkerCall } from "../runtime/lm/lm-worker-client";
