@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { defineNode, type NodeContext } from "../define-node";
 import { param } from "../params";
 import type { AudioValue } from "../values";
-import { applyOutputLevels, type LevelPolicy, type OutputFormat } from "../../server/audio/index";
+import { applyOutputLevelsYielding, type LevelPolicy, type OutputFormat } from "../../server/audio/index";
 import { saveAudioFile } from "../../server/files/save-audio";
 
 export const AUDIO_FORMATS = ["flac", "wav", "mp3", "ogg"] as const;
@@ -47,7 +47,7 @@ async function writeAudio(
     preview: boolean;
   },
 ) {
-  const lv = applyOutputLevels(audio, o.levels, o.normalizationDb);
+  const lv = await applyOutputLevelsYielding(audio, o.levels, o.normalizationDb);
   if (lv.silent && o.skipSilent) {
     ctx.result({
       kind: "text",

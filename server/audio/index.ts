@@ -19,7 +19,14 @@ export {
   type SourceInfo,
 } from "./decode";
 export { resample, resampledLength, type ResampleQuality } from "./resample";
-export { applyOutputLevels, isSilent, levelGain, type LevelPolicy, type LevelResult } from "./levels";
+export {
+  applyOutputLevels,
+  applyOutputLevelsYielding,
+  isSilent,
+  levelGain,
+  type LevelPolicy,
+  type LevelResult,
+} from "./levels";
 export { encodeAudio, formatFromPath, type EncodeOptions, type OutputFormat } from "./encode";
 export { audioInfo, sineTone, type AudioInfo, type SineToneOptions } from "./analysis";
 export { generateUuidFromParams, pythonJsonDumps, pyFloat, PyFloat, type PyJson } from "./result-key";

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { audioInfo, peakAndRms, sineTone } from "./analysis";
-import { applyOutputLevels, isSilent, levelGain, scale, stdDev, type LevelPolicy } from "./levels";
+import {
+  applyOutputLevels,
+  applyOutputLevelsYielding,
+  isSilent,
+  levelGain,
+  scale,
+  stdDev,
+  type LevelPolicy,
+} from "./levels";
 import { silence, type Audio } from "./types";
 
 const tone = (amplitude: number): Audio => sineTone({ freq: [440, 660], seconds: 0.1, amplitude });
@@ -29,7 +37,7 @@ describe("output levels", () => {
     expect(stdDev(loud)).toBeCloseTo(Math.SQRT1_2, 2);
   });
 
-  it("measures in one pass what scale() then peakAndRms() give, bit for bit, for every policy", () => {
+  it("measures in one pass what scale() then peakAndRms() give, bit for bit, for every policy (also yielding)", async () => {
     const noisy = (amplitude: number): Audio => {
       const a = tone(amplitude);
       a.channels[1][7] = -amplitude * 1.5; // the peak on a negative sample of the second channel
@@ -43,7 +51,13 @@ describe("output levels", () => {
         expect(r.gain).toBe(gain);
         expect(r.audio.channels).toEqual(ref.channels);
         expect({ peak: r.peak, rms: r.rms }).toEqual(peakAndRms(ref));
+        expect(await applyOutputLevelsYielding(a, policy, -2)).toEqual(r);
       }
+    // longer than one step of the yielding passes (2^18 samples per channel)
+    const long = sineTone({ freq: [440, 660], seconds: 12, amplitude: 1.7 });
+    const r = applyOutputLevels(long);
+    expect(await applyOutputLevelsYielding(long)).toEqual(r);
+    expect({ peak: r.peak, rms: r.rms }).toEqual(peakAndRms(scale(long, r.gain)));
   });
 
   it("silence guard: rms ≤ 1e-5 and peak ≤ 1e-5", () => {

@@ -2,6 +2,7 @@
 // Sources: ace-step/ACE-Step-1.5 acestep/handler.py (post-decode anti-clip: an item whose peak exceeds 1 is divided
 // by its peak), acestep/inference.py + audio_utils.is_audio_silent (silence guard); ComfyUI
 // comfy_extras/nodes_audio.py vae_decode_audio (divide by max(1, 5·std)).
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { peakAndRms } from "./analysis";
 import type { Audio } from "./types";
 
@@ -57,35 +58,74 @@ function peakGain(policy: "ace-peak" | "ace-normalize", peak: number, normalizat
 /**
  * Applies a level policy and evaluates the silence guard on the result. Returns new arrays when gain ≠ 1. One
  * pass over the samples to measure, one more only when the gain is not 1 (scaling and measuring the result
- * together, in the same order as peakAndRms): a 30 s stereo song is 2.9 M samples on the main thread.
+ * together, in the same order as peakAndRms).
  */
 export function applyOutputLevels(audio: Audio, policy: LevelPolicy = "ace-peak", normalizationDb = -1): LevelResult {
-  const before = policy === "ace-peak" || policy === "ace-normalize" ? peakAndRms(audio) : undefined;
+  const steps = levelSteps(audio, policy, normalizationDb);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * applyOutputLevels letting the event loop run every few milliseconds: a 30 s stereo song is 2.9 M samples, 50–100
+ * ms per pass on a busy machine, and Save Audio runs on the main thread (HTTP, SSE). The same result, bit for bit.
+ */
+export async function applyOutputLevelsYielding(
+  audio: Audio,
+  policy: LevelPolicy = "ace-peak",
+  normalizationDb = -1,
+): Promise<LevelResult> {
+  const steps = levelSteps(audio, policy, normalizationDb);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await yieldToEventLoop();
+  }
+}
+
+function* levelSteps(audio: Audio, policy: LevelPolicy, normalizationDb: number): Generator<void, LevelResult> {
+  const before = policy === "ace-peak" || policy === "ace-normalize" ? yield* measureSteps(audio, 1) : undefined;
   const gain = before
     ? peakGain(policy as "ace-peak" | "ace-normalize", before.peak, normalizationDb)
     : levelGain(audio, policy);
-  const r = gain === 1 ? { audio, ...(before ?? peakAndRms(audio)) } : scaleAndMeasure(audio, gain);
+  const r = gain === 1 ? (before ?? (yield* measureSteps(audio, 1))) : yield* measureSteps(audio, gain);
   return { ...r, gain, silent: r.rms <= SILENT_RMS_THRESHOLD && r.peak <= SILENT_PEAK_THRESHOLD };
 }
 
-/** scale() and peakAndRms() of its result in one pass (the same float32 products, summed in the same order). */
-function scaleAndMeasure(audio: Audio, gain: number): { audio: Audio; peak: number; rms: number } {
+/** Samples of one channel measured between two yields of measureSteps (~1–3 ms). */
+const STEP_SAMPLES = 1 << 18;
+
+/**
+ * peakAndRms of `audio` scaled by `gain` (scale() into new arrays unless the gain is 1): the same float32
+ * products, summed in the same order, yielding after every STEP_SAMPLES samples.
+ */
+function* measureSteps(audio: Audio, gain: number): Generator<void, { audio: Audio; peak: number; rms: number }> {
+  const out =
+    gain === 1
+      ? audio
+      : { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => new Float32Array(c.length)) };
   let peak = 0;
   let sum = 0;
   let count = 0;
-  const channels = audio.channels.map((c) => {
-    const o = new Float32Array(c.length);
-    for (let i = 0; i < c.length; i++) {
-      o[i] = c[i] * gain;
-      const x = o[i];
-      const a = x < 0 ? -x : x;
-      if (a > peak) peak = a;
-      sum += x * x;
+  for (let ch = 0; ch < audio.channels.length; ch++) {
+    const c = audio.channels[ch];
+    const o = out.channels[ch];
+    for (let from = 0; from < c.length; from += STEP_SAMPLES) {
+      const to = Math.min(c.length, from + STEP_SAMPLES);
+      for (let i = from; i < to; i++) {
+        if (o !== c) o[i] = c[i] * gain;
+        const x = o[i];
+        const a = x < 0 ? -x : x;
+        if (a > peak) peak = a;
+        sum += x * x;
+      }
+      yield;
     }
     count += c.length;
-    return o;
-  });
-  return { audio: { sampleRate: audio.sampleRate, channels }, peak, rms: count ? Math.sqrt(sum / count) : 0 };
+  }
+  return { audio: out, peak, rms: count ? Math.sqrt(sum / count) : 0 };
 }
 
 /** Unbiased standard deviation over all channels and samples (torch.std default). */
