@@ -46,7 +46,9 @@ function cli(
 ): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(process.execPath, ["bin/acestep.mjs", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ACESTEP_THREADS: "1", ...env },
+    // no relaunch (bin/relaunch.mjs): the test SIGKILLs this very process as "the worker", and a relaunched worker
+    // would go on for up to 0.5 s after its launcher died
+    env: { ...process.env, ACESTEP_THREADS: "1", ACESTEP_MALLOC_RELAUNCH: "off", ...env },
   });
   children.push(child);
   let err = "";
