@@ -2,7 +2,7 @@
 // Sources: ace-step/ACE-Step-1.5 acestep/handler.py (post-decode anti-clip: an item whose peak exceeds 1 is divided
 // by its peak), acestep/inference.py + audio_utils.is_audio_silent (silence guard); ComfyUI
 // comfy_extras/nodes_audio.py vae_decode_audio (divide by max(1, 5·std)).
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { runSteps, runStepsYielding, type Steps } from "../acestep/steps";
 import { peakAndRms } from "./analysis";
 import type { Audio } from "./types";
 
@@ -61,31 +61,22 @@ function peakGain(policy: "ace-peak" | "ace-normalize", peak: number, normalizat
  * together, in the same order as peakAndRms).
  */
 export function applyOutputLevels(audio: Audio, policy: LevelPolicy = "ace-peak", normalizationDb = -1): LevelResult {
-  const steps = levelSteps(audio, policy, normalizationDb);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return runSteps(levelSteps(audio, policy, normalizationDb));
 }
 
 /**
  * applyOutputLevels letting the event loop run every few milliseconds: a 30 s stereo song is 2.9 M samples, 50–100
  * ms per pass on a busy machine, and Save Audio runs on the main thread (HTTP, SSE). The same result, bit for bit.
  */
-export async function applyOutputLevelsYielding(
+export function applyOutputLevelsYielding(
   audio: Audio,
   policy: LevelPolicy = "ace-peak",
   normalizationDb = -1,
 ): Promise<LevelResult> {
-  const steps = levelSteps(audio, policy, normalizationDb);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    await yieldToEventLoop();
-  }
+  return runStepsYielding(levelSteps(audio, policy, normalizationDb));
 }
 
-function* levelSteps(audio: Audio, policy: LevelPolicy, normalizationDb: number): Generator<void, LevelResult> {
+function* levelSteps(audio: Audio, policy: LevelPolicy, normalizationDb: number): Steps<LevelResult> {
   const before = policy === "ace-peak" || policy === "ace-normalize" ? yield* measureSteps(audio, 1) : undefined;
   const gain = before
     ? peakGain(policy as "ace-peak" | "ace-normalize", before.peak, normalizationDb)
@@ -101,7 +92,7 @@ const STEP_SAMPLES = 1 << 18;
  * peakAndRms of `audio` scaled by `gain` (scale() into new arrays unless the gain is 1): the same float32
  * products, summed in the same order, yielding after every STEP_SAMPLES samples.
  */
-function* measureSteps(audio: Audio, gain: number): Generator<void, { audio: Audio; peak: number; rms: number }> {
+function* measureSteps(audio: Audio, gain: number): Steps<{ audio: Audio; peak: number; rms: number }> {
   const out =
     gain === 1
       ? audio

@@ -16,6 +16,13 @@
 //   bit for bit and the rest differ by ≤ 5e-7.
 
 import { type FloatDtype, roundTo } from "../numeric";
+import { runSteps, type Steps } from "../steps";
+
+/**
+ * Values drawn between two yields of the step-wise generators: ~10 ms for the CUDA Philox path in a process's
+ * first call (unoptimised code), ~1–2 ms once optimised; a 30 s song's initial noise is 48 000 values per item.
+ */
+const NOISE_STEP = 8192;
 
 // ---------------------------------------------------------------- Philox4x32-10
 
@@ -144,8 +151,14 @@ export class TorchCudaGenerator {
 
   /** `torch.randn(n, generator=this, device="cuda", dtype)` flattened. */
   randn(n: number, dtype: FloatDtype = "bf16"): Float32Array {
+    return runSteps(this.randnSteps(n, dtype));
+  }
+
+  /** randn as steps of NOISE_STEP values (server/acestep/steps.ts). */
+  *randnSteps(n: number, dtype: FloatDtype = "bf16"): Steps<Float32Array> {
     const out = new Float32Array(n);
     if (n === 0) return out;
+    let done = 0;
     const { stride, counterOffset } = cudaExecutionPolicy(n, this.device);
     const base = this.offset / 4; // curand skipahead(offset) with offset a multiple of 4
     const key = splitSeed(this.seed);
@@ -161,6 +174,7 @@ export class TorchCudaGenerator {
         normal4(key, thread, base + loop, vals, Math.min(UNROLL, Math.ceil((n - k0 - thread) / stride)));
         for (let lane = 0, k = k0 + thread; lane < UNROLL && k < n; lane++, k += stride)
           out[k] = roundTo(vals[lane], dtype);
+        if (++done % NOISE_STEP === 0) yield;
       }
     }
     this.offset += counterOffset;
@@ -240,13 +254,24 @@ export class TorchCpuGenerator {
 
   /** `torch.randn(n, generator=this)` in float32 on the CPU. */
   randn(n: number): Float32Array {
+    return runSteps(this.randnSteps(n));
+  }
+
+  /** randn as steps of about NOISE_STEP values (server/acestep/steps.ts). */
+  *randnSteps(n: number): Steps<Float32Array> {
     const out = new Float32Array(n);
     if (n < 16) {
       for (let i = 0; i < n; i++) out[i] = Math.fround(this.serialNormal());
       return out;
     }
-    for (let i = 0; i < n; i++) out[i] = this.uniformF32();
-    for (let i = 0; i + 16 <= n; i += 16) normalFill16(out, i);
+    for (let i = 0; i < n; i++) {
+      out[i] = this.uniformF32();
+      if ((i + 1) % NOISE_STEP === 0) yield;
+    }
+    for (let i = 0; i + 16 <= n; i += 16) {
+      normalFill16(out, i);
+      if ((i + 16) % NOISE_STEP === 0) yield;
+    }
     if (n % 16 !== 0) {
       const start = n - 16;
       for (let i = 0; i < 16; i++) out[start + i] = this.uniformF32();
@@ -281,10 +306,15 @@ export interface RandnOptions {
 
 /** `torch.randn(n, generator=torch.Generator(device).manual_seed(seed), dtype)` flattened. */
 export function seededRandn(seed: number | bigint, n: number, opts: RandnOptions = {}): Float32Array {
+  return runSteps(seededRandnSteps(seed, n, opts));
+}
+
+/** seededRandn as steps (server/acestep/steps.ts): a caller on the main thread lets the event loop run between them. */
+export function seededRandnSteps(seed: number | bigint, n: number, opts: RandnOptions = {}): Steps<Float32Array> {
   const backend = opts.backend ?? "cuda";
   if (backend === "cpu") {
     if (opts.dtype && opts.dtype !== "fp32") throw new RangeError("CPU noise parity is implemented for fp32 only");
-    return new TorchCpuGenerator(seed).randn(n);
+    return new TorchCpuGenerator(seed).randnSteps(n);
   }
-  return new TorchCudaGenerator(seed, opts.device).randn(n, opts.dtype ?? "bf16");
+  return new TorchCudaGenerator(seed, opts.device).randnSteps(n, opts.dtype ?? "bf16");
 }

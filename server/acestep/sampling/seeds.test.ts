@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { seededRandn } from "./noise";
-import { batchNoise, configSeedsToSeedString, prepareSeeds, resolveSeeds, sdeStepNoise } from "./seeds";
+import {
+  batchNoise,
+  batchNoiseYielding,
+  configSeedsToSeedString,
+  prepareSeeds,
+  resolveSeeds,
+  sdeStepNoise,
+} from "./seeds";
 
 /** A deterministic stand-in for random seeds: 1000, 1001, … */
 function counter(start = 1000) {
@@ -72,6 +79,29 @@ describe("batch noise", () => {
     expect(usedSeeds).toEqual([3, 77]);
     expect(noise.subarray(0, 32)).toEqual(seededRandn(3, 32, { dtype: "fp32" }));
     expect(noise.subarray(32)).toEqual(seededRandn(77, 32, { dtype: "fp32" }));
+  });
+});
+
+describe("batch noise, yielding", () => {
+  it("draws the same noise as batchNoise, letting the event loop run between slices of values", async () => {
+    // 2 items × 750 frames × 64 channels (a 30 s song): 96 000 values, drawn in slices of 8192
+    let immediates = 0;
+    let on = true;
+    const spin = () => {
+      immediates++;
+      if (on) setImmediate(spin);
+    };
+    for (const opts of [{ dtype: "bf16" as const }, { backend: "cpu" as const }]) {
+      const sync = batchNoise([5, 6], 750, 64, opts);
+      immediates = 0;
+      on = true;
+      setImmediate(spin);
+      const yielded = await batchNoiseYielding([5, 6], 750, 64, opts);
+      on = false;
+      expect(yielded).toEqual(sync);
+      // the sync batchNoise would let none run until it returns
+      expect(immediates).toBeGreaterThanOrEqual(8);
+    }
   });
 });
 

@@ -3,7 +3,8 @@
 // of `prepare_noise` in the model files (seed < 0 or None → unseeded noise). Documented in
 // ace-step/ACE-Step-1.5 docs/ja/INFERENCE.md (GenerationConfig.seeds / use_random_seed, GenerationParams.seed).
 
-import { type RandnOptions, seededRandn } from "./noise";
+import { type RandnOptions, seededRandn, seededRandnSteps } from "./noise";
+import { runSteps, runStepsYielding, type Steps } from "../steps";
 
 /** Source of fresh random seeds; upstream uses `random.randint(0, 2**32 - 1)`. */
 export type SeedSource = () => number;
@@ -120,14 +121,35 @@ export function batchNoise(
   opts: RandnOptions = {},
   rand: SeedSource = randomSeed,
 ): BatchNoise {
+  return runSteps(batchNoiseSteps(seeds, frames, channels, opts, rand));
+}
+
+/** batchNoise letting the event loop run every few milliseconds (the sampler draws it on the main thread). */
+export function batchNoiseYielding(
+  seeds: readonly number[],
+  frames: number,
+  channels = 64,
+  opts: RandnOptions = {},
+  rand: SeedSource = randomSeed,
+): Promise<BatchNoise> {
+  return runStepsYielding(batchNoiseSteps(seeds, frames, channels, opts, rand));
+}
+
+function* batchNoiseSteps(
+  seeds: readonly number[],
+  frames: number,
+  channels: number,
+  opts: RandnOptions,
+  rand: SeedSource,
+): Steps<BatchNoise> {
   const per = frames * channels;
   const noise = new Float32Array(seeds.length * per);
   const usedSeeds: number[] = [];
-  seeds.forEach((s, i) => {
+  for (const [i, s] of seeds.entries()) {
     const used = s < 0 ? rand() : s;
     usedSeeds.push(used);
-    noise.set(seededRandn(used, per, opts), i * per);
-  });
+    noise.set(yield* seededRandnSteps(used, per, opts), i * per);
+  }
   return { noise, usedSeeds };
 }
 

@@ -32,7 +32,7 @@ import { MomentumBuffer, adg, apg, cfg, cfgIntervalApplies, guidanceEnabled } fr
 import { coverSteps } from "../../acestep/sampling/cover-strength";
 import type { RandnOptions } from "../../acestep/sampling/noise";
 import { type Schedule, buildSchedule } from "../../acestep/sampling/schedule";
-import { type SeedSource, batchNoise, randomSeed, sdeStepNoise } from "../../acestep/sampling/seeds";
+import { type SeedSource, batchNoiseYielding, randomSeed, sdeStepNoise } from "../../acestep/sampling/seeds";
 import {
   type SamplerMode,
   type Solver,
@@ -332,7 +332,7 @@ export async function sampleLatents(opts: SampleLatentsOptions): Promise<SampleL
     noise = opts.noise;
     if (opts.seeds) seeds = opts.seeds.map((s) => (s < 0 ? rand() : s));
   } else if (opts.seeds) {
-    const drawn = batchNoise(opts.seeds, T, C, opts.noiseOptions, rand);
+    const drawn = await batchNoiseYielding(opts.seeds, T, C, opts.noiseOptions, rand);
     noise = drawn.noise;
     seeds = drawn.usedSeeds;
   } else {
