@@ -4,8 +4,11 @@
 // a stage that cannot fit is refused before any session loads. With the LM, warm runs and the KV cache:
 // memory-plan.full.test.ts.
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ModelManager } from "../server/models/manager";
+import { cachedFilesOf, prefetchFiles } from "../server/runtime/ort-cache.mjs";
 import { fitBatch, peakBytes, planRelease, stageRefusal, type LoadedSessionInfo } from "../server/models/memory-plan";
 import type { NodeStage } from "../server/engine/stages";
 import { budgetApps } from "./helpers/budget-runs";
@@ -257,4 +260,88 @@ describe("a run under a fake budget", () => {
     expect(load).not.toHaveBeenCalled();
     expect(app.models.registry().status().loaded).toEqual([]);
   }, 120_000);
+});
+
+describe("prefetching the files of later stages", () => {
+  const dirs: string[] = [];
+  const managers: ModelManager[] = [];
+  afterAll(async () => {
+    for (const m of managers) await m.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const manager = (dataDir: string, prefetch: (paths: string[]) => unknown) => {
+    const m = new ModelManager({
+      modelsDir: null,
+      dataDir,
+      demoModelsDir: process.env.ACESTEP_DEMO_MODELS ?? null,
+      threads: 1,
+      prefetch,
+      prefetchMinBytes: 0,
+    });
+    managers.push(m);
+    return m;
+  };
+  const stage = (runId: string, nodeId: string, later: NodeStage["later"]): NodeStage => ({
+    runId,
+    nodeId,
+    nodeType: "x",
+    uses: [],
+    later,
+  });
+
+  it("a run's first stage hands over the model files of the sessions it creates later, then their ORT cache entries", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "acestep-prefetch-"));
+    dirs.push(dataDir);
+    const calls: string[][] = [];
+    const mm = manager(dataDir, (p) => calls.push(p));
+    const te = await mm.find("text-encoder");
+    const teUse = {
+      nodeId: "text",
+      nodeType: "ace.textConditioning",
+      uses: [
+        { nodeId: "text", port: "textEncoder", model: { kind: "TEXT_ENCODER", id: te.name }, roles: ["text_encoder"] },
+      ],
+    };
+    await mm.prepareStage(stage("A", "lm", [teUse]));
+    await mm.prepareStage(stage("A", "cover", [teUse])); // once per run
+    const modelFile = mm.file(te, "text_encoder").abs;
+    expect(calls).toHaveLength(1);
+    expect(calls[0][0]).toBe(modelFile);
+
+    // the session is created (and its optimized graph cached); loaded sessions are not prefetched
+    await mm.run(te, "text_encoder", {
+      input_ids: { type: "int64", dims: [1, 2], data: BigInt64Array.from([1n, 2n]) },
+      attention_mask: { type: "int64", dims: [1, 2], data: BigInt64Array.from([1n, 1n]) },
+    });
+    await mm.prepareStage(stage("B", "lm", [teUse]));
+    expect(calls).toHaveLength(1);
+
+    // a new process on the same data folder: the cached graph and its data file, not the model file
+    const fresh: string[][] = [];
+    const mm2 = manager(dataDir, (p) => fresh.push(p));
+    await mm2.find("text-encoder");
+    await mm2.prepareStage(stage("C", "lm", [teUse]));
+    expect(fresh).toHaveLength(1);
+    const cacheDir = join(dataDir, "ort-cache");
+    expect(fresh[0].length).toBeGreaterThanOrEqual(1);
+    for (const p of fresh[0]) {
+      expect(p.startsWith(cacheDir)).toBe(true);
+      expect(p).toContain(mm2.optimizedCache(te, "text_encoder")!.key);
+    }
+  });
+
+  it("the reader process reads every file it is given and skips a missing one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "acestep-prefetch-"));
+    dirs.push(dir);
+    const a = join(dir, "a.bin");
+    writeFileSync(a, new Uint8Array(3 << 20));
+    const child = prefetchFiles([a, join(dir, "missing.bin"), a]);
+    expect(child).not.toBeNull();
+    const code = await new Promise<number | null>((res) => child!.on("exit", res));
+    expect(code).toBe(0);
+    expect(cachedFilesOf({ dir, key: "a.bin" })).toEqual([]);
+    writeFileSync(join(dir, "m.x.k-cpu-all-1.onnx"), "g");
+    writeFileSync(join(dir, "m.x.k-cpu-all-1.onnx.tmp-1-2"), "partial");
+    expect(cachedFilesOf({ dir, key: "m.x.k" })).toEqual([join(dir, "m.x.k-cpu-all-1.onnx")]);
+  });
 });

@@ -2,9 +2,11 @@
 // configured (tiny checkpoints fabricated and converted on first use), and ORT sessions
 // for their files through the worker-thread runtime.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { freemem } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files/atomic";
+import { cachedFilesOf, prefetchFiles } from "../runtime/ort-cache.mjs";
 import { OFFICIAL_DIRS } from "../checkpoints/layout";
 import { TINY_FOLDERS, writeTinyCheckpoints, type TinyFolder } from "../checkpoints/tiny";
 import { ensureDemoLora } from "./lora/write";
@@ -50,6 +52,13 @@ export interface ModelManagerOptions {
    * sessions from the saved optimized graphs. Default `<dataDir>/ort-cache`; null turns it off.
    */
   ortCacheDir?: string | null;
+  /**
+   * Reads files into the page cache in the background (default: server/runtime/ort-cache.mjs prefetchFiles); a
+   * run's first stage hands it the files of the sessions its later stages will create (prepareStage).
+   */
+  prefetch?: (paths: string[]) => unknown;
+  /** Below this many bytes in all the prefetcher is not started (default 64 MiB: small models load at once). */
+  prefetchMinBytes?: number;
   logger?: (m: string) => void;
 }
 
@@ -458,6 +467,56 @@ export class ModelManager {
       await reg.unload(r.id);
       this.opts.logger?.(`released ${r.id} before node "${stage.nodeId}" (${r.why})`);
     }
+    if (!this.prefetchedRuns.has(stage.runId)) {
+      this.prefetchedRuns.add(stage.runId);
+      while (this.prefetchedRuns.size > 32) this.prefetchedRuns.delete(this.prefetchedRuns.values().next().value!);
+      this.prefetchLater(later.flatMap((l) => l.keys));
+    }
+  }
+
+  /** Runs whose later sessions' files were handed to the prefetcher (once per run, at its first stage). */
+  private readonly prefetchedRuns = new Set<string>();
+
+  /**
+   * Starts reading the files of the sessions a run will create later (not loaded now): their cached optimized
+   * graphs when the ORT cache has them, else their model files, in the order the stages come, as many as the
+   * machine's available memory holds. On a cold page cache a full-size session is created from disk (the fp32
+   * text encoder's cache entry alone is 4.1 GB); read during the stages before it (the LM's decode), its creation
+   * finds the bytes in memory.
+   */
+  private prefetchLater(keys: readonly SessionKey[]): void {
+    const loaded = new Set(
+      this.registry()
+        .status()
+        .loaded.map((l) => l.id),
+    );
+    const entries = Object.values(this.manifest?.entries ?? {});
+    const paths: string[] = [];
+    let room = freemem() - 2 ** 30; // leave 1 GiB for everything else
+    for (const k of keys) {
+      const entry = entries.find((e) => e.name === k.model);
+      if (!entry || loaded.has(`${k.model}/${k.role}`)) continue;
+      const cache = this.optimizedCache(entry, k.role);
+      const cached = cache ? cachedFilesOf(cache) : [];
+      const data = entry.files.find((x) => x.role === `${k.role}_data`);
+      const files = cached.length
+        ? cached
+        : [this.file(entry, k.role).abs, ...(data ? [join(this.modelsDir, data.path)] : [])];
+      for (const f of files) {
+        if (paths.includes(f)) continue;
+        const size = fileSize(f);
+        if (size > room) return this.startPrefetch(paths);
+        room -= size;
+        paths.push(f);
+      }
+    }
+    this.startPrefetch(paths);
+  }
+
+  private startPrefetch(paths: string[]): void {
+    // small models (the demo weights) load in milliseconds: not worth a reader process
+    if (paths.length && paths.reduce((sum, f) => sum + fileSize(f), 0) >= (this.opts.prefetchMinBytes ?? 64 * 2 ** 20))
+      (this.opts.prefetch ?? prefetchFiles)(paths);
   }
 
   /**
@@ -555,5 +614,13 @@ export class ModelManager {
     this.hostInstance = null;
     this.registryInstance = null;
     this.registered.clear();
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

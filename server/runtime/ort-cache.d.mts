@@ -20,3 +20,7 @@ export function createCachedSession<T>(
   cache: OptimizedCache | undefined,
   o: OptimizedCacheShape,
 ): Promise<{ session: T; cache: "hit" | "saved" | "off" }>;
+
+export function prefetchFiles(paths: string[]): import("node:child_process").ChildProcess | null;
+
+export function cachedFilesOf(cache: OptimizedCache): string[];

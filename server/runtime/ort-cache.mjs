@@ -126,9 +126,10 @@ function dataFileOf(file) {
 }
 
 const READ_AHEAD_MIN_BYTES = 256 * 2 ** 20;
+// reads each file named on its command line once, front to back (an unreadable one is skipped)
 const READER =
-  'const fs=require("fs");const fd=fs.openSync(process.argv[1],"r");const b=Buffer.allocUnsafe(8<<20);' +
-  "while(fs.readSync(fd,b,0,b.length,null)>0);";
+  'const fs=require("fs");const b=Buffer.allocUnsafe(8<<20);for(const p of process.argv.slice(1)){try{' +
+  'const fd=fs.openSync(p,"r");while(fs.readSync(fd,b,0,b.length,null)>0);fs.closeSync(fd)}catch{}}';
 
 /**
  * Reads a large cached data file through the page cache in a separate process while ORT creates the session. ORT
@@ -142,13 +143,39 @@ function readAhead(path) {
   if (!path) return;
   try {
     if (statSync(path).size < READ_AHEAD_MIN_BYTES) return;
-    const child = spawn(process.execPath, ["-e", READER, path], {
+  } catch {
+    return; // no file: ORT reports it
+  }
+  prefetchFiles([path]);
+}
+
+/**
+ * Reads `paths` through the page cache one after the other in one background process (READER), so that sessions
+ * created later find their files in memory. Returns the reader, or null when it could not start (nothing breaks:
+ * the session reads the files itself).
+ */
+export function prefetchFiles(paths) {
+  if (paths.length === 0) return null;
+  try {
+    const child = spawn(process.execPath, ["-e", READER, ...paths], {
       stdio: "ignore",
       env: { ...process.env, NODE_OPTIONS: "" },
     });
-    child.on("error", () => {}); // no reader: ORT reads the file itself
+    child.on("error", () => {}); // no reader: ORT reads the files itself
     child.unref();
+    return child;
   } catch {
-    // as above
+    return null;
+  }
+}
+
+/** The files of `cache`'s entries (the optimized graphs of one model file and their data files); [] when none. */
+export function cachedFilesOf(cache) {
+  try {
+    return readdirSync(cache.dir)
+      .filter((f) => f.startsWith(`${cache.key}-`) && !f.includes(".tmp-"))
+      .map((f) => join(cache.dir, f));
+  } catch {
+    return [];
   }
 }
