@@ -8,7 +8,8 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { openCheckpointWeights } from "../server/checkpoints";
 import { ditConfigFromJson } from "../server/models/dit/config";
-import { buildDitStep, ditInt8Linear, type DitStepOptions } from "../server/models/dit/dit-step";
+import { buildDitStep, type DitStepOptions } from "../server/models/dit/dit-step";
+import { mixedInt8Linear } from "../server/onnx/int8-linear";
 import { builderWeights } from "../server/models/convert/weights-adapter";
 import { relativeRmse } from "../server/onnx/error-metrics";
 import { writeModel } from "../server/onnx/serialize";
@@ -28,10 +29,10 @@ const VARIANTS: Record<string, DitStepOptions> = {
   fp32: { precision: "bf16" },
   nbits: { precision: "int8", int8Linear: "nbits" },
   dynamic: { precision: "int8", int8Linear: "dynamic" },
-  // the default (ditInt8Linear): dynamic after an RMSNorm (q/k/v, cross q, MLP gate/up), nbits after attention / SwiGLU
-  mixed: { precision: "int8", int8Linear: ditInt8Linear },
+  // the default (mixedInt8Linear): dynamic after an RMSNorm (q/k/v, cross q, MLP gate/up), nbits after attention / SwiGLU
+  mixed: { precision: "int8", int8Linear: mixedInt8Linear },
   // dynamic after an RMSNorm, per-token MatMulInteger for o_proj / down_proj
-  row: { precision: "int8", int8Linear: (k) => (ditInt8Linear(k) === "nbits" ? "dynamic-row" : "dynamic") },
+  row: { precision: "int8", int8Linear: (k) => (mixedInt8Linear(k) === "nbits" ? "dynamic-row" : "dynamic") },
   allrow: { precision: "int8", int8Linear: "dynamic-row" },
 };
 const names = ["fp32", ...opt("--variants", "nbits,dynamic,mixed").split(",")];

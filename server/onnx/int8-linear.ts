@@ -4,7 +4,7 @@
 //
 //   x [M, K] fp32 ─ a = max|x| per row ─ xq = round(x · 127 / a) + 128 (uint8, zero point 128)
 //   ─ MatMulInteger(xq, q, 128) int32 [M, N] ─ · (a / 127) [M, 1] · scales [N] ─► y [M, N] fp32
-import type { F32, Value } from "./graph-core";
+import type { F32, Int8Linear, Value } from "./graph-core";
 import type { GraphBuilder } from "./graph";
 
 export interface Int8Matrix {
@@ -67,3 +67,21 @@ export function int8Const(g: GraphBuilder, name: string, m: Int8Matrix, outF: nu
     inF,
   };
 }
+
+/**
+ * Linear layers whose input is not an RMSNorm output: o_proj (attention output) and down_proj (SwiGLU product),
+ * whose tokens and channels vary in magnitude, and embed_tokens (the lyric encoder's input: raw Qwen3 embedding
+ * rows, never normalised; one Linear of 1024 inputs, under 1 % of that encoder's multiply-adds).
+ */
+const UNNORMED_INPUT = /\.(self_attn|cross_attn)\.o_proj\.weight$|\.mlp\.down_proj\.weight$|(^|\.)embed_tokens\.weight$/;
+
+/**
+ * The int8 kernel per Linear of the transformers that run on hundreds of tokens (DiT step, text encoder, lyric
+ * encoder): DynamicQuantizeMatMul (int8 weights per output channel, activations uint8 per tensor, MLAS QGEMM: 2–3×
+ * MatMulNBits at hundreds of rows) where the input is an RMSNorm output (q/k/v, cross-attention q, MLP gate/up:
+ * every token at unit RMS, so one activation scale fits them all); MatMulNBits (8-bit blocks of 32, activations
+ * int8 per block) for UNNORMED_INPUT. Measured in docs/precision.md ("The int8 DiT step's kernels", "int8 kernels
+ * of the text and lyric encoders"). The LM's decode (2 rows) keeps MatMulNBits throughout.
+ */
+export const mixedInt8Linear = (weightKey: string): Int8Linear =>
+  UNNORMED_INPUT.test(weightKey) ? "nbits" : "dynamic";

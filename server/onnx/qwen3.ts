@@ -18,7 +18,8 @@ import {
   swiGluMlp,
   type SeqShape,
 } from "./blocks";
-import { GraphBuilder, type BuiltModel, type F32, type I64, type Precision } from "./graph";
+import { GraphBuilder, type BuiltModel, type F32, type I64, type Int8Linear, type Precision } from "./graph";
+import { mixedInt8Linear } from "./int8-linear";
 import type { Weights } from "./weights";
 import type { Qwen3Config } from "../checkpoints/layout/qwen3";
 
@@ -81,12 +82,23 @@ export interface Qwen3BuildOptions {
   /** key prefix of the decoder body: "" for Qwen3-Embedding, "model." for the LMs */
   prefix?: string;
   name?: string;
+  /**
+   * Kernel of the int8 build's Linear layers (GraphBuilderOptions.int8Linear). Default: mixedInt8Linear
+   * (server/onnx/int8-linear.ts): DynamicQuantizeMatMul for the RMSNorm-fed q/k/v and gate/up, MatMulNBits for
+   * self_attn.o_proj and mlp.down_proj (docs/precision.md). The LM graph (lm-graph.ts) does not use this builder.
+   */
+  int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
 }
 
 /** Qwen3-Embedding text encoder: last_hidden_state after the final RMSNorm. */
 export function buildQwen3TextEncoder(weights: Weights, cfg: Qwen3Config, opts: Qwen3BuildOptions = {}): BuiltModel {
   const prefix = opts.prefix ?? "";
-  const g = new GraphBuilder({ weights, precision: opts.precision, name: opts.name ?? "qwen3_text_encoder" });
+  const g = new GraphBuilder({
+    weights,
+    precision: opts.precision,
+    int8Linear: opts.int8Linear ?? mixedInt8Linear,
+    name: opts.name ?? "qwen3_text_encoder",
+  });
   const ids = g.input("input_ids", "int64", ["batch", "seq"]);
   const am = g.input("attention_mask", "int64", ["batch", "seq"]);
   const seq = seqShape(g, ids);

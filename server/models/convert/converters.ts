@@ -75,7 +75,9 @@ function writeRawTensor(ctx: ConvertContext, key: string, file: string, role: st
 
 export const textEncoderConverter: ComponentConverter = {
   component: "text-encoder",
-  version: 1,
+  // 2: an int8 text_encoder.onnx multiplies q/k/v and gate/up through DynamicQuantizeMatMul (mixedInt8Linear,
+  // docs/precision.md)
+  version: 2,
   matches: (name) => /^Qwen3-Embedding/i.test(name),
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });
@@ -160,8 +162,8 @@ function writeSilenceLatent(ctx: ConvertContext): ProducedFile {
 export const ditConverter: ComponentConverter = {
   component: "dit",
   // 2: int8 dit_step multiplies through DynamicQuantizeMatMul (int8 weights per output channel) instead of
-  // MatMulNBits (docs/precision.md)
-  version: 2,
+  // MatMulNBits (docs/precision.md); 3: so does the int8 lyric_encoder.onnx (the same mixedInt8Linear rule)
+  version: 3,
   matches: (name) => /^acestep-v15-/i.test(name),
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });

@@ -21,6 +21,7 @@ import {
 } from "../../onnx/blocks";
 import { layerTypeOf } from "../../onnx/encoder-layers";
 import { GraphBuilder, type BuiltModel, type F32, type Int8Linear, type Precision } from "../../onnx/graph";
+import { mixedInt8Linear } from "../../onnx/int8-linear";
 import type { Weights } from "../../onnx/weights";
 import { ditStackConfig, encoderWidth, type AceStepDitConfig } from "./config";
 import {
@@ -42,7 +43,9 @@ export interface DitStepOptions {
   /** query block of the blocked sliding attention (default: the window) */
   slidingBlock?: number;
   /**
-   * Kernel of the int8 build's Linear layers (GraphBuilderOptions.int8Linear). Default: ditInt8Linear.
+   * Kernel of the int8 build's Linear layers (GraphBuilderOptions.int8Linear). Default: mixedInt8Linear (server/onnx/int8-linear.ts):
+   * DynamicQuantizeMatMul after an RMSNorm (q/k/v, cross q, MLP gate/up), MatMulNBits for o_proj and down_proj.
+   * All-dynamic misses the DiT bar on the real checkpoint (1.14 % final-latent error vs 0.74 %: docs/precision.md).
    */
   int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
   name?: string;
@@ -52,24 +55,12 @@ export interface DitStepOptions {
 export const crossKeyName = (i: number) => `cross_key.${i}`;
 export const crossValueName = (i: number) => `cross_value.${i}`;
 
-/** Linear layers whose input comes out of attention or the SwiGLU product (token magnitudes vary, outliers). */
-const UNNORMED_INPUT = /\.(self_attn|cross_attn)\.o_proj\.weight$|\.mlp\.down_proj\.weight$/;
-
-/**
- * The int8 DiT step's kernel per Linear: DynamicQuantizeMatMul (int8 weights per output channel, activations
- * uint8 per tensor, MLAS QGEMM: 2–3× MatMulNBits at hundreds of tokens) where the input is an RMSNorm output
- * (q/k/v, cross q, MLP gate/up: every token at unit RMS, so one activation scale fits all); MatMulNBits (8-bit
- * blocks of 32, activations int8 per block) for o_proj and down_proj, whose inputs vary per token and channel.
- * All-dynamic misses the DiT bar on the real checkpoint (1.14 % final-latent error vs 0.74 %: docs/precision.md).
- */
-export const ditInt8Linear = (weightKey: string): Int8Linear => (UNNORMED_INPUT.test(weightKey) ? "nbits" : "dynamic");
-
 export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStepOptions = {}): BuiltModel {
   const fused = o.crossKv === "fused";
   const g = new GraphBuilder({
     weights,
     precision: o.precision,
-    int8Linear: o.int8Linear ?? ditInt8Linear,
+    int8Linear: o.int8Linear ?? mixedInt8Linear,
     name: o.name ?? (fused ? "dit_step_fused" : "dit_step"),
   });
   const H = cfg.hidden_size;

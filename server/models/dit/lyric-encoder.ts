@@ -8,18 +8,30 @@
 // Padded positions are computed too (they attend to the real tokens): the DiT attends to them when B > 1.
 import { seqShape, shapeWith } from "../../onnx/blocks";
 import { aceEncoderLayerStack } from "../../onnx/encoder-layers";
-import { GraphBuilder, type BuiltModel, type Precision } from "../../onnx/graph";
+import { GraphBuilder, type BuiltModel, type Int8Linear, type Precision } from "../../onnx/graph";
+import { mixedInt8Linear } from "../../onnx/int8-linear";
 import type { Weights } from "../../onnx/weights";
 import { encoderStackConfig, type AceStepDitConfig } from "./config";
 
 export const LYRIC_PREFIX = "encoder.lyric_encoder.";
 
-export function buildLyricEncoder(
-  weights: Weights,
-  cfg: AceStepDitConfig,
-  o: { precision?: Precision } = {},
-): BuiltModel {
-  const g = new GraphBuilder({ weights, precision: o.precision, name: "lyric_encoder" });
+export interface LyricEncoderOptions {
+  precision?: Precision;
+  /**
+   * Kernel of the int8 build's Linear layers (GraphBuilderOptions.int8Linear). Default: mixedInt8Linear
+   * (server/onnx/int8-linear.ts): DynamicQuantizeMatMul for the RMSNorm-fed q/k/v and gate/up, MatMulNBits for
+   * o_proj, down_proj and embed_tokens (its input, a raw embedding row, is not normalised). docs/precision.md.
+   */
+  int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
+}
+
+export function buildLyricEncoder(weights: Weights, cfg: AceStepDitConfig, o: LyricEncoderOptions = {}): BuiltModel {
+  const g = new GraphBuilder({
+    weights,
+    precision: o.precision,
+    int8Linear: o.int8Linear ?? mixedInt8Linear,
+    name: "lyric_encoder",
+  });
   const ec = encoderStackConfig(cfg);
   const E = ec.hidden_size;
   const x = g.input("inputs_embeds", "float32", ["batch", "seq", cfg.text_hidden_dim]);
