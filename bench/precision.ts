@@ -33,7 +33,8 @@ import { argmax, klFromLogits, relativeRmse, snrDb } from "../server/onnx/error-
 import { GraphBuilder, type BuiltModel, type Precision } from "../server/onnx/graph";
 import { buildQwen3TextEncoder } from "../server/onnx/qwen3";
 import { toBytes, toBytesWithExternalData, totalInitializerBytes } from "../server/onnx/serialize";
-import type { WeightTensor, Weights } from "../server/onnx/weights";
+import type { Weights } from "../server/onnx/weights";
+import { lazyRandomWeights, randArray } from "./random-weights";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -54,45 +55,6 @@ const so: ort.InferenceSession.SessionOptions = {
   logSeverityLevel: 3,
   extra: { session: { intra_op: { allow_spinning: "0" } } }, // CPU time then counts work, not spin-waiting
 };
-
-function randArray(r: () => number, n: number, scale: number, offset = 0): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = offset + scale * (2 * r() - 1);
-  return a;
-}
-
-/** Seeded random tensors for `spec`, generated on first use and kept (norm weights near 1, matrices ±1/√fan-in). */
-function lazyRandomWeights(
-  spec: Map<string, number[]>,
-  seed: number,
-  values?: (key: string, shape: number[], r: () => number) => Float32Array | undefined,
-): Weights {
-  const made = new Map<string, WeightTensor>();
-  let i = 0;
-  const seeds = new Map([...spec.keys()].map((k) => [k, seed * 7919 + i++]));
-  return {
-    has: (k) => spec.has(k),
-    keys: () => spec.keys(),
-    get(k) {
-      let t = made.get(k);
-      if (t) return t;
-      const shape = spec.get(k);
-      if (!shape) throw new Error(`bench weights: no ${k}`);
-      const r = uniforms(seeds.get(k)!);
-      const n = shape.reduce((a, b) => a * b, 1);
-      const fanIn = shape.length >= 2 ? n / shape[0] : 1;
-      const data =
-        values?.(k, shape, r) ??
-        (/norm\.weight$/.test(k)
-          ? randArray(r, n, 0.1, 1)
-          : shape.length >= 2
-            ? randArray(r, n, 1 / Math.sqrt(fanIn))
-            : randArray(r, n, 0.05));
-      made.set(k, (t = { shape, data }));
-      return t;
-    },
-  };
-}
 
 async function open(m: BuiltModel): Promise<ort.InferenceSession> {
   if (totalInitializerBytes(m) < 1.5 * 1024 ** 3) return ort.InferenceSession.create(toBytes(m), so);

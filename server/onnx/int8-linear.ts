@@ -4,6 +4,13 @@
 //
 //   x [M, K] fp32 ─ a = max|x| per row ─ xq = round(x · 127 / a) + 128 (uint8, zero point 128)
 //   ─ MatMulInteger(xq, q, 128) int32 [M, N] ─ · (a / 127) [M, 1] · scales [N] ─► y [M, N] fp32
+//
+// Weights use 7 bits (±INT8_WEIGHT_MAX): MLAS's U8S8 kernel for x86 CPUs with AVX2 but no VNNI
+// (MlasGemmU8S8KernelAvx2, onnxruntime/core/mlas/lib/platform.cpp picks it by CPUID) multiplies with vpmaddubsw,
+// which adds two u8·s8 products into a saturating int16: 2·255·127 overflows it, 2·255·63 = 32 130 does not. With
+// ±127 weights one Linear was 18 % off on such a CPU (AMD EPYC, AVX2 only; docs/precision.md); ±63 is exact on
+// every MLAS path (VNNI, AMX and ARM accumulate in int32) at the cost of one bit of weight resolution. ORT's
+// quantiser offers the same remedy (`reduce_range`).
 import type { F32, Int8Linear, Value } from "./graph-core";
 import type { GraphBuilder } from "./graph";
 
@@ -14,8 +21,11 @@ export interface Int8Matrix {
   scales: Float32Array;
 }
 
-/** Symmetric per-output-channel int8 of W [n, k] (checkpoint layout), transposed to MatMulInteger's [k, n]. */
-export function quantizePerChannelInt8(w: Float32Array, n: number, k: number): Int8Matrix {
+/** Largest |q| of a per-channel weight: 7 bits, so MLAS's AVX2 U8S8 kernel cannot saturate (file comment). */
+export const INT8_WEIGHT_MAX = 63;
+
+/** Symmetric per-output-channel int8 of W [n, k] (checkpoint layout, ±qmax), transposed to MatMulInteger's [k, n]. */
+export function quantizePerChannelInt8(w: Float32Array, n: number, k: number, qmax = INT8_WEIGHT_MAX): Int8Matrix {
   if (w.length !== n * k) throw new Error(`quantize: ${w.length} values for [${n}, ${k}]`);
   const data = new Int8Array(k * n);
   const scales = new Float32Array(n);
@@ -23,9 +33,9 @@ export function quantizePerChannelInt8(w: Float32Array, n: number, k: number): I
     let amax = 0;
     const off = r * k;
     for (let i = 0; i < k; i++) amax = Math.max(amax, Math.abs(w[off + i]));
-    const scale = Math.fround(amax / 127 || 1);
+    const scale = Math.fround(amax / qmax || 1);
     scales[r] = scale;
-    for (let i = 0; i < k; i++) data[i * n + r] = Math.max(-127, Math.min(127, Math.round(w[off + i] / scale)));
+    for (let i = 0; i < k; i++) data[i * n + r] = Math.max(-qmax, Math.min(qmax, Math.round(w[off + i] / scale)));
   }
   return { data, scales };
 }

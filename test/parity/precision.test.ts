@@ -6,15 +6,19 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { ModelProtoSchema, TensorProto_DataType } from "onnx-buf";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildDitStep } from "../../server/models/dit/dit-step";
+import { LYRIC_PREFIX, buildLyricEncoder } from "../../server/models/dit/lyric-encoder";
+import { ditLayout } from "../../server/checkpoints/layout/dit";
+import { ditConfigFromJson } from "../../server/models/dit/config";
+import { mixedInt8Linear } from "../../server/onnx/int8-linear";
 import { LmModel } from "../../server/models/lm/runner";
 import { buildOobleckDecoder, type OobleckConfig } from "../../server/models/vae";
 import { vaeLayout } from "../../server/checkpoints/layout/vae";
 import { klFromLogits, relativeRmse, snrDb, argmax } from "../../server/onnx/error-metrics";
-import type { BuiltModel, Precision } from "../../server/onnx/graph";
+import type { BuiltModel, Int8Linear, Precision } from "../../server/onnx/graph";
 import { buildQwen3TextEncoder, type Qwen3Config } from "../../server/onnx/qwen3";
 import { toBytes } from "../../server/onnx/serialize";
 import { MemoryWeights } from "../../server/onnx/weights";
-import { tinyDit, tinyDitWeights } from "./dit-fixtures";
+import { tinyDit, tinyDitJson, tinyDitWeights } from "./dit-fixtures";
 import { qwen3Spec, tinyQwen3 } from "./fixtures";
 import { f32, i64, measured, randArray, randomWeights, record, rng, session } from "./helpers";
 
@@ -43,6 +47,53 @@ function expectStoredAs(m: BuiltModel, p: Precision, int8Ops = ["MatMulNBits"]):
   if (p !== "int8" && p !== "int4") expect(dtypes.has(TensorProto_DataType.BFLOAT16)).toBe(p === "bf16");
   expect(dtypes.has(TensorProto_DataType.FLOAT16)).toBe(p === "fp16");
 }
+
+/** Checkpoint weight key → the op that multiplies it, for every quantised Linear of the built model. */
+function int8Kernels(m: BuiltModel): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of m.nodes) {
+    if (n.opType === "DynamicQuantizeMatMul" || n.opType === "MatMulNBits")
+      out.set(n.input[1].replace(/^.*\//, "").replace(/\.q(8c|8|4)$/, ""), n.opType); // initializer: [scope/]key.qN
+  }
+  return out;
+}
+
+/**
+ * The mixed rule (mixedInt8Linear) on a built transformer stack: DynamicQuantizeMatMul for the RMSNorm-fed
+ * q/k/v and gate/up of every layer, MatMulNBits for o_proj and down_proj, and `extra` for other keys.
+ */
+function expectMixedKernels(m: BuiltModel, prefix: string, layers: number, extra: Record<string, string> = {}): void {
+  const want = new Map<string, string>(Object.entries(extra));
+  for (let i = 0; i < layers; i++) {
+    const p = `${prefix}layers.${i}.`;
+    for (const k of ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj"])
+      want.set(`${p}${k}.weight`, "DynamicQuantizeMatMul");
+    for (const k of ["self_attn.o_proj", "mlp.down_proj"]) want.set(`${p}${k}.weight`, "MatMulNBits");
+  }
+  const sorted = (x: Map<string, string>) => Object.fromEntries([...x].sort(([a], [b]) => a.localeCompare(b)));
+  expect(sorted(int8Kernels(m))).toEqual(sorted(want));
+}
+
+describe("mixedInt8Linear: the int8 kernel per Linear weight key", () => {
+  it("takes DynamicQuantizeMatMul after an RMSNorm, MatMulNBits for o_proj, down_proj and embed_tokens", () => {
+    for (const k of [
+      "layers.3.self_attn.q_proj.weight",
+      "layers.3.mlp.up_proj.weight",
+      "encoder.lyric_encoder.layers.0.self_attn.v_proj.weight",
+      "decoder.layers.1.cross_attn.q_proj.weight",
+      "decoder.layers.1.mlp.gate_proj.weight",
+    ])
+      expect(mixedInt8Linear(k), k).toBe("dynamic");
+    for (const k of [
+      "layers.3.self_attn.o_proj.weight",
+      "layers.3.mlp.down_proj.weight",
+      "decoder.layers.1.cross_attn.o_proj.weight",
+      "encoder.lyric_encoder.embed_tokens.weight",
+      "embed_tokens.weight",
+    ])
+      expect(mixedInt8Linear(k), k).toBe("nbits");
+  });
+});
 
 describe("weight precisions vs fp32 (tiny weights)", () => {
   afterAll(() => console.log("relative RMSE vs fp32 (SNR dB for the VAE, KL nats for the LM)", measured));
@@ -99,17 +150,58 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
         [1, ids.length],
       ),
     };
-    const run = async (p: Precision) => {
-      const m = buildQwen3TextEncoder(w, cfg, { precision: p, prefix: "" });
-      if (p !== "fp32") expectStoredAs(m, p);
-      return (await (await session(toBytes(m))).run(feeds)).last_hidden_state.data as Float32Array;
-    };
-    const ref = await run("fp32");
+    const build = (p: Precision, int8Linear?: Int8Linear) =>
+      buildQwen3TextEncoder(w, cfg, { precision: p, prefix: "", int8Linear });
+    const run = async (m: BuiltModel) =>
+      (await (await session(toBytes(m))).run(feeds)).last_hidden_state.data as Float32Array;
+    const ref = await run(build("fp32"));
     for (const p of LOWER) {
       it(`${p}: last hidden state within ${BOUND[p]} relative RMSE`, async () => {
-        const err = record(`text encoder ${p}`, relativeRmse(await run(p), ref));
+        const m = build(p);
+        expectStoredAs(m, p, ["DynamicQuantizeMatMul", "MatMulNBits"]);
+        if (p === "int8") expectMixedKernels(m, "", cfg.num_hidden_layers);
+        const err = record(`text encoder ${p}`, relativeRmse(await run(m), ref));
         expect(err).toBeGreaterThan(0);
         expect(err).toBeLessThanOrEqual(BOUND[p]);
+      });
+    }
+    for (const kernel of ["nbits", "dynamic"] as const) {
+      it(`int8 with one kernel throughout (int8Linear: ${kernel}): within the int8 bound`, async () => {
+        const m = build("int8", kernel);
+        const ops = new Set(int8Kernels(m).values());
+        expect([...ops]).toEqual([kernel === "nbits" ? "MatMulNBits" : "DynamicQuantizeMatMul"]);
+        const err = record(`text encoder int8 ${kernel}`, relativeRmse(await run(m), ref));
+        expect(err).toBeGreaterThan(0);
+        expect(err).toBeLessThanOrEqual(BOUND.int8);
+      });
+    }
+  });
+
+  describe("lyric encoder", async () => {
+    // text_hidden_dim 32 (one MatMulNBits block) so embed_tokens is quantised too
+    const json = { ...tinyDitJson, text_hidden_dim: 32 };
+    const cfg = ditConfigFromJson(json);
+    const spec = Object.fromEntries([...ditLayout(json).required].filter(([k]) => k.startsWith(LYRIC_PREFIX)));
+    const w = randomWeights(spec, 17);
+    const S = 12;
+    const Dt = cfg.text_hidden_dim;
+    const feeds = {
+      inputs_embeds: f32(randArray(rng(6), 2 * S * Dt, 1), [2, S, Dt]),
+      attention_mask: i64([...new Array<number>(S).fill(1), ...new Array<number>(8).fill(1), 0, 0, 0, 0], [2, S]),
+    };
+    const build = (p: Precision, int8Linear?: Int8Linear) => buildLyricEncoder(w, cfg, { precision: p, int8Linear });
+    const run = async (m: BuiltModel) => (await (await session(toBytes(m))).run(feeds)).hidden_states.data as Float32Array;
+    const ref = await run(build("fp32"));
+    for (const kernel of [undefined, "nbits", "dynamic"] as const) {
+      it(`int8 ${kernel ?? "mixed (default)"}: hidden states within ${BOUND.int8} relative RMSE`, async () => {
+        const m = build("int8", kernel);
+        const layers = cfg.num_lyric_encoder_hidden_layers;
+        if (kernel === undefined)
+          expectMixedKernels(m, LYRIC_PREFIX, layers, { [`${LYRIC_PREFIX}embed_tokens.weight`]: "MatMulNBits" });
+        else expect([...new Set(int8Kernels(m).values())]).toEqual([kernel === "nbits" ? "MatMulNBits" : "DynamicQuantizeMatMul"]);
+        const err = record(`lyric encoder int8 ${kernel ?? "mixed"}`, relativeRmse(await run(m), ref));
+        expect(err).toBeGreaterThan(0);
+        expect(err).toBeLessThanOrEqual(BOUND.int8);
       });
     }
   });
