@@ -9,7 +9,8 @@
 //   lm      the lm-graph.ts step graph, hidden 1024, --lm-layers (default 8), the real 217 204-row tied
 //           vocabulary with the code head: prefill 64 tokens, then 200 decode steps teacher-forced with fp32's
 //           greedy codes: top-1 agreement and mean KL of the code distribution, ms per decode step (1 lane)
-//   te      Qwen3 text encoder, hidden 1024, 4 layers, 64 tokens: relative RMSE of the last hidden state
+//   te      Qwen3 text encoder, hidden 1024, 4 layers, 64 tokens: relative RMSE of the last hidden state (int8: the
+//           default mixed kernels; every kernel choice at full depth: bench/encoders-int8.ts)
 //   vae     the whole Oobleck decoder (real widths and strides), 25 latent frames (1 s): SNR in dB
 // Weights are seeded random (uniform, ±1/√fan-in; real checkpoints were not available here), so the errors are
 // those of the precision on weights without outliers: treat them as lower bounds for trained weights.
