@@ -134,9 +134,9 @@ export interface GraphBuilderOptions {
   nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
   /**
    * Kernel of the int8 build's Linear layers: "nbits" (default) = MatMulNBits, 8-bit blocks of 32 inputs;
-   * "dynamic" = com.microsoft DynamicQuantizeMatMul, int8 weights per output channel and activations quantised to
-   * uint8 per tensor at run time (MLAS QGEMM U8S8: 2–3× MatMulNBits on many rows, e.g. the DiT step; see
-   * docs/precision.md); "dynamic-row" = the same weights, activations quantised per row (per token) in the graph
+   * "dynamic" = com.microsoft DynamicQuantizeMatMul, int8 weights per output channel (stored + 128 as uint8, so
+   * MLAS runs its U8U8 QGEMM, exact on every CPU) and activations quantised to uint8 per tensor at run time (2–3×
+   * MatMulNBits on many rows on a VNNI CPU, e.g. the DiT step; see docs/precision.md); "dynamic-row" = the same weights, activations quantised per row (per token) in the graph
    * and multiplied by ai.onnx MatMulInteger (server/onnx/int8-linear.ts). A function chooses per checkpoint weight
    * key. int4 builds always use MatMulNBits.
    */

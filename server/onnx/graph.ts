@@ -20,7 +20,13 @@ import {
 } from "./graph-core";
 
 import { quantizeBlockwise, type QuantBits, type QuantizedMatrix } from "./quantize";
-import { int8LinearPerRow, quantizePerChannelInt8, type Int8Matrix, type Int8Weight } from "./int8-linear";
+import {
+  int8LinearPerRow,
+  offsetBinary,
+  quantizePerChannelInt8,
+  type Int8Matrix,
+  type Int8Weight,
+} from "./int8-linear";
 
 export * from "./graph-core";
 
@@ -354,7 +360,7 @@ export class GraphBuilder extends GraphCore {
   // ---- int8 weights per output channel (com.microsoft DynamicQuantizeMatMul) ---------------------------
   /**
    * Checkpoint Linear weight `key` [out, in] quantised at serialisation time (server/onnx/int8-linear.ts layout):
-   * initializers `${key}.q8c` int8 [in, out] and `${key}.scales` fp32 [out].
+   * initializers `${key}.q8c` uint8 [in, out] (int8 + 128), `${key}.zp` uint8 128 and `${key}.scales` fp32 [out].
    */
   int8Param(key: string, shape?: number[]): Int8Weight {
     const dims = this.useKey(key, shape);
@@ -369,14 +375,21 @@ export class GraphBuilder extends GraphCore {
       if (++served % 2 === 0) cached = null;
       return v;
     };
-    const q = this.lazyInitializer(`${key}.q8c`, "int8", [inF, outF], () => take((m) => m.data));
+    const q = this.lazyInitializer(`${key}.q8c`, "uint8", [inF, outF], () => take((m) => offsetBinary(m.data)));
     const scales = this.lazyInitializer(`${key}.scales`, "float32", [outF], () => take((m) => m.scales));
-    return { q, scales, outF, inF };
+    const zeroPoint = this.tensor(`${key}.zp`, "uint8", [], Uint8Array.of(128));
+    return { q, zeroPoint, scales, outF, inF };
   }
 
-  /** x [N, in] · dequant(W)ᵀ → [N, out] fp32; x quantised to uint8 per tensor at run time (MLAS QGEMM U8S8). */
+  /** x [N, in] · dequant(W)ᵀ → [N, out] fp32; x quantised to uint8 per tensor at run time (MLAS QGEMM U8U8). */
   dynamicQuantizeMatMul(x: Float, w: Int8Weight): F32 {
-    return this.node("DynamicQuantizeMatMul", [this.toF32(x), w.q, w.scales], "float32", {}, "com.microsoft");
+    return this.node(
+      "DynamicQuantizeMatMul",
+      [this.toF32(x), w.q, w.scales, w.zeroPoint],
+      "float32",
+      {},
+      "com.microsoft",
+    );
   }
 
   /** RMSNorm over the last `axis..` dims with checkpoint weight `key` (kept fp32), computed in fp32. */

@@ -1,16 +1,15 @@
 // W8A8 Linear for ORT's CPU provider: weights int8 per output channel, activations quantised to int8 per row
-// (per token) at run time, multiplied by ai.onnx MatMulInteger (MLAS QGEMM U8S8, VNNI kernels where the CPU has
-// them). Layout: W [N, K] fp32 (checkpoint Linear [out, in]) → q [K, N] int8 (MatMulInteger's B), scales [N].
+// (per token) at run time, multiplied by ai.onnx MatMulInteger. Layout: W [N, K] fp32 (checkpoint Linear [out, in])
+// → q [K, N] int8 ±127 (MatMulInteger's B), scales [N].
 //
 //   x [M, K] fp32 ─ a = max|x| per row ─ xq = round(x · 127 / a) + 128 (uint8, zero point 128)
-//   ─ MatMulInteger(xq, q, 128) int32 [M, N] ─ · (a / 127) [M, 1] · scales [N] ─► y [M, N] fp32
+//   ─ MatMulInteger(xq, q + 128, 128, 128) int32 [M, N] ─ · (a / 127) [M, 1] · scales [N] ─► y [M, N] fp32
 //
-// Weights use 7 bits (±INT8_WEIGHT_MAX): MLAS's U8S8 kernel for x86 CPUs with AVX2 but no VNNI
-// (MlasGemmU8S8KernelAvx2, onnxruntime/core/mlas/lib/platform.cpp picks it by CPUID) multiplies with vpmaddubsw,
-// which adds two u8·s8 products into a saturating int16: 2·255·127 overflows it, 2·255·63 = 32 130 does not. With
-// ±127 weights one Linear was 18 % off on such a CPU (AMD EPYC, AVX2 only; docs/precision.md); ±63 is exact on
-// every MLAS path (VNNI, AMX and ARM accumulate in int32) at the cost of one bit of weight resolution. ORT's
-// quantiser offers the same remedy (`reduce_range`).
+// The graph stores q + 128 as uint8 with zero point 128 (the same integers), so MLAS multiplies U8U8, not U8S8.
+// Its U8S8 kernel for x86 CPUs with AVX2 but no VNNI (MlasGemmU8S8KernelAvx2, chosen by CPUID in
+// onnxruntime/core/mlas/lib/platform.cpp) adds pairs of u8·s8 products into a saturating int16 (vpmaddubsw):
+// 2·255·127 overflows it, and on such a CPU (AMD EPYC, AVX2 only) one Linear came out 18–21 % off. Its U8U8
+// kernel widens to int16 first and is exact on every CPU (docs/precision.md, "uint8 weights").
 import type { F32, Int8Linear, Value } from "./graph-core";
 import type { GraphBuilder } from "./graph";
 
@@ -21,11 +20,8 @@ export interface Int8Matrix {
   scales: Float32Array;
 }
 
-/** Largest |q| of a per-channel weight: 7 bits, so MLAS's AVX2 U8S8 kernel cannot saturate (file comment). */
-export const INT8_WEIGHT_MAX = 63;
-
-/** Symmetric per-output-channel int8 of W [n, k] (checkpoint layout, ±qmax), transposed to MatMulInteger's [k, n]. */
-export function quantizePerChannelInt8(w: Float32Array, n: number, k: number, qmax = INT8_WEIGHT_MAX): Int8Matrix {
+/** Symmetric per-output-channel int8 of W [n, k] (checkpoint layout), transposed to MatMulInteger's [k, n]. */
+export function quantizePerChannelInt8(w: Float32Array, n: number, k: number): Int8Matrix {
   if (w.length !== n * k) throw new Error(`quantize: ${w.length} values for [${n}, ${k}]`);
   const data = new Int8Array(k * n);
   const scales = new Float32Array(n);
@@ -33,9 +29,9 @@ export function quantizePerChannelInt8(w: Float32Array, n: number, k: number, qm
     let amax = 0;
     const off = r * k;
     for (let i = 0; i < k; i++) amax = Math.max(amax, Math.abs(w[off + i]));
-    const scale = Math.fround(amax / qmax || 1);
+    const scale = Math.fround(amax / 127 || 1);
     scales[r] = scale;
-    for (let i = 0; i < k; i++) data[i * n + r] = Math.max(-qmax, Math.min(qmax, Math.round(w[off + i] / scale)));
+    for (let i = 0; i < k; i++) data[i * n + r] = Math.max(-127, Math.min(127, Math.round(w[off + i] / scale)));
   }
   return { data, scales };
 }
@@ -47,9 +43,17 @@ export function dequantizePerChannelInt8(m: Int8Matrix, n: number, k: number): F
   return out;
 }
 
-/** An int8 Linear weight in the graph: q [K, N] int8, scales [N] fp32. */
+/** The stored form of q: q + 128 as uint8 (zero point 128; see the file comment). */
+export function offsetBinary(q: Int8Array): Uint8Array {
+  const out = new Uint8Array(q.length);
+  for (let i = 0; i < q.length; i++) out[i] = q[i] + 128;
+  return out;
+}
+
+/** An int8 Linear weight in the graph: q + 128 [K, N] uint8 with zero point `zeroPoint` (128), scales [N] fp32. */
 export interface Int8Weight {
-  q: Value<"int8">;
+  q: Value<"uint8">;
+  zeroPoint: Value<"uint8">;
   scales: F32;
   outF: number;
   inF: number;
@@ -64,14 +68,15 @@ export function int8LinearPerRow(g: GraphBuilder, x: F32, w: Int8Weight): F32 {
     "uint8",
   );
   const zp = g.tensor("zp128", "uint8", [], Uint8Array.of(128));
-  const acc = g.node("MatMulInteger", [xq, w.q, zp], "int32");
+  const acc = g.node("MatMulInteger", [xq, w.q, zp, w.zeroPoint], "int32");
   return g.mul(g.mul(g.cast(acc, "float32"), g.mul(safe, g.scalarF32(1 / 127))), w.scales);
 }
 
 /** An int8 weight from a matrix quantised now (benchmarks, export-time matrices). */
 export function int8Const(g: GraphBuilder, name: string, m: Int8Matrix, outF: number, inF: number): Int8Weight {
   return {
-    q: g.tensor(`${name}.q8`, "int8", [inF, outF], m.data),
+    q: g.tensor(`${name}.q8`, "uint8", [inF, outF], offsetBinary(m.data)),
+    zeroPoint: g.tensor(`${name}.zp`, "uint8", [], Uint8Array.of(128)),
     scales: g.constF32(m.scales, [outF], `${name}.scales`),
     outF,
     inF,
