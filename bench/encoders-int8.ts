@@ -11,10 +11,7 @@
 // outliers, so the errors are lower bounds for trained weights. Heavy (≈ 8 GB, minutes): run it under
 // `flock /work/heavy.lock`.
 import * as ort from "onnxruntime-node";
-import {
-  OFFICIAL_DIT_TURBO_CONFIG,
-  OFFICIAL_TEXT_ENCODER_CONFIG,
-} from "../server/checkpoints/layout/official-configs";
+import { OFFICIAL_DIT_TURBO_CONFIG, OFFICIAL_TEXT_ENCODER_CONFIG } from "../server/checkpoints/layout/official-configs";
 import { ditLayout } from "../server/checkpoints/layout/dit";
 import { qwen3ConfigSchema, qwen3Layout } from "../server/checkpoints/layout/qwen3";
 import { ditConfigFromJson } from "../server/models/dit/config";
@@ -82,7 +79,9 @@ async function compare(
     const s = await open(build(v));
     sessions.push(s);
     outs.push((await s.run(feeds))[output].data as Float32Array); // also the warm-up
-    console.error(`${title}: ${v.name} built, opened and warmed up in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.error(
+      `${title}: ${v.name} built, opened and warmed up in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
   }
   const ms: number[][] = variants.map(() => []);
   for (let round = 0; round < ROUNDS; round++)

@@ -1,8 +1,8 @@
-// Weight formats of DynamicQuantizeMatMul on this CPU (docs/precision.md, "7-bit weights"): `npx tsx
+// Weight formats of DynamicQuantizeMatMul on this CPU (docs/precision.md, "uint8 weights"): `npx tsx
 // bench/int8-weights.ts [--threads 2]`. One Linear at three shapes, uniform random weights ±1/√K and activations
 // ±1.7 (spread over the whole uint8 range, like an RMSNorm output): fp32 Gemm, MatMulNBits int8, and
-// DynamicQuantizeMatMul with per-channel weights int8 ±127, int8 ±63 (INT8_WEIGHT_MAX) and uint8 with zero point
-// 128. Prints each output's relative RMSE against fp32 and ms per call (median of 7 after a warm-up, one format
+// DynamicQuantizeMatMul with per-channel weights int8 ±127, int8 ±63 (7 bits) and uint8 with zero point 128 (what
+// the graphs store, server/onnx/int8-linear.ts). Prints each output's relative RMSE against fp32 and ms per call (median of 7 after a warm-up, one format
 // after the other). ±127 saturates MLAS's AVX2 U8S8 kernel on CPUs without VNNI. Run under `flock /work/heavy.lock`.
 import * as ort from "onnxruntime-node";
 import { relativeRmse } from "../server/onnx/error-metrics";
@@ -58,9 +58,16 @@ for (const [M, K, N] of [
     if (f === "fp32" || f === "nbits") y = g.linear(xi, "w", undefined, { in: K, out: N });
     else {
       const q = perChannel(w, N, K, f);
-      const b = q.data instanceof Uint8Array ? g.tensor("b", "uint8", [K, N], q.data) : g.tensor("b", "int8", [K, N], q.data);
+      const b =
+        q.data instanceof Uint8Array ? g.tensor("b", "uint8", [K, N], q.data) : g.tensor("b", "int8", [K, N], q.data);
       const zp = f === "u8" ? [g.tensor("bz", "uint8", [N], new Uint8Array(N).fill(128))] : [];
-      y = g.node("DynamicQuantizeMatMul", [xi, b, g.constF32(q.scales, [N], "bs"), ...zp], "float32", {}, "com.microsoft");
+      y = g.node(
+        "DynamicQuantizeMatMul",
+        [xi, b, g.constF32(q.scales, [N], "bs"), ...zp],
+        "float32",
+        {},
+        "com.microsoft",
+      );
     }
     g.output("y", y);
     const s = await ort.InferenceSession.create(toBytes(g.finish({})), {

@@ -88,7 +88,8 @@ export function int8Const(g: GraphBuilder, name: string, m: Int8Matrix, outF: nu
  * whose tokens and channels vary in magnitude, and embed_tokens (the lyric encoder's input: raw Qwen3 embedding
  * rows, never normalised; one Linear of 1024 inputs, under 1 % of that encoder's multiply-adds).
  */
-const UNNORMED_INPUT = /\.(self_attn|cross_attn)\.o_proj\.weight$|\.mlp\.down_proj\.weight$|(^|\.)embed_tokens\.weight$/;
+const UNNORMED_INPUT =
+  /\.(self_attn|cross_attn)\.o_proj\.weight$|\.mlp\.down_proj\.weight$|(^|\.)embed_tokens\.weight$/;
 
 /**
  * The int8 kernel per Linear of the transformers that run on hundreds of tokens (DiT step, text encoder, lyric

@@ -190,7 +190,8 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
       attention_mask: i64([...new Array<number>(S).fill(1), ...new Array<number>(8).fill(1), 0, 0, 0, 0], [2, S]),
     };
     const build = (p: Precision, int8Linear?: Int8Linear) => buildLyricEncoder(w, cfg, { precision: p, int8Linear });
-    const run = async (m: BuiltModel) => (await (await session(toBytes(m))).run(feeds)).hidden_states.data as Float32Array;
+    const run = async (m: BuiltModel) =>
+      (await (await session(toBytes(m))).run(feeds)).hidden_states.data as Float32Array;
     const ref = await run(build("fp32"));
     for (const kernel of [undefined, "nbits", "dynamic"] as const) {
       it(`int8 ${kernel ?? "mixed (default)"}: hidden states within ${BOUND.int8} relative RMSE`, async () => {
@@ -198,7 +199,10 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
         const layers = cfg.num_lyric_encoder_hidden_layers;
         if (kernel === undefined)
           expectMixedKernels(m, LYRIC_PREFIX, layers, { [`${LYRIC_PREFIX}embed_tokens.weight`]: "MatMulNBits" });
-        else expect([...new Set(int8Kernels(m).values())]).toEqual([kernel === "nbits" ? "MatMulNBits" : "DynamicQuantizeMatMul"]);
+        else
+          expect([...new Set(int8Kernels(m).values())]).toEqual([
+            kernel === "nbits" ? "MatMulNBits" : "DynamicQuantizeMatMul",
+          ]);
         const err = record(`lyric encoder int8 ${kernel ?? "mixed"}`, relativeRmse(await run(m), ref));
         expect(err).toBeGreaterThan(0);
         expect(err).toBeLessThanOrEqual(BOUND.int8);

@@ -162,8 +162,8 @@ function writeSilenceLatent(ctx: ConvertContext): ProducedFile {
 export const ditConverter: ComponentConverter = {
   component: "dit",
   // 2: int8 dit_step multiplies through DynamicQuantizeMatMul (int8 weights per output channel) instead of
-  // MatMulNBits (docs/precision.md); 3: those weights are 7-bit (±63: MLAS's AVX2 kernel without VNNI saturated
-  // with ±127), and the int8 lyric_encoder.onnx takes the same mixedInt8Linear rule
+  // MatMulNBits (docs/precision.md); 3: those weights are stored as uint8 + zero point (MLAS's int8-weight kernel
+  // for AVX2 without VNNI saturated), and the int8 lyric_encoder.onnx takes the same mixedInt8Linear rule
   version: 3,
   matches: (name) => /^acestep-v15-/i.test(name),
   convert(ctx) {
