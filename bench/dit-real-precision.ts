@@ -9,7 +9,7 @@ import * as ort from "onnxruntime-node";
 import { openCheckpointWeights } from "../server/checkpoints";
 import { ditConfigFromJson } from "../server/models/dit/config";
 import { buildDitStep, type DitStepOptions } from "../server/models/dit/dit-step";
-import { mixedInt8Linear } from "../server/onnx/int8-linear";
+import { int8KernelsFor, mixedInt8Linear } from "../server/onnx/int8-linear";
 import { builderWeights } from "../server/models/convert/weights-adapter";
 import { relativeRmse } from "../server/onnx/error-metrics";
 import { writeModel } from "../server/onnx/serialize";
@@ -34,6 +34,10 @@ const VARIANTS: Record<string, DitStepOptions> = {
   // dynamic after an RMSNorm, per-token MatMulInteger for o_proj / down_proj
   row: { precision: "int8", int8Linear: (k) => (mixedInt8Linear(k) === "nbits" ? "dynamic-row" : "dynamic") },
   allrow: { precision: "int8", int8Linear: "dynamic-row" },
+  // what the converter builds on each CPU class (int8KernelsFor, server/onnx/int8-linear.ts); "vnni" saturates
+  // (wrong numbers) on a CPU without VNNI
+  "no-vnni": { precision: "int8", ...int8KernelsFor("no-vnni") },
+  vnni: { precision: "int8", ...int8KernelsFor("vnni") },
 };
 const names = ["fp32", ...opt("--variants", "nbits,dynamic,mixed").split(",")];
 

@@ -141,9 +141,11 @@ export interface GraphBuilderOptions {
    * key. int4 builds always use MatMulNBits.
    */
   int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
+  /** How "dynamic"/"dynamic-row" weights are stored (server/onnx/int8-linear.ts Int8WeightFormat); default "u8". */
+  int8Weights?: "u8" | "s8";
 }
 
-export type Int8Linear = "nbits" | "dynamic" | "dynamic-row";
+export type Int8Linear = "nbits" | "dynamic" | "dynamic-row" | "fp32";
 
 export interface FinishOptions {
   /** Every provider key under one of these prefixes must have been used ("" = all keys). */
@@ -170,6 +172,7 @@ export class GraphCore {
   readonly name: string;
   readonly nbitsAccuracyLevel: number;
   readonly int8Linear: (weightKey: string) => Int8Linear;
+  readonly int8Weights: "u8" | "s8";
   protected readonly nodes: NodeProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
@@ -192,6 +195,7 @@ export class GraphCore {
     this.nbitsAccuracyLevel = opts.nbitsAccuracyLevel ?? 4;
     const k = opts.int8Linear ?? "nbits";
     this.int8Linear = typeof k === "function" ? k : () => k;
+    this.int8Weights = opts.int8Weights ?? "u8";
   }
 
   /** Run `fn` with node/value names prefixed by `name/` (purely cosmetic, helps reading ORT errors). */

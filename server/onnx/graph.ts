@@ -279,12 +279,12 @@ export class GraphBuilder extends GraphCore {
     const bits = nbitsOf(this.precision);
     const shape = this.shapeOf(weightKey) ?? (dims ? [dims.out, dims.in] : undefined);
     const kernel = bits === 8 ? this.int8Linear(weightKey) : "nbits";
-    if (kernel !== "nbits" && shape && shape.length === 2) {
+    if ((kernel === "dynamic" || kernel === "dynamic-row") && shape && shape.length === 2) {
       const w = this.int8Param(weightKey, dims ? [dims.out, dims.in] : undefined);
       const y = kernel === "dynamic" ? this.dynamicQuantizeMatMul(x, w) : int8LinearPerRow(this, this.toF32(x), w);
       return biasKey ? this.add(y, this.param(biasKey, { shape: [shape[0]] })) : y;
     }
-    if (bits && shape && shape.length === 2 && shape[1] % NBITS_BLOCK === 0) {
+    if (bits && kernel === "nbits" && shape && shape.length === 2 && shape[1] % NBITS_BLOCK === 0) {
       const y = this.matMulNBits(x, this.nbitsParam(weightKey, bits, dims ? [dims.out, dims.in] : undefined));
       return biasKey ? this.add(y, this.param(biasKey, { shape: [shape[0]] })) : y;
     }
@@ -360,7 +360,8 @@ export class GraphBuilder extends GraphCore {
   // ---- int8 weights per output channel (com.microsoft DynamicQuantizeMatMul) ---------------------------
   /**
    * Checkpoint Linear weight `key` [out, in] quantised at serialisation time (server/onnx/int8-linear.ts layout):
-   * initializers `${key}.q8c` uint8 [in, out] (int8 + 128), `${key}.zp` uint8 128 and `${key}.scales` fp32 [out].
+   * initializers `${key}.q8c` uint8 [in, out] (int8 + 128), `${key}.zp` uint8 128 and `${key}.scales` fp32 [out];
+   * with int8Weights "s8" `${key}.q8c` int8 [in, out] and no zero point (VNNI CPUs: server/onnx/int8-linear.ts).
    */
   int8Param(key: string, shape?: number[]): Int8Weight {
     const dims = this.useKey(key, shape);
@@ -375,17 +376,21 @@ export class GraphBuilder extends GraphCore {
       if (++served % 2 === 0) cached = null;
       return v;
     };
+    const scales = () => this.lazyInitializer(`${key}.scales`, "float32", [outF], () => take((m) => m.scales));
+    if (this.int8Weights === "s8") {
+      const q = this.lazyInitializer(`${key}.q8c`, "int8", [inF, outF], () => take((m) => m.data));
+      return { q, scales: scales(), outF, inF };
+    }
     const q = this.lazyInitializer(`${key}.q8c`, "uint8", [inF, outF], () => take((m) => offsetBinary(m.data)));
-    const scales = this.lazyInitializer(`${key}.scales`, "float32", [outF], () => take((m) => m.scales));
     const zeroPoint = this.tensor(`${key}.zp`, "uint8", [], Uint8Array.of(128));
-    return { q, zeroPoint, scales, outF, inF };
+    return { q, zeroPoint, scales: scales(), outF, inF };
   }
 
-  /** x [N, in] · dequant(W)ᵀ → [N, out] fp32; x quantised to uint8 per tensor at run time (MLAS QGEMM U8U8). */
+  /** x [N, in] · dequant(W)ᵀ → [N, out] fp32; x quantised to uint8 per tensor at run time (MLAS QGEMM U8U8/U8S8). */
   dynamicQuantizeMatMul(x: Float, w: Int8Weight): F32 {
     return this.node(
       "DynamicQuantizeMatMul",
-      [this.toF32(x), w.q, w.scales, w.zeroPoint],
+      w.zeroPoint ? [this.toF32(x), w.q, w.scales, w.zeroPoint] : [this.toF32(x), w.q, w.scales],
       "float32",
       {},
       "com.microsoft",

@@ -12,6 +12,7 @@
 // kernel widens to int16 first and is exact on every CPU (docs/precision.md, "uint8 weights").
 import type { F32, Int8Linear, Value } from "./graph-core";
 import type { GraphBuilder } from "./graph";
+import type { Int8Dot } from "./cpu-int8";
 
 export interface Int8Matrix {
   /** [K, N] row-major: column n is output channel n */
@@ -52,8 +53,9 @@ export function offsetBinary(q: Int8Array): Uint8Array {
 
 /** An int8 Linear weight in the graph: q + 128 [K, N] uint8 with zero point `zeroPoint` (128), scales [N] fp32. */
 export interface Int8Weight {
-  q: Value<"uint8">;
-  zeroPoint: Value<"uint8">;
+  /** uint8 q + 128 with `zeroPoint` 128 (U8U8), or int8 q without a zero point (U8S8: VNNI CPUs only) */
+  q: Value<"uint8"> | Value<"int8">;
+  zeroPoint?: Value<"uint8">;
   scales: F32;
   outF: number;
   inF: number;
@@ -68,7 +70,7 @@ export function int8LinearPerRow(g: GraphBuilder, x: F32, w: Int8Weight): F32 {
     "uint8",
   );
   const zp = g.tensor("zp128", "uint8", [], Uint8Array.of(128));
-  const acc = g.node("MatMulInteger", [xq, w.q, zp, w.zeroPoint], "int32");
+  const acc = g.node("MatMulInteger", w.zeroPoint ? [xq, w.q, zp, w.zeroPoint] : [xq, w.q, zp], "int32");
   return g.mul(g.mul(g.cast(acc, "float32"), g.mul(safe, g.scalarF32(1 / 127))), w.scales);
 }
 
@@ -101,3 +103,29 @@ const UNNORMED_INPUT =
  */
 export const mixedInt8Linear = (weightKey: string): Int8Linear =>
   UNNORMED_INPUT.test(weightKey) ? "nbits" : "dynamic";
+
+/**
+ * On x86 CPUs without VNNI (server/onnx/cpu-int8.ts) MatMulNBits at hundreds of rows is slower than fp32 Gemm
+ * (docs/precision.md): the Linear layers mixedInt8Linear gives to MatMulNBits stay fp32 there.
+ */
+export const noVnniInt8Linear = (weightKey: string): Int8Linear =>
+  mixedInt8Linear(weightKey) === "nbits" ? "fp32" : "dynamic";
+
+/** How an int8 build multiplies its Linear layers on a class of CPU (GraphBuilderOptions.int8Linear, int8Weights). */
+export interface Int8Kernels {
+  int8Linear: (weightKey: string) => Int8Linear;
+  int8Weights: Int8WeightFormat;
+}
+
+/**
+ * "u8": q + 128 as uint8 with zero point 128, multiplied by MLAS's U8U8 QGEMM, exact on every CPU; "s8": q as int8,
+ * U8S8 QGEMM — twice the multiply rate with VNNI (one VPDPBUSD per 4 products), saturating without it.
+ */
+export type Int8WeightFormat = "u8" | "s8";
+
+/** The kernels for the transformers that run on hundreds of tokens (DiT step, lyric encoder), per CPU class. */
+export function int8KernelsFor(dot: Int8Dot): Int8Kernels {
+  if (dot === "vnni") return { int8Linear: mixedInt8Linear, int8Weights: "s8" };
+  if (dot === "no-vnni") return { int8Linear: noVnniInt8Linear, int8Weights: "u8" };
+  return { int8Linear: mixedInt8Linear, int8Weights: "u8" };
+}

@@ -9,7 +9,8 @@ import { buildDitStep } from "../../server/models/dit/dit-step";
 import { LYRIC_PREFIX, buildLyricEncoder } from "../../server/models/dit/lyric-encoder";
 import { ditLayout } from "../../server/checkpoints/layout/dit";
 import { ditConfigFromJson } from "../../server/models/dit/config";
-import { mixedInt8Linear } from "../../server/onnx/int8-linear";
+import { int8KernelsFor, mixedInt8Linear } from "../../server/onnx/int8-linear";
+import { hostInt8Dot, type Int8Dot } from "../../server/onnx/cpu-int8";
 import { LmModel } from "../../server/models/lm/runner";
 import { buildOobleckDecoder, type OobleckConfig } from "../../server/models/vae";
 import { vaeLayout } from "../../server/checkpoints/layout/vae";
@@ -136,6 +137,53 @@ describe("weight precisions vs fp32 (tiny weights)", () => {
       const err = record("dit_step int8 nbits", relativeRmse(await run(m), ref));
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThanOrEqual(BOUND.int8);
+    });
+
+    // the converter's choice per CPU class (int8KernelsFor): what each graph holds, and its error where it runs exactly
+    const layers = tinyDit.num_hidden_layers;
+    const weightsOf = (m: BuiltModel, op: string) =>
+      model(m)
+        .graph!.node.filter((n) => n.opType === op)
+        .map((n) => n.input[1]);
+    const perLayer = (names: string[], key: string) =>
+      names.filter((n) => n.includes("decoder.layers.") && n.includes(`.${key}.`)).length;
+    const buildFor = (dot: Int8Dot) =>
+      buildDitStep(w, tinyDit, { precision: "int8", crossKv: "fused", ...int8KernelsFor(dot) });
+
+    it("int8 for x86 without VNNI: uint8 weights for the normed layers, o_proj/down_proj fp32 Gemm, no MatMulNBits", async () => {
+      const m = buildFor("no-vnni");
+      const proto = model(m);
+      expect(proto.graph!.node.some((n) => n.opType === "MatMulNBits")).toBe(false);
+      const gemm = weightsOf(m, "Gemm");
+      for (const key of ["self_attn.o_proj", "cross_attn.o_proj", "mlp.down_proj"])
+        expect(perLayer(gemm, key)).toBe(layers);
+      const dq = weightsOf(m, "DynamicQuantizeMatMul");
+      for (const key of ["self_attn.q_proj", "self_attn.k_proj", "cross_attn.q_proj", "mlp.gate_proj", "mlp.up_proj"])
+        expect(perLayer(dq, key)).toBe(layers);
+      const q8 = proto.graph!.initializer.filter((t) => t.name.endsWith(".q8c"));
+      expect(q8.length).toBeGreaterThan(0);
+      expect(q8.every((t) => t.dataType === TensorProto_DataType.UINT8)).toBe(true);
+      const err = record("dit_step int8 no-vnni", relativeRmse(await run(m), ref));
+      expect(err).toBeGreaterThan(0);
+      expect(err).toBeLessThanOrEqual(BOUND.int8);
+    });
+
+    it("int8 for VNNI CPUs: int8 weights without zero point for the normed layers, MatMulNBits for o_proj/down_proj", async () => {
+      const m = buildFor("vnni");
+      const proto = model(m);
+      const nbits = proto.graph!.node.filter((n) => n.opType === "MatMulNBits").map((n) => n.input[2]);
+      for (const key of ["self_attn.o_proj", "cross_attn.o_proj", "mlp.down_proj"])
+        expect(perLayer(nbits, key)).toBe(layers);
+      const dqNodes = proto.graph!.node.filter((n) => n.opType === "DynamicQuantizeMatMul");
+      expect(dqNodes.length).toBeGreaterThan(0);
+      expect(dqNodes.every((n) => n.input.length === 3)).toBe(true); // no zero point: U8S8
+      const q8 = proto.graph!.initializer.filter((t) => t.name.endsWith(".q8c"));
+      expect(q8.every((t) => t.dataType === TensorProto_DataType.INT8)).toBe(true);
+      // U8S8 is exact only with VNNI: the numbers are checked on such a CPU
+      if (hostInt8Dot() === "vnni") {
+        const err = record("dit_step int8 vnni", relativeRmse(await run(m), ref));
+        expect(err).toBeLessThanOrEqual(BOUND.int8);
+      }
     });
   });
 

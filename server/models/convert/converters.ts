@@ -21,6 +21,8 @@ import {
   ditConfigFromJson,
 } from "../dit";
 import { readTorchFloat32 } from "../../checkpoints";
+import { hostInt8Dot } from "../../onnx/cpu-int8";
+import { int8KernelsFor } from "../../onnx/int8-linear";
 
 export interface ProducedFile {
   /** Relative to the component's output folder. */
@@ -163,20 +165,23 @@ export const ditConverter: ComponentConverter = {
   component: "dit",
   // 2: int8 dit_step multiplies through DynamicQuantizeMatMul (int8 weights per output channel) instead of
   // MatMulNBits (docs/precision.md); 3: those weights are stored as uint8 + zero point (MLAS's int8-weight kernel
-  // for AVX2 without VNNI saturated), and the int8 lyric_encoder.onnx takes the same mixedInt8Linear rule
-  version: 3,
+  // for AVX2 without VNNI saturated), and the int8 lyric_encoder.onnx takes the same mixedInt8Linear rule; 4: the
+  // converting CPU chooses (int8KernelsFor): VNNI int8 weights, no VNNI uint8 weights and fp32 o_proj/down_proj
+  version: 4,
   matches: (name) => /^acestep-v15-/i.test(name),
   convert(ctx) {
     mkdirSync(ctx.outDir, { recursive: true });
     const cfg = ditConfigFromJson(ctx.config);
     const w = builderWeights(ctx.weights);
     const o = { precision: ctx.dtype };
+    // int8: the Linear kernels and weight format that are exact and fast on the converting CPU (cpu-int8.ts)
+    const kernels = int8KernelsFor(hostInt8Dot());
     const parts: Array<[string, () => BuiltModel]> = [
       ["text_projector", () => buildTextProjector(w, cfg, o)],
-      ["lyric_encoder", () => buildLyricEncoder(w, cfg, o)],
+      ["lyric_encoder", () => buildLyricEncoder(w, cfg, { ...o, ...kernels })],
       ["timbre_encoder", () => buildTimbreEncoder(w, cfg, o)],
       ["dit_cross_kv", () => buildDitCrossKv(w, cfg, o)],
-      ["dit_step", () => buildDitStep(w, cfg, o)],
+      ["dit_step", () => buildDitStep(w, cfg, { ...o, ...kernels })],
       ["audio_tokenizer", () => buildAudioTokenizer(w, cfg, o)],
       ["audio_detokenizer", () => buildAudioDetokenizer(w, cfg, o)],
     ];

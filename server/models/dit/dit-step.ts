@@ -48,6 +48,8 @@ export interface DitStepOptions {
    * All-dynamic misses the DiT bar on the real checkpoint (1.14 % final-latent error vs 0.74 %: docs/precision.md).
    */
   int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
+  /** How its DynamicQuantizeMatMul weights are stored (GraphBuilderOptions.int8Weights; default "u8"). */
+  int8Weights?: "u8" | "s8";
   name?: string;
 }
 
@@ -61,6 +63,7 @@ export function buildDitStep(weights: Weights, cfg: AceStepDitConfig, o: DitStep
     weights,
     precision: o.precision,
     int8Linear: o.int8Linear ?? mixedInt8Linear,
+    int8Weights: o.int8Weights,
     name: o.name ?? (fused ? "dit_step_fused" : "dit_step"),
   });
   const H = cfg.hidden_size;

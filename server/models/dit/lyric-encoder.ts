@@ -23,6 +23,8 @@ export interface LyricEncoderOptions {
    * o_proj, down_proj and embed_tokens (its input, a raw embedding row, is not normalised). docs/precision.md.
    */
   int8Linear?: Int8Linear | ((weightKey: string) => Int8Linear);
+  /** How its DynamicQuantizeMatMul weights are stored (GraphBuilderOptions.int8Weights; default "u8"). */
+  int8Weights?: "u8" | "s8";
 }
 
 export function buildLyricEncoder(weights: Weights, cfg: AceStepDitConfig, o: LyricEncoderOptions = {}): BuiltModel {
@@ -30,6 +32,7 @@ export function buildLyricEncoder(weights: Weights, cfg: AceStepDitConfig, o: Ly
     weights,
     precision: o.precision,
     int8Linear: o.int8Linear ?? mixedInt8Linear,
+    int8Weights: o.int8Weights,
     name: "lyric_encoder",
   });
   const ec = encoderStackConfig(cfg);
