@@ -492,7 +492,8 @@ export class ModelManager {
     );
     const entries = Object.values(this.manifest?.entries ?? {});
     const paths: string[] = [];
-    let room = freemem() - 2 ** 30; // leave 1 GiB for everything else
+    const room = freemem() - 2 ** 30; // leave 1 GiB for everything else
+    let total = 0;
     for (const k of keys) {
       const entry = entries.find((e) => e.name === k.model);
       if (!entry || loaded.has(`${k.model}/${k.role}`)) continue;
@@ -505,17 +506,17 @@ export class ModelManager {
       for (const f of files) {
         if (paths.includes(f)) continue;
         const size = fileSize(f);
-        if (size > room) return this.startPrefetch(paths);
-        room -= size;
+        if (total + size > room) return this.startPrefetch(paths, total);
+        total += size;
         paths.push(f);
       }
     }
-    this.startPrefetch(paths);
+    this.startPrefetch(paths, total);
   }
 
-  private startPrefetch(paths: string[]): void {
+  private startPrefetch(paths: string[], bytes: number): void {
     // small models (the demo weights) load in milliseconds: not worth a reader process
-    if (paths.length && paths.reduce((sum, f) => sum + fileSize(f), 0) >= (this.opts.prefetchMinBytes ?? 64 * 2 ** 20))
+    if (paths.length && bytes >= (this.opts.prefetchMinBytes ?? 64 * 2 ** 20))
       (this.opts.prefetch ?? prefetchFiles)(paths);
   }
 

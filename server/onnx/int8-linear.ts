@@ -5,8 +5,8 @@
 //   x [M, K] fp32 ─ a = max|x| per row ─ xq = round(x · 127 / a) + 128 (uint8, zero point 128)
 //   ─ MatMulInteger(xq, q + 128, 128, 128) int32 [M, N] ─ · (a / 127) [M, 1] · scales [N] ─► y [M, N] fp32
 //
-// The graph stores q + 128 as uint8 with zero point 128 (the same integers), so MLAS multiplies U8U8, not U8S8.
-// Its U8S8 kernel for x86 CPUs with AVX2 but no VNNI (MlasGemmU8S8KernelAvx2, chosen by CPUID in
+// By default the graph stores q + 128 as uint8 with zero point 128 (the same integers), so MLAS multiplies U8U8,
+// not U8S8; int8KernelsFor keeps int8 q (U8S8) only for CPUs with VNNI. MLAS's U8S8 kernel for x86 CPUs with AVX2 but no VNNI (MlasGemmU8S8KernelAvx2, chosen by CPUID in
 // onnxruntime/core/mlas/lib/platform.cpp) adds pairs of u8·s8 products into a saturating int16 (vpmaddubsw):
 // 2·255·127 overflows it, and on such a CPU (AMD EPYC, AVX2 only) one Linear came out 18–21 % off. Its U8U8
 // kernel widens to int16 first and is exact on every CPU (docs/precision.md, "uint8 weights").
@@ -51,7 +51,7 @@ export function offsetBinary(q: Int8Array): Uint8Array {
   return out;
 }
 
-/** An int8 Linear weight in the graph: q + 128 [K, N] uint8 with zero point `zeroPoint` (128), scales [N] fp32. */
+/** An int8 Linear weight in the graph: q [K, N] (stored as below), scales [N] fp32. */
 export interface Int8Weight {
   /** uint8 q + 128 with `zeroPoint` 128 (U8U8), or int8 q without a zero point (U8S8: VNNI CPUs only) */
   q: Value<"uint8"> | Value<"int8">;
